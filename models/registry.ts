@@ -1,0 +1,89 @@
+/**
+ * ABI ids and the factories behind them, plus loading a user's design by module path.
+ *
+ * @module
+ */
+
+import type { AbiFactory, AbiOptions, EventChannelAbi } from "./abi.ts";
+import { TwoLevelAbi } from "./two_level.ts";
+import { ThreeLevelAbi } from "./three_level.ts";
+import { FifoAbi } from "./fifo.ts";
+
+const FACTORIES: Record<string, AbiFactory> = {
+  "2l": (o) => new TwoLevelAbi(o, "2l"),
+  "2l:32": (o) => new TwoLevelAbi({ ...o, wordBits: 32 }, "2l:32"),
+  "3l": (o) => new ThreeLevelAbi(o, "3l"),
+  "3l:32": (o) => new ThreeLevelAbi({ ...o, wordBits: 32 }, "3l:32"),
+  "fifo": (o) => new FifoAbi(o, "fifo"),
+  "fifo:drain": (o) => new FifoAbi(o, "fifo:drain"),
+  "fifo:lowest-first": (o) => new FifoAbi(o, "fifo:lowest-first"),
+  "fifo:naive-link": (o) => new FifoAbi(o, "fifo:naive-link"),
+};
+
+/** The built-in ABI ids. */
+export const ABI_IDS: readonly string[] = Object.freeze(Object.keys(FACTORIES));
+
+/**
+ * Whether an ABI name is a module path (a user's design) rather than a built-in id.
+ *
+ * @example
+ * ```ts
+ * import { isModulePath } from "./registry.ts";
+ * console.log(isModulePath("./designs/my_abi.ts"), isModulePath("fifo")); // true false
+ * ```
+ */
+export function isModulePath(name: string): boolean {
+  return /\.(ts|js|mjs|mts)$/.test(name) &&
+    (name.startsWith("./") || name.startsWith("../") || name.startsWith("/") ||
+      name.startsWith("file:"));
+}
+
+/**
+ * Create a built-in model by id.
+ *
+ * @example
+ * ```ts
+ * import { createAbi } from "./registry.ts";
+ * import { DEFAULT_COSTS } from "./costs.ts";
+ * const abi = createAbi("fifo", { vcpus: 2, wordBits: 64, costs: DEFAULT_COSTS });
+ * console.log(abi.maxPorts); // 131072
+ * ```
+ */
+export function createAbi(id: string, options: AbiOptions): EventChannelAbi {
+  const f = FACTORIES[id];
+  if (f === undefined) throw new Error(`unknown ABI id '${id}'`);
+  return f(options);
+}
+
+/**
+ * The factory for a built-in id, or the default export of a design module
+ * (`url` must be absolute: resolve user paths first).
+ *
+ * @example
+ * ```ts
+ * import { loadAbiFactory } from "./registry.ts";
+ * const f = await loadAbiFactory("2l");
+ * ```
+ */
+export async function loadAbiFactory(idOrUrl: string): Promise<AbiFactory> {
+  const f = FACTORIES[idOrUrl];
+  if (f !== undefined) return f;
+  const mod = await import(idOrUrl);
+  const d = mod.default;
+  if (typeof d !== "function") {
+    throw new Error(
+      `${idOrUrl}: the default export must be a function (options) => EventChannelAbi`,
+    );
+  }
+  return (o: AbiOptions) => {
+    // A class or a plain factory function: both are accepted.
+    try {
+      return d(o) as EventChannelAbi;
+    } catch (e) {
+      if (e instanceof TypeError && /class constructor/i.test(e.message)) {
+        return new d(o) as EventChannelAbi;
+      }
+      throw e;
+    }
+  };
+}

@@ -1,0 +1,289 @@
+/**
+ * One run: engine + ABI model + guest + workload + metrics -> RunResult.
+ *
+ * @module
+ */
+
+import type { AbiFactory, EventChannelAbi } from "../models/abi.ts";
+import { type Costs, resolveCosts } from "../models/costs.ts";
+import { loadAbiFactory } from "../models/registry.ts";
+import { Engine } from "./engine.ts";
+import {
+  EV_ARRIVAL,
+  EV_HANDLER_DONE,
+  EV_IRQ_OFF,
+  EV_LOOP,
+  EV_PRIORITY,
+  EV_REBALANCE,
+  EV_SCHED,
+  EV_UPCALL,
+  EV_WARMUP_END,
+} from "./events.ts";
+import { Guest, type Tracer } from "./guest.ts";
+import { Metrics, type Row } from "./metrics.ts";
+import type { Scenario } from "./scenario.ts";
+import { type DomainSetup, groupPriority, setupDomain } from "./setup.ts";
+import { compileDistribution, Workload } from "./workload.ts";
+
+/** A swept parameter value. */
+export type ParamValue = string | number | boolean;
+
+/** One run of a sweep: a grid point, an ABI and a replication. */
+export interface Run {
+  /** Position in the expanded sweep (0-based). */
+  index: number;
+  /** Stable id: a hash of the resolved point, ABI, replication and seed. */
+  id: string;
+  /** The scenario resolved for this grid point. */
+  scenario: Scenario;
+  /** The ABI id or module URL. */
+  abi: string;
+  /** Replication index (0-based): selects the random streams; ABIs share it. */
+  replication: number;
+  /** The replication's seed, derived by hashing (shown in results). */
+  seed: number;
+  /** Index of the grid point. */
+  point: number;
+  /** The swept parameters of the grid point, by dotted path. */
+  params: Record<string, ParamValue>;
+}
+
+/** The rows and figures one run produces. */
+export interface RunResult {
+  /** The run's id and index. */
+  id: string;
+  /** Position in the expanded sweep. */
+  index: number;
+  /** The summary.csv row. */
+  summary: Row;
+  /** The groups.csv rows. */
+  groups: Row[];
+  /** The priorities.csv rows. */
+  priorities: Row[];
+  /** The ports.csv rows (only with `ports: true`). */
+  ports: Row[];
+  /** Events the engine processed. */
+  simEvents: number;
+  /** Wall-clock time of the run in ms (goes to the manifest only). */
+  wallMs: number;
+  /** Hash of the processed event sequence, 8 hex digits. */
+  fingerprint: string;
+}
+
+/** Options of a run. */
+export interface RunOptions {
+  /** Stop the run with EventLimitError after this many events. */
+  maxEvents?: number;
+  /** Collect per-port rows. */
+  ports?: boolean;
+  /** A timeline recorder. */
+  tracer?: Tracer | null;
+  /** Stop at this simulated time in ns instead of the scenario's end. */
+  untilNs?: number;
+}
+
+/** The simulation of one run: dispatches engine events to the workload, the guest and the domain. */
+class Simulation {
+  readonly engine: Engine;
+  readonly abi: EventChannelAbi;
+  readonly metrics: Metrics;
+  readonly workload: Workload;
+  readonly guest: Guest;
+  readonly setup: DomainSetup;
+  readonly portGroup: Int32Array;
+  readonly portPriority: Uint8Array;
+  readonly portVcpu: Int32Array;
+  readonly scenario: Scenario;
+  tracer: Tracer | null = null;
+
+  constructor(s: Scenario, setup: DomainSetup, costs: Costs, replication: number) {
+    this.scenario = s;
+    this.setup = setup;
+    this.abi = setup.abi;
+    this.portGroup = setup.portGroup;
+    this.portPriority = setup.portPriority;
+    this.portVcpu = setup.portVcpu;
+    this.engine = new Engine(4096);
+    this.metrics = new Metrics({
+      ports: setup.portGroup.length,
+      vcpus: s.guest.vcpus,
+      groupNames: s.groups.map((g) => g.name),
+      portGroup: setup.portGroup,
+      starvationNs: s.starvation_ms * 1e6,
+    });
+    this.workload = new Workload(s, setup, this.engine, replication);
+    const ts = s.vcpu_sched.kind === "timeshare"
+      ? { run: compileDistribution(s.vcpu_sched.run), wait: compileDistribution(s.vcpu_sched.wait) }
+      : null;
+    this.guest = new Guest(this.abi, this.engine, this.metrics, this.workload, costs, {
+      vcpus: s.guest.vcpus,
+      portGroup: setup.portGroup,
+      portPriority: setup.portPriority,
+      groupLateEoi: Uint8Array.from(s.groups.map((g) => (g.lateeoi ? 1 : 0))),
+      vcpuOnline: setup.vcpuOnline,
+      idleHalts: s.guest.idle === "halt",
+      timeshare: ts,
+      irqOff: s.guest.irq_off
+        ? { fraction: s.guest.irq_off.fraction, meanNs: s.guest.irq_off.mean_us * 1e3 }
+        : null,
+      seed: s.seed,
+      replication,
+    });
+  }
+
+  start(): void {
+    const e = this.engine, s = this.scenario;
+    this.metrics.measuring = s.warmup_ms === 0;
+    if (s.warmup_ms > 0) e.schedule(s.warmup_ms * 1e6, EV_WARMUP_END, 0, 0);
+    s.groups.forEach((g, gi) => {
+      if (g.rebalance_ms !== undefined) e.schedule(g.rebalance_ms * 1e6, EV_REBALANCE, gi, 0);
+      if (g.priority_change !== undefined) {
+        e.schedule(g.priority_change.at_ms * 1e6, EV_PRIORITY, gi, 0);
+      }
+    });
+    this.workload.start();
+    this.guest.start();
+  }
+
+  handle(kind: number, a: number, b: number): void {
+    switch (kind) {
+      case EV_ARRIVAL: {
+        const port = this.workload.fire(a);
+        if (port > 0) this.raise(port);
+        return;
+      }
+      case EV_UPCALL:
+      case EV_LOOP:
+      case EV_HANDLER_DONE:
+      case EV_SCHED:
+      case EV_IRQ_OFF:
+        return this.guest.handle(kind, a, b);
+      case EV_WARMUP_END:
+        this.metrics.measuring = true;
+        return;
+      case EV_REBALANCE:
+        return this.rebalance(a);
+      case EV_PRIORITY:
+        return this.changePriority(a);
+    }
+  }
+
+  /** Xen's send path: raise the port and kick the VCPU both edge filters let through. */
+  raise(port: number): void {
+    const abi = this.abi, m = this.metrics;
+    const vcpu = abi.raise(port);
+    const g = this.portGroup[port];
+    if (m.measuring) {
+      m.xenNs += abi.cost;
+      m.xenOps++;
+      if (abi.steps > m.maxXenSteps) m.maxXenSteps = abi.steps;
+    }
+    m.onRaise(port, g, this.portPriority[port], this.portVcpu[port], abi.outcome, this.engine.now);
+    if (this.tracer !== null) this.tracer.raise(this.engine.now, port, g, abi.outcome);
+    if (vcpu >= 0) this.guest.kick(vcpu);
+  }
+
+  /** irqbalance-style rotation: every port of group `gi` moves to the next online VCPU. */
+  rebalance(gi: number): void {
+    const s = this.scenario, online = this.setup.vcpuOnline;
+    const n = s.guest.vcpus;
+    for (const port of this.setup.groupPorts[gi]) {
+      let v = this.portVcpu[port];
+      for (let k = 0; k < n; k++) {
+        v = (v + 1) % n;
+        if (online[v] === 1) break;
+      }
+      if (this.abi.bindVcpu(port, v) === 0) this.portVcpu[port] = v;
+      if (this.metrics.measuring) this.metrics.hypercalls++;
+    }
+    this.engine.schedule(this.engine.now + s.groups[gi].rebalance_ms! * 1e6, EV_REBALANCE, gi, 0);
+  }
+
+  /** The group's ports get their new priority through set_priority (effective at the next link). */
+  changePriority(gi: number): void {
+    const p = this.scenario.groups[gi].priority_change!.priority;
+    for (const port of this.setup.groupPorts[gi]) {
+      this.abi.setPriority(port, p);
+      this.portPriority[port] = p;
+      if (this.metrics.measuring) this.metrics.hypercalls++;
+    }
+  }
+}
+
+/**
+ * Execute one run with a ready ABI factory. Pure function of (run, factory):
+ * the same inputs give the same rows.
+ *
+ * @example
+ * ```ts
+ * import { executeRun } from "./run.ts";
+ * import { parseScenario } from "./scenario.ts";
+ * import { createAbi } from "../models/registry.ts";
+ * const scenario = parseScenario({ name: "t", duration_ms: 5, groups: [{ name: "g", ports: 16,
+ *   arrival: { kind: "poisson", rate_per_s: 100000 }, service: { kind: "const", ns: 1000 } }] }, "t");
+ * const r = executeRun({ index: 0, id: "x", scenario, abi: "fifo", replication: 0, seed: 1,
+ *   point: 0, params: {} }, (o) => createAbi("fifo", o));
+ * console.log(r.summary.delivered as number > 0); // true
+ * ```
+ */
+export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = {}): RunResult {
+  const t0 = performance.now();
+  const s = run.scenario;
+  const costs = resolveCosts(s.costs as Parameters<typeof resolveCosts>[0]);
+  const setup = setupDomain(s, factory, costs);
+  const sim = new Simulation(s, setup, costs, run.replication);
+  sim.tracer = options.tracer ?? null;
+  sim.guest.tracer = sim.tracer;
+  sim.start();
+  const end = options.untilNs ?? (s.warmup_ms + s.duration_ms) * 1e6;
+  sim.engine.run(end, sim, options.maxEvents ?? Infinity);
+  const m = sim.metrics;
+  m.finish(end);
+  const priorities = s.groups.map(groupPriority);
+  s.groups.forEach((g, gi) => {
+    if (g.priority_change !== undefined && g.priority_change.at_ms * 1e6 <= end) {
+      priorities[gi] = g.priority_change.priority;
+    }
+  });
+  const head: Row = {
+    scenario: s.name,
+    abi: run.abi,
+    replication: run.replication,
+    seed: run.seed,
+    ...run.params as Row,
+  };
+  const summary: Row = {
+    ...head,
+    ...m.summary(end, s.groups.length),
+    hypercalls: setup.hypercalls + m.hypercalls,
+    bind_failures: setup.bindFailures,
+    shared_bytes: sim.abi.sharedBytes(),
+    max_xen_steps: m.maxXenSteps,
+    sim_events: sim.engine.processed,
+  };
+  return {
+    id: run.id,
+    index: run.index,
+    summary,
+    groups: m.groupRows(priorities).map((r) => ({ ...head, ...r })),
+    priorities: m.priorityRows().map((r) => ({ ...head, ...r })),
+    ports: options.ports ? m.portRows().map((r) => ({ ...head, ...r })) : [],
+    simEvents: sim.engine.processed,
+    wallMs: performance.now() - t0,
+    fingerprint: sim.engine.fingerprint.toString(16).padStart(8, "0"),
+  };
+}
+
+/**
+ * Execute one run, resolving its ABI by id or module URL.
+ *
+ * @example
+ * ```ts
+ * import { runOne } from "./run.ts";
+ * // const result = await runOne(run);
+ * console.log(typeof runOne); // "function"
+ * ```
+ */
+export async function runOne(run: Run, options: RunOptions = {}): Promise<RunResult> {
+  return executeRun(run, await loadAbiFactory(run.abi), options);
+}

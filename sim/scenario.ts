@@ -1,0 +1,476 @@
+/**
+ * The scenario format (DESIGN §5): zod schema, defaults, built-ins, `--set`
+ * overrides and validation with errors that name the file, the dotted path and
+ * what was expected.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { ABI_IDS, isModulePath } from "../models/registry.ts";
+import { COST_FIELDS } from "../models/costs.ts";
+import { InputError } from "./errors.ts";
+
+const finite = z.number().refine(Number.isFinite, "a finite number");
+const nonneg = finite.refine((x) => x >= 0, "a number >= 0");
+const pos = finite.refine((x) => x > 0, "a number > 0");
+const int = z.number().int("an integer");
+const prio = int.min(0).max(15);
+
+/** A distribution of non-negative durations in ns (service times, time-share slices). */
+export const DistributionSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("const"), ns: nonneg }),
+  z.strictObject({ kind: z.literal("exp"), mean_ns: pos }),
+  z.strictObject({ kind: z.literal("uniform"), min_ns: nonneg, max_ns: nonneg }).refine(
+    (d) => d.max_ns >= d.min_ns,
+    { message: "max_ns >= min_ns", path: ["max_ns"] },
+  ),
+  z.strictObject({ kind: z.literal("lognormal"), mean_ns: pos, sigma: pos }),
+  z.strictObject({ kind: z.literal("pareto"), min_ns: pos, alpha: pos }),
+]);
+
+/** How a group's events arrive. */
+export const ArrivalSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("poisson"), rate_per_s: pos }),
+  z.strictObject({
+    kind: z.literal("periodic"),
+    period_us: pos,
+    jitter_us: nonneg.default(0),
+  }),
+  z.strictObject({
+    kind: z.literal("onoff"),
+    on_rate_per_s: pos,
+    off_rate_per_s: nonneg.default(0),
+    on_ms: pos,
+    off_ms: pos,
+  }),
+  z.strictObject({ kind: z.literal("trace"), file: z.string().min(1) }),
+]);
+
+/** How a group's aggregate rate is shared among its ports. */
+export const PopularitySchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("even") }),
+  z.strictObject({ kind: z.literal("zipf"), s: pos }),
+]);
+
+/** A group of ports with one arrival process and one service-time distribution. */
+export const GroupSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
+  ports: int.min(1).max(1 << 20),
+  vcpu: z.union([int.min(0), z.literal("spread"), z.literal("each")]).default("spread"),
+  timer: z.boolean().default(false),
+  priority: prio.optional(),
+  lateeoi: z.boolean().default(false),
+  arrival: ArrivalSchema,
+  service: DistributionSchema,
+  popularity: PopularitySchema.default({ kind: "even" }),
+  rebalance_ms: pos.optional(),
+  priority_change: z.strictObject({ at_ms: nonneg, priority: prio }).optional(),
+});
+
+const costOverrides = z.strictObject({
+  preset: z.enum(["default", "zero"]).optional(),
+  ...Object.fromEntries(COST_FIELDS.map((k) => [k, nonneg.optional()])),
+});
+
+/** The scenario schema. Keys are a contract: keep them working, add freely. */
+export const ScenarioSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
+  description: z.string().default(""),
+  abis: z.array(
+    z.string().refine((s) => ABI_IDS.includes(s) || isModulePath(s), {
+      message: `one of ${ABI_IDS.join(", ")}, or a module path such as ./designs/my_abi.ts`,
+    }),
+  ).min(1).default(["2l", "fifo"]),
+  baseline: z.string().optional(),
+  duration_ms: pos.default(100),
+  warmup_ms: nonneg.default(10),
+  replications: int.min(1).max(10000).default(3),
+  seed: int.min(0).max(2 ** 32 - 1).default(1),
+  guest: z.strictObject({
+    vcpus: int.min(1).max(4096).default(1),
+    word_bits: z.union([z.literal(32), z.literal(64)]).default(64),
+    max_evtchn_port: int.min(1).optional(),
+    idle: z.enum(["busy", "halt"]).default("busy"),
+    irq_off: z.strictObject({
+      fraction: nonneg.refine((x) => x < 1, "a fraction < 1"),
+      mean_us: pos,
+    }).optional(),
+  }).default({ vcpus: 1, word_bits: 64, idle: "busy" }),
+  costs: z.union([z.literal("default"), z.literal("zero"), costOverrides]).default("default"),
+  starvation_ms: pos.default(10),
+  vcpu_sched: z.discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("dedicated") }),
+    z.strictObject({
+      kind: z.literal("timeshare"),
+      run: DistributionSchema,
+      wait: DistributionSchema,
+    }),
+  ]).default({ kind: "dedicated" }),
+  faults: z.strictObject({
+    init_control_fail_vcpus: z.array(int.min(0)).default([]),
+  }).default({ init_control_fail_vcpus: [] }),
+  init_fail_policy: z.enum(["offline", "fallback-2l"]).default("offline"),
+  hostile: z.strictObject({
+    rate_per_s: pos,
+    targets: z.array(z.enum(["event_words", "control", "bitmaps"])).min(1).default([
+      "event_words",
+      "control",
+      "bitmaps",
+    ]),
+  }).optional(),
+  groups: z.array(GroupSchema).min(1),
+}).superRefine((s, ctx) => {
+  const names = new Set<string>();
+  s.groups.forEach((g, i) => {
+    if (names.has(g.name)) {
+      ctx.addIssue({ code: "custom", path: ["groups", i, "name"], message: "a unique group name" });
+    }
+    names.add(g.name);
+    if (typeof g.vcpu === "number" && g.vcpu >= s.guest.vcpus) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["groups", i, "vcpu"],
+        message: `a VCPU number below guest.vcpus (${s.guest.vcpus})`,
+      });
+    }
+  });
+  if (s.baseline !== undefined && !s.abis.includes(s.baseline)) {
+    ctx.addIssue({ code: "custom", path: ["baseline"], message: "one of the scenario's abis" });
+  }
+  for (const [i, v] of s.faults.init_control_fail_vcpus.entries()) {
+    if (v >= s.guest.vcpus) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["faults", "init_control_fail_vcpus", i],
+        message: `a VCPU number below guest.vcpus (${s.guest.vcpus})`,
+      });
+    }
+  }
+});
+
+/** A validated scenario with every default filled in. */
+export type Scenario = z.output<typeof ScenarioSchema>;
+/** One port group of a scenario. */
+export type Group = Scenario["groups"][number];
+/** A distribution spec. */
+export type DistributionSpec = z.output<typeof DistributionSchema>;
+/** An arrival spec. */
+export type ArrivalSpec = z.output<typeof ArrivalSchema>;
+
+/** Every key name the schemas know, for "did you mean" suggestions. */
+const KNOWN_KEYS: string[] = [
+  ...new Set([
+    ...Object.keys(ScenarioSchema.shape),
+    ...Object.keys(GroupSchema.shape),
+    "vcpus",
+    "word_bits",
+    "max_evtchn_port",
+    "idle",
+    "irq_off",
+    "fraction",
+    "mean_us",
+    "kind",
+    "ns",
+    "mean_ns",
+    "min_ns",
+    "max_ns",
+    "sigma",
+    "alpha",
+    "rate_per_s",
+    "period_us",
+    "jitter_us",
+    "on_rate_per_s",
+    "off_rate_per_s",
+    "on_ms",
+    "off_ms",
+    "file",
+    "s",
+    "at_ms",
+    "run",
+    "wait",
+    "init_control_fail_vcpus",
+    "targets",
+    "preset",
+    ...COST_FIELDS,
+  ]),
+];
+
+/** Levenshtein distance, for suggestions. */
+function distance(a: string, b: string): number {
+  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = d[0];
+    d[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const tmp = d[j];
+      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = tmp;
+    }
+  }
+  return d[b.length];
+}
+
+/**
+ * The nearest known key to `key`, or undefined when none is close.
+ *
+ * @example
+ * ```ts
+ * import { suggestKey } from "./scenario.ts";
+ * console.log(suggestKey("duraton_ms")); // "duration_ms"
+ * ```
+ */
+export function suggestKey(
+  key: string,
+  candidates: readonly string[] = KNOWN_KEYS,
+): string | undefined {
+  let best: string | undefined;
+  let bestD = Infinity;
+  for (const k of candidates) {
+    const dd = distance(key, k);
+    if (dd < bestD) {
+      bestD = dd;
+      best = k;
+    }
+  }
+  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+}
+
+/** Format a dotted path like `groups.1.arrival.rate_per_s` (or `(top level)`). */
+export function dottedPath(path: readonly PropertyKey[]): string {
+  return path.length === 0 ? "(top level)" : path.map(String).join(".");
+}
+
+/** Turn zod issues into one readable message per issue. */
+export function formatIssues(source: string, error: z.ZodError): string {
+  const lines = error.issues.map((iss) => {
+    const at = dottedPath(iss.path);
+    if (iss.code === "unrecognized_keys") {
+      return iss.keys.map((k) => {
+        const hint = suggestKey(k);
+        const path = iss.path.length ? `${at}.${k}` : k;
+        return `${source}: ${path}: unknown key${hint ? ` (did you mean '${hint}'?)` : ""}`;
+      }).join("\n");
+    }
+    let msg = iss.message;
+    if (iss.code === "invalid_type") {
+      msg = `expected ${iss.expected}${
+        iss.message.includes("received") ? ", " + iss.message.split(", ").pop() : ""
+      }`;
+    }
+    if (iss.code === "invalid_union" && "note" in iss && iss.note === "No matching discriminator") {
+      msg = `expected 'kind' to be one of the documented kinds`;
+    }
+    if (iss.code === "custom" || msg.startsWith("a ") || msg.startsWith("one of")) {
+      msg = `expected ${msg}`;
+    }
+    return `${source}: ${at}: ${msg}`;
+  });
+  return lines.join("\n");
+}
+
+/**
+ * Validate a parsed JSON value as a scenario; throws InputError naming
+ * `source`, the dotted path and what was expected.
+ *
+ * @example
+ * ```ts
+ * import { parseScenario } from "./scenario.ts";
+ * const s = parseScenario({
+ *   name: "tiny",
+ *   groups: [{ name: "net", ports: 8, arrival: { kind: "poisson", rate_per_s: 1000 },
+ *     service: { kind: "const", ns: 1000 } }],
+ * }, "inline");
+ * console.log(s.duration_ms); // 100
+ * ```
+ */
+export function parseScenario(value: unknown, source: string): Scenario {
+  const r = ScenarioSchema.safeParse(value);
+  if (!r.success) throw new InputError(formatIssues(source, r.error));
+  return r.data;
+}
+
+/**
+ * Parse JSON text, reporting syntax errors with line and column.
+ *
+ * @example
+ * ```ts
+ * import { parseJsonText } from "./scenario.ts";
+ * console.log(parseJsonText('{"a": 1}', "x.json")); // { a: 1 }
+ * ```
+ */
+export function parseJsonText(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    const msg = (e as Error).message;
+    const m = /position (\d+)/.exec(msg);
+    let where = "";
+    if (m) {
+      const pos = Number(m[1]);
+      const before = text.slice(0, pos);
+      const line = before.split("\n").length;
+      const col = pos - before.lastIndexOf("\n");
+      where = ` at line ${line}, column ${col}`;
+    } else {
+      const lc = /line (\d+) column (\d+)/.exec(msg);
+      if (lc) where = ` at line ${lc[1]}, column ${lc[2]}`;
+    }
+    throw new InputError(`${source}: malformed JSON${where}: ${msg}`);
+  }
+}
+
+/**
+ * Apply a `--set dotted.path=value` override to a raw (unvalidated) object.
+ * The value is parsed as JSON when it is valid JSON, else taken as a string.
+ *
+ * @example
+ * ```ts
+ * import { applySet } from "./scenario.ts";
+ * const raw = { groups: [{ ports: 1 }, { ports: 2 }] };
+ * applySet(raw, "groups.1.ports=8000");
+ * console.log(raw.groups[1].ports); // 8000
+ * ```
+ */
+export function applySet(raw: unknown, assignment: string): void {
+  const eq = assignment.indexOf("=");
+  if (eq <= 0) {
+    throw new InputError(`--set ${assignment}: expected dotted.path=value`);
+  }
+  const path = assignment.slice(0, eq).split(".");
+  const text = assignment.slice(eq + 1);
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    value = text;
+  }
+  setPath(raw, path, value, `--set ${assignment}`);
+}
+
+/** Set `value` at `path` inside `raw`, creating objects on the way; errors name `source`. */
+export function setPath(
+  raw: unknown,
+  path: readonly string[],
+  value: unknown,
+  source: string,
+): void {
+  if (typeof raw !== "object" || raw === null) {
+    throw new InputError(`${source}: expected the scenario to be an object`);
+  }
+  let cur = raw as Record<string, unknown>;
+  for (let i = 0; i < path.length - 1; i++) {
+    const k = path[i];
+    if (Array.isArray(cur)) {
+      const idx = Number(k);
+      if (!Number.isInteger(idx) || idx < 0 || idx >= cur.length) {
+        throw new InputError(
+          `${source}: ${path.slice(0, i + 1).join(".")}: expected an index below ${cur.length}`,
+        );
+      }
+    }
+    let nxt = cur[k];
+    if (typeof nxt !== "object" || nxt === null) {
+      nxt = {};
+      cur[k] = nxt;
+    }
+    cur = nxt as Record<string, unknown>;
+  }
+  const last = path[path.length - 1];
+  if (Array.isArray(cur)) {
+    const idx = Number(last);
+    if (!Number.isInteger(idx) || idx < 0 || idx > cur.length) {
+      throw new InputError(`${source}: ${path.join(".")}: expected an index up to ${cur.length}`);
+    }
+  }
+  cur[last] = value;
+}
+
+/** The folder of built-in scenarios and sweeps. */
+export const BUILTIN_DIR: URL = new URL("../scenarios/", import.meta.url);
+
+/**
+ * Names of the built-in scenarios and sweeps (`scenarios/*.json`), sorted.
+ *
+ * @example
+ * ```ts
+ * import { builtinNames } from "./scenario.ts";
+ * console.log(builtinNames().includes("default")); // true
+ * ```
+ */
+export function builtinNames(): string[] {
+  const names: string[] = [];
+  for (const e of Deno.readDirSync(BUILTIN_DIR)) {
+    if (e.isFile && e.name.endsWith(".json")) names.push(e.name.slice(0, -5));
+  }
+  return names.sort();
+}
+
+/** Where a scenario or sweep came from, and its raw JSON. */
+export interface LoadedInput {
+  /** A display name for errors: the path the user gave, or `builtin:<name>`. */
+  source: string;
+  /** Absolute path of the file. */
+  path: string;
+  /** The parsed, unvalidated JSON. */
+  raw: unknown;
+}
+
+/**
+ * Resolve a user path against the directory `deno task` was started from
+ * (`INIT_CWD`), else the current directory.
+ */
+export function resolveUserPath(p: string): string {
+  if (p.startsWith("/")) return p;
+  let base = Deno.cwd();
+  try {
+    base = Deno.env.get("INIT_CWD") ?? base;
+  } catch {
+    // no env permission: current directory
+  }
+  return new URL(p, `file://${base.endsWith("/") ? base : base + "/"}`).pathname;
+}
+
+/**
+ * Load a scenario or sweep by file path or built-in name, parsing its JSON.
+ *
+ * @example
+ * ```ts
+ * import { loadInput } from "./scenario.ts";
+ * const input = loadInput("default");
+ * console.log(input.source); // "builtin:default"
+ * ```
+ */
+export function loadInput(fileOrName: string): LoadedInput {
+  const looksLikePath = fileOrName.includes("/") || fileOrName.endsWith(".json");
+  if (!looksLikePath) {
+    const names = builtinNames();
+    if (!names.includes(fileOrName)) {
+      const hint = suggestKey(fileOrName, names);
+      throw new InputError(
+        `${fileOrName}: no such built-in scenario${
+          hint ? ` (did you mean '${hint}'?)` : ""
+        }; 'deno task sim list' shows them`,
+      );
+    }
+    const path = new URL(`${fileOrName}.json`, BUILTIN_DIR).pathname;
+    return {
+      source: `builtin:${fileOrName}`,
+      path,
+      raw: parseJsonText(Deno.readTextFileSync(path), `builtin:${fileOrName}`),
+    };
+  }
+  const path = resolveUserPath(fileOrName);
+  let text: string;
+  try {
+    text = Deno.readTextFileSync(path);
+  } catch (e) {
+    const why = e instanceof Deno.errors.NotFound
+      ? "no such file"
+      : e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable
+      ? "permission denied"
+      : (e as Error).message;
+    throw new InputError(`${fileOrName}: cannot read the file: ${why}`);
+  }
+  return { source: fileOrName, path, raw: parseJsonText(text, fileOrName) };
+}

@@ -1,0 +1,226 @@
+/**
+ * Sweeps: a scenario or a sweep file expanded into numbered runs (grid point
+ * x ABI x replication), each with a stable id and a seed derived by hashing.
+ * A plain scenario is a sweep of one point.
+ *
+ * Sweep file: `{ "base": <scenario object or built-in name>, "grid": {
+ * "<dotted.path>": [values] }, "zip": { "<dotted.path>": [values] } }`. Grid
+ * keys form a product (the last key varies fastest); zip lists advance
+ * together as one more dimension.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { deriveSeed } from "./random.ts";
+import { InputError } from "./errors.ts";
+import {
+  applySet,
+  type LoadedInput,
+  loadInput,
+  parseScenario,
+  type Scenario,
+  setPath,
+} from "./scenario.ts";
+import { isModulePath } from "../models/registry.ts";
+import type { ParamValue, Run } from "./run.ts";
+
+/** Command-line overrides applied to every point. */
+export interface PlanOverrides {
+  /** `--abi a,b`: the ABIs to run instead of the scenario's. */
+  abis?: string[];
+  /** `--seed N`. */
+  seed?: number;
+  /** `--replications N`. */
+  replications?: number;
+  /** `--set k=v` assignments, applied in order. */
+  sets?: string[];
+}
+
+/** An expanded sweep. */
+export interface Plan {
+  /** Scenario name (the base's). */
+  name: string;
+  /** Where it came from. */
+  source: string;
+  /** The base scenario, validated, with overrides applied. */
+  base: Scenario;
+  /** The raw sweep (or scenario) after overrides, for the manifest. */
+  resolved: unknown;
+  /** Swept parameter paths (CSV columns), in order. */
+  params: string[];
+  /** Every run, in index order. */
+  runs: Run[];
+  /** A hash identifying the sweep: its resolved content. */
+  hash: string;
+}
+
+/** SHA-256 hex of a JSON value with sorted keys. */
+export function hashJson(value: unknown, length = 16): string {
+  return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, length);
+}
+
+/** JSON with object keys sorted, for hashing. */
+export function stableJson(value: unknown): string {
+  return JSON.stringify(value, (_k, v) => {
+    if (v && typeof v === "object" && !Array.isArray(v)) {
+      return Object.fromEntries(Object.keys(v).sort().map((k) => [k, v[k]]));
+    }
+    return v;
+  });
+}
+
+function clone<T>(x: T): T {
+  return structuredClone(x);
+}
+
+function isSweep(raw: unknown): raw is { base: unknown; grid?: unknown; zip?: unknown } {
+  return typeof raw === "object" && raw !== null && "base" in raw;
+}
+
+/** Resolve module-path ABIs against the user's directory (absolute file URLs). */
+function resolveAbis(abis: string[], resolvePath: (p: string) => string): string[] {
+  return abis.map((
+    a,
+  ) => (isModulePath(a) && !a.startsWith("file:") ? `file://${resolvePath(a)}` : a));
+}
+
+/**
+ * Expand a loaded scenario or sweep into a plan.
+ *
+ * @example
+ * ```ts
+ * import { expandPlan } from "./sweep.ts";
+ * import { loadInput } from "./scenario.ts";
+ * const plan = expandPlan(loadInput("default"), {});
+ * console.log(plan.runs.length > 0); // true
+ * ```
+ */
+export function expandPlan(
+  input: LoadedInput,
+  overrides: PlanOverrides,
+  resolvePath: (p: string) => string = (p) => p,
+): Plan {
+  const src = input.source;
+  let baseRaw: unknown;
+  let grid: Record<string, unknown[]> = {};
+  let zip: Record<string, unknown[]> = {};
+  let baseSource = src;
+  if (isSweep(input.raw)) {
+    const sw = input.raw as Record<string, unknown>;
+    for (const k of Object.keys(sw)) {
+      if (!["base", "grid", "zip", "description"].includes(k)) {
+        throw new InputError(
+          `${src}: ${k}: unknown key in a sweep file (expected base, grid, zip)`,
+        );
+      }
+    }
+    if (typeof sw.base === "string") {
+      const b = loadInput(sw.base);
+      if (isSweep(b.raw)) throw new InputError(`${src}: base: expected a scenario, not a sweep`);
+      baseRaw = clone(b.raw);
+      baseSource = b.source;
+    } else baseRaw = clone(sw.base);
+    grid = checkLists(sw.grid, `${src}: grid`);
+    zip = checkLists(sw.zip, `${src}: zip`);
+    const zl = Object.values(zip).map((v) => v.length);
+    if (zl.some((n) => n !== zl[0])) {
+      throw new InputError(`${src}: zip: expected every list to have the same length`);
+    }
+    if (typeof sw.description === "string" && typeof baseRaw === "object" && baseRaw) {
+      (baseRaw as Record<string, unknown>).description = sw.description;
+    }
+  } else baseRaw = clone(input.raw);
+
+  for (const set of overrides.sets ?? []) applySet(baseRaw, set);
+  if (typeof baseRaw === "object" && baseRaw !== null) {
+    const b = baseRaw as Record<string, unknown>;
+    if (overrides.abis) b.abis = overrides.abis;
+    if (overrides.seed !== undefined) b.seed = overrides.seed;
+    if (overrides.replications !== undefined) b.replications = overrides.replications;
+  }
+  const base = parseScenario(baseRaw, baseSource);
+
+  const gridKeys = Object.keys(grid);
+  const zipKeys = Object.keys(zip);
+  const dims: { keys: string[]; values: unknown[][] }[] = gridKeys.map((k) => ({
+    keys: [k],
+    values: grid[k].map((v) => [v]),
+  }));
+  if (zipKeys.length > 0) {
+    dims.push({
+      keys: zipKeys,
+      values: zip[zipKeys[0]].map((_, i) => zipKeys.map((k) => zip[k][i])),
+    });
+  }
+  const params = [...gridKeys, ...zipKeys];
+  const points: Record<string, unknown>[] = [];
+  const walk = (d: number, acc: Record<string, unknown>) => {
+    if (d === dims.length) {
+      points.push({ ...acc });
+      return;
+    }
+    for (const vals of dims[d].values) {
+      dims[d].keys.forEach((k, i) => (acc[k] = vals[i]));
+      walk(d + 1, acc);
+    }
+  };
+  walk(0, {});
+
+  const runs: Run[] = [];
+  points.forEach((pt, pi) => {
+    const raw = clone(baseRaw);
+    for (const [k, v] of Object.entries(pt)) setPath(raw, k.split("."), clone(v), `${src}: grid`);
+    const where = params.length
+      ? ` (grid point ${pi}: ${params.map((k) => `${k}=${JSON.stringify(pt[k])}`).join(", ")})`
+      : "";
+    const s: Scenario = parseScenario(raw, `${baseSource}${where}`);
+    const abis = resolveAbis(s.abis, resolvePath);
+    s.abis = abis;
+    const paramRow: Record<string, ParamValue> = {};
+    for (const k of params) {
+      const v = pt[k];
+      paramRow[k] = typeof v === "object" ? JSON.stringify(v) : v as ParamValue;
+    }
+    for (const abi of abis) {
+      for (let r = 0; r < s.replications; r++) {
+        const seed = deriveSeed(s.seed, `replication/${r}`);
+        runs.push({
+          index: runs.length,
+          id: hashJson({ scenario: s, abi, replication: r, seed }),
+          scenario: s,
+          abi,
+          replication: r,
+          seed,
+          point: pi,
+          params: paramRow,
+        });
+      }
+    }
+  });
+  const resolved = isSweep(input.raw) ? { ...(input.raw as object), base: baseRaw } : baseRaw;
+  return {
+    name: base.name,
+    source: src,
+    base,
+    resolved,
+    params,
+    runs,
+    hash: hashJson({ resolved, ids: runs.map((r) => r.id) }),
+  };
+}
+
+function checkLists(v: unknown, where: string): Record<string, unknown[]> {
+  if (v === undefined) return {};
+  if (typeof v !== "object" || v === null || Array.isArray(v)) {
+    throw new InputError(`${where}: expected an object of "dotted.path": [values]`);
+  }
+  const out: Record<string, unknown[]> = {};
+  for (const [k, list] of Object.entries(v)) {
+    if (!Array.isArray(list) || list.length === 0) {
+      throw new InputError(`${where}.${k}: expected a non-empty list of values`);
+    }
+    out[k] = list;
+  }
+  return out;
+}
