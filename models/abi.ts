@@ -122,6 +122,15 @@ export interface EventChannelAbi {
 
   /** Shared-memory footprint in bytes for the VCPUs and ports bound so far. */
   sharedBytes(): number;
+
+  // -- optional: FIFO-family set-up, called by the hypercall layer (models/hypercalls.ts) --
+  /**
+   * EVTCHNOP_init_control for `vcpu`: map its control block. Present only on
+   * ABIs that need it (FIFO and its variants); returns 0 or a negative errno.
+   */
+  initControl?(vcpu: number): number;
+  /** EVTCHNOP_expand_array: add one event-array page; 0 or a negative errno (-ENOSPC when full). */
+  expandArray?(): number;
 }
 
 /** A constructor of a model, as registered by ABI id or exported by a user's design module. */

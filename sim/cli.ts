@@ -9,11 +9,16 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { InputError } from "./errors.ts";
 import { builtinNames, loadInput, resolveUserPath, ScenarioSchema } from "./scenario.ts";
-import { expandPlan, type PlanOverrides } from "./sweep.ts";
+import { expandPlan, formatShard, parseShard, type Plan, type PlanOverrides } from "./sweep.ts";
 import { checkOutputDir, writeResults } from "./results.ts";
-import { runOne } from "./run.ts";
 import type { RunResult } from "./run.ts";
+import { RunFailedError } from "./executor.ts";
+import { journalHeader, runSweep } from "./runner.ts";
+import { Journal } from "./journal.ts";
+import { describeMissing, mergeFolders } from "./merge.ts";
 import { ABI_IDS } from "../models/registry.ts";
+import { renderReport } from "../reports/report.ts";
+import { traceCommand } from "./trace_cmd.ts";
 
 const USAGE = `evtchn-sim: a discrete-event simulator of Xen event-channel ABIs
 
@@ -22,9 +27,15 @@ usage:
   deno task sim run <file|name> [--out DIR] [--abi LIST] [--seed N] [--replications N]
                                         [--set k=v]... [--ports] [--force] [--max-events N]
   deno task sim sweep <file|name> [--out DIR] [--workers N] [--shard i/n] [--resume]
+                                        [--quiet] (run and sweep take each other's flags)
+  deno task sim merge <dir>... --out DIR [--partial] [--force]
+                                        combine shard folders of one sweep
   deno task sim list                    built-in scenarios and their questions
   deno task sim validate <file>         check a scenario or sweep file
   deno task sim schema [--out F]        the JSON Schema of scenario files
+  deno task sim report <dir>            re-render charts, report.html and report.md
+  deno task sim trace <file|name> [--until-ms N] --out F [--abi ID]
+                                        Chrome trace (Perfetto) of one run
 
 ABI ids: ${ABI_IDS.join(", ")}, or a module path (./designs/my_abi.ts)
 `;
@@ -38,9 +49,12 @@ const OPTIONS = {
   ports: { type: "boolean" },
   force: { type: "boolean" },
   "max-events": { type: "string" },
+  "until-ms": { type: "string" },
   workers: { type: "string" },
   shard: { type: "string" },
   resume: { type: "boolean" },
+  partial: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -77,6 +91,8 @@ export async function main(args: string[]): Promise<number> {
         if (rest.length !== 1) throw new InputError(`${cmd}: expected one scenario file or name`);
         return await simulate(rest[0], flags, `deno task sim ${args.join(" ")}`);
       }
+      case "merge":
+        return merge(rest, flags, `deno task sim ${args.join(" ")}`);
       case "list":
         for (const name of builtinNames()) {
           const raw = loadInput(name).raw as Record<string, unknown>;
@@ -93,6 +109,27 @@ export async function main(args: string[]): Promise<number> {
         console.log(`${rest[0]}: valid (${plan.runs.length} runs)`);
         return 0;
       }
+      case "report": {
+        if (rest.length !== 1) throw new InputError("report: expected one results folder");
+        const dir = resolveUserPath(rest[0]);
+        const { files } = await renderReport(dir);
+        console.error(`wrote ${files.length} report files in ${dir}/`);
+        return 0;
+      }
+      case "trace": {
+        if (rest.length !== 1) throw new InputError("trace: expected one scenario file or name");
+        if (!flags.out) throw new InputError("trace: --out FILE is required");
+        const until = flags["until-ms"] === undefined ? undefined : Number(flags["until-ms"]);
+        const n = await traceCommand(rest[0], {
+          out: flags.out,
+          untilMs: until,
+          abi: flags.abi,
+          sets: flags.set ?? [],
+          seed: intFlag("seed", flags.seed, 0),
+        });
+        console.error(`wrote ${n} trace events to ${resolveUserPath(flags.out)}`);
+        return 0;
+      }
       case "schema": {
         const schema = JSON.stringify(z.toJSONSchema(ScenarioSchema, { io: "input" }), null, 2);
         if (flags.out) Deno.writeTextFileSync(resolveUserPath(flags.out), schema + "\n");
@@ -106,6 +143,12 @@ export async function main(args: string[]): Promise<number> {
     if (e instanceof InputError) {
       console.error(`error: ${e.message}`);
       return 2;
+    }
+    if (e instanceof RunFailedError) {
+      console.error(`error: ${e.message}`);
+      if (e.detail.name !== "EventLimitError") console.error(e.detail.stack);
+      console.error("runs already finished are kept: add --resume to continue");
+      return 1;
     }
     console.error(`internal error: ${(e as Error).stack ?? e}`);
     return 1;
@@ -121,7 +164,27 @@ type Flags = {
   ports?: boolean;
   force?: boolean;
   "max-events"?: string;
+  "until-ms"?: string;
+  workers?: string;
+  shard?: string;
+  resume?: boolean;
+  partial?: boolean;
+  quiet?: boolean;
 };
+
+/**
+ * Write a results folder: the CSVs and manifest.json (plus, later, aggregate
+ * tables and charts). Called at checkpoints during a sweep and at the end.
+ */
+function writeFolder(
+  out: string,
+  plan: Plan,
+  results: readonly RunResult[],
+  command: string,
+  shard?: string,
+): void {
+  writeResults(out, plan, results, command, {}, shard);
+}
 
 async function simulate(target: string, flags: Flags, command: string): Promise<number> {
   const overrides: PlanOverrides = {
@@ -131,21 +194,76 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
     sets: flags.set ?? [],
   };
   const maxEvents = intFlag("max-events", flags["max-events"], 1);
+  const workers = intFlag("workers", flags.workers, 1);
+  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
   const plan = expandPlan(loadInput(target), overrides, resolveUserPath);
-  const out = resolveUserPath(flags.out ?? `results/${plan.name}`);
-  checkOutputDir(out, plan, flags.force ?? false);
-  const results: RunResult[] = [];
-  const t0 = performance.now();
-  for (const run of plan.runs) {
-    results.push(await runOne(run, { maxEvents, ports: flags.ports ?? false }));
+  const defaultOut = shard
+    ? `results/${plan.name}/shard-${shard.number}-of-${shard.count}`
+    : `results/${plan.name}`;
+  const out = resolveUserPath(flags.out ?? defaultOut);
+  const shardText = shard ? formatShard(shard) : undefined;
+  const outcome = await runSweep(plan, {
+    out,
+    workers,
+    shard,
+    resume: flags.resume ?? false,
+    force: flags.force ?? false,
+    ports: flags.ports ?? false,
+    maxEvents,
+    progress: flags.quiet ? "off" : "auto",
+    onCheckpoint: (results) => writeFolder(out, plan, results, command, shardText),
+  });
+  writeFolder(out, plan, outcome.results, command, shardText);
+  if (!shard) await renderReport(out);
+  if (!flags.quiet) {
+    const skipped = outcome.skipped ? ` (${outcome.skipped} already recorded)` : "";
+    console.error(`wrote ${out}/: ${outcome.results.length} runs${skipped}`);
+  }
+  return 0;
+}
+
+function merge(dirs: string[], flags: Flags, command: string): number {
+  if (flags.out === undefined) throw new InputError("merge: --out DIR is required");
+  const out = resolveUserPath(flags.out);
+  const paths = dirs.map(resolveUserPath);
+  if (paths.some((p) => p.replace(/\/+$/, "") === out.replace(/\/+$/, ""))) {
+    throw new InputError(`merge: --out ${flags.out} must differ from the folders merged`);
+  }
+  const m = mergeFolders(paths, resolveUserPath);
+  const shards = Math.max(1, ...m.header.shard ? [Number(m.header.shard.split("/")[1])] : []);
+  if (m.missing.length > 0) {
+    const list = describeMissing(m.missing, shards);
+    const msg = `${m.missing.length} of ${m.plan.runs.length} runs are in none of the folders:\n` +
+      list;
+    if (!flags.partial) {
+      throw new InputError(`${msg}\nrun the missing shards (--resume), or add --partial`);
+    }
+    console.error(`warning: ${msg}`);
+  }
+  checkOutputDir(out, m.plan, flags.force ?? false);
+  Deno.mkdirSync(out, { recursive: true });
+  const journal = Journal.create(out, { ...journalHeaderOf(m.plan, m.header), shard: null });
+  for (const r of m.results) journal.record(r);
+  writeFolder(out, m.plan, m.results, command);
+  if (!flags.quiet) {
     console.error(
-      `[${results.length}/${plan.runs.length}] ${run.abi} rep ${run.replication}` +
-        ` (${((performance.now() - t0) / 1000).toFixed(1)} s)`,
+      `merged ${dirs.length} folders into ${out}/: ${m.results.length} of ` +
+        `${m.plan.runs.length} runs` +
+        (m.duplicates ? ` (${m.duplicates} duplicates dropped)` : ""),
     );
   }
-  writeResults(out, plan, results, command);
-  console.error(`wrote ${out}/`);
   return 0;
+}
+
+function journalHeaderOf(
+  plan: Plan,
+  h: { options: { ports: boolean; max_events: number | null } },
+) {
+  return journalHeader(plan, {
+    out: "",
+    ports: h.options.ports,
+    maxEvents: h.options.max_events ?? undefined,
+  });
 }
 
 if (import.meta.main) {

@@ -183,9 +183,14 @@ class Simulation {
     if (vcpu >= 0) this.guest.kick(vcpu);
   }
 
-  /** irqbalance-style rotation: every port of group `gi` moves to the next online VCPU. */
+  /**
+   * irqbalance-style rotation: every port of group `gi` moves to the next
+   * online VCPU. Like Linux's rebind_evtchn_irq, the port is masked around
+   * EVTCHNOP_bind_vcpu and unmasked after, so an event pending at the move is
+   * delivered on the new VCPU rather than stranded on the old one's selector.
+   */
   rebalance(gi: number): void {
-    const s = this.scenario, online = this.setup.vcpuOnline;
+    const s = this.scenario, online = this.setup.vcpuOnline, abi = this.abi;
     const n = s.guest.vcpus;
     for (const port of this.setup.groupPorts[gi]) {
       let v = this.portVcpu[port];
@@ -193,8 +198,11 @@ class Simulation {
         v = (v + 1) % n;
         if (online[v] === 1) break;
       }
-      if (this.abi.bindVcpu(port, v) === 0) this.portVcpu[port] = v;
-      if (this.metrics.measuring) this.metrics.hypercalls++;
+      abi.mask(port);
+      if (abi.bindVcpu(port, v) === 0) this.portVcpu[port] = v;
+      const target = abi.unmask(port);
+      if (this.metrics.measuring) this.metrics.hypercalls += 2;
+      if (target >= 0) this.guest.kick(target);
     }
     this.engine.schedule(this.engine.now + s.groups[gi].rebalance_ms! * 1e6, EV_REBALANCE, gi, 0);
   }
@@ -254,7 +262,7 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
   };
   const summary: Row = {
     ...head,
-    ...m.summary(end, s.groups.length),
+    ...m.summary(s.groups.length),
     hypercalls: setup.hypercalls + m.hypercalls,
     bind_failures: setup.bindFailures,
     shared_bytes: sim.abi.sharedBytes(),

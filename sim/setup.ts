@@ -1,13 +1,17 @@
 /**
- * Domain set-up for one run: create the ABI model, bind every group's ports,
- * give them their priorities and VCPUs. The result is the fixed port layout
- * the guest runtime, workloads and metrics index by port number.
+ * Domain set-up for one run: create the ABI model, bring up its VCPUs
+ * (EVTCHNOP_init_control for FIFO-family ABIs), bind every group's ports
+ * through the hypercall layer, give them their priorities and VCPUs. The
+ * result is the fixed port layout the guest runtime, workloads and metrics
+ * index by port number.
  *
  * @module
  */
 
 import { type AbiFactory, type EventChannelAbi, PRIORITY_DEFAULT } from "../models/abi.ts";
 import type { Costs } from "../models/costs.ts";
+import { Domain } from "../models/hypercalls.ts";
+import { TwoLevelAbi } from "../models/two_level.ts";
 import type { Scenario } from "./scenario.ts";
 
 /** The bound ports of a domain, indexed by port number. */
@@ -30,16 +34,51 @@ export interface DomainSetup {
   hypercalls: number;
   /** Per VCPU: 1 when online (receives events), 0 when taken offline. */
   vcpuOnline: Uint8Array;
+  /** The hypercall layer over `abi`, for hypercalls made during the run (unmask, set_priority, bind_vcpu). */
+  domain: Domain;
+  /** Whether a failed init_control made the domain fall back to the 2-level ABI. */
+  fellBackTo2l: boolean;
+  /** EVTCHNOP_init_control calls that failed. */
+  initControlFailures: number;
 }
 
-/** The priority a group's ports get: its `priority`, else 0 for timers, else 7. */
+/**
+ * The priority a group's ports get: its `priority`, else 0 for timers
+ * (Linux xen_setup_timer: XEN_IRQ_PRIORITY_MAX), else 7.
+ *
+ * @example
+ * ```ts
+ * import { groupPriority } from "./setup.ts";
+ * console.log(groupPriority({ timer: true } as never)); // 0
+ * ```
+ */
 export function groupPriority(g: Scenario["groups"][number]): number {
   return g.priority ?? (g.timer ? 0 : PRIORITY_DEFAULT);
 }
 
+/** The first online VCPU at or after `v` (cyclically); ports of an offlined VCPU move there. */
+function onlineVcpu(v: number, online: Uint8Array): number {
+  const n = online.length;
+  for (let k = 0; k < n; k++) {
+    const c = (v + k) % n;
+    if (online[c] !== 0) return c;
+  }
+  return v;
+}
+
 /**
- * Bind every group's ports through the model, lowest free port first, and
- * return the layout.
+ * Bring the domain up and bind every group's ports through the hypercall
+ * layer (lowest free port first), and return the layout.
+ *
+ * FIFO-family ABIs (those with `initControl`) call EVTCHNOP_init_control for
+ * every VCPU first; `faults.init_control_fail_vcpus` makes it fail with
+ * -ENOMEM. A failure on the boot VCPU (0) always falls back to 2-level for
+ * all VCPUs (FIFO draft B: "continue to use the 2-level event channel ABI").
+ * On another VCPU, `init_fail_policy` decides: `"offline"` (the draft's rule:
+ * the VCPU is offlined and its ports are bound to the next online VCPU) or
+ * `"fallback-2l"` (the review's proposal: the whole domain uses a 2-level
+ * model with the same options, after an EVTCHNOP_reset, counted as a
+ * hypercall, when some control block was already set up).
  *
  * @example
  * ```ts
@@ -55,18 +94,42 @@ export function groupPriority(g: Scenario["groups"][number]): number {
  */
 export function setupDomain(s: Scenario, factory: AbiFactory, costs: Costs): DomainSetup {
   const vcpus = s.guest.vcpus;
-  const abi = factory({ vcpus, wordBits: s.guest.word_bits, costs });
+  const options = { vcpus, wordBits: s.guest.word_bits, costs };
+  const limitOptions = { maxEvtchnPort: s.guest.max_evtchn_port };
+  let abi = factory(options);
+  let domain = new Domain(abi, {
+    ...limitOptions,
+    initControlFailVcpus: s.faults.init_control_fail_vcpus,
+  });
+  const vcpuOnline = new Uint8Array(vcpus).fill(1);
+  let fellBackTo2l = false;
+  let initControlFailures = 0;
+  let earlierHypercalls = 0;
+  if (domain.isFifo) {
+    for (let v = 0; v < vcpus; v++) {
+      if (domain.initControl(v) >= 0) continue;
+      initControlFailures++;
+      if (v === 0 || s.init_fail_policy === "fallback-2l") {
+        fellBackTo2l = true;
+        break;
+      }
+      vcpuOnline[v] = 0;
+    }
+    if (fellBackTo2l) {
+      // EVTCHNOP_reset (DOMID_SELF) tears FIFO down and reverts to 2-level.
+      earlierHypercalls = domain.hypercalls + (domain.fifoActive ? 1 : 0);
+      abi = new TwoLevelAbi(options, s.guest.word_bits === 32 ? "2l:32" : "2l");
+      domain = new Domain(abi, limitOptions);
+      vcpuOnline.fill(1);
+    }
+  }
   const max = abi.maxPorts;
-  const limit = Math.min(max - 1, s.guest.max_evtchn_port ?? max - 1);
   const portGroup = new Int32Array(max).fill(-1);
   const portPriority = new Uint8Array(max).fill(PRIORITY_DEFAULT);
   const portVcpu = new Int32Array(max).fill(-1);
-  const vcpuOnline = new Uint8Array(vcpus).fill(1);
   const groupPorts: Int32Array[] = [];
   const groupRequested: number[] = [];
   let bindFailures = 0;
-  let hypercalls = 0;
-  let nextPort = 1;
   let spread = 0;
   s.groups.forEach((g, gi) => {
     const total = g.vcpu === "each" ? g.ports * vcpus : g.ports;
@@ -74,21 +137,18 @@ export function setupDomain(s: Scenario, factory: AbiFactory, costs: Costs): Dom
     const bound: number[] = [];
     const prio = groupPriority(g);
     for (let i = 0; i < total; i++) {
-      const vcpu = g.vcpu === "each"
+      const asked = g.vcpu === "each"
         ? Math.floor(i / g.ports)
         : g.vcpu === "spread"
         ? spread++ % vcpus
         : g.vcpu;
-      hypercalls++;
-      if (nextPort > limit || abi.bind(nextPort, vcpu) < 0) {
+      const vcpu = vcpuOnline[asked] !== 0 ? asked : onlineVcpu(asked, vcpuOnline);
+      const port = domain.bind(vcpu);
+      if (port < 0) {
         bindFailures++;
         continue;
       }
-      const port = nextPort++;
-      if (abi.hasPriorities && prio !== PRIORITY_DEFAULT) {
-        hypercalls++;
-        abi.setPriority(port, prio);
-      }
+      if (abi.hasPriorities && prio !== PRIORITY_DEFAULT) domain.setPriority(port, prio);
       if (g.timer) abi.setTimerPort(vcpu, port);
       portGroup[port] = gi;
       portPriority[port] = prio;
@@ -105,7 +165,10 @@ export function setupDomain(s: Scenario, factory: AbiFactory, costs: Costs): Dom
     groupPorts,
     groupRequested,
     bindFailures,
-    hypercalls,
+    hypercalls: earlierHypercalls + domain.hypercalls,
     vcpuOnline,
+    domain,
+    fellBackTo2l,
+    initControlFailures,
   };
 }

@@ -6,7 +6,8 @@
  * Sweep file: `{ "base": <scenario object or built-in name>, "grid": {
  * "<dotted.path>": [values] }, "zip": { "<dotted.path>": [values] } }`. Grid
  * keys form a product (the last key varies fastest); zip lists advance
- * together as one more dimension.
+ * together as one more dimension. Every point is validated before anything
+ * runs. `--shard i/n` selects the runs whose index modulo n is i - 1.
  *
  * @module
  */
@@ -55,12 +56,28 @@ export interface Plan {
   hash: string;
 }
 
-/** SHA-256 hex of a JSON value with sorted keys. */
+/**
+ * SHA-256 hex of a JSON value with sorted keys (first `length` digits).
+ *
+ * @example
+ * ```ts
+ * import { hashJson } from "./sweep.ts";
+ * console.log(hashJson({ a: 1, b: 2 }) === hashJson({ b: 2, a: 1 })); // true
+ * ```
+ */
 export function hashJson(value: unknown, length = 16): string {
   return createHash("sha256").update(stableJson(value)).digest("hex").slice(0, length);
 }
 
-/** JSON with object keys sorted, for hashing. */
+/**
+ * JSON with object keys sorted, for hashing.
+ *
+ * @example
+ * ```ts
+ * import { stableJson } from "./sweep.ts";
+ * console.log(stableJson({ b: 1, a: [2] })); // '{"a":[2],"b":1}'
+ * ```
+ */
 export function stableJson(value: unknown): string {
   return JSON.stringify(value, (_k, v) => {
     if (v && typeof v === "object" && !Array.isArray(v)) {
@@ -106,6 +123,12 @@ export function expandPlan(
   let grid: Record<string, unknown[]> = {};
   let zip: Record<string, unknown[]> = {};
   let baseSource = src;
+  if (!isSweep(input.raw) && typeof input.raw === "object" && input.raw !== null) {
+    const r = input.raw as Record<string, unknown>;
+    if ("grid" in r || "zip" in r) {
+      throw new InputError(`${src}: base: a sweep file needs a base scenario (object or name)`);
+    }
+  }
   if (isSweep(input.raw)) {
     const sw = input.raw as Record<string, unknown>;
     for (const k of Object.keys(sw)) {
@@ -123,9 +146,16 @@ export function expandPlan(
     } else baseRaw = clone(sw.base);
     grid = checkLists(sw.grid, `${src}: grid`);
     zip = checkLists(sw.zip, `${src}: zip`);
-    const zl = Object.values(zip).map((v) => v.length);
-    if (zl.some((n) => n !== zl[0])) {
-      throw new InputError(`${src}: zip: expected every list to have the same length`);
+    const zl = Object.entries(zip).map(([k, v]) => `${k} has ${v.length}`);
+    if (new Set(Object.values(zip).map((v) => v.length)).size > 1) {
+      throw new InputError(
+        `${src}: zip: expected every list to have the same length (${zl.join(", ")})`,
+      );
+    }
+    for (const k of Object.keys(zip)) {
+      if (k in grid) {
+        throw new InputError(`${src}: zip.${k}: already swept by grid.${k}; keep it in one`);
+      }
     }
     if (typeof sw.description === "string" && typeof baseRaw === "object" && baseRaw) {
       (baseRaw as Record<string, unknown>).description = sw.description;
@@ -168,12 +198,12 @@ export function expandPlan(
   walk(0, {});
 
   const runs: Run[] = [];
+  const seen = new Map<string, number>();
   points.forEach((pt, pi) => {
     const raw = clone(baseRaw);
-    for (const [k, v] of Object.entries(pt)) setPath(raw, k.split("."), clone(v), `${src}: grid`);
-    const where = params.length
-      ? ` (grid point ${pi}: ${params.map((k) => `${k}=${JSON.stringify(pt[k])}`).join(", ")})`
-      : "";
+    const coords = params.map((k) => `${k}=${JSON.stringify(pt[k])}`).join(", ");
+    const where = params.length ? ` (grid point ${pi}: ${coords})` : "";
+    for (const [k, v] of Object.entries(pt)) setPath(raw, k.split("."), clone(v), `${src}${where}`);
     const s: Scenario = parseScenario(raw, `${baseSource}${where}`);
     const abis = resolveAbis(s.abis, resolvePath);
     s.abis = abis;
@@ -185,9 +215,19 @@ export function expandPlan(
     for (const abi of abis) {
       for (let r = 0; r < s.replications; r++) {
         const seed = deriveSeed(s.seed, `replication/${r}`);
+        const id = hashJson({ scenario: s, abi, replication: r, seed });
+        const twin = seen.get(id);
+        if (twin !== undefined && twin !== pi) {
+          throw new InputError(
+            `${src}: grid point ${pi} (${coords}) resolves to the ` +
+              `same scenario as grid point ${twin}: remove the duplicate value ` +
+              `(use replications for repeats)`,
+          );
+        }
+        seen.set(id, pi);
         runs.push({
           index: runs.length,
-          id: hashJson({ scenario: s, abi, replication: r, seed }),
+          id,
           scenario: s,
           abi,
           replication: r,
@@ -217,10 +257,73 @@ function checkLists(v: unknown, where: string): Record<string, unknown[]> {
   }
   const out: Record<string, unknown[]> = {};
   for (const [k, list] of Object.entries(v)) {
+    if (k === "" || k.split(".").some((part) => part === "")) {
+      throw new InputError(`${where}: '${k}': expected a dotted path such as groups.1.ports`);
+    }
     if (!Array.isArray(list) || list.length === 0) {
       throw new InputError(`${where}.${k}: expected a non-empty list of values`);
     }
     out[k] = list;
   }
   return out;
+}
+
+/** One shard of a sweep: the runs whose `index % count === number - 1`. */
+export interface Shard {
+  /** 1-based shard number. */
+  number: number;
+  /** How many shards the sweep is cut into. */
+  count: number;
+}
+
+/**
+ * Parse `--shard i/n` (1 <= i <= n).
+ *
+ * @example
+ * ```ts
+ * import { parseShard } from "./sweep.ts";
+ * console.log(parseShard("2/4")); // { number: 2, count: 4 }
+ * ```
+ */
+export function parseShard(text: string): Shard {
+  const m = /^\s*(\d+)\s*\/\s*(\d+)\s*$/.exec(text);
+  const number = m ? Number(m[1]) : NaN;
+  const count = m ? Number(m[2]) : NaN;
+  if (!m || count < 1 || number < 1 || number > count) {
+    throw new InputError(`--shard ${text}: expected i/n with 1 <= i <= n (e.g. --shard 2/8)`);
+  }
+  return { number, count };
+}
+
+/**
+ * `i/n`, as written in manifests and journals.
+ *
+ * @example
+ * ```ts
+ * import { formatShard } from "./sweep.ts";
+ * console.log(formatShard({ number: 1, count: 8 })); // "1/8"
+ * ```
+ */
+export function formatShard(shard: Shard): string {
+  return `${shard.number}/${shard.count}`;
+}
+
+/**
+ * The runs of one shard: a deterministic 1/n of the sweep (`index % n === i - 1`),
+ * so that every run belongs to exactly one shard and shards stay balanced
+ * across ABIs and grid points.
+ *
+ * @example
+ * ```ts
+ * import { selectShard } from "./sweep.ts";
+ * const runs = [0, 1, 2, 3, 4].map((index) => ({ index }));
+ * console.log(selectShard(runs, { number: 2, count: 2 }).map((r) => r.index)); // [1, 3]
+ * ```
+ */
+export function selectShard<T extends { index: number }>(
+  runs: readonly T[],
+  shard: Shard | undefined,
+): T[] {
+  if (shard === undefined) return [...runs];
+  return runs.filter((r) => r.index % shard.count === shard.number - 1);
 }

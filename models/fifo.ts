@@ -1,0 +1,691 @@
+/**
+ * The FIFO-based ABI: Xen's `event_fifo.c` link/unlink rules and the Linux
+ * guest's `__evtchn_fifo_handle_events` / `consume_one_event`, plus three
+ * design variants selected by id:
+ * - `fifo`: as shipped (Xen 4.4+ with the 2013-2022 fixes, Linux 3.14+);
+ * - `fifo:drain`: the guest consumes a whole queue before re-reading READY;
+ * - `fifo:lowest-first`: the guest picks the HIGHEST set READY bit (lowest
+ *   priority first), as win-xenbus `EvtchnFifoPoll` does with _BitScanReverse;
+ * - `fifo:naive-link`: a producer with no private tail or old-queue state that
+ *   walks the list from HEAD to find the tail (O(n) steps) and sets READY on
+ *   every raise (Bareflank/MicroV `evtchn.cpp`).
+ *
+ * Cost model (documented choices, all from `Costs`):
+ * - raise: `xen_raise_fifo_ns`, plus `cmpxchg_retry_ns` per extra set_link
+ *   attempt, plus (naive-link) `scan_word_ns` per list node walked, plus
+ *   `remote_line_ns` when the event word's 64-byte line (16 words) was
+ *   touched by the guest last;
+ * - beginUpcall: `xchg_ns` for the READY xchg, plus `line_miss_ns` when Xen
+ *   wrote the control block since the guest last touched it (the 72-byte block
+ *   is counted as one line);
+ * - next: `fifo_consume_ns` per event consumed (handled or skipped),
+ *   `xchg_ns` per READY re-read, `line_miss_ns` per event-word line or
+ *   control-block (HEAD, READY) touch that Xen wrote since the guest last did;
+ * - ack: 0 (counted in `fifo_consume_ns`); mask: `mask_ns`; unmask:
+ *   `mask_ns` when P is clear (the guest clears M itself), else
+ *   `hypercall_ns` + the raise cost (Linux since XSA-332 `clear_masked_cond`
+ *   leaves M set and calls EVTCHNOP_unmask when P is set).
+ *
+ * @module
+ */
+
+import {
+  type AbiOptions,
+  EBUSY,
+  EINVAL,
+  ENOENT,
+  ENOSPC,
+  type EventChannelAbi,
+  OK,
+  PRIORITIES,
+  PRIORITY_DEFAULT,
+  RAISE_COALESCED,
+  RAISE_DROPPED,
+  RAISE_NEW,
+} from "./abi.ts";
+import { highestBit, LINE_GUEST, LINE_XEN, lowestBit } from "./bitmap.ts";
+
+/** The FIFO ABI ids. */
+export type FifoId = "fifo" | "fifo:drain" | "fifo:lowest-first" | "fifo:naive-link";
+
+/** EVTCHN_FIFO_PENDING (bit 31) of an event word. */
+export const FIFO_PENDING = 1 << 31;
+/** EVTCHN_FIFO_MASKED (bit 30). */
+export const FIFO_MASKED = 1 << 30;
+/** EVTCHN_FIFO_LINKED (bit 29). */
+export const FIFO_LINKED = 1 << 29;
+/** EVTCHN_FIFO_BUSY (bit 28, draft H, dae2a1c5f9). */
+export const FIFO_BUSY = 1 << 28;
+/** EVTCHN_FIFO_LINK_MASK: the 17-bit LINK field. */
+export const FIFO_LINK_MASK = (1 << 17) - 1;
+/** EVTCHN_FIFO_NR_CHANNELS: 2^17 ports, port 0 reserved. */
+export const FIFO_NR_CHANNELS = 1 << 17;
+/** Event words per 4 KiB page. */
+export const FIFO_WORDS_PER_PAGE = 1024;
+/** EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES. */
+export const FIFO_MAX_PAGES = FIFO_NR_CHANNELS / FIFO_WORDS_PER_PAGE;
+/** sizeof(struct evtchn_fifo_control_block): ready, _rsvd, head[16]. */
+export const FIFO_CONTROL_BLOCK_BYTES = 72;
+/** `Uint32` words per control block in {@linkcode FifoAbi.control}. */
+export const FIFO_CONTROL_WORDS = 18;
+/** Index of head[0] inside a control block. */
+const HEAD0 = 2;
+/** set_link: cmpxchg retries after the first failure, with BUSY set (dae2a1c5f9). */
+const SET_LINK_RETRIES = 4;
+
+/**
+ * The FIFO ABI model and its variants.
+ *
+ * Set-up: {@linkcode FifoAbi.initControl} maps a VCPU's control block and
+ * {@linkcode FifoAbi.expandArray} adds one event-array page (the hypercall
+ * layer, `hypercalls.ts`, calls them). Used on its own, without any
+ * `initControl` call, the model boots itself on the first `bind`: it maps
+ * every VCPU's control block and grows the array to cover each port bound
+ * (as the Linux guest does at boot and in evtchn_fifo_setup).
+ *
+ * @example
+ * ```ts
+ * import { FifoAbi } from "./fifo.ts";
+ * import { DEFAULT_COSTS } from "./costs.ts";
+ * const abi = new FifoAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS }, "fifo");
+ * abi.bind(70, 0);
+ * abi.bind(5, 0);
+ * abi.raise(70);
+ * abi.raise(5);
+ * abi.beginUpcall(0);
+ * console.log(abi.next(0), abi.next(0), abi.next(0)); // 70 5 -1 (arrival order)
+ * ```
+ */
+export class FifoAbi implements EventChannelAbi {
+  readonly id: string;
+  readonly maxPorts = FIFO_NR_CHANNELS;
+  readonly vcpus: number;
+  readonly hasPriorities = true;
+  cost = 0;
+  outcome = RAISE_NEW;
+  steps = 0;
+
+  /** Variant: pick the highest set READY bit (win-xenbus). */
+  readonly lowestFirst: boolean;
+  /** Variant: walk from HEAD to the tail, READY on every raise (MicroV). */
+  readonly naiveLink: boolean;
+  /** Variant: consume a whole queue before re-reading READY. */
+  readonly drain: boolean;
+
+  // -- shared memory --
+  /** The event array: one 32-bit event word per port (P M L B, LINK). Words past `pages * 1024` do not exist. */
+  readonly words: Uint32Array;
+  /** Per VCPU: the control block, {@linkcode FIFO_CONTROL_WORDS} words: ready, _rsvd, head[16]. */
+  readonly control: Uint32Array;
+  /** Per VCPU: vcpu_info.evtchn_upcall_pending. */
+  readonly upcall: Uint8Array;
+
+  // -- Xen-private --
+  /** Per (VCPU, queue): the queue's tail port (struct evtchn_fifo_queue.tail). */
+  readonly tail: Uint32Array;
+  /** Per port: evtchn_fifo_lastq, the queue last linked onto: `(vcpu << 8) | priority`. */
+  readonly lastq: Uint32Array;
+  /** Per port: evtchn->priority. */
+  readonly priority: Uint8Array;
+  /** Per port: notify_vcpu_id. */
+  readonly notify: Int32Array;
+  /** Per port: 1 when bound. */
+  readonly bound: Uint8Array;
+  /** Per port: evtchn->pending, saved when the port's array page did not exist. */
+  readonly savedPending: Uint8Array;
+  /** Per VCPU: 1 when its control block is mapped. */
+  readonly controlMapped: Uint8Array;
+  /** Event-array pages added so far (0..128). */
+  pages = 0;
+  /**
+   * Hostile-guest hook: the number of upcoming set_link cmpxchg attempts that
+   * fail because the guest changes the tail word concurrently.
+   */
+  tailRaces = 0;
+  /** Whether set-up is explicit (initControl was called): bind then never grows the array. */
+  protected explicitSetup = false;
+  /** Whether the last setPending linked the event onto a queue. */
+  private didLink = false;
+
+  // -- Linux guest --
+  /** Per VCPU: the local `ready` of __evtchn_fifo_handle_events. */
+  protected readonly localReady: Uint32Array;
+  /** Per (VCPU, queue): Linux per_cpu(cpu_queue).head[], the local head cursor. */
+  protected readonly localHead: Uint32Array;
+  /** Per VCPU: 1 when READY must be OR-ed in before choosing the next queue. */
+  protected readonly rereadPending: Uint8Array;
+
+  // -- cache-line ownership (cost model only) --
+  protected readonly wordLine: Uint8Array;
+  protected readonly ctrlLine: Uint8Array;
+
+  // -- costs --
+  protected readonly raiseNs: number;
+  protected readonly retryNs: number;
+  protected readonly walkNs: number;
+  protected readonly remoteNs: number;
+  protected readonly missNs: number;
+  protected readonly xchgNs: number;
+  protected readonly consumeNs: number;
+  protected readonly maskNs: number;
+  protected readonly hypercallNs: number;
+
+  /**
+   * Build the model; `id` selects the variant (default `"fifo"`), `label`
+   * (default `id`) is the id reported, for designs built on a variant.
+   */
+  constructor(options: AbiOptions, id: FifoId = "fifo", label: string = id) {
+    if (!(options.vcpus >= 1)) throw new RangeError("vcpus must be >= 1");
+    if (options.vcpus > 0xffff) throw new RangeError("vcpus must fit lastq's 16-bit VCPU id");
+    const V = options.vcpus;
+    const N = FIFO_NR_CHANNELS;
+    this.id = label;
+    this.vcpus = V;
+    this.lowestFirst = id === "fifo:lowest-first";
+    this.naiveLink = id === "fifo:naive-link";
+    this.drain = id === "fifo:drain";
+    this.words = new Uint32Array(N);
+    this.control = new Uint32Array(V * FIFO_CONTROL_WORDS);
+    this.upcall = new Uint8Array(V);
+    this.tail = new Uint32Array(V * PRIORITIES);
+    this.lastq = new Uint32Array(N);
+    this.priority = new Uint8Array(N).fill(PRIORITY_DEFAULT);
+    this.notify = new Int32Array(N);
+    this.bound = new Uint8Array(N);
+    this.savedPending = new Uint8Array(N);
+    this.controlMapped = new Uint8Array(V);
+    this.localReady = new Uint32Array(V);
+    this.localHead = new Uint32Array(V * PRIORITIES);
+    this.rereadPending = new Uint8Array(V);
+    this.wordLine = new Uint8Array(N >>> 4);
+    this.ctrlLine = new Uint8Array(V);
+    const c = options.costs;
+    this.raiseNs = c.xen_raise_fifo_ns;
+    this.retryNs = c.cmpxchg_retry_ns;
+    this.walkNs = c.scan_word_ns;
+    this.remoteNs = c.remote_line_ns;
+    this.missNs = c.line_miss_ns;
+    this.xchgNs = c.xchg_ns;
+    this.consumeNs = c.fifo_consume_ns;
+    this.maskNs = c.mask_ns;
+    this.hypercallNs = c.hypercall_ns;
+  }
+
+  // ------------------------------------------------------------ hypercalls
+
+  /**
+   * Map `vcpu`'s control block (EVTCHNOP_init_control, event_fifo.c
+   * map_control_block): zeroed READY and HEADs. Errno checks beyond
+   * -ENOENT/-EINVAL (offset, faults) are the hypercall layer's.
+   *
+   * @example
+   * ```ts
+   * import { FifoAbi } from "./fifo.ts";
+   * import { DEFAULT_COSTS } from "./costs.ts";
+   * const abi = new FifoAbi({ vcpus: 2, wordBits: 64, costs: DEFAULT_COSTS });
+   * console.log(abi.initControl(1), abi.initControl(1)); // 0 -22
+   * ```
+   */
+  initControl(vcpu: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
+    // "control block already mapped" -> -EINVAL (map_control_block).
+    if (this.controlMapped[vcpu] !== 0) return -EINVAL;
+    this.explicitSetup = true;
+    this.controlMapped[vcpu] = 1;
+    this.control.fill(0, vcpu * FIFO_CONTROL_WORDS, (vcpu + 1) * FIFO_CONTROL_WORDS);
+    return OK;
+  }
+
+  /**
+   * Add one page (1024 event words) to the event array (EVTCHNOP_expand_array).
+   * The guest initialises a donated page to MASKED (Linux init_array_page);
+   * ports bound before their page existed come up unmasked, as the guest
+   * unmasked them when it bound them. Saved pending events in the page are
+   * re-raised (event_fifo.c add_page_to_event_array, 917c123029); their
+   * upcalls show in `upcallPending`. -ENOSPC past 128 pages.
+   *
+   * @example
+   * ```ts
+   * import { FifoAbi } from "./fifo.ts";
+   * import { DEFAULT_COSTS } from "./costs.ts";
+   * const abi = new FifoAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS });
+   * abi.initControl(0);
+   * console.log(abi.expandArray(), abi.pages); // 0 1
+   * ```
+   */
+  expandArray(): number {
+    this.steps = 0;
+    this.cost = 0;
+    if (this.pages >= FIFO_MAX_PAGES) return -ENOSPC;
+    const first = this.pages * FIFO_WORDS_PER_PAGE;
+    const end = first + FIFO_WORDS_PER_PAGE;
+    for (let p = first; p < end; p++) this.words[p] = this.bound[p] !== 0 ? 0 : FIFO_MASKED;
+    this.pages++;
+    for (let p = first; p < end; p++) {
+      if (this.savedPending[p] !== 0) {
+        this.savedPending[p] = 0;
+        this.setPending(this.notify[p], p, 0);
+      }
+    }
+    this.cost = 0;
+    this.steps = 0;
+    return OK;
+  }
+
+  /** Implicit guest boot (no explicit initControl): map every control block. */
+  private autoBoot(port: number): void {
+    for (let v = 0; v < this.vcpus; v++) this.controlMapped[v] = 1;
+    while (this.pages * FIFO_WORDS_PER_PAGE <= port) this.expandArray();
+  }
+
+  // ----------------------------------------------------------------- set-up
+
+  /**
+   * Bind `port` to `vcpu`: priority 7 (event_fifo.c evtchn_fifo_init,
+   * 470a160402), M and P clear (the guest unmasks at irq start-up). A port
+   * still LINKED is refused with -EBUSY (78e24c269b).
+   */
+  bind(port: number, vcpu: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    if (!(port >= 1 && port < FIFO_NR_CHANNELS)) return -EINVAL;
+    if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
+    if (this.bound[port] !== 0) return -EINVAL;
+    if (this.isBusy(port)) return -EBUSY;
+    if (!this.explicitSetup) this.autoBoot(port);
+    this.bound[port] = 1;
+    this.notify[port] = vcpu;
+    this.priority[port] = PRIORITY_DEFAULT;
+    this.savedPending[port] = 0;
+    if (port < this.pages * FIFO_WORDS_PER_PAGE) {
+      this.words[port] &= ~(FIFO_PENDING | FIFO_MASKED | FIFO_BUSY);
+    }
+    return OK;
+  }
+
+  /**
+   * Close `port`: Linux masks it first; Xen clears P and resets it to VCPU 0
+   * (event_channel.c evtchn_free). L stays set until the guest unlinks it, so
+   * the port is busy meanwhile.
+   */
+  close(port: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) return -EINVAL;
+    this.bound[port] = 0;
+    this.savedPending[port] = 0;
+    this.notify[port] = 0;
+    if (port < this.pages * FIFO_WORDS_PER_PAGE) {
+      this.words[port] = (this.words[port] | FIFO_MASKED) & ~FIFO_PENDING;
+    }
+    return OK;
+  }
+
+  /**
+   * EVTCHNOP_set_priority: stored now, used at the next link only; an event
+   * already linked stays on its old queue (event_fifo.c
+   * evtchn_fifo_set_priority). -EINVAL for a bad port or priority > 15.
+   */
+  setPriority(port: number, priority: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) return -EINVAL;
+    if (!(priority >= 0 && priority < PRIORITIES) || priority !== (priority | 0)) return -EINVAL;
+    this.priority[port] = priority;
+    return OK;
+  }
+
+  /**
+   * EVTCHNOP_bind_vcpu: the new notify VCPU is used at the next link; a linked
+   * event is delivered on its old VCPU (Linux's bind_to_cpu hook is a no-op
+   * for FIFO).
+   */
+  bindVcpu(port: number, vcpu: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) return -EINVAL;
+    if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
+    this.notify[port] = vcpu;
+    return OK;
+  }
+
+  /** No-op: FIFO guests do not scan for the timer; Linux gives it priority 0 instead. */
+  setTimerPort(_vcpu: number, _port: number): void {}
+
+  /** Whether the port is still LINKED (event_fifo.c evtchn_fifo_is_busy). */
+  isBusy(port: number): boolean {
+    return port < this.pages * FIFO_WORDS_PER_PAGE && (this.words[port] & FIFO_LINKED) !== 0;
+  }
+
+  // --------------------------------------------------------------- Xen side
+
+  /** Xen evtchn_fifo_set_pending on the port's notify VCPU; returns the VCPU to upcall or -1. */
+  raise(port: number): number {
+    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) {
+      // Sending on an unbound or closed port delivers nothing.
+      this.outcome = RAISE_DROPPED;
+      this.cost = this.raiseNs;
+      this.steps = 0;
+      return -1;
+    }
+    return this.setPending(this.notify[port], port, this.raiseNs);
+  }
+
+  /** The raise/link algorithm of evtchn_fifo_set_pending; sets cost, steps, outcome. */
+  protected setPending(v: number, port: number, cost: number): number {
+    this.cost = cost;
+    this.steps = 0;
+    this.didLink = false;
+    // Event array page missing: save `pending` for expand_array (event_fifo.c, 917c123029).
+    if (port >= this.pages * FIFO_WORDS_PER_PAGE) {
+      this.outcome = this.savedPending[port] !== 0 ? RAISE_COALESCED : RAISE_NEW;
+      this.savedPending[port] = 1;
+      return -1;
+    }
+    // No control block: the event is dropped and P left alone (8aa0e9d2d1).
+    if (this.controlMapped[v] === 0) {
+      this.outcome = RAISE_DROPPED;
+      return -1;
+    }
+    const line = port >>> 4;
+    if (this.wordLine[line] === LINE_GUEST) this.cost += this.remoteNs;
+    this.wordLine[line] = LINE_XEN;
+    const w = this.words[port];
+    // Coalescing: P already set means no new instance (test_and_set P).
+    this.outcome = (w & FIFO_PENDING) !== 0 ? RAISE_COALESCED : RAISE_NEW;
+    let newHead = false;
+    const q = this.priority[port];
+    // Link only if unmasked and not already LINKED: masked events are never linked.
+    if ((w & (FIFO_MASKED | FIFO_LINKED)) === 0) {
+      this.words[port] = w | FIFO_PENDING | FIFO_LINKED;
+      this.didLink = true;
+      newHead = this.naiveLink ? this.linkNaive(v, q, port) : this.linkTail(v, q, port);
+    } else {
+      this.words[port] = w | FIFO_PENDING;
+    }
+    const cb = v * FIFO_CONTROL_WORDS;
+    let readySet: boolean;
+    if (this.naiveLink) {
+      // MicroV: READY is set on every unmasked raise, new head or not.
+      readySet = (w & FIFO_MASKED) === 0;
+    } else {
+      // READY is set only when a new HEAD is written (event_fifo.c, 70ccddb14a).
+      readySet = newHead;
+    }
+    if (!readySet) return -1;
+    const bit = 1 << q;
+    const old = this.control[cb];
+    this.control[cb] = old | bit;
+    if (this.ctrlLine[v] === LINE_GUEST) this.cost += this.remoteNs;
+    this.ctrlLine[v] = LINE_XEN;
+    // Edge filter 1: READY bit 0->1.
+    if ((old & bit) !== 0) return -1;
+    // Edge filter 2: evtchn_upcall_pending 0->1 (domain.c vcpu_mark_events_pending).
+    if (this.upcall[v] !== 0) return -1;
+    this.upcall[v] = 1;
+    return v;
+  }
+
+  /**
+   * Xen's link at the private tail, with old-queue tracking (e33d4257fc):
+   * returns true when a new HEAD was written (the queue was empty).
+   */
+  private linkTail(v: number, q: number, port: number): boolean {
+    const old = this.lastq[port];
+    const oldIdx = (old >>> 8) * PRIORITIES + (old & 0xff);
+    const qi = v * PRIORITIES + q;
+    // "If this event was a tail, the old queue is now empty" (evtchn_fifo_set_pending).
+    if (this.tail[oldIdx] === port) this.tail[oldIdx] = 0;
+    // Moved to a different queue: record it as the new lastq.
+    if (oldIdx !== qi) this.lastq[port] = (v << 8) | q;
+    let linked = false;
+    const t = this.tail[qi];
+    if (t !== 0) linked = this.setLink(t, port);
+    if (!linked) this.control[v * FIFO_CONTROL_WORDS + HEAD0 + q] = port;
+    this.tail[qi] = port;
+    return !linked;
+  }
+
+  /**
+   * MicroV's producer: no private tail, no old queue. Walk from HEAD along
+   * LINK to the last word; a HEAD that is 0, unlinked (consumed) or the port
+   * itself means an empty queue. Returns true when a new HEAD was written.
+   */
+  private linkNaive(v: number, q: number, port: number): boolean {
+    const hi = v * FIFO_CONTROL_WORDS + HEAD0 + q;
+    const h = this.control[hi];
+    if (h === 0 || h === port || (this.words[h] & FIFO_LINKED) === 0) {
+      this.control[hi] = port;
+      return true;
+    }
+    let t = h;
+    let n = 1;
+    let l = this.words[t] & FIFO_LINK_MASK;
+    while (l !== 0 && l !== port && n < FIFO_NR_CHANNELS) {
+      t = l;
+      n++;
+      const line = t >>> 4;
+      if (this.wordLine[line] === LINE_GUEST) this.cost += this.remoteNs;
+      l = this.words[t] & FIFO_LINK_MASK;
+    }
+    this.steps += n;
+    this.cost += n * this.walkNs;
+    if (l === port) return false; // already on the list (MicroV stops there)
+    if (this.setLink(t, port)) return false;
+    this.control[hi] = port;
+    return true;
+  }
+
+  /**
+   * Set LINK of tail word `t` iff it is still LINKED (event_fifo.c
+   * evtchn_fifo_set_link): one cmpxchg, then BUSY set and at most 4 retries
+   * (dae2a1c5f9). Returns false when the tail was already unlinked (the guest
+   * consumed it: write a new HEAD). If every retry fails the event is treated
+   * as linked and lost ("not linked" warning): outcome RAISE_DROPPED.
+   */
+  private setLink(t: number, port: number): boolean {
+    let tw = this.words[t];
+    this.steps++;
+    if ((tw & FIFO_LINKED) === 0) return false;
+    if (this.tailRaces <= 0) {
+      this.words[t] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
+      return true;
+    }
+    this.tailRaces--;
+    // Lock the word against guest unmasking: set BUSY, then retry.
+    this.words[t] = tw | FIFO_BUSY;
+    for (let i = 0; i < SET_LINK_RETRIES; i++) {
+      this.steps++;
+      this.cost += this.retryNs;
+      tw = this.words[t];
+      if ((tw & FIFO_LINKED) === 0) {
+        this.words[t] = tw & ~FIFO_BUSY;
+        return false;
+      }
+      if (this.tailRaces > 0) {
+        this.tailRaces--;
+        continue;
+      }
+      this.words[t] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
+      return true;
+    }
+    this.words[t] &= ~FIFO_BUSY;
+    this.outcome = RAISE_DROPPED;
+    return true;
+  }
+
+  /**
+   * EVTCHNOP_unmask (event_fifo.c evtchn_fifo_unmask): clear M; if P is set,
+   * run set_pending, which links the event at the TAIL (it loses its place).
+   * Outcome RAISE_NEW when the event was linked, RAISE_COALESCED when there
+   * was nothing to link, RAISE_DROPPED when the link failed.
+   */
+  unmask(port: number): number {
+    this.steps = 0;
+    this.outcome = RAISE_COALESCED;
+    this.cost = this.maskNs;
+    if (!(port >= 1 && port < this.pages * FIFO_WORDS_PER_PAGE) || this.bound[port] === 0) {
+      return -1;
+    }
+    const w = this.words[port];
+    this.words[port] = w & ~FIFO_MASKED;
+    if ((w & FIFO_PENDING) === 0) return -1;
+    const r = this.setPending(this.notify[port], port, this.hypercallNs + this.raiseNs);
+    if (this.outcome !== RAISE_DROPPED) this.outcome = this.didLink ? RAISE_NEW : RAISE_COALESCED;
+    return r;
+  }
+
+  // ------------------------------------------------------------- guest side
+
+  /**
+   * Start a pass: clear evtchn_upcall_pending, then `ready = xchg(READY, 0)`
+   * (events_fifo.c __evtchn_fifo_handle_events).
+   */
+  beginUpcall(v: number): void {
+    this.upcall[v] = 0;
+    this.rereadPending[v] = 0;
+    this.cost = 0;
+    this.steps = 0;
+    this.localReady[v] |= this.xchgReady(v);
+  }
+
+  /** xchg(&control_block->ready, 0), adding its cost to `this.cost`. */
+  private xchgReady(v: number): number {
+    const cb = v * FIFO_CONTROL_WORDS;
+    this.cost += this.xchgNs;
+    if (this.ctrlLine[v] === LINE_XEN) this.cost += this.missNs;
+    this.ctrlLine[v] = LINE_GUEST;
+    const r = this.control[cb];
+    this.control[cb] = 0;
+    return r;
+  }
+
+  /**
+   * Which ready queue to consume from: the lowest set bit (highest priority,
+   * Linux find_first_bit), or the highest (fifo:lowest-first, win-xenbus
+   * _BitScanReverse). Override to try another policy.
+   */
+  protected pickQueue(ready: number, _vcpu: number): number {
+    return this.lowestFirst ? highestBit(ready) : lowestBit(ready);
+  }
+
+  /**
+   * Whether to OR in xchg(READY) after consuming one event from queue `q`
+   * (`drained`: that event was the queue's last). Linux: after every event
+   * (`ready |= xchg(...)` in the loop). fifo:drain: only once the queue is
+   * drained. Override to try another policy (see examples/fifo_quota.ts).
+   */
+  protected rereadReady(_vcpu: number, _q: number, drained: boolean): boolean {
+    return this.drain ? drained : true;
+  }
+
+  /**
+   * One event to handle, or -1 when the local ready set is empty after a
+   * READY re-read. Each consume takes the head of queue `pickQueue(ready)`
+   * through the local head cursor (HEAD is read only when the cursor is 0),
+   * clears L and LINK together, clears the queue's local ready bit if LINK was
+   * 0 (the bit of the queue just emptied: the rule the draft-B review's
+   * `r[b] = 0` meant), and skips entries with P clear or M set
+   * (events_fifo.c consume_one_event). READY is OR-ed in after every event,
+   * before the next queue is chosen.
+   */
+  next(v: number): number {
+    this.cost = 0;
+    let steps = 0;
+    let ready = this.localReady[v];
+    if (this.rereadPending[v] !== 0) {
+      this.rereadPending[v] = 0;
+      ready |= this.xchgReady(v);
+    }
+    const words = this.words;
+    while (ready !== 0) {
+      const q = this.pickQueue(ready, v);
+      const hi = v * PRIORITIES + q;
+      let port = this.localHead[hi];
+      if (port === 0) {
+        // Local cursor exhausted: take Xen's HEAD (valid since READY was seen, 70ccddb14a).
+        port = this.control[v * FIFO_CONTROL_WORDS + HEAD0 + q];
+        if (this.ctrlLine[v] === LINE_XEN) this.cost += this.missNs;
+        this.ctrlLine[v] = LINE_GUEST;
+      }
+      steps++;
+      this.cost += this.consumeNs;
+      const line = port >>> 4;
+      if (this.wordLine[line] === LINE_XEN) this.cost += this.missNs;
+      this.wordLine[line] = LINE_GUEST;
+      const w = words[port];
+      const link = w & FIFO_LINK_MASK;
+      // clear_linked: one cmpxchg clears L and LINK together, returning the old LINK.
+      words[port] = w & ~(FIFO_LINKED | FIFO_LINK_MASK);
+      const drained = link === 0;
+      if (drained) ready &= ~(1 << q);
+      this.localHead[hi] = link;
+      const reread = this.rereadReady(v, q, drained);
+      // Handle only if pending and unmasked; stale, acked or masked entries are skipped.
+      if (port !== 0 && (w & (FIFO_PENDING | FIFO_MASKED)) === FIFO_PENDING) {
+        this.localReady[v] = ready;
+        this.rereadPending[v] = reread ? 1 : 0;
+        this.steps = steps;
+        return port;
+      }
+      if (reread) ready |= this.xchgReady(v);
+    }
+    this.localReady[v] = 0;
+    this.steps = steps;
+    return -1;
+  }
+
+  /** Whether evtchn_upcall_pending is set. */
+  upcallPending(v: number): boolean {
+    return this.upcall[v] !== 0;
+  }
+
+  /** Clear P (Linux clear_evtchn from ack_dynirq); its cost is in fifo_consume_ns. */
+  ack(port: number): void {
+    this.cost = 0;
+    this.steps = 0;
+    if (port < this.pages * FIFO_WORDS_PER_PAGE) {
+      const line = port >>> 4;
+      if (this.wordLine[line] === LINE_XEN) this.cost = this.missNs;
+      this.wordLine[line] = LINE_GUEST;
+      this.words[port] &= ~FIFO_PENDING;
+    } else {
+      this.savedPending[port] = 0;
+    }
+  }
+
+  /** Set M (sync_set_bit on the event word). */
+  mask(port: number): void {
+    this.cost = this.maskNs;
+    this.steps = 0;
+    if (port < this.pages * FIFO_WORDS_PER_PAGE) this.words[port] |= FIFO_MASKED;
+  }
+
+  /** Whether P is set (or saved while the page is missing). */
+  isPending(port: number): boolean {
+    if (port < this.pages * FIFO_WORDS_PER_PAGE) return (this.words[port] & FIFO_PENDING) !== 0;
+    return this.savedPending[port] !== 0;
+  }
+
+  /**
+   * Bytes of shared memory: the event array pages (4096 B = 1024 words each,
+   * at most 128 pages = 512 KiB) plus one 72-byte control block per mapped
+   * VCPU (Linux gives each a whole page; the ABI needs 72 B).
+   *
+   * @example
+   * ```ts
+   * import { FifoAbi } from "./fifo.ts";
+   * import { DEFAULT_COSTS } from "./costs.ts";
+   * const abi = new FifoAbi({ vcpus: 2, wordBits: 64, costs: DEFAULT_COSTS });
+   * abi.bind(1500, 0); // boots: 2 control blocks, 2 pages
+   * console.log(abi.sharedBytes()); // 2 * 4096 + 2 * 72 = 8336
+   * ```
+   */
+  sharedBytes(): number {
+    let mapped = 0;
+    for (let v = 0; v < this.vcpus; v++) mapped += this.controlMapped[v];
+    return this.pages * 4096 + mapped * FIFO_CONTROL_BLOCK_BYTES;
+  }
+}

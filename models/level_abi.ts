@@ -1,0 +1,602 @@
+/**
+ * The logic the 2-level and 3-level ABIs share: shared pending/mask bitmaps,
+ * per-VCPU selectors, Xen's set_pending/unmask, and the Linux round-robin scan
+ * (`evtchn_2l_handle_events`) as a resumable state machine, one port per
+ * {@linkcode LevelAbi.next} call.
+ *
+ * The 3-level ABI (Wei Liu's proposal) adds one per-VCPU selector level; its
+ * guest scan is the 2-level loop lifted one level: an outer round-robin loop
+ * over the L1 selector snapshot whose body takes one L2 selector word with
+ * xchg and runs the 2-level loop over it. Both loops use the same start-word
+ * and cursor rules.
+ *
+ * Cost model (documented choices, all from `Costs`):
+ * - Xen raise: `xen_raise_2l_ns` / `xen_raise_3l_ns` per raise, whatever the
+ *   path, plus `remote_line_ns` per line (pending bitmap, selector) Xen writes
+ *   that the guest touched last.
+ * - `beginUpcall`: `xchg_ns` for the selector xchg, plus `line_miss_ns` when
+ *   Xen wrote the vcpu_info line since the guest last touched it.
+ * - `next`: `scan_word_ns` per word examined (selector snapshot searches and
+ *   live pending-word reads, so sparse bitmaps cost more), `line_miss_ns` per
+ *   pending-bitmap or L2-selector 64-byte line Xen wrote since the guest last
+ *   touched it, `xchg_ns` per L2 selector xchg (3-level), and
+ *   `bitmap_consume_ns` per port returned.
+ * - `ack`: 0 (its lock btr is counted in `bitmap_consume_ns`), plus a line miss
+ *   if Xen wrote the line meanwhile; `mask`: `mask_ns`; `unmask`: `mask_ns`
+ *   when nothing is pending, else `hypercall_ns` plus the raise cost (Linux
+ *   HVM guests re-mask and call EVTCHNOP_unmask when the port is pending,
+ *   events_2l.c evtchn_2l_unmask).
+ *
+ * @module
+ */
+
+import {
+  type AbiOptions,
+  EINVAL,
+  ENOENT,
+  ENOSYS,
+  type EventChannelAbi,
+  OK,
+  RAISE_COALESCED,
+  RAISE_DROPPED,
+  RAISE_NEW,
+} from "./abi.ts";
+import {
+  findFrom,
+  isZero,
+  LINE_GUEST,
+  LINE_XEN,
+  testAndClear,
+  testAndSet,
+  testBit,
+  xchgZero,
+} from "./bitmap.ts";
+
+/** Scan phase: this pass is exhausted (next returns -1 until beginUpcall). */
+const PH_IDLE = 0;
+/** Scan phase: the timer VIRQ check comes first. */
+const PH_TIMER = 1;
+/** Scan phase (3-level): top of the outer loop over the L1 snapshot. */
+const PH_OUTER = 2;
+/** Scan phase: top of the word loop over the selector snapshot. */
+const PH_WORDS = 3;
+/** Scan phase: inside one pending word (the `do { } while (bit_idx != 0)` loop). */
+const PH_BITS = 4;
+
+/** Bits of a pending bitmap per 64-byte cache line. */
+const LINE_BITS_SHIFT = 9;
+
+/**
+ * Base class of {@linkcode TwoLevelAbi} and {@linkcode ThreeLevelAbi}: an
+ * n-level bitmap ABI (`levels` 2 or 3) over `wordBits`-bit ABI words.
+ *
+ * @example
+ * ```ts
+ * import { TwoLevelAbi } from "./two_level.ts";
+ * import { DEFAULT_COSTS } from "./costs.ts";
+ * const abi = new TwoLevelAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS }, "2l");
+ * abi.bind(3, 0);
+ * console.log(abi.raise(3)); // 0
+ * ```
+ */
+export abstract class LevelAbi implements EventChannelAbi {
+  readonly id: string;
+  readonly maxPorts: number;
+  readonly vcpus: number;
+  readonly hasPriorities = false;
+  cost = 0;
+  outcome = RAISE_NEW;
+  steps = 0;
+
+  /** Selector levels above the shared bitmaps' words: 2 (2-level) or 3 (3-level). */
+  readonly levels: 2 | 3;
+  /** Bits per ABI word (`xen_ulong_t`): 64 or 32. */
+  readonly wordBits: number;
+  /** `Uint32` halves per ABI word. */
+  protected readonly halves: number;
+  /** Number of L1 selector bits that index something (2-level: 1 word group; 3-level: wordBits). */
+  protected readonly l1Width: number;
+
+  // -- shared memory, laid out as the ABI lays it out --
+  /** shared_info.evtchn_pending (3-level: the L3 pending pages). */
+  readonly pendingMap: Uint32Array;
+  /** shared_info.evtchn_mask (3-level: the L3 mask pages). */
+  readonly maskMap: Uint32Array;
+  /** Per VCPU: vcpu_info.evtchn_pending_sel (the L1 selector), `halves` words each. */
+  readonly sel1: Uint32Array;
+  /** Per VCPU (3-level only): the L2 selector, `wordBits` ABI words each. */
+  readonly sel2: Uint32Array;
+  /** Per VCPU: vcpu_info.evtchn_upcall_pending. */
+  readonly upcall: Uint8Array;
+
+  // -- Xen-private per port --
+  /** Per port: notify_vcpu_id. */
+  readonly notify: Int32Array;
+  /** Per port: 1 when bound. */
+  readonly bound: Uint8Array;
+
+  // -- Linux guest state --
+  /** Per VCPU: Linux cpu_evtchn_mask (only ports bound to this VCPU), one bitmap each. */
+  protected readonly cpuMask: Uint32Array;
+  /** `Uint32` words per bitmap (pending, mask, one cpu mask). */
+  protected readonly bitmapWords: number;
+  /** Per VCPU: its timer VIRQ port (0: none). */
+  protected readonly timerPort: Int32Array;
+  /** Per VCPU: the persistent cursor (current_word_idx, current_bit_idx), lifted to 3 levels. */
+  protected readonly c1: Int32Array;
+  /** Cursor: L2 index (2-level: current_word_idx). */
+  protected readonly c2: Int32Array;
+  /** Cursor: bit index (current_bit_idx). */
+  protected readonly c3: Int32Array;
+  // Per-pass state of the resumable scan.
+  protected readonly phase: Uint8Array;
+  protected readonly snapOut: Uint32Array;
+  protected readonly snapIn: Uint32Array;
+  protected readonly pbits: Uint32Array;
+  protected readonly startW1: Int32Array;
+  protected readonly startW2: Int32Array;
+  protected readonly startBit: Int32Array;
+  protected readonly w1: Int32Array;
+  protected readonly i1: Int32Array;
+  protected readonly w2: Int32Array;
+  protected readonly i2: Int32Array;
+  protected readonly sw2: Int32Array;
+  protected readonly sb: Int32Array;
+  protected readonly bit: Int32Array;
+
+  // -- cache-line ownership (cost model only) --
+  protected readonly leafLine: Uint8Array;
+  protected readonly selLine: Uint8Array;
+  protected readonly sel2Line: Uint8Array;
+  protected readonly sel2LinesPerVcpu: number;
+
+  // -- costs, copied for speed --
+  protected readonly raiseNs: number;
+  protected readonly remoteNs: number;
+  protected readonly missNs: number;
+  protected readonly xchgNs: number;
+  protected readonly scanNs: number;
+  protected readonly consumeNs: number;
+  protected readonly maskNs: number;
+  protected readonly hypercallNs: number;
+
+  /** Build an n-level model; `raiseNs` is the Xen set_pending cost for this level count. */
+  protected constructor(options: AbiOptions, id: string, levels: 2 | 3, raiseNs: number) {
+    const W = options.wordBits;
+    if (W !== 32 && W !== 64) throw new RangeError(`wordBits must be 32 or 64, got ${W}`);
+    if (!(options.vcpus >= 1)) throw new RangeError(`vcpus must be >= 1`);
+    const H = W >>> 5;
+    const V = options.vcpus;
+    this.id = id;
+    this.levels = levels;
+    this.wordBits = W;
+    this.halves = H;
+    this.vcpus = V;
+    // Capacity: BITS_PER_EVTCHN_WORD^levels (xen/common/event_channel.h max_evtchns;
+    // 3-level: 32768 / 262144 from the V4 libxl doc, xen-devel 2013-03 msg00516).
+    this.maxPorts = levels === 2 ? W * W : W * W * W;
+    this.l1Width = levels === 2 ? 1 : W;
+    this.bitmapWords = this.maxPorts >>> 5;
+    this.pendingMap = new Uint32Array(this.bitmapWords);
+    this.maskMap = new Uint32Array(this.bitmapWords);
+    this.sel1 = new Uint32Array(V * H);
+    this.sel2 = new Uint32Array(levels === 3 ? V * W * H : 0);
+    this.upcall = new Uint8Array(V);
+    this.notify = new Int32Array(this.maxPorts);
+    this.bound = new Uint8Array(this.maxPorts);
+    this.cpuMask = new Uint32Array(V * this.bitmapWords);
+    this.timerPort = new Int32Array(V);
+    this.c1 = new Int32Array(V);
+    this.c2 = new Int32Array(V);
+    this.c3 = new Int32Array(V);
+    this.phase = new Uint8Array(V);
+    this.snapOut = new Uint32Array(V * H);
+    this.snapIn = new Uint32Array(V * H);
+    this.pbits = new Uint32Array(V * H);
+    this.startW1 = new Int32Array(V);
+    this.startW2 = new Int32Array(V);
+    this.startBit = new Int32Array(V);
+    this.w1 = new Int32Array(V);
+    this.i1 = new Int32Array(V);
+    this.w2 = new Int32Array(V);
+    this.i2 = new Int32Array(V);
+    this.sw2 = new Int32Array(V);
+    this.sb = new Int32Array(V);
+    this.bit = new Int32Array(V);
+    this.leafLine = new Uint8Array(Math.max(1, this.maxPorts >>> LINE_BITS_SHIFT));
+    this.selLine = new Uint8Array(V);
+    this.sel2LinesPerVcpu = levels === 3 ? Math.max(1, (W * W) >>> LINE_BITS_SHIFT) : 0;
+    this.sel2Line = new Uint8Array(V * this.sel2LinesPerVcpu);
+    const c = options.costs;
+    this.raiseNs = raiseNs;
+    this.remoteNs = c.remote_line_ns;
+    this.missNs = c.line_miss_ns;
+    this.xchgNs = c.xchg_ns;
+    this.scanNs = c.scan_word_ns;
+    this.consumeNs = c.bitmap_consume_ns;
+    this.maskNs = c.mask_ns;
+    this.hypercallNs = c.hypercall_ns;
+  }
+
+  /** Shared-memory footprint in bytes; each subclass documents its layout. */
+  abstract sharedBytes(): number;
+
+  // ------------------------------------------------------------------ set-up
+
+  /** Bind `port` to `vcpu`: notify VCPU, Linux cpu_evtchn_mask, mask and pending clear. */
+  bind(port: number, vcpu: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    if (!(port >= 1 && port < this.maxPorts)) return -EINVAL;
+    if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
+    if (this.bound[port] !== 0) return -EINVAL;
+    this.bound[port] = 1;
+    this.notify[port] = vcpu;
+    // A freed channel had its pending bit cleared (event_channel.c evtchn_free);
+    // Linux unmasks the port when the irq starts up (events_base.c startup_dynirq).
+    testAndClear(this.pendingMap, 0, port);
+    testAndClear(this.maskMap, 0, port);
+    // Linux: only ports bound to this CPU are scanned (events_2l.c evtchn_2l_bind_to_cpu).
+    testAndSet(this.cpuMask, vcpu * this.bitmapWords, port);
+    return OK;
+  }
+
+  /** Close `port`: Linux masks it first, Xen clears pending and resets it to VCPU 0. */
+  close(port: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) return -EINVAL;
+    this.bound[port] = 0;
+    testAndSet(this.maskMap, 0, port); // events_base.c __unbind_from_irq masks before EVTCHNOP_close
+    testAndClear(this.pendingMap, 0, port); // event_channel.c evtchn_free: clear_pending
+    testAndClear(this.cpuMask, this.notify[port] * this.bitmapWords, port);
+    this.notify[port] = 0; // evtchn_free: "Reset binding to vcpu0"
+    for (let v = 0; v < this.vcpus; v++) if (this.timerPort[v] === port) this.timerPort[v] = 0;
+    return OK;
+  }
+
+  /** No priorities in the bitmap ABIs: EVTCHNOP_set_priority has no hook (event_2l.c). */
+  setPriority(_port: number, _priority: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    return -ENOSYS;
+  }
+
+  /**
+   * EVTCHNOP_bind_vcpu plus Linux's bind_to_cpu: change notify_vcpu_id and the
+   * per-CPU mask. A port already pending stays flagged in the old VCPU's
+   * selector (Linux follows a rebind with mask/unmask to move it:
+   * call `mask`, `bindVcpu`, `unmask` to model that).
+   */
+  bindVcpu(port: number, vcpu: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) return -EINVAL;
+    if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
+    testAndClear(this.cpuMask, this.notify[port] * this.bitmapWords, port);
+    this.notify[port] = vcpu;
+    testAndSet(this.cpuMask, vcpu * this.bitmapWords, port);
+    return OK;
+  }
+
+  /** The timer VIRQ port of `vcpu`, checked first by the guest scan (events_2l.c). */
+  setTimerPort(vcpu: number, port: number): void {
+    this.timerPort[vcpu] = port;
+  }
+
+  /** Bitmap ABIs never keep a closed port busy. */
+  isBusy(_port: number): boolean {
+    return false;
+  }
+
+  // ---------------------------------------------------------------- Xen side
+
+  /**
+   * Xen set_pending. 2-level: test_and_set pending (coalesce if set); if
+   * unmasked and the selector bit goes 0->1, mark events pending
+   * (event_2l.c evtchn_2l_set_pending). 3-level: the L2 bit then the L1 bit
+   * must go 0->1 [inferred generalisation, Wei Liu V1 cover letter "more or
+   * less the same as 2-level"]. Then evtchn_upcall_pending 0->1
+   * (x86 domain.c vcpu_mark_events_pending).
+   */
+  raise(port: number): number {
+    let cost = this.raiseNs;
+    this.steps = 1;
+    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) {
+      // Sending on an unbound/closed port delivers nothing.
+      this.outcome = RAISE_DROPPED;
+      this.cost = cost;
+      return -1;
+    }
+    const line = port >>> LINE_BITS_SHIFT;
+    if (this.leafLine[line] === LINE_GUEST) cost += this.remoteNs;
+    this.leafLine[line] = LINE_XEN;
+    // Coalescing: a raise on a pending port creates no new work (event_2l.c).
+    if (testAndSet(this.pendingMap, 0, port)) {
+      this.outcome = RAISE_COALESCED;
+      this.cost = cost;
+      return -1;
+    }
+    this.outcome = RAISE_NEW;
+    // Masked: "the 'edge' is lost" (public/xen.h); found on a later scan after unmask.
+    if (testBit(this.maskMap, 0, port)) {
+      this.cost = cost;
+      return -1;
+    }
+    const v = this.notify[port];
+    const r = this.propagate(v, port, cost);
+    return r;
+  }
+
+  /**
+   * Set the selector bits above `port` for `v` and, if the ABI's edge filter
+   * passes, evtchn_upcall_pending; returns the VCPU to upcall or -1. Sets cost.
+   */
+  protected propagate(v: number, port: number, cost: number): number {
+    const W = this.wordBits;
+    const lw = (port / W) | 0; // pending word index = L2 bit (3-level) or L1 bit (2-level)
+    let l1bit = lw;
+    if (this.levels === 3) {
+      const li = v * this.sel2LinesPerVcpu + (lw >>> LINE_BITS_SHIFT);
+      if (this.sel2Line[li] === LINE_GUEST) cost += this.remoteNs;
+      this.sel2Line[li] = LINE_XEN;
+      this.steps++;
+      // 3-level edge filter: L2 selector bit 0->1 [inferred].
+      if (testAndSet(this.sel2, v * W * this.halves, lw)) {
+        this.cost = cost;
+        return -1;
+      }
+      l1bit = (lw / W) | 0;
+    }
+    if (this.selLine[v] === LINE_GUEST) cost += this.remoteNs;
+    this.selLine[v] = LINE_XEN;
+    this.steps++;
+    // Edge filter 1: selector bit 0->1 (event_2l.c evtchn_2l_set_pending).
+    if (testAndSet(this.sel1, v * this.halves, l1bit)) {
+      this.cost = cost;
+      return -1;
+    }
+    // Edge filter 2: evtchn_upcall_pending 0->1 (domain.c vcpu_mark_events_pending).
+    this.cost = cost;
+    if (this.upcall[v] !== 0) return -1;
+    this.upcall[v] = 1;
+    return v;
+  }
+
+  /**
+   * EVTCHNOP_unmask: if the mask bit was set and the port is pending, set the
+   * selector bit(s) and upcall_pending as a raise would (event_2l.c
+   * evtchn_2l_unmask). Outcome RAISE_NEW when a pending event became
+   * deliverable, RAISE_COALESCED when there was nothing to do.
+   */
+  unmask(port: number): number {
+    this.steps = 0;
+    this.outcome = RAISE_COALESCED;
+    this.cost = this.maskNs;
+    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) return -1;
+    const wasMasked = testAndClear(this.maskMap, 0, port);
+    if (!testBit(this.pendingMap, 0, port)) return -1;
+    // Pending: Linux HVM re-masks and calls EVTCHNOP_unmask (events_2l.c evtchn_2l_unmask).
+    if (!wasMasked) {
+      this.cost = this.hypercallNs;
+      return -1;
+    }
+    this.outcome = RAISE_NEW;
+    return this.propagate(this.notify[port], port, this.hypercallNs + this.raiseNs);
+  }
+
+  // -------------------------------------------------------------- guest side
+
+  /**
+   * Start a pass: clear evtchn_upcall_pending (events_base.c
+   * __xen_evtchn_do_upcall), xchg the L1 selector into a snapshot and capture
+   * the cursor as the pass's start (events_2l.c evtchn_2l_handle_events).
+   */
+  beginUpcall(v: number): void {
+    const H = this.halves;
+    let cost = this.xchgNs;
+    if (this.selLine[v] === LINE_XEN) cost += this.missNs;
+    this.selLine[v] = LINE_GUEST;
+    this.upcall[v] = 0;
+    this.startW1[v] = this.c1[v];
+    this.startW2[v] = this.c2[v];
+    this.startBit[v] = this.c3[v];
+    if (this.levels === 2) {
+      // pending_words = xchg(&vcpu_info->evtchn_pending_sel, 0)
+      xchgZero(this.sel1, v * H, this.snapIn, v * H, H);
+      this.w1[v] = 0;
+      this.w2[v] = this.c2[v];
+      this.i2[v] = 0;
+      this.sw2[v] = this.c2[v];
+      this.sb[v] = this.c3[v];
+    } else {
+      // 3-level: the L1 selector is taken the same way [inferred].
+      xchgZero(this.sel1, v * H, this.snapOut, v * H, H);
+      this.w1[v] = this.c1[v];
+      this.i1[v] = 0;
+    }
+    this.phase[v] = PH_TIMER;
+    this.cost = cost;
+    this.steps = 0;
+  }
+
+  /**
+   * One port to handle, resuming the Linux scan where the last call left it,
+   * or -1 when this pass is exhausted. Calling it repeatedly yields the port
+   * sequence `evtchn_2l_handle_events` would handle.
+   */
+  next(v: number): number {
+    const W = this.wordBits;
+    const H = this.halves;
+    const vb = v * H;
+    let cost = 0;
+    let examined = 0;
+    let ph = this.phase[v];
+    if (ph === PH_TIMER) {
+      ph = this.levels === 3 ? PH_OUTER : PH_WORDS;
+      // "Timer interrupt has highest priority" (events_2l.c): handle the VIRQ_TIMER
+      // port first if it is pending, unmasked and bound to this CPU.
+      const t = this.timerPort[v];
+      if (t > 0) {
+        examined++;
+        cost += this.touchLeaf(t);
+        if (
+          testBit(this.pendingMap, 0, t) && !testBit(this.maskMap, 0, t) &&
+          testBit(this.cpuMask, v * this.bitmapWords, t)
+        ) {
+          this.phase[v] = ph;
+          this.steps = examined;
+          this.cost = cost + examined * this.scanNs + this.consumeNs;
+          return t;
+        }
+      }
+    }
+    for (;;) {
+      if (ph === PH_BITS) {
+        const x = findFrom(this.pbits, vb, W, this.bit[v]);
+        if (x < 0) {
+          // "If we masked out all events, move on."
+          this.finishWord(v);
+          ph = PH_WORDS;
+          continue;
+        }
+        const w1 = this.w1[v];
+        const w2 = this.w2[v];
+        const port = (w1 * W + w2) * W + x;
+        const nb = (x + 1) & (W - 1);
+        this.bit[v] = nb;
+        // "Next caller starts at last processed + 1" (events_2l.c), carried up a level in 3-level.
+        this.c3[v] = nb;
+        if (nb !== 0) {
+          this.c2[v] = w2;
+          this.c1[v] = w1;
+        } else {
+          const n2 = (w2 + 1) & (W - 1);
+          this.c2[v] = n2;
+          this.c1[v] = n2 !== 0 ? w1 : (w1 + 1) % this.l1Width;
+          // The do/while ends when bit_idx wraps to 0.
+          this.finishWord(v);
+          ph = PH_WORDS;
+        }
+        this.phase[v] = ph;
+        this.steps = examined;
+        this.cost = cost + examined * this.scanNs + this.consumeNs;
+        return port;
+      }
+      if (ph === PH_WORDS) {
+        if (isZero(this.snapIn, vb, H)) {
+          if (this.levels === 2) break;
+          this.finishOuterWord(v);
+          ph = PH_OUTER;
+          continue;
+        }
+        examined++;
+        const w = findFrom(this.snapIn, vb, W, this.w2[v]);
+        if (w < 0) {
+          // "If we masked out all events, wrap to beginning." (the for loop's i++ still runs)
+          this.w2[v] = 0;
+          this.bit[v] = 0;
+          this.i2[v]++;
+          continue;
+        }
+        this.w2[v] = w;
+        // active_evtchns: pending & cpu_evtchn_mask & ~mask, read live, once per visit.
+        const leafWord = this.w1[v] * W + w;
+        const base = leafWord * H;
+        const cb = v * this.bitmapWords + base;
+        for (let h = 0; h < H; h++) {
+          this.pbits[vb + h] = this.pendingMap[base + h] & this.cpuMask[cb + h] &
+            ~this.maskMap[base + h];
+        }
+        examined++;
+        cost += this.touchLeaf(leafWord * W);
+        // "Scan start_l1i twice": the first visit of the start word begins at the start bit.
+        this.bit[v] = w === this.sw2[v] && this.i2[v] === 0 ? this.sb[v] : 0;
+        ph = PH_BITS;
+        continue;
+      }
+      if (ph === PH_OUTER) {
+        if (isZero(this.snapOut, vb, H)) break;
+        examined++;
+        const w = findFrom(this.snapOut, vb, W, this.w1[v]);
+        if (w < 0) {
+          this.w1[v] = 0;
+          this.i1[v]++;
+          continue;
+        }
+        this.w1[v] = w;
+        // 3-level [inferred]: take L2 selector word `w` with xchg, like the L1 selector.
+        const li = v * this.sel2LinesPerVcpu + ((w * W) >>> LINE_BITS_SHIFT);
+        cost += this.xchgNs;
+        if (this.sel2Line[li] === LINE_XEN) cost += this.missNs;
+        this.sel2Line[li] = LINE_GUEST;
+        xchgZero(this.sel2, (v * W + w) * H, this.snapIn, vb, H);
+        // Only the first visit of the start L1 word resumes at the saved (L2, bit) cursor.
+        const first = w === this.startW1[v] && this.i1[v] === 0;
+        const s2 = first ? this.startW2[v] : 0;
+        this.sw2[v] = s2;
+        this.sb[v] = first ? this.startBit[v] : 0;
+        this.w2[v] = s2;
+        this.i2[v] = 0;
+        ph = PH_WORDS;
+        continue;
+      }
+      break; // PH_IDLE
+    }
+    this.phase[v] = PH_IDLE;
+    this.steps = examined;
+    this.cost = cost + examined * this.scanNs;
+    return -1;
+  }
+
+  /** End of a visit to pending word w2: clear its snapshot bit unless it is the start word's first visit. */
+  private finishWord(v: number): void {
+    const w2 = this.w2[v];
+    // "Scan start_l1i twice; all others once." (events_2l.c)
+    if (w2 !== this.sw2[v] || this.i2[v] !== 0) testAndClear(this.snapIn, v * this.halves, w2);
+    this.w2[v] = (w2 + 1) & (this.wordBits - 1);
+    this.i2[v]++;
+  }
+
+  /** End of a visit to L1 word w1 (3-level): the same start-twice rule one level up. */
+  private finishOuterWord(v: number): void {
+    const w1 = this.w1[v];
+    if (w1 !== this.startW1[v] || this.i1[v] !== 0) {
+      testAndClear(this.snapOut, v * this.halves, w1);
+    }
+    this.w1[v] = (w1 + 1) & (this.wordBits - 1);
+    this.i1[v]++;
+  }
+
+  /** Guest touch of the pending line holding `bit`: line_miss_ns if Xen wrote it last. */
+  private touchLeaf(bit: number): number {
+    const line = bit >>> LINE_BITS_SHIFT;
+    const miss = this.leafLine[line] === LINE_XEN ? this.missNs : 0;
+    this.leafLine[line] = LINE_GUEST;
+    return miss;
+  }
+
+  /** Whether evtchn_upcall_pending is set. */
+  upcallPending(v: number): boolean {
+    return this.upcall[v] !== 0;
+  }
+
+  /** Clear the pending bit (Linux clear_evtchn from ack_dynirq); its cost is in next(). */
+  ack(port: number): void {
+    this.cost = this.touchLeaf(port);
+    this.steps = 0;
+    testAndClear(this.pendingMap, 0, port);
+  }
+
+  /** Set the mask bit (sync_set_bit on evtchn_mask). */
+  mask(port: number): void {
+    this.cost = this.maskNs;
+    this.steps = 0;
+    testAndSet(this.maskMap, 0, port);
+  }
+
+  /** Whether the pending bit is set. */
+  isPending(port: number): boolean {
+    return testBit(this.pendingMap, 0, port);
+  }
+}

@@ -1,0 +1,115 @@
+/**
+ * What every report needs to know about a loaded results folder: the ABIs,
+ * the baseline, the swept parameters and their labels, and the focus grid
+ * point (where the reports zoom in for per-group and per-priority views).
+ *
+ * @module
+ */
+
+import type { CsvRow } from "./csv.ts";
+import {
+  abisOf,
+  baseScenario,
+  numericParams,
+  paramLabel,
+  pointKey,
+  type ResultSet,
+} from "./load.ts";
+import { summarize } from "./stats.ts";
+
+/** A loaded results folder with its derived facts. */
+export interface ReportContext {
+  /** The loaded folder. */
+  set: ResultSet;
+  /** ABIs in order of first appearance. */
+  abis: string[];
+  /** The ABI differences are measured against: `2l` when present, else the first. */
+  baseline: string;
+  /** Swept parameter columns. */
+  params: string[];
+  /** Swept parameters with numeric values and at least two of them. */
+  numeric: string[];
+  /** The resolved base scenario. */
+  base: Record<string, unknown>;
+  /** Parameter path to readable label. */
+  labels: Record<string, string>;
+  /** Key of the focus grid point (highest mean p99 over all ABIs). */
+  focus: string;
+  /** Number of grid points. */
+  points: number;
+}
+
+/**
+ * Derive the report context of a loaded results folder.
+ *
+ * @example
+ * ```ts
+ * import { buildContext } from "./context.ts";
+ * const ctx = buildContext({ dir: ".", manifest: { scenario: "s", command: "c", resolved: {},
+ *   params: [] }, summary: [{ abi: "fifo", lat_p99_ns: 5 }], groups: [], priorities: [] });
+ * console.log(ctx.baseline, ctx.points); // "fifo" 1
+ * ```
+ */
+export function buildContext(set: ResultSet): ReportContext {
+  const params = set.manifest.params.filter((p) => set.summary.some((r) => p in r));
+  const abis = abisOf(set.summary);
+  const base = baseScenario(set.manifest.resolved);
+  const labels = Object.fromEntries(params.map((p) => [p, paramLabel(p, base)]));
+  const byPoint = summarize(
+    set.summary.map((r) => ({ ...r, __point: pointKey(r, params) })),
+    ["__point"],
+    ["lat_p99_ns"],
+  );
+  let focus = byPoint.length ? String(byPoint[0].keys.__point) : pointKey({}, params);
+  let worst = -Infinity;
+  for (const s of byPoint) {
+    const m = s.est.lat_p99_ns.mean;
+    if (m > worst) {
+      worst = m;
+      focus = String(s.keys.__point);
+    }
+  }
+  return {
+    set,
+    abis,
+    baseline: abis.includes("2l") ? "2l" : abis[0] ?? "",
+    params,
+    numeric: numericParams(set.summary, params),
+    base,
+    labels,
+    focus,
+    points: byPoint.length,
+  };
+}
+
+/**
+ * The rows of `rows` at the grid point `key`.
+ *
+ * @example
+ * ```ts
+ * import { atPoint } from "./context.ts";
+ * console.log(atPoint([{ p: 1 }, { p: 2 }], ["p"], "[2]")); // [{ p: 2 }]
+ * ```
+ */
+export function atPoint(rows: readonly CsvRow[], params: readonly string[], key: string): CsvRow[] {
+  return rows.filter((r) => pointKey(r, params) === key);
+}
+
+/**
+ * A grid point described in words ("net ports bound = 2048, ..."), or "" without parameters.
+ *
+ * @example
+ * ```ts
+ * import { pointText } from "./context.ts";
+ * console.log(pointText("[2048]", ["groups.1.ports"], { "groups.1.ports": "net ports bound" }));
+ * // "net ports bound = 2048"
+ * ```
+ */
+export function pointText(
+  key: string,
+  params: readonly string[],
+  labels: Record<string, string>,
+): string {
+  const vals = JSON.parse(key) as unknown[];
+  return params.map((p, i) => `${labels[p] ?? p} = ${vals[i]}`).join(", ");
+}

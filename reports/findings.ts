@@ -1,0 +1,206 @@
+/**
+ * Findings computed from result rows: comparisons between ABIs stated with
+ * their condition (grid point, group) and their 95% confidence intervals.
+ * Nothing here is hard-coded: a finding appears only when the data shows it.
+ *
+ * @module
+ */
+
+import type { CsvRow } from "./csv.ts";
+import { atPoint, pointText, type ReportContext } from "./context.ts";
+import { distinct, pointKey } from "./load.ts";
+import { fmtCi, fmtNsCi, fmtRatio, sig } from "./format.ts";
+import { type Estimate, pairedDiff, summarize } from "./stats.ts";
+
+/** Whether a paired difference is significant at 95% (CI excludes 0); unknown CI counts as yes. */
+function significant(d: Estimate): boolean {
+  if (!Number.isFinite(d.mean) || d.mean === 0) return false;
+  return !Number.isFinite(d.ci) || Math.abs(d.mean) > d.ci;
+}
+
+function at(ctx: ReportContext, key: string): string {
+  const t = pointText(key, ctx.params, ctx.labels);
+  return t ? ` at ${t}` : "";
+}
+
+/** Per group at the focus point: the best ABI against the worst on p99 latency. */
+function groupP99(ctx: ReportContext): string[] {
+  const rows = atPoint(ctx.set.groups, ctx.params, ctx.focus);
+  const out: string[] = [];
+  for (const group of distinct(rows, "group")) {
+    const est = summarize(rows.filter((r) => r.group === group), ["abi"], ["lat_p99_ns"])
+      .filter((s) => Number.isFinite(s.est.lat_p99_ns.mean));
+    if (est.length < 2) continue;
+    est.sort((a, b) => a.est.lat_p99_ns.mean - b.est.lat_p99_ns.mean);
+    const best = est[0], worst = est[est.length - 1];
+    const b = best.est.lat_p99_ns, w = worst.est.lat_p99_ns;
+    const ratio = w.mean / b.mean;
+    if (!(ratio >= 1.2)) continue;
+    if (!significant(pairedDiff(worst.rows, best.rows, "lat_p99_ns"))) continue;
+    out.push(
+      `${best.keys.abi} p99 dispatch latency for group ${group}: ${fmtNsCi(b.mean, b.ci)} vs ` +
+        `${worst.keys.abi} ${fmtNsCi(w.mean, w.ci)} (${fmtRatio(ratio)} lower)` +
+        `${at(ctx, ctx.focus)}.`,
+    );
+  }
+  return out;
+}
+
+/** Each ABI against the baseline on mean latency over every grid point. */
+function meanVsBaseline(ctx: ReportContext): string[] {
+  if (ctx.points < 2) return [];
+  const out: string[] = [];
+  const keys = [...new Set(ctx.set.summary.map((r) => pointKey(r, ctx.params)))];
+  for (const abi of ctx.abis) {
+    if (abi === ctx.baseline) continue;
+    let lower = 0, higher = 0;
+    const rel: number[] = [];
+    for (const k of keys) {
+      const rows = atPoint(ctx.set.summary, ctx.params, k);
+      const a = rows.filter((r) => r.abi === abi), b = rows.filter((r) => r.abi === ctx.baseline);
+      const d = pairedDiff(a, b, "lat_mean_ns");
+      const bm = summarize(b, [], ["lat_mean_ns"])[0]?.est.lat_mean_ns.mean;
+      if (!significant(d) || !(bm > 0)) continue;
+      if (d.mean < 0) lower++;
+      else higher++;
+      rel.push(d.mean / bm);
+    }
+    if (lower + higher === 0) {
+      out.push(
+        `${abi} mean dispatch latency is not distinguishable from ${ctx.baseline} ` +
+          `at any of the ${keys.length} grid points (95% paired CI).`,
+      );
+      continue;
+    }
+    const pct = rel.map((x) => Math.abs(x) * 100);
+    const [pl, ph] = [sig(Math.min(...pct), 2), sig(Math.max(...pct), 2)];
+    const range = pl === ph
+      ? `${pl}%`
+      : `${sig(Math.min(...pct), 2)}% to ${sig(Math.max(...pct), 2)}%`;
+    const dir = lower >= higher ? "lower" : "higher";
+    out.push(
+      `${abi} mean dispatch latency is ${dir} than ${ctx.baseline} at ` +
+        `${Math.max(lower, higher)} of ${keys.length} grid points (by ${range}, 95% paired CI)` +
+        (lower > 0 && higher > 0 ? `; ${Math.min(lower, higher)} go the other way.` : "."),
+    );
+  }
+  return out;
+}
+
+/** Starvation: the worst grid point of each ABI, and the ABIs that never starve. */
+function starvation(ctx: ReportContext): string[] {
+  const rows = ctx.set.groups.length ? ctx.set.groups : ctx.set.summary;
+  const limit = ctx.base.starvation_ms ?? 10;
+  const est = summarize(rows, [...ctx.params, "abi", "group"], ["starved_events"]);
+  const out: string[] = [];
+  const never: string[] = [];
+  for (const abi of ctx.abis) {
+    const mine = est.filter((s) => s.keys.abi === abi && s.est.starved_events.mean > 0);
+    if (mine.length === 0) {
+      never.push(abi);
+      continue;
+    }
+    mine.sort((a, b) => b.est.starved_events.mean - a.est.starved_events.mean);
+    const w = mine[0];
+    const g = w.keys.group !== undefined ? ` in group ${w.keys.group}` : "";
+    out.push(
+      `${abi} starved ${fmtCi(w.est.starved_events.mean, w.est.starved_events.ci)} events per ` +
+        `run${g} (waits over ${limit} ms)${at(ctx, pointKey(w.keys, ctx.params))}.`,
+    );
+  }
+  if (out.length > 0 && never.length > 0) {
+    out.push(`${never.join(", ")} starved no event at any grid point (waits over ${limit} ms).`);
+  }
+  return out;
+}
+
+/** Fairness at the focus point: the least and most fair ABI. */
+function fairness(ctx: ReportContext): string[] {
+  const est = summarize(atPoint(ctx.set.summary, ctx.params, ctx.focus), ["abi"], [
+    "jain_latency",
+  ]).filter((s) => Number.isFinite(s.est.jain_latency.mean));
+  if (est.length < 2) return [];
+  est.sort((a, b) => a.est.jain_latency.mean - b.est.jain_latency.mean);
+  const lo = est[0], hi = est[est.length - 1];
+  if (!significant(pairedDiff(hi.rows, lo.rows, "jain_latency"))) return [];
+  if (hi.est.jain_latency.mean - lo.est.jain_latency.mean < 0.02) return [];
+  return [
+    `Fairness (Jain index of per-port mean latency, 1 = fair): ${hi.keys.abi} ` +
+    `${fmtCi(hi.est.jain_latency.mean, hi.est.jain_latency.ci)} vs ${lo.keys.abi} ` +
+    `${fmtCi(lo.est.jain_latency.mean, lo.est.jain_latency.ci)}${at(ctx, ctx.focus)}.`,
+  ];
+}
+
+/** Guest overhead per event as the bound ports grow. */
+function overhead(ctx: ReportContext): string[] {
+  const param = ctx.numeric.find((p) => /(^|\.)ports$/.test(p));
+  if (!param) return [];
+  const vals = distinct(ctx.set.summary, param) as number[];
+  const lo = vals[0], hi = vals[vals.length - 1];
+  const others = ctx.params.filter((p) => p !== param);
+  // Hold the other parameters at the focus point's values.
+  const focusVals = JSON.parse(ctx.focus) as unknown[];
+  const keep = (r: CsvRow) =>
+    others.every((p) => r[p] === focusVals[ctx.params.indexOf(p)] || r[p] === undefined);
+  const cond = others.map((p) => `${ctx.labels[p]} = ${focusVals[ctx.params.indexOf(p)]}`);
+  const out: string[] = [];
+  for (const abi of ctx.abis) {
+    const rows = ctx.set.summary.filter((r) => r.abi === abi && keep(r));
+    const a = summarize(rows.filter((r) => r[param] === lo), [], ["overhead_ns_per_event"])[0];
+    const b = summarize(rows.filter((r) => r[param] === hi), [], ["overhead_ns_per_event"])[0];
+    if (!a || !b) continue;
+    const x = a.est.overhead_ns_per_event, y = b.est.overhead_ns_per_event;
+    if (!(x.mean > 0 && y.mean > 0)) continue;
+    const r = y.mean / x.mean;
+    if (r < 1.5 && r > 1 / 1.5) continue;
+    out.push(
+      `${abi} guest overhead per event ${r > 1 ? "grows" : "falls"} from ` +
+        `${fmtNsCi(x.mean, x.ci)} to ${fmtNsCi(y.mean, y.ci)} (${fmtRatio(r > 1 ? r : 1 / r)}) ` +
+        `as ${ctx.labels[param]} goes from ${lo} to ${hi}` +
+        (cond.length ? ` (${cond.join(", ")})` : "") + ".",
+    );
+  }
+  return out;
+}
+
+/** Bind failures: the ABIs that hit their port limit. */
+function capacity(ctx: ReportContext): string[] {
+  const est = summarize(ctx.set.summary, [...ctx.params, "abi"], ["bind_failures"]);
+  const out: string[] = [];
+  for (const abi of ctx.abis) {
+    const mine = est.filter((s) => s.keys.abi === abi && s.est.bind_failures.mean > 0);
+    if (mine.length === 0) continue;
+    mine.sort((a, b) => a.est.bind_failures.mean - b.est.bind_failures.mean);
+    const first = mine[0];
+    out.push(
+      `${abi} failed to bind ${sig(first.est.bind_failures.mean)} of the requested ports` +
+        `${at(ctx, pointKey(first.keys, ctx.params))}` +
+        (mine.length > 1 ? `, and failed binds at ${mine.length - 1} more grid point(s)` : "") +
+        ".",
+    );
+  }
+  return out;
+}
+
+/**
+ * Findings computed from the results, each one sentence with its condition.
+ *
+ * @example
+ * ```ts
+ * import { buildFindings } from "./findings.ts";
+ * import { buildContext } from "./context.ts";
+ * // const findings = buildFindings(buildContext(loadResults("results/default")));
+ * console.log(typeof buildFindings, typeof buildContext); // "function" "function"
+ * ```
+ */
+export function buildFindings(ctx: ReportContext): string[] {
+  if (ctx.set.summary.length === 0) return [];
+  return [
+    ...groupP99(ctx),
+    ...meanVsBaseline(ctx),
+    ...starvation(ctx),
+    ...fairness(ctx),
+    ...overhead(ctx),
+    ...capacity(ctx),
+  ];
+}

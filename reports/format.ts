@@ -1,0 +1,126 @@
+/**
+ * Number formatting for reports: durations with units, counts, and
+ * "mean ± half-width" with the half-width in the mean's unit.
+ *
+ * @module
+ */
+
+/** A time unit: its name and size in ns. */
+interface Unit {
+  name: string;
+  ns: number;
+}
+
+const UNITS: Unit[] = [
+  { name: "s", ns: 1e9 },
+  { name: "ms", ns: 1e6 },
+  { name: "µs", ns: 1e3 },
+  { name: "ns", ns: 1 },
+];
+
+function unitFor(ns: number): Unit {
+  const a = Math.abs(ns);
+  return UNITS.find((u) => a >= u.ns) ?? UNITS[UNITS.length - 1];
+}
+
+/**
+ * A number with about `sig` significant digits, without exponent or trailing zeros.
+ *
+ * @example
+ * ```ts
+ * import { sig } from "./format.ts";
+ * console.log(sig(61.234), sig(4.1234), sig(12345)); // "61.2" "4.12" "12345"
+ * ```
+ */
+export function sig(x: number, digits = 3): string {
+  if (!Number.isFinite(x)) return "n/a";
+  if (x === 0) return "0";
+  const a = Math.abs(x);
+  if (a >= 10 ** digits) return String(Math.round(x));
+  const decimals = Math.max(0, digits - 1 - Math.floor(Math.log10(a)));
+  return String(Number(x.toFixed(Math.min(decimals, 6))));
+}
+
+/**
+ * A duration in ns with a readable unit.
+ *
+ * @example
+ * ```ts
+ * import { fmtNs } from "./format.ts";
+ * console.log(fmtNs(4100), fmtNs(850), fmtNs(61000000)); // "4.1 µs" "850 ns" "61 ms"
+ * ```
+ */
+export function fmtNs(ns: number): string {
+  if (!Number.isFinite(ns)) return "n/a";
+  const u = unitFor(ns);
+  return `${sig(ns / u.ns)} ${u.name}`;
+}
+
+/**
+ * A duration estimate "mean ± half" in the mean's unit (half omitted when unknown).
+ *
+ * @example
+ * ```ts
+ * import { fmtNsCi } from "./format.ts";
+ * console.log(fmtNsCi(4100, 200)); // "4.1 µs ± 0.2"
+ * ```
+ */
+export function fmtNsCi(mean: number, half: number): string {
+  if (!Number.isFinite(mean)) return "n/a";
+  const u = unitFor(mean);
+  const h = Number.isFinite(half) ? ` ± ${sig(half / u.ns, 2)}` : "";
+  return `${sig(mean / u.ns)} ${u.name}${h}`;
+}
+
+/**
+ * A plain estimate "mean ± half" (half omitted when unknown).
+ *
+ * @example
+ * ```ts
+ * import { fmtCi } from "./format.ts";
+ * console.log(fmtCi(0.9512, 0.0123)); // "0.951 ± 0.012"
+ * ```
+ */
+export function fmtCi(mean: number, half: number, digits = 3): string {
+  if (!Number.isFinite(mean)) return "n/a";
+  return Number.isFinite(half) ? `${sig(mean, digits)} ± ${sig(half, 2)}` : sig(mean, digits);
+}
+
+/**
+ * A ratio as "15×" (two significant digits below 10).
+ *
+ * @example
+ * ```ts
+ * import { fmtRatio } from "./format.ts";
+ * console.log(fmtRatio(14.9), fmtRatio(2.345)); // "15×" "2.3×"
+ * ```
+ */
+export function fmtRatio(r: number): string {
+  if (!Number.isFinite(r)) return "∞×";
+  return r >= 10 ? `${Math.round(r)}×` : `${sig(r, 2)}×`;
+}
+
+/**
+ * Left- or right-aligned fixed-width text table (numbers right-aligned by the caller's choice).
+ *
+ * @example
+ * ```ts
+ * import { textTable } from "./format.ts";
+ * console.log(textTable(["abi", "p99"], [["fifo", "4 µs"]], [false, true]));
+ * ```
+ */
+export function textTable(
+  header: readonly string[],
+  rows: readonly (readonly string[])[],
+  right: readonly boolean[] = [],
+): string {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => [...(r[i] ?? "")].length)));
+  const line = (r: readonly string[]) =>
+    r.map((c, i) => {
+      const pad = " ".repeat(widths[i] - [...c].length);
+      return right[i] ? pad + c : c + pad;
+    }).join("  ").trimEnd();
+  const rule = widths.map((w) => "-".repeat(w)).join("  ");
+  return [line(header), rule, ...rows.map(line)].join("\n");
+}

@@ -1,0 +1,66 @@
+/**
+ * Headless rendering of Vega-Lite specs: `npm:vega-lite` compiles to Vega,
+ * a `npm:vega` View renders SVG without a browser, and `npm:@resvg/resvg-js`
+ * rasterises the SVG to PNG. resvg-js is a native addon: it is loaded on
+ * first use and needs `--allow-ffi` (see {@link canRenderPng}).
+ *
+ * @module
+ */
+
+import * as vega from "vega";
+import { compile, type TopLevelSpec } from "vega-lite";
+import type { VlSpec } from "./charts.ts";
+
+/**
+ * Render a Vega-Lite spec to SVG text.
+ *
+ * @example
+ * ```ts
+ * import { renderSvg } from "./render.ts";
+ * const svg = await renderSvg({ data: { values: [{ a: 1, b: 2 }] }, mark: "point",
+ *   encoding: { x: { field: "a", type: "quantitative" }, y: { field: "b", type: "quantitative" } } });
+ * console.log(svg.startsWith("<svg")); // true
+ * ```
+ */
+export async function renderSvg(spec: VlSpec): Promise<string> {
+  const vg = compile(spec as unknown as TopLevelSpec).spec;
+  const view = new vega.View(vega.parse(vg), { renderer: "none" });
+  try {
+    return await view.toSVG();
+  } finally {
+    view.finalize();
+  }
+}
+
+/**
+ * Whether PNG rendering is possible: resvg-js loads a native addon, which needs FFI permission.
+ *
+ * @example
+ * ```ts
+ * import { canRenderPng } from "./render.ts";
+ * console.log(typeof canRenderPng()); // "boolean"
+ * ```
+ */
+export function canRenderPng(): boolean {
+  return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
+}
+
+/**
+ * Rasterise SVG text to PNG bytes at `scale` (2 gives crisp images for mail and slides).
+ *
+ * @example
+ * ```ts ignore
+ * import { svgToPng } from "./render.ts";
+ * const png = await svgToPng('<svg xmlns="http://www.w3.org/2000/svg" width="4" height="4"/>');
+ * console.log(png[1] === 0x50); // true ("PNG" signature)
+ * ```
+ */
+export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
+  const { Resvg } = await import("@resvg/resvg-js");
+  const r = new Resvg(svg, {
+    fitTo: { mode: "zoom", value: scale },
+    background: "white",
+    font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
+  });
+  return r.render().asPng();
+}

@@ -1,0 +1,65 @@
+/**
+ * `renderReport(dir)`: from a results folder (CSV + manifest) write
+ * charts/*.vl.json, charts/*.svg, charts/*.png, report.html and report.md.
+ * Reports never simulate.
+ *
+ * @module
+ */
+
+import { writeFileAtomic } from "../sim/atomic.ts";
+import { buildCharts, type Chart } from "./charts.ts";
+import { buildContext } from "./context.ts";
+import { buildFindings } from "./findings.ts";
+import { buildHtml } from "./html.ts";
+import { loadBundles } from "./bundles.ts";
+import { loadResults } from "./load.ts";
+import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
+import { buildText } from "./text.ts";
+
+/** What renderReport wrote. */
+export interface ReportFiles {
+  /** The charts drawn. */
+  charts: Chart[];
+  /** The findings. */
+  findings: string[];
+  /** Paths written, relative to the folder. */
+  files: string[];
+}
+
+/**
+ * Render every report file of the results folder `dir` (PNGs only with `--allow-ffi`).
+ *
+ * @example
+ * ```ts
+ * import { renderReport } from "./report.ts";
+ * // await renderReport("results/default");
+ * console.log(typeof renderReport); // "function"
+ * ```
+ */
+export async function renderReport(
+  dir: string,
+  options: { png?: boolean } = {},
+): Promise<ReportFiles> {
+  const ctx = buildContext(loadResults(dir));
+  const charts = buildCharts(ctx);
+  const findings = buildFindings(ctx);
+  const files: string[] = [];
+  Deno.mkdirSync(`${dir}/charts`, { recursive: true });
+  const write = (name: string, data: string | Uint8Array) => {
+    writeFileAtomic(`${dir}/${name}`, data);
+    files.push(name);
+  };
+  const png = (options.png ?? true) && canRenderPng();
+  if ((options.png ?? true) && !png) {
+    console.error("note: charts/*.png skipped: PNG rendering (resvg) needs --allow-ffi");
+  }
+  for (const c of charts) {
+    write(`charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2) + "\n");
+    const svg = await renderSvg(c.spec);
+    write(`charts/${c.name}.svg`, svg);
+    if (png) write(`charts/${c.name}.png`, await svgToPng(svg));
+  }
+  write("report.md", buildText(ctx, findings, charts));
+  write("report.html", buildHtml(ctx, findings, charts, await loadBundles()));
+  return { charts, findings, files };
+}

@@ -1,0 +1,28 @@
+import assert from "node:assert/strict";
+import { buildCharts } from "../../reports/charts.ts";
+import { buildContext } from "../../reports/context.ts";
+import { canRenderPng, renderSvg, svgToPng } from "../../reports/render.ts";
+import { fixtureSet } from "./fixture.ts";
+
+const charts = buildCharts(buildContext(fixtureSet()));
+
+Deno.test("render: SVG of a chart is non-trivial (paths, title text)", async () => {
+  const chart = charts.find((c) => c.name === "latency_quantiles")!;
+  const svg = await renderSvg(chart.spec);
+  assert.ok(svg.startsWith("<svg"));
+  assert.ok(svg.length > 10000, `svg size ${svg.length}`);
+  assert.ok((svg.match(/<path/g) ?? []).length > 10);
+  assert.match(svg, /Dispatch latency, quantile plot/);
+  assert.match(svg, /<text/);
+});
+
+Deno.test({
+  name: "render: PNG has the PNG signature and a real size",
+  ignore: !canRenderPng(),
+  async fn() {
+    const svg = await renderSvg(charts.find((c) => c.name === "priority_latency")!.spec);
+    const png = await svgToPng(svg);
+    assert.deepEqual([...png.slice(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+    assert.ok(png.length > 10000, `png size ${png.length}`);
+  },
+});

@@ -1,0 +1,106 @@
+import assert from "node:assert/strict";
+import { Engine, EventLimitError } from "../../sim/engine.ts";
+
+function collect(e: Engine, until = Infinity, max = Infinity) {
+  const seen: [number, number, number, number][] = [];
+  e.run(until, { handle: (k, a, b) => void seen.push([e.now, k, a, b]) }, max);
+  return seen;
+}
+
+Deno.test("engine orders events by time", () => {
+  const e = new Engine();
+  const times = [50, 10, 40, 30, 20, 60, 5];
+  times.forEach((t, i) => e.schedule(t, 1, i, 0));
+  const seen = collect(e);
+  assert.deepEqual(seen.map((s) => s[0]), [...times].sort((a, b) => a - b));
+});
+
+Deno.test("engine breaks ties first-in-first-out", () => {
+  const e = new Engine(16);
+  for (let i = 0; i < 100; i++) e.schedule(7, 2, i, 2 * i);
+  const seen = collect(e);
+  assert.deepEqual(seen.map((s) => s[2]), Array.from({ length: 100 }, (_, i) => i));
+  assert.deepEqual(seen.map((s) => s[3]), Array.from({ length: 100 }, (_, i) => 2 * i));
+});
+
+Deno.test("engine keeps first-in-first-out ties among events scheduled while running", () => {
+  const e = new Engine();
+  const order: number[] = [];
+  e.schedule(1, 1, 0, 0);
+  e.run(10, {
+    handle(kind, a) {
+      order.push(a);
+      if (kind === 1) { for (let i = 1; i <= 3; i++) e.schedule(e.now, 2, i, 0); }
+    },
+  });
+  assert.deepEqual(order, [0, 1, 2, 3]);
+});
+
+Deno.test("engine grows past its initial capacity and stays a heap", () => {
+  const e = new Engine(16);
+  let x = 12345;
+  const ts: number[] = [];
+  for (let i = 0; i < 5000; i++) {
+    x = (x * 1103515245 + 12345) % 2147483648;
+    ts.push(x % 1000);
+    e.schedule(x % 1000, 1, i, 0);
+  }
+  assert.equal(e.size, 5000);
+  const seen = collect(e);
+  for (let i = 1; i < seen.length; i++) {
+    assert.ok(
+      seen[i - 1][0] < seen[i][0] || (seen[i - 1][0] === seen[i][0] && seen[i - 1][2] < seen[i][2]),
+      `out of order at ${i}`,
+    );
+  }
+});
+
+Deno.test("engine run stops at until and leaves later events pending", () => {
+  const e = new Engine();
+  e.schedule(5, 1, 0, 0);
+  e.schedule(15, 1, 1, 0);
+  const seen = collect(e, 10);
+  assert.equal(seen.length, 1);
+  assert.equal(e.now, 10);
+  assert.equal(e.size, 1);
+  assert.equal(e.peekTime(), 15);
+});
+
+Deno.test("engine schedules an event in the past at the current time", () => {
+  const e = new Engine();
+  e.schedule(10, 1, 0, 0);
+  let scheduled = false;
+  const seen: number[] = [];
+  e.run(10, {
+    handle: (kind) => {
+      seen.push(e.now);
+      if (kind === 1 && !scheduled) {
+        scheduled = true;
+        e.schedule(3, 2, 0, 0);
+      }
+    },
+  });
+  assert.deepEqual(seen, [10, 10]);
+});
+
+Deno.test("engine throws EventLimitError past maxEvents", () => {
+  const e = new Engine();
+  e.schedule(0, 1, 0, 0);
+  assert.throws(
+    () => e.run(1e9, { handle: () => e.schedule(e.now + 1, 1, 0, 0) }, 1000),
+    EventLimitError,
+  );
+  assert.equal(e.processed, 1000);
+});
+
+Deno.test("engine fingerprint depends on the processed sequence", () => {
+  const run = (swap: boolean) => {
+    const e = new Engine();
+    e.schedule(1, swap ? 2 : 1, 0, 0);
+    e.schedule(2, swap ? 1 : 2, 0, 0);
+    collect(e);
+    return e.fingerprint;
+  };
+  assert.equal(run(false), run(false));
+  assert.notEqual(run(false), run(true));
+});

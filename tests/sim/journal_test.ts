@@ -1,0 +1,50 @@
+import assert from "node:assert/strict";
+import { Journal, type JournalHeader, readJournal } from "../../sim/journal.ts";
+import type { RunResult } from "../../sim/run.ts";
+
+const header: JournalHeader = {
+  tool_version: "0.1.0",
+  scenario: "t",
+  source: "t.json",
+  sweep_hash: "abc",
+  resolved: {},
+  total_runs: 3,
+  shard: null,
+  options: { ports: false, max_events: null },
+};
+
+function result(index: number): RunResult {
+  return {
+    id: `id${index}`,
+    index,
+    summary: { abi: "fifo", delivered: index },
+    groups: [],
+    priorities: [],
+    ports: [],
+    simEvents: 10,
+    wallMs: 1.5,
+    fingerprint: "0000beef",
+  };
+}
+
+Deno.test("a journal returns its recorded runs by index and ignores interrupted writes", () => {
+  const dir = Deno.makeTempDirSync();
+  assert.equal(readJournal(dir), undefined);
+  const j = Journal.create(dir, header);
+  j.record(result(2));
+  j.record(result(0));
+  Deno.writeTextFileSync(`${dir}/journal/.id1.json.123.x.tmp`, "{ half a wri");
+  const back = readJournal(dir)!;
+  assert.deepEqual(back.header, header);
+  assert.deepEqual(back.results.map((r) => r.index), [0, 2]);
+  assert.deepEqual(back.results[1], result(2));
+  Journal.reopen(dir);
+  assert.deepEqual([...Deno.readDirSync(`${dir}/journal`)].map((e) => e.name).sort(), [
+    "id0.json",
+    "id2.json",
+    "sweep.json",
+  ]);
+  Journal.create(dir, header); // starting over empties it
+  assert.equal(readJournal(dir)!.results.length, 0);
+  Deno.removeSync(dir, { recursive: true });
+});

@@ -1,0 +1,86 @@
+import assert from "node:assert/strict";
+import {
+  deriveSeed,
+  DIST_CONST,
+  DIST_EXP,
+  DIST_LOGNORMAL,
+  DIST_PARETO,
+  DIST_UNIFORM,
+  Distribution,
+  RandomStream,
+} from "../../sim/random.ts";
+import { meanCi } from "../../reports/aggregate.ts";
+
+Deno.test("random streams with the same (seed, run, name) repeat exactly", () => {
+  const a = RandomStream.derive(7, 3, "arrival/net");
+  const b = RandomStream.derive(7, 3, "arrival/net");
+  for (let i = 0; i < 100; i++) assert.equal(a.uniform(), b.uniform());
+});
+
+Deno.test("random streams differ by name, run index and master seed", () => {
+  const first = (s: number, r: number, n: string) => RandomStream.derive(s, r, n).uniform();
+  const base = first(1, 0, "x");
+  assert.notEqual(first(1, 0, "y"), base);
+  assert.notEqual(first(1, 1, "x"), base);
+  assert.notEqual(first(2, 0, "x"), base);
+  // Hashing, not arithmetic: (seed 1, run 1) is not (seed 2, run 0).
+  assert.notEqual(first(1, 1, "x"), first(2, 0, "x"));
+});
+
+Deno.test("random streams are uncorrelated across names", () => {
+  const a = RandomStream.derive(1, 0, "a"), b = RandomStream.derive(1, 0, "b");
+  const n = 20000;
+  let sab = 0, sa = 0, sb = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < n; i++) {
+    const x = a.uniform(), y = b.uniform();
+    sab += x * y, sa += x, sb += y, saa += x * x, sbb += y * y;
+  }
+  const cov = sab / n - (sa / n) * (sb / n);
+  const r = cov / Math.sqrt((saa / n - (sa / n) ** 2) * (sbb / n - (sb / n) ** 2));
+  // |r| of independent samples has a standard error of 1/sqrt(n) = 0.007; 4 sigma.
+  assert.ok(Math.abs(r) < 4 / Math.sqrt(n), `correlation ${r}`);
+});
+
+Deno.test("uniform draws stay in [0, 1)", () => {
+  const r = RandomStream.derive(1, 0, "u");
+  for (let i = 0; i < 100000; i++) {
+    const u = r.uniform();
+    assert.ok(u >= 0 && u < 1);
+  }
+});
+
+Deno.test("deriveSeed is a stable hash of its inputs", () => {
+  assert.equal(deriveSeed(1, "replication/0"), deriveSeed(1, "replication/0"));
+  assert.notEqual(deriveSeed(1, "replication/0"), deriveSeed(1, "replication/1"));
+});
+
+for (
+  const [name, d] of [
+    ["const", new Distribution(DIST_CONST, 1500, 0)],
+    ["exponential", new Distribution(DIST_EXP, 2000, 0)],
+    ["uniform", new Distribution(DIST_UNIFORM, 1000, 3000)],
+    ["lognormal", new Distribution(DIST_LOGNORMAL, Math.log(2000) - 0.125, 0.5)],
+    ["pareto", new Distribution(DIST_PARETO, 1000, 3.5)],
+  ] as const
+) {
+  Deno.test(`${name} samples have the distribution's mean within a 99.9% interval`, () => {
+    const r = RandomStream.derive(42, 0, `dist/${name}`);
+    // 30 batch means of 2000 draws: a t-interval on the batch means.
+    const batches: number[] = [];
+    for (let b = 0; b < 30; b++) {
+      let s = 0;
+      for (let i = 0; i < 2000; i++) s += d.sample(r);
+      batches.push(s / 2000);
+    }
+    const ci = meanCi(batches);
+    const half99 = ci.half / 2.045 * 3.659; // t(0.975, 29) -> t(0.9995, 29)
+    const err = Math.abs(ci.mean - d.mean());
+    assert.ok(name === "const" ? err === 0 : err <= half99, `${name}: ${ci.mean} vs ${d.mean()}`);
+  });
+}
+
+Deno.test("exponential second moment matches 2 mean^2", () => {
+  const d = new Distribution(DIST_EXP, 3, 0);
+  assert.equal(d.secondMoment(), 18);
+  assert.equal(new Distribution(DIST_UNIFORM, 0, 3).secondMoment(), 3);
+});
