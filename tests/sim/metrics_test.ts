@@ -1,0 +1,219 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { jain, Metrics } from "../../sim/metrics.ts";
+import { executeRun } from "../../sim/run.ts";
+import { parseScenario } from "../../sim/scenario.ts";
+import { ABI_IDS, createAbi } from "../../models/registry.ts";
+
+function layout(ports: number, groups = ["g"], vcpus = 1, starvationNs = 1e7) {
+  const portGroup = new Int32Array(ports).fill(0);
+  portGroup[0] = -1;
+  return new Metrics({ ports, vcpus, groupNames: groups, portGroup, starvationNs });
+}
+
+Deno.test("jain's index of known vectors", () => {
+  // (1+1+1+1)^2 / (4 * 4) = 1; (1+0+0+0)^2 / (4 * 1) = 0.25; (1+2+3)^2/(3*14) = 36/42
+  assert.equal(jain(4, 4, 4), 1);
+  assert.equal(jain(1, 1, 4), 0.25);
+  assert.equal(jain(6, 14, 3), 36 / 42);
+  const m = layout(4);
+  m.measuring = true;
+  // Port latencies 100, 200, 300: Jain = 600^2 / (3 * 140000) = 0.857142...
+  [1, 2, 3].forEach((p) => m.onRaise(p, 0, 7, 0, 0, 0));
+  [1, 2, 3].forEach((p) => m.onDispatch(p, 0, 7, p * 100, p * 100, p * 100));
+  assert.ok(Math.abs(m.jainLatency() - 36 / 42) < 1e-12);
+  assert.equal(m.latencySpread(), 3);
+});
+
+Deno.test("jain_service counts delivered over raised per port", () => {
+  const m = layout(3);
+  m.measuring = true;
+  m.onRaise(1, 0, 7, 0, 0, 0);
+  m.onDispatch(1, 0, 7, 1, 1, 1);
+  m.onRaise(2, 0, 7, 0, 0, 0);
+  m.onRaise(2, 0, 7, 0, 1, 0); // coalesced
+  // Port 1: 1/1, port 2: 0/2 -> (1 + 0)^2 / (2 * 1) = 0.5
+  assert.equal(m.jainService(), 0.5);
+});
+
+Deno.test("starved events count slow deliveries and long-pending instances at the end", () => {
+  const m = layout(5, ["g"], 1, 1000);
+  m.measuring = true;
+  m.onRaise(1, 0, 7, 0, 0, 0);
+  m.onDispatch(1, 0, 7, 999, 999, 1000); // 999 <= 1000: not starved
+  m.onRaise(2, 0, 7, 0, 0, 1000);
+  m.onDispatch(2, 0, 7, 2001, 2001, 2500); // waited 1001: starved
+  m.onRaise(3, 0, 7, 0, 0, 2100); // pending at the end for 1000: starved
+  m.onRaise(4, 0, 7, 0, 0, 2500); // pending for 600: not starved
+  m.finish(3100);
+  assert.equal(m.starved, 2);
+  assert.equal(m.pendingAtEnd(), 2);
+  assert.equal(m.gMaxWait[0], 1001);
+  // Group stalls: 999, 1001 (pending from 1000, dispatched at 2001), then 1000 at the end.
+  assert.equal(m.gMaxStall[0], 1001);
+});
+
+Deno.test("inversions count dispatches while a higher priority is pending on the same VCPU", () => {
+  const m = new Metrics({
+    ports: 5,
+    vcpus: 2,
+    groupNames: ["hi", "lo"],
+    portGroup: Int32Array.of(-1, 0, 1, 1, 0),
+    starvationNs: 1e9,
+  });
+  m.measuring = true;
+  m.onRaise(1, 0, 0, 0, 0, 0); // hi, prio 0, vcpu 0
+  m.onRaise(2, 1, 7, 0, 0, 0); // lo, prio 7, vcpu 0
+  m.onRaise(3, 1, 7, 1, 0, 0); // lo, prio 7, vcpu 1
+  m.onDispatch(3, 1, 7, 1, 1, 2); // other VCPU: no inversion
+  m.onDispatch(2, 1, 7, 2, 2, 3); // hi pending on VCPU 0: inversion
+  m.onDispatch(1, 0, 0, 3, 3, 4); // highest: none
+  m.onRaise(4, 0, 7, 0, 0, 5); // equal priority 7 pending...
+  m.onRaise(2, 1, 7, 0, 0, 5);
+  m.onDispatch(2, 1, 7, 6, 6, 7); // ...is not strictly higher: none
+  assert.equal(m.inversions, 1);
+  assert.equal(m.gInversions[1], 1);
+});
+
+Deno.test("latency quantiles of a known sample are within HDR precision", () => {
+  const m = layout(1002);
+  m.measuring = true;
+  // Latencies 1000, 2000, ..., 1000000 ns (1000 values).
+  for (let i = 1; i <= 1000; i++) {
+    m.onRaise(i, 0, 7, 0, 0, 0);
+    m.onDispatch(i, 0, 7, i * 1000, i * 1000, i * 1000);
+  }
+  const s = m.summary(1);
+  const within = (got: unknown, want: number) =>
+    assert.ok(Math.abs((got as number) - want) <= want * 1e-3, `${got} vs ${want}`);
+  within(s.lat_p50_ns, 500000);
+  within(s.lat_p90_ns, 900000);
+  within(s.lat_p99_ns, 990000);
+  within(s.lat_max_ns, 1000000);
+  assert.equal(s.lat_mean_ns, 500500);
+});
+
+Deno.test("warm-up instances are neither counted nor reported as spurious", () => {
+  const m = layout(3);
+  m.onRaise(1, 0, 7, 0, 0, 0); // during warm-up
+  m.measuring = true;
+  assert.equal(m.onDispatch(1, 0, 7, 10, 10, 11), false);
+  assert.equal(m.spurious, 0);
+  assert.equal(m.delivered, 0);
+  assert.equal(m.onDispatch(2, 0, 7, 10, 10, 11), false); // nothing pending: spurious
+  assert.equal(m.spurious, 1);
+});
+
+function smallScenario(
+  seed: number,
+  vcpus: number,
+  rate: number,
+  ports: number,
+  lateeoi: boolean,
+  hiPrio: number,
+) {
+  return parseScenario({
+    name: "inv",
+    duration_ms: 3,
+    warmup_ms: 0.5,
+    seed,
+    guest: { vcpus },
+    groups: [
+      {
+        name: "timer",
+        ports: 1,
+        vcpu: "each",
+        timer: true,
+        arrival: { kind: "periodic", period_us: 250, jitter_us: 20 },
+        service: { kind: "const", ns: 1500 },
+      },
+      {
+        name: "hi",
+        ports,
+        priority: hiPrio,
+        arrival: { kind: "poisson", rate_per_s: rate },
+        service: { kind: "exp", mean_ns: 2000 },
+      },
+      {
+        name: "lo",
+        ports: ports * 2,
+        priority: 12,
+        lateeoi,
+        arrival: { kind: "onoff", on_rate_per_s: rate, on_ms: 0.5, off_ms: 0.5 },
+        service: { kind: "uniform", min_ns: 500, max_ns: 4000 },
+      },
+    ],
+  }, "property");
+}
+
+Deno.test("the accounting invariant holds for every ABI, seed and workload", () => {
+  fc.assert(
+    fc.property(
+      fc.constantFrom(...ABI_IDS),
+      fc.integer({ min: 0, max: 1000 }),
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 10000, max: 900000 }),
+      fc.integer({ min: 1, max: 300 }),
+      fc.boolean(),
+      fc.integer({ min: 0, max: 15 }),
+      (abi, seed, vcpus, rate, ports, lateeoi, hiPrio) => {
+        const scenario = smallScenario(seed, vcpus, rate, ports, lateeoi, hiPrio);
+        const r = executeRun(
+          { index: 0, id: "p", scenario, abi, replication: 0, seed, point: 0, params: {} },
+          (o) => createAbi(abi, o),
+        );
+        const s = r.summary as Record<string, number>;
+        assert.equal(s.raised, s.delivered + s.coalesced + s.pending_at_end + s.dropped);
+        for (const g of r.groups as Record<string, number>[]) {
+          assert.equal(g.raised, g.delivered + g.coalesced + g.pending_at_end + g.dropped);
+        }
+        assert.ok(s.delivered > 0);
+      },
+    ),
+    { numRuns: 40, seed: 20261125 },
+  );
+});
+
+Deno.test("a fifo high-priority storm starves the low group while 2-level bounds its wait", () => {
+  const scenario = parseScenario({
+    name: "storm",
+    duration_ms: 30,
+    warmup_ms: 2,
+    starvation_ms: 5,
+    guest: { vcpus: 1 },
+    costs: "zero",
+    groups: [
+      {
+        name: "hi",
+        ports: 400,
+        priority: 2,
+        // rho = 2: the high class alone overloads the VCPU. Coalescing caps its
+        // backlog (about half of its 400 ports stay pending), so it never empties.
+        arrival: { kind: "poisson", rate_per_s: 1000000 },
+        service: { kind: "exp", mean_ns: 2000 },
+      },
+      {
+        name: "lo",
+        ports: 50,
+        priority: 9,
+        arrival: { kind: "poisson", rate_per_s: 5000 },
+        service: { kind: "const", ns: 1000 },
+      },
+    ],
+  }, "storm");
+  const run = (abi: string) =>
+    executeRun(
+      { index: 0, id: abi, scenario, abi, replication: 0, seed: 1, point: 0, params: {} },
+      (o) => createAbi(abi, o),
+    ).groups.find((g) => g.group === "lo")! as Record<string, number>;
+  const fifo = run("fifo"), twoL = run("2l");
+  // FIFO: the low queue is never reached while the high queue is never empty.
+  // Its ports stay pending (later raises coalesce) and nearly all of them starve.
+  assert.ok(fifo.delivered < 0.05 * fifo.raised, `fifo delivered ${fifo.delivered}`);
+  assert.ok(fifo.starved_events >= 0.8 * fifo.pending_at_end, `fifo starved ${fifo.starved_events}`);
+  assert.ok(fifo.max_wait_ns > 20e6);
+  // 2-level: the round-robin cursor reaches every pending port within one sweep of the bitmap.
+  assert.equal(twoL.starved_events, 0);
+  assert.ok(twoL.delivered > 0.9 * (twoL.raised - twoL.coalesced));
+  assert.ok(twoL.max_wait_ns < 5e6, `2l max wait ${twoL.max_wait_ns}`);
+});
