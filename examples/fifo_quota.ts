@@ -8,15 +8,12 @@
  *
  * Run it like a built-in ABI: `"abis": ["fifo", "./examples/fifo_quota.ts"]`.
  *
- * Imports: `../mod.ts` does not exist yet, so this imports the model modules
- * directly; once `mod.ts` re-exports `FifoAbi` and the types, import them from
- * there instead.
+ * Everything a design needs comes from the library entry, `../mod.ts`.
  *
  * @module
  */
 
-import type { AbiOptions, EventChannelAbi } from "../models/abi.ts";
-import { FifoAbi } from "../models/fifo.ts";
+import { type AbiOptions, type EventChannelAbi, FifoAbi } from "../mod.ts";
 
 /** Events taken from one queue before READY is re-read. */
 export const QUOTA = 4;
@@ -29,7 +26,7 @@ export const QUOTA = 4;
  * @example
  * ```ts
  * import { FifoQuotaAbi } from "./fifo_quota.ts";
- * import { DEFAULT_COSTS } from "../models/costs.ts";
+ * import { DEFAULT_COSTS } from "../mod.ts";
  * const abi = new FifoQuotaAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS }, 2);
  * console.log(abi.id); // "fifo:quota-2"
  * ```
@@ -73,7 +70,7 @@ export class FifoQuotaAbi extends FifoAbi {
  * @example
  * ```ts
  * import factory from "./fifo_quota.ts";
- * import { DEFAULT_COSTS } from "../models/costs.ts";
+ * import { DEFAULT_COSTS } from "../mod.ts";
  * const abi = factory({ vcpus: 2, wordBits: 64, costs: DEFAULT_COSTS });
  * console.log(abi.hasPriorities); // true
  * ```

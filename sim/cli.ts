@@ -13,12 +13,13 @@ import { expandPlan, formatShard, parseShard, type Plan, type PlanOverrides } fr
 import { checkOutputDir, writeResults } from "./results.ts";
 import type { RunResult } from "./run.ts";
 import { RunFailedError } from "./executor.ts";
-import { journalHeader, runSweep } from "./runner.ts";
+import { journalHeader, runSweep, type SweepOptions } from "./runner.ts";
 import { Journal } from "./journal.ts";
 import { describeMissing, mergeFolders } from "./merge.ts";
 import { ABI_IDS } from "../models/registry.ts";
 import { renderReport } from "../reports/report.ts";
 import { traceCommand } from "./trace_cmd.ts";
+import { aggregateOf, runToCiTarget } from "./ci_target.ts";
 
 const USAGE = `evtchn-sim: a discrete-event simulator of Xen event-channel ABIs
 
@@ -27,7 +28,8 @@ usage:
   deno task sim run <file|name> [--out DIR] [--abi LIST] [--seed N] [--replications N]
                                         [--set k=v]... [--ports] [--force] [--max-events N]
   deno task sim sweep <file|name> [--out DIR] [--workers N] [--shard i/n] [--resume]
-                                        [--quiet] (run and sweep take each other's flags)
+                                        [--quiet] [--ci-target F [--max-replications N]]
+                                        (run and sweep take each other's flags)
   deno task sim merge <dir>... --out DIR [--partial] [--force]
                                         combine shard folders of one sweep
   deno task sim list                    built-in scenarios and their questions
@@ -54,6 +56,8 @@ const OPTIONS = {
   shard: { type: "string" },
   resume: { type: "boolean" },
   partial: { type: "boolean" },
+  "ci-target": { type: "string" },
+  "max-replications": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   help: { type: "boolean", short: "h" },
 } as const;
@@ -170,6 +174,8 @@ type Flags = {
   resume?: boolean;
   partial?: boolean;
   quiet?: boolean;
+  "ci-target"?: string;
+  "max-replications"?: string;
 };
 
 /**
@@ -183,7 +189,7 @@ function writeFolder(
   command: string,
   shard?: string,
 ): void {
-  writeResults(out, plan, results, command, {}, shard);
+  writeResults(out, plan, results, command, { "aggregate.csv": aggregateOf(plan, results) }, shard);
 }
 
 async function simulate(target: string, flags: Flags, command: string): Promise<number> {
@@ -196,13 +202,20 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
   const maxEvents = intFlag("max-events", flags["max-events"], 1);
   const workers = intFlag("workers", flags.workers, 1);
   const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-  const plan = expandPlan(loadInput(target), overrides, resolveUserPath);
+  const input = loadInput(target);
+  const expand = (replications?: number) =>
+    expandPlan(
+      input,
+      { ...overrides, replications: replications ?? overrides.replications },
+      resolveUserPath,
+    );
+  let plan = expand();
   const defaultOut = shard
     ? `results/${plan.name}/shard-${shard.number}-of-${shard.count}`
     : `results/${plan.name}`;
   const out = resolveUserPath(flags.out ?? defaultOut);
   const shardText = shard ? formatShard(shard) : undefined;
-  const outcome = await runSweep(plan, {
+  const options: SweepOptions = {
     out,
     workers,
     shard,
@@ -212,7 +225,18 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
     maxEvents,
     progress: flags.quiet ? "off" : "auto",
     onCheckpoint: (results) => writeFolder(out, plan, results, command, shardText),
-  });
+  };
+  let outcome;
+  if (flags["ci-target"] !== undefined) {
+    const target = Number(flags["ci-target"]);
+    if (!(target > 0 && target < 1)) {
+      throw new InputError(`--ci-target ${flags["ci-target"]}: expected a fraction in (0, 1)`);
+    }
+    if (shard) throw new InputError("--ci-target: cannot be combined with --shard");
+    const max = intFlag("max-replications", flags["max-replications"], 2) ?? 50;
+    const log = flags.quiet ? undefined : (line: string) => console.error(line);
+    ({ plan, outcome } = await runToCiTarget(expand, options, target, max, log));
+  } else outcome = await runSweep(plan, options);
   writeFolder(out, plan, outcome.results, command, shardText);
   if (!shard) await renderReport(out);
   if (!flags.quiet) {

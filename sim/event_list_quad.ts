@@ -103,7 +103,7 @@ export class QuadHeapList implements EventList {
   /** Remove the earliest event into the out fields. */
   pop(): void {
     const h = this.#h, sq = this.#seq;
-    const top = h[2 * ROOT + 1];
+    const top = h[2 * ROOT + 1] | 0;
     this.outTime = h[2 * ROOT];
     this.outKind = this.#kind[top];
     this.outA = this.#a[top];
@@ -122,12 +122,12 @@ export class QuadHeapList implements EventList {
       const end = c0 + 4 < last ? c0 + 4 : last;
       for (let j = c0 + 1; j < end; j++) {
         const jt = h[2 * j];
-        if (jt < ct || (jt === ct && sq[h[2 * j + 1]] < sq[h[2 * c + 1]])) {
+        if (jt < ct || (jt === ct && sq[h[2 * j + 1] | 0] < sq[h[2 * c + 1] | 0])) {
           c = j;
           ct = jt;
         }
       }
-      if (t < ct || (t === ct && sq[s] < sq[h[2 * c + 1]])) break;
+      if (t < ct || (t === ct && sq[s | 0] < sq[h[2 * c + 1] | 0])) break;
       h[2 * p] = ct;
       h[2 * p + 1] = h[2 * c + 1];
       p = c;

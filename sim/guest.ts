@@ -17,7 +17,7 @@ import type { Costs } from "../models/costs.ts";
 import type { Engine } from "./engine.ts";
 import { EV_HANDLER_DONE, EV_IRQ_OFF, EV_LOOP, EV_SCHED, EV_UPCALL } from "./events.ts";
 import type { Metrics } from "./metrics.ts";
-import { Distribution, RandomStream } from "./random.ts";
+import { type Distribution, RandomStream } from "./random.ts";
 
 /** Receives what happens on VCPUs, for timelines. Every method is optional work: keep it cheap. */
 export interface Tracer {

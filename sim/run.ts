@@ -36,8 +36,10 @@ export interface Run {
   id: string;
   /** The scenario resolved for this grid point. */
   scenario: Scenario;
-  /** The ABI id or module URL. */
+  /** The ABI id, or a design's module path as the scenario names it. */
   abi: string;
+  /** For a design module: its absolute file URL (what is imported). */
+  module?: string;
   /** Replication index (0-based): selects the random streams; ABIs share it. */
   replication: number;
   /** The replication's seed, derived by hashing (shown in results). */
@@ -293,5 +295,5 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
  * ```
  */
 export async function runOne(run: Run, options: RunOptions = {}): Promise<RunResult> {
-  return executeRun(run, await loadAbiFactory(run.abi), options);
+  return executeRun(run, await loadAbiFactory(run.module ?? run.abi), options);
 }

@@ -205,17 +205,25 @@ export function expandPlan(
     const where = params.length ? ` (grid point ${pi}: ${coords})` : "";
     for (const [k, v] of Object.entries(pt)) setPath(raw, k.split("."), clone(v), `${src}${where}`);
     const s: Scenario = parseScenario(raw, `${baseSource}${where}`);
-    const abis = resolveAbis(s.abis, resolvePath);
-    s.abis = abis;
+    const modules = resolveAbis(s.abis, resolvePath);
     const paramRow: Record<string, ParamValue> = {};
     for (const k of params) {
       const v = pt[k];
       paramRow[k] = typeof v === "object" ? JSON.stringify(v) : v as ParamValue;
     }
-    for (const abi of abis) {
+    s.abis.forEach((abi, ai) => {
+      const module = modules[ai] !== abi ? modules[ai] : undefined;
       for (let r = 0; r < s.replications; r++) {
         const seed = deriveSeed(s.seed, `replication/${r}`);
-        const id = hashJson({ scenario: s, abi, replication: r, seed });
+        // The id leaves out the replication count, so that adding replications
+        // (--ci-target) keeps the ids of the runs already done.
+        const id = hashJson({
+          scenario: { ...s, replications: 0 },
+          abi,
+          module: module ?? null,
+          replication: r,
+          seed,
+        });
         const twin = seen.get(id);
         if (twin !== undefined && twin !== pi) {
           throw new InputError(
@@ -234,9 +242,10 @@ export function expandPlan(
           seed,
           point: pi,
           params: paramRow,
+          ...(module ? { module } : {}),
         });
       }
-    }
+    });
   });
   const resolved = isSweep(input.raw) ? { ...(input.raw as object), base: baseRaw } : baseRaw;
   return {

@@ -51,7 +51,7 @@ export async function traceCommand(target: string, options: TraceOptions): Promi
   const plan = expandPlan(loadInput(target), overrides, resolveUserPath);
   const run = plan.runs[0];
   const tracer = new ChromeTracer(run.scenario.groups.map((g) => g.name), run.scenario.guest.vcpus);
-  executeRun(run, await loadAbiFactory(run.abi), {
+  executeRun(run, await loadAbiFactory(run.module ?? run.abi), {
     tracer,
     ...(options.untilMs !== undefined ? { untilNs: options.untilMs * 1e6 } : {}),
   });
