@@ -24,7 +24,7 @@ export const INCREMENTS: Float64Array = (() => {
 })();
 
 /**
- * Fill `list` with `n` events at Exp(1)-spaced times.
+ * Fill `list` with `n` events at Exp(1) x 100 times (the increments' own law).
  *
  * @example
  * ```ts
@@ -36,7 +36,19 @@ export const INCREMENTS: Float64Array = (() => {
  * ```
  */
 export function fillList(list: EventList, n: number): void {
-  for (let i = 0; i < n; i++) list.push(INCREMENTS[(i * 7) & MASK] * n, 1, i, 0);
+  const times = fillTimes(n);
+  for (let i = 0; i < n; i++) list.push(times[i], 1, i, 0);
+}
+
+/** `n` distinct Exp(1) x 100 start times from a fixed LCG (the steady state of the hold model). */
+export function fillTimes(n: number): Float64Array {
+  const t = new Float64Array(n);
+  let x = 0x9e3779b9;
+  for (let i = 0; i < n; i++) {
+    x = (Math.imul(x, 1664525) + 1013904223) >>> 0;
+    t[i] = -Math.log((x + 1) / 4294967297) * 100;
+  }
+  return t;
 }
 
 /**
@@ -86,7 +98,8 @@ class HoldHandler {
  */
 export function engineHold(n: number): { engine: Engine; run: (holds: number) => void } {
   const engine = new Engine(n);
-  for (let i = 0; i < n; i++) engine.schedule(INCREMENTS[(i * 7) & MASK] * n, 1, i, 0);
+  const times = fillTimes(n);
+  for (let i = 0; i < n; i++) engine.schedule(times[i], 1, i, 0);
   const h = new HoldHandler(engine);
   return {
     engine,

@@ -36,6 +36,20 @@ export const RAISE_COALESCED = 1;
 /** Outcome of the last raise: the model lost the event (failed link, hostile guest). */
 export const RAISE_DROPPED = 2;
 
+/** Hostile-guest target: per-port event state (FIFO event words; 2/3-level pending and mask words). */
+export const SHARED_EVENT_WORDS = 0;
+/** Hostile-guest target: per-VCPU control state (FIFO READY and HEAD[16]; 2/3-level selectors). */
+export const SHARED_CONTROL = 1;
+/** Hostile-guest target: the shared bitmaps (2/3-level pending and mask words; FIFO: none). */
+export const SHARED_BITMAPS = 2;
+/**
+ * Hostile-guest target: the guest races Xen's next set_link cmpxchg on a tail
+ * word `value` times (FIFO only; 5 or more exhausts Xen's bounded retries).
+ */
+export const SHARED_LINK_RACE = 3;
+/** Most ports one {@linkcode EventChannelAbi.corrupt} call can report lost (one 32-bit word). */
+export const MAX_LOST_PER_WRITE = 32;
+
 /** Number of FIFO priorities (0 highest, 15 lowest). Other ABIs report priorities too. */
 export const PRIORITIES = 16;
 /** The default priority of a bound port (FIFO: EVTCHN_FIFO_PRIORITY_DEFAULT). */
@@ -131,6 +145,26 @@ export interface EventChannelAbi {
   initControl?(vcpu: number): number;
   /** EVTCHNOP_expand_array: add one event-array page; 0 or a negative errno (-ENOSPC when full). */
   expandArray?(): number;
+
+  // -- optional: hostile guest (sim/hostile.ts, tests/models/fuzz_test.ts) --
+  /**
+   * A hostile guest writes `value` (a 32-bit word) into its own shared memory:
+   * word `index` (taken modulo the size of the structure) of `target`
+   * ({@linkcode SHARED_EVENT_WORDS}, {@linkcode SHARED_CONTROL},
+   * {@linkcode SHARED_BITMAPS}, {@linkcode SHARED_LINK_RACE}). A model with no
+   * such structure ignores the write. Returns the number of event instances the
+   * write destroyed (a bound port's pending bit cleared without being handled);
+   * their ports are in `lostPorts[0..n)` until the next call. Never throws.
+   */
+  corrupt?(target: number, index: number, value: number): number;
+  /** The ports whose instances the last {@linkcode EventChannelAbi.corrupt} destroyed. */
+  readonly lostPorts?: Int32Array;
+  /**
+   * Times the model found its shared state corrupted and contained the damage
+   * (a LINK or HEAD outside the event array, a list walk or consume loop cut
+   * short, set_link retries exhausted). Only a hostile guest makes it non-zero.
+   */
+  readonly faults?: number;
 }
 
 /** A constructor of a model, as registered by ABI id or exported by a user's design module. */

@@ -36,12 +36,16 @@ import {
   ENOENT,
   ENOSPC,
   type EventChannelAbi,
+  MAX_LOST_PER_WRITE,
   OK,
   PRIORITIES,
   PRIORITY_DEFAULT,
   RAISE_COALESCED,
   RAISE_DROPPED,
   RAISE_NEW,
+  SHARED_CONTROL,
+  SHARED_EVENT_WORDS,
+  SHARED_LINK_RACE,
 } from "./abi.ts";
 import { highestBit, LINE_GUEST, LINE_XEN, lowestBit } from "./bitmap.ts";
 
@@ -72,6 +76,14 @@ export const FIFO_CONTROL_WORDS = 18;
 const HEAD0 = 2;
 /** set_link: cmpxchg retries after the first failure, with BUSY set (dae2a1c5f9). */
 const SET_LINK_RETRIES = 4;
+/**
+ * Guest hardening: entries one `next` call may consume (handled or skipped)
+ * before it yields with evtchn_upcall_pending set, so that a corrupted queue
+ * cannot keep the handler loop in one pass (cf. Linux evtchn_loop_ctrl, XSA-332).
+ */
+export const FIFO_CONSUME_LIMIT = 1024;
+/** READY bits that name a queue (EVTCHN_FIFO_MAX_QUEUES = 16); a guest ignores the others. */
+const READY_MASK = (1 << PRIORITIES) - 1;
 
 /**
  * The FIFO ABI model and its variants.
@@ -142,6 +154,10 @@ export class FifoAbi implements EventChannelAbi {
    * fail because the guest changes the tail word concurrently.
    */
   tailRaces = 0;
+  /** The ports whose instances the last {@linkcode FifoAbi.corrupt} destroyed. */
+  readonly lostPorts: Int32Array = new Int32Array(MAX_LOST_PER_WRITE);
+  /** Corrupted state found and contained so far (see EventChannelAbi.faults). */
+  faults = 0;
   /** Whether set-up is explicit (initControl was called): bind then never grows the array. */
   protected explicitSetup = false;
   /** Whether the last setPending linked the event onto a queue. */
@@ -401,7 +417,18 @@ export class FifoAbi implements EventChannelAbi {
     if ((w & (FIFO_MASKED | FIFO_LINKED)) === 0) {
       this.words[port] = w | FIFO_PENDING | FIFO_LINKED;
       this.didLink = true;
-      newHead = this.naiveLink ? this.linkNaive(v, q, port) : this.linkTail(v, q, port);
+      if (this.naiveLink) {
+        const r = this.linkNaive(v, q, port);
+        if (r < 0) {
+          // Corrupted list: the hardened walk gives up and the raise leaves no trace.
+          this.words[port] = w;
+          this.didLink = false;
+          this.outcome = RAISE_DROPPED;
+          this.faults++;
+          return -1;
+        }
+        newHead = r === 1;
+      } else newHead = this.linkTail(v, q, port);
     } else {
       this.words[port] = w | FIFO_PENDING;
     }
@@ -451,31 +478,59 @@ export class FifoAbi implements EventChannelAbi {
   /**
    * MicroV's producer: no private tail, no old queue. Walk from HEAD along
    * LINK to the last word; a HEAD that is 0, unlinked (consumed) or the port
-   * itself means an empty queue. Returns true when a new HEAD was written.
+   * itself means an empty queue. Returns 1 when a new HEAD was written, 0 when
+   * the port was linked after the tail (or found on the list), -1 when the list
+   * is corrupted.
+   *
+   * Hardening (not in MicroV, which walks without limit): Xen reads the list
+   * from guest memory, so the walk stops at a HEAD or LINK outside the event
+   * array (a HEAD outside it starts a new list), at a cycle (Brent's
+   * algorithm: O(list + cycle) steps, no allocation) and after as many nodes
+   * as the array has words; the event is then dropped, never linked into
+   * garbage. Steps are thus at most the array size (`pages * 1024`).
    */
-  private linkNaive(v: number, q: number, port: number): boolean {
+  private linkNaive(v: number, q: number, port: number): number {
     const hi = v * FIFO_CONTROL_WORDS + HEAD0 + q;
+    const size = this.pages * FIFO_WORDS_PER_PAGE;
+    const words = this.words;
     const h = this.control[hi];
-    if (h === 0 || h === port || (this.words[h] & FIFO_LINKED) === 0) {
+    if (h === 0 || h === port || h >= size || (words[h] & FIFO_LINKED) === 0) {
+      if (h >= size) this.faults++;
       this.control[hi] = port;
-      return true;
+      return 1;
     }
     let t = h;
     let n = 1;
-    let l = this.words[t] & FIFO_LINK_MASK;
-    while (l !== 0 && l !== port && n < FIFO_NR_CHANNELS) {
+    let mark = h, power = 1, lam = 0;
+    let l = words[t] & FIFO_LINK_MASK;
+    let broken = false;
+    while (l !== 0 && l !== port) {
+      if (l >= size || n >= size) {
+        broken = true;
+        break;
+      }
       t = l;
       n++;
       const line = t >>> 4;
       if (this.wordLine[line] === LINE_GUEST) this.cost += this.remoteNs;
-      l = this.words[t] & FIFO_LINK_MASK;
+      if (t === mark) {
+        broken = true; // a cycle that does not contain `port`
+        break;
+      }
+      if (++lam === power) {
+        mark = t;
+        power *= 2;
+        lam = 0;
+      }
+      l = words[t] & FIFO_LINK_MASK;
     }
     this.steps += n;
     this.cost += n * this.walkNs;
-    if (l === port) return false; // already on the list (MicroV stops there)
-    if (this.setLink(t, port)) return false;
+    if (broken) return -1;
+    if (l === port) return 0; // already on the list (MicroV stops there)
+    if (this.setLink(t, port)) return 0;
     this.control[hi] = port;
-    return true;
+    return 1;
   }
 
   /**
@@ -513,6 +568,7 @@ export class FifoAbi implements EventChannelAbi {
     }
     this.words[t] &= ~FIFO_BUSY;
     this.outcome = RAISE_DROPPED;
+    this.faults++;
     return true;
   }
 
@@ -559,7 +615,8 @@ export class FifoAbi implements EventChannelAbi {
     this.ctrlLine[v] = LINE_GUEST;
     const r = this.control[cb];
     this.control[cb] = 0;
-    return r;
+    // Only bits 0..15 name a queue: a robust guest ignores the rest (a hostile write).
+    return r & READY_MASK;
   }
 
   /**
@@ -600,7 +657,17 @@ export class FifoAbi implements EventChannelAbi {
       ready |= this.xchgReady(v);
     }
     const words = this.words;
+    const size = this.pages * FIFO_WORDS_PER_PAGE;
     while (ready !== 0) {
+      if (steps >= FIFO_CONSUME_LIMIT) {
+        // Bounded consume loop: yield, keeping the local state, with
+        // evtchn_upcall_pending set so that the next pass resumes here.
+        this.localReady[v] = ready;
+        this.upcall[v] = 1;
+        this.faults++;
+        this.steps = steps;
+        return -1;
+      }
       const q = this.pickQueue(ready, v);
       const hi = v * PRIORITIES + q;
       let port = this.localHead[hi];
@@ -612,19 +679,34 @@ export class FifoAbi implements EventChannelAbi {
       }
       steps++;
       this.cost += this.consumeNs;
+      if (port === 0 || port >= size) {
+        // A HEAD of 0 under a READY bit, or a HEAD/LINK outside the event array:
+        // only a guest that wrote its own control block or event words gets
+        // here. Drop the rest of this queue rather than read outside the array.
+        this.faults++;
+        ready &= ~(1 << q);
+        this.localHead[hi] = 0;
+        if (this.rereadReady(v, q, true)) ready |= this.xchgReady(v);
+        continue;
+      }
       const line = port >>> 4;
       if (this.wordLine[line] === LINE_XEN) this.cost += this.missNs;
       this.wordLine[line] = LINE_GUEST;
       const w = words[port];
-      const link = w & FIFO_LINK_MASK;
+      let link = w & FIFO_LINK_MASK;
       // clear_linked: one cmpxchg clears L and LINK together, returning the old LINK.
       words[port] = w & ~(FIFO_LINKED | FIFO_LINK_MASK);
+      if (link >= size) {
+        this.faults++; // LINK outside the event array: end the queue here
+        link = 0;
+      }
       const drained = link === 0;
       if (drained) ready &= ~(1 << q);
       this.localHead[hi] = link;
       const reread = this.rereadReady(v, q, drained);
-      // Handle only if pending and unmasked; stale, acked or masked entries are skipped.
-      if (port !== 0 && (w & (FIFO_PENDING | FIFO_MASKED)) === FIFO_PENDING) {
+      // Handle only if pending, unmasked and bound (Linux: evtchn_to_irq finds an irq);
+      // stale, acked or masked entries are skipped.
+      if ((w & (FIFO_PENDING | FIFO_MASKED)) === FIFO_PENDING && this.bound[port] !== 0) {
         this.localReady[v] = ready;
         this.rereadPending[v] = reread ? 1 : 0;
         this.steps = steps;
@@ -667,6 +749,55 @@ export class FifoAbi implements EventChannelAbi {
   isPending(port: number): boolean {
     if (port < this.pages * FIFO_WORDS_PER_PAGE) return (this.words[port] & FIFO_PENDING) !== 0;
     return this.savedPending[port] !== 0;
+  }
+
+  /**
+   * A hostile guest writes its own shared memory: `SHARED_EVENT_WORDS` writes
+   * event word `index` (modulo the words of the pages added so far; flags and
+   * LINK alike), `SHARED_CONTROL` writes word `index` of the control blocks
+   * (READY, _rsvd or a HEAD), `SHARED_LINK_RACE` makes the next set_link lose
+   * its cmpxchg `value % 6` times (5: Xen's retries run out and the event is
+   * dropped). Returns the number of instances destroyed: a bound port whose P
+   * the write cleared (its port is in `lostPorts[0]`). Xen never trusts what
+   * it reads back: see `next`, `linkNaive` and `setLink` for the bounds.
+   *
+   * @example
+   * ```ts
+   * import { FifoAbi } from "./fifo.ts";
+   * import { SHARED_EVENT_WORDS } from "./abi.ts";
+   * import { DEFAULT_COSTS } from "./costs.ts";
+   * const abi = new FifoAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS });
+   * abi.bind(5, 0);
+   * abi.raise(5);
+   * console.log(abi.corrupt(SHARED_EVENT_WORDS, 5, 0), abi.lostPorts[0]); // 1 5
+   * ```
+   */
+  corrupt(target: number, index: number, value: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    const i = Number.isFinite(index) ? Math.abs(Math.trunc(index)) : 0;
+    const x = value >>> 0;
+    if (target === SHARED_EVENT_WORDS) {
+      const size = this.pages * FIFO_WORDS_PER_PAGE;
+      if (size === 0) return 0;
+      const port = i % size;
+      const old = this.words[port];
+      this.words[port] = x;
+      this.wordLine[port >>> 4] = LINE_GUEST;
+      if (this.bound[port] !== 0 && (old & FIFO_PENDING) !== 0 && (x & FIFO_PENDING) === 0) {
+        this.lostPorts[0] = port;
+        return 1;
+      }
+      return 0;
+    }
+    if (target === SHARED_CONTROL) {
+      const k = i % this.control.length;
+      this.control[k] = x;
+      this.ctrlLine[(k / FIFO_CONTROL_WORDS) | 0] = LINE_GUEST;
+      return 0;
+    }
+    if (target === SHARED_LINK_RACE) this.tailRaces = x % (SET_LINK_RETRIES + 2);
+    return 0;
   }
 
   /**

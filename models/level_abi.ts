@@ -36,16 +36,21 @@ import {
   ENOENT,
   ENOSYS,
   type EventChannelAbi,
+  MAX_LOST_PER_WRITE,
   OK,
   RAISE_COALESCED,
   RAISE_DROPPED,
   RAISE_NEW,
+  SHARED_BITMAPS,
+  SHARED_CONTROL,
+  SHARED_EVENT_WORDS,
 } from "./abi.ts";
 import {
   findFrom,
   isZero,
   LINE_GUEST,
   LINE_XEN,
+  lowestBit,
   testAndClear,
   testAndSet,
   testBit,
@@ -87,6 +92,14 @@ export abstract class LevelAbi implements EventChannelAbi {
   cost = 0;
   outcome = RAISE_NEW;
   steps = 0;
+  /** The ports whose instances the last {@linkcode LevelAbi.corrupt} destroyed. */
+  readonly lostPorts: Int32Array = new Int32Array(MAX_LOST_PER_WRITE);
+  /**
+   * Corrupted state found and contained: always 0, since no bit pattern a
+   * guest can write into its bitmaps or selectors makes Xen's set_pending or
+   * the Linux scan walk further (every selector bit names a real word).
+   */
+  readonly faults = 0;
 
   /** Selector levels above the shared bitmaps' words: 2 (2-level) or 3 (3-level). */
   readonly levels: 2 | 3;
@@ -593,6 +606,60 @@ export abstract class LevelAbi implements EventChannelAbi {
     this.cost = this.maskNs;
     this.steps = 0;
     testAndSet(this.maskMap, 0, port);
+  }
+
+  /**
+   * A hostile guest writes its own shared memory: `SHARED_EVENT_WORDS` and
+   * `SHARED_BITMAPS` write `Uint32` word `index` of the pending bitmap then the
+   * mask bitmap (one index space, modulo both), `SHARED_CONTROL` writes a
+   * selector word (the L1 selectors of every VCPU, then the 3-level L2
+   * selectors). Returns the number of instances destroyed: bound ports whose
+   * pending bit the write cleared (listed in `lostPorts`). Xen's set_pending
+   * is O(1) whatever the bits, and the scan only follows selector bits that
+   * name real words, so no write can make either walk further.
+   *
+   * @example
+   * ```ts
+   * import { TwoLevelAbi } from "./two_level.ts";
+   * import { SHARED_BITMAPS } from "./abi.ts";
+   * import { DEFAULT_COSTS } from "./costs.ts";
+   * const abi = new TwoLevelAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS });
+   * abi.bind(3, 0);
+   * abi.raise(3);
+   * console.log(abi.corrupt(SHARED_BITMAPS, 0, 0), abi.lostPorts[0]); // 1 3
+   * ```
+   */
+  corrupt(target: number, index: number, value: number): number {
+    this.cost = 0;
+    this.steps = 0;
+    const i = Number.isFinite(index) ? Math.abs(Math.trunc(index)) : 0;
+    const x = value >>> 0;
+    if (target === SHARED_EVENT_WORDS || target === SHARED_BITMAPS) {
+      const n = this.bitmapWords;
+      const k = i % (2 * n);
+      this.leafLine[((k % n) * 32) >>> LINE_BITS_SHIFT] = LINE_GUEST;
+      if (k >= n) {
+        this.maskMap[k - n] = x;
+        return 0;
+      }
+      const old = this.pendingMap[k];
+      this.pendingMap[k] = x;
+      let gone = old & ~x;
+      let lost = 0;
+      while (gone !== 0) {
+        const port = k * 32 + lowestBit(gone);
+        gone &= gone - 1;
+        if (this.bound[port] !== 0) this.lostPorts[lost++] = port;
+      }
+      return lost;
+    }
+    if (target === SHARED_CONTROL) {
+      const n1 = this.sel1.length;
+      const k = i % (n1 + this.sel2.length);
+      if (k < n1) this.sel1[k] = x;
+      else this.sel2[k - n1] = x;
+    }
+    return 0;
   }
 
   /** Whether the pending bit is set. */

@@ -28,7 +28,7 @@ usage:
   deno task sim run <file|name> [--out DIR] [--abi LIST] [--seed N] [--replications N]
                                         [--set k=v]... [--ports] [--force] [--max-events N]
   deno task sim sweep <file|name> [--out DIR] [--workers N] [--shard i/n] [--resume]
-                                        [--quiet] [--ci-target F [--max-replications N]]
+                                        [--quiet] [--no-report] [--ci-target F [--max-replications N]]
                                         (run and sweep take each other's flags)
   deno task sim merge <dir>... --out DIR [--partial] [--force]
                                         combine shard folders of one sweep
@@ -59,6 +59,7 @@ const OPTIONS = {
   "ci-target": { type: "string" },
   "max-replications": { type: "string" },
   quiet: { type: "boolean", short: "q" },
+  "no-report": { type: "boolean" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -174,6 +175,7 @@ type Flags = {
   resume?: boolean;
   partial?: boolean;
   quiet?: boolean;
+  "no-report"?: boolean;
   "ci-target"?: string;
   "max-replications"?: string;
 };
@@ -238,7 +240,7 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
     ({ plan, outcome } = await runToCiTarget(expand, options, target, max, log));
   } else outcome = await runSweep(plan, options);
   writeFolder(out, plan, outcome.results, command, shardText);
-  if (!shard) await renderReport(out);
+  if (!shard && !flags["no-report"]) await renderReport(out);
   if (!flags.quiet) {
     const skipped = outcome.skipped ? ` (${outcome.skipped} already recorded)` : "";
     console.error(`wrote ${out}/: ${outcome.results.length} runs${skipped}`);

@@ -11,6 +11,7 @@ import { Engine } from "./engine.ts";
 import {
   EV_ARRIVAL,
   EV_HANDLER_DONE,
+  EV_HOSTILE,
   EV_IRQ_OFF,
   EV_LOOP,
   EV_PRIORITY,
@@ -20,6 +21,7 @@ import {
   EV_WARMUP_END,
 } from "./events.ts";
 import { Guest, type Tracer } from "./guest.ts";
+import { HostileGuest } from "./hostile.ts";
 import { Metrics, type Row } from "./metrics.ts";
 import type { Scenario } from "./scenario.ts";
 import { type DomainSetup, groupPriority, setupDomain } from "./setup.ts";
@@ -97,9 +99,12 @@ class Simulation {
   readonly portVcpu: Int32Array;
   readonly scenario: Scenario;
   tracer: Tracer | null = null;
+  hostile: HostileGuest | null = null;
+  readonly replication: number;
 
   constructor(s: Scenario, setup: DomainSetup, costs: Costs, replication: number) {
     this.scenario = s;
+    this.replication = replication;
     this.setup = setup;
     this.abi = setup.abi;
     this.portGroup = setup.portGroup;
@@ -145,6 +150,19 @@ class Simulation {
     });
     this.workload.start();
     this.guest.start();
+    if (s.hostile !== undefined) {
+      const h = new HostileGuest(
+        this.abi,
+        e,
+        this.metrics,
+        this.portGroup,
+        s.hostile,
+        s.seed,
+        this.replication,
+      );
+      this.hostile = h;
+      h.start();
+    }
   }
 
   handle(kind: number, a: number, b: number): void {
@@ -167,6 +185,8 @@ class Simulation {
         return this.rebalance(a);
       case EV_PRIORITY:
         return this.changePriority(a);
+      case EV_HOSTILE:
+        return this.hostile!.fire();
     }
   }
 

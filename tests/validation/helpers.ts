@@ -85,9 +85,9 @@ export function compare(label: string, theory: number, xs: readonly number[]): C
   const ci = ci99(xs);
   const ok = Math.abs(ci.mean - theory) <= ci.half;
   if (PRINT) {
-    const rel = (100 * ci.half / Math.abs(theory || 1)).toFixed(2);
+    const rel = theory === 0 ? "" : ` (±${(100 * ci.half / Math.abs(theory)).toFixed(1)}%)`;
     console.log(
-      `| ${label} | ${fmt(theory)} | ${fmt(ci.mean)} ± ${fmt(ci.half)} (±${rel}%) | ${
+      `| ${label} | ${fmt(theory)} | ${fmt(ci.mean)} ± ${fmt(ci.half)}${rel} | ${
         ok ? "inside" : "OUTSIDE"
       } |`,
     );
