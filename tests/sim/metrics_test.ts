@@ -210,7 +210,10 @@ Deno.test("a fifo high-priority storm starves the low group while 2-level bounds
   // FIFO: the low queue is never reached while the high queue is never empty.
   // Its ports stay pending (later raises coalesce) and nearly all of them starve.
   assert.ok(fifo.delivered < 0.05 * fifo.raised, `fifo delivered ${fifo.delivered}`);
-  assert.ok(fifo.starved_events >= 0.8 * fifo.pending_at_end, `fifo starved ${fifo.starved_events}`);
+  assert.ok(
+    fifo.starved_events >= 0.8 * fifo.pending_at_end,
+    `fifo starved ${fifo.starved_events}`,
+  );
   assert.ok(fifo.max_wait_ns > 20e6);
   // 2-level: the round-robin cursor reaches every pending port within one sweep of the bitmap.
   assert.equal(twoL.starved_events, 0);
