@@ -13,12 +13,14 @@
 
 import { BinaryHeapList } from "../sim/event_list_binary.ts";
 import { QuadHeapList } from "../sim/event_list_quad.ts";
+import { CalendarList } from "../sim/event_list_calendar.ts";
 import type { EventList } from "../sim/event_list.ts";
 import { fillList, holdList } from "./hold.ts";
 
 const LISTS: Record<string, (n: number) => EventList> = {
   binary: (n) => new BinaryHeapList(n),
   quad: (n) => new QuadHeapList(n),
+  calendar: (n) => new CalendarList(n),
 };
 const SIZES = [1e3, 1e5, 1e6];
 const HOLDS = 2_000_000;

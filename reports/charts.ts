@@ -190,16 +190,8 @@ export function lineSpec(points: readonly LinePoint[], o: LineOptions): VlSpec {
   };
   const yScale = yLog ? { type: "log" } : { zero: o.yZero ?? false };
   const color = colorEnc(o.abis);
+  // The line layer comes first: the shared ABI legend takes its symbols from it.
   const layer = [
-    {
-      mark: { type: "errorband", opacity: 0.2 },
-      encoding: {
-        x,
-        y: { field: "lo", type: "quantitative", title: o.yTitle, scale: yScale },
-        y2: { field: "hi" },
-        color: { ...color, legend: null },
-      },
-    },
     {
       mark: { type: "line", point: true },
       encoding: {
@@ -213,6 +205,15 @@ export function lineSpec(points: readonly LinePoint[], o: LineOptions): VlSpec {
           { field: "ci", title: "± 95% CI", format: ",.3~g" },
           ...(points.some((p) => p.facet) ? [{ field: "facet", title: o.facetTitle }] : []),
         ],
+      },
+    },
+    {
+      mark: { type: "errorband", opacity: 0.2 },
+      encoding: {
+        x,
+        y: { field: "lo", type: "quantitative", title: o.yTitle, scale: yScale },
+        y2: { field: "hi" },
+        color,
       },
     },
   ];

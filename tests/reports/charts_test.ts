@@ -55,8 +55,11 @@ Deno.test("charts: quantile plot has log axes, titles with units and the measure
 
 Deno.test("charts: latency against a parameter has a CI band, a line per ABI, facets", () => {
   const spec = byName.lat_p99_vs_groups_1_arrival_rate_per_s;
-  const [band, line] = layers(spec);
+  // The line layer first, so that the ABI legend takes its symbols from it.
+  const [line, band] = layers(spec);
   assert.equal((band.mark as VlSpec).type, "errorband");
+  assert.equal(((line.encoding as VlSpec).color as VlSpec).legend, undefined);
+  assert.equal(((band.encoding as VlSpec).color as VlSpec).legend, undefined);
   assert.equal(((band.encoding as VlSpec).y2 as VlSpec).field, "hi");
   assert.equal((line.mark as VlSpec).type, "line");
   const enc = line.encoding as Record<string, VlSpec>;

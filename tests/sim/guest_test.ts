@@ -105,7 +105,10 @@ Deno.test("a time-shared VCPU takes an upcall raised while it is descheduled onl
       );
     }
     // Each of the 16 ports raises about 4 times in a 2 ms wait; the first is new, the rest coalesce.
-    assert.ok(inside >= 12 * rec.desched.length, `${abi}: ${inside} of ${p.length} raised while descheduled`);
+    assert.ok(
+      inside >= 12 * rec.desched.length,
+      `${abi}: ${inside} of ${p.length} raised while descheduled`,
+    );
     // The worst latency is close to a whole wait.
     assert.ok(num(r, "lat_max_ns") >= 1_900_000, `${abi}: lat_max_ns ${num(r, "lat_max_ns")}`);
   }
@@ -278,4 +281,38 @@ Deno.test("a VCPU under light load takes one upcall per event", () => {
     // 8 ports at random phases, 1 ms apart each: two events rarely meet in one upcall.
     assert.ok(num(r, "upcalls") >= num(r, "delivered") * 0.95, abi);
   }
+});
+
+// KNOWN BUG (sim/guest.ts, Guest.#step): the handler's start and completion are computed and
+// recorded when the ABI hands over the port, before the scan/consume and dispatch costs have
+// elapsed. If the VCPU is descheduled inside that window, the recorded start (and the latency
+// metric) misses the whole wait. Un-ignore when fixed.
+Deno.test({
+  name: "a handler never starts while its VCPU is descheduled, even if descheduled during dispatch",
+  ignore: true,
+  fn() {
+    const s = scenario({
+      duration_ms: 30,
+      guest: { vcpus: 1 },
+      costs: { preset: "zero", dispatch_ns: 200_000 },
+      vcpu_sched: {
+        kind: "timeshare",
+        run: { kind: "const", ns: 1_000_000 },
+        wait: { kind: "const", ns: 2_000_000 },
+      },
+      groups: [{
+        name: "net",
+        ports: 4,
+        vcpu: 0,
+        arrival: { kind: "periodic", period_us: 500 },
+        service: { kind: "const", ns: 1000 },
+      }],
+    });
+    const rec = new Recorder();
+    exec(s, "fifo", rec);
+    const inside = rec.handlers.filter((h) =>
+      rec.desched.some((d) => h.start > d.t0 && h.start < d.t1)
+    );
+    assert.deepEqual(inside, []);
+  },
 });

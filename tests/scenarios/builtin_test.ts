@@ -1,0 +1,149 @@
+import assert from "node:assert/strict";
+import { builtinNames, loadInput } from "../../sim/scenario.ts";
+import { expandPlan, type Plan } from "../../sim/sweep.ts";
+import { type Run, runOne } from "../../sim/run.ts";
+import { setupDomain } from "../../sim/setup.ts";
+import { createAbi } from "../../models/registry.ts";
+import { DEFAULT_COSTS } from "../../models/costs.ts";
+
+/** The built-ins this project ships; each answers one design question. */
+const EXPECTED = [
+  "backend-lateeoi",
+  "default",
+  "dom0-capacity",
+  "equal-priority-fairness",
+  "init-control-failure",
+  "one-vs-drain",
+  "overcommit",
+  "port-scaling",
+  "strict-priority-starvation",
+  "timer-vs-storm",
+];
+
+/** Every built-in, shortened: 2 ms measured after 0.5 ms of warm-up, one replication. */
+function shortPlan(name: string): Plan {
+  return expandPlan(loadInput(name), {
+    sets: ["duration_ms=2", "warmup_ms=0.5"],
+    replications: 1,
+  });
+}
+
+/** The first run of each ABI at grid points `points` (default: the first and the last). */
+function sample(plan: Plan, points?: number[]): Run[] {
+  const last = Math.max(...plan.runs.map((r) => r.point));
+  const want = new Set(points ?? [0, last]);
+  const seen = new Set<string>();
+  return plan.runs.filter((r) => {
+    const key = `${r.point}/${r.abi}`;
+    if (!want.has(r.point) || seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+Deno.test("every expected built-in scenario is shipped", () => {
+  const names = builtinNames();
+  for (const n of EXPECTED) assert.ok(names.includes(n), `scenarios/${n}.json`);
+});
+
+Deno.test("every built-in validates, is named after its file and states its question", () => {
+  for (const name of builtinNames()) {
+    const full = expandPlan(loadInput(name), {});
+    assert.equal(full.name, name, `${name}: the scenario's name is the file's`);
+    assert.ok(full.runs.length > 0, `${name}: has runs`);
+    const raw = loadInput(name).raw as Record<string, unknown>;
+    const desc = String(raw.description ?? full.base.description);
+    assert.ok(desc.length > 40 && desc.includes("?"), `${name}: a description asking a question`);
+    // Kept small so that `deno task sim run <name>` takes seconds.
+    const simulatedMs = full.runs.reduce(
+      (acc, r) => acc + r.scenario.duration_ms + r.scenario.warmup_ms,
+      0,
+    );
+    assert.ok(full.runs.length <= 80, `${name}: ${full.runs.length} runs`);
+    assert.ok(simulatedMs <= 6000, `${name}: ${simulatedMs} simulated ms in all`);
+  }
+});
+
+for (const name of EXPECTED) {
+  Deno.test(`built-in ${name} runs briefly with every ABI at its first and last grid point`, async () => {
+    const plan = shortPlan(name);
+    const runs = sample(plan);
+    assert.ok(runs.length >= plan.base.abis.length);
+    for (const run of runs) {
+      const r = await runOne(run, { maxEvents: 2_000_000 });
+      const s = r.summary;
+      const where = `${name} ${run.abi} point ${run.point}`;
+      assert.equal(s.scenario, name, where);
+      assert.ok(Number(s.raised) > 0, `${where}: raised ${s.raised}`);
+      assert.ok(Number(s.delivered) > 0, `${where}: delivered ${s.delivered}`);
+      assert.ok(Number(s.shared_bytes) > 0, `${where}: shared_bytes`);
+      for (const k of Object.keys(run.params)) assert.ok(k in s, `${where}: column ${k}`);
+    }
+  });
+}
+
+Deno.test("dom0-capacity: 2-level binds 4095 ports, 32-bit 2-level 1023, 3-level and FIFO all 120000", async () => {
+  const plan = shortPlan("dom0-capacity");
+  const last = Math.max(...plan.runs.map((r) => r.point));
+  const failures: Record<string, number> = {};
+  for (const run of sample(plan, [last])) {
+    assert.equal(run.scenario.groups[0].ports, 120000);
+    failures[run.abi] = Number((await runOne(run)).summary.bind_failures);
+  }
+  assert.deepEqual(failures, {
+    "2l": 120000 - 4095,
+    "2l:32": 120000 - 1023,
+    "3l": 0,
+    "fifo": 0,
+  });
+});
+
+Deno.test("port-scaling: 2-level fails to bind above 4095 ports; 3-level and FIFO bind 131071", async () => {
+  const plan = shortPlan("port-scaling");
+  for (const run of plan.runs) {
+    const ports = run.scenario.groups[0].ports;
+    if (ports !== 4095 && ports !== 131071) continue;
+    const f = Number((await runOne(run)).summary.bind_failures);
+    const limit = run.abi === "2l" ? 4095 : 131071;
+    assert.equal(f, Math.max(0, ports - limit), `${run.abi} at ${ports} ports`);
+  }
+});
+
+Deno.test("init-control-failure offlines VCPU 3 under offline and keeps all 8 on 2-level under fallback-2l", () => {
+  const plan = shortPlan("init-control-failure");
+  assert.deepEqual(plan.params, ["init_fail_policy"]);
+  assert.deepEqual(
+    [...new Set(plan.runs.map((r) => r.scenario.init_fail_policy))],
+    ["offline", "fallback-2l"],
+  );
+  for (const r of plan.runs) {
+    assert.deepEqual(r.scenario.faults.init_control_fail_vcpus, [3]);
+    assert.equal(r.scenario.guest.vcpus, 8);
+    const d = setupDomain(r.scenario, (o) => createAbi(r.abi, o), DEFAULT_COSTS);
+    const online = Array.from(d.vcpuOnline);
+    if (r.scenario.init_fail_policy === "offline") {
+      assert.equal(d.fellBackTo2l, false);
+      assert.deepEqual(online, [1, 1, 1, 0, 1, 1, 1, 1]);
+    } else {
+      assert.equal(d.fellBackTo2l, true);
+      assert.deepEqual(online, [1, 1, 1, 1, 1, 1, 1, 1]);
+    }
+  }
+});
+
+Deno.test("overcommit time-shares its VCPUs in 30 ms slices and runs several of them", () => {
+  const full = expandPlan(loadInput("overcommit"), {});
+  for (const r of full.runs) {
+    const ts = r.scenario.vcpu_sched;
+    assert.equal(ts.kind, "timeshare");
+    if (ts.kind !== "timeshare" || ts.run.kind !== "const") continue;
+    assert.equal(ts.run.ns, 30_000_000);
+    assert.ok(r.scenario.duration_ms >= 5 * 30 * 2, "at least five slice cycles at 2:1");
+  }
+});
+
+Deno.test("backend-lateeoi compares the same backends with late EOI off and on", () => {
+  const plan = shortPlan("backend-lateeoi");
+  const modes = new Set(plan.runs.map((r) => r.scenario.groups.map((g) => g.lateeoi).join(",")));
+  assert.deepEqual([...modes], ["false,false", "true,true"]);
+});

@@ -1,0 +1,14 @@
+import { FuzzHarness, OP } from "./fuzz.ts";
+const h = new FuzzHarness("3l", 1, false);
+h.apply([OP.BIND, 0, 0, 0]);
+h.apply([OP.BIND, 0, 0, 0]);
+h.apply([OP.RAISE, 1, 0, 0]);
+h.apply([OP.UPCALL, 0, 0, 0]);
+console.log(h.stats.delivered);
+h.apply([OP.RAISE, 2, 0, 0]);
+h.apply([OP.UPCALL, 0, 0, 0]);
+console.log(h.stats.delivered);
+h.apply([OP.RAISE, 1, 0, 0]);
+h.apply([OP.RAISE, 2, 0, 0]);
+h.apply([OP.UPCALL, 0, 0, 0]);
+console.log(h.stats.delivered);
