@@ -25,3 +25,5 @@ export const EV_PRIORITY = 8;
 export const EV_HOSTILE = 9;
 /** The end of the warm-up: measurement starts. */
 export const EV_WARMUP_END = 10;
+/** A handler's dispatch completes and the handler starts (time-shared VCPUs): a = vcpu. */
+export const EV_DISPATCH = 11;

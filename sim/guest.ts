@@ -15,7 +15,14 @@
 import type { EventChannelAbi } from "../models/abi.ts";
 import type { Costs } from "../models/costs.ts";
 import type { Engine } from "./engine.ts";
-import { EV_HANDLER_DONE, EV_IRQ_OFF, EV_LOOP, EV_SCHED, EV_UPCALL } from "./events.ts";
+import {
+  EV_DISPATCH,
+  EV_HANDLER_DONE,
+  EV_IRQ_OFF,
+  EV_LOOP,
+  EV_SCHED,
+  EV_UPCALL,
+} from "./events.ts";
 import type { Metrics } from "./metrics.ts";
 import { type Distribution, RandomStream } from "./random.ts";
 
@@ -192,6 +199,8 @@ export class Guest {
         return this.#loop(v);
       case EV_HANDLER_DONE:
         return this.#handlerDone(v);
+      case EV_DISPATCH:
+        return this.#startHandler(v, this.#port[v], this.#engine.now);
     }
   }
 
@@ -242,10 +251,25 @@ export class Guest {
     }
     if (m.measuring) m.guestAbiNs += c;
     const start = now + acc + c + this.#costs.dispatch_ns;
-    const done = g >= 0 ? start + this.#service.serviceTime(g) : start;
-    if (g >= 0) m.onDispatch(port, g, this.#cfg.portPriority[port], now, start, done);
-    if (this.tracer !== null && g >= 0) this.tracer.handler(v, port, g, start, done);
     this.#port[v] = port;
+    if (this.#cfg.timeshare === null) {
+      // A dedicated VCPU cannot be descheduled before the handler starts: start it now.
+      this.#startHandler(v, port, start);
+    } else {
+      // A time-shared VCPU may be descheduled during the scan and dispatch: the
+      // handler starts when that time has really passed on the VCPU.
+      this.#work(v, EV_DISPATCH, start);
+    }
+  }
+
+  /** The handler of `port` starts on `v` at `start`: measure it, draw its service time. */
+  #startHandler(v: number, port: number, start: number): void {
+    const g = this.#cfg.portGroup[port];
+    const done = g >= 0 ? start + this.#service.serviceTime(g) : start;
+    if (g >= 0) {
+      this.#metrics.onDispatch(port, g, this.#cfg.portPriority[port], start, start, done);
+    }
+    if (this.tracer !== null && g >= 0) this.tracer.handler(v, port, g, start, done);
     this.#work(v, EV_HANDLER_DONE, done);
   }
 

@@ -123,6 +123,8 @@ export class Metrics {
   starved = 0;
   inversions = 0;
   spurious = 0;
+  /** Arrivals aimed at ports that failed to bind: never raised (not in `raised`). */
+  unboundRaises = 0;
   upcalls = 0;
   /** Guest-side ABI time: upcall entry, snapshot, scan and consume (ns). */
   guestAbiNs = 0;
@@ -395,6 +397,7 @@ export class Metrics {
       overhead_ns_per_event: this.delivered ? round(this.guestAbiNs / this.delivered, 3) : "",
       xen_ns_per_raise: this.xenOps ? round(this.xenNs / this.xenOps, 3) : "",
       spurious: this.spurious,
+      unbound_raises: this.unboundRaises,
     };
   }
 

@@ -10,6 +10,7 @@ import { loadAbiFactory } from "../models/registry.ts";
 import { Engine } from "./engine.ts";
 import {
   EV_ARRIVAL,
+  EV_DISPATCH,
   EV_HANDLER_DONE,
   EV_HOSTILE,
   EV_IRQ_OFF,
@@ -170,9 +171,11 @@ class Simulation {
       case EV_ARRIVAL: {
         const port = this.workload.fire(a);
         if (port > 0) this.raise(port);
+        else if (this.metrics.measuring) this.metrics.unboundRaises++;
         return;
       }
       case EV_UPCALL:
+      case EV_DISPATCH:
       case EV_LOOP:
       case EV_HANDLER_DONE:
       case EV_SCHED:

@@ -10,6 +10,7 @@ import { z } from "zod";
 import { ABI_IDS, isModulePath } from "../models/registry.ts";
 import { COST_FIELDS } from "../models/costs.ts";
 import { InputError } from "./errors.ts";
+import { loadTrace } from "./workload.ts";
 
 const finite = z.number().refine(Number.isFinite, "a finite number");
 const nonneg = finite.refine((x) => x >= 0, "a number >= 0");
@@ -241,25 +242,145 @@ export function dottedPath(path: readonly PropertyKey[]): string {
   return path.length === 0 ? "(top level)" : path.map(String).join(".");
 }
 
-/** Turn zod issues into one readable message per issue. */
-export function formatIssues(source: string, error: z.ZodError): string {
+/** The parts of a zod v4 schema definition that {@linkcode keysAt} walks. */
+interface SchemaDef {
+  type: string;
+  shape?: Record<string, unknown>;
+  innerType?: unknown;
+  element?: unknown;
+  options?: unknown[];
+  discriminator?: string;
+  in?: unknown;
+  values?: unknown[];
+}
+
+function defOf(schema: unknown): SchemaDef {
+  return (schema as { _zod: { def: SchemaDef } })._zod.def;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** The object/array schemas `schema` stands for, given the input value `v` (unions narrowed by discriminator). */
+function unwrapSchema(schema: unknown, v: unknown): unknown[] {
+  const d = defOf(schema);
+  switch (d.type) {
+    case "optional":
+    case "nullable":
+    case "default":
+    case "prefault":
+    case "catch":
+    case "readonly":
+    case "nonoptional":
+      return unwrapSchema(d.innerType, v);
+    case "pipe":
+      return unwrapSchema(d.in, v);
+    case "union": {
+      let options = d.options ?? [];
+      const key = d.discriminator;
+      if (key !== undefined && isRecord(v)) {
+        const match = options.filter((o) => {
+          const lit = defOf(o).shape?.[key];
+          return lit !== undefined && (defOf(lit).values ?? []).includes(v[key]);
+        });
+        if (match.length > 0) options = match;
+      }
+      return options.flatMap((o) => unwrapSchema(o, v));
+    }
+    default:
+      return [schema];
+  }
+}
+
+/**
+ * The keys valid in the object at `path` of `schema`, reading `input` to
+ * choose among discriminated-union options (e.g. the fields of the `kind`
+ * given); empty when the path leads to no object.
+ *
+ * @example
+ * ```ts
+ * import { keysAt, ScenarioSchema } from "./scenario.ts";
+ * const input = { groups: [{ service: { kind: "exp" } }] };
+ * console.log(keysAt(ScenarioSchema, ["groups", 0, "service"], input)); // ["kind", "mean_ns"]
+ * ```
+ */
+export function keysAt(schema: unknown, path: readonly PropertyKey[], input?: unknown): string[] {
+  let cur = unwrapSchema(schema, input);
+  let v: unknown = input;
+  for (const k of path) {
+    const nv = isRecord(v) || Array.isArray(v) ? (v as Record<PropertyKey, unknown>)[k] : undefined;
+    const next: unknown[] = [];
+    for (const sc of cur) {
+      const d = defOf(sc);
+      if (d.type === "object" && d.shape && typeof k === "string" && k in d.shape) {
+        next.push(...unwrapSchema(d.shape[k], nv));
+      } else if (d.type === "array" && typeof k === "number") {
+        next.push(...unwrapSchema(d.element, nv));
+      }
+    }
+    cur = next;
+    v = nv;
+  }
+  const keys = new Set<string>();
+  for (const sc of cur) {
+    const d = defOf(sc);
+    if (d.type === "object" && d.shape) { for (const k of Object.keys(d.shape)) keys.add(k); }
+  }
+  return [...keys];
+}
+
+/**
+ * Turn zod issues into one readable message per issue: `source: dotted.path:
+ * what was expected`. Unknown keys get the nearest key valid at that path
+ * (`schema` and `input` say which keys those are), or the list of valid keys
+ * when none is close.
+ */
+export function formatIssues(
+  source: string,
+  error: z.ZodError,
+  schema: unknown = ScenarioSchema,
+  input?: unknown,
+): string {
   const lines = error.issues.map((iss) => {
     const at = dottedPath(iss.path);
     if (iss.code === "unrecognized_keys") {
+      const valid = keysAt(schema, iss.path, input);
       return iss.keys.map((k) => {
-        const hint = suggestKey(k);
+        const hint = suggestKey(k, valid.length > 0 ? valid : KNOWN_KEYS);
         const path = iss.path.length ? `${at}.${k}` : k;
-        return `${source}: ${path}: unknown key${hint ? ` (did you mean '${hint}'?)` : ""}`;
+        const help = hint
+          ? ` (did you mean '${hint}'?)`
+          : valid.length > 0 && valid.length <= 12
+          ? ` (expected one of: ${valid.join(", ")})`
+          : "";
+        return `${source}: ${path}: unknown key${help}`;
       }).join("\n");
     }
     let msg = iss.message;
     if (iss.code === "invalid_type") {
-      msg = `expected ${iss.expected}${
-        iss.message.includes("received") ? ", " + iss.message.split(", ").pop() : ""
-      }`;
+      const received = /received (\w+)/.exec(iss.message)?.[1];
+      msg = received === "undefined"
+        ? `missing: expected ${iss.expected}`
+        : `expected ${iss.expected}${received ? `, received ${received}` : ""}`;
     }
     if (iss.code === "invalid_union" && "note" in iss && iss.note === "No matching discriminator") {
-      msg = `expected 'kind' to be one of the documented kinds`;
+      const options = "options" in iss && Array.isArray(iss.options) ? iss.options : [];
+      msg = options.length > 0
+        ? `expected one of ${options.map((o) => `'${String(o)}'`).join(", ")}`
+        : `expected 'kind' to be one of the documented kinds`;
+    }
+    if (iss.code === "invalid_union" && !("note" in iss && iss.note)) {
+      const alts = describeAlternatives(iss.errors);
+      if (alts.length > 0) msg = `expected ${alts.join(" or ")}`;
+    }
+    if (iss.code === "invalid_value" && "values" in iss && Array.isArray(iss.values)) {
+      msg = `expected one of ${iss.values.map((x) => JSON.stringify(x)).join(", ")}`;
+    }
+    if (iss.code === "too_small" || iss.code === "too_big") {
+      const bound = iss.message.replace(/^Too (small|big): expected \w+ to (be|have) /, "")
+        .replace(/^([<>]=?)(\S)/, "$1 $2");
+      msg = iss.origin === "number" ? `expected a number ${bound}` : `expected ${bound}`;
     }
     if (iss.code === "custom" || msg.startsWith("a ") || msg.startsWith("one of")) {
       msg = `expected ${msg}`;
@@ -269,9 +390,27 @@ export function formatIssues(source: string, error: z.ZodError): string {
   return lines.join("\n");
 }
 
+/** What each alternative of a failed union expected, e.g. `32`, `64`, `an integer >= 0`. */
+function describeAlternatives(errors: readonly (readonly z.core.$ZodIssue[])[]): string[] {
+  const out: string[] = [];
+  for (const alt of errors) {
+    const first = alt[0];
+    if (first === undefined || first.path.length > 0) return [];
+    if (first.code === "invalid_value") {
+      out.push(...first.values.map((x) => JSON.stringify(x)));
+    } else if (first.code === "invalid_type") out.push(`a ${first.expected}`);
+    else if (first.code === "too_small" || first.code === "too_big") {
+      out.push(`a number ${first.message.replace(/^Too (small|big): expected \w+ to be /, "")}`);
+    } else return [];
+  }
+  return [...new Set(out)];
+}
+
 /**
  * Validate a parsed JSON value as a scenario; throws InputError naming
- * `source`, the dotted path and what was expected.
+ * `source`, the dotted path and what was expected. The trace files of
+ * `trace` arrivals are read and checked too (their errors name the file and
+ * the line).
  *
  * @example
  * ```ts
@@ -286,7 +425,11 @@ export function formatIssues(source: string, error: z.ZodError): string {
  */
 export function parseScenario(value: unknown, source: string): Scenario {
   const r = ScenarioSchema.safeParse(value);
-  if (!r.success) throw new InputError(formatIssues(source, r.error));
+  if (!r.success) throw new InputError(formatIssues(source, r.error, ScenarioSchema, value));
+  // Trace files are input too: read and check them now (errors name the file and
+  // line), before anything is run or written. loadTrace caches what it parsed.
+  const names = r.data.groups.map((g) => g.name);
+  for (const g of r.data.groups) if (g.arrival.kind === "trace") loadTrace(g.arrival.file, names);
   return r.data;
 }
 
@@ -300,23 +443,127 @@ export function parseScenario(value: unknown, source: string): Scenario {
  * ```
  */
 export function parseJsonText(text: string, source: string): unknown {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // a UTF-8 BOM
   try {
-    return JSON.parse(text);
+    return JSON.parse(body);
   } catch (e) {
-    const msg = (e as Error).message;
-    const m = /position (\d+)/.exec(msg);
-    let where = "";
-    if (m) {
-      const pos = Number(m[1]);
-      const before = text.slice(0, pos);
-      const line = before.split("\n").length;
-      const col = pos - before.lastIndexOf("\n");
-      where = ` at line ${line}, column ${col}`;
-    } else {
-      const lc = /line (\d+) column (\d+)/.exec(msg);
-      if (lc) where = ` at line ${lc[1]}, column ${lc[2]}`;
+    const at = jsonErrorOffset(body);
+    if (at < 0) throw new InputError(`${source}: malformed JSON: ${(e as Error).message}`);
+    const before = body.slice(0, at);
+    const line = before.split("\n").length;
+    const col = at - before.lastIndexOf("\n");
+    const lineText = body.split("\n")[line - 1].replace(/\r$/, "");
+    const what = at >= body.length
+      ? "unexpected end of the file"
+      : `unexpected ${JSON.stringify(body[at])}`;
+    const excerpt = lineText.trim() === ""
+      ? ""
+      : `\n  ${lineText}\n  ${" ".repeat(Math.max(0, col - 1))}^`;
+    throw new InputError(
+      `${source}: malformed JSON at line ${line}, column ${col}: ${what}${excerpt}`,
+    );
+  }
+}
+
+/**
+ * The offset of the first JSON syntax error in `t` (RFC 8259), or -1 when
+ * none is found. Engines word JSON.parse errors differently and some give no
+ * position, so the position is found here.
+ */
+function jsonErrorOffset(t: string): number {
+  let i = 0;
+  const ws = () => {
+    while (i < t.length && (t[i] === " " || t[i] === "\t" || t[i] === "\n" || t[i] === "\r")) i++;
+  };
+  const fail = (): never => {
+    throw i;
+  };
+  const str = () => {
+    i++;
+    while (i < t.length) {
+      const c = t.charCodeAt(i);
+      if (c === 0x22) {
+        i++;
+        return;
+      }
+      if (c < 0x20) fail();
+      if (c === 0x5c) {
+        i++;
+        if (i >= t.length || !`"\\/bfnrtu`.includes(t[i])) fail();
+        if (t[i] === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(t.slice(i + 1, i + 5))) fail();
+          i += 4;
+        }
+      }
+      i++;
     }
-    throw new InputError(`${source}: malformed JSON${where}: ${msg}`);
+    fail();
+  };
+  const literal = /-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
+  const value = (depth: number): void => {
+    if (depth > 1000) fail();
+    ws();
+    const c = t[i];
+    if (c === "{") {
+      i++;
+      ws();
+      if (t[i] === "}") {
+        i++;
+        return;
+      }
+      for (;;) {
+        ws();
+        if (t[i] !== '"') fail();
+        str();
+        ws();
+        if (t[i] !== ":") fail();
+        i++;
+        value(depth + 1);
+        ws();
+        if (t[i] === ",") {
+          i++;
+          continue;
+        }
+        if (t[i] === "}") {
+          i++;
+          return;
+        }
+        fail();
+      }
+    }
+    if (c === "[") {
+      i++;
+      ws();
+      if (t[i] === "]") {
+        i++;
+        return;
+      }
+      for (;;) {
+        value(depth + 1);
+        ws();
+        if (t[i] === ",") {
+          i++;
+          continue;
+        }
+        if (t[i] === "]") {
+          i++;
+          return;
+        }
+        fail();
+      }
+    }
+    if (c === '"') return str();
+    literal.lastIndex = i;
+    const m = literal.exec(t);
+    if (m === null) fail();
+    i += m![0].length;
+  };
+  try {
+    value(0);
+    ws();
+    return i < t.length ? i : -1;
+  } catch (e) {
+    return typeof e === "number" ? e : -1;
   }
 }
 

@@ -85,16 +85,21 @@ export interface Trace {
  * ```
  */
 export function parseTrace(text: string, source: string, groupNames: readonly string[]): Trace {
-  let records: string[][];
+  let records: { record: string[]; info: { lines: number } }[];
   try {
-    records = parseCsv(text, { relax_column_count: true, skip_empty_lines: true, trim: true });
+    records = parseCsv(text, {
+      relax_column_count: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+    }) as unknown as { record: string[]; info: { lines: number } }[];
   } catch (e) {
     throw new InputError(`${source}: malformed CSV: ${(e as Error).message}`);
   }
   const time: number[] = [], group: number[] = [], target: number[] = [];
   let last = -Infinity;
-  records.forEach((rec, i) => {
-    const line = i + 1;
+  records.forEach(({ record: rec, info }, i) => {
+    const line = info.lines; // the line in the file, blank lines included
     if (i === 0 && rec.length > 0 && !/^[0-9.eE+-]+$/.test(rec[0])) return; // header
     const bad = (what: string) => new InputError(`${source}: line ${line}: ${what}`);
     if (rec.length !== 2 && rec.length !== 3) {

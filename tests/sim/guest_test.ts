@@ -283,13 +283,8 @@ Deno.test("a VCPU under light load takes one upcall per event", () => {
   }
 });
 
-// KNOWN BUG (sim/guest.ts, Guest.#step): the handler's start and completion are computed and
-// recorded when the ABI hands over the port, before the scan/consume and dispatch costs have
-// elapsed. If the VCPU is descheduled inside that window, the recorded start (and the latency
-// metric) misses the whole wait. Un-ignore when fixed.
 Deno.test({
   name: "a handler never starts while its VCPU is descheduled, even if descheduled during dispatch",
-  ignore: true,
   fn() {
     const s = scenario({
       duration_ms: 30,

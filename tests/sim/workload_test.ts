@@ -409,12 +409,8 @@ Deno.test("two ABIs in the same replication see identical raise sequences", () =
   assert.notDeepEqual(recordRaises(s, "2l", 2).times, base.times);
 });
 
-// KNOWN BUG (sim/workload.ts, parseTrace): errors give the index of the CSV record, not the
-// file's line: with skip_empty_lines a blank line shifts every later line number. Un-ignore when
-// fixed (csv-parse's `info: true` gives each record's `info.lines`).
 Deno.test({
   name: "a bad trace line after a blank line is reported with its line number in the file",
-  ignore: true,
   fn() {
     assert.throws(
       () => parseTrace("100,3\n\n200,x\n", "t.csv", ["net"]),

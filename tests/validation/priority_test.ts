@@ -93,7 +93,7 @@ function checkCobham(
   const waits = classWaits(id, classes, abi);
   return order.map((c, k) =>
     compare(
-      `${id} ${abi}: class ${c.name} (served ${k + 1}ᵗʰ) W (ns)`,
+      `${id} ${abi}: class ${c.name} (served #${k + 1}) W (ns)`,
       theory[k],
       waits[classes.indexOf(c)],
     )
