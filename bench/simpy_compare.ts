@@ -23,7 +23,9 @@ async function simpyRun(seed: number): Promise<{ rate: number; waitNs: number; v
     args: [script, String(SIMPY_US), "0.5", String(seed)],
     stderr: "inherit",
   }).output();
-  if (!out.success) throw new Error(`${PYTHON} bench/mm1_simpy.py failed (apt-get install python3-simpy3)`);
+  if (!out.success) {
+    throw new Error(`${PYTHON} bench/mm1_simpy.py failed (apt-get install python3-simpy3)`);
+  }
   const r = JSON.parse(new TextDecoder().decode(out.stdout));
   return { rate: r.served / r.wall_s, waitNs: r.mean_wait_us * 1e3, version: r.simpy };
 }
@@ -48,8 +50,18 @@ if (import.meta.main) {
     ourWait = r.summary.lat_mean_ns as number;
   }
   const a = median(simpy), b = median(ours);
-  console.log(`M/M/1 rho=0.5, mean service 1 us; median of ${runs} runs each (theory: Wq = 1000 ns)`);
-  console.log(`SimPy ${version}:        ${(a / 1e3).toFixed(1).padStart(8)} k served/s   Wq ${wait.toFixed(0)} ns`);
-  console.log(`evtchn-sim (fifo): ${(b / 1e3).toFixed(1).padStart(8)} k delivered/s   Wq ${ourWait.toFixed(0)} ns`);
+  console.log(
+    `M/M/1 rho=0.5, mean service 1 us; median of ${runs} runs each (theory: Wq = 1000 ns)`,
+  );
+  console.log(
+    `SimPy ${version}:        ${(a / 1e3).toFixed(1).padStart(8)} k served/s   Wq ${
+      wait.toFixed(0)
+    } ns`,
+  );
+  console.log(
+    `evtchn-sim (fifo): ${(b / 1e3).toFixed(1).padStart(8)} k delivered/s   Wq ${
+      ourWait.toFixed(0)
+    } ns`,
+  );
   console.log(`ratio: ${(b / a).toFixed(1)}x (target >= 50x)`);
 }

@@ -155,6 +155,17 @@ export async function main(args: string[]): Promise<number> {
       console.error("runs already finished are kept: add --resume to continue");
       return 1;
     }
+    if (
+      e instanceof Deno.errors.NotADirectory || e instanceof Deno.errors.NotFound ||
+      e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable ||
+      e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.AlreadyExists ||
+      (e instanceof Error && /No space left|ENOSPC|Read-only file system/i.test(e.message))
+    ) {
+      // A file-system failure (full disk, permissions): earlier results are intact
+      // because every file is written to a temporary name and renamed.
+      console.error(`error: cannot write: ${(e as Error).message}`);
+      return 1;
+    }
     console.error(`internal error: ${(e as Error).stack ?? e}`);
     return 1;
   }

@@ -82,10 +82,12 @@ export class Engine {
    */
   run(until: number, handler: EventHandler, maxEvents = Infinity): void {
     const list = this.#list;
-    while (list.size > 0) {
-      if (list.peekTime() > until) break;
-      if (this.processed >= maxEvents) throw new EventLimitError(maxEvents, this.now);
-      list.pop();
+    for (;;) {
+      if (this.processed >= maxEvents) {
+        if (list.peekTime() <= until) throw new EventLimitError(maxEvents, this.now);
+        break;
+      }
+      if (!list.popUntil(until)) break;
       const t = list.outTime, kind = list.outKind, a = list.outA, b = list.outB;
       this.now = t;
       this.processed++;

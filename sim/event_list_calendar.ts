@@ -111,7 +111,23 @@ export class CalendarList implements EventList {
 
   /** Remove the earliest event into the out fields. */
   pop(): void {
+    this.#take(this.#findMin());
+  }
+
+  /**
+   * Remove the earliest event into the out fields if its time is at most
+   * `until`; returns whether it did (one bucket search instead of peek + pop).
+   */
+  popUntil(until: number): boolean {
+    if (this.#size === 0) return false;
     const s = this.#findMin();
+    if (this.#time[s] > until) return false;
+    this.#take(s);
+    return true;
+  }
+
+  /** Unlink `s`, the head of the current bucket, into the out fields and free its slot. */
+  #take(s: number): void {
     const idx = this.#cur & this.#mask;
     const next = this.#next;
     const nx = next[s];

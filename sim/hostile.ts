@@ -28,7 +28,6 @@ import type { Engine } from "./engine.ts";
 import { EV_HOSTILE } from "./events.ts";
 import type { Metrics } from "./metrics.ts";
 import { RandomStream } from "./random.ts";
-import { PRIORITIES } from "../models/abi.ts";
 
 /** The scenario's `hostile` block. */
 export interface HostileSpec {
@@ -43,35 +42,6 @@ const TARGET_CODES: Record<HostileSpec["targets"][number], number> = {
   control: SHARED_CONTROL,
   bitmaps: SHARED_BITMAPS,
 };
-
-/**
- * Close `port`'s measured instance as dropped (the model lost it). Mirrors
- * Metrics' private `#close` plus the drop counters; a warm-up instance is
- * simply forgotten. Returns whether a measured instance was dropped.
- *
- * @example
- * ```ts
- * import { Metrics } from "./metrics.ts";
- * import { dropInstance } from "./hostile.ts";
- * const m = new Metrics({ ports: 4, vcpus: 1, groupNames: ["g"],
- *   portGroup: Int32Array.from([-1, 0, 0, 0]), starvationNs: 1e7 });
- * m.measuring = true;
- * m.onRaise(1, 0, 7, 0, 0, 10);
- * console.log(dropInstance(m, 1, 0), m.dropped); // true 1
- * ```
- */
-export function dropInstance(m: Metrics, port: number, g: number): boolean {
-  const st = m.open[port];
-  if (st === 0) return false;
-  m.open[port] = 0;
-  if (st !== 1) return false;
-  const v = m.openVcpu[port], p = m.openPrio[port];
-  if (--m.pendingByVcpuPrio[v * PRIORITIES + p] === 0) m.prioMask[v] &= ~(1 << p);
-  m.gOpen[g]--;
-  m.dropped++;
-  m.gDropped[g]++;
-  return true;
-}
 
 /**
  * A guest that scribbles on its own shared memory.
@@ -156,7 +126,7 @@ export class HostileGuest {
         const port = lostPorts[i];
         const g = port < this.#portGroup.length ? this.#portGroup[port] : -1;
         this.lost++;
-        if (g >= 0) dropInstance(this.#metrics, port, g);
+        if (g >= 0) this.#metrics.onLost(port, g);
       }
     }
     const e = this.#engine;

@@ -173,17 +173,9 @@ export class Metrics {
    * model's `outcome` (0 new, 1 coalesced, 2 dropped) at time `now`.
    */
   onRaise(port: number, g: number, prio: number, vcpu: number, outcome: number, now: number): void {
-    const was = this.open[port];
-    if (was !== 0 && outcome === 0) {
-      // The model started a new instance while ours was still pending: the
-      // model lost the earlier one (e.g. a hostile guest cleared P).
-      if (was === 1) {
-        this.#close(port, g);
-        this.dropped++;
-        this.gDropped[g]++;
-      }
-      this.open[port] = 0;
-    }
+    // A new instance while ours is still pending: the model lost the earlier
+    // one (e.g. a hostile guest cleared P).
+    if (this.open[port] !== 0 && outcome === 0) this.onLost(port, g);
     if (!this.measuring) {
       if (outcome === 0) this.open[port] = 2; // a warm-up instance: delivered unmeasured
       return;
@@ -209,6 +201,24 @@ export class Metrics {
     const k = vcpu * PRIORITIES + prio;
     if (this.pendingByVcpuPrio[k]++ === 0) this.prioMask[vcpu] |= 1 << prio;
     if (this.gOpen[g]++ === 0) this.gLastProgress[g] = now;
+  }
+
+  /**
+   * The model lost the pending instance of `port` (group `g`), e.g. a hostile
+   * guest cleared its pending bit: count it as dropped. Returns whether a
+   * measured instance was pending.
+   */
+  onLost(port: number, g: number): boolean {
+    const st = this.open[port];
+    if (st === 0) return false;
+    if (st === 2) {
+      this.open[port] = 0;
+      return false;
+    }
+    this.#close(port, g);
+    this.dropped++;
+    this.gDropped[g]++;
+    return true;
   }
 
   #close(port: number, g: number): void {

@@ -15,7 +15,12 @@ import {
   SHARED_LINK_RACE,
 } from "../../models/abi.ts";
 import { DEFAULT_COSTS } from "../../models/costs.ts";
-import { FIFO_CONSUME_LIMIT, FIFO_LINK_MASK, FIFO_LINKED, FIFO_PENDING } from "../../models/fifo.ts";
+import {
+  FIFO_CONSUME_LIMIT,
+  FIFO_LINK_MASK,
+  FIFO_LINKED,
+  FIFO_PENDING,
+} from "../../models/fifo.ts";
 import { ABI_IDS, createAbi } from "../../models/registry.ts";
 import { FuzzHarness, OP, type Op, xenStepBound } from "../../tools/fuzz.ts";
 

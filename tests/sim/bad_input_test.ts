@@ -50,7 +50,12 @@ function listing(dir: string): string[] {
 const STACK = /^\s+at .+:\d+:\d+\)?$/m;
 
 /** Assert a bad-input exit: status 2, every `expected` line, no stack, nothing written. */
-function assertBadInput(r: CliResult, expected: (string | RegExp)[], dir: string, before: string[]) {
+function assertBadInput(
+  r: CliResult,
+  expected: (string | RegExp)[],
+  dir: string,
+  before: string[],
+) {
   assert.equal(r.code, 2, `exit status\n${r.stderr}`);
   for (const e of expected) {
     if (typeof e === "string") assert.ok(r.stderr.includes(e), `missing '${e}' in:\n${r.stderr}`);
@@ -103,17 +108,22 @@ Deno.test("unknown keys are rejected with the nearest key valid at that path", a
   });
   const before = listing(dir);
   const r = await sim(dir, "run", "s.json");
-  assertBadInput(r, [
-    "s.json: duraton_ms: unknown key (did you mean 'duration_ms'?)",
-    // 'vcpu' is a group key: at guest.* the nearest valid key is 'vcpus'.
-    "s.json: guest.vcpu: unknown key (did you mean 'vcpus'?)",
-    "s.json: costs.hypercal_ns: unknown key (did you mean 'hypercall_ns'?)",
-    "s.json: groups.0.arival: unknown key (did you mean 'arrival'?)",
-    "s.json: groups.0.arrival: missing: expected object",
-    // No close key for a 'const' service: the keys valid there are listed.
-    "s.json: groups.0.service.mean: unknown key (expected one of: kind, ns)",
-    /s\.json: abis\.1: expected one of 2l, 2l:32, 3l, .*fifo:naive-link/,
-  ], dir, before);
+  assertBadInput(
+    r,
+    [
+      "s.json: duraton_ms: unknown key (did you mean 'duration_ms'?)",
+      // 'vcpu' is a group key: at guest.* the nearest valid key is 'vcpus'.
+      "s.json: guest.vcpu: unknown key (did you mean 'vcpus'?)",
+      "s.json: costs.hypercal_ns: unknown key (did you mean 'hypercall_ns'?)",
+      "s.json: groups.0.arival: unknown key (did you mean 'arrival'?)",
+      "s.json: groups.0.arrival: missing: expected object",
+      // No close key for a 'const' service: the keys valid there are listed.
+      "s.json: groups.0.service.mean: unknown key (expected one of: kind, ns)",
+      /s\.json: abis\.1: expected one of 2l, 2l:32, 3l, .*fifo:naive-link/,
+    ],
+    dir,
+    before,
+  );
   // `validate` says the same.
   const v = await sim(dir, "validate", "s.json");
   assert.equal(v.code, 2);
@@ -137,15 +147,20 @@ Deno.test("values out of range, unknown kinds and bad enums name what was expect
   });
   const before = listing(dir);
   const r = await sim(dir, "run", "s.json");
-  assertBadInput(r, [
-    "s.json: guest.word_bits: expected 32 or 64",
-    "s.json: hostile.rate_per_s: expected a number > 0",
-    /s\.json: hostile\.targets\.0: expected one of "event_words", "control", "bitmaps"/,
-    "s.json: groups.0.ports: expected a number >= 1",
-    /s\.json: groups\.0\.vcpu: expected .*"spread" or "each"/,
-    "s.json: groups.0.arrival.kind: expected one of 'poisson', 'periodic', 'onoff', 'trace'",
-    "s.json: groups.0.service.mean_ns: expected a number > 0",
-  ], dir, before);
+  assertBadInput(
+    r,
+    [
+      "s.json: guest.word_bits: expected 32 or 64",
+      "s.json: hostile.rate_per_s: expected a number > 0",
+      /s\.json: hostile\.targets\.0: expected one of "event_words", "control", "bitmaps"/,
+      "s.json: groups.0.ports: expected a number >= 1",
+      /s\.json: groups\.0\.vcpu: expected .*"spread" or "each"/,
+      "s.json: groups.0.arrival.kind: expected one of 'poisson', 'periodic', 'onoff', 'trace'",
+      "s.json: groups.0.service.mean_ns: expected a number > 0",
+    ],
+    dir,
+    before,
+  );
 });
 
 Deno.test("malformed JSON is reported with line and column; a missing file by name", async () => {
@@ -249,12 +264,16 @@ Deno.test("a write error on --out exits 1 and leaves earlier results intact", as
   const dir = tmpWith({ "tiny.json": TINY });
   const first = await sim(dir, "run", "tiny.json", "--out", "out", "--quiet");
   assert.equal(first.code, 0, first.stderr);
-  const saved = ["manifest.json", "summary.csv"].map((f) => Deno.readTextFileSync(`${dir}/out/${f}`));
+  const saved = ["manifest.json", "summary.csv"].map((f) =>
+    Deno.readTextFileSync(`${dir}/out/${f}`)
+  );
   const before = listing(dir);
   // A path under a file: ENOTDIR, whoever runs the test (root ignores chmod).
   const r = await sim(dir, "run", "tiny.json", "--out", "out/summary.csv/x", "--quiet");
   assert.equal(r.code, 1, r.stderr);
   assert.ok(r.stderr.includes("out/summary.csv/x"), r.stderr);
+  assert.match(r.stderr, /error: cannot write/);
+  assert.doesNotMatch(r.stderr, STACK, "no stack trace");
   assert.deepEqual(listing(dir), before);
   assert.deepEqual(
     ["manifest.json", "summary.csv"].map((f) => Deno.readTextFileSync(`${dir}/out/${f}`)),
