@@ -5,10 +5,26 @@
  * {@linkcode LevelAbi.next} call.
  *
  * The 3-level ABI (Wei Liu's proposal) adds one per-VCPU selector level; its
- * guest scan is the 2-level loop lifted one level: an outer round-robin loop
- * over the L1 selector snapshot whose body takes one L2 selector word with
- * xchg and runs the 2-level loop over it. Both loops use the same start-word
- * and cursor rules.
+ * guest scan is the 2-level loop lifted one level [inferred: the proposal's
+ * guest code was not retrieved]. Linux's 2-level loop walks a selector
+ * snapshot round-robin from the cursor word, scanning the start word twice
+ * (first from the start bit up, then whole) and every other word once. The
+ * lift treats the two selector levels together as one W*W-bit selector over
+ * the pending words:
+ * - L1 is taken with xchg at the start of a pass; each L2 selector word is
+ *   taken with xchg once per pass, on the first visit of its L1 bit (the
+ *   lazy form of 2-level's single selector snapshot per pass);
+ * - inside an L1 word the L2 bits are walked upward without wrapping (as the
+ *   2-level bit loop stops when bit_idx wraps to 0);
+ * - the start L1 word is visited twice: first L2 bits from the cursor's L2
+ *   index up (the start pending word from the start bit), keeping the L1 bit,
+ *   the start L2 bit and the lower L2 bits of that snapshot; then, after the
+ *   other L1 words, the kept L2 bits from 0, which ends with the start pending
+ *   word scanned whole ("scan start word twice; all others once");
+ * - no second xchg of the start L2 word: as in 2-level, events raised after a
+ *   selector word was taken wait for the next pass (upcall loop).
+ * So a pass serves the pending ports in cyclic order from the cursor, exactly
+ * as 2-level does over its 4096 ports.
  *
  * Cost model (documented choices, all from `Costs`):
  * - Xen raise: `xen_raise_2l_ns` / `xen_raise_3l_ns` per raise, whatever the
@@ -145,6 +161,8 @@ export abstract class LevelAbi implements EventChannelAbi {
   protected readonly phase: Uint8Array;
   protected readonly snapOut: Uint32Array;
   protected readonly snapIn: Uint32Array;
+  /** 3-level: the start L1 word's L2 snapshot bits left after its first visit. */
+  protected readonly snapKeep: Uint32Array;
   protected readonly pbits: Uint32Array;
   protected readonly startW1: Int32Array;
   protected readonly startW2: Int32Array;
@@ -205,6 +223,7 @@ export abstract class LevelAbi implements EventChannelAbi {
     this.phase = new Uint8Array(V);
     this.snapOut = new Uint32Array(V * H);
     this.snapIn = new Uint32Array(V * H);
+    this.snapKeep = new Uint32Array(levels === 3 ? V * H : 0);
     this.pbits = new Uint32Array(V * H);
     this.startW1 = new Int32Array(V);
     this.startW2 = new Int32Array(V);
@@ -506,6 +525,12 @@ export abstract class LevelAbi implements EventChannelAbi {
         examined++;
         const w = findFrom(this.snapIn, vb, W, this.w2[v]);
         if (w < 0) {
+          if (this.levels === 3) {
+            // 3-level: the L2 walk inside an L1 word does not wrap (the lifted bit loop).
+            this.finishOuterWord(v);
+            ph = PH_OUTER;
+            continue;
+          }
           // "If we masked out all events, wrap to beginning." (the for loop's i++ still runs)
           this.w2[v] = 0;
           this.bit[v] = 0;
@@ -538,18 +563,37 @@ export abstract class LevelAbi implements EventChannelAbi {
           continue;
         }
         this.w1[v] = w;
+        if (w === this.startW1[v] && this.i1[v] !== 0) {
+          // Second visit of the start L1 word [inferred]: the L2 bits its first visit left
+          // (below the start L2 word, and the start word itself), from L2 word 0, each once;
+          // the start pending word is now scanned whole. No new xchg (one take per pass).
+          for (let h = 0; h < H; h++) this.snapIn[vb + h] = this.snapKeep[vb + h];
+          this.sw2[v] = this.startW2[v];
+          this.sb[v] = 0;
+          this.w2[v] = 0;
+          this.i2[v] = 1;
+          ph = PH_WORDS;
+          continue;
+        }
         // 3-level [inferred]: take L2 selector word `w` with xchg, like the L1 selector.
         const li = v * this.sel2LinesPerVcpu + ((w * W) >>> LINE_BITS_SHIFT);
         cost += this.xchgNs;
         if (this.sel2Line[li] === LINE_XEN) cost += this.missNs;
         this.sel2Line[li] = LINE_GUEST;
         xchgZero(this.sel2, (v * W + w) * H, this.snapIn, vb, H);
-        // Only the first visit of the start L1 word resumes at the saved (L2, bit) cursor.
-        const first = w === this.startW1[v] && this.i1[v] === 0;
-        const s2 = first ? this.startW2[v] : 0;
-        this.sw2[v] = s2;
-        this.sb[v] = first ? this.startBit[v] : 0;
-        this.w2[v] = s2;
+        if (w === this.startW1[v]) {
+          // First visit of the start L1 word: L2 words from the cursor's L2 index up, the start
+          // pending word from the start bit; finishWord keeps the start L2 bit for the second
+          // visit.
+          this.sw2[v] = this.startW2[v];
+          this.sb[v] = this.startBit[v];
+          this.w2[v] = this.startW2[v];
+        } else {
+          // Any other L1 word: every L2 word from 0, once (no start word: sw2 = -1).
+          this.sw2[v] = -1;
+          this.sb[v] = 0;
+          this.w2[v] = 0;
+        }
         this.i2[v] = 0;
         ph = PH_WORDS;
         continue;
@@ -567,15 +611,25 @@ export abstract class LevelAbi implements EventChannelAbi {
     const w2 = this.w2[v];
     // "Scan start_l1i twice; all others once." (events_2l.c)
     if (w2 !== this.sw2[v] || this.i2[v] !== 0) testAndClear(this.snapIn, v * this.halves, w2);
-    this.w2[v] = (w2 + 1) & (this.wordBits - 1);
+    // 2-level: word_idx = (word_idx + 1) % BITS_PER_EVTCHN_WORD. 3-level: the L2 walk does
+    // not wrap, so past the last L2 word the search finds nothing and the L1 visit ends.
+    this.w2[v] = this.levels === 2 ? (w2 + 1) & (this.wordBits - 1) : w2 + 1;
     this.i2[v]++;
   }
 
-  /** End of a visit to L1 word w1 (3-level): the same start-twice rule one level up. */
+  /**
+   * End of a visit to L1 word w1 (3-level): the start-twice rule one level up.
+   * The first visit of the start L1 word keeps its L1 bit and saves the L2
+   * snapshot bits it left (those below the start L2 word, and the start L2
+   * word) for the second visit; any other visit clears the L1 bit.
+   */
   private finishOuterWord(v: number): void {
     const w1 = this.w1[v];
+    const vb = v * this.halves;
     if (w1 !== this.startW1[v] || this.i1[v] !== 0) {
-      testAndClear(this.snapOut, v * this.halves, w1);
+      testAndClear(this.snapOut, vb, w1);
+    } else {
+      for (let h = 0; h < this.halves; h++) this.snapKeep[vb + h] = this.snapIn[vb + h];
     }
     this.w1[v] = (w1 + 1) & (this.wordBits - 1);
     this.i1[v]++;

@@ -13,22 +13,11 @@
  * @module
  */
 
-import * as hdr from "hdr-histogram-js";
+import type * as hdr from "hdr-histogram-js";
 import { PRIORITIES } from "../models/abi.ts";
+import { LatencyCounts } from "./histogram.ts";
 
 type Histogram = hdr.Histogram;
-
-/** Build an HDR histogram at 3 significant digits that grows as needed. */
-export function newHistogram(): Histogram {
-  return hdr.build({
-    bitBucketSize: 64,
-    autoResize: true,
-    lowestDiscernibleValue: 1,
-    highestTrackableValue: 2,
-    numberOfSignificantValueDigits: 3,
-    useWebAssembly: false,
-  });
-}
 
 /** Latency columns, in the order the CSVs carry them. */
 export const LATENCY_COLUMNS = [
@@ -111,10 +100,10 @@ export class Metrics {
   readonly gOpen: Int32Array;
   readonly gLastProgress: Float64Array;
   readonly gMaxStall: Float64Array;
-  /** Per (group, priority): dispatch-latency histogram, created on first use. */
-  readonly hist: (Histogram | null)[];
-  /** Per (group, priority): completion-latency histogram. */
-  readonly doneHist: (Histogram | null)[];
+  /** Per (group, priority): dispatch-latency counts in HDR buckets, created on first use. */
+  readonly hist: (LatencyCounts | null)[];
+  /** Per (group, priority): completion-latency counts. */
+  readonly doneHist: (LatencyCounts | null)[];
   // totals
   raised = 0;
   delivered = 0;
@@ -271,11 +260,11 @@ export class Metrics {
     this.gLastProgress[g] = now;
     const h = g * PRIORITIES + this.openPrio[port];
     let hh = this.hist[h];
-    if (hh === null) hh = this.hist[h] = newHistogram();
-    hh.recordValue(Math.round(lat));
+    if (hh === null) hh = this.hist[h] = new LatencyCounts();
+    hh.record(lat);
     let dh = this.doneHist[h];
-    if (dh === null) dh = this.doneHist[h] = newHistogram();
-    dh.recordValue(Math.round(done - this.since[port]));
+    if (dh === null) dh = this.doneHist[h] = new LatencyCounts();
+    dh.record(done - this.since[port]);
     return true;
   }
 
@@ -310,15 +299,15 @@ export class Metrics {
     return n;
   }
 
-  /** Merge the histograms whose (group, priority) passes `keep`. */
+  /** The HDR histogram of the counts whose (group, priority) passes `keep`. */
   merged(keep: (g: number, p: number) => boolean, done = false): Histogram {
-    const out = newHistogram();
+    const out = new LatencyCounts();
     const src = done ? this.doneHist : this.hist;
     for (let i = 0; i < src.length; i++) {
       const h = src[i];
       if (h !== null && keep(Math.floor(i / PRIORITIES), i % PRIORITIES)) out.add(h);
     }
-    return out;
+    return out.toHdr();
   }
 
   /** Jain's index over the per-port mean dispatch latency of ports that delivered. */
