@@ -146,8 +146,16 @@ function overhead(ctx: ReportContext): string[] {
   const out: string[] = [];
   for (const abi of ctx.abis) {
     const rows = ctx.set.summary.filter((r) => r.abi === abi && keep(r));
+    // Only points where every port bound: past an ABI's limit the overhead is that of the few
+    // ports it could bind, not of the ports asked for.
+    const bound = vals.filter((v) =>
+      rows.some((r) => r[param] === v) &&
+      rows.filter((r) => r[param] === v).every((r) => r.bind_failures === 0)
+    );
+    const top = bound.length ? bound[bound.length - 1] : lo;
+    if (top === lo) continue;
     const a = summarize(rows.filter((r) => r[param] === lo), [], ["overhead_ns_per_event"])[0];
-    const b = summarize(rows.filter((r) => r[param] === hi), [], ["overhead_ns_per_event"])[0];
+    const b = summarize(rows.filter((r) => r[param] === top), [], ["overhead_ns_per_event"])[0];
     if (!a || !b) continue;
     const x = a.est.overhead_ns_per_event, y = b.est.overhead_ns_per_event;
     if (!(x.mean > 0 && y.mean > 0)) continue;
@@ -156,7 +164,8 @@ function overhead(ctx: ReportContext): string[] {
     out.push(
       `${abi} guest overhead per event ${r > 1 ? "grows" : "falls"} from ` +
         `${fmtNsCi(x.mean, x.ci)} to ${fmtNsCi(y.mean, y.ci)} (${fmtRatio(r > 1 ? r : 1 / r)}) ` +
-        `as ${ctx.labels[param]} goes from ${lo} to ${hi}` +
+        `as ${ctx.labels[param]} goes from ${lo} to ${top}` +
+        (top !== hi ? ` (its limit: it cannot bind ${hi})` : "") +
         (cond.length ? ` (${cond.join(", ")})` : "") + ".",
     );
   }

@@ -76,14 +76,55 @@ Deno.test("3l resumes after the last port handled, carrying the cursor into L1",
   assert.deepEqual(drain(abi), [5000, 10]);
 });
 
-Deno.test("3l resumes inside the start L1 word and wraps within its L2 snapshot", () => {
-  // events_2l.c "Scan start_l1i twice", applied at both levels
+Deno.test("3l resumes inside the start L1 word and visits it twice, the rest once", () => {
+  // events_2l.c "Scan start_l1i twice; all others once", lifted [inferred]: the first visit
+  // of the start L1 word walks its L2 words upward from the cursor without wrapping; the L2
+  // bits below it wait for the second visit, after the other L1 words.
   const abi = setup([5, 100, 200, 5000]);
   abi.raise(100);
   assert.deepEqual(drain(abi), [100]); // cursor (0, 1, 37)
   for (const p of [5, 200, 5000]) abi.raise(p);
-  // L1 word 0 from (1, 37): 200, then wraps inside its L2 snapshot: 5; then L1 word 1: 5000
-  assert.deepEqual(drain(abi), [200, 5, 5000]);
+  // L1 word 0 from (1, 37): 200; L1 word 1: 5000; L1 word 0 again, L2 word 0: 5
+  assert.deepEqual(drain(abi), [200, 5000, 5]);
+});
+
+Deno.test("3l keeps cyclic order inside one L1 word when ports are raised behind the scan", () => {
+  // Direct trace from the validation fault (the old scan swept the start L1 word a second
+  // time from port 0 with a fresh L2 xchg, so it gave 3000, 100, 50, 2500).
+  // Cursor at 2001 = (L1 0, L2 31, bit 17); 3000 = (0, 46, 56) and 100 = (0, 1, 36) pending.
+  // Pass 1 takes L1 {0}, then L2 word 0 = {1, 46} with xchg: first visit from L2 31 up ->
+  // 3000. Now 2500 = (0, 39, 4) and 50 = (0, 0, 50) are raised: L2 bits 39 and 0 go 0->1 in
+  // the live selector, L1 bit 0 goes 0->1, upcall_pending is set. The first visit goes on
+  // (nothing left above 46), keeping L2 bit 1; no other L1 word; second visit of L1 word 0:
+  // the kept bit 1 -> 100 (no second xchg: as in 2-level, a selector word is taken once per
+  // pass). Cursor (0, 1, 37). Pass 2 (the upcall loop repeats): L2 word 0 = {0, 39}; from
+  // L2 1 up -> 2500; second visit -> 50. This is exactly 2l's order for the same events.
+  const run = (abi: ThreeLevelAbi | TwoLevelAbi) => {
+    for (const p of [2000, 3000, 100, 2500, 50]) assert.equal(abi.bind(p, 0), 0);
+    abi.raise(2000);
+    assert.deepEqual(drain(abi), [2000]); // cursor 2001
+    abi.raise(3000);
+    abi.raise(100);
+    const passes: number[][] = [];
+    for (let pass = 0; pass < 3; pass++) {
+      const out: number[] = [];
+      abi.beginUpcall(0);
+      for (let p = abi.next(0); p >= 0; p = abi.next(0)) {
+        out.push(p);
+        abi.ack(p);
+        if (p === 3000) {
+          abi.raise(2500);
+          abi.raise(50);
+        }
+      }
+      passes.push(out);
+      if (pass === 0) assert.equal(abi.upcallPending(0), true, "raises behind the scan upcall");
+    }
+    return passes;
+  };
+  const expected = [[3000, 100], [2500, 50], []];
+  assert.deepEqual(run(new ThreeLevelAbi(opts())), expected);
+  assert.deepEqual(run(new TwoLevelAbi(opts())), expected);
 });
 
 Deno.test("3l gives the same order as 2l for ports below 4096 from a fresh cursor", () => {
