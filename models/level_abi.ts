@@ -22,7 +22,9 @@
  *   other L1 words, the kept L2 bits from 0, which ends with the start pending
  *   word scanned whole ("scan start word twice; all others once");
  * - no second xchg of the start L2 word: as in 2-level, events raised after a
- *   selector word was taken wait for the next pass (upcall loop).
+ *   selector word was taken wait for the next pass (upcall loop). (A second
+ *   take would either serve new L2 bits above the start word out of cyclic
+ *   order or, if the visit stopped at the start word, strand them.)
  * So a pass serves the pending ports in cyclic order from the cursor, exactly
  * as 2-level does over its 4096 ports.
  *

@@ -13,12 +13,18 @@
  * - raise: test_and_set L3 pending (coalesce if set); if unmasked, L2 bit
  *   0->1, then L1 bit 0->1, then evtchn_upcall_pending 0->1 (each an edge
  *   filter, as the selector is in 2-level);
- * - guest: L1 taken with xchg at the start of a pass; each L1 bit visited
- *   takes its L2 selector word with xchg and runs the Linux 2-level loop over
- *   it (the L3 words read live, pending & cpu mask & ~mask); the outer loop
- *   follows the same round-robin rules (start word twice, wrap to 0); the
- *   cursor (l1, l2, bit) is saved as last handled + 1 with carries; the timer
- *   VIRQ port is checked first;
+ * - guest: the Linux 2-level loop lifted one level, the two selector levels
+ *   acting as one W*W-bit selector over the L3 words (details in
+ *   level_abi.ts): L1 taken with xchg at the start of a pass; each L2
+ *   selector word taken with xchg once per pass, on the first visit of its L1
+ *   bit; L1 round-robin from the cursor with wrap to 0; inside an L1 word the
+ *   L2 bits walked upward without wrapping; the start L1 word visited twice
+ *   (first from the cursor's L2 word and bit up, then its remaining L2 bits
+ *   from 0, with no second xchg), so the start L3 word is scanned twice and
+ *   all others once; L3 words read live (pending & cpu mask & ~mask); the
+ *   cursor (l1, l2, bit) saved as last handled + 1 with carries; the timer
+ *   VIRQ port checked first. A pass thus serves ports in cyclic order from
+ *   the cursor, and below 4096 ports in the same order as 2-level;
  * - EVTCHNOP_set_priority has no hook: -ENOSYS, as under 2-level;
  * - unmask: if the mask bit was set and the port is pending, set the L2 and L1
  *   bits as a raise would.
