@@ -1,5 +1,5 @@
 /**
- * The engine on the hold model (DESIGN §10): 10^3, 10^5 and 10^6 pending
+ * The engine on the hold model (README: Performance): 10^3, 10^5 and 10^6 pending
  * events, each hold one event through {@linkcode Engine.run} (pop, fingerprint,
  * handler call, schedule). Targets: >= 10M events/s at 10^3, >= 8M at 10^5.
  *

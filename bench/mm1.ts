@@ -1,5 +1,5 @@
 /**
- * The M/M/1 benchmark scenario (DESIGN §9, §10): zero costs, one VCPU, many
+ * The M/M/1 benchmark scenario (README: Validation, Performance): zero costs, one VCPU, many
  * ports so coalescing is negligible, Poisson arrivals and exponential service.
  *
  * @module

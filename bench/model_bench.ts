@@ -1,5 +1,5 @@
 /**
- * The whole model (DESIGN §10): the M/M/1 scenario at ρ = 0.5 (zero costs,
+ * The whole model (README: Performance): the M/M/1 scenario at ρ = 0.5 (zero costs,
  * one VCPU, 4000 ports, Poisson arrivals, exponential service) through each
  * ABI, in delivered events per wall-clock second on one thread. Target: FIFO
  * >= 5M delivered events/s.

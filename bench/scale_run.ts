@@ -1,5 +1,5 @@
 /**
- * The scale target (DESIGN §10): one run with 131071 ports on 512 VCPUs
+ * The scale target (README: Performance): one run with 131071 ports on 512 VCPUs
  * (FIFO's whole port space, port 0 reserved) in under 1 GiB. Measure the
  * process's maximum resident set with
  * `/usr/bin/time -v deno task bench:scale [abi] [duration_ms]`.

@@ -47,7 +47,7 @@ export interface Costs {
 }
 
 /**
- * The documented default costs (see `reference/costs.md` §8 for the sources).
+ * The documented default costs (the README's cost table gives each one's source).
  *
  * @example
  * ```ts

@@ -1,5 +1,5 @@
 /**
- * Reading a results folder (DESIGN §7) into rows for the reports: the CSV
+ * Reading a results folder (README: Metrics) into rows for the reports: the CSV
  * tables, the manifest, and the grid points the sweep visited. Reports read
  * results; they never simulate.
  *

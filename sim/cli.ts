@@ -1,5 +1,5 @@
 /**
- * The `sim` command (DESIGN §6). Thin: parse, call the library, print.
+ * The `sim` command (README: Quick start). Thin: parse, call the library, print.
  * Exit status: 0 done, 2 bad input, 1 internal failure.
  *
  * @module

@@ -1,5 +1,5 @@
 /**
- * Per-run metrics (DESIGN §8): counts, dispatch and completion latency in HDR
+ * Per-run metrics (README: Metrics): counts, dispatch and completion latency in HDR
  * histograms, fairness, starvation, inversions and costs. Every per-event
  * update writes typed arrays or records one value in a preallocated histogram:
  * nothing is allocated per event.
@@ -366,7 +366,7 @@ export class Metrics {
     };
   }
 
-  /** The per-run summary columns (DESIGN §7). */
+  /** The per-run summary columns (README: Metrics). */
   summary(groupsCount: number): Row {
     const all = () => true;
     let latSum = 0, doneSum = 0;

@@ -1,5 +1,5 @@
 /**
- * The results folder (DESIGN §7): CSV files with rows ordered by run index,
+ * The results folder (README: Metrics): CSV files with rows ordered by run index,
  * and `manifest.json` with the wall-clock figures. Every file is written
  * atomically.
  *

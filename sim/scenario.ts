@@ -1,5 +1,5 @@
 /**
- * The scenario format (DESIGN §5): zod schema, defaults, built-ins, `--set`
+ * The scenario format (README: Scenarios): zod schema, defaults, built-ins, `--set`
  * overrides and validation with errors that name the file, the dotted path and
  * what was expected.
  *

@@ -85,7 +85,7 @@ Deno.test("fifo takes one event per READY re-check, so a higher priority raised 
 });
 
 Deno.test("fifo:drain consumes a whole queue before re-reading READY", () => {
-  // variant: drain (DESIGN §3.7)
+  // variant: drain (the README's ABI table)
   const abi = setup([1, 2, 3, 9], "fifo:drain");
   abi.setPriority(9, 2);
   for (const p of [1, 2, 3]) abi.raise(p);

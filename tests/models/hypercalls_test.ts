@@ -151,7 +151,7 @@ Deno.test("shrinking the limit leaves ports already bound working", () => {
 });
 
 Deno.test("the limit defaults to the ABI maximum", () => {
-  // DESIGN §3: as for dom0
+  // as for dom0
   assert.equal(new Domain(new TwoLevelAbi(opts())).maxPort, 4095);
   assert.equal(fifoDomain().maxPort, 131071);
   assert.equal(fifoDomain(1, { maxEvtchnPort: 1023 }).maxPort, 1023);
@@ -175,7 +175,7 @@ Deno.test("bind_vcpu, close and unmask fail with -EINVAL for a port not bound", 
 });
 
 Deno.test("the domain counts every hypercall", () => {
-  // DESIGN §3: hypercalls are counted
+  // hypercalls are counted
   const d = fifoDomain(2);
   d.initControl(0);
   d.initControl(1);

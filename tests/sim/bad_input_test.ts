@@ -1,4 +1,4 @@
-// Bad input never runs (DESIGN §5): the real CLI, run as a subprocess with the
+// Bad input never runs (README: Scenarios): the real CLI, run as a subprocess with the
 // permissions of `deno task sim`, must name the file, the dotted path and what
 // was expected, exit with status 2, print no stack trace and write nothing.
 // Also: a results folder of another scenario is refused, a write error on --out

@@ -1,4 +1,4 @@
-// Validation (DESIGN §3 "must-keep semantics" 1 and 6): coalescing on a single port.
+// Validation (coalescing; Linux acks before the handler): coalescing on a single port.
 //
 // One port, Poisson raises at rate λ, exponential handlers of mean 1/μ, zero costs, one VCPU.
 // Linux acks (clears P) before running the handler, so a raise during the handler creates a new

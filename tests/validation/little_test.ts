@@ -1,4 +1,4 @@
-// Validation (DESIGN §9): Little's law for the events waiting on one zero-cost VCPU.
+// Validation (README: Validation): Little's law for the events waiting on one zero-cost VCPU.
 //
 // The number of pending instances is measured independently of the dispatch-latency metric:
 // a Tracer (sim/guest.ts) counts +1 at every raise that creates an instance (outcome 0) and

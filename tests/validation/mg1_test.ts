@@ -1,4 +1,4 @@
-// Validation (DESIGN §9): with zero costs, one dedicated VCPU and ports numerous enough that
+// Validation (README: Validation): with zero costs, one dedicated VCPU and ports numerous enough that
 // coalescing is negligible, every ABI is an M/G/1 queue with a work-conserving,
 // non-preemptive order of service that does not look at service times. Such an order
 // leaves the queue-length process that of FCFS, so by Little's law the mean dispatch

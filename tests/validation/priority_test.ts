@@ -1,4 +1,4 @@
-// Validation (DESIGN §9): priority classes on one zero-cost VCPU.
+// Validation (README: Validation): priority classes on one zero-cost VCPU.
 //
 // FIFO serves the highest-priority ready queue one event at a time and re-reads READY after
 // every event, FIFO within a queue: a non-preemptive priority M/G/1 queue, whose per-class
