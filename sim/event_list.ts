@@ -30,3 +30,18 @@ export interface EventList {
   /** Remove the earliest event into the out fields; the list must not be empty. */
   pop(): void;
 }
+
+/**
+ * A copy of `src` in a new array of length `n` (>= src.length), for growing an event list.
+ *
+ * @example
+ * ```ts
+ * import { grown } from "./event_list.ts";
+ * console.log(grown(Int32Array.of(1, 2), 4)); // Int32Array(4) [1, 2, 0, 0]
+ * ```
+ */
+export function grown<T extends Float64Array | Int32Array>(src: T, n: number): T {
+  const d = (src instanceof Float64Array ? new Float64Array(n) : new Int32Array(n)) as T;
+  d.set(src);
+  return d;
+}

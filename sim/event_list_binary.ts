@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { EventList } from "./event_list.ts";
+import { type EventList, grown } from "./event_list.ts";
 
 /**
  * Binary heap over parallel typed arrays, FIFO on equal times.
@@ -112,20 +112,10 @@ export class BinaryHeapList implements EventList {
 
   #grow(): void {
     const n = this.#time.length * 2;
-    const f = (src: Float64Array) => {
-      const d = new Float64Array(n);
-      d.set(src);
-      return d;
-    };
-    const g = (src: Int32Array) => {
-      const d = new Int32Array(n);
-      d.set(src);
-      return d;
-    };
-    this.#time = f(this.#time);
-    this.#seq = f(this.#seq);
-    this.#kind = g(this.#kind);
-    this.#a = g(this.#a);
-    this.#b = g(this.#b);
+    this.#time = grown(this.#time, n);
+    this.#seq = grown(this.#seq, n);
+    this.#kind = grown(this.#kind, n);
+    this.#a = grown(this.#a, n);
+    this.#b = grown(this.#b, n);
   }
 }

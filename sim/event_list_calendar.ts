@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { EventList } from "./event_list.ts";
+import { type EventList, grown } from "./event_list.ts";
 
 const MIN_BUCKETS = 16;
 /** Rebuild when the average work per operation exceeds this many steps. */
@@ -255,21 +255,11 @@ export class CalendarList implements EventList {
 
   #grow(): void {
     const old = this.#time.length, n = old * 2;
-    const f = (src: Float64Array) => {
-      const d = new Float64Array(n);
-      d.set(src);
-      return d;
-    };
-    const g = (src: Int32Array) => {
-      const d = new Int32Array(n);
-      d.set(src);
-      return d;
-    };
-    this.#time = f(this.#time);
-    this.#next = g(this.#next);
-    this.#kind = g(this.#kind);
-    this.#a = g(this.#a);
-    this.#b = g(this.#b);
+    this.#time = grown(this.#time, n);
+    this.#next = grown(this.#next, n);
+    this.#kind = grown(this.#kind, n);
+    this.#a = grown(this.#a, n);
+    this.#b = grown(this.#b, n);
     this.#order = new Int32Array(n);
     this.#chainFree(old, n);
   }

@@ -12,7 +12,7 @@
  * @module
  */
 
-import type { EventList } from "./event_list.ts";
+import { type EventList, grown } from "./event_list.ts";
 
 const ROOT = 3;
 
@@ -142,20 +142,10 @@ export class QuadHeapList implements EventList {
     const h = new Float64Array(2 * (n + ROOT + 1));
     h.set(this.#h);
     this.#h = h;
-    const f = (src: Float64Array) => {
-      const d = new Float64Array(n);
-      d.set(src);
-      return d;
-    };
-    const g = (src: Int32Array) => {
-      const d = new Int32Array(n);
-      d.set(src);
-      return d;
-    };
-    this.#seq = f(this.#seq);
-    this.#kind = g(this.#kind);
-    this.#a = g(this.#a);
-    this.#b = g(this.#b);
+    this.#seq = grown(this.#seq, n);
+    this.#kind = grown(this.#kind, n);
+    this.#a = grown(this.#a, n);
+    this.#b = grown(this.#b, n);
     // Every old slot is in use (the stack was empty): the new ones are free.
     const free = new Int32Array(n);
     for (let i = 0; i < n - old; i++) free[i] = n - 1 - i;
