@@ -21,6 +21,7 @@
  * @module
  */
 
+import { RandomStream } from "../sim/random.ts";
 import {
   type EventChannelAbi,
   PRIORITIES,
@@ -117,6 +118,23 @@ export interface FuzzStats {
   corruptions: number;
 }
 
+/** Figures of a fuzz session that has not started. */
+function emptyStats(): FuzzStats {
+  return {
+    ops: 0,
+    maxXenSteps: 0,
+    maxGuestSteps: 0,
+    raisedNew: 0,
+    coalesced: 0,
+    dropped: 0,
+    delivered: 0,
+    closedPending: 0,
+    lost: 0,
+    spurious: 0,
+    corruptions: 0,
+  };
+}
+
 /** A broken invariant, with the operation that broke it. */
 export class FuzzFailure extends Error {
   /** Build the failure message for operation number `index`. */
@@ -147,19 +165,7 @@ export class FuzzHarness {
   /** The hypercall layer over it. */
   readonly domain: Domain;
   /** Figures so far. */
-  readonly stats: FuzzStats = {
-    ops: 0,
-    maxXenSteps: 0,
-    maxGuestSteps: 0,
-    raisedNew: 0,
-    coalesced: 0,
-    dropped: 0,
-    delivered: 0,
-    closedPending: 0,
-    lost: 0,
-    spurious: 0,
-    corruptions: 0,
-  };
+  readonly stats: FuzzStats = emptyStats();
   readonly #id: string;
   readonly #hostile: boolean;
   readonly #vcpus: number;
@@ -386,25 +392,6 @@ export class FuzzHarness {
   }
 }
 
-/** A small seeded generator (xorshift32) for the long run: no dependency, fast. */
-class XorShift {
-  #x: number;
-  constructor(seed: number) {
-    this.#x = (seed >>> 0) || 0x9e3779b9;
-  }
-  next(): number {
-    let x = this.#x;
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    this.#x = x >>> 0;
-    return this.#x;
-  }
-  int(n: number): number {
-    return this.next() % n;
-  }
-}
-
 /** Operation-kind weights (out of 100) of the long run, by kind; CORRUPT only when hostile. */
 const WEIGHTS = [8, 4, 34, 4, 5, 3, 3, 1, 8, 10, 14, 6];
 
@@ -443,20 +430,10 @@ export function fuzzLong(
   seed: number,
   sessionOps = 20000,
 ): FuzzStats {
-  const total: FuzzStats = {
-    ops: 0,
-    maxXenSteps: 0,
-    maxGuestSteps: 0,
-    raisedNew: 0,
-    coalesced: 0,
-    dropped: 0,
-    delivered: 0,
-    closedPending: 0,
-    lost: 0,
-    spurious: 0,
-    corruptions: 0,
-  };
-  const r = new XorShift(seed);
+  const total = emptyStats();
+  // The run's operations come from a named stream, like every random draw of the simulator.
+  const stream = RandomStream.derive(seed, 0, `fuzz/${id}/${hostile ? "hostile" : "behaved"}`);
+  const r = { int: (n: number) => stream.int(n), next: () => stream.uint32() };
   for (let session = 0; total.ops < ops; session++) {
     const h = new FuzzHarness(id, 1 + (session % 3), hostile);
     const n = Math.min(sessionOps, ops - total.ops);
