@@ -143,8 +143,8 @@ export interface LinePoint {
   row?: string;
 }
 
-/** Options of {@link lineSpec}. */
-export interface LineOptions {
+/** Titles and ABIs every chart builder takes. */
+export interface ChartText {
   /** Chart title. */
   title: string;
   /** Subtitle (condition, units). */
@@ -155,6 +155,10 @@ export interface LineOptions {
   yTitle: string;
   /** ABIs in legend order. */
   abis: readonly string[];
+}
+
+/** Options of {@link lineSpec}. */
+export interface LineOptions extends ChartText {
   /** Column facet title when points carry `facet`. */
   facetTitle?: string;
   /** Row facet title when points carry `row`. */
@@ -245,17 +249,7 @@ export interface BarPoint {
 }
 
 /** Options of {@link barSpec}. */
-export interface BarOptions {
-  /** Chart title. */
-  title: string;
-  /** Subtitle. */
-  subtitle: string;
-  /** x axis title. */
-  xTitle: string;
-  /** y axis title with unit. */
-  yTitle: string;
-  /** ABIs in legend order. */
-  abis: readonly string[];
+export interface BarOptions extends ChartText {
   /** Column facet title when bars carry `facet` (y scales independent). */
   facetTitle?: string;
 }
