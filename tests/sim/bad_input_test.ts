@@ -163,6 +163,27 @@ Deno.test("values out of range, unknown kinds and bad enums name what was expect
   );
 });
 
+Deno.test("a scenario with a negative rate exits with status 2 and names the key", async () => {
+  const dir = tmpWith({
+    "neg.json": {
+      name: "neg",
+      groups: [{
+        name: "net",
+        ports: 4,
+        arrival: { kind: "poisson", rate_per_s: -5 },
+        service: { kind: "const", ns: 100 },
+      }],
+    },
+  });
+  const before = listing(dir);
+  assertBadInput(
+    await sim(dir, "run", "neg.json"),
+    ["neg.json: groups.0.arrival.rate_per_s: expected a number > 0"],
+    dir,
+    before,
+  );
+});
+
 Deno.test("malformed JSON is reported with line and column; a missing file by name", async () => {
   const dir = tmpWith({ "bad.json": '{ "name": "t",\n  "duration_ms": 5,\n  "groups": [ }\n' });
   const before = listing(dir);
