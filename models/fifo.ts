@@ -109,12 +109,19 @@ const READY_MASK = (1 << PRIORITIES) - 1;
  * ```
  */
 export class FifoAbi implements EventChannelAbi {
+  /** The ABI id reported, e.g. `"fifo:drain"`. */
   readonly id: string;
-  readonly maxPorts = FIFO_NR_CHANNELS;
+  /** One more than the highest usable port: FIFO_NR_CHANNELS. */
+  readonly maxPorts: number = FIFO_NR_CHANNELS;
+  /** Number of VCPUs. */
   readonly vcpus: number;
+  /** Always true: FIFO queues events by priority. */
   readonly hasPriorities = true;
+  /** Cost of the last operation (ns). */
   cost = 0;
-  outcome = RAISE_NEW;
+  /** Outcome of the last raise or unmask: RAISE_NEW, RAISE_COALESCED or RAISE_DROPPED. */
+  outcome: number = RAISE_NEW;
+  /** Xen-side steps of the last operation. */
   steps = 0;
 
   /** Variant: pick the highest set READY bit (win-xenbus). */
@@ -172,18 +179,29 @@ export class FifoAbi implements EventChannelAbi {
   protected readonly rereadPending: Uint8Array;
 
   // -- cache-line ownership (cost model only) --
+  /** Per 64-byte line of event words (16 ports): LINE_XEN or LINE_GUEST, whoever wrote it last. */
   protected readonly wordLine: Uint8Array;
+  /** Per VCPU: owner of the control block's line. */
   protected readonly ctrlLine: Uint8Array;
 
   // -- costs --
+  /** Xen raise: xen_raise_fifo_ns. */
   protected readonly raiseNs: number;
+  /** One extra set_link attempt: cmpxchg_retry_ns. */
   protected readonly retryNs: number;
+  /** One list node walked (naive-link): scan_word_ns. */
   protected readonly walkNs: number;
+  /** Xen write to a line the guest touched last: remote_line_ns. */
   protected readonly remoteNs: number;
+  /** Guest touch of a line Xen wrote: line_miss_ns. */
   protected readonly missNs: number;
+  /** One READY xchg: xchg_ns. */
   protected readonly xchgNs: number;
+  /** One event consumed: fifo_consume_ns. */
   protected readonly consumeNs: number;
+  /** One guest mask (or unmask with P clear): mask_ns. */
   protected readonly maskNs: number;
+  /** One hypercall round trip: hypercall_ns. */
   protected readonly hypercallNs: number;
 
   /**

@@ -62,7 +62,7 @@ export class Domain {
   /** The highest port the domain may bind (max_evtchn_port). */
   maxPort: number;
   /** After {@linkcode Domain.unmask}: the VCPU to upcall, or -1. */
-  upcallVcpu = -1;
+  upcallVcpu: number = -1;
   /** Whether the ABI is FIFO-family (has init_control/expand_array). */
   readonly isFifo: boolean;
   /** Event-array pages added (FIFO). */

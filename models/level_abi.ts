@@ -103,12 +103,19 @@ const LINE_BITS_SHIFT = 9;
  * ```
  */
 export abstract class LevelAbi implements EventChannelAbi {
+  /** The ABI id, e.g. `"2l"`. */
   readonly id: string;
+  /** One more than the highest usable port. */
   readonly maxPorts: number;
+  /** Number of VCPUs. */
   readonly vcpus: number;
+  /** Always false: bitmap ABIs have no priorities. */
   readonly hasPriorities = false;
+  /** Cost of the last operation (ns). */
   cost = 0;
-  outcome = RAISE_NEW;
+  /** Outcome of the last raise or unmask: RAISE_NEW, RAISE_COALESCED or RAISE_DROPPED. */
+  outcome: number = RAISE_NEW;
+  /** Xen-side steps of the last operation. */
   steps = 0;
   /** The ports whose instances the last {@linkcode LevelAbi.corrupt} destroyed. */
   readonly lostPorts: Int32Array = new Int32Array(MAX_LOST_PER_WRITE);
@@ -160,37 +167,63 @@ export abstract class LevelAbi implements EventChannelAbi {
   /** Cursor: bit index (current_bit_idx). */
   protected readonly c3: Int32Array;
   // Per-pass state of the resumable scan.
+  /** Per VCPU: where the scan resumes (one of the PH_* phases). */
   protected readonly phase: Uint8Array;
+  /** Per VCPU (3-level): snapshot of the L1 selector taken by xchg, `halves` words each. */
   protected readonly snapOut: Uint32Array;
+  /** Per VCPU: snapshot of the selector whose words are walked (2-level: L1; 3-level: L2). */
   protected readonly snapIn: Uint32Array;
   /** 3-level: the start L1 word's L2 snapshot bits left after its first visit. */
   protected readonly snapKeep: Uint32Array;
+  /** Per VCPU: the pending word being walked (pending & cpu mask & ~mask), read once per visit. */
   protected readonly pbits: Uint32Array;
+  /** Per VCPU: the pass's start L1 index (the cursor when the pass began). */
   protected readonly startW1: Int32Array;
+  /** Per VCPU: the pass's start L2 index. */
   protected readonly startW2: Int32Array;
+  /** Per VCPU: the pass's start bit index. */
   protected readonly startBit: Int32Array;
+  /** Per VCPU: the current L1 index. */
   protected readonly w1: Int32Array;
+  /** Per VCPU: L1 words visited this pass (3-level). */
   protected readonly i1: Int32Array;
+  /** Per VCPU: the current L2 index (2-level: the selector word index). */
   protected readonly w2: Int32Array;
+  /** Per VCPU: L2 words visited in the current L1 word. */
   protected readonly i2: Int32Array;
+  /** Per VCPU: the L2 word visited twice in the current L1 word, or -1. */
   protected readonly sw2: Int32Array;
+  /** Per VCPU: the bit the first visit of `sw2` starts at. */
   protected readonly sb: Int32Array;
+  /** Per VCPU: the next bit to look at in `pbits`. */
   protected readonly bit: Int32Array;
 
   // -- cache-line ownership (cost model only) --
+  /** Per cache line of the pending bitmap: LINE_XEN or LINE_GUEST, whoever wrote it last. */
   protected readonly leafLine: Uint8Array;
+  /** Per VCPU: owner of the L1 selector's line. */
   protected readonly selLine: Uint8Array;
+  /** Per (VCPU, line) of the L2 selector (3-level): owner of the line. */
   protected readonly sel2Line: Uint8Array;
+  /** Cache lines of the L2 selector per VCPU (2-level: 0). */
   protected readonly sel2LinesPerVcpu: number;
 
   // -- costs, copied for speed --
+  /** Xen set_pending for this level count (ns). */
   protected readonly raiseNs: number;
+  /** Xen write to a line the guest holds: remote_line_ns. */
   protected readonly remoteNs: number;
+  /** Guest read of a line Xen wrote: line_miss_ns. */
   protected readonly missNs: number;
+  /** One xchg: xchg_ns. */
   protected readonly xchgNs: number;
+  /** One word examined by the scan: scan_word_ns. */
   protected readonly scanNs: number;
+  /** One event consumed: bitmap_consume_ns. */
   protected readonly consumeNs: number;
+  /** One guest mask (or unmask with P clear): mask_ns. */
   protected readonly maskNs: number;
+  /** One hypercall round trip: hypercall_ns. */
   protected readonly hypercallNs: number;
 
   /** Build an n-level model; `raiseNs` is the Xen set_pending cost for this level count. */

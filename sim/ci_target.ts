@@ -12,9 +12,21 @@ import { Journal } from "./journal.ts";
 import { journalHeader, runSweep, type SweepOptions, type SweepOutcome } from "./runner.ts";
 import type { Plan } from "./sweep.ts";
 import type { RunResult } from "./run.ts";
+import type { CsvRow } from "../reports/csv.ts";
 
-/** The aggregate.csv rows of `results` for `plan` (baseline: the scenario's, or its first ABI). */
-export function aggregateOf(plan: Plan, results: readonly RunResult[]) {
+/**
+ * The aggregate.csv rows of `results` for `plan` (baseline: the scenario's, or its first ABI).
+ *
+ * @example
+ * ```ts
+ * import { aggregateOf } from "./ci_target.ts";
+ * import { expandPlan } from "./sweep.ts";
+ * import { loadInput } from "./scenario.ts";
+ * const plan = expandPlan(loadInput("default"), {});
+ * console.log(aggregateOf(plan, [])); // []
+ * ```
+ */
+export function aggregateOf(plan: Plan, results: readonly RunResult[]): CsvRow[] {
   const baseline = plan.base.baseline ?? plan.base.abis[0];
   return aggregateRows(results.map((r) => r.summary), plan.params, baseline);
 }

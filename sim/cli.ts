@@ -6,9 +6,8 @@
  */
 
 import { parseArgs } from "node:util";
-import { z } from "zod";
 import { InputError } from "./errors.ts";
-import { builtinNames, loadInput, resolveUserPath, ScenarioSchema } from "./scenario.ts";
+import { builtinNames, loadInput, resolveUserPath, scenarioJsonSchema } from "./scenario.ts";
 import { expandPlan, formatShard, parseShard, type Plan, type PlanOverrides } from "./sweep.ts";
 import { checkOutputDir, writeResults } from "./results.ts";
 import type { RunResult } from "./run.ts";
@@ -136,7 +135,7 @@ export async function main(args: string[]): Promise<number> {
         return 0;
       }
       case "schema": {
-        const schema = JSON.stringify(z.toJSONSchema(ScenarioSchema, { io: "input" }), null, 2);
+        const schema = JSON.stringify(scenarioJsonSchema(), null, 2);
         if (flags.out) Deno.writeTextFileSync(resolveUserPath(flags.out), schema + "\n");
         else console.log(schema);
         return 0;

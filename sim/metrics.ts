@@ -13,11 +13,8 @@
  * @module
  */
 
-import type * as hdr from "hdr-histogram-js";
 import { PRIORITIES } from "../models/abi.ts";
-import { LatencyCounts } from "./histogram.ts";
-
-type Histogram = hdr.Histogram;
+import { type HdrHistogram, LatencyCounts } from "./histogram.ts";
 
 /** Latency columns, in the order the CSVs carry them. */
 export const LATENCY_COLUMNS = [
@@ -69,51 +66,76 @@ export interface MetricsLayout {
 export class Metrics {
   /** Whether instances raised now are measured (false during the warm-up). */
   measuring = false;
+  /** The ports, VCPUs and groups measured. */
   readonly layout: MetricsLayout;
   // per port
   /** Per port: 1 while a measured instance is pending, 2 for a warm-up instance. */
   readonly open: Uint8Array;
-  /** Per port: raise time of the pending instance. */
+  /** Per port: raise time of the pending instance (ns). */
   readonly since: Float64Array;
   /** Per port: VCPU and priority the pending instance was raised for. */
   readonly openVcpu: Int32Array;
+  /** Per port: priority of the pending instance (see `openVcpu`). */
   readonly openPrio: Uint8Array;
+  /** Per port: measured raises (events). */
   readonly portRaised: Float64Array;
+  /** Per port: measured instances delivered (events). */
   readonly portDelivered: Float64Array;
+  /** Per port: measured raises coalesced into a pending instance (events). */
   readonly portCoalesced: Float64Array;
+  /** Per port: sum of dispatch latencies (ns). */
   readonly portLatSum: Float64Array;
+  /** Per port: largest dispatch latency (ns). */
   readonly portLatMax: Float64Array;
-  // per VCPU x priority: pending measured instances
+  /** Per (VCPU, priority): measured instances pending. */
   readonly pendingByVcpuPrio: Int32Array;
   /** Per VCPU: bit p set when an instance of priority p is pending there. */
   readonly prioMask: Int32Array;
-  // per group
+  /** Per group: measured raises (events). */
   readonly gRaised: Float64Array;
+  /** Per group: measured instances delivered (events). */
   readonly gDelivered: Float64Array;
+  /** Per group: measured raises coalesced (events). */
   readonly gCoalesced: Float64Array;
+  /** Per group: measured instances dropped or lost by the model (events). */
   readonly gDropped: Float64Array;
+  /** Per group: instances that waited longer than the starvation threshold (events). */
   readonly gStarved: Float64Array;
+  /** Per group: dispatches while a higher-priority instance was pending on the VCPU (events). */
   readonly gInversions: Float64Array;
+  /** Per group: sum of dispatch latencies (ns). */
   readonly gLatSum: Float64Array;
+  /** Per group: sum of completion latencies, dispatch latency plus service time (ns). */
   readonly gDoneSum: Float64Array;
+  /** Per group: largest wait of an instance, delivered or still pending at the end (ns). */
   readonly gMaxWait: Float64Array;
+  /** Per group: measured instances pending now. */
   readonly gOpen: Int32Array;
+  /** Per group: time of the last dispatch, or of the raise that ended an idle spell (ns). */
   readonly gLastProgress: Float64Array;
+  /** Per group: longest time without a dispatch while instances were pending (ns). */
   readonly gMaxStall: Float64Array;
   /** Per (group, priority): dispatch-latency counts in HDR buckets, created on first use. */
   readonly hist: (LatencyCounts | null)[];
   /** Per (group, priority): completion-latency counts. */
   readonly doneHist: (LatencyCounts | null)[];
-  // totals
+  /** Measured raises (events). */
   raised = 0;
+  /** Measured instances delivered (events). */
   delivered = 0;
+  /** Measured raises coalesced into a pending instance (events). */
   coalesced = 0;
+  /** Measured instances dropped or lost by the model (events). */
   dropped = 0;
+  /** Instances that waited longer than the starvation threshold (events). */
   starved = 0;
+  /** Dispatches while a higher-priority instance was pending on the same VCPU (events). */
   inversions = 0;
+  /** Dispatches, while measuring, of ports with no pending measured instance (events). */
   spurious = 0;
   /** Arrivals aimed at ports that failed to bind: never raised (not in `raised`). */
   unboundRaises = 0;
+  /** Upcalls taken while measuring. */
   upcalls = 0;
   /** Guest-side ABI time: upcall entry, snapshot, scan and consume (ns). */
   guestAbiNs = 0;
@@ -300,7 +322,7 @@ export class Metrics {
   }
 
   /** The HDR histogram of the counts whose (group, priority) passes `keep`. */
-  merged(keep: (g: number, p: number) => boolean, done = false): Histogram {
+  merged(keep: (g: number, p: number) => boolean, done = false): HdrHistogram {
     const out = new LatencyCounts();
     const src = done ? this.doneHist : this.hist;
     for (let i = 0; i < src.length; i++) {
@@ -352,7 +374,7 @@ export class Metrics {
   }
 
   /** Latency statistics of `h` with `sum` and `n`, as CSV columns. */
-  static latencyColumns(h: Histogram, sum: number, n: number): Row {
+  static latencyColumns(h: HdrHistogram, sum: number, n: number): Row {
     if (n === 0) {
       return Object.fromEntries(LATENCY_COLUMNS.map((c) => [c, ""]));
     }

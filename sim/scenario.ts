@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import { ABI_IDS, isModulePath } from "../models/registry.ts";
-import { COST_FIELDS } from "../models/costs.ts";
+import { COST_FIELDS, type Costs } from "../models/costs.ts";
 import { InputError } from "./errors.ts";
 import { loadTrace } from "./workload.ts";
 
@@ -18,8 +18,128 @@ const pos = finite.refine((x) => x > 0, "a number > 0");
 const int = z.number().int("an integer");
 const prio = int.min(0).max(15);
 
+/**
+ * A validating schema for values of type `T`: one of the zod schemas below,
+ * typed here without zod's own types.
+ */
+export interface Validator<T> {
+  /** Validate `value` and fill in defaults; throws a zod error listing every issue. */
+  parse(value: unknown): T;
+}
+
 /** A distribution of non-negative durations in ns (service times, time-share slices). */
-export const DistributionSchema = z.discriminatedUnion("kind", [
+export type DistributionSpec =
+  /** Always `ns`. */
+  | { kind: "const"; ns: number }
+  /** Exponential with mean `mean_ns`. */
+  | { kind: "exp"; mean_ns: number }
+  /** Uniform from `min_ns` to `max_ns`. */
+  | { kind: "uniform"; min_ns: number; max_ns: number }
+  /** Lognormal with mean `mean_ns` and shape `sigma`. */
+  | { kind: "lognormal"; mean_ns: number; sigma: number }
+  /** Pareto with minimum `min_ns` and shape `alpha`. */
+  | { kind: "pareto"; min_ns: number; alpha: number };
+
+/** How a group's events arrive (README: Arrival kinds). */
+export type ArrivalSpec =
+  /** The group's aggregate Poisson rate (events/s); `popularity` picks each port. */
+  | { kind: "poisson"; rate_per_s: number }
+  /** Per port: one event every `period_us` µs, each gap shifted by a uniform ±`jitter_us` µs. */
+  | { kind: "periodic"; period_us: number; jitter_us: number }
+  /** Bursts: exponential on/off periods (mean `on_ms`, `off_ms` ms), Poisson at the on/off rate (events/s). */
+  | { kind: "onoff"; on_rate_per_s: number; off_rate_per_s: number; on_ms: number; off_ms: number }
+  /** Replays a CSV trace file. */
+  | { kind: "trace"; file: string };
+
+/** How an aggregate arrival process picks a port of the group. */
+export type PopularitySpec =
+  /** Every port equally. */
+  | { kind: "even" }
+  /** Port i (1-based, in binding order) with weight 1/i^s. */
+  | { kind: "zipf"; s: number };
+
+/** One port group of a scenario, defaults filled in (README: Port groups). */
+export interface Group {
+  /** The group's name (letters, digits, `_`, `.`, `-`), unique in the scenario. */
+  name: string;
+  /** Ports the group binds, per VCPU with `vcpu: "each"` (ports). */
+  ports: number;
+  /** A fixed VCPU; `"spread"`: ports round-robin over the VCPUs; `"each"`: `ports` ports per VCPU. */
+  vcpu: number | "spread" | "each";
+  /** Whether the ports are the per-VCPU timer VIRQ. */
+  timer: boolean;
+  /** FIFO queue priority, 0 (highest) to 15; unset: 0 for timers, else 7. */
+  priority?: number;
+  /** Late EOI: the port is masked at ack and unmasked after the handler. */
+  lateeoi: boolean;
+  /** How the group's events arrive. */
+  arrival: ArrivalSpec;
+  /** Each handler's service time (ns). */
+  service: DistributionSpec;
+  /** How an aggregate arrival process picks a port. */
+  popularity: PopularitySpec;
+  /** Every `rebalance_ms` ms, each port moves to the next online VCPU. */
+  rebalance_ms?: number;
+  /** At `at_ms` ms (warm-up included), every port of the group gets `priority`. */
+  priority_change?: { at_ms: number; priority: number };
+}
+
+/** Cost-model overrides: a preset to start from and any `Costs` fields (ns). */
+export type CostOverrides = { preset?: "default" | "zero" } & Partial<Costs>;
+
+/** A validated scenario with every default filled in (README: Scenarios). */
+export interface Scenario {
+  /** The scenario's name (letters, digits, `_`, `.`, `-`); results go to `results/<name>/`. */
+  name: string;
+  /** The question the scenario answers. */
+  description: string;
+  /** ABI ids (`2l`, `fifo`, ...) or module paths of the designs compared. */
+  abis: string[];
+  /** The ABI the others are compared against (unset: the first of `abis`). */
+  baseline?: string;
+  /** Measured simulated time (ms). */
+  duration_ms: number;
+  /** Unmeasured simulated time before `duration_ms` (ms). */
+  warmup_ms: number;
+  /** Independent runs per ABI and grid point. */
+  replications: number;
+  /** Master seed of every replication's seed and random stream. */
+  seed: number;
+  /** The guest domain. */
+  guest: {
+    /** Number of VCPUs. */
+    vcpus: number;
+    /** Guest word size (bits). */
+    word_bits: 32 | 64;
+    /** EVTCHNOP_set_limit: binding above this port fails (unset: the ABI's maximum). */
+    max_evtchn_port?: number;
+    /** What an idle VCPU does: `busy` (pays upcall_ns) or `halt` (pays wake_ns). */
+    idle: "busy" | "halt";
+    /** Event-disabled windows: mean `mean_us` µs, covering `fraction` of the time. */
+    irq_off?: { fraction: number; mean_us: number };
+  };
+  /** The cost model: a preset or overrides. */
+  costs: "default" | "zero" | CostOverrides;
+  /** An instance waiting longer than this counts as starved (ms). */
+  starvation_ms: number;
+  /** VCPU scheduling: always running, or time-shared with `run` and `wait` slices (ns). */
+  vcpu_sched:
+    | { kind: "dedicated" }
+    | { kind: "timeshare"; run: DistributionSpec; wait: DistributionSpec };
+  /** Injected faults: VCPUs whose EVTCHNOP_init_control fails (FIFO-family ABIs only). */
+  faults: { init_control_fail_vcpus: number[] };
+  /** When init_control fails on a non-boot VCPU: offline it, or keep every VCPU on 2-level. */
+  init_fail_policy: "offline" | "fallback-2l";
+  /** A hostile guest writing into its own shared memory (Poisson, `rate_per_s` writes/s). */
+  hostile?: {
+    rate_per_s: number;
+    targets: ("event_words" | "control" | "bitmaps")[];
+  };
+  /** The port groups (at least one). */
+  groups: Group[];
+}
+
+const distributionSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("const"), ns: nonneg }),
   z.strictObject({ kind: z.literal("exp"), mean_ns: pos }),
   z.strictObject({ kind: z.literal("uniform"), min_ns: nonneg, max_ns: nonneg }).refine(
@@ -30,8 +150,7 @@ export const DistributionSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("pareto"), min_ns: pos, alpha: pos }),
 ]);
 
-/** How a group's events arrive. */
-export const ArrivalSchema = z.discriminatedUnion("kind", [
+const arrivalSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("poisson"), rate_per_s: pos }),
   z.strictObject({
     kind: z.literal("periodic"),
@@ -48,23 +167,21 @@ export const ArrivalSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("trace"), file: z.string().min(1) }),
 ]);
 
-/** How a group's aggregate rate is shared among its ports. */
-export const PopularitySchema = z.discriminatedUnion("kind", [
+const popularitySchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("even") }),
   z.strictObject({ kind: z.literal("zipf"), s: pos }),
 ]);
 
-/** A group of ports with one arrival process and one service-time distribution. */
-export const GroupSchema = z.strictObject({
+const groupSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
   ports: int.min(1).max(1 << 20),
   vcpu: z.union([int.min(0), z.literal("spread"), z.literal("each")]).default("spread"),
   timer: z.boolean().default(false),
   priority: prio.optional(),
   lateeoi: z.boolean().default(false),
-  arrival: ArrivalSchema,
-  service: DistributionSchema,
-  popularity: PopularitySchema.default({ kind: "even" }),
+  arrival: arrivalSchema,
+  service: distributionSchema,
+  popularity: popularitySchema.default({ kind: "even" }),
   rebalance_ms: pos.optional(),
   priority_change: z.strictObject({ at_ms: nonneg, priority: prio }).optional(),
 });
@@ -74,8 +191,7 @@ const costOverrides = z.strictObject({
   ...Object.fromEntries(COST_FIELDS.map((k) => [k, nonneg.optional()])),
 });
 
-/** The scenario schema. Keys are a contract: keep them working, add freely. */
-export const ScenarioSchema = z.strictObject({
+const scenarioSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
   description: z.string().default(""),
   abis: z.array(
@@ -104,8 +220,8 @@ export const ScenarioSchema = z.strictObject({
     z.strictObject({ kind: z.literal("dedicated") }),
     z.strictObject({
       kind: z.literal("timeshare"),
-      run: DistributionSchema,
-      wait: DistributionSchema,
+      run: distributionSchema,
+      wait: distributionSchema,
     }),
   ]).default({ kind: "dedicated" }),
   faults: z.strictObject({
@@ -120,7 +236,7 @@ export const ScenarioSchema = z.strictObject({
       "bitmaps",
     ]),
   }).optional(),
-  groups: z.array(GroupSchema).min(1),
+  groups: z.array(groupSchema).min(1),
 }).superRefine((s, ctx) => {
   const names = new Set<string>();
   s.groups.forEach((g, i) => {
@@ -150,20 +266,44 @@ export const ScenarioSchema = z.strictObject({
   }
 });
 
-/** A validated scenario with every default filled in. */
-export type Scenario = z.output<typeof ScenarioSchema>;
-/** One port group of a scenario. */
-export type Group = Scenario["groups"][number];
-/** A distribution spec. */
-export type DistributionSpec = z.output<typeof DistributionSchema>;
-/** An arrival spec. */
-export type ArrivalSpec = z.output<typeof ArrivalSchema>;
+/** `true` when `A` and `B` are the same type, else `never`. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+// The types above must be exactly what the schemas produce.
+true satisfies Same<DistributionSpec, z.output<typeof distributionSchema>>;
+true satisfies Same<ArrivalSpec, z.output<typeof arrivalSchema>>;
+true satisfies Same<PopularitySpec, z.output<typeof popularitySchema>>;
+true satisfies Same<Group, z.output<typeof groupSchema>>;
+true satisfies Same<Scenario, z.output<typeof scenarioSchema>>;
+
+/** A distribution of non-negative durations in ns (service times, time-share slices). */
+export const DistributionSchema: Validator<DistributionSpec> = distributionSchema;
+/** How a group's events arrive. */
+export const ArrivalSchema: Validator<ArrivalSpec> = arrivalSchema;
+/** How a group's aggregate rate is shared among its ports. */
+export const PopularitySchema: Validator<PopularitySpec> = popularitySchema;
+/** A group of ports with one arrival process and one service-time distribution. */
+export const GroupSchema: Validator<Group> = groupSchema;
+/** The scenario schema. Keys are a contract: keep them working, add freely. */
+export const ScenarioSchema: Validator<Scenario> = scenarioSchema;
+
+/**
+ * The JSON Schema of scenario files, input side (keys with defaults optional).
+ *
+ * @example
+ * ```ts
+ * import { scenarioJsonSchema } from "./scenario.ts";
+ * console.log(scenarioJsonSchema().type); // "object"
+ * ```
+ */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(scenarioSchema, { io: "input" });
+}
 
 /** Every key name the schemas know, for "did you mean" suggestions. */
 const KNOWN_KEYS: string[] = [
   ...new Set([
-    ...Object.keys(ScenarioSchema.shape),
-    ...Object.keys(GroupSchema.shape),
+    ...Object.keys(scenarioSchema.shape),
+    ...Object.keys(groupSchema.shape),
     "vcpus",
     "word_bits",
     "max_evtchn_port",
@@ -330,19 +470,33 @@ export function keysAt(schema: unknown, path: readonly PropertyKey[], input?: un
   return [...keys];
 }
 
+/** A failed validation, as {@linkcode formatIssues} reads it: a zod error. */
+export interface ValidationError {
+  /** The zod issues (`code`, `path`, `message` and the fields of each code). */
+  readonly issues: readonly unknown[];
+}
+
 /**
  * Turn zod issues into one readable message per issue: `source: dotted.path:
  * what was expected`. Unknown keys get the nearest key valid at that path
  * (`schema` and `input` say which keys those are), or the list of valid keys
  * when none is close.
+ *
+ * @example
+ * ```ts
+ * import { formatIssues } from "./scenario.ts";
+ * const error = { issues: [{ code: "unrecognized_keys", path: [], keys: ["duraton_ms"] }] };
+ * console.log(formatIssues("x.json", error)); // "x.json: duraton_ms: unknown key (did you mean 'duration_ms'?)"
+ * ```
  */
 export function formatIssues(
   source: string,
-  error: z.ZodError,
+  error: ValidationError,
   schema: unknown = ScenarioSchema,
   input?: unknown,
 ): string {
-  const lines = error.issues.map((iss) => {
+  const issues = error.issues as readonly z.core.$ZodIssue[];
+  const lines = issues.map((iss) => {
     const at = dottedPath(iss.path);
     if (iss.code === "unrecognized_keys") {
       const valid = keysAt(schema, iss.path, input);
@@ -424,7 +578,7 @@ function describeAlternatives(errors: readonly (readonly z.core.$ZodIssue[])[]):
  * ```
  */
 export function parseScenario(value: unknown, source: string): Scenario {
-  const r = ScenarioSchema.safeParse(value);
+  const r = scenarioSchema.safeParse(value);
   if (!r.success) throw new InputError(formatIssues(source, r.error, ScenarioSchema, value));
   // Trace files are input too: read and check them now (errors name the file and
   // line), before anything is run or written. loadTrace caches what it parsed.
