@@ -14,6 +14,7 @@
 import { BinaryHeapList } from "../sim/event_list_binary.ts";
 import { QuadHeapList } from "../sim/event_list_quad.ts";
 import { CalendarList } from "../sim/event_list_calendar.ts";
+import { LadderList } from "../sim/event_list_ladder.ts";
 import type { EventList } from "../sim/event_list.ts";
 import { fillList, holdList } from "./hold.ts";
 
@@ -21,6 +22,7 @@ const LISTS: Record<string, (n: number) => EventList> = {
   binary: (n) => new BinaryHeapList(n),
   quad: (n) => new QuadHeapList(n),
   calendar: (n) => new CalendarList(n),
+  ladder: (n) => new LadderList(n),
 };
 const SIZES = [1e3, 1e5, 1e6];
 const HOLDS = 2_000_000;

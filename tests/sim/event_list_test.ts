@@ -3,11 +3,13 @@ import type { EventList } from "../../sim/event_list.ts";
 import { BinaryHeapList } from "../../sim/event_list_binary.ts";
 import { QuadHeapList } from "../../sim/event_list_quad.ts";
 import { CalendarList } from "../../sim/event_list_calendar.ts";
+import { LadderList } from "../../sim/event_list_ladder.ts";
 
 const LISTS: Record<string, () => EventList> = {
   binary: () => new BinaryHeapList(16),
   quad: () => new QuadHeapList(16),
   calendar: () => new CalendarList(16),
+  ladder: () => new LadderList(16),
 };
 
 function lcg(seed: number): () => number {
