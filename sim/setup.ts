@@ -131,14 +131,17 @@ export function setupDomain(s: Scenario, factory: AbiFactory, costs: Costs): Dom
   const groupRequested: number[] = [];
   let bindFailures = 0;
   let spread = 0;
+  // Per-VCPU groups ("each": timers, IPIs) exist only on online VCPUs: an offlined VCPU has none.
+  const online: number[] = [];
+  for (let v = 0; v < vcpus; v++) if (vcpuOnline[v] !== 0) online.push(v);
   s.groups.forEach((g, gi) => {
-    const total = g.vcpu === "each" ? g.ports * vcpus : g.ports;
+    const total = g.vcpu === "each" ? g.ports * online.length : g.ports;
     groupRequested.push(total);
     const bound: number[] = [];
     const prio = groupPriority(g);
     for (let i = 0; i < total; i++) {
       const asked = g.vcpu === "each"
-        ? Math.floor(i / g.ports)
+        ? online[Math.floor(i / g.ports)]
         : g.vcpu === "spread"
         ? spread++ % vcpus
         : g.vcpu;

@@ -75,6 +75,18 @@ Deno.test("a failed init_control offlines the VCPU under the offline policy", ()
   assert.equal(d.abi.raise(p), 3);
 });
 
+Deno.test("an offlined VCPU has no per-VCPU ports: its timer is not moved to another VCPU", () => {
+  const d = run({
+    guest: { vcpus: 4 },
+    faults: { init_control_fail_vcpus: [2] },
+    init_fail_policy: "offline",
+    groups: [group({ name: "timer", ports: 1, vcpu: "each", timer: true })],
+  }, "fifo");
+  assert.equal(d.groupRequested[0], 3);
+  assert.deepEqual([...d.groupPorts[0]].map((p) => d.portVcpu[p]), [0, 1, 3]);
+  assert.equal(d.bindFailures, 0);
+});
+
 Deno.test("a failed init_control makes the whole domain 2-level under fallback-2l", () => {
   // draft-B review: "we can switch back to use 2-level for all CPUs"
   const d = run({
