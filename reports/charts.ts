@@ -432,10 +432,15 @@ function latencyQuantiles(ctx: ReportContext): Chart | null {
   };
 }
 
-function latencyVsParam(ctx: ReportContext, param: string, col: string, stat: string): Chart {
-  const rows = groupRowsWithAll(ctx);
-  const groups = [...new Set(rows.map((r) => String(r.group)))];
-  const est = summarize(rows, ["group", ...ctx.params, "abi"], [col]);
+/** Line points of `col` against `param`, one per estimate; facets by the other parameters. */
+function linePoints(
+  ctx: ReportContext,
+  est: ReturnType<typeof summarize>,
+  param: string,
+  col: string,
+  scale: (x: number) => number | null,
+  byGroup: boolean,
+): LinePoint[] {
   const points: LinePoint[] = [];
   for (const s of est) {
     const x = num(s.keys[param]);
@@ -444,11 +449,19 @@ function latencyVsParam(ctx: ReportContext, param: string, col: string, stat: st
     points.push({
       abi: String(s.keys.abi),
       x,
-      ...estBand(s.est[col].mean, s.est[col].ci, us),
+      ...estBand(s.est[col].mean, s.est[col].ci, scale),
       ...(facet ? { facet } : {}),
-      ...(groups.length > 1 ? { row: String(s.keys.group) } : {}),
+      ...(byGroup ? { row: String(s.keys.group) } : {}),
     });
   }
+  return points;
+}
+
+function latencyVsParam(ctx: ReportContext, param: string, col: string, stat: string): Chart {
+  const rows = groupRowsWithAll(ctx);
+  const groups = [...new Set(rows.map((r) => String(r.group)))];
+  const est = summarize(rows, ["group", ...ctx.params, "abi"], [col]);
+  const points = linePoints(ctx, est, param, col, us, groups.length > 1);
   return {
     name: `lat_${stat}_vs_${slug(param)}`,
     title: `${stat === "mean" ? "Mean" : "p99"} dispatch latency against ${ctx.labels[param]}`,
@@ -477,18 +490,7 @@ function summaryVsParam(
 ): Chart | null {
   const est = summarize(ctx.set.summary, [...ctx.params, "abi"], [col]);
   const k = o.scale ?? 1;
-  const points: LinePoint[] = [];
-  for (const s of est) {
-    const x = num(s.keys[param]);
-    if (x === undefined || !Number.isFinite(s.est[col].mean)) continue;
-    const facet = othersLabel(ctx, s.keys, param);
-    points.push({
-      abi: String(s.keys.abi),
-      x,
-      ...estBand(s.est[col].mean, s.est[col].ci, (v) => round6(v * k)),
-      ...(facet ? { facet } : {}),
-    });
-  }
+  const points = linePoints(ctx, est, param, col, (v) => round6(v * k), false);
   if (points.length < 2) return null;
   return {
     name: o.name,
