@@ -41,11 +41,16 @@ export { ABI_IDS, createAbi, isModulePath, loadAbiFactory } from "./models/regis
 export { TwoLevelAbi } from "./models/two_level.ts";
 export { ThreeLevelAbi } from "./models/three_level.ts";
 export { FifoAbi } from "./models/fifo.ts";
-export { Engine, type EventHandler, EventLimitError } from "./sim/engine.ts";
-export { deriveSeed, Distribution, RandomStream } from "./sim/random.ts";
-export { InputError } from "./sim/errors.ts";
-export { loadInput, parseScenario, type Scenario, ScenarioSchema } from "./sim/scenario.ts";
-export { executeRun, type Run, runOne, type RunOptions, type RunResult } from "./sim/run.ts";
-export { expandPlan, type Plan, type PlanOverrides } from "./sim/sweep.ts";
-export { writeResults } from "./sim/results.ts";
-export { Metrics, type Row } from "./sim/metrics.ts";
+export { Engine, type EventHandler, EventLimitError } from "./sim/engine/engine.ts";
+export { deriveSeed, Distribution, RandomStream } from "./sim/engine/random.ts";
+export { InputError } from "./sim/io/errors.ts";
+export {
+  loadInput,
+  parseScenario,
+  type Scenario,
+  ScenarioSchema,
+} from "./sim/scenario/scenario.ts";
+export { executeRun, type Run, runOne, type RunOptions, type RunResult } from "./sim/run/run.ts";
+export { expandPlan, type Plan, type PlanOverrides } from "./sim/sweep/plan.ts";
+export { writeResults } from "./sim/sweep/results.ts";
+export { Metrics, type Row } from "./sim/run/metrics.ts";

@@ -11,11 +11,11 @@
  * @module
  */
 
-import { BinaryHeapList } from "../sim/event_list_binary.ts";
-import { QuadHeapList } from "../sim/event_list_quad.ts";
-import { CalendarList } from "../sim/event_list_calendar.ts";
-import { LadderList } from "../sim/event_list_ladder.ts";
-import type { EventList } from "../sim/event_list.ts";
+import { BinaryHeapList } from "./lists/binary_heap.ts";
+import { QuadHeapList } from "./lists/quad_heap.ts";
+import { CalendarList } from "../sim/engine/calendar.ts";
+import { LadderList } from "./lists/ladder.ts";
+import type { EventList } from "../sim/engine/event_list.ts";
 import { fillList, holdList } from "./hold.ts";
 
 const LISTS: Record<string, (n: number) => EventList> = {

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { Engine, EventLimitError } from "../sim/engine.ts";
-import type { EventList } from "../sim/event_list.ts";
+import { Engine, EventLimitError } from "../sim/engine/engine.ts";
+import type { EventList } from "../sim/engine/event_list.ts";
 
 const MASK = (1 << 16) - 1;
 
@@ -29,7 +29,7 @@ export const INCREMENTS: Float64Array = (() => {
  * @example
  * ```ts
  * import { fillList } from "./hold.ts";
- * import { QuadHeapList } from "../sim/event_list_quad.ts";
+ * import { QuadHeapList } from "./lists/quad_heap.ts";
  * const q = new QuadHeapList();
  * fillList(q, 100);
  * console.log(q.size); // 100
@@ -57,7 +57,7 @@ export function fillTimes(n: number): Float64Array {
  * @example
  * ```ts
  * import { fillList, holdList } from "./hold.ts";
- * import { BinaryHeapList } from "../sim/event_list_binary.ts";
+ * import { BinaryHeapList } from "./lists/binary_heap.ts";
  * const q = new BinaryHeapList();
  * fillList(q, 10);
  * holdList(q, 1000);

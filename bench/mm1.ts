@@ -5,8 +5,8 @@
  * @module
  */
 
-import { executeRun, type RunResult } from "../sim/run.ts";
-import { parseScenario, type Scenario } from "../sim/scenario.ts";
+import { executeRun, type RunResult } from "../sim/run/run.ts";
+import { parseScenario, type Scenario } from "../sim/scenario/scenario.ts";
 import { createAbi } from "../models/registry.ts";
 
 /** Options of the M/M/1 scenario. */

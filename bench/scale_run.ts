@@ -7,8 +7,8 @@
  * @module
  */
 
-import { executeRun } from "../sim/run.ts";
-import { parseScenario, type Scenario } from "../sim/scenario.ts";
+import { executeRun } from "../sim/run/run.ts";
+import { parseScenario, type Scenario } from "../sim/scenario/scenario.ts";
 import { createAbi } from "../models/registry.ts";
 
 /**

@@ -7,6 +7,8 @@
  * nanoseconds in {@linkcode EventChannelAbi.cost}, to be read right after the
  * call. No operation allocates.
  *
+ * Folder `models/` imports nothing from `sim/` or `reports/`.
+ *
  * @module
  */
 
@@ -146,7 +148,7 @@ export interface EventChannelAbi {
   /** EVTCHNOP_expand_array: add one event-array page; 0 or a negative errno (-ENOSPC when full). */
   expandArray?(): number;
 
-  // -- optional: hostile guest (sim/hostile.ts, tests/models/fuzz_test.ts) --
+  // -- optional: hostile guest (sim/run/hostile.ts, tests/models/fuzz_test.ts) --
   /**
    * A hostile guest writes `value` (a 32-bit word) into its own shared memory:
    * word `index` (taken modulo the size of the structure) of `target`

@@ -3,10 +3,13 @@
  * charts/*.vl.json, charts/*.svg, charts/*.png, report.html and report.md.
  * Reports never simulate.
  *
+ * Folder `reports/` reads rows (CSV files and the manifest) and uses
+ * `sim/io/` only; it never imports the engine, a run or a sweep.
+ *
  * @module
  */
 
-import { writeFileAtomic } from "../sim/atomic.ts";
+import { writeFileAtomic } from "../sim/io/atomic.ts";
 import { buildCharts, type Chart } from "./charts.ts";
 import { buildContext } from "./context.ts";
 import { buildFindings } from "./findings.ts";

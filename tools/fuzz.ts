@@ -21,7 +21,7 @@
  * @module
  */
 
-import { RandomStream } from "../sim/random.ts";
+import { RandomStream } from "../sim/engine/random.ts";
 import {
   type EventChannelAbi,
   PRIORITIES,

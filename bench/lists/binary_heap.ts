@@ -6,14 +6,14 @@
  * @module
  */
 
-import { type EventList, grown } from "./event_list.ts";
+import { type EventList, grown } from "../../sim/engine/event_list.ts";
 
 /**
  * Binary heap over parallel typed arrays, FIFO on equal times.
  *
  * @example
  * ```ts
- * import { BinaryHeapList } from "./event_list_binary.ts";
+ * import { BinaryHeapList } from "./binary_heap.ts";
  * const q = new BinaryHeapList();
  * q.push(5, 1, 0, 0);
  * q.push(5, 2, 0, 0);

@@ -25,7 +25,7 @@
  * @module
  */
 
-import { type EventList, grown } from "./event_list.ts";
+import { type EventList, grown } from "../../sim/engine/event_list.ts";
 
 /** A bucket with at most this many events is sorted into the bottom instead of split. */
 const THRES = 48;
@@ -46,7 +46,7 @@ function splittable(w: number): boolean {
  *
  * @example
  * ```ts
- * import { LadderList } from "./event_list_ladder.ts";
+ * import { LadderList } from "./ladder.ts";
  * const q = new LadderList();
  * q.push(5, 1, 0, 0);
  * q.push(3, 2, 0, 0);

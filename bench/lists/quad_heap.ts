@@ -12,7 +12,7 @@
  * @module
  */
 
-import { type EventList, grown } from "./event_list.ts";
+import { type EventList, grown } from "../../sim/engine/event_list.ts";
 
 const ROOT = 3;
 
@@ -21,7 +21,7 @@ const ROOT = 3;
  *
  * @example
  * ```ts
- * import { QuadHeapList } from "./event_list_quad.ts";
+ * import { QuadHeapList } from "./quad_heap.ts";
  * const q = new QuadHeapList();
  * q.push(5, 1, 0, 0);
  * q.push(3, 2, 0, 0);

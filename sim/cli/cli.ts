@@ -2,23 +2,37 @@
  * The `sim` command (README: Quick start). Thin: parse, call the library, print.
  * Exit status: 0 done, 2 bad input, 1 internal failure.
  *
+ * Folder `sim/cli/` is the only place that knows the command line: flags,
+ * help text, exit statuses. Nothing else imports it.
+ *
  * @module
  */
 
 import { parseArgs } from "node:util";
-import { InputError } from "./errors.ts";
-import { builtinNames, loadInput, resolveUserPath, scenarioJsonSchema } from "./scenario.ts";
-import { expandPlan, formatShard, parseShard, type Plan, type PlanOverrides } from "./sweep.ts";
-import { checkOutputDir, writeResults } from "./results.ts";
-import type { RunResult } from "./run.ts";
-import { RunFailedError } from "./executor.ts";
-import { journalHeader, runSweep, type SweepOptions } from "./runner.ts";
-import { Journal } from "./journal.ts";
-import { describeMissing, mergeFolders } from "./merge.ts";
-import { ABI_IDS } from "../models/registry.ts";
-import { renderReport } from "../reports/report.ts";
-import { traceCommand } from "./trace_cmd.ts";
-import { aggregateOf, runToCiTarget } from "./ci_target.ts";
+import { InputError } from "../io/errors.ts";
+import {
+  builtinNames,
+  loadInput,
+  resolveUserPath,
+  scenarioJsonSchema,
+} from "../scenario/scenario.ts";
+import {
+  expandPlan,
+  formatShard,
+  parseShard,
+  type Plan,
+  type PlanOverrides,
+} from "../sweep/plan.ts";
+import { checkOutputDir, writeResults } from "../sweep/results.ts";
+import type { RunResult } from "../run/run.ts";
+import { RunFailedError } from "../sweep/pool.ts";
+import { journalHeader, runSweep, type SweepOptions } from "../sweep/sweep.ts";
+import { Journal } from "../sweep/journal.ts";
+import { describeMissing, mergeFolders } from "../sweep/merge.ts";
+import { ABI_IDS } from "../../models/registry.ts";
+import { renderReport } from "../../reports/report.ts";
+import { traceCommand } from "./trace_command.ts";
+import { aggregateOf, runToCiTarget } from "../sweep/ci_target.ts";
 
 const USAGE = `evtchn-sim: a discrete-event simulator of Xen event-channel ABIs
 

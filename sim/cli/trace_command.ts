@@ -6,13 +6,13 @@
  * @module
  */
 
-import { loadAbiFactory } from "../models/registry.ts";
-import { writeFileAtomic } from "./atomic.ts";
-import { InputError } from "./errors.ts";
-import { executeRun } from "./run.ts";
-import { loadInput, resolveUserPath } from "./scenario.ts";
-import { expandPlan, type PlanOverrides } from "./sweep.ts";
-import { ChromeTracer } from "./trace.ts";
+import { loadAbiFactory } from "../../models/registry.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
+import { InputError } from "../io/errors.ts";
+import { executeRun } from "../run/run.ts";
+import { loadInput, resolveUserPath } from "../scenario/scenario.ts";
+import { expandPlan, type PlanOverrides } from "../sweep/plan.ts";
+import { ChromeTracer } from "../run/trace.ts";
 
 /** Options of the trace command. */
 export interface TraceOptions {
@@ -33,7 +33,7 @@ export interface TraceOptions {
  *
  * @example
  * ```ts
- * import { traceCommand } from "./trace_cmd.ts";
+ * import { traceCommand } from "./trace_command.ts";
  * // await traceCommand("default", { untilMs: 2, out: "trace.json" });
  * console.log(typeof traceCommand); // "function"
  * ```

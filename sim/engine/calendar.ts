@@ -28,7 +28,7 @@ const WIDTH_SAMPLE = 64;
  *
  * @example
  * ```ts
- * import { CalendarList } from "./event_list_calendar.ts";
+ * import { CalendarList } from "./calendar.ts";
  * const q = new CalendarList();
  * q.push(5, 1, 0, 0);
  * q.push(3, 2, 0, 0);

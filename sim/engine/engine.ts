@@ -7,10 +7,14 @@
  * nanoseconds. Scheduling allocates nothing (the arrays double when full).
  * The engine knows nothing of Xen.
  *
+ * Folder `sim/engine/` owns time and randomness: the engine, its event list
+ * (calendar queue) and the seeded random streams. It never imports the
+ * models, a scenario, a run, a sweep or the reports.
+ *
  * @module
  */
 
-import { CalendarList } from "./event_list_calendar.ts";
+import { CalendarList } from "./calendar.ts";
 
 /** Receives each event the run loop pops. One object, one method: a monomorphic call. */
 export interface EventHandler {

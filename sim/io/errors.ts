@@ -1,6 +1,10 @@
 /**
  * The error types the command line maps to exit statuses.
  *
+ * Folder `sim/io/` owns what the sweep and the reports share: atomic writes,
+ * user paths, error types and exit statuses. It imports nothing of the
+ * project.
+ *
  * @module
  */
 

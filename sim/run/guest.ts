@@ -12,9 +12,9 @@
  * @module
  */
 
-import type { EventChannelAbi } from "../models/abi.ts";
-import type { Costs } from "../models/costs.ts";
-import type { Engine } from "./engine.ts";
+import type { EventChannelAbi } from "../../models/abi.ts";
+import type { Costs } from "../../models/costs.ts";
+import type { Engine } from "../engine/engine.ts";
 import {
   EV_DISPATCH,
   EV_HANDLER_DONE,
@@ -24,7 +24,7 @@ import {
   EV_UPCALL,
 } from "./events.ts";
 import type { Metrics } from "./metrics.ts";
-import { type Distribution, RandomStream } from "./random.ts";
+import { type Distribution, RandomStream } from "../engine/random.ts";
 
 /** Receives what happens on VCPUs, for timelines. Every method is optional work: keep it cheap. */
 export interface Tracer {
@@ -73,7 +73,7 @@ export interface ServiceSource {
  *
  * @example
  * ```ts
- * // Built by sim/run.ts; see executeRun for a complete run.
+ * // Built by sim/run/run.ts; see executeRun for a complete run.
  * import { Guest } from "./guest.ts";
  * console.log(typeof Guest); // "function"
  * ```

@@ -23,11 +23,11 @@ import {
   SHARED_CONTROL,
   SHARED_EVENT_WORDS,
   SHARED_LINK_RACE,
-} from "../models/abi.ts";
-import type { Engine } from "./engine.ts";
+} from "../../models/abi.ts";
+import type { Engine } from "../engine/engine.ts";
 import { EV_HOSTILE } from "./events.ts";
 import type { Metrics } from "./metrics.ts";
-import { RandomStream } from "./random.ts";
+import { RandomStream } from "../engine/random.ts";
 
 /** The scenario's `hostile` block. */
 export interface HostileSpec {
@@ -48,11 +48,11 @@ const TARGET_CODES: Record<HostileSpec["targets"][number], number> = {
  *
  * @example
  * ```ts
- * import { Engine } from "./engine.ts";
+ * import { Engine } from "../engine/engine.ts";
  * import { Metrics } from "./metrics.ts";
  * import { HostileGuest } from "./hostile.ts";
- * import { createAbi } from "../models/registry.ts";
- * import { DEFAULT_COSTS } from "../models/costs.ts";
+ * import { createAbi } from "../../models/registry.ts";
+ * import { DEFAULT_COSTS } from "../../models/costs.ts";
  * const abi = createAbi("fifo", { vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS });
  * abi.bind(1, 0);
  * const e = new Engine();

@@ -13,7 +13,7 @@
  * @module
  */
 
-import { PRIORITIES } from "../models/abi.ts";
+import { PRIORITIES } from "../../models/abi.ts";
 import { type HdrHistogram, LatencyCounts } from "./histogram.ts";
 
 /** Latency columns, in the order the CSVs carry them. */

@@ -1,13 +1,19 @@
 /**
  * One run: engine + ABI model + guest + workload + metrics -> RunResult.
  *
+ * Folder `sim/run/` owns one run: set-up through the hypercall layer, the
+ * guest runtime, the workload, the hostile guest, metrics and the trace
+ * recorder. It calls ABI models through `models/abi.ts` and the registry,
+ * uses the engine and the scenario types, and never imports a sweep, the
+ * reports or the command line.
+ *
  * @module
  */
 
-import type { AbiFactory, EventChannelAbi } from "../models/abi.ts";
-import { type Costs, resolveCosts } from "../models/costs.ts";
-import { loadAbiFactory } from "../models/registry.ts";
-import { Engine } from "./engine.ts";
+import type { AbiFactory, EventChannelAbi } from "../../models/abi.ts";
+import { type Costs, resolveCosts } from "../../models/costs.ts";
+import { loadAbiFactory } from "../../models/registry.ts";
+import { Engine } from "../engine/engine.ts";
 import {
   EV_ARRIVAL,
   EV_DISPATCH,
@@ -24,7 +30,7 @@ import {
 import { Guest, type Tracer } from "./guest.ts";
 import { HostileGuest } from "./hostile.ts";
 import { Metrics, type Row } from "./metrics.ts";
-import type { Scenario } from "./scenario.ts";
+import type { Scenario } from "../scenario/scenario.ts";
 import { type DomainSetup, groupPriority, setupDomain } from "./setup.ts";
 import { compileDistribution, Workload } from "./workload.ts";
 
@@ -250,8 +256,8 @@ class Simulation {
  * @example
  * ```ts
  * import { executeRun } from "./run.ts";
- * import { parseScenario } from "./scenario.ts";
- * import { createAbi } from "../models/registry.ts";
+ * import { parseScenario } from "../scenario/scenario.ts";
+ * import { createAbi } from "../../models/registry.ts";
  * const scenario = parseScenario({ name: "t", duration_ms: 5, groups: [{ name: "g", ports: 16,
  *   arrival: { kind: "poisson", rate_per_s: 100000 }, service: { kind: "const", ns: 1000 } }] }, "t");
  * const r = executeRun({ index: 0, id: "x", scenario, abi: "fifo", replication: 0, seed: 1,

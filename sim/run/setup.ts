@@ -8,11 +8,11 @@
  * @module
  */
 
-import { type AbiFactory, type EventChannelAbi, PRIORITY_DEFAULT } from "../models/abi.ts";
-import type { Costs } from "../models/costs.ts";
-import { Domain } from "../models/hypercalls.ts";
-import { TwoLevelAbi } from "../models/two_level.ts";
-import type { Scenario } from "./scenario.ts";
+import { type AbiFactory, type EventChannelAbi, PRIORITY_DEFAULT } from "../../models/abi.ts";
+import type { Costs } from "../../models/costs.ts";
+import { Domain } from "../../models/hypercalls.ts";
+import { TwoLevelAbi } from "../../models/two_level.ts";
+import type { Scenario } from "../scenario/scenario.ts";
 
 /** The bound ports of a domain, indexed by port number. */
 export interface DomainSetup {
@@ -83,9 +83,9 @@ function onlineVcpu(v: number, online: Uint8Array): number {
  * @example
  * ```ts
  * import { setupDomain } from "./setup.ts";
- * import { parseScenario } from "./scenario.ts";
- * import { createAbi } from "../models/registry.ts";
- * import { DEFAULT_COSTS } from "../models/costs.ts";
+ * import { parseScenario } from "../scenario/scenario.ts";
+ * import { createAbi } from "../../models/registry.ts";
+ * import { DEFAULT_COSTS } from "../../models/costs.ts";
  * const s = parseScenario({ name: "t", groups: [{ name: "g", ports: 4,
  *   arrival: { kind: "poisson", rate_per_s: 1 }, service: { kind: "const", ns: 1 } }] }, "t");
  * const d = setupDomain(s, (o) => createAbi("2l", o), DEFAULT_COSTS);

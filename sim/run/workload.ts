@@ -12,8 +12,7 @@
  * @module
  */
 
-import { parse as parseCsv } from "csv-parse/sync";
-import type { Engine } from "./engine.ts";
+import type { Engine } from "../engine/engine.ts";
 import { EV_ARRIVAL } from "./events.ts";
 import {
   DIST_CONST,
@@ -23,10 +22,9 @@ import {
   DIST_UNIFORM,
   Distribution,
   RandomStream,
-} from "./random.ts";
-import type { DistributionSpec, Scenario } from "./scenario.ts";
-import { resolveUserPath } from "./scenario.ts";
-import { InputError } from "./errors.ts";
+} from "../engine/random.ts";
+import type { DistributionSpec, Scenario } from "../scenario/scenario.ts";
+import { loadTrace, type Trace } from "../scenario/trace_file.ts";
 
 const SRC_POISSON = 0;
 const SRC_PERIODIC = 1;
@@ -63,105 +61,6 @@ export function compileDistribution(spec: DistributionSpec): Distribution {
   }
 }
 
-/** One parsed trace: raise times and, per entry, a group index and an index in it (or a raw port). */
-export interface Trace {
-  /** Raise times in ns, non-decreasing. */
-  time: Float64Array;
-  /** Group index per entry, or -1 when `target` is a raw port number. */
-  group: Int32Array;
-  /** Index inside the group, or a raw port number. */
-  target: Int32Array;
-}
-
-/**
- * Parse a trace CSV of `time_ns,port` or `time_ns,group,index` lines (a header
- * line is allowed). Errors name the file and the line.
- *
- * @example
- * ```ts
- * import { parseTrace } from "./workload.ts";
- * const t = parseTrace("time_ns,port\n100,3\n250,4\n", "t.csv", ["net"]);
- * console.log(Array.from(t.target)); // [3, 4]
- * ```
- */
-export function parseTrace(text: string, source: string, groupNames: readonly string[]): Trace {
-  let records: { record: string[]; info: { lines: number } }[];
-  try {
-    records = parseCsv(text, {
-      relax_column_count: true,
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-    }) as unknown as { record: string[]; info: { lines: number } }[];
-  } catch (e) {
-    throw new InputError(`${source}: malformed CSV: ${(e as Error).message}`);
-  }
-  const time: number[] = [], group: number[] = [], target: number[] = [];
-  let last = -Infinity;
-  records.forEach(({ record: rec, info }, i) => {
-    const line = info.lines; // the line in the file, blank lines included
-    if (i === 0 && rec.length > 0 && !/^[0-9.eE+-]+$/.test(rec[0])) return; // header
-    const bad = (what: string) => new InputError(`${source}: line ${line}: ${what}`);
-    if (rec.length !== 2 && rec.length !== 3) {
-      throw bad(`expected 'time_ns,port' or 'time_ns,group,index', got ${rec.length} fields`);
-    }
-    const t = Number(rec[0]);
-    if (!Number.isFinite(t) || t < 0) {
-      throw bad(`expected time_ns to be a number >= 0, got '${rec[0]}'`);
-    }
-    if (t < last) throw bad(`expected times in non-decreasing order (${t} < ${last})`);
-    last = t;
-    if (rec.length === 2) {
-      const port = Number(rec[1]);
-      if (!Number.isInteger(port) || port < 1) {
-        throw bad(`expected port to be an integer >= 1, got '${rec[1]}'`);
-      }
-      time.push(t);
-      group.push(-1);
-      target.push(port);
-    } else {
-      const g = groupNames.indexOf(rec[1]);
-      if (g < 0) throw bad(`expected a group name (${groupNames.join(", ")}), got '${rec[1]}'`);
-      const idx = Number(rec[2]);
-      if (!Number.isInteger(idx) || idx < 0) {
-        throw bad(`expected index to be an integer >= 0, got '${rec[2]}'`);
-      }
-      time.push(t);
-      group.push(g);
-      target.push(idx);
-    }
-  });
-  return {
-    time: Float64Array.from(time),
-    group: Int32Array.from(group),
-    target: Int32Array.from(target),
-  };
-}
-
-const traceCache = new Map<string, Trace>();
-
-/** Load (once per process) the trace file `file` of a scenario with `groupNames`. */
-export function loadTrace(file: string, groupNames: readonly string[]): Trace {
-  const path = resolveUserPath(file);
-  const key = `${path}\u0000${groupNames.join(",")}`;
-  let t = traceCache.get(key);
-  if (t === undefined) {
-    let text: string;
-    try {
-      text = Deno.readTextFileSync(path);
-    } catch (e) {
-      throw new InputError(
-        `${file}: cannot read the trace file: ${
-          e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message
-        }`,
-      );
-    }
-    t = parseTrace(text, file, groupNames);
-    traceCache.set(key, t);
-  }
-  return t;
-}
-
 /** The port layout the workload raises into. */
 export interface WorkloadPorts {
   /** Per group: ports in request order (bound ones; index i is request i). */
@@ -180,8 +79,8 @@ export interface WorkloadPorts {
  * @example
  * ```ts
  * import { Workload } from "./workload.ts";
- * import { Engine } from "./engine.ts";
- * import { parseScenario } from "./scenario.ts";
+ * import { Engine } from "../engine/engine.ts";
+ * import { parseScenario } from "../scenario/scenario.ts";
  * const s = parseScenario({ name: "w", groups: [{ name: "g", ports: 2,
  *   arrival: { kind: "periodic", period_us: 10 }, service: { kind: "const", ns: 1 } }] }, "w");
  * const e = new Engine();

@@ -7,12 +7,12 @@
  * @module
  */
 
-import { aggregateRows, ciTargetMet } from "../reports/aggregate.ts";
+import { aggregateRows, ciTargetMet } from "../../reports/aggregate.ts";
 import { Journal } from "./journal.ts";
-import { journalHeader, runSweep, type SweepOptions, type SweepOutcome } from "./runner.ts";
-import type { Plan } from "./sweep.ts";
-import type { RunResult } from "./run.ts";
-import type { CsvRow } from "../reports/csv.ts";
+import { journalHeader, runSweep, type SweepOptions, type SweepOutcome } from "./sweep.ts";
+import type { Plan } from "./plan.ts";
+import type { RunResult } from "../run/run.ts";
+import type { CsvRow } from "../../reports/csv.ts";
 
 /**
  * The aggregate.csv rows of `results` for `plan` (baseline: the scenario's, or its first ABI).
@@ -20,8 +20,8 @@ import type { CsvRow } from "../reports/csv.ts";
  * @example
  * ```ts
  * import { aggregateOf } from "./ci_target.ts";
- * import { expandPlan } from "./sweep.ts";
- * import { loadInput } from "./scenario.ts";
+ * import { expandPlan } from "./plan.ts";
+ * import { loadInput } from "../scenario/scenario.ts";
  * const plan = expandPlan(loadInput("default"), {});
  * console.log(aggregateOf(plan, [])); // []
  * ```

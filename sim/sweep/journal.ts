@@ -10,9 +10,9 @@
  * @module
  */
 
-import { writeFileAtomic } from "./atomic.ts";
-import { InputError } from "./errors.ts";
-import type { RunResult } from "./run.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
+import { InputError } from "../io/errors.ts";
+import type { RunResult } from "../run/run.ts";
 
 /** The journal's sub-folder inside a results folder. */
 export const JOURNAL_DIR = "journal";

@@ -7,10 +7,10 @@
  * @module
  */
 
-import { InputError } from "./errors.ts";
+import { InputError } from "../io/errors.ts";
 import { journalDir, type JournalHeader, readJournal } from "./journal.ts";
-import { expandPlan, type Plan } from "./sweep.ts";
-import type { Run, RunResult } from "./run.ts";
+import { expandPlan, type Plan } from "./plan.ts";
+import type { Run, RunResult } from "../run/run.ts";
 
 /** The outcome of {@linkcode mergeFolders}. */
 export interface MergeOutcome {

@@ -13,8 +13,8 @@
  */
 
 import { createHash } from "node:crypto";
-import { deriveSeed } from "./random.ts";
-import { InputError } from "./errors.ts";
+import { deriveSeed } from "../engine/random.ts";
+import { InputError } from "../io/errors.ts";
 import {
   applySet,
   type LoadedInput,
@@ -22,9 +22,9 @@ import {
   parseScenario,
   type Scenario,
   setPath,
-} from "./scenario.ts";
-import { isModulePath } from "../models/registry.ts";
-import type { ParamValue, Run } from "./run.ts";
+} from "../scenario/scenario.ts";
+import { isModulePath } from "../../models/registry.ts";
+import type { ParamValue, Run } from "../run/run.ts";
 
 /** Command-line overrides applied to every point. */
 export interface PlanOverrides {
@@ -61,7 +61,7 @@ export interface Plan {
  *
  * @example
  * ```ts
- * import { hashJson } from "./sweep.ts";
+ * import { hashJson } from "./plan.ts";
  * console.log(hashJson({ a: 1, b: 2 }) === hashJson({ b: 2, a: 1 })); // true
  * ```
  */
@@ -74,7 +74,7 @@ export function hashJson(value: unknown, length = 16): string {
  *
  * @example
  * ```ts
- * import { stableJson } from "./sweep.ts";
+ * import { stableJson } from "./plan.ts";
  * console.log(stableJson({ b: 1, a: [2] })); // '{"a":[2],"b":1}'
  * ```
  */
@@ -107,8 +107,8 @@ function resolveAbis(abis: string[], resolvePath: (p: string) => string): string
  *
  * @example
  * ```ts
- * import { expandPlan } from "./sweep.ts";
- * import { loadInput } from "./scenario.ts";
+ * import { expandPlan } from "./plan.ts";
+ * import { loadInput } from "../scenario/scenario.ts";
  * const plan = expandPlan(loadInput("default"), {});
  * console.log(plan.runs.length > 0); // true
  * ```
@@ -290,7 +290,7 @@ export interface Shard {
  *
  * @example
  * ```ts
- * import { parseShard } from "./sweep.ts";
+ * import { parseShard } from "./plan.ts";
  * console.log(parseShard("2/4")); // { number: 2, count: 4 }
  * ```
  */
@@ -309,7 +309,7 @@ export function parseShard(text: string): Shard {
  *
  * @example
  * ```ts
- * import { formatShard } from "./sweep.ts";
+ * import { formatShard } from "./plan.ts";
  * console.log(formatShard({ number: 1, count: 8 })); // "1/8"
  * ```
  */
@@ -324,7 +324,7 @@ export function formatShard(shard: Shard): string {
  *
  * @example
  * ```ts
- * import { selectShard } from "./sweep.ts";
+ * import { selectShard } from "./plan.ts";
  * const runs = [0, 1, 2, 3, 4].map((index) => ({ index }));
  * console.log(selectShard(runs, { number: 2, count: 2 }).map((r) => r.index)); // [1, 3]
  * ```

@@ -1,5 +1,5 @@
 /**
- * The sweep executor: a pool of Deno Web Workers (`sim/worker.ts`) that run a
+ * The sweep executor: a pool of Deno Web Workers (`sim/sweep/worker.ts`) that run a
  * list of runs and hand each result back as it completes. Runs are dealt in
  * index order to whichever worker is free; the returned results are ordered
  * by run index, never by completion time, so what is written from them does
@@ -8,8 +8,8 @@
  * @module
  */
 
-import { InputError } from "./errors.ts";
-import type { Run, RunOptions, RunResult } from "./run.ts";
+import { InputError } from "../io/errors.ts";
+import type { Run, RunOptions, RunResult } from "../run/run.ts";
 import type { WorkerReply, WorkerRequest } from "./worker.ts";
 
 /**
@@ -17,7 +17,7 @@ import type { WorkerReply, WorkerRequest } from "./worker.ts";
  *
  * @example
  * ```ts
- * import { RunFailedError } from "./executor.ts";
+ * import { RunFailedError } from "./pool.ts";
  * // try { await executeRuns(runs); } catch (e) { if (e instanceof RunFailedError) ... }
  * console.log(new RunFailedError({ index: 3, abi: "fifo", replication: 0, id: "x" } as never,
  *   { name: "Error", message: "boom", stack: "" }).message.startsWith("run 3")); // true
@@ -52,7 +52,7 @@ export interface ExecutorOptions {
  *
  * @example
  * ```ts
- * import { defaultWorkers } from "./executor.ts";
+ * import { defaultWorkers } from "./pool.ts";
  * console.log(defaultWorkers() >= 1); // true
  * ```
  */
@@ -72,7 +72,7 @@ export function defaultWorkers(): number {
  *
  * @example
  * ```ts
- * import { executeRuns } from "./executor.ts";
+ * import { executeRuns } from "./pool.ts";
  * // const results = await executeRuns(plan.runs, { workers: 2 });
  * console.log(typeof executeRuns); // "function"
  * ```

@@ -6,12 +6,12 @@
  * @module
  */
 
-import { toCsv } from "../reports/csv.ts";
-import type { Row } from "./metrics.ts";
-import { writeFileAtomic } from "./atomic.ts";
-import { InputError } from "./errors.ts";
-import type { Plan } from "./sweep.ts";
-import type { RunResult } from "./run.ts";
+import { toCsv } from "../../reports/csv.ts";
+import type { Row } from "../run/metrics.ts";
+import { writeFileAtomic } from "../io/atomic.ts";
+import { InputError } from "../io/errors.ts";
+import type { Plan } from "./plan.ts";
+import type { RunResult } from "../run/run.ts";
 
 /** The tool's version, recorded in every manifest. */
 export const TOOL_VERSION = "0.1.0";

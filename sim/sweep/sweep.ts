@@ -4,16 +4,21 @@
  * as it completes and report progress. Writing the CSVs is the caller's job
  * (it gets every result, ordered by run index).
  *
+ * Folder `sim/sweep/` owns many runs: the plan (grid/zip expansion and
+ * seeds), the worker pool, the journal and resume, shards and merge, CI
+ * targets, progress and the results folder. It never imports the command
+ * line; of the reports it uses only CSV writing and aggregation.
+ *
  * @module
  */
 
 import { checkOutputDir, TOOL_VERSION } from "./results.ts";
-import { InputError } from "./errors.ts";
-import { executeRuns } from "./executor.ts";
+import { InputError } from "../io/errors.ts";
+import { executeRuns } from "./pool.ts";
 import { Journal, journalDir, type JournalHeader, readJournal } from "./journal.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
-import { formatShard, type Plan, selectShard, type Shard } from "./sweep.ts";
-import type { Run, RunResult } from "./run.ts";
+import { formatShard, type Plan, selectShard, type Shard } from "./plan.ts";
+import type { Run, RunResult } from "../run/run.ts";
 
 /** Options of {@linkcode runSweep}. */
 export interface SweepOptions {
@@ -56,9 +61,9 @@ export interface SweepOutcome {
  *
  * @example
  * ```ts
- * import { journalHeader } from "./runner.ts";
- * import { expandPlan } from "./sweep.ts";
- * import { loadInput } from "./scenario.ts";
+ * import { journalHeader } from "./sweep.ts";
+ * import { expandPlan } from "./plan.ts";
+ * import { loadInput } from "../scenario/scenario.ts";
  * const plan = expandPlan(loadInput("default"), {});
  * console.log(journalHeader(plan, { out: "x" }).sweep_hash === plan.hash); // true
  * ```
@@ -142,7 +147,7 @@ function resumable(
  *
  * @example
  * ```ts
- * import { runSweep } from "./runner.ts";
+ * import { runSweep } from "./sweep.ts";
  * // const { results } = await runSweep(plan, { out: "results/x", workers: 2 });
  * console.log(typeof runSweep); // "function"
  * ```

@@ -7,8 +7,8 @@
  * @module
  */
 
-import { runOne, type RunOptions, type RunResult } from "./run.ts";
-import type { Run } from "./run.ts";
+import { runOne, type RunOptions, type RunResult } from "../run/run.ts";
+import type { Run } from "../run/run.ts";
 
 /** A run to execute, as posted to a worker. */
 export interface WorkerRequest {

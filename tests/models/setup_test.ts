@@ -1,4 +1,4 @@
-// Domain set-up through the hypercall layer (sim/setup.ts): limits from
+// Domain set-up through the hypercall layer (sim/run/setup.ts): limits from
 // xen/common/event_channel.h max_evtchns and public/event_channel.h, the FIFO
 // draft B init_control failure rules and its review, Linux arch/x86/xen/time.c
 // xen_setup_timer (timer priority 0).
@@ -6,8 +6,8 @@ import assert from "node:assert/strict";
 import { createAbi } from "../../models/registry.ts";
 import { DEFAULT_COSTS } from "../../models/costs.ts";
 import type { FifoAbi } from "../../models/fifo.ts";
-import { parseScenario } from "../../sim/scenario.ts";
-import { setupDomain } from "../../sim/setup.ts";
+import { parseScenario } from "../../sim/scenario/scenario.ts";
+import { setupDomain } from "../../sim/run/setup.ts";
 
 const group = (extra: Record<string, unknown>) => ({
   name: "g",

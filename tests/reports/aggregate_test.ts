@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { aggregateRows, ciTargetMet, meanCi, t95 } from "../../reports/aggregate.ts";
-import { RandomStream } from "../../sim/random.ts";
+import { RandomStream } from "../../sim/engine/random.ts";
 
 Deno.test("meanCi gives the Student-t half-width of a known sample", () => {
   // mean 2, sd 1, n 3: half = t(0.975, 2) * 1 / sqrt(3) = 4.3027 / 1.7321

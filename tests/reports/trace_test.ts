@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { ChromeTracer, type TraceEvent } from "../../sim/trace.ts";
+import { ChromeTracer, type TraceEvent } from "../../sim/run/trace.ts";
 
 Deno.test("trace: Chrome trace JSON with VCPU tracks, slices and instants", () => {
   const t = new ChromeTracer(["timer", "net"], 2);
@@ -24,7 +24,7 @@ Deno.test("trace: Chrome trace JSON with VCPU tracks, slices and instants", () =
 });
 
 Deno.test("trace command: one traced run of a built-in scenario writes valid JSON", async () => {
-  const { traceCommand } = await import("../../sim/trace_cmd.ts");
+  const { traceCommand } = await import("../../sim/cli/trace_command.ts");
   const out = Deno.makeTempFileSync({ suffix: ".json" });
   try {
     const n = await traceCommand("default", { untilMs: 1, out, abi: "2l" });

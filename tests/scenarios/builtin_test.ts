@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { builtinNames, loadInput } from "../../sim/scenario.ts";
-import { expandPlan, type Plan } from "../../sim/sweep.ts";
-import { type Run, runOne } from "../../sim/run.ts";
-import { setupDomain } from "../../sim/setup.ts";
+import { builtinNames, loadInput } from "../../sim/scenario/scenario.ts";
+import { expandPlan, type Plan } from "../../sim/sweep/plan.ts";
+import { type Run, runOne } from "../../sim/run/run.ts";
+import { setupDomain } from "../../sim/run/setup.ts";
 import { createAbi } from "../../models/registry.ts";
 import { DEFAULT_COSTS } from "../../models/costs.ts";
 

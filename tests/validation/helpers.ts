@@ -18,10 +18,10 @@
 
 import jstat from "jstat";
 import { createAbi } from "../../models/registry.ts";
-import type { Tracer } from "../../sim/guest.ts";
-import type { Row } from "../../sim/metrics.ts";
-import { executeRun, type RunResult } from "../../sim/run.ts";
-import { parseScenario, type Scenario } from "../../sim/scenario.ts";
+import type { Tracer } from "../../sim/run/guest.ts";
+import type { Row } from "../../sim/run/metrics.ts";
+import { executeRun, type RunResult } from "../../sim/run/run.ts";
+import { parseScenario, type Scenario } from "../../sim/scenario/scenario.ts";
 
 /** The confidence level every validation check uses. */
 export const LEVEL = 0.99;

@@ -1,7 +1,7 @@
 // Validation (README: Validation): Little's law for the events waiting on one zero-cost VCPU.
 //
 // The number of pending instances is measured independently of the dispatch-latency metric:
-// a Tracer (sim/guest.ts) counts +1 at every raise that creates an instance (outcome 0) and
+// a Tracer (sim/run/guest.ts) counts +1 at every raise that creates an instance (outcome 0) and
 // −1 at every handler start, and integrates that count over the measured window. Little's
 // law says its time average is Lq = λ·Wq; with Pollaczek–Khinchine, Lq = λ²E[S²]/(2(1−ρ)).
 // Applied to the server instead of the queue, the time-average number in service is λ·E[S] =
@@ -19,7 +19,7 @@
 // in mg1_test.ts: 2 ms of warm-up is ≈100 relaxation times (E[S]/(1−√ρ)² ≈ 20 µs); each 40 ms
 // replication spans ≈2000 of them.
 import assert from "node:assert/strict";
-import type { Tracer } from "../../sim/guest.ts";
+import type { Tracer } from "../../sim/run/guest.ts";
 import {
   assertAllInside,
   compare,

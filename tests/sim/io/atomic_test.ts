@@ -1,8 +1,8 @@
-// Results are never lost: sim/atomic.ts writes a temporary file beside the
+// Results are never lost: sim/io/atomic.ts writes a temporary file beside the
 // target and renames it, so an interrupted write leaves the previous file
 // whole and no temporary file behind.
 import assert from "node:assert/strict";
-import { writeFileAtomic } from "../../sim/atomic.ts";
+import { writeFileAtomic } from "../../../sim/io/atomic.ts";
 
 function tmp(): string {
   return Deno.makeTempDirSync({ prefix: "evtchn-atomic-" });

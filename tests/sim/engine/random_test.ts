@@ -8,8 +8,8 @@ import {
   DIST_UNIFORM,
   Distribution,
   RandomStream,
-} from "../../sim/random.ts";
-import { meanCi } from "../../reports/aggregate.ts";
+} from "../../../sim/engine/random.ts";
+import { meanCi } from "../../../reports/aggregate.ts";
 
 Deno.test("random streams with the same (seed, run, name) repeat exactly", () => {
   const a = RandomStream.derive(7, 3, "arrival/net");

@@ -1,13 +1,14 @@
 import assert from "node:assert/strict";
 import jstat from "jstat";
-import { Engine } from "../../sim/engine.ts";
-import { EV_ARRIVAL } from "../../sim/events.ts";
-import { InputError } from "../../sim/errors.ts";
-import type { Tracer } from "../../sim/guest.ts";
-import { executeRun, type Run } from "../../sim/run.ts";
-import { parseScenario, type Scenario } from "../../sim/scenario.ts";
-import { parseTrace, Workload, zipfCdf } from "../../sim/workload.ts";
-import { createAbi } from "../../models/registry.ts";
+import { Engine } from "../../../sim/engine/engine.ts";
+import { EV_ARRIVAL } from "../../../sim/run/events.ts";
+import { InputError } from "../../../sim/io/errors.ts";
+import type { Tracer } from "../../../sim/run/guest.ts";
+import { executeRun, type Run } from "../../../sim/run/run.ts";
+import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
+import { Workload, zipfCdf } from "../../../sim/run/workload.ts";
+import { parseTrace } from "../../../sim/scenario/trace_file.ts";
+import { createAbi } from "../../../models/registry.ts";
 
 // Statistical checks use fixed seeds and 99.9% Student-t intervals over batch means:
 // a correct implementation fails one of them about once in a thousand seeds, never by chance

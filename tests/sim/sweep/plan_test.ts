@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { InputError } from "../../sim/errors.ts";
-import type { LoadedInput } from "../../sim/scenario.ts";
-import { expandPlan, parseShard, selectShard } from "../../sim/sweep.ts";
+import { InputError } from "../../../sim/io/errors.ts";
+import type { LoadedInput } from "../../../sim/scenario/scenario.ts";
+import { expandPlan, parseShard, selectShard } from "../../../sim/sweep/plan.ts";
 
 const base = {
   name: "tiny",

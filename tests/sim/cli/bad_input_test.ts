@@ -5,14 +5,14 @@
 // exits 1 leaving earlier results intact, --max-events stops a runaway run.
 import assert from "node:assert/strict";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../../../", import.meta.url).pathname;
 const SIM = [
   "run",
   "--allow-read",
   "--allow-write",
   "--allow-env=INIT_CWD",
   "--allow-sys=cpus",
-  "sim/cli.ts",
+  "sim/cli/cli.ts",
 ];
 const dec = new TextDecoder();
 

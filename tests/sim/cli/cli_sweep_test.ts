@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { main } from "../../sim/cli.ts";
+import { main } from "../../../sim/cli/cli.ts";
 
-const CLI = new URL("../../sim/cli.ts", import.meta.url).pathname;
+const CLI = new URL("../../../sim/cli/cli.ts", import.meta.url).pathname;
 const CSVS = ["summary.csv", "groups.csv", "priorities.csv"];
 
 /** A tiny sweep: 2 ABIs x 3 points x 2 replications = 12 runs of a few ms each. */

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import type { EventList } from "../../sim/event_list.ts";
-import { BinaryHeapList } from "../../sim/event_list_binary.ts";
-import { QuadHeapList } from "../../sim/event_list_quad.ts";
-import { CalendarList } from "../../sim/event_list_calendar.ts";
-import { LadderList } from "../../sim/event_list_ladder.ts";
+import type { EventList } from "../../../sim/engine/event_list.ts";
+import { BinaryHeapList } from "../../../bench/lists/binary_heap.ts";
+import { QuadHeapList } from "../../../bench/lists/quad_heap.ts";
+import { CalendarList } from "../../../sim/engine/calendar.ts";
+import { LadderList } from "../../../bench/lists/ladder.ts";
 
 const LISTS: Record<string, () => EventList> = {
   binary: () => new BinaryHeapList(16),

@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import type { Tracer } from "../../sim/guest.ts";
-import { executeRun, type RunResult } from "../../sim/run.ts";
-import { parseScenario, type Scenario } from "../../sim/scenario.ts";
-import { createAbi } from "../../models/registry.ts";
+import type { Tracer } from "../../../sim/run/guest.ts";
+import { executeRun, type RunResult } from "../../../sim/run/run.ts";
+import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
+import { createAbi } from "../../../models/registry.ts";
 
 /** Records which VCPU ran each handler, by port. */
 class HandlerLog implements Tracer {

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { jain, Metrics } from "../../sim/metrics.ts";
-import { executeRun } from "../../sim/run.ts";
-import { parseScenario } from "../../sim/scenario.ts";
-import { ABI_IDS, createAbi } from "../../models/registry.ts";
+import { jain, Metrics } from "../../../sim/run/metrics.ts";
+import { executeRun } from "../../../sim/run/run.ts";
+import { parseScenario } from "../../../sim/scenario/scenario.ts";
+import { ABI_IDS, createAbi } from "../../../models/registry.ts";
 
 function layout(ports: number, groups = ["g"], vcpus = 1, starvationNs = 1e7) {
   const portGroup = new Int32Array(ports).fill(0);

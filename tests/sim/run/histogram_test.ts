@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { LatencyCounts, newHistogram } from "../../sim/histogram.ts";
-import { RandomStream } from "../../sim/random.ts";
+import { LatencyCounts, newHistogram } from "../../../sim/run/histogram.ts";
+import { RandomStream } from "../../../sim/engine/random.ts";
 
 Deno.test("latency counts give the quantiles of an HDR histogram fed the same values", () => {
   const r = RandomStream.derive(3, 0, "histogram");

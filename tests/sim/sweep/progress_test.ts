@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { createProgress, formatDuration, formatRate } from "../../sim/progress.ts";
+import { createProgress, formatDuration, formatRate } from "../../../sim/sweep/progress.ts";
 
 Deno.test("plain progress lines come every 10% or every interval, with ETA and events/s", () => {
   let t = 0;

@@ -8,9 +8,9 @@
 // the pinned values with the ones printed in the failure message, and say so in
 // the commit message.
 import assert from "node:assert/strict";
-import { expandPlan } from "../../sim/sweep.ts";
-import { executeRun } from "../../sim/run.ts";
-import { createAbi } from "../../models/registry.ts";
+import { expandPlan } from "../../../sim/sweep/plan.ts";
+import { executeRun } from "../../../sim/run/run.ts";
+import { createAbi } from "../../../models/registry.ts";
 
 /** A small fixed scenario for `abi`, optionally with a hostile guest. */
 function scenario(abi: string, hostile: boolean) {
@@ -83,7 +83,7 @@ Deno.test("manifest.json records the same fingerprint as the library run", async
       "--allow-write",
       "--allow-env=INIT_CWD",
       "--allow-sys=cpus",
-      "sim/cli.ts",
+      "sim/cli/cli.ts",
       "run",
       "fp.json",
       "--out",
@@ -91,7 +91,7 @@ Deno.test("manifest.json records the same fingerprint as the library run", async
       "--quiet",
       "--no-report",
     ],
-    cwd: new URL("../../", import.meta.url).pathname,
+    cwd: new URL("../../../", import.meta.url).pathname,
     env: { INIT_CWD: dir },
     stdout: "piped",
     stderr: "piped",

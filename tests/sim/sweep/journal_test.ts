@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Journal, type JournalHeader, readJournal } from "../../sim/journal.ts";
-import type { RunResult } from "../../sim/run.ts";
+import { Journal, type JournalHeader, readJournal } from "../../../sim/sweep/journal.ts";
+import type { RunResult } from "../../../sim/run/run.ts";
 
 const header: JournalHeader = {
   tool_version: "0.1.0",

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { Engine, EventLimitError } from "../../sim/engine.ts";
+import { Engine, EventLimitError } from "../../../sim/engine/engine.ts";
 
 function collect(e: Engine, until = Infinity, max = Infinity) {
   const seen: [number, number, number, number][] = [];

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
-import { main } from "../../sim/cli.ts";
-import { fromCsv } from "../../reports/csv.ts";
-import { ABI_IDS } from "../../models/registry.ts";
+import { main } from "../../../sim/cli/cli.ts";
+import { fromCsv } from "../../../reports/csv.ts";
+import { ABI_IDS } from "../../../models/registry.ts";
 
-const EXAMPLE = new URL("../../examples/fifo_quota.ts", import.meta.url).pathname;
+const EXAMPLE = new URL("../../../examples/fifo_quota.ts", import.meta.url).pathname;
 
 function scenario(dir: string, abis: string[]): string {
   const s = {

@@ -1,0 +1,326 @@
+/**
+ * The scenario schema (README: Scenarios): the zod schemas of scenario files,
+ * the types they produce with every default filled in, and the JSON Schema
+ * for editors. Keys are a contract: keep them working, add freely.
+ *
+ * @module
+ */
+
+import { z } from "zod";
+import { ABI_IDS, isModulePath } from "../../models/registry.ts";
+import { COST_FIELDS, type Costs } from "../../models/costs.ts";
+
+const finite = z.number().refine(Number.isFinite, "a finite number");
+const nonneg = finite.refine((x) => x >= 0, "a number >= 0");
+const pos = finite.refine((x) => x > 0, "a number > 0");
+const int = z.number().int("an integer");
+const prio = int.min(0).max(15);
+
+/**
+ * A validating schema for values of type `T`: one of the zod schemas below,
+ * typed here without zod's own types.
+ */
+export interface Validator<T> {
+  /** Validate `value` and fill in defaults; throws a zod error listing every issue. */
+  parse(value: unknown): T;
+}
+
+/** A distribution of non-negative durations in ns (service times, time-share slices). */
+export type DistributionSpec =
+  /** Always `ns`. */
+  | { kind: "const"; ns: number }
+  /** Exponential with mean `mean_ns`. */
+  | { kind: "exp"; mean_ns: number }
+  /** Uniform from `min_ns` to `max_ns`. */
+  | { kind: "uniform"; min_ns: number; max_ns: number }
+  /** Lognormal with mean `mean_ns` and shape `sigma`. */
+  | { kind: "lognormal"; mean_ns: number; sigma: number }
+  /** Pareto with minimum `min_ns` and shape `alpha`. */
+  | { kind: "pareto"; min_ns: number; alpha: number };
+
+/** How a group's events arrive (README: Arrival kinds). */
+export type ArrivalSpec =
+  /** The group's aggregate Poisson rate (events/s); `popularity` picks each port. */
+  | { kind: "poisson"; rate_per_s: number }
+  /** Per port: one event every `period_us` µs, each gap shifted by a uniform ±`jitter_us` µs. */
+  | { kind: "periodic"; period_us: number; jitter_us: number }
+  /** Bursts: exponential on/off periods (mean `on_ms`, `off_ms` ms), Poisson at the on/off rate (events/s). */
+  | { kind: "onoff"; on_rate_per_s: number; off_rate_per_s: number; on_ms: number; off_ms: number }
+  /** Replays a CSV trace file. */
+  | { kind: "trace"; file: string };
+
+/** How an aggregate arrival process picks a port of the group. */
+export type PopularitySpec =
+  /** Every port equally. */
+  | { kind: "even" }
+  /** Port i (1-based, in binding order) with weight 1/i^s. */
+  | { kind: "zipf"; s: number };
+
+/** One port group of a scenario, defaults filled in (README: Port groups). */
+export interface Group {
+  /** The group's name (letters, digits, `_`, `.`, `-`), unique in the scenario. */
+  name: string;
+  /** Ports the group binds, per VCPU with `vcpu: "each"` (ports). */
+  ports: number;
+  /** A fixed VCPU; `"spread"`: ports round-robin over the VCPUs; `"each"`: `ports` ports per VCPU. */
+  vcpu: number | "spread" | "each";
+  /** Whether the ports are the per-VCPU timer VIRQ. */
+  timer: boolean;
+  /** FIFO queue priority, 0 (highest) to 15; unset: 0 for timers, else 7. */
+  priority?: number;
+  /** Late EOI: the port is masked at ack and unmasked after the handler. */
+  lateeoi: boolean;
+  /** How the group's events arrive. */
+  arrival: ArrivalSpec;
+  /** Each handler's service time (ns). */
+  service: DistributionSpec;
+  /** How an aggregate arrival process picks a port. */
+  popularity: PopularitySpec;
+  /** Every `rebalance_ms` ms, each port moves to the next online VCPU. */
+  rebalance_ms?: number;
+  /** At `at_ms` ms (warm-up included), every port of the group gets `priority`. */
+  priority_change?: { at_ms: number; priority: number };
+}
+
+/** Cost-model overrides: a preset to start from and any `Costs` fields (ns). */
+export type CostOverrides = { preset?: "default" | "zero" } & Partial<Costs>;
+
+/** A validated scenario with every default filled in (README: Scenarios). */
+export interface Scenario {
+  /** The scenario's name (letters, digits, `_`, `.`, `-`); results go to `results/<name>/`. */
+  name: string;
+  /** The question the scenario answers. */
+  description: string;
+  /** ABI ids (`2l`, `fifo`, ...) or module paths of the designs compared. */
+  abis: string[];
+  /** The ABI the others are compared against (unset: the first of `abis`). */
+  baseline?: string;
+  /** Measured simulated time (ms). */
+  duration_ms: number;
+  /** Unmeasured simulated time before `duration_ms` (ms). */
+  warmup_ms: number;
+  /** Independent runs per ABI and grid point. */
+  replications: number;
+  /** Master seed of every replication's seed and random stream. */
+  seed: number;
+  /** The guest domain. */
+  guest: {
+    /** Number of VCPUs. */
+    vcpus: number;
+    /** Guest word size (bits). */
+    word_bits: 32 | 64;
+    /** EVTCHNOP_set_limit: binding above this port fails (unset: the ABI's maximum). */
+    max_evtchn_port?: number;
+    /** What an idle VCPU does: `busy` (pays upcall_ns) or `halt` (pays wake_ns). */
+    idle: "busy" | "halt";
+    /** Event-disabled windows: mean `mean_us` µs, covering `fraction` of the time. */
+    irq_off?: { fraction: number; mean_us: number };
+  };
+  /** The cost model: a preset or overrides. */
+  costs: "default" | "zero" | CostOverrides;
+  /** An instance waiting longer than this counts as starved (ms). */
+  starvation_ms: number;
+  /** VCPU scheduling: always running, or time-shared with `run` and `wait` slices (ns). */
+  vcpu_sched:
+    | { kind: "dedicated" }
+    | { kind: "timeshare"; run: DistributionSpec; wait: DistributionSpec };
+  /** Injected faults: VCPUs whose EVTCHNOP_init_control fails (FIFO-family ABIs only). */
+  faults: { init_control_fail_vcpus: number[] };
+  /** When init_control fails on a non-boot VCPU: offline it, or keep every VCPU on 2-level. */
+  init_fail_policy: "offline" | "fallback-2l";
+  /** A hostile guest writing into its own shared memory (Poisson, `rate_per_s` writes/s). */
+  hostile?: {
+    rate_per_s: number;
+    targets: ("event_words" | "control" | "bitmaps")[];
+  };
+  /** The port groups (at least one). */
+  groups: Group[];
+}
+
+const distributionSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("const"), ns: nonneg }),
+  z.strictObject({ kind: z.literal("exp"), mean_ns: pos }),
+  z.strictObject({ kind: z.literal("uniform"), min_ns: nonneg, max_ns: nonneg }).refine(
+    (d) => d.max_ns >= d.min_ns,
+    { message: "max_ns >= min_ns", path: ["max_ns"] },
+  ),
+  z.strictObject({ kind: z.literal("lognormal"), mean_ns: pos, sigma: pos }),
+  z.strictObject({ kind: z.literal("pareto"), min_ns: pos, alpha: pos }),
+]);
+
+const arrivalSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("poisson"), rate_per_s: pos }),
+  z.strictObject({
+    kind: z.literal("periodic"),
+    period_us: pos,
+    jitter_us: nonneg.default(0),
+  }),
+  z.strictObject({
+    kind: z.literal("onoff"),
+    on_rate_per_s: pos,
+    off_rate_per_s: nonneg.default(0),
+    on_ms: pos,
+    off_ms: pos,
+  }),
+  z.strictObject({ kind: z.literal("trace"), file: z.string().min(1) }),
+]);
+
+const popularitySchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("even") }),
+  z.strictObject({ kind: z.literal("zipf"), s: pos }),
+]);
+
+const groupSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
+  ports: int.min(1).max(1 << 20),
+  vcpu: z.union([int.min(0), z.literal("spread"), z.literal("each")]).default("spread"),
+  timer: z.boolean().default(false),
+  priority: prio.optional(),
+  lateeoi: z.boolean().default(false),
+  arrival: arrivalSchema,
+  service: distributionSchema,
+  popularity: popularitySchema.default({ kind: "even" }),
+  rebalance_ms: pos.optional(),
+  priority_change: z.strictObject({ at_ms: nonneg, priority: prio }).optional(),
+});
+
+const costOverrides = z.strictObject({
+  preset: z.enum(["default", "zero"]).optional(),
+  ...Object.fromEntries(COST_FIELDS.map((k) => [k, nonneg.optional()])),
+});
+
+const scenarioSchema = z.strictObject({
+  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
+  description: z.string().default(""),
+  abis: z.array(
+    z.string().refine((s) => ABI_IDS.includes(s) || isModulePath(s), {
+      message: `one of ${ABI_IDS.join(", ")}, or a module path such as ./designs/my_abi.ts`,
+    }),
+  ).min(1).default(["2l", "fifo"]),
+  baseline: z.string().optional(),
+  duration_ms: pos.default(100),
+  warmup_ms: nonneg.default(10),
+  replications: int.min(1).max(10000).default(3),
+  seed: int.min(0).max(2 ** 32 - 1).default(1),
+  guest: z.strictObject({
+    vcpus: int.min(1).max(4096).default(1),
+    word_bits: z.union([z.literal(32), z.literal(64)]).default(64),
+    max_evtchn_port: int.min(1).optional(),
+    idle: z.enum(["busy", "halt"]).default("busy"),
+    irq_off: z.strictObject({
+      fraction: nonneg.refine((x) => x < 1, "a fraction < 1"),
+      mean_us: pos,
+    }).optional(),
+  }).default({ vcpus: 1, word_bits: 64, idle: "busy" }),
+  costs: z.union([z.literal("default"), z.literal("zero"), costOverrides]).default("default"),
+  starvation_ms: pos.default(10),
+  vcpu_sched: z.discriminatedUnion("kind", [
+    z.strictObject({ kind: z.literal("dedicated") }),
+    z.strictObject({
+      kind: z.literal("timeshare"),
+      run: distributionSchema,
+      wait: distributionSchema,
+    }),
+  ]).default({ kind: "dedicated" }),
+  faults: z.strictObject({
+    init_control_fail_vcpus: z.array(int.min(0)).default([]),
+  }).default({ init_control_fail_vcpus: [] }),
+  init_fail_policy: z.enum(["offline", "fallback-2l"]).default("offline"),
+  hostile: z.strictObject({
+    rate_per_s: pos,
+    targets: z.array(z.enum(["event_words", "control", "bitmaps"])).min(1).default([
+      "event_words",
+      "control",
+      "bitmaps",
+    ]),
+  }).optional(),
+  groups: z.array(groupSchema).min(1),
+}).superRefine((s, ctx) => {
+  const names = new Set<string>();
+  s.groups.forEach((g, i) => {
+    if (names.has(g.name)) {
+      ctx.addIssue({ code: "custom", path: ["groups", i, "name"], message: "a unique group name" });
+    }
+    names.add(g.name);
+    if (typeof g.vcpu === "number" && g.vcpu >= s.guest.vcpus) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["groups", i, "vcpu"],
+        message: `a VCPU number below guest.vcpus (${s.guest.vcpus})`,
+      });
+    }
+  });
+  if (s.baseline !== undefined && !s.abis.includes(s.baseline)) {
+    ctx.addIssue({ code: "custom", path: ["baseline"], message: "one of the scenario's abis" });
+  }
+  for (const [i, v] of s.faults.init_control_fail_vcpus.entries()) {
+    if (v >= s.guest.vcpus) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["faults", "init_control_fail_vcpus", i],
+        message: `a VCPU number below guest.vcpus (${s.guest.vcpus})`,
+      });
+    }
+  }
+});
+
+/** `true` when `A` and `B` are the same type, else `never`. */
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+// The types above must be exactly what the schemas produce.
+true satisfies Same<DistributionSpec, z.output<typeof distributionSchema>>;
+true satisfies Same<ArrivalSpec, z.output<typeof arrivalSchema>>;
+true satisfies Same<PopularitySpec, z.output<typeof popularitySchema>>;
+true satisfies Same<Group, z.output<typeof groupSchema>>;
+true satisfies Same<Scenario, z.output<typeof scenarioSchema>>;
+
+/** A distribution of non-negative durations in ns (service times, time-share slices). */
+export const DistributionSchema: Validator<DistributionSpec> = distributionSchema;
+/** How a group's events arrive. */
+export const ArrivalSchema: Validator<ArrivalSpec> = arrivalSchema;
+/** How a group's aggregate rate is shared among its ports. */
+export const PopularitySchema: Validator<PopularitySpec> = popularitySchema;
+/** A group of ports with one arrival process and one service-time distribution. */
+export const GroupSchema: Validator<Group> = groupSchema;
+/** The scenario schema. Keys are a contract: keep them working, add freely. */
+export const ScenarioSchema: Validator<Scenario> = scenarioSchema;
+
+/**
+ * The JSON Schema of scenario files, input side (keys with defaults optional).
+ *
+ * @example
+ * ```ts
+ * import { scenarioJsonSchema } from "./scenario.ts";
+ * console.log(scenarioJsonSchema().type); // "object"
+ * ```
+ */
+export function scenarioJsonSchema(): Record<string, unknown> {
+  return z.toJSONSchema(scenarioSchema, { io: "input" });
+}
+
+/** Every top-level scenario key and every group key, for suggestions. */
+export const SCHEMA_KEYS: readonly string[] = [
+  ...Object.keys(scenarioSchema.shape),
+  ...Object.keys(groupSchema.shape),
+];
+
+/** A failed validation, as {@linkcode formatIssues} reads it: a zod error. */
+export interface ValidationError {
+  /** The zod issues (`code`, `path`, `message` and the fields of each code). */
+  readonly issues: readonly unknown[];
+}
+
+/**
+ * Validate `value` as a scenario without throwing: the scenario with
+ * defaults filled in, or the validation error.
+ *
+ * @example
+ * ```ts
+ * import { checkScenario } from "./schema.ts";
+ * console.log(checkScenario({}).success); // false
+ * ```
+ */
+export function checkScenario(
+  value: unknown,
+): { success: true; data: Scenario } | { success: false; error: ValidationError } {
+  return scenarioSchema.safeParse(value);
+}
