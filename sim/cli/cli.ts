@@ -130,7 +130,7 @@ export async function main(args: string[]): Promise<number> {
       case "report": {
         if (rest.length !== 1) throw new InputError("report: expected one results folder");
         const dir = resolveUserPath(rest[0]);
-        const { files } = await renderReport(dir);
+        const { files } = await renderReport(dir, { progress: reportProgress(flags.quiet) });
         console.error(`wrote ${files.length} report files in ${dir}/`);
         return 0;
       }
@@ -218,6 +218,25 @@ function writeFolder(
   writeResults(out, plan, results, command, { "aggregate.csv": aggregateOf(plan, results) }, shard);
 }
 
+/**
+ * Progress of a report on stderr: one line per chart (rewritten in place on
+ * a terminal), nothing with `--quiet`.
+ */
+function reportProgress(quiet?: boolean): (done: number, total: number, name: string) => void {
+  if (quiet) return () => {};
+  const tty = Deno.stderr.isTerminal();
+  const t0 = performance.now();
+  return (done, total, name) => {
+    const s = ((performance.now() - t0) / 1e3).toFixed(1);
+    const line = `report: chart ${done}/${total} ${name} (${s} s)`;
+    if (tty) {
+      Deno.stderr.writeSync(
+        new TextEncoder().encode(`\r\x1b[K${line}${done === total ? "\n" : ""}`),
+      );
+    } else console.error(line);
+  };
+}
+
 async function simulate(target: string, flags: Flags, command: string): Promise<number> {
   const overrides: PlanOverrides = {
     abis: flags.abi ? flags.abi.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
@@ -264,7 +283,9 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
     ({ plan, outcome } = await runToCiTarget(expand, options, target, max, log));
   } else outcome = await runSweep(plan, options);
   writeFolder(out, plan, outcome.results, command, shardText);
-  if (!shard && !flags["no-report"]) await renderReport(out);
+  if (!shard && !flags["no-report"]) {
+    await renderReport(out, { progress: reportProgress(flags.quiet) });
+  }
   if (!flags.quiet) {
     const skipped = outcome.skipped ? ` (${outcome.skipped} already recorded)` : "";
     console.error(`wrote ${out}/: ${outcome.results.length} runs${skipped}`);

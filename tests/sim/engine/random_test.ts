@@ -136,7 +136,10 @@ Deno.test("exponential draws have the Exp(1) tail: its frequency and memoryless 
   const z = 3.29; // two-sided 99.9 %
   const p = Math.exp(-base), p10 = Math.exp(-10);
   assert.ok(Math.abs(tail - n * p) <= z * Math.sqrt(n * p * (1 - p)), `tail ${tail} vs ${n * p}`);
-  assert.ok(Math.abs(excess / tail - 1) <= z / Math.sqrt(tail), `tail excess mean ${excess / tail}`);
+  assert.ok(
+    Math.abs(excess / tail - 1) <= z / Math.sqrt(tail),
+    `tail excess mean ${excess / tail}`,
+  );
   assert.ok(
     Math.abs(beyond10 - n * p10) <= z * Math.sqrt(n * p10) + 1,
     `beyond 10: ${beyond10} vs ${n * p10}`,
