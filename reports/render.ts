@@ -70,9 +70,7 @@ export function pngZoom(svg: string, scale = 2): number {
 
 /**
  * Rasterise SVG text to PNG bytes at `scale` (2 gives crisp images for mail
- * and slides; lowered for very large charts, see {@linkcode pngZoom}). The
- * work runs off the main thread (resvg-js `renderAsync`), so several charts
- * can be rasterised at once while the next SVG is drawn.
+ * and slides; lowered for very large charts, see {@linkcode pngZoom}).
  *
  * @example
  * ```ts ignore
@@ -82,11 +80,11 @@ export function pngZoom(svg: string, scale = 2): number {
  * ```
  */
 export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
-  const { renderAsync } = await import("@resvg/resvg-js");
-  const image = await renderAsync(svg, {
+  const { Resvg } = await import("@resvg/resvg-js");
+  const r = new Resvg(svg, {
     fitTo: { mode: "zoom", value: pngZoom(svg, scale) },
     background: "white",
     font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
   });
-  return image.asPng();
+  return r.render().asPng();
 }

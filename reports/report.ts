@@ -35,8 +35,6 @@ export interface ReportOptions {
   png?: boolean;
   /** Called after each chart is written: charts done, charts in all, the chart's name. */
   progress?: (done: number, total: number, name: string) => void;
-  /** PNGs rasterised at once, off the main thread (default: the number of CPUs). */
-  concurrency?: number;
 }
 
 /**
@@ -66,31 +64,14 @@ export async function renderReport(
   if ((options.png ?? true) && !png) {
     console.error("note: charts/*.png skipped: PNG rendering (resvg) needs --allow-ffi");
   }
-  // Each chart's SVG is drawn on the main thread while up to `concurrency`
-  // PNGs are rasterised off it; a chart counts as done when its PNG is written.
-  const limit = Math.max(1, options.concurrency ?? navigator.hardwareConcurrency ?? 1);
-  const inFlight = new Set<Promise<void>>();
   let done = 0;
-  const finished = (name: string) => options.progress?.(++done, charts.length, name);
   for (const c of charts) {
     write(`charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2) + "\n");
     const svg = await renderSvg(c.spec);
     write(`charts/${c.name}.svg`, svg);
-    if (!png) {
-      finished(c.name);
-      continue;
-    }
-    const name = `charts/${c.name}.png`;
-    files.push(name); // listed in chart order, written when ready
-    const job: Promise<void> = svgToPng(svg).then((bytes) => {
-      writeFileAtomic(`${dir}/${name}`, bytes);
-      inFlight.delete(job);
-      finished(c.name);
-    });
-    inFlight.add(job);
-    if (inFlight.size >= limit) await Promise.race(inFlight);
+    if (png) write(`charts/${c.name}.png`, await svgToPng(svg));
+    options.progress?.(++done, charts.length, c.name);
   }
-  await Promise.all(inFlight);
   write("report.md", buildText(ctx, findings, charts));
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles()));
   return { charts, findings, files };

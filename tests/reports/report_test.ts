@@ -13,7 +13,6 @@ Deno.test({
       const seen: string[] = [];
       const totals = new Set<number>();
       const { charts, files } = await renderReport(dir, {
-        concurrency: 2,
         progress: (done, total, name) => {
           assert.equal(done, seen.length + 1);
           seen.push(name);
