@@ -188,7 +188,7 @@ class Simulation {
       case EV_IRQ_OFF:
         return this.guest.handle(kind, a, b);
       case EV_WARMUP_END:
-        this.metrics.measuring = true;
+        this.metrics.startMeasuring(this.engine.now);
         return;
       case EV_REBALANCE:
         return this.rebalance(a);
