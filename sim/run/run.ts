@@ -295,6 +295,10 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
     ...head,
     ...m.summary(s.groups.length),
     hypercalls: setup.hypercalls + m.hypercalls,
+    // The ABI the domain actually ran: under init_fail_policy "fallback-2l" a FIFO run is 2-level.
+    abi_ran: setup.abi.id,
+    ports_requested: setup.groupRequested.reduce((a, b) => a + b, 0),
+    ports_bound: setup.groupRequested.reduce((a, b) => a + b, 0) - setup.bindFailures,
     bind_failures: setup.bindFailures,
     shared_bytes: sim.abi.sharedBytes(),
     max_xen_steps: m.maxXenSteps,
