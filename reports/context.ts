@@ -24,7 +24,7 @@ export interface ReportContext {
   set: ResultSet;
   /** ABIs in order of first appearance. */
   abis: string[];
-  /** The ABI differences are measured against: `2l` when present, else the first. */
+  /** The ABI differences are measured against: the scenario's `baseline`, else `2l` when present, else the first. */
   baseline: string;
   /** Swept parameter columns. */
   params: string[];
@@ -73,7 +73,11 @@ export function buildContext(set: ResultSet): ReportContext {
   return {
     set,
     abis,
-    baseline: abis.includes("2l") ? "2l" : abis[0] ?? "",
+    baseline: typeof base.baseline === "string" && abis.includes(base.baseline)
+      ? base.baseline
+      : abis.includes("2l")
+      ? "2l"
+      : abis[0] ?? "",
     params,
     numeric: numericParams(set.summary, params),
     base,
