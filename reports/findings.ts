@@ -404,7 +404,11 @@ function sizeText(f: Finding): string {
 
 function diffText(f: Finding): string {
   const d = f.diff;
-  const v = isNs(f.metric) ? fmtNsCi(d.mean, d.ci) : fmtMetric(f.metric, d.mean, d.ci);
+  const v = isNs(f.metric)
+    ? fmtNsCi(d.mean, d.ci)
+    : f.metric === "latency_spread"
+    ? fmtCi(d.mean, d.ci)
+    : fmtMetric(f.metric, d.mean, d.ci);
   return `paired difference ${d.mean > 0 ? "+" : ""}${v}`;
 }
 
