@@ -24,7 +24,7 @@ export interface ReportContext {
   set: ResultSet;
   /** ABIs in order of first appearance. */
   abis: string[];
-  /** The ABI differences are measured against: the scenario's `baseline`, else `2l` when present, else the first. */
+  /** The ABI differences are measured against: the scenario's `baseline`, else the first of its `abis` (as in aggregate.csv). */
   baseline: string;
   /** Swept parameter columns. */
   params: string[];
@@ -73,11 +73,7 @@ export function buildContext(set: ResultSet): ReportContext {
   return {
     set,
     abis,
-    baseline: typeof base.baseline === "string" && abis.includes(base.baseline)
-      ? base.baseline
-      : abis.includes("2l")
-      ? "2l"
-      : abis[0] ?? "",
+    baseline: baselineOf(base, abis),
     params,
     numeric: numericParams(set.summary, params),
     base,
@@ -85,6 +81,14 @@ export function buildContext(set: ResultSet): ReportContext {
     focus,
     points: byPoint.length,
   };
+}
+
+/** The scenario's `baseline`, else the first of its `abis` that ran, else `2l`, else the first. */
+function baselineOf(base: Record<string, unknown>, abis: readonly string[]): string {
+  if (typeof base.baseline === "string" && abis.includes(base.baseline)) return base.baseline;
+  const listed = Array.isArray(base.abis) ? base.abis.find((a) => abis.includes(String(a))) : null;
+  if (typeof listed === "string") return listed;
+  return abis.includes("2l") ? "2l" : abis[0] ?? "";
 }
 
 /**

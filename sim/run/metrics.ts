@@ -161,7 +161,7 @@ export class Metrics {
   /** Instances pending when measurement started, measured from their own raise (events). */
   carriedIn = 0;
   /** End of the run (ns), set by `finish`; censored waits run to it. NaN before. */
-  endNs = NaN;
+  endNs: number = NaN;
 
   /** Allocate every per-port, per-VCPU and per-group array for `layout`. */
   constructor(layout: MetricsLayout) {
