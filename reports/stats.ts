@@ -55,7 +55,9 @@ export function pValue(e: Estimate): number {
  * ```
  */
 export function holm(ps: readonly number[], alpha = 0.05): boolean[] {
-  const order = ps.map((p, i) => [p, i] as const).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  // An unknown p-value (NaN) sorts last and is never rejected.
+  const order = ps.map((p, i) => [Number.isNaN(p) ? Infinity : p, i] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
   const out = ps.map(() => false);
   const m = ps.length;
   for (let k = 0; k < m; k++) {
