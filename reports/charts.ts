@@ -92,7 +92,7 @@ export function facetOrder(labels: readonly string[]): string[] {
 
 /**
  * ABIs whose line is hidden under another's: every point of the series equal
- * within 0.5% (same x, facet and row). Returns sentences such as "fifo's
+ * within 2% (same x, facet and row: about a line width). Returns sentences such as "fifo's
  * line hides 3l's".
  *
  * @example
@@ -103,28 +103,38 @@ export function facetOrder(labels: readonly string[]): string[] {
  * ```
  */
 export function hiddenLines(points: readonly LinePoint[], abis: readonly string[]): string[] {
-  const series = new Map<string, Map<string, number | null>>();
+  // Per panel (facet, row): ABI -> x -> y.
+  const panels = new Map<string, Map<string, Map<number, number | null>>>();
   for (const p of points) {
-    const m = series.get(p.abi) ?? new Map();
-    m.set(`${p.x}|${p.facet ?? ""}|${p.row ?? ""}`, p.y);
-    series.set(p.abi, m);
+    const key = `${p.facet ?? ""}|${p.row ?? ""}`;
+    const panel = panels.get(key) ?? new Map<string, Map<number, number | null>>();
+    const line = panel.get(p.abi) ?? new Map<number, number | null>();
+    line.set(p.x, p.y);
+    panel.set(p.abi, line);
+    panels.set(key, panel);
   }
+  const same = (a?: Map<number, number | null>, b?: Map<number, number | null>) =>
+    a !== undefined && b !== undefined && a.size === b.size && a.size > 0 &&
+    [...a].every(([x, y]) => {
+      const z = b.get(x);
+      if (y === null || z === null || z === undefined) return y === z;
+      return Math.abs(y - z) <= 0.02 * Math.max(Math.abs(y), Math.abs(z));
+    });
   const out: string[] = [];
-  const hidden = new Set<string>();
-  const order = abis.filter((a) => series.has(a));
+  const order = abis.filter((a) => points.some((p) => p.abi === a));
   for (let i = 0; i < order.length; i++) {
     for (let j = i + 1; j < order.length; j++) {
-      const a = series.get(order[i])!, b = series.get(order[j])!;
-      if (hidden.has(order[i]) || a.size !== b.size || a.size === 0) continue;
-      const same = [...a].every(([k, y]) => {
-        const z = b.get(k);
-        if (y === null || z === null || z === undefined) return y === z;
-        return Math.abs(y - z) <= 0.005 * Math.max(Math.abs(y), Math.abs(z));
-      });
-      if (same) {
-        hidden.add(order[i]);
-        out.push(`${order[j]}'s line hides ${order[i]}'s`);
+      let hid = 0, both = 0;
+      for (const panel of panels.values()) {
+        if (!panel.has(order[i]) || !panel.has(order[j])) continue;
+        both++;
+        if (same(panel.get(order[i]), panel.get(order[j]))) hid++;
       }
+      if (hid === 0) continue;
+      out.push(
+        `${order[j]}'s line hides ${order[i]}'s` +
+          (hid < both ? ` in ${hid} of ${both} panels` : ""),
+      );
     }
   }
   return out;

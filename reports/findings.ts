@@ -441,7 +441,7 @@ function abiSentence(ctx: ReportContext, list: Finding[], tested: number): strin
 function paramSentence(ctx: ReportContext, f: Finding): string {
   const ran = (k: string) => {
     const l = abiLabel(atPoint(ctx.set.summary, ctx.params, k), f.abis[0]);
-    return l === f.abis[0] ? "" : ` (${l})`;
+    return l === f.abis[0] ? "" : ` (${l.slice(f.abis[0].length + 2, -1)})`;
   };
   const vals = (k: string) => JSON.parse(k) as unknown[];
   const changed = ctx.params.filter((_, i) =>

@@ -45,7 +45,7 @@ Deno.test("init-control-failure: offline against fallback-2l is a finding, label
   // fallback-2l (the domain ran 2-level) against offline: lower mean dispatch latency.
   assert.equal(mean[0].direction, "lower");
   assert.ok(mean[0].diff.mean + mean[0].diff.ci < 0, "the 95% interval excludes 0");
-  assert.match(mean[0].text, /init_fail_policy = fallback-2l \(fifo \(ran as 2l\)\)/);
+  assert.match(mean[0].text, /init_fail_policy = fallback-2l \(ran as 2l\)/);
   assert.ok(text[0].startsWith("mean dispatch latency"), "the answer metric leads");
   assert.doesNotMatch(text.join("\n"), /No difference/);
 });
