@@ -86,7 +86,7 @@ export class Domain {
    * One bucket at domain creation (evtchn_init); evtchn_allocate_port adds
    * buckets up to the port it allocates; it never shrinks.
    */
-  validPorts = EVTCHNS_PER_BUCKET;
+  validPorts: number = EVTCHNS_PER_BUCKET;
 
   /** Wrap `abi`; `options` sets the port limit and injected faults. */
   constructor(abi: EventChannelAbi, options: DomainOptions = {}) {
