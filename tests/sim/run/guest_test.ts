@@ -335,8 +335,10 @@ Deno.test("with the per-VCPU upcall vector, an upcall_pending 0->1 during the lo
   // on every evtchn_upcall_pending 0->1 (HVMOP_set_evtchn_upcall_vector), latched in IRR
   // while the loop runs; the callback vector is injected only while upcall_pending is set
   // (hvm_vcpu_has_pending_irq). Linux sysvec_xen_hvm_callback EOIs the LAPIC at entry.
-  // KVM's Xen emulation does the same for KVM_XEN_VCPU_ATTR_TYPE_UPCALL_VECTOR
-  // (tools/testing/selftests/kvm/x86/xen_shinfo_test.c).
+  // KVM's Xen emulation likewise injects the per-vCPU vector as an MSI whenever it sets
+  // evtchn_upcall_pending (arch/x86/kvm/xen.c), as the KVM selftest
+  // tools/testing/selftests/kvm/x86/xen_shinfo_test.c exercises with
+  // KVM_XEN_VCPU_ATTR_TYPE_UPCALL_VECTOR and a handler that clears upcall_pending.
   const dir = Deno.makeTempDirSync();
   try {
     // Port 2 is raised while port 1's handler runs (100..110 µs): upcall_pending 0->1 in the loop.
