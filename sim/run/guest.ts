@@ -7,7 +7,8 @@
  * repeat while `evtchn_upcall_pending` was set again. It is non-preemptive at
  * event granularity: each handled event costs the ABI's scan or consume cost,
  * the IRQ dispatch cost and its service time. A VCPU in its loop gets no new
- * upcall.
+ * upcall; with the per-VCPU upcall vector (`guest.upcall: "vector"`) an
+ * evtchn_upcall_pending 0->1 meanwhile is latched and taken once after it.
  *
  * @module
  */
