@@ -5,7 +5,8 @@
 #   cluster_stop          stop the daemons started here, by their PIDs
 #
 # After cluster_start, SLURM_CONF points at the generated slurm.conf, so sbatch, squeue, sinfo
-# and scontrol talk to this cluster and no other.
+# and scontrol talk to this cluster and no other. The daemons listen on ports 6817 and 6818 (Slurm's
+# defaults); set SLURMCTLD_PORT and SLURMD_PORT to others on a host that already runs Slurm.
 
 CLUSTER_PIDS=()
 CLUSTER_DIR=""
