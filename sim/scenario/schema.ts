@@ -91,6 +91,8 @@ export interface Scenario {
   name: string;
   /** The question the scenario answers. */
   description: string;
+  /** The metric columns the question is about (summary or groups CSV); findings lead with them. */
+  answer: string[];
   /** ABI ids (`2l`, `fifo`, ...) or module paths of the designs compared. */
   abis: string[];
   /** The ABI the others are compared against (unset: the first of `abis`). */
@@ -113,6 +115,11 @@ export interface Scenario {
     max_evtchn_port?: number;
     /** What an idle VCPU does: `busy` (pays upcall_ns) or `halt` (pays wake_ns). */
     idle: "busy" | "halt";
+    /**
+     * Upcall delivery: the per-VCPU LAPIC vector (HVMOP_set_evtchn_upcall_vector,
+     * what Linux uses on Xen 4.17+) or the global callback vector.
+     */
+    upcall: "vector" | "callback";
     /** Event-disabled windows: mean `mean_us` µs, covering `fraction` of the time. */
     irq_off?: { fraction: number; mean_us: number };
   };
@@ -192,6 +199,8 @@ const costOverrides = z.strictObject({
 const scenarioSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
   description: z.string().default(""),
+  answer: z.array(z.string().regex(/^[a-z0-9_]+$/, "a metric column name such as lat_p99_ns"))
+    .default([]),
   abis: z.array(
     z.string().refine((s) => ABI_IDS.includes(s) || isModulePath(s), {
       message: `one of ${ABI_IDS.join(", ")}, or a module path such as ./designs/my_abi.ts`,
@@ -207,11 +216,12 @@ const scenarioSchema = z.strictObject({
     word_bits: z.union([z.literal(32), z.literal(64)]).default(64),
     max_evtchn_port: int.min(1).optional(),
     idle: z.enum(["busy", "halt"]).default("busy"),
+    upcall: z.enum(["vector", "callback"]).default("vector"),
     irq_off: z.strictObject({
       fraction: nonneg.refine((x) => x < 1, "a fraction < 1"),
       mean_us: pos,
     }).optional(),
-  }).default({ vcpus: 1, word_bits: 64, idle: "busy" }),
+  }).default({ vcpus: 1, word_bits: 64, idle: "busy", upcall: "vector" }),
   costs: z.union([z.literal("default"), z.literal("zero"), costOverrides]).default("default"),
   starvation_ms: pos.default(10),
   vcpu_sched: z.discriminatedUnion("kind", [
