@@ -124,9 +124,10 @@ export class LatencyCounts implements LatencyStats {
 
   /**
    * An empty set of counts with room for `buckets` buckets before growing
-   * (by default 12288: values up to about 2^20).
+   * (by default 4096 buckets, 32 KB: values up to 8191 ns; larger values
+   * double it as needed, so a run zero-fills only what its latencies reach).
    */
-  constructor(buckets = 12 * HALF) {
+  constructor(buckets = 4 * HALF) {
     this.counts = new Float64Array(Math.max(buckets, 2 * HALF));
   }
 
