@@ -9,6 +9,7 @@
 import { z } from "zod";
 import { ABI_IDS, isModulePath } from "../../models/registry.ts";
 import { COST_FIELDS, type Costs } from "../../models/costs.ts";
+import { nearest } from "./suggest.ts";
 
 const finite = z.number().refine(Number.isFinite, "a finite number");
 const nonneg = finite.refine((x) => x >= 0, "a number >= 0");
@@ -137,6 +138,29 @@ export interface Scenario {
   groups: Group[];
 }
 
+/**
+ * The mean of a duration distribution, in ns.
+ *
+ * @example
+ * ```ts
+ * import { distributionMean } from "./schema.ts";
+ * console.log(distributionMean({ kind: "uniform", min_ns: 0, max_ns: 10 })); // 5
+ * ```
+ */
+export function distributionMean(d: DistributionSpec): number {
+  switch (d.kind) {
+    case "const":
+      return d.ns;
+    case "exp":
+    case "lognormal":
+      return d.mean_ns;
+    case "uniform":
+      return (d.min_ns + d.max_ns) / 2;
+    case "pareto":
+      return d.alpha > 1 ? (d.alpha * d.min_ns) / (d.alpha - 1) : Infinity;
+  }
+}
+
 const distributionSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("const"), ns: nonneg }),
   z.strictObject({ kind: z.literal("exp"), mean_ns: pos }),
@@ -190,11 +214,21 @@ const costOverrides = z.strictObject({
 });
 
 const scenarioSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
+  // The name is a folder name (results/<name>/): never `.` or `..`.
+  name: z.string().min(1).max(100).regex(
+    /^(?!\.+$)[A-Za-z0-9_.-]+$/,
+    "letters, digits, '_', '.' or '-', not only dots",
+  ),
   description: z.string().default(""),
   abis: z.array(
-    z.string().refine((s) => ABI_IDS.includes(s) || isModulePath(s), {
-      message: `one of ${ABI_IDS.join(", ")}, or a module path such as ./designs/my_abi.ts`,
+    z.string().superRefine((s, ctx) => {
+      if (ABI_IDS.includes(s) || isModulePath(s)) return;
+      const hint = nearest(s, ABI_IDS);
+      ctx.addIssue({
+        code: "custom",
+        message: `one of ${ABI_IDS.join(", ")}, or a module path such as ./designs/my_abi.ts; ` +
+          `got ${JSON.stringify(s)}${hint ? ` (did you mean '${hint}'?)` : ""}`,
+      });
     }),
   ).min(1).default(["2l", "fifo"]),
   baseline: z.string().optional(),
@@ -250,6 +284,20 @@ const scenarioSchema = z.strictObject({
       });
     }
   });
+  if (s.vcpu_sched.kind === "timeshare") {
+    // Zero-length slices would flip the VCPU between running and waiting
+    // forever at one instant: simulated time would stand still.
+    for (const k of ["run", "wait"] as const) {
+      if (distributionMean(s.vcpu_sched[k]) > 0) continue;
+      if (k === "wait" && distributionMean(s.vcpu_sched.run) > 0) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["vcpu_sched", k],
+        message: `a slice with a mean > 0 (zero-length ${k} slices make simulated time stand ` +
+          `still)`,
+      });
+    }
+  }
   if (s.baseline !== undefined && !s.abis.includes(s.baseline)) {
     ctx.addIssue({ code: "custom", path: ["baseline"], message: "one of the scenario's abis" });
   }

@@ -102,22 +102,16 @@ function resolveAbis(abis: string[], resolvePath: (p: string) => string): string
   ) => (isModulePath(a) && !a.startsWith("file:") ? `file://${resolvePath(a)}` : a));
 }
 
-/**
- * Expand a loaded scenario or sweep into a plan.
- *
- * @example
- * ```ts
- * import { expandPlan } from "./plan.ts";
- * import { loadInput } from "../scenario/scenario.ts";
- * const plan = expandPlan(loadInput("default"), {});
- * console.log(plan.runs.length > 0); // true
- * ```
- */
-export function expandPlan(
-  input: LoadedInput,
-  overrides: PlanOverrides,
-  resolvePath: (p: string) => string = (p) => p,
-): Plan {
+/** A sweep before expansion: the base (overrides applied) and its lists. */
+interface Prepared {
+  baseRaw: unknown;
+  baseSource: string;
+  grid: Record<string, unknown[]>;
+  zip: Record<string, unknown[]>;
+  base: Scenario;
+}
+
+function prepare(input: LoadedInput, overrides: PlanOverrides): Prepared {
   const src = input.source;
   let baseRaw: unknown;
   let grid: Record<string, unknown[]> = {};
@@ -170,6 +164,58 @@ export function expandPlan(
     if (overrides.replications !== undefined) b.replications = overrides.replications;
   }
   const base = parseScenario(baseRaw, baseSource);
+
+  return { baseRaw, baseSource, grid, zip, base };
+}
+
+/**
+ * How many runs `input` expands to, counted from its lists without expanding
+ * them (so that a grid of a billion points is refused at once), and its base
+ * scenario. When the grid sweeps `abis` or `replications`, their largest
+ * value counts: the result is then an upper bound.
+ *
+ * @example
+ * ```ts
+ * import { countRuns } from "./plan.ts";
+ * import { loadInput } from "../scenario/scenario.ts";
+ * console.log(countRuns(loadInput("default"), {}).runs > 0); // true
+ * ```
+ */
+export function countRuns(
+  input: LoadedInput,
+  overrides: PlanOverrides,
+): { runs: number; base: Scenario } {
+  const { grid, zip, base } = prepare(input, overrides);
+  let points = 1;
+  for (const list of Object.values(grid)) points *= list.length;
+  const zipLength = Object.values(zip)[0]?.length;
+  if (zipLength !== undefined) points *= zipLength;
+  const swept = { ...grid, ...zip };
+  const most = (key: string, own: number, size: (v: unknown) => number) =>
+    (swept[key] ?? []).reduce((m: number, v) => Math.max(m, size(v)), own);
+  const abis = most("abis", base.abis.length, (v) => Array.isArray(v) ? v.length : 1);
+  const reps = most("replications", base.replications, (v) => typeof v === "number" ? v : 1);
+  return { runs: points * abis * reps, base };
+}
+
+/**
+ * Expand a loaded scenario or sweep into a plan.
+ *
+ * @example
+ * ```ts
+ * import { expandPlan } from "./plan.ts";
+ * import { loadInput } from "../scenario/scenario.ts";
+ * const plan = expandPlan(loadInput("default"), {});
+ * console.log(plan.runs.length > 0); // true
+ * ```
+ */
+export function expandPlan(
+  input: LoadedInput,
+  overrides: PlanOverrides,
+  resolvePath: (p: string) => string = (p) => p,
+): Plan {
+  const src = input.source;
+  const { baseRaw, baseSource, grid, zip, base } = prepare(input, overrides);
 
   const gridKeys = Object.keys(grid);
   const zipKeys = Object.keys(zip);
