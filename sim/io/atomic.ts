@@ -54,15 +54,17 @@ export function writeFileAtomic(
   const dir = slash >= 0 ? path.slice(0, slash) || "/" : ".";
   const base = slash >= 0 ? path.slice(slash + 1) : path;
   const tmp = `${dir}/.${base}.${Deno.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
   try {
-    const f = Deno.openSync(tmp, { write: true, createNew: true });
-    try {
-      let off = 0;
-      while (off < bytes.length) off += f.writeSync(bytes.subarray(off));
-      if (options.durable) f.syncSync();
-    } finally {
-      f.close();
+    if (typeof data === "string") Deno.writeTextFileSync(tmp, data);
+    else Deno.writeFileSync(tmp, data);
+    if (options.durable) {
+      // fsync flushes the file's data whichever descriptor asks
+      const f = Deno.openSync(tmp, { read: true, write: true });
+      try {
+        f.syncSync();
+      } finally {
+        f.close();
+      }
     }
     Deno.renameSync(tmp, path);
   } catch (e) {

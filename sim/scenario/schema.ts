@@ -11,9 +11,10 @@ import { ABI_IDS, isModulePath } from "../../models/registry.ts";
 import { COST_FIELDS, type Costs } from "../../models/costs.ts";
 import { nearest } from "./suggest.ts";
 
-const finite = z.number().refine(Number.isFinite, "a finite number");
-const nonneg = finite.refine((x) => x >= 0, "a number >= 0");
-const pos = finite.refine((x) => x > 0, "a number > 0");
+// Bounds as zod checks (not refinements), so that the JSON Schema carries
+// them too (minimum, exclusiveMinimum). z.number() already refuses infinities.
+const nonneg = z.number().min(0);
+const pos = z.number().gt(0);
 const int = z.number().int("an integer");
 const prio = int.min(0).max(15);
 
@@ -242,7 +243,7 @@ const scenarioSchema = z.strictObject({
     max_evtchn_port: int.min(1).optional(),
     idle: z.enum(["busy", "halt"]).default("busy"),
     irq_off: z.strictObject({
-      fraction: nonneg.refine((x) => x < 1, "a fraction < 1"),
+      fraction: nonneg.lt(1),
       mean_us: pos,
     }).optional(),
   }).default({ vcpus: 1, word_bits: 64, idle: "busy" }),
@@ -332,17 +333,84 @@ export const GroupSchema: Validator<Group> = groupSchema;
 /** The scenario schema. Keys are a contract: keep them working, add freely. */
 export const ScenarioSchema: Validator<Scenario> = scenarioSchema;
 
+/** What a module path in `abis` looks like (see `isModulePath`), as a JSON Schema pattern. */
+const MODULE_PATH_PATTERN = "^(\\./|\\.\\./|/|file:).*\\.(ts|js|mjs|mts)$";
+
+type JsonObject = Record<string, unknown>;
+
 /**
- * The JSON Schema of scenario files, input side (keys with defaults optional).
+ * The JSON Schema of scenario and sweep files (draft 2020-12, input side:
+ * keys with defaults are optional). It carries what the validator checks
+ * that JSON Schema can say: types, bounds (exclusive minimums), the ABI ids
+ * and module paths, names that are not only dots, and the cross-field rule
+ * that time-share run slices may not be zero-length. What it cannot say
+ * (a VCPU number below `guest.vcpus`, `max_ns >= min_ns`, unique group
+ * names, a baseline among the abis) only `validate` checks.
  *
  * @example
  * ```ts
  * import { scenarioJsonSchema } from "./scenario.ts";
- * console.log(scenarioJsonSchema().type); // "object"
+ * const schema = scenarioJsonSchema();
+ * console.log(Object.keys(schema.$defs as object).includes("sweep")); // true
  * ```
  */
-export function scenarioJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(scenarioSchema, { io: "input" });
+export function scenarioJsonSchema(): JsonObject {
+  const emitted = z.toJSONSchema(scenarioSchema, { io: "input" }) as JsonObject;
+  const { $schema, $defs = {}, ...scenario } = emitted as JsonObject & { $defs?: JsonObject };
+  const props = scenario.properties as Record<string, JsonObject>;
+  // abis: the validator's check is a refinement (for its message); say it here.
+  props.abis = {
+    ...props.abis,
+    items: {
+      anyOf: [
+        { type: "string", enum: [...ABI_IDS] },
+        { type: "string", pattern: MODULE_PATH_PATTERN },
+      ],
+    },
+  };
+  // Time-share run slices of zero length would make simulated time stand still.
+  const zeroLength = {
+    anyOf: [
+      { properties: { kind: { const: "const" }, ns: { const: 0 } }, required: ["kind", "ns"] },
+      {
+        properties: { kind: { const: "uniform" }, max_ns: { const: 0 } },
+        required: ["kind", "max_ns"],
+      },
+    ],
+  };
+  scenario.allOf = [{
+    if: {
+      properties: { vcpu_sched: { properties: { kind: { const: "timeshare" } } } },
+      required: ["vcpu_sched"],
+    },
+    then: { properties: { vcpu_sched: { properties: { run: { not: zeroLength } } } } },
+  }];
+  const list = { type: "array", minItems: 1 };
+  const lists = {
+    type: "object",
+    propertyNames: { pattern: "^[^.]+(\\.[^.]+)*$" },
+    additionalProperties: list,
+  };
+  const sweep = {
+    type: "object",
+    description: "A sweep: a base scenario (or a built-in name) and the values to sweep.",
+    properties: {
+      description: { type: "string" },
+      base: {
+        anyOf: [{ $ref: "#/$defs/scenario" }, { type: "string", minLength: 1 }],
+      },
+      grid: lists,
+      zip: lists,
+    },
+    required: ["base"],
+    additionalProperties: false,
+  };
+  return {
+    $schema,
+    title: "evtchn-sim scenario or sweep",
+    anyOf: [{ $ref: "#/$defs/scenario" }, { $ref: "#/$defs/sweep" }],
+    $defs: { ...$defs, scenario, sweep },
+  };
 }
 
 /** Every top-level scenario key and every group key, for suggestions. */
