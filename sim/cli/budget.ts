@@ -29,7 +29,7 @@ export interface WorkBudget {
 }
 
 /** Events per second one core simulates, roughly (README: Performance), for the time estimate. */
-const EVENTS_PER_SECOND = 5e6;
+const EVENTS_PER_SECOND = 1e6;
 
 function estimateOf(run: Run): WorkEstimate {
   const entries = tracesOf(run.scenario.groups).reduce((n, [, t]) => n + t.time.length, 0);

@@ -99,7 +99,7 @@ export const FLAGS: Record<string, FlagSpec> = {
   budget: {
     type: "string",
     value: "EVENTS",
-    help: "refuse work estimated above this many simulated events (default 2e10)",
+    help: "refuse work estimated above this many simulated events (default 1e10)",
     commands: [...SIM, "trace", "validate"],
   },
   "budget-mb": {

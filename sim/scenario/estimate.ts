@@ -22,7 +22,7 @@ export const BYTES_PER_PORT = 160;
 export const BYTES_PER_VCPU = 32 * 1024;
 
 /** Default budget of simulated events for one command (all its runs). */
-export const DEFAULT_EVENT_BUDGET = 2e10;
+export const DEFAULT_EVENT_BUDGET = 1e10;
 /** Default budget of set-up memory for one run, in bytes. */
 export const DEFAULT_MEMORY_BUDGET = 2 * 1024 ** 3;
 /** The most runs one sweep may expand to. */

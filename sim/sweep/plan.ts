@@ -171,8 +171,7 @@ function prepare(input: LoadedInput, overrides: PlanOverrides): Prepared {
 /**
  * How many runs `input` expands to, counted from its lists without expanding
  * them (so that a grid of a billion points is refused at once), and its base
- * scenario. When the grid sweeps `abis` or `replications`, their largest
- * value counts: the result is then an upper bound.
+ * scenario.
  *
  * @example
  * ```ts
@@ -186,16 +185,32 @@ export function countRuns(
   overrides: PlanOverrides,
 ): { runs: number; base: Scenario } {
   const { grid, zip, base } = prepare(input, overrides);
-  let points = 1;
-  for (const list of Object.values(grid)) points *= list.length;
-  const zipLength = Object.values(zip)[0]?.length;
-  if (zipLength !== undefined) points *= zipLength;
-  const swept = { ...grid, ...zip };
-  const most = (key: string, own: number, size: (v: unknown) => number) =>
-    (swept[key] ?? []).reduce((m: number, v) => Math.max(m, size(v)), own);
-  const abis = most("abis", base.abis.length, (v) => Array.isArray(v) ? v.length : 1);
-  const reps = most("replications", base.replications, (v) => typeof v === "number" ? v : 1);
-  return { runs: points * abis * reps, base };
+  // A swept `abis` or `replications` is one more factor of the count:
+  // the sum of its values' sizes instead of the base's.
+  const abisOf = (v: unknown) => Array.isArray(v) ? v.length : 1;
+  const repsOf = (v: unknown) => typeof v === "number" && v > 0 ? v : 1;
+  const sum = (list: unknown[], f: (v: unknown) => number) =>
+    list.reduce((n: number, v) => n + f(v), 0);
+  let runs = 1;
+  for (const [k, list] of Object.entries(grid)) {
+    runs *= k === "abis"
+      ? sum(list, abisOf)
+      : k === "replications"
+      ? sum(list, repsOf)
+      : list.length;
+  }
+  const zipKeys = Object.keys(zip);
+  if (zipKeys.length > 0) {
+    let n = 0;
+    for (let i = 0; i < zip[zipKeys[0]].length; i++) {
+      n += ("abis" in zip ? abisOf(zip.abis[i]) : 1) *
+        ("replications" in zip ? repsOf(zip.replications[i]) : 1);
+    }
+    runs *= n;
+  }
+  if (!("abis" in grid) && !("abis" in zip)) runs *= base.abis.length;
+  if (!("replications" in grid) && !("replications" in zip)) runs *= base.replications;
+  return { runs, base };
 }
 
 /**
