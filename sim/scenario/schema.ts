@@ -354,7 +354,7 @@ type JsonObject = Record<string, unknown>;
  * console.log(Object.keys(schema.$defs as object).includes("sweep")); // true
  * ```
  */
-export function scenarioJsonSchema(): JsonObject {
+export function scenarioJsonSchema(): Record<string, unknown> {
   const emitted = z.toJSONSchema(scenarioSchema, { io: "input" }) as JsonObject;
   const { $schema, $defs = {}, ...scenario } = emitted as JsonObject & { $defs?: JsonObject };
   const props = scenario.properties as Record<string, JsonObject>;
