@@ -199,7 +199,8 @@ export interface FolderLock {
 /**
  * Take the exclusive lock of results folder `dir` (created if needed): an
  * operating-system lock on `dir/.lock`, released on exit even after a
- * crash. A second writer gets an InputError saying who holds it.
+ * crash. A second writer gets an InputError saying who holds it. On a file
+ * system that has no locks, the folder is written unlocked.
  *
  * @example
  * ```ts
@@ -217,6 +218,10 @@ export function lockFolder(dir: string): FolderLock {
     held = file.tryLockSync(true);
   } catch (e) {
     file.close();
+    // A file system without locks (some network or FUSE mounts): write unlocked.
+    if (/ENOLCK|ENOTSUP|EOPNOTSUPP|not supported|No locks available/i.test(String(e))) {
+      return { release() {} };
+    }
     throw e;
   }
   if (!held) {
