@@ -130,7 +130,7 @@ function isEscape(e: { name: string; message: string }): boolean {
 /** The error to raise for a failed `run`: input errors and sandbox escapes are the user's (exit 2). */
 function failure(run: Run, error: { name: string; message: string; stack: string }): Error {
   if (error.name === "InputError") return new InputError(error.message);
-  if (run.module !== undefined) {
+  if (run.module !== undefined && error.name !== "EventLimitError") {
     const tree = designTree(run.module);
     const where = `design module ${run.abi} (${decodeURIComponent(new URL(run.module).pathname)})`;
     if (isEscape(error)) {
@@ -169,7 +169,8 @@ export function executeRuns(
 /**
  * Import every design module of `runs` in its sandbox without running
  * anything: a design that is missing, has no usable default export or tries
- * to leave its sandbox at import fails here, before any folder is written.
+ * to leave its sandbox at import fails here, before any folder is written;
+ * so does one still importing after `timeoutMs`.
  *
  * @example
  * ```ts
@@ -177,12 +178,18 @@ export function executeRuns(
  * await probeDesigns([]); // built-in ABIs only: nothing to probe
  * ```
  */
-export async function probeDesigns(runs: readonly Run[]): Promise<void> {
+export async function probeDesigns(
+  runs: readonly Run[],
+  timeoutMs: number = PROBE_TIMEOUT_MS,
+): Promise<void> {
   const first = new Map<string, Run>();
   for (const r of runs) if (r.module !== undefined && !first.has(r.module)) first.set(r.module, r);
   if (first.size === 0) return;
-  await execute([...first.values()], { workers: first.size }, "probe");
+  await execute([...first.values()], { workers: first.size, timeoutMs }, "probe");
 }
+
+/** How long a design module may take to import before it is given up. */
+export const PROBE_TIMEOUT_MS = 60_000;
 
 /**
  * Trace one run in a sandboxed worker; resolves with the Chrome trace JSON,
@@ -211,7 +218,7 @@ type Done = Extract<WorkerReply, { ok: true }>;
 
 function execute(
   runs: readonly Run[],
-  options: ExecutorOptions & { runOptions?: Pick<RunOptions, "untilNs"> },
+  options: ExecutorOptions & { runOptions?: Pick<RunOptions, "untilNs">; timeoutMs?: number },
   kind: "run" | "probe" | "trace",
 ): Promise<Done[]> {
   if (runs.length === 0) return Promise.resolve([]);
@@ -224,9 +231,21 @@ function execute(
     const pending = [...runs]; // not yet dealt, in index order
     let settled = false;
     let spawned = 0;
+    // A design that never finishes importing (an endless loop at import) is given up.
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      const late = runs.filter((r) => !done.some((d) => d.result.index === r.index));
+      const names = [...new Set(late.map((r) => r.abi))].join(", ");
+      finish(
+        new InputError(
+          `design module ${names}: did not finish importing within ` +
+            `${options.timeoutMs! / 1000} s (an endless loop at import?)`,
+        ),
+      );
+    }, options.timeoutMs);
     const finish = (error?: Error) => {
       if (settled) return;
       settled = true;
+      clearTimeout(timer);
       for (const w of live) w.terminate();
       if (error) reject(error);
       else resolve(done.sort((a, b) => a.result.index - b.result.index));

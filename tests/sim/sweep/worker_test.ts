@@ -1,7 +1,7 @@
 // The worker side of the pool (sim/sweep/worker.ts) and its sandbox (pool.ts).
 import assert from "node:assert/strict";
 import { handleRequest, type WorkerReply } from "../../../sim/sweep/worker.ts";
-import { executeRuns, sandboxPermissions } from "../../../sim/sweep/pool.ts";
+import { executeRuns, probeDesigns, sandboxPermissions } from "../../../sim/sweep/pool.ts";
 import { expandPlan } from "../../../sim/sweep/plan.ts";
 import { PROGRESS_EVENTS } from "../../../sim/run/run.ts";
 
@@ -63,4 +63,14 @@ Deno.test("runs of built-in ABIs run in workers without any permission", async (
   const results = await executeRuns(p.runs, { workers: 1 });
   assert.equal(results.length, 1);
   assert.ok((results[0].summary.delivered as number) > 0);
+});
+
+Deno.test("a design that never finishes importing is given up, naming it", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.writeTextFileSync(`${dir}/loop.ts`, "while (true) {}\nexport default () => null;\n");
+  const run = { ...plan(1e5, 2).runs[0], abi: "./loop.ts", module: `file://${dir}/loop.ts` };
+  await assert.rejects(
+    () => probeDesigns([run], 300),
+    /design module \.\/loop\.ts: did not finish importing within 0\.3 s/,
+  );
 });
