@@ -476,3 +476,22 @@ Deno.test("help, per-command help and did-you-mean for commands and flags", asyn
   const wrong = await sim(dir, "validate", "default", "--workers", "2");
   assertRefused(wrong, ["--workers: not an option of 'validate'"]);
 });
+
+Deno.test("trace files are read by the main thread and handed to workers, which read no files", async () => {
+  const times = Array.from({ length: 50 }, (_, i) => `${(i + 1) * 10000},${(i % 4) + 1}`);
+  const dir = tmpWith({
+    "traces/t.csv": `time_ns,port\n${times.join("\n")}\n`,
+    "tr.json": {
+      ...TINY,
+      name: "tr",
+      groups: [{ ...GROUP, arrival: { kind: "trace", file: "traces/t.csv" } }],
+    },
+  });
+  const r = await sim(dir, "run", "tr.json", "--out", "out", "--quiet", "--no-report");
+  assert.equal(r.code, 0, r.stderr);
+  const summary = Deno.readTextFileSync(`${dir}/out/summary.csv`).trim().split("\n");
+  const row = Object.fromEntries(
+    summary[0].split(",").map((k, i) => [k, summary[1].split(",")[i]]),
+  );
+  assert.equal(Number(row.raised), 50, "every trace entry raised");
+});
