@@ -275,12 +275,13 @@ export function helpText(command?: string): string {
   return `evtchn-sim: a discrete-event simulator of Xen event-channel ABIs
 
 usage:
-  deno task sim ${"".padEnd(31)} the default comparison -> results/default/
+  deno task sim ${"".padEnd(30)} the default comparison -> results/default/
 ${cmds.join("\n")}
-  deno task sim --version ${"".padEnd(21)} tool version, Deno version and git commit
+  deno task sim --version ${"".padEnd(20)} tool version, Deno version and git commit
 
 'deno task sim <command> --help' shows a command's options.
-ABI ids: ${ABI_IDS.join(", ")}, or a module path (./designs/my_abi.ts),
-which runs sandboxed: it may read its own folder and nothing else.
+ABI ids: ${ABI_IDS.join(", ")},
+or a module path (./designs/my_abi.ts), which runs sandboxed: it may read its own folder and
+nothing else.
 `;
 }
