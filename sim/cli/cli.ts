@@ -344,7 +344,8 @@ function merge(dirs: string[], flags: Flags, command: string): number {
   const lock = lockFolder(out);
   try {
     const journal = Journal.create(out, { ...journalHeaderOf(m.plan, m.header), shard: null });
-    for (const r of m.results) journal.record(r);
+    // Not flushed run by run: the shard folders merged stay as they were.
+    for (const r of m.results) journal.record(r, false);
     writeFolder(out, m.plan, m.results, command);
   } finally {
     lock.release();

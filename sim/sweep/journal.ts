@@ -162,8 +162,15 @@ export class Journal {
     return new Journal(jdir);
   }
 
-  /** Record one finished run, atomically. */
-  record(result: RunResult): void {
-    writeFileAtomic(`${this.dir}/${result.id}.json`, JSON.stringify(result) + "\n", DURABLE);
+  /**
+   * Record one finished run, atomically and (unless `durable` is false) on
+   * disk: `merge` skips the flushes, its sources stay where they were.
+   */
+  record(result: RunResult, durable = true): void {
+    writeFileAtomic(
+      `${this.dir}/${result.id}.json`,
+      JSON.stringify(result) + "\n",
+      durable ? DURABLE : {},
+    );
   }
 }
