@@ -15,7 +15,6 @@
 import { checkOutputDir, lockFolder, TOOL_VERSION } from "./results.ts";
 import { InputError } from "../io/errors.ts";
 import { executeRuns, probeDesigns } from "./pool.ts";
-export { probeDesigns } from "./pool.ts";
 import { Journal, journalDir, type JournalHeader, readJournal } from "./journal.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { formatShard, type Plan, selectShard, type Shard } from "./plan.ts";
