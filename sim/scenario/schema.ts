@@ -93,6 +93,8 @@ export interface Scenario {
   name: string;
   /** The question the scenario answers. */
   description: string;
+  /** The metric columns the question is about (summary or groups CSV); findings lead with them. */
+  answer: string[];
   /** ABI ids (`2l`, `fifo`, ...) or module paths of the designs compared. */
   abis: string[];
   /** The ABI the others are compared against (unset: the first of `abis`). */
@@ -226,6 +228,8 @@ const scenarioSchema = z.strictObject({
     "letters, digits, '_', '.' or '-', not only dots",
   ),
   description: z.string().default(""),
+  answer: z.array(z.string().regex(/^[a-z0-9_]+$/, "a metric column name such as lat_p99_ns"))
+    .default([]),
   abis: z.array(
     z.string().superRefine((s, ctx) => {
       if (ABI_IDS.includes(s) || isModulePath(s)) return;
