@@ -3,6 +3,12 @@ import type { Tracer } from "../../../sim/run/guest.ts";
 import { executeRun, type RunResult } from "../../../sim/run/run.ts";
 import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
 import { createAbi } from "../../../models/registry.ts";
+import { ZERO_COSTS } from "../../../models/costs.ts";
+import { Engine } from "../../../sim/engine/engine.ts";
+import { EV_IRQ_OFF } from "../../../sim/run/events.ts";
+import { Guest } from "../../../sim/run/guest.ts";
+import { Metrics } from "../../../sim/run/metrics.ts";
+import { ci99 } from "../../validation/helpers.ts";
 
 /** Records raises, upcalls, handlers and descheduled intervals. */
 class Recorder implements Tracer {
@@ -310,4 +316,168 @@ Deno.test({
     );
     assert.deepEqual(inside, []);
   },
+});
+
+// ------------------------------------------------------------------ late EOI
+
+/**
+ * One VCPU, a late-EOI port `backend` (10 µs handler) and a plain port `net` (1 µs): backend is
+ * raised at 1 µs and again at 3 µs, inside its own handler; net is raised at 5 µs. Costs are zero
+ * except `mask_ns` and `hypercall_ns`, so every ns of guest overhead is a mask or an unmask.
+ */
+function lateEoiRun(abi: string, lateeoi: boolean) {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const trace = `${dir}/backend.csv`, none = `${dir}/none.csv`;
+    Deno.writeTextFileSync(
+      trace,
+      "time_ns,group,index\n1000,backend,0\n3000,backend,0\n5000,net,0\n",
+    );
+    Deno.writeTextFileSync(none, "time_ns,group,index\n");
+    const s = scenario({
+      duration_ms: 1,
+      guest: { vcpus: 1 },
+      costs: { preset: "zero", mask_ns: 7, hypercall_ns: 1000 },
+      groups: [
+        {
+          name: "backend",
+          ports: 1,
+          vcpu: 0,
+          lateeoi,
+          arrival: { kind: "trace", file: trace },
+          service: { kind: "const", ns: 10_000 },
+        },
+        {
+          name: "net",
+          ports: 1,
+          vcpu: 0,
+          arrival: { kind: "trace", file: none },
+          service: { kind: "const", ns: 1000 },
+        },
+      ],
+    });
+    const rec = new Recorder();
+    return { r: exec(s, abi, rec), rec };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("late EOI holds a raise during the handler until the EOI, then relinks it at the FIFO tail", () => {
+  const late = lateEoiRun("fifo", true);
+  const plain = lateEoiRun("fifo", false);
+  const [backend, net] = [late.rec.raises[0].port, late.rec.raises[2].port];
+  // Without late EOI the raise at 3 µs links backend again at once, ahead of net (raised at 5 µs).
+  assert.deepEqual(plain.rec.handlers.map((h) => h.port), [backend, backend, net]);
+  // With late EOI the port is masked until the EOI at the handler's end (11 µs): the raise at
+  // 3 µs only sets P, and the unmask links backend behind net.
+  assert.deepEqual(late.rec.handlers.map((h) => h.port), [backend, net, backend]);
+});
+
+Deno.test("late EOI costs an unmask hypercall per held raise, and its mask and unmask in the overhead", () => {
+  for (const abi of ["2l", "3l", "fifo"]) {
+    const late = lateEoiRun(abi, true).r, plain = lateEoiRun(abi, false).r;
+    assert.equal(num(late, "delivered"), 3, abi);
+    // One EOI found P set (the raise at 3 µs): one EVTCHNOP_unmask more than without late EOI.
+    assert.equal(num(late, "hypercalls") - num(plain, "hypercalls"), 1, `${abi}: hypercalls`);
+    // Two backend events: masked at each ack (2 x mask_ns); the first EOI unmasks a pending port
+    // (hypercall_ns, raise cost 0), the second an idle one (one locked bit clear, mask_ns).
+    const total = num(late, "overhead_ns_per_event") * num(late, "delivered");
+    assert.ok(Math.abs(total - (2 * 7 + 1000 + 7)) < 0.01, `${abi}: guest overhead ${total} ns`);
+    assert.equal(num(plain, "overhead_ns_per_event"), 0, `${abi}: no late EOI, no overhead`);
+  }
+});
+
+// ------------------------------------------------------- event-disabled windows
+
+const IRQ_OFF_FRACTIONS = [0.1, 0.2, 0.6];
+
+/**
+ * The share of `ms` of simulated time each of 4 VCPUs spends inside event-disabled windows
+ * (fraction `fraction`, mean window 50 µs), measured by integrating the guest's `irqOff` flags over
+ * the window events alone (no arrivals).
+ */
+function irqOffShare(fraction: number, replication: number, ms: number): number {
+  const vcpus = 4;
+  const engine = new Engine();
+  const abi = createAbi("2l", { vcpus, wordBits: 64, costs: ZERO_COSTS });
+  const metrics = new Metrics({
+    ports: abi.maxPorts,
+    vcpus,
+    groupNames: [],
+    portGroup: new Int32Array(abi.maxPorts).fill(-1),
+    starvationNs: 1e7,
+  });
+  const guest = new Guest(abi, engine, metrics, { serviceTime: () => 0 }, ZERO_COSTS, {
+    vcpus,
+    portGroup: new Int32Array(abi.maxPorts).fill(-1),
+    portPriority: new Uint8Array(abi.maxPorts),
+    groupLateEoi: new Uint8Array(0),
+    vcpuOnline: new Uint8Array(vcpus).fill(1),
+    idleHalts: false,
+    timeshare: null,
+    irqOff: { fraction, meanNs: 50_000 },
+    seed: 11,
+    replication,
+  });
+  let last = 0, inside = 0;
+  const close = (t: number) => {
+    for (let v = 0; v < vcpus; v++) inside += guest.irqOff[v] * (t - last);
+    last = t;
+  };
+  guest.start();
+  engine.run(ms * 1e6, {
+    handle(kind, a, b) {
+      assert.equal(kind, EV_IRQ_OFF);
+      close(engine.now);
+      guest.handle(kind, a, b);
+    },
+  });
+  close(ms * 1e6);
+  return inside / (vcpus * ms * 1e6);
+}
+
+Deno.test("event-disabled windows cover the configured fraction of the time", () => {
+  for (const f of IRQ_OFF_FRACTIONS) {
+    // 8 independent replications of 200 ms (about 4000 windows per VCPU at f = 0.6): the
+    // configured fraction lies inside the 99% interval of the measured share.
+    const ci = ci99(Array.from({ length: 8 }, (_, r) => irqOffShare(f, r, 200)));
+    assert.ok(Math.abs(ci.mean - f) <= ci.half, `fraction ${f}: measured ${ci.mean} ± ${ci.half}`);
+  }
+});
+
+Deno.test("event-disabled windows delay a random raise by fraction x mean window on average", () => {
+  // A raise at a time independent of the windows finds one with probability f (PASTA) and then
+  // waits its residual, exponential with the window's mean m (memoryless): E[wait] = f m. Zero
+  // costs and zero service, one raise per ms on one port: the wait is the window's residual only.
+  const m = 50_000;
+  for (const f of IRQ_OFF_FRACTIONS) {
+    const s = scenario({
+      duration_ms: 400,
+      seed: 8,
+      guest: { vcpus: 1, irq_off: { fraction: f, mean_us: m / 1000 } },
+      costs: "zero",
+      groups: [{
+        name: "net",
+        ports: 1,
+        vcpu: 0,
+        arrival: { kind: "periodic", period_us: 1000 },
+        service: { kind: "const", ns: 0 },
+      }],
+    });
+    let sum = 0, n = 0;
+    for (let r = 0; r < 4; r++) {
+      const run = exec(s, "fifo", null, r);
+      assert.equal(num(run, "coalesced"), 0);
+      sum += num(run, "lat_mean_ns") * num(run, "delivered");
+      n += num(run, "delivered");
+    }
+    // Raises 1 ms apart are independent (the window state decorrelates within ~m); each wait has
+    // E[X^2] = f 2m^2, so sd = m sqrt(2f - f^2). Bound: 99.9% normal interval of the mean.
+    const mean = sum / n, half = 3.29 * m * Math.sqrt(2 * f - f * f) / Math.sqrt(n);
+    assert.ok(
+      Math.abs(mean - f * m) <= half,
+      `fraction ${f}: mean wait ${mean} ns over ${n} raises, expected ${f * m} ± ${half}`,
+    );
+  }
 });
