@@ -20,19 +20,22 @@ import {
   EV_HANDLER_DONE,
   EV_HOSTILE,
   EV_IRQ_OFF,
+  EV_LATE_EOI,
   EV_LOOP,
   EV_PRIORITY,
   EV_REBALANCE,
   EV_SCHED,
+  EV_SOFT,
+  EV_THREAD,
   EV_UPCALL,
   EV_WARMUP_END,
 } from "./events.ts";
-import { Guest, type Tracer } from "./guest.ts";
+import { DEFER_SOFTIRQ, DEFER_THREAD, Guest, type GuestDeferred, type Tracer } from "./guest.ts";
 import { HostileGuest } from "./hostile.ts";
 import { Metrics, type Row } from "./metrics.ts";
 import type { Scenario } from "../scenario/scenario.ts";
 import { type DomainSetup, groupPriority, setupDomain } from "./setup.ts";
-import { compileDistribution, Workload } from "./workload.ts";
+import { compileCount, compileDistribution, Workload } from "./workload.ts";
 
 /** A swept parameter value. */
 export type ParamValue = string | number | boolean;
@@ -142,7 +145,25 @@ class Simulation {
         : null,
       seed: s.seed,
       replication,
+      deferred: s.groups.map((g): GuestDeferred | null =>
+        g.deferred === undefined ? null : {
+          kind: g.deferred.kind === "softirq" ? DEFER_SOFTIRQ : DEFER_THREAD,
+          items: compileCount(g.deferred.items),
+          item: compileDistribution(g.deferred.item),
+          weight: g.deferred.weight,
+        }
+      ),
+      spurious: Float64Array.from(s.groups.map((g) => g.spurious ?? 0)),
+      groupNames: s.groups.map((g) => g.name),
+      hz: s.guest.hz,
+      loopCtrl: s.guest.loop_ctrl,
+      eoiBackoff: s.guest.eoi_backoff,
+      eventLoopTimeout: s.guest.event_loop_timeout,
+      eventEoiDelay: s.guest.event_eoi_delay,
     });
+    let online = 0;
+    for (const o of setup.vcpuOnline) online += o;
+    this.metrics.onlineVcpus = online;
   }
 
   start(): void {
@@ -186,9 +207,13 @@ class Simulation {
       case EV_HANDLER_DONE:
       case EV_SCHED:
       case EV_IRQ_OFF:
+      case EV_SOFT:
+      case EV_THREAD:
+      case EV_LATE_EOI:
         return this.guest.handle(kind, a, b);
       case EV_WARMUP_END:
         this.metrics.measuring = true;
+        this.metrics.measureStart = this.engine.now;
         return;
       case EV_REBALANCE:
         return this.rebalance(a);
@@ -277,6 +302,7 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
   const end = options.untilNs ?? (s.warmup_ms + s.duration_ms) * 1e6;
   sim.engine.run(end, sim, options.maxEvents ?? Infinity);
   const m = sim.metrics;
+  sim.guest.finish(end);
   m.finish(end);
   const priorities = s.groups.map(groupPriority);
   s.groups.forEach((g, gi) => {
