@@ -195,6 +195,9 @@ export class Guest {
   /** Per VCPU: context (CTX_*), and since when. */
   readonly #ctx: Uint8Array;
   readonly #ctxSince: Float64Array;
+  /** Per VCPU: inside a step of its own (loop end, bottom half); a kick to it then waits for the step's end. */
+  readonly #busy: Uint8Array;
+  readonly #kickLater: Uint8Array;
   readonly #savedCtx: Uint8Array;
   /** Per VCPU: the handled event was spurious. */
   readonly #curSpurious: Uint8Array;
@@ -296,6 +299,8 @@ export class Guest {
     this.#eoiDelay = cfg.eventEoiDelay ?? 10;
     this.#ctx = new Uint8Array(n);
     this.#ctxSince = new Float64Array(n);
+    this.#busy = new Uint8Array(n);
+    this.#kickLater = new Uint8Array(n);
     this.#savedCtx = new Uint8Array(n);
     this.#curSpurious = new Uint8Array(n);
     this.#softRem = new Float64Array(n).fill(-1);
@@ -363,9 +368,18 @@ export class Guest {
     return Math.floor(t / this.#tick);
   }
 
-  /** Close the books at `end`: the time each VCPU spent in its current context. */
+  /**
+   * Close the books at `end`: the time each VCPU spent in its current
+   * context, and the measured instances still waiting for deferred work.
+   */
   finish(end: number): void {
     for (let v = 0; v < this.#cfg.vcpus; v++) this.#account(v, end);
+    const pg = this.#cfg.portGroup;
+    for (let p = 0; p < pg.length; p++) {
+      for (let i = this.#qHead[p]; i >= 0; i = this.#iNext[i]) {
+        this.#metrics.onOutstanding(pg[p], end - this.#iRaise[i]);
+      }
+    }
   }
 
   /** Add the time since the last context switch of `v` to its context's total. */
@@ -390,6 +404,11 @@ export class Guest {
    */
   kick(vcpu: number): void {
     if (this.inLoop[vcpu] === 1 || this.#cfg.vcpuOnline[vcpu] === 0) return;
+    if (this.#busy[vcpu] === 1) {
+      // An unmask by the VCPU's own bottom half: the upcall preempts the work it goes on to.
+      this.#kickLater[vcpu] = 1;
+      return;
+    }
     this.inLoop[vcpu] = 1;
     const now = this.#engine.now;
     const k = this.#workKind[vcpu];
@@ -436,22 +455,37 @@ export class Guest {
       case EV_UPCALL:
         return this.#upcall(v);
       case EV_LOOP:
-        return this.#loop(v);
+        this.#busy[v] = 1;
+        this.#loop(v);
+        return this.#endBusy(v);
       case EV_HANDLER_DONE:
         return this.#handlerDone(v);
       case EV_DISPATCH:
         return this.#startHandler(v, this.#port[v], this.#engine.now);
       case EV_SOFT:
+        this.#busy[v] = 1;
         this.#itemDone(this.#pollPort[v]);
-        return this.#pollStep(v);
+        this.#pollStep(v);
+        return this.#endBusy(v);
       case EV_THREAD:
+        this.#busy[v] = 1;
         if (this.#thrMode[v] === T_KSOFTIRQD) {
           this.#itemDone(this.#pollPort[v]);
-          return this.#pollStep(v);
+          this.#pollStep(v);
+        } else {
+          this.#itemDone(this.#thrPort[v]);
+          this.#thrItems[v]++;
+          this.#kthreadStep(v);
         }
-        this.#itemDone(this.#thrPort[v]);
-        this.#thrItems[v]++;
-        return this.#kthreadStep(v);
+        return this.#endBusy(v);
+    }
+  }
+
+  #endBusy(v: number): void {
+    this.#busy[v] = 0;
+    if (this.#kickLater[v] === 1) {
+      this.#kickLater[v] = 0;
+      this.kick(v);
     }
   }
 

@@ -129,6 +129,10 @@ export class Metrics {
   readonly gEoiDeferred: Float64Array;
   /** Per group: events handled as spurious (the backend found no work). */
   readonly gSpurious: Float64Array;
+  /** Per group: measured instances whose deferred work had not ended at the end of the run. */
+  readonly gOutstanding: Float64Array;
+  /** Per group: the waits so far of those instances (right-censored completion latencies). */
+  readonly outstandingHist: (LatencyCounts | null)[];
   /** Per port: sum of completion latencies (ns). */
   readonly portDoneSum: Float64Array;
   /** Per port: measured instances completed (events). */
@@ -211,6 +215,8 @@ export class Metrics {
     this.gCpuNs = new Float64Array(g);
     this.gEoiDeferred = new Float64Array(g);
     this.gSpurious = new Float64Array(g);
+    this.gOutstanding = new Float64Array(g);
+    this.outstandingHist = new Array(g).fill(null);
     this.portDoneSum = new Float64Array(n);
     this.portCompleted = new Float64Array(n);
     this.ctxNs = new Float64Array(layout.vcpus * CTX_SLOTS);
@@ -347,6 +353,17 @@ export class Metrics {
     let dh = this.doneHist[h];
     if (dh === null) dh = this.doneHist[h] = new LatencyCounts();
     dh.record(lat);
+  }
+
+  /**
+   * At the end of the run, a measured instance of group `g` was dispatched
+   * but its deferred work had not ended: it has waited `wait` ns so far.
+   */
+  onOutstanding(g: number, wait: number): void {
+    this.gOutstanding[g]++;
+    let h = this.outstandingHist[g];
+    if (h === null) h = this.outstandingHist[g] = new LatencyCounts();
+    h.record(wait);
   }
 
   /** Measured simulated time (ns): from the end of the warm-up to `finish`. */
@@ -504,6 +521,52 @@ export class Metrics {
     };
   }
 
+  /**
+   * Summary columns of a flood study: victims are the groups not marked in
+   * `attacker` (1 = attacker). Victim p99 dispatch and completion latency,
+   * the CPU shares of victims and attackers, and the attackers' delivered
+   * rate (events/s): how far the defences throttle them.
+   */
+  floodColumns(attacker: Uint8Array): Row {
+    const victim = (g: number) => attacker[g] === 0;
+    // Right-censored: work still waiting at the end counts with its wait so
+    // far, so a victim that is starved outright cannot look fast.
+    const lat = new LatencyCounts(), done = new LatencyCounts();
+    for (let i = 0; i < this.hist.length; i++) {
+      const g = Math.floor(i / PRIORITIES);
+      if (!victim(g)) continue;
+      if (this.hist[i] !== null) lat.add(this.hist[i]!);
+      if (this.doneHist[i] !== null) done.add(this.doneHist[i]!);
+    }
+    for (let g = 0; g < attacker.length; g++) {
+      if (victim(g) && this.outstandingHist[g] !== null) done.add(this.outstandingHist[g]!);
+    }
+    const pg = this.layout.portGroup;
+    for (let p = 0; p < this.open.length; p++) {
+      if (this.open[p] !== 1 || !victim(pg[p])) continue;
+      const wait = this.measureEnd - this.since[p];
+      lat.record(wait);
+      done.record(wait);
+    }
+    const h = lat.toHdr(), dh = done.toHdr();
+    const ns = this.measuredNs(), cpu = ns * this.onlineVcpus;
+    let vCpu = 0, aCpu = 0, aDelivered = 0;
+    for (let g = 0; g < attacker.length; g++) {
+      if (victim(g)) vCpu += this.gCpuNs[g];
+      else {
+        aCpu += this.gCpuNs[g];
+        aDelivered += this.gDelivered[g];
+      }
+    }
+    return {
+      victim_lat_p99_ns: h.totalCount ? h.getValueAtPercentile(99) : "",
+      victim_done_p99_ns: dh.totalCount ? dh.getValueAtPercentile(99) : "",
+      victim_cpu_share: cpu > 0 ? round(vCpu / cpu, 6) : "",
+      attacker_cpu_share: cpu > 0 ? round(aCpu / cpu, 6) : "",
+      attacker_rate_per_s: ns > 0 ? round(aDelivered * 1e9 / ns, 3) : "",
+    };
+  }
+
   /** Rows for each group: counts and latency. */
   groupRows(priorities: readonly number[]): Row[] {
     return this.layout.groupNames.map((name, g) => {
@@ -531,6 +594,7 @@ export class Metrics {
         completed: c,
         delivered_per_s: ns > 0 ? round(n * 1e9 / ns, 3) : "",
         cpu_share: cpu > 0 ? round(this.gCpuNs[g] / cpu, 6) : "",
+        outstanding: this.gOutstanding[g],
         spurious_events: this.gSpurious[g],
         eoi_deferred: this.gEoiDeferred[g],
       };

@@ -325,6 +325,9 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
     shared_bytes: sim.abi.sharedBytes(),
     max_xen_steps: m.maxXenSteps,
     sim_events: sim.engine.processed,
+    ...(s.groups.some((g) => g.attacker)
+      ? m.floodColumns(Uint8Array.from(s.groups.map((g) => (g.attacker ? 1 : 0))))
+      : {}),
   };
   return {
     id: run.id,

@@ -100,6 +100,8 @@ export interface Group {
   deferred?: DeferredSpec;
   /** Fraction of events the backend finds no work for (spurious; they feed the late-EOI backoff). */
   spurious?: number;
+  /** Marks a flooding group: summaries then report victims (the other groups) apart from it. */
+  attacker?: boolean;
   /** How an aggregate arrival process picks a port. */
   popularity: PopularitySpec;
   /** Every `rebalance_ms` ms, each port moves to the next online VCPU. */
@@ -232,6 +234,7 @@ const groupSchema = z.strictObject({
   service: distributionSchema,
   deferred: deferredSchema.optional(),
   spurious: nonneg.refine((x) => x <= 1, "a fraction from 0 to 1").optional(),
+  attacker: z.boolean().optional(),
   popularity: popularitySchema.default({ kind: "even" }),
   rebalance_ms: pos.optional(),
   priority_change: z.strictObject({ at_ms: nonneg, priority: prio }).optional(),
