@@ -11,6 +11,7 @@ import { atPoint, pointText, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
 import { fmtCi, fmtNsCi, fmtRatio, sig } from "./format.ts";
 import { type Estimate, pairedDiff, summarize } from "./stats.ts";
+import { floodFindings } from "./flood.ts";
 
 /** Whether a paired difference is significant at 95% (CI excludes 0); unknown CI counts as yes. */
 function significant(d: Estimate): boolean {
@@ -205,6 +206,7 @@ function capacity(ctx: ReportContext): string[] {
 export function buildFindings(ctx: ReportContext): string[] {
   if (ctx.set.summary.length === 0) return [];
   return [
+    ...floodFindings(ctx),
     ...groupP99(ctx),
     ...meanVsBaseline(ctx),
     ...starvation(ctx),
