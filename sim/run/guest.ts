@@ -88,6 +88,11 @@ export interface GuestDeferred {
   item: Distribution;
   /** NAPI weight (softirq). */
   weight: number;
+  /**
+   * Whether the other end sends an event even while this work is scheduled
+   * (a frontend that ignores the ring's event index, as a flooder does).
+   */
+  notifyAlways?: boolean;
 }
 
 /** Deferred kinds in {@linkcode GuestDeferred}. */
@@ -366,6 +371,31 @@ export class Guest {
   /** The jiffies counter at time `t` (ns). */
   jiffies(t: number): number {
     return Math.floor(t / this.#tick);
+  }
+
+  /**
+   * An arrival on `port` while the port's deferred work is scheduled (a NAPI
+   * poll on a poll list, a kthread woken and not done): the other end puts
+   * the work on the ring without an event, as Linux's ring protocol has it
+   * (xen/interface/io/ring.h RING_PUSH_REQUESTS_AND_CHECK_NOTIFY sends only
+   * when the consumer re-armed its event index, which netback, netfront and
+   * blkback do once their work is done, RING_FINAL_CHECK_FOR_REQUESTS). The
+   * work joins the port's backlog and its completion is measured from now.
+   * Returns false when the arrival must raise the port.
+   */
+  absorb(port: number): boolean {
+    const g = this.#cfg.portGroup[port];
+    if (g < 0 || this.#deferKind[g] === 0) return false;
+    if (this.#napiSched[port] === 0 && this.#thrQueued[port] === 0) return false;
+    const d = this.#deferred[g]!;
+    if (d.notifyAlways === true) return false;
+    this.#added[port] += d.items(this.#deferRng[g]);
+    const m = this.#metrics;
+    if (m.measuring) {
+      m.gAbsorbed[g]++;
+      this.#enqueue(port, this.#engine.now, this.#added[port], this.#cfg.portPriority[port]);
+    }
+    return true;
   }
 
   /**

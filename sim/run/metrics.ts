@@ -127,6 +127,8 @@ export class Metrics {
   readonly gCpuNs: Float64Array;
   /** Per group: late EOIs delayed by loop control or the spurious backoff (events). */
   readonly gEoiDeferred: Float64Array;
+  /** Per group: arrivals put on the ring without an event while the port's deferred work was scheduled. */
+  readonly gAbsorbed: Float64Array;
   /** Per group: events handled as spurious (the backend found no work). */
   readonly gSpurious: Float64Array;
   /** Per group: measured instances whose deferred work had not ended at the end of the run. */
@@ -215,6 +217,7 @@ export class Metrics {
     this.gCpuNs = new Float64Array(g);
     this.gEoiDeferred = new Float64Array(g);
     this.gSpurious = new Float64Array(g);
+    this.gAbsorbed = new Float64Array(g);
     this.gOutstanding = new Float64Array(g);
     this.outstandingHist = new Array(g).fill(null);
     this.portDoneSum = new Float64Array(n);
@@ -595,6 +598,7 @@ export class Metrics {
         delivered_per_s: ns > 0 ? round(n * 1e9 / ns, 3) : "",
         cpu_share: cpu > 0 ? round(this.gCpuNs[g] / cpu, 6) : "",
         outstanding: this.gOutstanding[g],
+        absorbed: this.gAbsorbed[g],
         spurious_events: this.gSpurious[g],
         eoi_deferred: this.gEoiDeferred[g],
       };

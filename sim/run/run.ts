@@ -151,6 +151,7 @@ class Simulation {
           items: compileCount(g.deferred.items),
           item: compileDistribution(g.deferred.item),
           weight: g.deferred.weight,
+          notifyAlways: g.deferred.notify === "always",
         }
       ),
       spurious: Float64Array.from(s.groups.map((g) => g.spurious ?? 0)),
@@ -226,6 +227,7 @@ class Simulation {
 
   /** Xen's send path: raise the port and kick the VCPU both edge filters let through. */
   raise(port: number): void {
+    if (this.guest.absorb(port)) return; // work on the ring without an event
     const abi = this.abi, m = this.metrics;
     const vcpu = abi.raise(port);
     const g = this.portGroup[port];

@@ -69,6 +69,12 @@ export interface DeferredSpec {
   item: DistributionSpec;
   /** NAPI weight: items one poll may process before it is rescheduled (softirq only). */
   weight: number;
+  /**
+   * `ring`: while the work is scheduled, new work goes on the ring without an
+   * event (Linux's event-index protocol); `always`: every arrival raises the
+   * port (a frontend that ignores the protocol, such as a flooder).
+   */
+  notify: "ring" | "always";
 }
 
 /** How an aggregate arrival process picks a port of the group. */
@@ -216,6 +222,7 @@ const deferredSchema = z.strictObject({
   items: countSchema.default({ kind: "const", n: 1 }),
   item: distributionSchema,
   weight: int.min(1).max(1 << 16).default(64),
+  notify: z.enum(["ring", "always"]).default("ring"),
 });
 
 const popularitySchema = z.discriminatedUnion("kind", [
