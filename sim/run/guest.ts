@@ -19,7 +19,7 @@
  *   net/core/dev.c);
  * - thread: a kthread (blkback's xen_blkif_schedule) or threaded IRQ that
  *   runs when no hard-IRQ or softirq work is pending.
- * Thread context runs ksoftirqd and kthreads in turn.
+ * Thread context runs ksoftirqd and kthreads round robin.
  *
  * @module
  */
@@ -217,15 +217,21 @@ export class Guest {
   readonly #actionLimit: Float64Array;
   readonly #softEnd: Float64Array;
   readonly #restarts: Int32Array;
-  /** Per VCPU: ksoftirqd woken; its turn next in thread context; what thread context runs. */
+  /**
+   * Per VCPU: ksoftirqd woken; kthread runs left before ksoftirqd's next turn
+   * (round robin: every kthread queued when ksoftirqd's turn ended runs once
+   * first, as a fair scheduler gives each runnable thread its share); what
+   * thread context runs.
+   */
   readonly #ksoftirqd: Uint8Array;
-  readonly #ksTurn: Uint8Array;
+  readonly #ktLeft: Int32Array;
   readonly #thrMode: Uint8Array;
   readonly #thrPort: Int32Array;
   readonly #thrItems: Int32Array;
-  /** Per (VCPU, list): head and tail port, -1 when empty. */
+  /** Per (VCPU, list): head and tail port, -1 when empty, and length. */
   readonly #head: Int32Array;
   readonly #tail: Int32Array;
+  readonly #len: Int32Array;
   /** Per VCPU: loop control (count, timeout, defer_eoi) and irq_epoch. */
   readonly #ctrlCount: Int32Array;
   readonly #ctrlTimeout: Float64Array;
@@ -317,12 +323,13 @@ export class Guest {
     this.#softEnd = new Float64Array(n);
     this.#restarts = new Int32Array(n);
     this.#ksoftirqd = new Uint8Array(n);
-    this.#ksTurn = new Uint8Array(n);
+    this.#ktLeft = new Int32Array(n);
     this.#thrMode = new Uint8Array(n);
     this.#thrPort = new Int32Array(n).fill(-1);
     this.#thrItems = new Int32Array(n);
     this.#head = new Int32Array(n * LISTS).fill(-1);
     this.#tail = new Int32Array(n * LISTS).fill(-1);
+    this.#len = new Int32Array(n * LISTS);
     this.#ctrlCount = new Int32Array(n);
     this.#ctrlTimeout = new Float64Array(n);
     this.#deferEoi = new Uint8Array(n);
@@ -835,14 +842,14 @@ export class Guest {
     if (this.#ksoftirqd[v] === 1 && !softPending) this.#ksoftirqd[v] = 0; // ksoftirqd sleeps
     const ks = this.#ksoftirqd[v] === 1;
     const kt = this.#head[b + L_THR] >= 0;
-    if (ks && (!kt || this.#ksTurn[v] === 0)) {
-      this.#ksTurn[v] = 1;
+    if (ks && (!kt || this.#ktLeft[v] <= 0)) {
+      this.#ktLeft[v] = this.#len[b + L_THR];
       this.#thrMode[v] = T_KSOFTIRQD;
       this.#setCtx(v, CTX_THREAD);
       return this.#doSoftirq(v); // run_ksoftirqd
     }
     if (kt) {
-      this.#ksTurn[v] = 0;
+      this.#ktLeft[v]--;
       const p = this.#pop(b + L_THR);
       this.#thrMode[v] = T_KTHREAD;
       this.#thrPort[v] = p;
@@ -923,6 +930,7 @@ export class Guest {
 
   #push(list: number, port: number): void {
     this.#next[port] = -1;
+    this.#len[list]++;
     const t = this.#tail[list];
     if (t >= 0) this.#next[t] = port;
     else this.#head[list] = port;
@@ -933,6 +941,7 @@ export class Guest {
     const p = this.#head[list];
     if (p < 0) return -1;
     this.#head[list] = this.#next[p];
+    this.#len[list]--;
     if (this.#head[list] < 0) this.#tail[list] = -1;
     this.#next[p] = -1;
     return p;
@@ -946,8 +955,10 @@ export class Guest {
     if (t >= 0) this.#next[t] = h;
     else this.#head[dst] = h;
     this.#tail[dst] = this.#tail[src];
+    this.#len[dst] += this.#len[src];
     this.#head[src] = -1;
     this.#tail[src] = -1;
+    this.#len[src] = 0;
   }
 
   #sched(v: number, run: boolean): void {
