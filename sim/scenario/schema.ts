@@ -245,7 +245,7 @@ const countSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("const"), n: int.min(0).max(1 << 20) }),
   z.strictObject({
     kind: z.literal("geometric"),
-    mean: finite.refine((x) => x >= 1 && x <= 1 << 20, "a number from 1 to 1048576"),
+    mean: z.number().min(1).max(1 << 20),
   }),
 ]);
 
@@ -272,7 +272,7 @@ const groupSchema = z.strictObject({
   arrival: arrivalSchema,
   service: distributionSchema,
   deferred: deferredSchema.optional(),
-  spurious: nonneg.refine((x) => x <= 1, "a fraction from 0 to 1").optional(),
+  spurious: nonneg.max(1).optional(),
   attacker: z.boolean().optional(),
   popularity: popularitySchema.default({ kind: "even" }),
   rebalance_ms: pos.optional(),
