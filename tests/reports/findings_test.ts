@@ -113,3 +113,43 @@ Deno.test("port-scaling: a point where 2l cannot bind is flagged, never compared
   }
   assert.ok(text.some((t) => t.startsWith("Not compared")));
 });
+
+/**
+ * One grid point of a scenario asking about p99 latency (`answer`), replications of 2l (the
+ * baseline) and fifo with the given p99 each: the p99 findings.
+ */
+function p99Findings(values: { "2l": number[]; fifo: number[] }) {
+  const summary: CsvRow[] = [];
+  for (const abi of ["2l", "fifo"] as const) {
+    values[abi].forEach((x, r) => {
+      summary.push({ scenario: "p99", abi, replication: r, seed: r, lat_p99_ns: x });
+    });
+  }
+  const set: ResultSet = {
+    dir: ".",
+    manifest: { scenario: "p99", command: "c", resolved: { answer: ["lat_p99_ns"] }, params: [] },
+    summary,
+    groups: [],
+    priorities: [],
+  };
+  const { findings, text } = computeFindings(buildContext(set));
+  return { p99: findings.filter((f) => f.metric === "lat_p99_ns"), text: text.join("\n") };
+}
+
+Deno.test("a p99 ratio with a significant paired difference is a finding", () => {
+  // fifo is 1.5 µs in every replication, 2l 3.6–3.7 µs: 2.4x, paired differences -2100..-2200.
+  const { p99, text } = p99Findings({ "2l": [3600, 3700, 3700], fifo: [1500, 1500, 1500] });
+  assert.deepEqual(p99.map((f) => [f.kind, f.significant, f.direction]), [["abi", true, "lower"]]);
+  assert.match(text, /fifo/);
+});
+
+Deno.test("a large but insignificant p99 ratio is not a finding", () => {
+  // Means 3.67 µs against 1.5 µs (2.4x), but the paired differences 500, -7500, 500 have a
+  // 95% half-width of about 11.5 µs around their mean of -2.2 µs: the interval holds 0.
+  const noisy = p99Findings({ "2l": [1000, 9000, 1000], fifo: [1500, 1500, 1500] });
+  assert.deepEqual(noisy.p99.map((f) => [f.kind, f.abis[0]]), [["none", "fifo"]], noisy.text);
+  assert.match(noisy.text, /no difference of fifo against 2l passed the test/);
+  // One replication: a ratio with no interval at all.
+  const one = p99Findings({ "2l": [3600], fifo: [1500] });
+  assert.deepEqual(one.p99.map((f) => [f.kind, f.abis[0]]), [["none", "fifo"]], one.text);
+});
