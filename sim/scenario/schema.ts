@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import { ABI_IDS, isModulePath } from "../../models/registry.ts";
-import { COST_FIELDS, type Costs } from "../../models/costs.ts";
+import { COST_FIELDS, type CostRange, type Costs } from "../../models/costs.ts";
 
 const finite = z.number().refine(Number.isFinite, "a finite number");
 const nonneg = finite.refine((x) => x >= 0, "a number >= 0");
@@ -85,6 +85,9 @@ export interface Group {
 /** Cost-model overrides: a preset to start from and any `Costs` fields (ns). */
 export type CostOverrides = { preset?: "default" | "zero" } & Partial<Costs>;
 
+/** Per cost field, the range `--robust` draws from instead of the built-in one (ns). */
+export type CostRanges = Partial<Record<keyof Costs, CostRange>>;
+
 /** A validated scenario with every default filled in (README: Scenarios). */
 export interface Scenario {
   /** The scenario's name (letters, digits, `_`, `.`, `-`); results go to `results/<name>/`. */
@@ -118,6 +121,8 @@ export interface Scenario {
   };
   /** The cost model: a preset or overrides. */
   costs: "default" | "zero" | CostOverrides;
+  /** Narrower or wider cost ranges for `--robust` (low = high holds a field fixed). */
+  cost_ranges?: CostRanges;
   /** An instance waiting longer than this counts as starved (ms). */
   starvation_ms: number;
   /** VCPU scheduling: always running, or time-shared with `run` and `wait` slices (ns). */
@@ -189,6 +194,15 @@ const costOverrides = z.strictObject({
   ...Object.fromEntries(COST_FIELDS.map((k) => [k, nonneg.optional()])),
 });
 
+const costRange = z.strictObject({ low: nonneg, high: nonneg }).refine(
+  (r) => r.low <= r.high,
+  "low <= high",
+);
+
+const costRanges = z.strictObject(
+  Object.fromEntries(COST_FIELDS.map((k) => [k, costRange.optional()])),
+) as unknown as z.ZodType<CostRanges>;
+
 const scenarioSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
   description: z.string().default(""),
@@ -213,6 +227,7 @@ const scenarioSchema = z.strictObject({
     }).optional(),
   }).default({ vcpus: 1, word_bits: 64, idle: "busy" }),
   costs: z.union([z.literal("default"), z.literal("zero"), costOverrides]).default("default"),
+  cost_ranges: costRanges.optional(),
   starvation_ms: pos.default(10),
   vcpu_sched: z.discriminatedUnion("kind", [
     z.strictObject({ kind: z.literal("dedicated") }),
