@@ -12,12 +12,14 @@
 import { writeFileAtomic } from "../sim/io/atomic.ts";
 import { buildCharts, type Chart } from "./charts.ts";
 import { buildContext } from "./context.ts";
-import { buildFindings } from "./findings.ts";
+import { buildFindingList } from "./findings.ts";
+import { toCsv } from "./csv.ts";
+import { assessRobustness, loadRobust, robustnessText } from "./robustness.ts";
 import { buildHtml } from "./html.ts";
 import { loadBundles } from "./bundles.ts";
 import { loadResults } from "./load.ts";
 import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
-import { buildText } from "./text.ts";
+import { buildText, wrap } from "./text.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -45,8 +47,16 @@ export async function renderReport(
 ): Promise<ReportFiles> {
   const ctx = buildContext(loadResults(dir));
   const charts = buildCharts(ctx);
-  const findings = buildFindings(ctx);
+  const list = buildFindingList(ctx);
+  let findings = list.map((f) => f.text);
   const files: string[] = [];
+  // With a robustness check (`--robust`): tags on the findings, a section, a chart, a CSV.
+  const robust = loadRobust(dir);
+  const rob = robust ? assessRobustness(ctx, robust, list) : undefined;
+  if (rob) {
+    findings = rob.findings.map((f) => `${f.finding.text} [${f.tag}]`);
+    if (rob.chart) charts.push(rob.chart);
+  }
   Deno.mkdirSync(`${dir}/charts`, { recursive: true });
   const write = (name: string, data: string | Uint8Array) => {
     writeFileAtomic(`${dir}/${name}`, data);
@@ -62,7 +72,8 @@ export async function renderReport(
     write(`charts/${c.name}.svg`, svg);
     if (png) write(`charts/${c.name}.png`, await svgToPng(svg));
   }
-  write("report.md", buildText(ctx, findings, charts));
+  if (rob) write("robustness.csv", toCsv(rob.rows));
+  write("report.md", buildText(ctx, findings, charts, rob ? robustnessText(rob, wrap) : []));
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles()));
   return { charts, findings, files };
 }

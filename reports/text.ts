@@ -102,7 +102,7 @@ export function groupTable(ctx: ReportContext): string {
 }
 
 /**
- * The text of report.md.
+ * The text of report.md; `sections` (lines) follow the findings.
  *
  * @example
  * ```ts
@@ -115,6 +115,7 @@ export function buildText(
   ctx: ReportContext,
   findings: readonly string[],
   charts: readonly Chart[] = [],
+  sections: readonly string[] = [],
 ): string {
   const m = ctx.set.manifest;
   const desc = typeof ctx.base.description === "string" ? ctx.base.description : "";
@@ -134,7 +135,7 @@ export function buildText(
   out.push("Findings", "--------", "");
   if (findings.length === 0) out.push("No difference between the ABIs passed the 95% test.");
   for (const f of findings) out.push(wrap(f, 72, "- ", "  "));
-  out.push("");
+  out.push("", ...sections);
   out.push("Headline metrics per ABI", "------------------------", "");
   const varying = ctx.params.filter((p) => distinct(ctx.set.summary, p).length > 1);
   for (const p of varying) out.push(wrap(`${shortParam(p, ctx.base)}: ${p} (${ctx.labels[p]})`));

@@ -33,6 +33,17 @@ import { ABI_IDS } from "../../models/registry.ts";
 import { renderReport } from "../../reports/report.ts";
 import { traceCommand } from "./trace_command.ts";
 import { aggregateOf, runToCiTarget } from "../sweep/ci_target.ts";
+import {
+  clearRobust,
+  DEFAULT_ROBUST_VECTORS,
+  robustBudgetText,
+  robustPlans,
+  runRobust,
+  writeRobust,
+} from "../sweep/robust.ts";
+
+/** Cost vectors of the robustness check in `deno task sim` (the default comparison). */
+const DEFAULT_COMPARISON_VECTORS = 8;
 
 const USAGE = `evtchn-sim: a discrete-event simulator of Xen event-channel ABIs
 
@@ -42,6 +53,7 @@ usage:
                                         [--set k=v]... [--ports] [--force] [--max-events N]
   deno task sim sweep <file|name> [--out DIR] [--workers N] [--shard i/n] [--resume]
                                         [--quiet] [--no-report] [--ci-target F [--max-replications N]]
+                                        [--robust [N]]  findings checked under N cost vectors
                                         (run and sweep take each other's flags)
   deno task sim merge <dir>... --out DIR [--partial] [--force]
                                         combine shard folders of one sweep
@@ -73,6 +85,7 @@ const OPTIONS = {
   "max-replications": { type: "string" },
   quiet: { type: "boolean", short: "q" },
   "no-report": { type: "boolean" },
+  robust: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
 
@@ -89,7 +102,12 @@ function intFlag(name: string, v: string | undefined, min: number): number | und
 export async function main(args: string[]): Promise<number> {
   let parsed;
   try {
-    parsed = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    parsed = parseArgs({
+      args: robustArg(args),
+      options: OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
   } catch (e) {
     console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -184,7 +202,19 @@ export async function main(args: string[]): Promise<number> {
   }
 }
 
+/** `--robust [N]`: the number is optional, so `--robust` alone becomes `--robust=default`. */
+function robustArg(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== "--robust") out.push(args[i]);
+    else if (/^\d+$/.test(args[i + 1] ?? "")) out.push(`--robust=${args[++i]}`);
+    else out.push("--robust=default");
+  }
+  return out;
+}
+
 type Flags = {
+  robust?: string;
   out?: string;
   abi?: string;
   seed?: string;
@@ -236,6 +266,26 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
       resolveUserPath,
     );
   let plan = expand();
+  const vectors = flags.robust === undefined
+    ? (target === "default" ? DEFAULT_COMPARISON_VECTORS : 0)
+    : flags.robust === "default"
+    ? DEFAULT_ROBUST_VECTORS
+    : intFlag("robust", flags.robust, 0)!;
+  if (vectors === 1) throw new InputError("--robust 1: expected 0 (off) or at least 2 vectors");
+  if (vectors > 0 && shard) throw new InputError("--robust: cannot be combined with --shard");
+  const robustOf = (p: Plan) =>
+    robustPlans(p, vectors, (sets) =>
+      expandPlan(
+        input,
+        {
+          ...overrides,
+          sets: [...overrides.sets ?? [], ...sets],
+          replications: p.base.replications,
+        },
+        resolveUserPath,
+      ));
+  let robust = vectors > 0 ? robustOf(plan) : undefined;
+  if (robust && !flags.quiet) console.error(robustBudgetText(robust.design));
   const defaultOut = shard
     ? `results/${plan.name}/shard-${shard.number}-of-${shard.count}`
     : `results/${plan.name}`;
@@ -264,6 +314,19 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
     ({ plan, outcome } = await runToCiTarget(expand, options, target, max, log));
   } else outcome = await runSweep(plan, options);
   writeFolder(out, plan, outcome.results, command, shardText);
+  if (!shard) clearRobust(out);
+  if (robust) {
+    if (robust.design.runs_per_vector !== plan.runs.length) {
+      robust = robustOf(plan); // --ci-target changed the replications
+      if (!flags.quiet) console.error(robustBudgetText(robust.design));
+    }
+    const perVector = await runRobust(robust.plans, {
+      workers,
+      maxEvents,
+      progress: flags.quiet ? "off" : "auto",
+    });
+    writeRobust(out, robust.design, perVector);
+  }
   if (!shard && !flags["no-report"]) await renderReport(out);
   if (!flags.quiet) {
     const skipped = outcome.skipped ? ` (${outcome.skipped} already recorded)` : "";
