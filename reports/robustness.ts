@@ -498,9 +498,7 @@ export function robustnessText(
       `The findings were checked again under ${n} cost vectors drawn by a Latin hypercube ` +
         `across the ranges of ${d.varied.length} cost fields (${ranges}), with the same seeds. ` +
         `A finding holds in a vector when it keeps its sign and its 95% significance there.` +
-        (d.held.length
-          ? ` Held fixed: ${d.held.map((h) => `${h.field} (${h.why})`).join(", ")}.`
-          : ""),
+        heldText(d.held),
     ),
     "",
   );
@@ -540,6 +538,14 @@ export function robustnessText(
     out.push(table.split("\n").map((l) => (l ? `    ${l}` : l)).join("\n"), "");
   }
   return out;
+}
+
+/** The held fields, grouped by reason: " Held fixed (set by the scenario): a, b." */
+function heldText(held: RobustDesignInfo["held"]): string {
+  const why = [...new Set(held.map((h) => h.why))];
+  return why.map((w) =>
+    ` Held fixed (${w}): ${held.filter((h) => h.why === w).map((h) => h.field).join(", ")}.`
+  ).join("");
 }
 
 /** The start of a finding's sentence, for a reference to it. */
