@@ -32,6 +32,8 @@
 export * from "./models/abi.ts";
 export {
   COST_FIELDS,
+  COST_RANGES,
+  type CostRange,
   type Costs,
   DEFAULT_COSTS,
   resolveCosts,
@@ -53,4 +55,11 @@ export {
 export { executeRun, type Run, runOne, type RunOptions, type RunResult } from "./sim/run/run.ts";
 export { expandPlan, type Plan, type PlanOverrides } from "./sim/sweep/plan.ts";
 export { writeResults } from "./sim/sweep/results.ts";
+export {
+  latinHypercube,
+  type RobustDesign,
+  robustPlans,
+  runRobust,
+  writeRobust,
+} from "./sim/sweep/robust.ts";
 export { Metrics, type Row } from "./sim/run/metrics.ts";
