@@ -72,8 +72,11 @@ export async function renderReport(
     write(`charts/${c.name}.svg`, svg);
     if (png) write(`charts/${c.name}.png`, await svgToPng(svg));
   }
+  const section = rob ? robustnessText(rob, wrap) : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
-  write("report.md", buildText(ctx, findings, charts, rob ? robustnessText(rob, wrap) : []));
-  write("report.html", buildHtml(ctx, findings, charts, await loadBundles()));
+  write("report.md", buildText(ctx, findings, charts, section));
+  // The HTML shows the same section as preformatted text, under its own heading.
+  const html = rob ? [{ title: section[0], text: section.slice(3).join("\n").trim() }] : [];
+  write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html));
   return { charts, findings, files };
 }

@@ -306,10 +306,10 @@ function tagOf(f: Omit<FindingRobustness, "tag">, n: number): string {
     const op = t.holdsWhere === "below" ? ">" : "<";
     return `${base}; ${verb} when ${t.field} ${op} ${fmtNs(t.value)}`;
   }
-  if (f.field && f.rho !== undefined) {
+  if (f.field && f.rho !== undefined && rhoSignificant(f.rho, n)) {
     return `${base}; follows ${f.field} most (ρ ${sig(f.rho, 2)})`;
   }
-  return base;
+  return `${base}; no single cost field explains it at ${n} vectors`;
 }
 
 /** The rows of cost vector `v`, as a result set with the base's manifest. */
@@ -354,13 +354,13 @@ export function assessRobustness(
     let threshold: Threshold | undefined;
     if (holds < n && holds > 0) {
       // Of the fields that separate holding from failing vectors, the one the effect follows.
+      // With few vectors and many fields, some field separates them by chance: a threshold is
+      // stated only when the effect's rank correlation with that field is significant too.
       let best = -1;
       for (const f of fields) {
         const t = thresholdOf(xOf(f), evaluations, f);
         const r = Math.abs(spearman(xOf(f), effects));
-        if (t && (Number.isFinite(r) ? r : 0) > best) {
-          [threshold, best] = [t, Number.isFinite(r) ? r : 0];
-        }
+        if (t && rhoSignificant(r, n) && r > best) [threshold, best] = [t, r];
       }
     }
     const f = {
