@@ -16,6 +16,7 @@
 import { COST_FIELDS, COST_RANGES, type Costs } from "../../models/costs.ts";
 import { RandomStream } from "../engine/random.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
+import { InputError } from "../io/errors.ts";
 import { toCsv } from "../../reports/csv.ts";
 import type { Row } from "../run/metrics.ts";
 import type { Run, RunResult } from "../run/run.ts";
@@ -164,6 +165,12 @@ export function robustPlans(
   expand: (sets: string[]) => Plan,
 ): { design: RobustDesign; plans: Plan[] } {
   const { varied, held } = costSpace(plan.base, plan.params);
+  if (varied.length === 0) {
+    throw new InputError(
+      `${plan.source}: --robust: every cost field is held fixed (set by the scenario, swept by ` +
+        `the grid or of zero width); give the fields to vary in cost_ranges`,
+    );
+  }
   const vectors = latinHypercube(varied, n, plan.base.seed);
   const costs = plan.base.costs;
   const fixed = typeof costs === "string" ? { preset: costs } : costs;
