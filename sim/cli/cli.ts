@@ -121,7 +121,7 @@ export async function main(args: string[]): Promise<number> {
   try {
     switch (cmd) {
       case "default":
-        return await simulate("default", flags, "deno task sim");
+        return await simulate("default", flags, "deno task sim", DEFAULT_COMPARISON_VECTORS);
       case "run":
       case "sweep": {
         if (rest.length !== 1) throw new InputError(`${cmd}: expected one scenario file or name`);
@@ -248,7 +248,13 @@ function writeFolder(
   writeResults(out, plan, results, command, { "aggregate.csv": aggregateOf(plan, results) }, shard);
 }
 
-async function simulate(target: string, flags: Flags, command: string): Promise<number> {
+/** Run a scenario or sweep; `robustByDefault` cost vectors are checked unless `--robust` says. */
+async function simulate(
+  target: string,
+  flags: Flags,
+  command: string,
+  robustByDefault = 0,
+): Promise<number> {
   const overrides: PlanOverrides = {
     abis: flags.abi ? flags.abi.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
     seed: intFlag("seed", flags.seed, 0),
@@ -267,7 +273,7 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
     );
   let plan = expand();
   const vectors = flags.robust === undefined
-    ? (target === "default" ? DEFAULT_COMPARISON_VECTORS : 0)
+    ? (shard ? 0 : robustByDefault) // a shard of the default comparison: no check
     : flags.robust === "default"
     ? DEFAULT_ROBUST_VECTORS
     : intFlag("robust", flags.robust, 0)!;
