@@ -26,6 +26,19 @@
  * A design of your own implements {@linkcode EventChannelAbi} and is named
  * by module path in a scenario's `abis` (see `examples/`).
  *
+ * The hypercall layer, {@linkcode Domain}, applies a domain's event-channel
+ * hypercalls to any model with Xen's rules and errnos, so a model (or a
+ * design of your own) can be tested the way XTF tests Xen:
+ *
+ * @example
+ * ```ts
+ * import { Domain, EINVAL, EOPNOTSUPP, FifoAbi, DEFAULT_COSTS } from "./mod.ts";
+ * // XTF tests/xsa-188: a failed init_control must not leave FIFO half set up.
+ * const d = new Domain(new FifoAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS }));
+ * console.log(d.initControl(0, 0, false) === -EINVAL); // true: bad control gfn
+ * console.log(d.expandArray() === -EOPNOTSUPP); // true
+ * ```
+ *
  * @module
  */
 
@@ -43,6 +56,7 @@ export { ABI_IDS, createAbi, isModulePath, loadAbiFactory } from "./models/regis
 export { TwoLevelAbi } from "./models/two_level.ts";
 export { ThreeLevelAbi } from "./models/three_level.ts";
 export { FifoAbi } from "./models/fifo.ts";
+export { Domain, type DomainOptions } from "./models/hypercalls.ts";
 export { Engine, type EventHandler, EventLimitError } from "./sim/engine/engine.ts";
 export { deriveSeed, Distribution, RandomStream } from "./sim/engine/random.ts";
 export { InputError } from "./sim/io/errors.ts";

@@ -122,7 +122,9 @@ export interface EventChannelAbi {
   // -- guest side --
   /**
    * Start one pass of the upcall loop on `vcpu`: clear evtchn_upcall_pending and
-   * take the ABI's snapshot (2-level selector xchg, FIFO READY xchg).
+   * start the ABI's scan. FIFO takes its READY xchg here; 2-level and 3-level
+   * take the selector xchg in the first `next`, after the timer VIRQ check
+   * (events_2l.c evtchn_2l_handle_events).
    */
   beginUpcall(vcpu: number): void;
   /** One port for the handler loop to handle, or -1 when this pass finds nothing. */

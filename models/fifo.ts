@@ -35,6 +35,7 @@ import {
   EINVAL,
   ENOENT,
   ENOSPC,
+  EOPNOTSUPP,
   type EventChannelAbi,
   MAX_LOST_PER_WRITE,
   OK,
@@ -274,17 +275,21 @@ export class FifoAbi implements EventChannelAbi {
 
   /**
    * Add one page (1024 event words) to the event array (EVTCHNOP_expand_array).
-   * The guest initialises a donated page to MASKED (Linux init_array_page);
-   * ports bound before their page existed come up unmasked, as the guest
-   * unmasked them when it bound them. Saved pending events in the page are
-   * re-raised (event_fifo.c add_page_to_event_array, 917c123029); their
-   * upcalls show in `upcallPending`. -ENOSPC past 128 pages.
+   * -EOPNOTSUPP before any control block is mapped (event_fifo.c
+   * evtchn_fifo_expand_array: `d->evtchn_fifo` is set by the first
+   * init_control); -ENOSPC past 128 pages (add_page_to_event_array). The guest
+   * donates the page with every event word MASKED (Linux events_fifo.c
+   * init_array_page), bound ports included. Xen then re-raises the events
+   * saved while the page was missing (add_page_to_event_array, 917c123029):
+   * on a MASKED word that sets P only, so a saved event is linked when the
+   * guest later unmasks its port, not at expand time.
    *
    * @example
    * ```ts
    * import { FifoAbi } from "./fifo.ts";
    * import { DEFAULT_COSTS } from "./costs.ts";
    * const abi = new FifoAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS });
+   * console.log(abi.expandArray()); // -95: init_control first
    * abi.initControl(0);
    * console.log(abi.expandArray(), abi.pages); // 0 1
    * ```
@@ -292,10 +297,13 @@ export class FifoAbi implements EventChannelAbi {
   expandArray(): number {
     this.steps = 0;
     this.cost = 0;
+    let mapped = 0;
+    for (let v = 0; v < this.vcpus; v++) mapped |= this.controlMapped[v];
+    if (mapped === 0) return -EOPNOTSUPP;
     if (this.pages >= FIFO_MAX_PAGES) return -ENOSPC;
     const first = this.pages * FIFO_WORDS_PER_PAGE;
     const end = first + FIFO_WORDS_PER_PAGE;
-    for (let p = first; p < end; p++) this.words[p] = this.bound[p] !== 0 ? 0 : FIFO_MASKED;
+    this.words.fill(FIFO_MASKED, first, end);
     this.pages++;
     for (let p = first; p < end; p++) {
       if (this.savedPending[p] !== 0) {
@@ -318,15 +326,18 @@ export class FifoAbi implements EventChannelAbi {
 
   /**
    * Bind `port` to `vcpu`: priority 7 (event_fifo.c evtchn_fifo_init,
-   * 470a160402), M and P clear (the guest unmasks at irq start-up). A port
-   * still LINKED is refused with -EBUSY (78e24c269b).
+   * 470a160402), M and P clear (the guest unmasks at irq start-up). Errnos in
+   * Xen's order: -ENOENT for a bad VCPU (event_channel.c evtchn_bind_virq/ipi
+   * check it first), then evtchn_allocate_port's -ENOSPC above the limit and
+   * -EBUSY for a port not free: bound already, port 0 (reserved) or still
+   * LINKED (evtchn_is_busy, 78e24c269b).
    */
   bind(port: number, vcpu: number): number {
     this.cost = 0;
     this.steps = 0;
-    if (!(port >= 1 && port < FIFO_NR_CHANNELS)) return -EINVAL;
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
-    if (this.bound[port] !== 0) return -EINVAL;
+    if (!(port >= 0 && port < FIFO_NR_CHANNELS)) return -ENOSPC;
+    if (port === 0 || this.bound[port] !== 0) return -EBUSY;
     if (this.isBusy(port)) return -EBUSY;
     if (!this.explicitSetup) this.autoBoot(port);
     this.bound[port] = 1;
@@ -379,8 +390,9 @@ export class FifoAbi implements EventChannelAbi {
   bindVcpu(port: number, vcpu: number): number {
     this.cost = 0;
     this.steps = 0;
-    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) return -EINVAL;
+    // event_channel.c evtchn_bind_vcpu: the VCPU is checked first (-ENOENT), then the port.
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
+    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) return -EINVAL;
     this.notify[port] = vcpu;
     return OK;
   }

@@ -30,6 +30,12 @@ const CONTROL_BLOCK_BYTES = 72;
 const WORDS_PER_PAGE = PAGE_SIZE / 4;
 /** EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES. */
 const MAX_PAGES = 128;
+/**
+ * EVTCHNS_PER_BUCKET (xen/include/xen/sched.h): PAGE_SIZE over sizeof(struct
+ * evtchn) rounded up to a power of two; the struct is aligned(64) and fits
+ * 64 bytes, so 64 ports per bucket.
+ */
+const EVTCHNS_PER_BUCKET = 64;
 
 /** Options of a {@linkcode Domain}. */
 export interface DomainOptions {
@@ -75,6 +81,12 @@ export class Domain {
   private readonly failInit: Uint8Array;
   /** Every port below this one is bound (bind's search starts here; busy ports are rare). */
   private firstUnbound = 1;
+  /**
+   * d->valid_evtchns: ports below it have a struct evtchn (port_is_valid).
+   * One bucket at domain creation (evtchn_init); evtchn_allocate_port adds
+   * buckets up to the port it allocates; it never shrinks.
+   */
+  validPorts: number = EVTCHNS_PER_BUCKET;
 
   /** Wrap `abi`; `options` sets the port limit and injected faults. */
   constructor(abi: EventChannelAbi, options: DomainOptions = {}) {
@@ -92,8 +104,11 @@ export class Domain {
   /**
    * EVTCHNOP_init_control (event_fifo.c evtchn_fifo_init_control): -ENOENT
    * bad VCPU; -EINVAL offset not 8-aligned or the block would cross the page,
-   * or already initialised; -ENOMEM by injected fault; -EOPNOTSUPP on an ABI
-   * without FIFO (Xen built without CONFIG_EVTCHN_FIFO).
+   * or already initialised, or a bad control gfn (`gfnValid` false,
+   * map_control_block); -ENOMEM by injected fault; -EOPNOTSUPP on an ABI
+   * without FIFO (Xen built without CONFIG_EVTCHN_FIFO). A failed first
+   * init_control leaves the domain without FIFO (evtchn_fifo_destroy, the
+   * XSA-188 fix): expand_array then still fails with -EOPNOTSUPP.
    *
    * @example
    * ```ts
@@ -104,7 +119,7 @@ export class Domain {
    * console.log(d.initControl(0, 4)); // -22: offset not 8-byte aligned
    * ```
    */
-  initControl(vcpu: number, offset = 0): number {
+  initControl(vcpu: number, offset = 0, gfnValid = true): number {
     this.hypercalls++;
     if (!this.isFifo) return -EOPNOTSUPP;
     if (!(vcpu >= 0 && vcpu < this.abi.vcpus) || vcpu !== (vcpu | 0)) return -ENOENT;
@@ -114,6 +129,7 @@ export class Domain {
     }
     if (this.controlDone[vcpu] !== 0) return -EINVAL; // control block already mapped
     if (this.failInit[vcpu] !== 0) return -ENOMEM;
+    if (!gfnValid) return -EINVAL; // map_guest_page fails; nothing is kept
     const rc = this.abi.initControl!(vcpu);
     if (rc < 0) return rc;
     this.controlDone[vcpu] = 1;
@@ -122,8 +138,11 @@ export class Domain {
   }
 
   /**
-   * EVTCHNOP_expand_array: -EOPNOTSUPP before any init_control (a66765eb06),
-   * -EINVAL for a bad gfn (`gfnValid` false), -ENOSPC past 128 pages.
+   * EVTCHNOP_expand_array, errnos in Xen's order: -EOPNOTSUPP before any
+   * init_control (event_fifo.c evtchn_fifo_expand_array, a66765eb06), then
+   * -ENOSPC past 128 pages (add_page_to_event_array checks the slot before it
+   * maps the gfn), then -EINVAL for a bad gfn (`gfnValid` false,
+   * map_guest_page).
    *
    * @example
    * ```ts
@@ -137,8 +156,8 @@ export class Domain {
   expandArray(gfnValid = true): number {
     this.hypercalls++;
     if (!this.isFifo || !this.fifoActive) return -EOPNOTSUPP;
-    if (!gfnValid) return -EINVAL;
     if (this.pages >= MAX_PAGES) return -ENOSPC;
+    if (!gfnValid) return -EINVAL;
     const rc = this.abi.expandArray!();
     if (rc < 0) return rc;
     this.pages++;
@@ -146,9 +165,14 @@ export class Domain {
   }
 
   /**
-   * EVTCHNOP_set_priority: -EINVAL for a port not bound (checked first, as
-   * event_channel.c does), -ENOSYS when the ABI has no priorities (2-level,
-   * 3-level), -EINVAL for a priority above 15.
+   * EVTCHNOP_set_priority, errnos in Xen's order (event_channel.c
+   * evtchn_set_priority): -EINVAL for a port with no struct evtchn
+   * (_evtchn_from_port: at or above {@linkcode Domain.validPorts}); then
+   * -ENOSYS when the ABI has no priorities (2-level, 3-level:
+   * evtchn_port_set_priority has no hook); then -EINVAL for a priority above
+   * 15 (event_fifo.c evtchn_fifo_set_priority). A valid port that is not
+   * bound takes the call and returns 0; the priority has no effect, since
+   * binding resets it to 7 (evtchn_fifo_init).
    *
    * @example
    * ```ts
@@ -162,9 +186,10 @@ export class Domain {
    */
   setPriority(port: number, priority: number): number {
     this.hypercalls++;
-    if (!this.isBoundPort(port)) return -EINVAL;
+    if (!(port >= 0 && port < this.validPorts) || port !== (port | 0)) return -EINVAL;
     if (!this.abi.hasPriorities) return -ENOSYS;
-    if (!(priority >= 0 && priority < PRIORITIES)) return -EINVAL;
+    if (!(priority >= 0 && priority < PRIORITIES) || priority !== (priority | 0)) return -EINVAL;
+    if (!this.isBoundPort(port)) return OK;
     return this.abi.setPriority(port, priority);
   }
 
@@ -229,12 +254,16 @@ export class Domain {
     const rc = this.abi.bind(port, vcpu);
     if (rc < 0) return rc;
     this.bound[port] = 1;
+    // evtchn_allocate_port: add buckets until the port has its struct evtchn.
+    while (this.validPorts <= port) this.validPorts += EVTCHNS_PER_BUCKET;
     while (this.firstUnbound < max && this.bound[this.firstUnbound] !== 0) this.firstUnbound++;
     return port;
   }
 
   /**
-   * EVTCHNOP_bind_vcpu: -EINVAL for a port not bound, -ENOENT for a bad VCPU.
+   * EVTCHNOP_bind_vcpu, errnos in Xen's order (event_channel.c
+   * evtchn_bind_vcpu): -ENOENT for a bad VCPU (domain_vcpu, checked first),
+   * then -EINVAL for a port not bound.
    *
    * @example
    * ```ts
@@ -247,8 +276,8 @@ export class Domain {
    */
   bindVcpu(port: number, vcpu: number): number {
     this.hypercalls++;
+    if (!(vcpu >= 0 && vcpu < this.abi.vcpus) || vcpu !== (vcpu | 0)) return -ENOENT;
     if (!this.isBoundPort(port)) return -EINVAL;
-    if (!(vcpu >= 0 && vcpu < this.abi.vcpus)) return -ENOENT;
     return this.abi.bindVcpu(port, vcpu);
   }
 

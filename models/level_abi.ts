@@ -11,7 +11,8 @@
  * (first from the start bit up, then whole) and every other word once. The
  * lift treats the two selector levels together as one W*W-bit selector over
  * the pending words:
- * - L1 is taken with xchg at the start of a pass; each L2 selector word is
+ * - L1 is taken with xchg at the start of a pass, after the timer VIRQ check
+ *   (as 2-level takes its selector after it); each L2 selector word is
  *   taken with xchg once per pass, on the first visit of its L1 bit (the
  *   lazy form of 2-level's single selector snapshot per pass);
  * - inside an L1 word the L2 bits are walked upward without wrapping (as the
@@ -32,9 +33,11 @@
  * - Xen raise: `xen_raise_2l_ns` / `xen_raise_3l_ns` per raise, whatever the
  *   path, plus `remote_line_ns` per line (pending bitmap, selector) Xen writes
  *   that the guest touched last.
- * - `beginUpcall`: `xchg_ns` for the selector xchg, plus `line_miss_ns` when
- *   Xen wrote the vcpu_info line since the guest last touched it.
- * - `next`: `scan_word_ns` per word examined (selector snapshot searches and
+ * - `beginUpcall`: `line_miss_ns` when Xen wrote the vcpu_info line since
+ *   the guest last touched it (clearing evtchn_upcall_pending).
+ * - `next`: the first call of a pass adds `xchg_ns` for the selector xchg
+ *   (after the timer check; plus `line_miss_ns` if Xen wrote the line again
+ *   meanwhile); `scan_word_ns` per word examined (selector snapshot searches and
  *   live pending-word reads, so sparse bitmaps cost more), `line_miss_ns` per
  *   pending-bitmap or L2-selector 64-byte line Xen wrote since the guest last
  *   touched it, `xchg_ns` per L2 selector xchg (3-level), and
@@ -50,8 +53,10 @@
 
 import {
   type AbiOptions,
+  EBUSY,
   EINVAL,
   ENOENT,
+  ENOSPC,
   ENOSYS,
   type EventChannelAbi,
   MAX_LOST_PER_WRITE,
@@ -85,6 +90,8 @@ const PH_OUTER = 2;
 const PH_WORDS = 3;
 /** Scan phase: inside one pending word (the `do { } while (bit_idx != 0)` loop). */
 const PH_BITS = 4;
+/** Scan phase: the timer check is done; take the selector snapshot next. */
+const PH_TAKE = 5;
 
 /** Bits of a pending bitmap per 64-byte cache line. */
 const LINE_BITS_SHIFT = 9;
@@ -290,13 +297,19 @@ export abstract class LevelAbi implements EventChannelAbi {
 
   // ------------------------------------------------------------------ set-up
 
-  /** Bind `port` to `vcpu`: notify VCPU, Linux cpu_evtchn_mask, mask and pending clear. */
+  /**
+   * Bind `port` to `vcpu`: notify VCPU, Linux cpu_evtchn_mask, mask and
+   * pending clear. Errnos in Xen's order: -ENOENT for a bad VCPU
+   * (event_channel.c evtchn_bind_virq/ipi check it first), then
+   * evtchn_allocate_port's -ENOSPC above the ABI's limit and -EBUSY for a
+   * port not free (bound already, or port 0, which is reserved).
+   */
   bind(port: number, vcpu: number): number {
     this.cost = 0;
     this.steps = 0;
-    if (!(port >= 1 && port < this.maxPorts)) return -EINVAL;
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
-    if (this.bound[port] !== 0) return -EINVAL;
+    if (!(port >= 0 && port < this.maxPorts)) return -ENOSPC;
+    if (port === 0 || this.bound[port] !== 0) return -EBUSY;
     this.bound[port] = 1;
     this.notify[port] = vcpu;
     // A freed channel had its pending bit cleared (event_channel.c evtchn_free);
@@ -338,8 +351,9 @@ export abstract class LevelAbi implements EventChannelAbi {
   bindVcpu(port: number, vcpu: number): number {
     this.cost = 0;
     this.steps = 0;
-    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) return -EINVAL;
+    // event_channel.c evtchn_bind_vcpu: the VCPU is checked first (-ENOENT), then the port.
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
+    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) return -EINVAL;
     testAndClear(this.cpuMask, this.notify[port] * this.bitmapWords, port);
     this.notify[port] = vcpu;
     testAndSet(this.cpuMask, vcpu * this.bitmapWords, port);
@@ -456,20 +470,34 @@ export abstract class LevelAbi implements EventChannelAbi {
 
   /**
    * Start a pass: clear evtchn_upcall_pending (events_base.c
-   * __xen_evtchn_do_upcall), xchg the L1 selector into a snapshot and capture
-   * the cursor as the pass's start (events_2l.c evtchn_2l_handle_events).
+   * __xen_evtchn_do_upcall). The selector snapshot is taken later, by the
+   * first {@linkcode LevelAbi.next} after the timer check (see `takeSelector`).
    */
   beginUpcall(v: number): void {
+    let cost = 0;
+    if (this.selLine[v] === LINE_XEN) cost += this.missNs; // upcall_pending shares the vcpu_info line
+    this.selLine[v] = LINE_GUEST;
+    this.upcall[v] = 0;
+    this.phase[v] = PH_TIMER;
+    this.cost = cost;
+    this.steps = 0;
+  }
+
+  /**
+   * Take the selector snapshot with xchg and capture the cursor as the pass's
+   * start (events_2l.c evtchn_2l_handle_events: after the timer VIRQ check,
+   * `pending_words = xchg(&vcpu_info->evtchn_pending_sel, 0)`, then
+   * current_word_idx/current_bit_idx). Returns its cost.
+   */
+  private takeSelector(v: number): number {
     const H = this.halves;
     let cost = this.xchgNs;
     if (this.selLine[v] === LINE_XEN) cost += this.missNs;
     this.selLine[v] = LINE_GUEST;
-    this.upcall[v] = 0;
     this.startW1[v] = this.c1[v];
     this.startW2[v] = this.c2[v];
     this.startBit[v] = this.c3[v];
     if (this.levels === 2) {
-      // pending_words = xchg(&vcpu_info->evtchn_pending_sel, 0)
       xchgZero(this.sel1, v * H, this.snapIn, v * H, H);
       this.w1[v] = 0;
       this.w2[v] = this.c2[v];
@@ -477,14 +505,13 @@ export abstract class LevelAbi implements EventChannelAbi {
       this.sw2[v] = this.c2[v];
       this.sb[v] = this.c3[v];
     } else {
-      // 3-level: the L1 selector is taken the same way [inferred].
+      // 3-level: the L1 selector is taken the same way, after the timer check too
+      // [inferred: the lifted 2-level loop keeps 2-level's order].
       xchgZero(this.sel1, v * H, this.snapOut, v * H, H);
       this.w1[v] = this.c1[v];
       this.i1[v] = 0;
     }
-    this.phase[v] = PH_TIMER;
-    this.cost = cost;
-    this.steps = 0;
+    return cost;
   }
 
   /**
@@ -500,9 +527,11 @@ export abstract class LevelAbi implements EventChannelAbi {
     let examined = 0;
     let ph = this.phase[v];
     if (ph === PH_TIMER) {
-      ph = this.levels === 3 ? PH_OUTER : PH_WORDS;
+      ph = PH_TAKE;
       // "Timer interrupt has highest priority" (events_2l.c): handle the VIRQ_TIMER
-      // port first if it is pending, unmasked and bound to this CPU.
+      // port first if it is pending, unmasked and bound to this CPU, BEFORE the
+      // selector xchg, so that a port raised while the timer handler runs is
+      // found in this same pass.
       const t = this.timerPort[v];
       if (t > 0) {
         examined++;
@@ -517,6 +546,10 @@ export abstract class LevelAbi implements EventChannelAbi {
           return t;
         }
       }
+    }
+    if (ph === PH_TAKE) {
+      cost += this.takeSelector(v);
+      ph = this.levels === 3 ? PH_OUTER : PH_WORDS;
     }
     for (;;) {
       if (ph === PH_BITS) {

@@ -15,16 +15,18 @@
  *   filter, as the selector is in 2-level);
  * - guest: the Linux 2-level loop lifted one level, the two selector levels
  *   acting as one W*W-bit selector over the L3 words (details in
- *   level_abi.ts): L1 taken with xchg at the start of a pass; each L2
+ *   level_abi.ts): the timer VIRQ port checked first, then L1 taken with
+ *   xchg (2-level's order, events_2l.c: a port raised while the timer
+ *   handler runs is found in the same pass); each L2
  *   selector word taken with xchg once per pass, on the first visit of its L1
  *   bit; L1 round-robin from the cursor with wrap to 0; inside an L1 word the
  *   L2 bits walked upward without wrapping; the start L1 word visited twice
  *   (first from the cursor's L2 word and bit up, then its remaining L2 bits
  *   from 0, with no second xchg), so the start L3 word is scanned twice and
  *   all others once; L3 words read live (pending & cpu mask & ~mask); the
- *   cursor (l1, l2, bit) saved as last handled + 1 with carries; the timer
- *   VIRQ port checked first. A pass thus serves ports in cyclic order from
- *   the cursor, and below 4096 ports in the same order as 2-level;
+ *   cursor (l1, l2, bit) saved as last handled + 1 with carries. A pass
+ *   thus serves ports in cyclic order from the cursor, and below 4096 ports
+ *   in the same order as 2-level;
  * - EVTCHNOP_set_priority has no hook: -ENOSYS, as under 2-level;
  * - unmask: if the mask bit was set and the port is pending, set the L2 and L1
  *   bits as a raise would.

@@ -7,13 +7,15 @@
  * repeat while `evtchn_upcall_pending` was set again. It is non-preemptive at
  * event granularity: each handled event costs the ABI's scan or consume cost,
  * the IRQ dispatch cost and its service time. A VCPU in its loop gets no new
- * upcall.
+ * upcall; with the per-VCPU upcall vector (`guest.upcall: "vector"`) an
+ * evtchn_upcall_pending 0->1 meanwhile is latched and taken once after it.
  *
  * @module
  */
 
 import type { EventChannelAbi } from "../../models/abi.ts";
 import type { Costs } from "../../models/costs.ts";
+import { MASK_EOI_PENDING, MaskReasons } from "../../models/mask_reasons.ts";
 import type { Engine } from "../engine/engine.ts";
 import {
   EV_DISPATCH,
@@ -52,6 +54,12 @@ export interface GuestConfig {
   vcpuOnline: Uint8Array;
   /** Whether an idle VCPU is halted (wake_ns) rather than busy (upcall_ns). */
   idleHalts: boolean;
+  /**
+   * Upcall delivery: true for the per-VCPU LAPIC vector
+   * (HVMOP_set_evtchn_upcall_vector, `guest.upcall: "vector"`), false for the
+   * global callback vector (`"callback"`).
+   */
+  upcallVector: boolean;
   /** Time-share slices, or null for dedicated VCPUs. */
   timeshare: { run: Distribution; wait: Distribution } | null;
   /** Event-disabled windows: fraction of time and mean window length (ns), or null. */
@@ -91,6 +99,10 @@ export class Guest {
   readonly running: Uint8Array;
   /** Per VCPU: 1 inside an event-disabled window (evtchn_upcall_mask set). */
   readonly irqOff: Uint8Array;
+  /** Linux's per-port mask reasons (late EOI, rebinding), over the ABI's mask bits. */
+  readonly masks: MaskReasons;
+  /** Per VCPU: the upcall vector is latched in the LAPIC IRR (per-VCPU vector mode). */
+  readonly #irr: Uint8Array;
   readonly #waitIrq: Uint8Array;
   readonly #workKind: Int32Array;
   readonly #workAt: Float64Array;
@@ -122,6 +134,8 @@ export class Guest {
     this.inLoop = new Uint8Array(n);
     this.running = new Uint8Array(n).fill(1);
     this.irqOff = new Uint8Array(n);
+    this.masks = new MaskReasons(abi);
+    this.#irr = new Uint8Array(n);
     this.#waitIrq = new Uint8Array(n);
     this.#workKind = new Int32Array(n);
     this.#workAt = new Float64Array(n);
@@ -163,7 +177,15 @@ export class Guest {
    * unmask): start an upcall unless the VCPU is already in its loop.
    */
   kick(vcpu: number): void {
-    if (this.inLoop[vcpu] === 1 || this.#cfg.vcpuOnline[vcpu] === 0) return;
+    if (this.inLoop[vcpu] === 1) {
+      // Per-VCPU vector: Xen's hvm_assert_evtchn_irq does vlapic_set_irq, which the
+      // LAPIC latches in IRR while the loop runs (xen/arch/x86/hvm/irq.c). The
+      // callback vector is injected only while evtchn_upcall_pending is still set
+      // (hvm_vcpu_has_pending_irq), which the loop clears: nothing is latched.
+      if (this.#cfg.upcallVector) this.#irr[vcpu] = 1;
+      return;
+    }
+    if (this.#cfg.vcpuOnline[vcpu] === 0) return;
     this.inLoop[vcpu] = 1;
     const now = this.#engine.now;
     this.#kickAt[vcpu] = now;
@@ -213,6 +235,10 @@ export class Guest {
     const now = this.#engine.now;
     if (this.tracer !== null) this.tracer.upcall(v, this.#kickAt[v], now);
     if (m.measuring) m.upcalls++;
+    // The vector is delivered (IRR -> ISR) and Linux EOIs the LAPIC at entry
+    // (sysvec_xen_hvm_callback: apic_eoi() when xen_percpu_upcall), so a later
+    // edge latches IRR again.
+    this.#irr[v] = 0;
     abi.beginUpcall(v);
     const acc = this.#costs.guest_entry_ns + abi.cost;
     if (m.measuring) m.guestAbiNs += acc;
@@ -223,6 +249,14 @@ export class Guest {
   #loop(v: number): void {
     const abi = this.#abi;
     if (!abi.upcallPending(v)) {
+      if (this.#irr[v] === 1) {
+        // Per-VCPU vector: an evtchn_upcall_pending 0->1 during the loop left the
+        // vector in IRR; it is taken as soon as the loop returns: one more upcall
+        // entry, which usually finds nothing.
+        this.#kickAt[v] = this.#engine.now;
+        this.#work(v, EV_UPCALL, this.#engine.now);
+        return;
+      }
       this.inLoop[v] = 0;
       return;
     }
@@ -246,8 +280,9 @@ export class Guest {
     abi.ack(port); // Linux acks (clears P) before running the handler
     const g = this.#cfg.portGroup[port];
     if (g >= 0 && this.#cfg.groupLateEoi[g] === 1) {
-      abi.mask(port); // lateeoi: masked at ack, unmasked after the handler
-      c += abi.cost;
+      // lateeoi_ack_dynirq: do_mask(EOI_PENDING) at ack; xen_irq_lateeoi unmasks (events_base.c).
+      this.masks.mask(port, MASK_EOI_PENDING);
+      c += this.masks.cost;
     }
     if (m.measuring) m.guestAbiNs += c;
     const start = now + acc + c + this.#costs.dispatch_ns;
@@ -280,13 +315,15 @@ export class Guest {
     if (g >= 0 && this.#cfg.groupLateEoi[g] === 1) {
       const abi = this.#abi, m = this.#metrics;
       const wasPending = abi.isPending(port);
-      const target = abi.unmask(port); // xen_irq_lateeoi: unmask; with P set, EVTCHNOP_unmask relinks
-      acc = abi.cost;
+      // xen_irq_lateeoi: do_unmask(EOI_PENDING); the port is unmasked unless another
+      // reason holds (a rebind in progress). With P set, EVTCHNOP_unmask relinks.
+      const target = this.masks.unmask(port, MASK_EOI_PENDING);
+      acc = this.masks.cost;
       if (m.measuring) {
         m.guestAbiNs += acc;
-        if (wasPending) m.hypercalls++;
+        if (wasPending && this.masks.unmasked) m.hypercalls++;
       }
-      if (target >= 0 && target !== v) this.kick(target);
+      if (target >= 0) this.kick(target); // on this VCPU: latched in IRR (vector) or a no-op
     }
     this.#step(v, acc);
   }

@@ -12,6 +12,7 @@
 
 import type { AbiFactory, EventChannelAbi } from "../../models/abi.ts";
 import { type Costs, resolveCosts } from "../../models/costs.ts";
+import { MASK_TEMPORARY } from "../../models/mask_reasons.ts";
 import { loadAbiFactory } from "../../models/registry.ts";
 import { Engine } from "../engine/engine.ts";
 import {
@@ -136,6 +137,7 @@ class Simulation {
       groupLateEoi: Uint8Array.from(s.groups.map((g) => (g.lateeoi ? 1 : 0))),
       vcpuOnline: setup.vcpuOnline,
       idleHalts: s.guest.idle === "halt",
+      upcallVector: s.guest.upcall === "vector",
       timeshare: ts,
       irqOff: s.guest.irq_off
         ? { fraction: s.guest.irq_off.fraction, meanNs: s.guest.irq_off.mean_us * 1e3 }
@@ -216,12 +218,15 @@ class Simulation {
 
   /**
    * irqbalance-style rotation: every port of group `gi` moves to the next
-   * online VCPU. Like Linux's rebind_evtchn_irq, the port is masked around
-   * EVTCHNOP_bind_vcpu and unmasked after, so an event pending at the move is
-   * delivered on the new VCPU rather than stranded on the old one's selector.
+   * online VCPU. Like Linux's xen_rebind_evtchn_to_cpu, the port is masked
+   * with reason TEMPORARY around EVTCHNOP_bind_vcpu, so an event pending at
+   * the move is delivered on the new VCPU rather than stranded on the old
+   * one's selector; the unmask after it clears only that reason, so a port
+   * whose late EOI is pending stays masked (events_base.c do_unmask).
    */
   rebalance(gi: number): void {
     const s = this.scenario, online = this.setup.vcpuOnline, abi = this.abi;
+    const masks = this.guest.masks;
     const n = s.guest.vcpus;
     for (const port of this.setup.groupPorts[gi]) {
       let v = this.portVcpu[port];
@@ -229,10 +234,10 @@ class Simulation {
         v = (v + 1) % n;
         if (online[v] === 1) break;
       }
-      abi.mask(port);
+      masks.mask(port, MASK_TEMPORARY);
       if (abi.bindVcpu(port, v) === 0) this.portVcpu[port] = v;
-      const target = abi.unmask(port);
-      if (this.metrics.measuring) this.metrics.hypercalls += 2;
+      const target = masks.unmask(port, MASK_TEMPORARY);
+      if (this.metrics.measuring) this.metrics.hypercalls += masks.unmasked ? 2 : 1;
       if (target >= 0) this.guest.kick(target);
     }
     this.engine.schedule(this.engine.now + s.groups[gi].rebalance_ms! * 1e6, EV_REBALANCE, gi, 0);

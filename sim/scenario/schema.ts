@@ -116,6 +116,11 @@ export interface Scenario {
     max_evtchn_port?: number;
     /** What an idle VCPU does: `busy` (pays upcall_ns) or `halt` (pays wake_ns). */
     idle: "busy" | "halt";
+    /**
+     * Upcall delivery: the per-VCPU LAPIC vector (HVMOP_set_evtchn_upcall_vector,
+     * what Linux uses on Xen 4.17+) or the global callback vector.
+     */
+    upcall: "vector" | "callback";
     /** Event-disabled windows: mean `mean_us` µs, covering `fraction` of the time. */
     irq_off?: { fraction: number; mean_us: number };
   };
@@ -221,11 +226,12 @@ const scenarioSchema = z.strictObject({
     word_bits: z.union([z.literal(32), z.literal(64)]).default(64),
     max_evtchn_port: int.min(1).optional(),
     idle: z.enum(["busy", "halt"]).default("busy"),
+    upcall: z.enum(["vector", "callback"]).default("vector"),
     irq_off: z.strictObject({
       fraction: nonneg.refine((x) => x < 1, "a fraction < 1"),
       mean_us: pos,
     }).optional(),
-  }).default({ vcpus: 1, word_bits: 64, idle: "busy" }),
+  }).default({ vcpus: 1, word_bits: 64, idle: "busy", upcall: "vector" }),
   costs: z.union([z.literal("default"), z.literal("zero"), costOverrides]).default("default"),
   cost_ranges: costRanges.optional(),
   starvation_ms: pos.default(10),

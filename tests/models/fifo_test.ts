@@ -2,9 +2,24 @@
 // and the Linux guest drivers/xen/events/events_fifo.c; variants from
 // win-xenbus src/xenbus/evtchn_fifo.c and Bareflank/MicroV bfvmm/src/xen/evtchn.cpp.
 import assert from "node:assert/strict";
-import { EBUSY, EINVAL, RAISE_COALESCED, RAISE_DROPPED, RAISE_NEW } from "../../models/abi.ts";
+import {
+  EBUSY,
+  ENOENT,
+  ENOSPC,
+  EOPNOTSUPP,
+  RAISE_COALESCED,
+  RAISE_DROPPED,
+  RAISE_NEW,
+} from "../../models/abi.ts";
 import { DEFAULT_COSTS, ZERO_COSTS } from "../../models/costs.ts";
-import { FIFO_BUSY, FIFO_LINKED, FifoAbi, type FifoId } from "../../models/fifo.ts";
+import {
+  FIFO_BUSY,
+  FIFO_LINKED,
+  FIFO_MASKED,
+  FIFO_PENDING,
+  FifoAbi,
+  type FifoId,
+} from "../../models/fifo.ts";
 import fifoQuota, { FifoQuotaAbi } from "../../examples/fifo_quota.ts";
 
 const opts = (vcpus = 1) => ({ vcpus, wordBits: 64 as const, costs: DEFAULT_COSTS });
@@ -30,8 +45,43 @@ Deno.test("fifo has 131071 usable ports", () => {
   const abi = new FifoAbi(opts());
   assert.equal(abi.maxPorts, 131072);
   assert.equal(abi.bind(131071, 0), 0);
-  assert.equal(abi.bind(0, 0), -EINVAL);
   assert.equal(abi.pages, 128);
+});
+
+Deno.test("fifo bind gives -ENOSPC above the limit and -EBUSY for a port not free", () => {
+  // event_channel.c evtchn_allocate_port: `port > d->max_evtchn_port || port >=
+  // max_evtchns(d)` -> -ENOSPC; `chn->state != ECS_FREE || evtchn_is_busy()` -> -EBUSY
+  // (port 0 is ECS_RESERVED); evtchn_bind_virq/ipi check the VCPU first (-ENOENT).
+  const abi = new FifoAbi(opts());
+  assert.equal(abi.bind(131072, 0), -ENOSPC);
+  assert.equal(abi.bind(0, 0), -EBUSY);
+  assert.equal(abi.bind(5, 0), 0);
+  assert.equal(abi.bind(5, 0), -EBUSY);
+  assert.equal(abi.bind(131072, 1), -ENOENT, "the VCPU is checked first");
+});
+
+Deno.test("fifo expand_array before any init_control fails with -EOPNOTSUPP", () => {
+  // event_fifo.c evtchn_fifo_expand_array: `rc = -EOPNOTSUPP; if ( d->evtchn_fifo ) ...`;
+  // XTF tests/xsa-188 accepts -EOPNOTSUPP or -ENOSYS.
+  const abi = new FifoAbi(opts());
+  assert.equal(abi.expandArray(), -EOPNOTSUPP);
+  assert.equal(abi.pages, 0);
+  assert.equal(abi.initControl(0), 0);
+  assert.equal(abi.expandArray(), 0);
+});
+
+Deno.test("fifo starts every word of a page added by expand_array MASKED", () => {
+  // Linux events_fifo.c init_array_page: `array_page[i] = 1 << EVTCHN_FIFO_MASKED`
+  const abi = new FifoAbi(opts());
+  abi.initControl(0);
+  abi.expandArray();
+  assert.equal(abi.bind(1500, 0), 0, "bound before its page exists (Xen side)");
+  abi.expandArray();
+  for (const p of [1024, 1500, 2047]) assert.equal(abi.words[p], FIFO_MASKED, `word ${p}`);
+  assert.equal(abi.raise(1500), -1, "masked: P set, not linked");
+  assert.equal(abi.isPending(1500), true);
+  assert.equal(abi.unmask(1500), 0, "the guest's unmask links it");
+  assert.deepEqual(drain(abi), [1500]);
 });
 
 Deno.test("fifo coalesces a raise on a port that is pending and linked", () => {
@@ -191,8 +241,10 @@ Deno.test("fifo delivers a linked event on its old VCPU after bind_vcpu", () => 
   assert.deepEqual(drain(abi, 1), [5]);
 });
 
-Deno.test("fifo saves a raise on a port whose page is missing and expand_array re-raises it", () => {
-  // event_fifo.c evtchn_fifo_set_pending `evtchn->pending = true`; add_page_to_event_array, 917c123029
+Deno.test("fifo saves a raise on a port whose page is missing and delivers it at the port's later unmask", () => {
+  // event_fifo.c evtchn_fifo_set_pending `evtchn->pending = true`; add_page_to_event_array
+  // re-raises it (917c123029) onto the new page, whose words the guest set MASKED (Linux
+  // events_fifo.c init_array_page): P only, no link and no upcall until the unmask.
   const abi = new FifoAbi(opts());
   assert.equal(abi.initControl(0), 0);
   assert.equal(abi.expandArray(), 0);
@@ -202,7 +254,11 @@ Deno.test("fifo saves a raise on a port whose page is missing and expand_array r
   assert.equal(abi.raise(1500), -1);
   assert.equal(abi.outcome, RAISE_COALESCED);
   assert.equal(abi.expandArray(), 0);
-  assert.equal(abi.upcallPending(0), true, "re-raised as a new HEAD");
+  assert.equal(abi.upcallPending(0), false, "nothing delivered at expand time");
+  assert.equal(abi.words[1500], (FIFO_MASKED | FIFO_PENDING) >>> 0);
+  assert.deepEqual(drain(abi), []);
+  assert.equal(abi.unmask(1500), 0, "the unmask links it as a new HEAD");
+  assert.equal(abi.outcome, RAISE_NEW);
   assert.deepEqual(drain(abi), [1500]);
 });
 

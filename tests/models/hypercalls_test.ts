@@ -62,6 +62,17 @@ Deno.test("expand_array fails with -EOPNOTSUPP before init_control", () => {
   assert.equal(d.expandArray(), -EOPNOTSUPP);
 });
 
+Deno.test("expand_array after a failed init_control still fails, as XTF xsa-188 asserts", () => {
+  // XTF tests/xsa-188/main.c: init_control with a bad control gfn returns -EINVAL, and
+  // a following expand_array must return -ENOSYS or -EOPNOTSUPP (event_fifo.c
+  // evtchn_fifo_init_control `goto error` -> evtchn_fifo_destroy; evtchn_fifo_expand_array).
+  const d = fifoDomain();
+  assert.equal(d.initControl(0, 0, false), -EINVAL);
+  const rc = d.expandArray();
+  assert.ok(rc === -ENOSYS || rc === -EOPNOTSUPP, `expand_array returned ${rc}`);
+  assert.equal(d.pages, 0);
+});
+
 Deno.test("expand_array fails with -EINVAL for a bad gfn and -ENOSPC past 128 pages", () => {
   // event_fifo.c map_guest_page -EINVAL; add_page_to_event_array -ENOSPC
   const d = fifoDomain();
@@ -72,23 +83,57 @@ Deno.test("expand_array fails with -EINVAL for a bad gfn and -ENOSPC past 128 pa
   assert.equal(d.pages, 128);
 });
 
-Deno.test("set_priority fails with -EINVAL for a bad port or a priority above 15", () => {
-  // event_channel.c evtchn_set_priority; event_fifo.c evtchn_fifo_set_priority
+Deno.test("expand_array at 128 pages with a bad gfn fails with -ENOSPC, the slot being checked first", () => {
+  // event_fifo.c add_page_to_event_array: `slot >= EVTCHN_FIFO_MAX_EVENT_ARRAY_PAGES`
+  // returns -ENOSPC before map_guest_page looks at the gfn.
+  const d = fifoDomain();
+  d.initControl(0);
+  for (let i = 0; i < 128; i++) d.expandArray();
+  assert.equal(d.expandArray(false), -ENOSPC);
+});
+
+Deno.test("set_priority fails with -EINVAL for a port with no struct evtchn or a priority above 15", () => {
+  // event_channel.c evtchn_set_priority: _evtchn_from_port NULL -> -EINVAL;
+  // event_fifo.c evtchn_fifo_set_priority: priority > EVTCHN_FIFO_PRIORITY_MIN -> -EINVAL
   const d = fifoDomain();
   d.initControl(0);
   const p = d.bind(0);
-  assert.equal(d.setPriority(p + 1, 3), -EINVAL);
+  assert.equal(d.validPorts, 64, "one bucket of 64 ports (EVTCHNS_PER_BUCKET)");
+  assert.equal(d.setPriority(64, 3), -EINVAL);
   assert.equal(d.setPriority(p, 16), -EINVAL);
   assert.equal(d.setPriority(p, 15), 0);
 });
 
+Deno.test("set_priority on a valid port that is not bound follows _evtchn_from_port", () => {
+  // event_channel.c evtchn_set_priority: _evtchn_from_port finds the free port's struct
+  // evtchn (port_is_valid: port < d->valid_evtchns), so the call reaches the ABI:
+  // FIFO takes it (0, or -EINVAL above 15); 2-level has no hook (-ENOSYS).
+  const fifo = new FifoAbi(opts());
+  const f = new Domain(fifo);
+  f.initControl(0);
+  const p = f.bind(0);
+  assert.equal(f.setPriority(p + 1, 3), 0, "free but valid: accepted");
+  assert.equal(f.setPriority(p + 1, 16), -EINVAL);
+  assert.equal(f.bind(0), p + 1);
+  fifo.raise(p + 1);
+  assert.equal(fifo.control[0], 1 << 7, "bound at priority 7 (evtchn_fifo_init): READY bit 7");
+  const d = new Domain(new TwoLevelAbi(opts()));
+  d.bind(0);
+  assert.equal(d.setPriority(5, 0), -ENOSYS);
+  assert.equal(d.setPriority(64, 0), -EINVAL);
+  // Binding port 100 allocates buckets up to it (evtchn_allocate_port).
+  for (let i = 2; i <= 100; i++) d.bind(0);
+  assert.equal(d.validPorts, 128);
+  assert.equal(d.setPriority(127, 0), -ENOSYS);
+});
+
 Deno.test("set_priority is -ENOSYS under the 2-level and 3-level ABIs", () => {
-  // event_channel.c: no set_priority port op -> -ENOSYS
+  // event_channel.h evtchn_port_set_priority: no set_priority port op -> -ENOSYS
   for (const abi of [new TwoLevelAbi(opts()), new ThreeLevelAbi(opts())] as EventChannelAbi[]) {
     const d = new Domain(abi);
     const p = d.bind(0);
     assert.equal(d.setPriority(p, 0), -ENOSYS, abi.id);
-    assert.equal(d.setPriority(p + 1, 0), -EINVAL, "bad port is checked first");
+    assert.equal(d.setPriority(4000, 0), -EINVAL, "a port with no struct evtchn is checked first");
   }
 });
 
@@ -155,6 +200,20 @@ Deno.test("the limit defaults to the ABI maximum", () => {
   assert.equal(new Domain(new TwoLevelAbi(opts())).maxPort, 4095);
   assert.equal(fifoDomain().maxPort, 131071);
   assert.equal(fifoDomain(1, { maxEvtchnPort: 1023 }).maxPort, 1023);
+});
+
+Deno.test("bind_vcpu checks the VCPU before the port", () => {
+  // event_channel.c evtchn_bind_vcpu: domain_vcpu() == NULL -> -ENOENT before
+  // _evtchn_from_port / the state switch -> -EINVAL
+  for (const abi of [new FifoAbi(opts(2)), new TwoLevelAbi(opts(2))] as EventChannelAbi[]) {
+    const d = new Domain(abi);
+    d.initControl(0);
+    d.initControl(1);
+    const p = d.bind(0);
+    assert.equal(d.bindVcpu(p + 1, 2), -ENOENT, `${abi.id}: bad port and bad VCPU`);
+    assert.equal(d.bindVcpu(p + 1, 1), -EINVAL, abi.id);
+    assert.equal(abi.bindVcpu(p + 1, 2), -ENOENT, `${abi.id}: the model checks in the same order`);
+  }
 });
 
 Deno.test("bind_vcpu, close and unmask fail with -EINVAL for a port not bound", () => {

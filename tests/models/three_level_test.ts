@@ -3,7 +3,7 @@
 // undocumented the model generalises drivers/xen/events/events_2l.c (see
 // models/three_level.ts for the assumptions).
 import assert from "node:assert/strict";
-import { ENOSYS, RAISE_COALESCED, RAISE_NEW } from "../../models/abi.ts";
+import { EBUSY, ENOSPC, ENOSYS, RAISE_COALESCED, RAISE_NEW } from "../../models/abi.ts";
 import { DEFAULT_COSTS, ZERO_COSTS } from "../../models/costs.ts";
 import { ThreeLevelAbi } from "../../models/three_level.ts";
 import { TwoLevelAbi } from "../../models/two_level.ts";
@@ -64,6 +64,30 @@ Deno.test("3l scans by port number across all three levels with the timer first"
   abi.setTimerPort(0, 131072);
   for (const p of ports) abi.raise(p);
   assert.deepEqual(drain(abi), [131072, 9, 70, 4095, 4096, 5000, 250000]);
+});
+
+Deno.test("3l handles the timer VIRQ before it takes the L1 selector, as the 2-level loop does", () => {
+  // events_2l.c evtchn_2l_handle_events: timer first, then the selector xchg; the
+  // lifted 3-level loop keeps that order [inferred].
+  const abi = setup([5000, 131072]);
+  abi.setTimerPort(0, 131072);
+  abi.raise(131072);
+  abi.beginUpcall(0);
+  assert.equal(abi.next(0), 131072);
+  abi.ack(131072);
+  abi.raise(5000);
+  assert.equal(abi.next(0), 5000, "raised during the timer handler, found in the same pass");
+  abi.ack(5000);
+  assert.equal(abi.next(0), -1);
+});
+
+Deno.test("3l bind gives -ENOSPC above the limit and -EBUSY for a port not free", () => {
+  // event_channel.c evtchn_allocate_port -ENOSPC / -EBUSY, as under 2-level
+  const abi = new ThreeLevelAbi(opts());
+  assert.equal(abi.bind(262144, 0), -ENOSPC);
+  assert.equal(abi.bind(0, 0), -EBUSY);
+  assert.equal(abi.bind(200000, 0), 0);
+  assert.equal(abi.bind(200000, 0), -EBUSY);
 });
 
 Deno.test("3l resumes after the last port handled, carrying the cursor into L1", () => {

@@ -1,7 +1,15 @@
 // Rules of the 2-level ABI: Xen xen/common/event_2l.c and the Linux guest
 // drivers/xen/events/events_2l.c (evtchn_2l_handle_events).
 import assert from "node:assert/strict";
-import { ENOSYS, RAISE_COALESCED, RAISE_DROPPED, RAISE_NEW } from "../../models/abi.ts";
+import {
+  EBUSY,
+  ENOENT,
+  ENOSPC,
+  ENOSYS,
+  RAISE_COALESCED,
+  RAISE_DROPPED,
+  RAISE_NEW,
+} from "../../models/abi.ts";
 import { DEFAULT_COSTS, ZERO_COSTS } from "../../models/costs.ts";
 import { TwoLevelAbi } from "../../models/two_level.ts";
 
@@ -182,6 +190,35 @@ Deno.test("2l handles the timer VIRQ port first", () => {
   abi.setTimerPort(0, 100);
   for (const p of [1, 2, 100]) abi.raise(p);
   assert.deepEqual(drain(abi), [100, 1, 2]);
+});
+
+Deno.test("2l handles the timer VIRQ before it takes the selector, so a port raised meanwhile joins the pass", () => {
+  // events_2l.c evtchn_2l_handle_events: generic_handle_irq(timer) runs BEFORE
+  // `pending_words = xchg_xen_ulong(&vcpu_info->evtchn_pending_sel, 0)`.
+  const abi = setup([1, 100]);
+  abi.setTimerPort(0, 100);
+  abi.raise(100);
+  abi.beginUpcall(0);
+  assert.equal(abi.next(0), 100);
+  abi.ack(100);
+  assert.equal(abi.raise(1), 0, "raised while the timer handler runs: selector and upcall 0->1");
+  assert.equal(abi.next(0), 1, "found in the same pass");
+  abi.ack(1);
+  assert.equal(abi.next(0), -1);
+  assert.equal(abi.upcallPending(0), true, "the loop makes one more, empty pass");
+  assert.deepEqual(drain(abi), []);
+});
+
+Deno.test("2l bind gives -ENOSPC above the limit and -EBUSY for a port not free", () => {
+  // event_channel.c evtchn_allocate_port: port >= max_evtchns(d) -> -ENOSPC;
+  // state != ECS_FREE -> -EBUSY (port 0 is ECS_RESERVED); the VCPU is checked first.
+  const abi = new TwoLevelAbi(opts());
+  assert.equal(abi.bind(4096, 0), -ENOSPC);
+  assert.equal(abi.bind(0, 0), -EBUSY);
+  assert.equal(abi.bind(7, 0), 0);
+  assert.equal(abi.bind(7, 0), -EBUSY);
+  assert.equal(abi.bind(4096, 1), -ENOENT);
+  assert.equal(new TwoLevelAbi(opts(1, 32)).bind(1024, 0), -ENOSPC, "1024 ports on 32-bit");
 });
 
 Deno.test("2l checks the timer port first only if it is pending, unmasked and bound here", () => {

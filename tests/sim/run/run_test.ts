@@ -99,3 +99,43 @@ Deno.test("a group's priority change applies to later links and is reported", ()
   const twoL = run(s, "2l").groups as Record<string, number | string>[];
   assert.equal(twoL.find((g) => g.group === "b")!.priority, 2);
 });
+
+Deno.test("rebalancing a late-EOI port while its handler runs keeps it masked until the EOI", () => {
+  // Linux events_base.c: lateeoi_ack_dynirq do_mask(EOI_PENDING); xen_rebind_evtchn_to_cpu
+  // masks and unmasks with reason TEMPORARY only; do_unmask unmasks when no reason is left.
+  // So a raise during the handler waits for the EOI and never runs on the new VCPU at once.
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = `${dir}/late.csv`;
+    // Port 1 at 100 µs (handler to 150 µs); the rebalance at 120 µs moves it to VCPU 1;
+    // port 1 again at 130 µs, while its late EOI is pending.
+    Deno.writeTextFileSync(file, "time_ns,port\n100000,1\n130000,1\n");
+    const s = parseScenario({
+      name: "late-rebalance",
+      duration_ms: 0.2,
+      warmup_ms: 0,
+      costs: "zero",
+      guest: { vcpus: 2 },
+      groups: [{
+        name: "blk",
+        ports: 1,
+        vcpu: 0,
+        lateeoi: true,
+        rebalance_ms: 0.12,
+        arrival: { kind: "trace", file },
+        service: { kind: "const", ns: 50_000 },
+      }],
+    }, "late-rebalance");
+    for (const abi of ["2l", "3l", "fifo"]) {
+      const log = new HandlerLog();
+      run(s, abi, log);
+      assert.deepEqual(
+        log.starts.map((h) => [h.vcpu, h.t]),
+        [[0, 100_000], [1, 150_000]],
+        `${abi}: the second event is delivered at the EOI (150 µs), on the new VCPU`,
+      );
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
