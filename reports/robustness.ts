@@ -537,6 +537,37 @@ export function robustnessText(
     ]);
     out.push(table.split("\n").map((l) => (l ? `    ${l}` : l)).join("\n"), "");
   }
+  const named = [
+    ...new Set([
+      ...r.sensitivity.map((x) => x.field),
+      ...r.findings.flatMap((f) => f.threshold ? [f.threshold.field] : []),
+    ]),
+  ];
+  const pairs = confounded(d, named);
+  if (pairs.length) {
+    out.push(
+      wrap(
+        `In these ${n} vectors some fields move together, so their effects cannot be told ` +
+          `apart (more vectors separate them): ` +
+          pairs.map(([a, b, rho]) => `${a} with ${b} (ρ ${sig(rho, 2)})`).join(", ") + ".",
+      ),
+      "",
+    );
+  }
+  return out;
+}
+
+/** Pairs of a named field and another varied field whose values are rank-correlated (|ρ| ≥ 0.5). */
+function confounded(d: RobustDesignInfo, named: readonly string[]): [string, string, number][] {
+  const col = (f: string) => d.costs.map((c) => c[f]);
+  const out: [string, string, number][] = [];
+  for (const a of named) {
+    for (const { field: b } of d.varied) {
+      if (b === a || (named.includes(b) && b < a)) continue;
+      const rho = spearman(col(a), col(b));
+      if (Math.abs(rho) >= 0.5) out.push([a, b, rho]);
+    }
+  }
   return out;
 }
 

@@ -109,9 +109,11 @@ export function costSpace(
 /**
  * A Latin hypercube of `n` points over `varied`: each field's range is cut
  * into `n` equal strata, each stratum used exactly once, the strata of the
- * fields paired by independent random permutations and each value drawn
- * uniformly inside its stratum. Values are rounded to 4 significant digits.
- * Deterministic in `seed`.
+ * fields paired by random permutations and each value drawn uniformly
+ * inside its stratum. Of `candidates` sets of permutations, the one whose
+ * largest rank correlation between two fields is smallest is kept (so that
+ * one field's effect is not mistaken for another's). Values are rounded to
+ * 4 significant digits. Deterministic in `seed`.
  *
  * @example
  * ```ts
@@ -124,21 +126,56 @@ export function latinHypercube(
   varied: readonly VariedField[],
   n: number,
   seed: number,
+  candidates = 200,
 ): Record<string, number>[] {
   const rng = RandomStream.derive(seed, 0, "robust/latin-hypercube");
+  const draw = () =>
+    varied.map(() => {
+      const perm = Array.from({ length: n }, (_, i) => i);
+      for (let i = n - 1; i > 0; i--) {
+        const j = rng.int(i + 1);
+        [perm[i], perm[j]] = [perm[j], perm[i]];
+      }
+      return perm;
+    });
+  let best = draw(), score = maxRankCorrelation(best);
+  for (let c = 1; c < candidates && score > 0; c++) {
+    const p = draw(), sc = maxRankCorrelation(p);
+    if (sc < score) [best, score] = [p, sc];
+  }
   const out: Record<string, number>[] = Array.from({ length: n }, () => ({}));
-  for (const { field, low, high } of varied) {
-    const perm = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
-      const j = rng.int(i + 1);
-      [perm[i], perm[j]] = [perm[j], perm[i]];
-    }
+  varied.forEach(({ field, low, high }, k) => {
     for (let v = 0; v < n; v++) {
-      const x = low + (high - low) * (perm[v] + rng.uniform()) / n;
+      const x = low + (high - low) * (best[k][v] + rng.uniform()) / n;
       out[v][field] = Number(x.toPrecision(4));
     }
-  }
+  });
   return out;
+}
+
+/**
+ * The largest |rank correlation| between two columns of a design given as
+ * one permutation of 0..n-1 per field (Pearson on the ranks = Spearman).
+ *
+ * @example
+ * ```ts
+ * import { maxRankCorrelation } from "./robust.ts";
+ * console.log(maxRankCorrelation([[0, 1, 2], [2, 1, 0]])); // 1
+ * ```
+ */
+export function maxRankCorrelation(perms: readonly (readonly number[])[]): number {
+  const n = perms[0]?.length ?? 0;
+  if (n < 2) return 0;
+  const mean = (n - 1) / 2, ss = n * (n * n - 1) / 12;
+  let worst = 0;
+  for (let a = 0; a < perms.length; a++) {
+    for (let b = a + 1; b < perms.length; b++) {
+      let s = 0;
+      for (let i = 0; i < n; i++) s += (perms[a][i] - mean) * (perms[b][i] - mean);
+      worst = Math.max(worst, Math.abs(s / ss));
+    }
+  }
+  return worst;
 }
 
 /**

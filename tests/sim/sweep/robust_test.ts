@@ -1,5 +1,10 @@
 import assert from "node:assert/strict";
-import { costSpace, latinHypercube, robustPlans } from "../../../sim/sweep/robust.ts";
+import {
+  costSpace,
+  latinHypercube,
+  maxRankCorrelation,
+  robustPlans,
+} from "../../../sim/sweep/robust.ts";
 import { expandPlan } from "../../../sim/sweep/plan.ts";
 import { loadInput, parseScenario } from "../../../sim/scenario/scenario.ts";
 import { COST_FIELDS, COST_RANGES, DEFAULT_COSTS } from "../../../models/costs.ts";
@@ -66,4 +71,18 @@ Deno.test("every cost vector reuses the scenario's seeds and sets only its costs
     for (const f of design.varied) assert.equal(costs[f.field], design.costs[v][f.field]);
   }
   assert.equal(design.runs_per_vector, plan.runs.length);
+});
+
+Deno.test("the hypercube kept has less rank correlation between fields than a single draw", () => {
+  const varied = COST_FIELDS.map((field) => ({ field, ...COST_RANGES[field] }));
+  const ranks = (v: Record<string, number>[]) =>
+    varied.map(({ field }) => {
+      const order = v.map((_, i) => i).sort((a, b) => v[a][field] - v[b][field]);
+      const r: number[] = [];
+      order.forEach((i, k) => r[i] = k);
+      return r;
+    });
+  const one = maxRankCorrelation(ranks(latinHypercube(varied, 8, 1, 1)));
+  const kept = maxRankCorrelation(ranks(latinHypercube(varied, 8, 1)));
+  assert.ok(kept < one, `${kept} < ${one}`);
 });
