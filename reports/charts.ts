@@ -8,7 +8,7 @@
  */
 
 import type { CsvRow } from "./csv.ts";
-import { atPoint, pointText, type ReportContext } from "./context.ts";
+import { atPoint, fmtParamValue, pointText, type ReportContext } from "./context.ts";
 import { distinct, getPath, pointKey } from "./load.ts";
 import { num, summarize } from "./stats.ts";
 
@@ -60,6 +60,85 @@ export function abiColor(abi: string): string {
 
 const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
 const W = 280, H = 180;
+/** The widest a chart may be (px): a page of a mail or a slide. */
+export const PAGE_PX = 760;
+/** Most facet columns side by side before they wrap. */
+const MAX_COLUMNS = 3;
+
+/** Panel width that keeps `columns` panels within the page. */
+function panelWidth(columns: number): number {
+  return Math.max(120, Math.min(W, Math.floor(PAGE_PX / Math.max(1, columns)) - 50));
+}
+
+/**
+ * Facet labels in order: by the numbers in them when they differ only in
+ * numbers ("ports = 256" before "ports = 2048"), else by first appearance.
+ *
+ * @example
+ * ```ts
+ * import { facetOrder } from "./charts.ts";
+ * console.log(facetOrder(["n = 2048", "n = 256"])); // ["n = 256", "n = 2048"]
+ * ```
+ */
+export function facetOrder(labels: readonly string[]): string[] {
+  const uniq = [...new Set(labels)];
+  const nums = (l: string) => (l.match(/-?\d+(\.\d+)?/g) ?? []).map(Number);
+  return uniq.sort((a, b) => {
+    const x = nums(a), y = nums(b);
+    for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i] - y[i];
+    return uniq.indexOf(a) - uniq.indexOf(b);
+  });
+}
+
+/**
+ * ABIs whose line is hidden under another's: every point of the series equal
+ * within 2% (same x, facet and row: about a line width). Returns sentences such as "fifo's
+ * line hides 3l's".
+ *
+ * @example
+ * ```ts
+ * import { hiddenLines } from "./charts.ts";
+ * const p = (abi: string, y: number) => ({ abi, x: 1, y, lo: y, hi: y, ci: 0 });
+ * console.log(hiddenLines([p("2l", 5), p("fifo", 5)], ["2l", "fifo"])); // ["fifo's line hides 2l's"]
+ * ```
+ */
+export function hiddenLines(points: readonly LinePoint[], abis: readonly string[]): string[] {
+  // Per panel (facet, row): ABI -> x -> y.
+  const panels = new Map<string, Map<string, Map<number, number | null>>>();
+  for (const p of points) {
+    const key = `${p.facet ?? ""}|${p.row ?? ""}`;
+    const panel = panels.get(key) ?? new Map<string, Map<number, number | null>>();
+    const line = panel.get(p.abi) ?? new Map<number, number | null>();
+    line.set(p.x, p.y);
+    panel.set(p.abi, line);
+    panels.set(key, panel);
+  }
+  const same = (a?: Map<number, number | null>, b?: Map<number, number | null>) =>
+    a !== undefined && b !== undefined && a.size === b.size && a.size > 0 &&
+    [...a].every(([x, y]) => {
+      const z = b.get(x);
+      if (y === null || z === null || z === undefined) return y === z;
+      return Math.abs(y - z) <= 0.02 * Math.max(Math.abs(y), Math.abs(z));
+    });
+  const out: string[] = [];
+  const order = abis.filter((a) => points.some((p) => p.abi === a));
+  for (let i = 0; i < order.length; i++) {
+    for (let j = i + 1; j < order.length; j++) {
+      let hid = 0, both = 0;
+      for (const panel of panels.values()) {
+        if (!panel.has(order[i]) || !panel.has(order[j])) continue;
+        both++;
+        if (same(panel.get(order[i]), panel.get(order[j]))) hid++;
+      }
+      if (hid === 0) continue;
+      out.push(
+        `${order[j]}'s line hides ${order[i]}'s` +
+          (hid < both ? ` in ${hid} of ${both} panels` : ""),
+      );
+    }
+  }
+  return out;
+}
 
 function colorEnc(abis: readonly string[]): VlSpec {
   return {
@@ -103,11 +182,35 @@ function top(title: string, subtitle: string, values: unknown[]): VlSpec {
 function facetted(
   head: VlSpec,
   inner: VlSpec,
-  facets: { column?: string; row?: string; rowSort?: string[]; independentY?: boolean },
+  facets: {
+    column?: string;
+    row?: string;
+    rowSort?: string[];
+    columnSort?: string[];
+    independentY?: boolean;
+  },
 ): VlSpec {
+  const cols = facets.columnSort?.length ?? MAX_COLUMNS;
+  const resolve = facets.independentY ? { resolve: { scale: { y: "independent" } } } : {};
+  if (facets.column !== undefined && facets.row === undefined) {
+    // Columns only: wrap after MAX_COLUMNS panels, numeric labels in numeric order.
+    const n = Math.min(cols, MAX_COLUMNS);
+    return {
+      ...head,
+      facet: { field: "facet", type: "nominal", title: facets.column, sort: facets.columnSort },
+      columns: n,
+      spec: { width: panelWidth(n), height: H, ...inner },
+      ...resolve,
+    };
+  }
   const facet: VlSpec = {};
   if (facets.column !== undefined) {
-    facet.column = { field: "facet", type: "nominal", title: facets.column };
+    facet.column = {
+      field: "facet",
+      type: "nominal",
+      title: facets.column,
+      sort: facets.columnSort,
+    };
   }
   if (facets.row !== undefined) {
     facet.row = { field: "row", type: "nominal", title: facets.row, sort: facets.rowSort };
@@ -118,8 +221,8 @@ function facetted(
   return {
     ...head,
     facet,
-    spec: { width: W, height: H, ...inner },
-    ...(facets.independentY ? { resolve: { scale: { y: "independent" } } } : {}),
+    spec: { width: panelWidth(facets.column !== undefined ? cols : 1), height: H, ...inner },
+    ...resolve,
   };
 }
 
@@ -222,10 +325,13 @@ export function lineSpec(points: readonly LinePoint[], o: LineOptions): VlSpec {
     },
   ];
   const values = points.map((p) => ({ ...p, lo: yLog && p.lo !== null && p.lo <= 0 ? p.y : p.lo }));
-  return facetted(top(o.title, o.subtitle, values), { layer }, {
+  const hides = hiddenLines(points, o.abis);
+  const subtitle = hides.length ? `${o.subtitle}; ${hides.join(", ")}` : o.subtitle;
+  return facetted(top(o.title, subtitle, values), { layer }, {
     column: points.some((p) => p.facet) ? o.facetTitle ?? "" : undefined,
     row: points.some((p) => p.row) ? o.rowTitle ?? "" : undefined,
     rowSort: [...new Set(points.map((p) => p.row ?? ""))],
+    columnSort: facetOrder(points.map((p) => p.facet ?? "")),
     independentY: true,
   });
 }
@@ -363,8 +469,9 @@ export function quantileSpec(
   if (groups.length < 2) return { ...head, width: W, height: H, ...inner };
   return {
     ...head,
-    facet: { column: { field: "group", type: "nominal", title: "port group", sort: groups } },
-    spec: { width: W, height: H, ...inner },
+    facet: { field: "group", type: "nominal", title: "port group", sort: groups },
+    columns: Math.min(groups.length, MAX_COLUMNS),
+    spec: { width: panelWidth(Math.min(groups.length, MAX_COLUMNS)), height: H, ...inner },
   };
 }
 
@@ -378,9 +485,19 @@ const QUANTILES: readonly [string, string, number][] = [
   ["p99.9", "lat_p999_ns", 0.001],
 ];
 
-function estBand(mean: number, ci: number, scale: (x: number) => number | null) {
+/**
+ * A mean and its 95% band, scaled, the band clamped to the metric's domain
+ * (every metric here is ≥ 0; Jain indexes and fractions are ≤ 1): a band
+ * never claims a negative latency or a Jain index above 1.
+ */
+function estBand(mean: number, ci: number, scale: (x: number) => number | null, max = Infinity) {
   const c = Number.isFinite(ci) ? ci : 0;
-  return { y: scale(mean), lo: scale(mean - c), hi: scale(mean + c), ci: scale(ci) };
+  return {
+    y: scale(mean),
+    lo: scale(Math.max(0, mean - c)),
+    hi: scale(Math.min(max, mean + c)),
+    ci: scale(ci),
+  };
 }
 
 /** Rows of `groups.csv` plus summary rows as group "all events". */
@@ -391,7 +508,7 @@ function groupRowsWithAll(ctx: ReportContext): CsvRow[] {
 function othersLabel(ctx: ReportContext, row: CsvRow, param: string): string | undefined {
   const others = ctx.params.filter((q) => q !== param && distinct(ctx.set.summary, q).length > 1);
   if (others.length === 0) return undefined;
-  return others.map((q) => `${ctx.labels[q]} = ${row[q]}`).join(", ");
+  return others.map((q) => `${ctx.labels[q]} = ${fmtParamValue(q, row[q])}`).join(", ");
 }
 
 function latencyQuantiles(ctx: ReportContext): Chart | null {
@@ -449,7 +566,7 @@ function linePoints(
     points.push({
       abi: String(s.keys.abi),
       x,
-      ...estBand(s.est[col].mean, s.est[col].ci, scale),
+      ...estBand(s.est[col].mean, s.est[col].ci, scale, /^jain_|fraction/.test(col) ? 1 : Infinity),
       ...(facet ? { facet } : {}),
       ...(byGroup ? { row: String(s.keys.group) } : {}),
     });
@@ -694,7 +811,7 @@ function headlineBars(ctx: ReportContext): Chart | null {
         abi: String(s.keys.abi),
         cat: String(s.keys.abi),
         facet: label,
-        ...estBand(s.est[col].mean, s.est[col].ci, f),
+        ...estBand(s.est[col].mean, s.est[col].ci, f, col === "jain_latency" ? 1 : Infinity),
       });
     }
   }
@@ -756,5 +873,16 @@ export function buildCharts(ctx: ReportContext): Chart[] {
     }));
   }
   out.push(...capacity(ctx, portsParam));
-  return out.filter((c): c is Chart => c !== null);
+  return out.filter((c): c is Chart => c !== null && informative(c));
+}
+
+/**
+ * Whether a chart carries information: some plotted value differs from the
+ * others (a chart of one flat value, e.g. zero everywhere, is left out).
+ */
+export function informative(c: Chart): boolean {
+  const data = (c.spec.data as { values?: Record<string, unknown>[] } | undefined)?.values ?? [];
+  const ys = data.map((d) => d.y ?? d.latency_us).filter((v): v is number => typeof v === "number");
+  if (ys.length < 2) return ys.length === 1 && ys[0] !== 0;
+  return ys.some((y) => y !== ys[0]);
 }

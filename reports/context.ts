@@ -16,6 +16,7 @@ import {
   type ResultSet,
 } from "./load.ts";
 import { summarize } from "./stats.ts";
+import { fmtNs, sig } from "./format.ts";
 
 /** A loaded results folder with its derived facts. */
 export interface ReportContext {
@@ -23,7 +24,7 @@ export interface ReportContext {
   set: ResultSet;
   /** ABIs in order of first appearance. */
   abis: string[];
-  /** The ABI differences are measured against: `2l` when present, else the first. */
+  /** The ABI differences are measured against: the scenario's `baseline`, else the first of its `abis` (as in aggregate.csv). */
   baseline: string;
   /** Swept parameter columns. */
   params: string[];
@@ -72,7 +73,7 @@ export function buildContext(set: ResultSet): ReportContext {
   return {
     set,
     abis,
-    baseline: abis.includes("2l") ? "2l" : abis[0] ?? "",
+    baseline: baselineOf(base, abis),
     params,
     numeric: numericParams(set.summary, params),
     base,
@@ -80,6 +81,14 @@ export function buildContext(set: ResultSet): ReportContext {
     focus,
     points: byPoint.length,
   };
+}
+
+/** The scenario's `baseline`, else the first of its `abis` that ran, else `2l`, else the first. */
+function baselineOf(base: Record<string, unknown>, abis: readonly string[]): string {
+  if (typeof base.baseline === "string" && abis.includes(base.baseline)) return base.baseline;
+  const listed = Array.isArray(base.abis) ? base.abis.find((a) => abis.includes(String(a))) : null;
+  if (typeof listed === "string") return listed;
+  return abis.includes("2l") ? "2l" : abis[0] ?? "";
 }
 
 /**
@@ -96,13 +105,36 @@ export function atPoint(rows: readonly CsvRow[], params: readonly string[], key:
 }
 
 /**
- * A grid point described in words ("net ports bound = 2048, ..."), or "" without parameters.
+ * A swept parameter's value in human units: durations by the unit in the
+ * path's last part (`ns`, `_us`, `_ms`), rates in k/M, booleans as on/off.
+ *
+ * @example
+ * ```ts
+ * import { fmtParamValue } from "./context.ts";
+ * console.log(fmtParamValue("vcpu_sched.wait.ns", 30000000)); // "30 ms"
+ * ```
+ */
+export function fmtParamValue(path: string, v: unknown): string {
+  if (typeof v === "boolean") return v ? "on" : "off";
+  if (typeof v !== "number") return String(v);
+  const last = path.split(".").pop() ?? "";
+  if (last === "ns" || last.endsWith("_ns")) return fmtNs(v);
+  if (last.endsWith("_us")) return fmtNs(v * 1e3);
+  if (last.endsWith("_ms")) return fmtNs(v * 1e6);
+  if (last.includes("rate") && Math.abs(v) >= 1e4) {
+    return Math.abs(v) >= 1e6 ? `${sig(v / 1e6)}M` : `${sig(v / 1e3)}k`;
+  }
+  return String(v);
+}
+
+/**
+ * A grid point described in words ("net ports requested = 2048, ..."), or "" without parameters.
  *
  * @example
  * ```ts
  * import { pointText } from "./context.ts";
- * console.log(pointText("[2048]", ["groups.1.ports"], { "groups.1.ports": "net ports bound" }));
- * // "net ports bound = 2048"
+ * console.log(pointText("[2048]", ["groups.1.ports"], { "groups.1.ports": "net ports requested" }));
+ * // "net ports requested = 2048"
  * ```
  */
 export function pointText(
@@ -111,5 +143,5 @@ export function pointText(
   labels: Record<string, string>,
 ): string {
   const vals = JSON.parse(key) as unknown[];
-  return params.map((p, i) => `${labels[p] ?? p} = ${vals[i]}`).join(", ");
+  return params.map((p, i) => `${labels[p] ?? p} = ${fmtParamValue(p, vals[i])}`).join(", ");
 }

@@ -1,7 +1,24 @@
 /**
- * Findings computed from result rows: comparisons between ABIs stated with
- * their condition (grid point, group) and their 95% confidence intervals.
- * Nothing here is hard-coded: a finding appears only when the data shows it.
+ * Findings computed from result rows (README: How to read the report).
+ *
+ * Every comparison is a paired difference over replications (common random
+ * numbers: replication r of every ABI and grid point sees the same arrivals):
+ *
+ * - each ABI against the baseline, at each grid point, for every metric
+ *   column (and per port group for the scenario's `answer` metrics and p99);
+ * - within one ABI, the effect of the swept parameters: each grid point
+ *   against the first (only with at most 4 points; with more, the last point
+ *   where every port bound against the first), for the `answer` metrics.
+ *
+ * A comparison is a finding when it passes Holm–Bonferroni at 5% family-wise
+ * within its metric and its size passes the practical threshold
+ * ({@linkcode PRACTICAL}). Latency and overhead are never compared at a grid
+ * point where an ABI could not bind every requested port: the point is
+ * flagged instead. Findings about the scenario's `answer` metrics come
+ * first; for each of them and each ABI the text says so when nothing passed.
+ *
+ * {@linkcode computeFindings} is a pure function of the context (no I/O):
+ * it returns structured findings and their text.
  *
  * @module
  */
@@ -10,327 +27,632 @@ import type { CsvRow } from "./csv.ts";
 import { atPoint, pointText, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
 import { fmtCi, fmtNsCi, fmtRatio, sig } from "./format.ts";
-import { type Estimate, pairedDiff, summarize } from "./stats.ts";
+import { type Estimate, holm, pairedDiff, pValue, summarize } from "./stats.ts";
 
-/** One side of a comparison: an ABI at a grid point (a point key, see `pointKey`). */
-export interface FindingSide {
-  /** The ABI. */
-  abi: string;
-  /** The grid point's key. */
-  point: string;
+/** The practical thresholds: a smaller difference is never a bullet. */
+export const PRACTICAL = {
+  /** Relative difference, |a − b| / max(|a|, |b|), for every metric not bounded to [0, 1]. */
+  relative: 0.03,
+  /** Absolute difference for indexes bounded to [0, 1] (Jain indexes, fractions). */
+  absolute: 0.01,
+} as const;
+
+/** Family-wise error rate of each metric's family of comparisons (Holm–Bonferroni). */
+export const ALPHA = 0.05;
+
+/** Summary columns that describe the offered load or the run, not the design: never compared. */
+const NOT_COMPARED = new Set([
+  "raised",
+  "sim_events",
+  "ports_requested",
+  "ports_bound",
+  "unbound_raises",
+  "priority",
+  "n",
+]);
+
+/** Metrics that are meaningless where an ABI could not bind every port (they describe the few it bound). */
+const CAPACITY = new Set(["bind_failures", "shared_bytes", "hypercalls"]);
+
+/** Readable names of known metric columns. */
+const LABELS: Record<string, string> = {
+  lat_mean_ns: "mean dispatch latency",
+  lat_p50_ns: "median dispatch latency",
+  lat_p90_ns: "p90 dispatch latency",
+  lat_p99_ns: "p99 dispatch latency",
+  lat_p999_ns: "p99.9 dispatch latency",
+  lat_max_ns: "max dispatch latency",
+  done_mean_ns: "mean completion latency",
+  done_p99_ns: "p99 completion latency",
+  jain_latency: "Jain index of per-port mean latency (1 = fair)",
+  jain_service: "Jain index of per-port service (1 = fair)",
+  latency_spread: "spread of per-port mean latency (slowest/fastest)",
+  starved_events: "starved events per run",
+  max_wait_ns: "longest wait",
+  max_stall_ns: "longest stall",
+  inversions: "priority inversions per run",
+  upcalls: "upcalls per run",
+  overhead_ns_per_event: "guest overhead per event",
+  xen_ns_per_raise: "Xen time per raise",
+  spurious: "spurious dispatches per run",
+  hypercalls: "hypercalls per run",
+  bind_failures: "bind failures",
+  shared_bytes: "shared memory",
+  max_xen_steps: "most Xen steps in one operation",
+  delivered: "events delivered per run",
+  coalesced: "coalesced raises per run",
+  pending_at_end: "instances pending at the end",
+  dropped: "events dropped per run",
+  delivered_fraction: "delivered fraction",
+};
+
+/** A readable name of metric column `m`. */
+export function metricLabel(m: string): string {
+  return LABELS[m] ?? m.replace(/_/g, " ");
+}
+
+/** Whether metric `m` is an index bounded to [0, 1]. */
+export function isUnitIndex(m: string): boolean {
+  return /^jain_/.test(m) || /fraction/.test(m);
+}
+
+/** Whether metric `m` is a duration in ns. */
+export function isNs(m: string): boolean {
+  return /(_ns$|_ns_|^ns$)/.test(m);
 }
 
 /**
- * What a finding asserts, in a form that can be checked again on other rows
- * (the robustness check re-evaluates it under every cost vector):
- * - `pair`: `metric` of `a` minus that of `b` (paired by replication) has sign `sign`;
- * - `count`: `abi` against `baseline` on `metric` over every grid point: the
- *   majority of significant points go `sign` (-1 lower, 1 higher, 0 none);
- * - `positive`: `metric` of `abi` at `point` is above 0;
- * - `none`: `metric` is 0 for every ABI of `abis` at every grid point.
- * `group` restricts a metric to one port group (groups.csv).
- */
-export type FindingCheck =
-  | { kind: "pair"; metric: string; group?: string; a: FindingSide; b: FindingSide; sign: 1 | -1 }
-  | { kind: "count"; metric: string; abi: string; baseline: string; sign: 1 | -1 | 0 }
-  | { kind: "positive"; metric: string; group?: string; abi: string; point: string }
-  | { kind: "none"; metric: string; abis: string[] };
-
-/** A finding: its sentence and what it asserts. */
-export interface Finding {
-  /** One sentence with its condition. */
-  text: string;
-  /** The assertion, checkable on other rows. */
-  check: FindingCheck;
-}
-
-/**
- * A stable key of a finding's assertion, to match findings across result sets.
+ * A value of metric `m` in human units ("4.1 µs", "64 KiB", "0.953", "12").
  *
  * @example
  * ```ts
- * import { findingKey } from "./findings.ts";
- * console.log(findingKey({ kind: "none", metric: "starved_events", abis: ["fifo"] }));
- * // "none|starved_events|fifo"
+ * import { fmtMetric } from "./findings.ts";
+ * console.log(fmtMetric("lat_p99_ns", 4100, 200)); // "4.1 µs ± 0.2"
  * ```
  */
-export function findingKey(c: FindingCheck): string {
-  switch (c.kind) {
-    case "pair":
-      return `pair|${c.metric}|${c.group ?? ""}|${c.a.abi}@${c.a.point}|${c.b.abi}@${c.b.point}`;
-    case "count":
-      return `count|${c.metric}|${c.abi}|${c.baseline}`;
-    case "positive":
-      return `positive|${c.metric}|${c.group ?? ""}|${c.abi}@${c.point}`;
-    case "none":
-      return `none|${c.metric}|${c.abis.join(",")}`;
+export function fmtMetric(m: string, mean: number, ci: number): string {
+  if (isNs(m)) return fmtNsCi(mean, ci);
+  if (m === "shared_bytes" || /_bytes$/.test(m)) {
+    const k = Math.abs(mean) >= 1024 * 1024 ? [1024 * 1024, "MiB"] as const : Math.abs(mean) >=
+        1024
+      ? [1024, "KiB"] as const
+      : [1, "B"] as const;
+    const h = Number.isFinite(ci) && ci > 0 ? ` ± ${sig(ci / k[0], 2)}` : "";
+    return `${sig(mean / k[0])} ${k[1]}${h}`;
   }
+  if (m === "latency_spread") {
+    return `${sig(mean)}×${Number.isFinite(ci) ? ` ± ${sig(ci, 2)}` : ""}`;
+  }
+  return fmtCi(mean, ci);
+}
+
+/** What a finding compares. */
+export type FindingKind =
+  /** An ABI against the baseline at one or more grid points. */
+  | "abi"
+  /** One ABI at a grid point against the same ABI at the reference point (a swept parameter's effect). */
+  | "param"
+  /** An ABI could not bind every requested port: flagged, not compared. */
+  | "flag"
+  /** A metric of the scenario's question where no comparison passed. */
+  | "none";
+
+/** One comparison that passed (or, for `flag` and `none`, a statement about the data). */
+export interface Finding {
+  /** What is compared. */
+  kind: FindingKind;
+  /** The metric column ("" for a flag). */
+  metric: string;
+  /** Whether the metric is one the scenario's question is about (`answer`). */
+  answer: boolean;
+  /** The port group, when the comparison is per group. */
+  group?: string;
+  /** `[subject, reference]`: the ABI and the baseline, or for `param` the same ABI twice. */
+  abis: [string, string];
+  /** Grid point keys of the subject and the reference (equal for `abi`). */
+  points: [string, string];
+  /** The subject's metric against the reference's. */
+  direction: "higher" | "lower" | "same";
+  /** Subject's estimate over replications. */
+  a: Estimate;
+  /** Reference's estimate. */
+  b: Estimate;
+  /** Paired difference subject − reference, with its 95% half-width and p-value. */
+  diff: Estimate;
+  /** Effect size: |diff| / max(|a|, |b|), or |diff| for [0, 1] indexes. */
+  effect: number;
+  /** Whether it passed Holm–Bonferroni within its metric at {@linkcode ALPHA}. */
+  significant: boolean;
+  /** The sentence. */
+  text: string;
+}
+
+/** Findings and their text lines, in report order. */
+export interface FindingsResult {
+  /** Structured findings, in report order. */
+  findings: Finding[];
+  /** One sentence per finding (some findings are summarised together). */
+  text: string[];
+}
+
+/** A candidate comparison before the multiple-comparison correction. */
+interface Candidate extends Omit<Finding, "significant" | "text" | "direction"> {
+  practical: boolean;
+}
+
+/** The label of `abi` in `rows`: with the ABI that ran when it differs ("fifo (ran as 2l)"). */
+function abiLabel(rows: readonly CsvRow[], abi: string): string {
+  const ran = [...new Set(rows.filter((r) => r.abi === abi).map((r) => r.abi_ran))]
+    .filter((x) => x !== undefined && x !== "" && x !== abi);
+  return ran.length ? `${abi} (ran as ${ran.join("/")})` : abi;
+}
+
+/** Whether `abi` bound every requested port in every row of `rows`. */
+function boundAll(rows: readonly CsvRow[]): boolean {
+  return rows.every((r) => !(typeof r.bind_failures === "number" && r.bind_failures > 0));
+}
+
+function effectOf(m: string, a: Estimate, b: Estimate, d: Estimate): number {
+  if (isUnitIndex(m)) return Math.abs(d.mean);
+  const den = Math.max(Math.abs(a.mean), Math.abs(b.mean));
+  return den > 0 ? Math.abs(d.mean) / den : 0;
+}
+
+function practical(m: string, effect: number): boolean {
+  return effect >= (isUnitIndex(m) ? PRACTICAL.absolute : PRACTICAL.relative);
+}
+
+/** The metric columns eligible for comparison, answer metrics first. */
+function eligible(ctx: ReportContext, answer: readonly string[]): string[] {
+  const skip = new Set([...ctx.params, "scenario", "abi", "replication", "seed", ...NOT_COMPARED]);
+  const cols: string[] = [];
+  for (const r of ctx.set.summary) {
+    for (const [k, v] of Object.entries(r)) {
+      if (!skip.has(k) && typeof v === "number" && !cols.includes(k)) cols.push(k);
+    }
+  }
+  return [...answer.filter((m) => cols.includes(m)), ...cols.filter((m) => !answer.includes(m))];
+}
+
+/** The scenario's `answer` metrics (validated names of summary or group columns). */
+export function answerMetrics(ctx: ReportContext): string[] {
+  const a = ctx.base.answer;
+  return Array.isArray(a) ? a.filter((x): x is string => typeof x === "string") : [];
+}
+
+function estimate(rows: readonly CsvRow[], m: string): Estimate {
+  return summarize(rows, [], [m])[0]?.est[m] ?? { mean: NaN, ci: NaN, n: 0 };
+}
+
+function candidate(
+  m: string,
+  answer: boolean,
+  kind: "abi" | "param",
+  abis: [string, string],
+  points: [string, string],
+  a: readonly CsvRow[],
+  b: readonly CsvRow[],
+  group?: string,
+): Candidate | null {
+  const d = pairedDiff(a, b, m);
+  if (!(d.n >= 1) || !Number.isFinite(d.mean)) return null;
+  const ea = estimate(a, m), eb = estimate(b, m);
+  const effect = effectOf(m, ea, eb, d);
+  return {
+    kind,
+    metric: m,
+    answer,
+    ...(group !== undefined ? { group } : {}),
+    abis,
+    points,
+    a: ea,
+    b: eb,
+    diff: d,
+    effect,
+    practical: practical(m, effect),
+  };
+}
+
+/** Grid point keys in the order the sweep lists them. */
+function pointKeys(ctx: ReportContext): string[] {
+  return [...new Set(ctx.set.summary.map((r) => pointKey(r, ctx.params)))];
 }
 
 /**
- * Whether a paired difference is significant at 95% (CI excludes 0); unknown CI counts as yes.
- *
- * @example
- * ```ts
- * import { significant } from "./findings.ts";
- * console.log(significant({ mean: 5, ci: 2, n: 5 }), significant({ mean: 1, ci: 2, n: 5 }));
- * // true false
- * ```
+ * The port groups worth comparing on their own: those carrying less than 90%
+ * of the delivered events (a group carrying nearly all repeats the overall figure).
  */
-export function significant(d: Estimate): boolean {
-  if (!Number.isFinite(d.mean) || d.mean === 0) return false;
-  return !Number.isFinite(d.ci) || Math.abs(d.mean) > d.ci;
+function minorGroups(ctx: ReportContext): string[] {
+  const total = ctx.set.summary.reduce((a, r) => a + (Number(r.delivered) || 0), 0);
+  const groups = distinct(ctx.set.groups, "group").map(String);
+  if (groups.length < 2) return [];
+  return groups.filter((g) => {
+    const d = ctx.set.groups.filter((r) => r.group === g)
+      .reduce((a, r) => a + (Number(r.delivered) || 0), 0);
+    return !(total > 0 && d / total >= 0.9);
+  });
 }
 
-function at(ctx: ReportContext, key: string): string {
+/** Every ABI-against-baseline comparison, skipping points where either ABI did not bind every port. */
+function abiCandidates(ctx: ReportContext, metrics: string[], answer: string[]): Candidate[] {
+  const out: Candidate[] = [];
+  const minor = minorGroups(ctx);
+  const groupMetrics = new Set(
+    ctx.set.groups.length ? [...answer, "lat_p99_ns"].filter((m) => m in ctx.set.groups[0]) : [],
+  );
+  for (const k of pointKeys(ctx)) {
+    const rows = atPoint(ctx.set.summary, ctx.params, k);
+    const grows = atPoint(ctx.set.groups, ctx.params, k);
+    const base = rows.filter((r) => r.abi === ctx.baseline);
+    for (const abi of ctx.abis) {
+      if (abi === ctx.baseline) continue;
+      const mine = rows.filter((r) => r.abi === abi);
+      const bound = boundAll(mine) && boundAll(base);
+      for (const m of metrics) {
+        if (!bound && !CAPACITY.has(m)) continue;
+        const c = candidate(m, answer.includes(m), "abi", [abi, ctx.baseline], [k, k], mine, base);
+        if (c) out.push(c);
+      }
+      if (!bound) continue;
+      for (const m of groupMetrics) {
+        for (const g of minor) {
+          const a = grows.filter((r) => r.abi === abi && r.group === g);
+          const b = grows.filter((r) => r.abi === ctx.baseline && r.group === g);
+          const c = candidate(m, answer.includes(m), "abi", [abi, ctx.baseline], [k, k], a, b, g);
+          if (c) out.push(c);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The effect of the swept parameters within each ABI, for the answer metrics:
+ * each grid point against the first (the reference), paired by replication.
+ * With more than 4 grid points only the last point where the ABI bound every
+ * port is compared with the first.
+ */
+function paramCandidates(ctx: ReportContext, answer: string[]): Candidate[] {
+  const keys = pointKeys(ctx);
+  if (keys.length < 2 || answer.length === 0) return [];
+  // Only one-dimensional sweeps (one parameter, or parameters zipped together): in a grid of
+  // several dimensions the charts show each parameter's trend.
+  const varying = ctx.params.filter((p) => distinct(ctx.set.summary, p).length > 1);
+  if (varying.some((p) => distinct(ctx.set.summary, p).length !== keys.length)) return [];
+  const out: Candidate[] = [];
+  const minor = minorGroups(ctx);
+  const groupAnswer = ctx.set.groups.length
+    ? answer.filter((m) => m in ctx.set.groups[0] && m !== "lat_mean_ns")
+    : [];
+  for (const abi of ctx.abis) {
+    const at = (k: string) => atPoint(ctx.set.summary, ctx.params, k).filter((r) => r.abi === abi);
+    const ref = keys[0];
+    if (!boundAll(at(ref))) continue;
+    let others = keys.slice(1);
+    if (keys.length > 4) {
+      const ok = others.filter((k) => at(k).length > 0 && boundAll(at(k)));
+      others = ok.length ? [ok[ok.length - 1]] : [];
+    }
+    for (const k of others) {
+      if (!boundAll(at(k))) continue;
+      for (const m of answer) {
+        if (!(m in (at(k)[0] ?? {}))) continue;
+        const c = candidate(m, true, "param", [abi, abi], [k, ref], at(k), at(ref));
+        if (c) out.push(c);
+      }
+      const ga = atPoint(ctx.set.groups, ctx.params, k),
+        gb = atPoint(ctx.set.groups, ctx.params, ref);
+      for (const m of groupAnswer) {
+        for (const g of minor) {
+          const c = candidate(
+            m,
+            true,
+            "param",
+            [abi, abi],
+            [k, ref],
+            ga.filter((r) => r.abi === abi && r.group === g),
+            gb.filter((r) => r.abi === abi && r.group === g),
+            g,
+          );
+          if (c) out.push(c);
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/** Holm–Bonferroni within each metric's family (all its comparisons, groups and points). */
+function correct(cands: readonly Candidate[]): Finding[] {
+  const byMetric = new Map<string, number[]>();
+  cands.forEach((c, i) => {
+    const list = byMetric.get(c.metric) ?? [];
+    list.push(i);
+    byMetric.set(c.metric, list);
+  });
+  const sig = cands.map(() => false);
+  for (const idx of byMetric.values()) {
+    const rej = holm(idx.map((i) => cands[i].diff.p ?? pValue(cands[i].diff)), ALPHA);
+    idx.forEach((i, j) => sig[i] = rej[j]);
+  }
+  return cands.map((c, i) => {
+    const { practical: _p, ...rest } = c;
+    return {
+      ...rest,
+      direction: c.diff.mean > 0 ? "higher" : c.diff.mean < 0 ? "lower" : "same",
+      significant: sig[i],
+      text: "",
+    };
+  });
+}
+
+function where(ctx: ReportContext, key: string): string {
   const t = pointText(key, ctx.params, ctx.labels);
   return t ? ` at ${t}` : "";
 }
 
-/** Per group at the focus point: the best ABI against the worst on p99 latency. */
-function groupP99(ctx: ReportContext): Finding[] {
-  const rows = atPoint(ctx.set.groups, ctx.params, ctx.focus);
-  const out: Finding[] = [];
-  for (const group of distinct(rows, "group")) {
-    const est = summarize(rows.filter((r) => r.group === group), ["abi"], ["lat_p99_ns"])
-      .filter((s) => Number.isFinite(s.est.lat_p99_ns.mean));
-    if (est.length < 2) continue;
-    est.sort((a, b) => a.est.lat_p99_ns.mean - b.est.lat_p99_ns.mean);
-    const best = est[0], worst = est[est.length - 1];
-    const b = best.est.lat_p99_ns, w = worst.est.lat_p99_ns;
-    const ratio = w.mean / b.mean;
-    if (!(ratio >= 1.2)) continue;
-    if (!significant(pairedDiff(worst.rows, best.rows, "lat_p99_ns"))) continue;
-    out.push({
-      text: `${best.keys.abi} p99 dispatch latency for group ${group}: ${fmtNsCi(b.mean, b.ci)} ` +
-        `vs ${worst.keys.abi} ${fmtNsCi(w.mean, w.ci)} (${fmtRatio(ratio)} lower)` +
-        `${at(ctx, ctx.focus)}.`,
-      check: {
-        kind: "pair",
-        metric: "lat_p99_ns",
-        group: String(group),
-        a: { abi: String(best.keys.abi), point: ctx.focus },
-        b: { abi: String(worst.keys.abi), point: ctx.focus },
-        sign: -1,
-      },
-    });
-  }
-  return out;
+/** "3.6× lower" or "12% higher". */
+function sizeText(f: Finding): string {
+  if (isUnitIndex(f.metric)) return `${f.direction} by ${sig(Math.abs(f.diff.mean), 2)}`;
+  const a = Math.abs(f.a.mean), b = Math.abs(f.b.mean);
+  const r = f.direction === "lower" ? b / a : a / b;
+  if (!Number.isFinite(r)) return f.direction;
+  if (r >= 1.5) return `${fmtRatio(r)} ${f.direction}`;
+  return `${sig(Math.abs(f.diff.mean) / (b || a) * 100, 2)}% ${f.direction}`;
 }
 
+function diffText(f: Finding): string {
+  const d = f.diff;
+  const v = isNs(f.metric)
+    ? fmtNsCi(d.mean, d.ci)
+    : f.metric === "latency_spread"
+    ? fmtCi(d.mean, d.ci)
+    : fmtMetric(f.metric, d.mean, d.ci);
+  return `paired difference ${d.mean > 0 ? "+" : ""}${v}`;
+}
+
+function subject(f: Finding): string {
+  return `${metricLabel(f.metric)}${f.group !== undefined ? ` of group ${f.group}` : ""}`;
+}
+
+/** One sentence for a set of ABI comparisons of one metric, ABI and group over grid points. */
+function abiSentence(ctx: ReportContext, list: Finding[], tested: number): string {
+  const f = list[0];
+  const a = abiLabel(ctx.set.summary, f.abis[0]), b = abiLabel(ctx.set.summary, f.abis[1]);
+  const show = (x: Finding) =>
+    `${a} ${fmtMetric(x.metric, x.a.mean, x.a.ci)} vs ${b} ` +
+    `${fmtMetric(x.metric, x.b.mean, x.b.ci)} (${sizeText(x)}; ${diffText(x)})`;
+  if (tested <= 1) return `${subject(f)}: ${show(f)}${where(ctx, f.points[0])}.`;
+  const lower = list.filter((x) => x.direction === "lower").length;
+  const higher = list.length - lower;
+  const dir = lower >= higher ? "lower" : "higher";
+  const main = list.filter((x) => x.direction === dir);
+  const big =
+    [...main].sort((x, y) =>
+      y.effect - x.effect || Math.abs(y.diff.mean) - Math.abs(x.diff.mean)
+    )[0];
+  const other = Math.min(lower, higher);
+  return `${subject(f)}: ${a} is ${dir} than ${b} at ${main.length} of ${tested} grid ` +
+    `points${other ? ` (${other} go the other way)` : ""}; the largest difference is ` +
+    `${show(big)}${where(ctx, big.points[0])}.`;
+}
+
+function paramSentence(ctx: ReportContext, f: Finding): string {
+  const ran = (k: string) => {
+    const l = abiLabel(atPoint(ctx.set.summary, ctx.params, k), f.abis[0]);
+    return l === f.abis[0] ? "" : ` (${l.slice(f.abis[0].length + 2, -1)})`;
+  };
+  const vals = (k: string) => JSON.parse(k) as unknown[];
+  const changed = ctx.params.filter((_, i) =>
+    JSON.stringify(vals(f.points[0])[i]) !== JSON.stringify(vals(f.points[1])[i])
+  );
+  const desc = (k: string) =>
+    pointText(k, ctx.params, ctx.labels).split(", ").filter((_, i) =>
+      changed.includes(ctx.params[i])
+    ).join(", ");
+  return `${subject(f)} of ${f.abis[0]} with ${desc(f.points[0])}${ran(f.points[0])} ` +
+    `against ${desc(f.points[1])}${ran(f.points[1])}: ` +
+    `${fmtMetric(f.metric, f.a.mean, f.a.ci)} vs ${fmtMetric(f.metric, f.b.mean, f.b.ci)} ` +
+    `(${sizeText(f)}; ${diffText(f)}).`;
+}
+
+/** Points where an ABI could not bind every requested port: flagged, never compared. */
+function flags(ctx: ReportContext): { findings: Finding[]; text: string[] } {
+  const findings: Finding[] = [], text: string[] = [];
+  const none: Estimate = { mean: NaN, ci: NaN, n: 0 };
+  for (const abi of ctx.abis) {
+    const parts: string[] = [];
+    for (const k of pointKeys(ctx)) {
+      const rows = atPoint(ctx.set.summary, ctx.params, k).filter((r) => r.abi === abi);
+      if (rows.length === 0 || boundAll(rows)) continue;
+      const req = estimate(rows, "ports_requested").mean;
+      const fail = estimate(rows, "bind_failures").mean;
+      const raised = estimate(rows, "raised").mean;
+      const lost = estimate(rows, "unbound_raises").mean;
+      const carried = raised + lost > 0 ? raised / (raised + lost) : NaN;
+      const bound = Number.isFinite(req)
+        ? `${sig(req - fail)} of ${sig(req)}`
+        : `all but ${sig(fail)} of the`;
+      const load = Number.isFinite(carried)
+        ? `; it carried ${sig(carried * 100, 2)}% of the offered load`
+        : "";
+      const w = pointText(k, ctx.params, ctx.labels);
+      parts.push(`${w ? `at ${w}, ` : ""}${abi} bound ${bound} requested ports${load}`);
+      findings.push({
+        kind: "flag",
+        metric: "bind_failures",
+        answer: false,
+        abis: [abi, abi],
+        points: [k, k],
+        direction: "same",
+        a: estimate(rows, "bind_failures"),
+        b: none,
+        diff: none,
+        effect: Number.isFinite(carried) ? 1 - carried : NaN,
+        significant: true,
+        text: "",
+      });
+    }
+    if (parts.length === 0) continue;
+    const t = `Not compared: ${parts.join("; ")}. Latency and overhead there describe the ` +
+      `few ports ${abi} could bind.`;
+    findings.filter((f) => f.abis[0] === abi && f.text === "").forEach((f) => f.text = t);
+    text.push(t);
+  }
+  return { findings, text };
+}
+
+/** How many bullets about metrics outside the scenario's question the report lists at most. */
+const MAX_OTHER = 6;
+
 /**
- * `abi` against `baseline` on `metric` at every grid point: the number of points where it is
- * significantly lower and higher (95% paired CI), and the relative differences there.
+ * Compute the findings of a results context: a pure function of its rows
+ * (no I/O). Returns the structured findings and one sentence per bullet.
  *
  * @example
  * ```ts
- * import { countVsBaseline } from "./findings.ts";
+ * import { computeFindings } from "./findings.ts";
  * import { buildContext } from "./context.ts";
- * const row = (abi: string, replication: number, x: number) => ({ abi, replication, x });
- * const ctx = buildContext({ dir: ".", manifest: { scenario: "s", command: "c", resolved: {},
- *   params: [] }, summary: [row("2l", 0, 10), row("2l", 1, 11), row("fifo", 0, 5),
- *   row("fifo", 1, 6)], groups: [], priorities: [] });
- * console.log(countVsBaseline(ctx, "fifo", "2l", "x").lower); // 1
+ * const rows = [0, 1, 2].flatMap((r) => [
+ *   { scenario: "s", abi: "2l", replication: r, seed: r, lat_p99_ns: 100 + r },
+ *   { scenario: "s", abi: "fifo", replication: r, seed: r, lat_p99_ns: 50 + r * 1.1 },
+ * ]);
+ * const ctx = buildContext({ dir: ".", manifest: { scenario: "s", command: "c",
+ *   resolved: { answer: ["lat_p99_ns"] }, params: [] }, summary: rows, groups: [], priorities: [] });
+ * console.log(computeFindings(ctx).findings[0].direction); // "lower"
  * ```
  */
-export function countVsBaseline(
-  ctx: ReportContext,
-  abi: string,
-  baseline: string,
-  metric: string,
-): { lower: number; higher: number; rel: number[]; points: number } {
-  const keys = [...new Set(ctx.set.summary.map((r) => pointKey(r, ctx.params)))];
-  let lower = 0, higher = 0;
-  const rel: number[] = [];
-  for (const k of keys) {
-    const rows = atPoint(ctx.set.summary, ctx.params, k);
-    const a = rows.filter((r) => r.abi === abi), b = rows.filter((r) => r.abi === baseline);
-    const d = pairedDiff(a, b, metric);
-    const bm = summarize(b, [], [metric])[0]?.est[metric].mean;
-    if (!significant(d) || !(bm > 0)) continue;
-    if (d.mean < 0) lower++;
-    else higher++;
-    rel.push(d.mean / bm);
-  }
-  return { lower, higher, rel, points: keys.length };
-}
-
-/** Each ABI against the baseline on mean latency over every grid point. */
-function meanVsBaseline(ctx: ReportContext): Finding[] {
-  if (ctx.points < 2) return [];
-  const out: Finding[] = [];
-  for (const abi of ctx.abis) {
-    if (abi === ctx.baseline) continue;
-    const metric = "lat_mean_ns";
-    const { lower, higher, rel, points } = countVsBaseline(ctx, abi, ctx.baseline, metric);
-    const check = (sign: 1 | -1 | 0): FindingCheck => ({
-      kind: "count",
-      metric,
-      abi,
-      baseline: ctx.baseline,
-      sign,
-    });
-    if (lower + higher === 0) {
-      out.push({
-        text: `${abi} mean dispatch latency is not distinguishable from ${ctx.baseline} ` +
-          `at any of the ${points} grid points (95% paired CI).`,
-        check: check(0),
-      });
-      continue;
-    }
-    const pct = rel.map((x) => Math.abs(x) * 100);
-    const [pl, ph] = [sig(Math.min(...pct), 2), sig(Math.max(...pct), 2)];
-    const range = pl === ph
-      ? `${pl}%`
-      : `${sig(Math.min(...pct), 2)}% to ${sig(Math.max(...pct), 2)}%`;
-    const dir = lower >= higher ? "lower" : "higher";
-    out.push({
-      text: `${abi} mean dispatch latency is ${dir} than ${ctx.baseline} at ` +
-        `${Math.max(lower, higher)} of ${points} grid points (by ${range}, 95% paired CI)` +
-        (lower > 0 && higher > 0 ? `; ${Math.min(lower, higher)} go the other way.` : "."),
-      check: check(lower >= higher ? -1 : 1),
-    });
-  }
-  return out;
-}
-
-/** Starvation: the worst grid point of each ABI, and the ABIs that never starve. */
-function starvation(ctx: ReportContext): Finding[] {
-  const rows = ctx.set.groups.length ? ctx.set.groups : ctx.set.summary;
-  const limit = ctx.base.starvation_ms ?? 10;
-  const est = summarize(rows, [...ctx.params, "abi", "group"], ["starved_events"]);
-  const out: Finding[] = [];
-  const never: string[] = [];
-  for (const abi of ctx.abis) {
-    const mine = est.filter((s) => s.keys.abi === abi && s.est.starved_events.mean > 0);
-    if (mine.length === 0) {
-      never.push(abi);
-      continue;
-    }
-    mine.sort((a, b) => b.est.starved_events.mean - a.est.starved_events.mean);
-    const w = mine[0];
-    const g = w.keys.group !== undefined ? ` in group ${w.keys.group}` : "";
-    const point = pointKey(w.keys, ctx.params);
-    out.push({
-      text: `${abi} starved ${fmtCi(w.est.starved_events.mean, w.est.starved_events.ci)} events ` +
-        `per run${g} (waits over ${limit} ms)${at(ctx, point)}.`,
-      check: {
-        kind: "positive",
-        metric: "starved_events",
-        ...(w.keys.group !== undefined ? { group: String(w.keys.group) } : {}),
-        abi,
-        point,
-      },
-    });
-  }
-  if (out.length > 0 && never.length > 0) {
-    out.push({
-      text: `${never.join(", ")} starved no event at any grid point (waits over ${limit} ms).`,
-      check: { kind: "none", metric: "starved_events", abis: never },
-    });
-  }
-  return out;
-}
-
-/** Fairness at the focus point: the least and most fair ABI. */
-function fairness(ctx: ReportContext): Finding[] {
-  const est = summarize(atPoint(ctx.set.summary, ctx.params, ctx.focus), ["abi"], [
-    "jain_latency",
-  ]).filter((s) => Number.isFinite(s.est.jain_latency.mean));
-  if (est.length < 2) return [];
-  est.sort((a, b) => a.est.jain_latency.mean - b.est.jain_latency.mean);
-  const lo = est[0], hi = est[est.length - 1];
-  if (!significant(pairedDiff(hi.rows, lo.rows, "jain_latency"))) return [];
-  if (hi.est.jain_latency.mean - lo.est.jain_latency.mean < 0.02) return [];
-  return [{
-    text: `Fairness (Jain index of per-port mean latency, 1 = fair): ${hi.keys.abi} ` +
-      `${fmtCi(hi.est.jain_latency.mean, hi.est.jain_latency.ci)} vs ${lo.keys.abi} ` +
-      `${fmtCi(lo.est.jain_latency.mean, lo.est.jain_latency.ci)}${at(ctx, ctx.focus)}.`,
-    check: {
-      kind: "pair",
-      metric: "jain_latency",
-      a: { abi: String(hi.keys.abi), point: ctx.focus },
-      b: { abi: String(lo.keys.abi), point: ctx.focus },
-      sign: 1,
-    },
-  }];
-}
-
-/** Guest overhead per event as the bound ports grow. */
-function overhead(ctx: ReportContext): Finding[] {
-  const param = ctx.numeric.find((p) => /(^|\.)ports$/.test(p));
-  if (!param) return [];
-  const vals = distinct(ctx.set.summary, param) as number[];
-  const lo = vals[0], hi = vals[vals.length - 1];
-  const others = ctx.params.filter((p) => p !== param);
-  // Hold the other parameters at the focus point's values.
-  const focusVals = JSON.parse(ctx.focus) as unknown[];
-  const keep = (r: CsvRow) =>
-    others.every((p) => r[p] === focusVals[ctx.params.indexOf(p)] || r[p] === undefined);
-  const cond = others.map((p) => `${ctx.labels[p]} = ${focusVals[ctx.params.indexOf(p)]}`);
-  const out: Finding[] = [];
-  for (const abi of ctx.abis) {
-    const rows = ctx.set.summary.filter((r) => r.abi === abi && keep(r));
-    // Only points where every port bound: past an ABI's limit the overhead is that of the few
-    // ports it could bind, not of the ports asked for.
-    const bound = vals.filter((v) =>
-      rows.some((r) => r[param] === v) &&
-      rows.filter((r) => r[param] === v).every((r) => r.bind_failures === 0)
+export function computeFindings(ctx: ReportContext): FindingsResult {
+  if (ctx.set.summary.length === 0) return { findings: [], text: [] };
+  const answer = answerMetrics(ctx);
+  const metrics = eligible(ctx, answer);
+  const all = correct([...abiCandidates(ctx, metrics, answer), ...paramCandidates(ctx, answer)]);
+  const passed = all.filter((f) => f.significant && practical(f.metric, f.effect));
+  const findings: Finding[] = [], text: string[] = [];
+  const tested = (m: string, abi: string, group?: string) =>
+    all.filter((f) => f.kind === "abi" && f.metric === m && f.abis[0] === abi && f.group === group)
+      .length;
+  // ABI comparisons, one sentence per (metric, ABI, group).
+  // A whole-run comparison that one group's comparison repeats (same values) is left to the group.
+  const repeated = (f: Finding) =>
+    f.group === undefined &&
+    passed.some((g) =>
+      g.group !== undefined && g.kind === f.kind && g.metric === f.metric &&
+      g.abis[0] === f.abis[0] && g.points[0] === f.points[0] && g.a.mean === f.a.mean &&
+      g.b.mean === f.b.mean
     );
-    const top = bound.length ? bound[bound.length - 1] : lo;
-    if (top === lo) continue;
-    const a = summarize(rows.filter((r) => r[param] === lo), [], ["overhead_ns_per_event"])[0];
-    const b = summarize(rows.filter((r) => r[param] === top), [], ["overhead_ns_per_event"])[0];
-    if (!a || !b) continue;
-    const x = a.est.overhead_ns_per_event, y = b.est.overhead_ns_per_event;
-    if (!(x.mean > 0 && y.mean > 0)) continue;
-    const r = y.mean / x.mean;
-    if (r < 1.5 && r > 1 / 1.5) continue;
-    const pointOf = (v: string | number) => {
-      const row = rows.find((q) => q[param] === v);
-      return row ? pointKey(row, ctx.params) : "";
-    };
-    out.push({
-      text: `${abi} guest overhead per event ${r > 1 ? "grows" : "falls"} from ` +
-        `${fmtNsCi(x.mean, x.ci)} to ${fmtNsCi(y.mean, y.ci)} (${fmtRatio(r > 1 ? r : 1 / r)}) ` +
-        `as ${ctx.labels[param]} goes from ${lo} to ${top}` +
-        (top !== hi ? ` (its limit: it cannot bind ${hi})` : "") +
-        (cond.length ? ` (${cond.join(", ")})` : "") + ".",
-      check: {
-        kind: "pair",
-        metric: "overhead_ns_per_event",
-        a: { abi, point: pointOf(top) },
-        b: { abi, point: pointOf(lo) },
-        sign: r > 1 ? 1 : -1,
-      },
-    });
+  const emitAbi = (m: string) => {
+    const sentences: { effect: number; f: Finding[]; t: string }[] = [];
+    for (const abi of ctx.abis) {
+      const groups = [undefined, ...distinct(ctx.set.groups, "group").map(String)];
+      for (const g of groups) {
+        const list = passed.filter((f) =>
+          f.kind === "abi" && f.metric === m && f.abis[0] === abi && f.group === g &&
+          !repeated(f) && !(fixed(f) && !f.answer)
+        );
+        if (list.length === 0) continue;
+        const t = abiSentence(ctx, list, tested(m, abi, g));
+        list.forEach((f) => f.text = t);
+        sentences.push({ effect: Math.max(...list.map((f) => f.effect)), f: list, t });
+      }
+    }
+    return sentences;
+  };
+  for (const m of answer) {
+    for (const s of emitAbi(m)) {
+      findings.push(...s.f);
+      text.push(s.t);
+    }
+    for (const f of passed.filter((f) => f.kind === "param" && f.metric === m)) {
+      f.text = paramSentence(ctx, f);
+      findings.push(f);
+      text.push(f.text);
+    }
+    // Say so when a swept parameter changed none of the question's metric for an ABI.
+    for (const abi of ctx.abis) {
+      const tried = all.filter((f) =>
+        f.kind === "param" && f.metric === m && f.abis[0] === abi && f.group === undefined
+      );
+      if (tried.length === 0 || passed.some((f) => tried.includes(f))) continue;
+      // "No change" is news only beside an ABI whose metric did change.
+      const contrast = passed.some((f) =>
+        f.kind === "param" && f.metric === m && f.abis[0] !== abi && f.group === undefined
+      );
+      if (!contrast) continue;
+      const t = `${metricLabel(m)} of ${abi}: no change across the grid points passed the test ` +
+        `(Holm-corrected 95%, at least ${thresholdText(m)}).`;
+      findings.push({ ...tried[0], kind: "none", significant: false, text: t });
+      text.push(t);
+    }
+    // Say so when the question's metric showed no difference for an ABI.
+    for (const abi of ctx.abis) {
+      if (abi === ctx.baseline && ctx.abis.length > 1) continue;
+      const any = findings.some((f) => f.metric === m && f.abis[0] === abi && f.kind === "abi");
+      const triedAbi = all.some((f) => f.metric === m && f.abis[0] === abi && f.kind === "abi");
+      if (any || !triedAbi) continue;
+      const ref = ctx.abis.length > 1 && abi !== ctx.baseline ? ` against ${ctx.baseline}` : "";
+      const t = `${metricLabel(m)}: no difference of ${abi}${ref} passed the test ` +
+        `(Holm-corrected 95%, at least ${thresholdText(m)}).`;
+      const none: Estimate = { mean: NaN, ci: NaN, n: 0 };
+      findings.push({
+        kind: "none",
+        metric: m,
+        answer: true,
+        abis: [abi, ctx.baseline],
+        points: ["", ""],
+        direction: "same",
+        a: none,
+        b: none,
+        diff: none,
+        effect: 0,
+        significant: false,
+        text: t,
+      });
+      text.push(t);
+    }
   }
-  return out;
+  const fl = flags(ctx);
+  findings.push(...fl.findings);
+  text.push(...fl.text);
+  const others = metrics.filter((m) => !answer.includes(m)).flatMap((m) => emitAbi(m));
+  others.sort((x, y) => y.effect - x.effect || x.t.localeCompare(y.t));
+  for (const s of others.slice(0, MAX_OTHER)) {
+    findings.push(...s.f);
+    text.push(s.t);
+  }
+  // Differences that are the same in every run (a property of the design, not of the load):
+  // one line per ABI.
+  for (const abi of ctx.abis) {
+    const list = passed.filter((f) =>
+      f.kind === "abi" && !f.answer && f.abis[0] === abi && fixed(f) && f.group === undefined
+    );
+    const byMetric = new Map<string, Finding>();
+    for (const f of list) if (!byMetric.has(f.metric)) byMetric.set(f.metric, f);
+    if (byMetric.size === 0) continue;
+    const parts = [...byMetric.values()].map((f) =>
+      `${metricLabel(f.metric)} ${fmtMetric(f.metric, f.a.mean, NaN)} vs ` +
+      `${fmtMetric(f.metric, f.b.mean, NaN)}`
+    );
+    const t = `The same in every run, ${abi} vs ${ctx.baseline}: ${parts.join("; ")}.`;
+    for (const f of list) f.text = t;
+    findings.push(...list);
+    text.push(t);
+  }
+  return { findings, text };
 }
 
-/** Bind failures: the ABIs that hit their port limit. */
-function capacity(ctx: ReportContext): Finding[] {
-  const est = summarize(ctx.set.summary, [...ctx.params, "abi"], ["bind_failures"]);
-  const out: Finding[] = [];
-  for (const abi of ctx.abis) {
-    const mine = est.filter((s) => s.keys.abi === abi && s.est.bind_failures.mean > 0);
-    if (mine.length === 0) continue;
-    mine.sort((a, b) => a.est.bind_failures.mean - b.est.bind_failures.mean);
-    const first = mine[0];
-    const point = pointKey(first.keys, ctx.params);
-    out.push({
-      text: `${abi} failed to bind ${sig(first.est.bind_failures.mean)} of the requested ports` +
-        `${at(ctx, point)}` +
-        (mine.length > 1 ? `, and failed binds at ${mine.length - 1} more grid point(s)` : "") +
-        ".",
-      check: { kind: "positive", metric: "bind_failures", abi, point },
-    });
-  }
-  return out;
+/** Whether a comparison's values are the same in every replication (no sampling noise at all). */
+function fixed(f: Finding): boolean {
+  return f.a.ci === 0 && f.b.ci === 0 && f.diff.ci === 0;
+}
+
+function thresholdText(m: string): string {
+  return isUnitIndex(m) ? `${PRACTICAL.absolute} apart` : `${PRACTICAL.relative * 100}% apart`;
 }
 
 /**
- * Findings computed from the results, each one sentence with its condition.
+ * The findings' sentences, in report order (see {@linkcode computeFindings}).
  *
  * @example
  * ```ts
@@ -341,27 +663,5 @@ function capacity(ctx: ReportContext): Finding[] {
  * ```
  */
 export function buildFindings(ctx: ReportContext): string[] {
-  return buildFindingList(ctx).map((f) => f.text);
-}
-
-/**
- * Findings with what each asserts (see {@linkcode FindingCheck}).
- *
- * @example
- * ```ts
- * import { buildFindingList } from "./findings.ts";
- * // for (const f of buildFindingList(ctx)) console.log(f.text, f.check.kind);
- * console.log(typeof buildFindingList); // "function"
- * ```
- */
-export function buildFindingList(ctx: ReportContext): Finding[] {
-  if (ctx.set.summary.length === 0) return [];
-  return [
-    ...groupP99(ctx),
-    ...meanVsBaseline(ctx),
-    ...starvation(ctx),
-    ...fairness(ctx),
-    ...overhead(ctx),
-    ...capacity(ctx),
-  ];
+  return computeFindings(ctx).text;
 }

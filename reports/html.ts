@@ -13,6 +13,7 @@ import { distinct, pointKey } from "./load.ts";
 import { fmtCi, fmtNsCi } from "./format.ts";
 import { summarize } from "./stats.ts";
 import { type Bundles, inlineScript } from "./bundles.ts";
+import { scenarioLines } from "./text.ts";
 
 /**
  * Escape text for HTML.
@@ -150,7 +151,7 @@ ${
       : ""
   }
 <h2>Scenario (resolved)</h2>
-<pre>${esc(JSON.stringify(m.resolved, null, 2))}</pre>
+<pre>${esc(scenarioLines(m.scenario_full ?? ctx.base).join("\n"))}</pre>
 <h2>Reproduce</h2>
 <pre>${esc(m.command)}</pre>
 <p class="caption">evtchn-sim ${esc(m.tool_version ?? "")}</p>

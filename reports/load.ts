@@ -16,6 +16,8 @@ export interface ManifestInfo {
   command: string;
   /** The resolved scenario or sweep. */
   resolved: unknown;
+  /** The base scenario with every default filled in (newer manifests). */
+  scenario_full?: unknown;
   /** Swept parameter paths (CSV columns). */
   params: string[];
   /** evtchn-sim version. */
@@ -173,13 +175,16 @@ export function paramLabel(path: string, base: Record<string, unknown>): string 
   const known: Record<string, string> = {
     "arrival.rate_per_s": "arrival rate (events/s)",
     "arrival.period_us": "period (µs)",
-    "ports": "ports bound",
+    "ports": "ports requested",
     "priority": "priority",
     "service.mean_ns": "mean service time (ns)",
     "service.ns": "service time (ns)",
     "guest.vcpus": "VCPUs",
     "duration_ms": "duration (ms)",
     "starvation_ms": "starvation threshold (ms)",
+    "vcpu_sched.wait.ns": "wait between run slices",
+    "vcpu_sched.run.ns": "run slice",
+    "init_fail_policy": "init_fail_policy",
   };
   if (m) {
     const name = getPath(base, `groups.${m[1]}.name`);

@@ -12,7 +12,7 @@
 import { writeFileAtomic } from "../sim/io/atomic.ts";
 import { buildCharts, type Chart } from "./charts.ts";
 import { buildContext } from "./context.ts";
-import { buildFindingList } from "./findings.ts";
+import { computeFindings } from "./findings.ts";
 import { toCsv } from "./csv.ts";
 import { assessRobustness, loadRobust, robustnessText } from "./robustness.ts";
 import { buildHtml } from "./html.ts";
@@ -47,14 +47,14 @@ export async function renderReport(
 ): Promise<ReportFiles> {
   const ctx = buildContext(loadResults(dir));
   const charts = buildCharts(ctx);
-  const list = buildFindingList(ctx);
-  let findings = list.map((f) => f.text);
+  const result = computeFindings(ctx);
+  let findings = result.text;
   const files: string[] = [];
   // With a robustness check (`--robust`): tags on the findings, a section, a chart, a CSV.
   const robust = loadRobust(dir);
-  const rob = robust ? assessRobustness(ctx, robust, list) : undefined;
+  const rob = robust ? assessRobustness(ctx, robust, result) : undefined;
   if (rob) {
-    findings = rob.findings.map((f) => `${f.finding.text} [${f.tag}]`);
+    findings = rob.findings.map((f) => `${f.text} [${f.tag}]`);
     if (rob.chart) charts.push(rob.chart);
   }
   Deno.mkdirSync(`${dir}/charts`, { recursive: true });

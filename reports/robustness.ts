@@ -13,17 +13,78 @@
 
 import { atPoint, buildContext, type ReportContext } from "./context.ts";
 import { type CsvRow, fromCsv } from "./csv.ts";
-import {
-  countVsBaseline,
-  type Finding,
-  type FindingCheck,
-  findingKey,
-  significant,
-} from "./findings.ts";
+import type { Finding, FindingsResult } from "./findings.ts";
 import { fmtNs, sig, textTable } from "./format.ts";
 import { type Chart, type LinePoint, lineSpec } from "./charts.ts";
-import { pairedDiff, summarize } from "./stats.ts";
+import { pointKey } from "./load.ts";
+import { type Estimate, pairedDiff, summarize } from "./stats.ts";
 import { t95 } from "./aggregate.ts";
+
+/** One side of a comparison: an ABI at a grid point (a point key, see `pointKey`). */
+export interface CheckSide {
+  /** The ABI. */
+  abi: string;
+  /** The grid point's key. */
+  point: string;
+}
+
+/**
+ * What a finding asserts, in a form checked again on the rows of every cost vector:
+ * - `pair`: `metric` of `a` minus that of `b` (paired by replication) has sign `sign` and a
+ *   95% confidence interval that excludes 0;
+ * - `positive`: `metric` of `abi` at `point` is above 0 (bind failures);
+ * - `nodiff`: no paired difference of `metric` between `a` and `b` is significant at 95%
+ *   (at every grid point when the points are "").
+ * `group` restricts the metric to one port group (groups.csv).
+ */
+export type FindingCheck =
+  | { kind: "pair"; metric: string; group?: string; a: CheckSide; b: CheckSide; sign: 1 | -1 }
+  | { kind: "positive"; metric: string; abi: string; point: string }
+  | { kind: "nodiff"; metric: string; group?: string; a: CheckSide; b: CheckSide };
+
+/**
+ * What a structured finding asserts (see {@linkcode FindingCheck}).
+ *
+ * @example
+ * ```ts
+ * import { checkOf } from "./robustness.ts";
+ * const e = { mean: 1, ci: 0, n: 2 };
+ * const c = checkOf({ kind: "abi", metric: "lat_p99_ns", answer: true, abis: ["fifo", "2l"],
+ *   points: ["[]", "[]"], direction: "lower", a: e, b: e, diff: e, effect: 0.5,
+ *   significant: true, text: "" });
+ * console.log(c.kind); // "pair"
+ * ```
+ */
+export function checkOf(f: Finding): FindingCheck {
+  const a = { abi: f.abis[0], point: f.points[0] }, b = { abi: f.abis[1], point: f.points[1] };
+  const group = f.group !== undefined ? { group: f.group } : {};
+  if (f.kind === "flag") return { kind: "positive", metric: "bind_failures", ...a };
+  if (f.kind === "none" || f.direction === "same") {
+    return { kind: "nodiff", metric: f.metric, ...group, a, b };
+  }
+  return { kind: "pair", metric: f.metric, ...group, a, b, sign: f.direction === "lower" ? -1 : 1 };
+}
+
+/**
+ * A stable key of an assertion, to match findings across result sets.
+ *
+ * @example
+ * ```ts
+ * import { checkKey } from "./robustness.ts";
+ * console.log(checkKey({ kind: "positive", metric: "bind_failures", abi: "2l:32", point: "[]" }));
+ * // "positive|bind_failures||2l:32@[]"
+ * ```
+ */
+export function checkKey(c: FindingCheck): string {
+  if (c.kind === "positive") return `positive|${c.metric}||${c.abi}@${c.point}`;
+  return `${c.kind}|${c.metric}|${c.group ?? ""}|${c.a.abi}@${c.a.point}|${c.b.abi}@${c.b.point}`;
+}
+
+/** Whether a paired difference's 95% interval excludes 0 (an unknown interval counts as yes). */
+function significant(d: Estimate): boolean {
+  if (!Number.isFinite(d.mean) || d.mean === 0) return false;
+  return !Number.isFinite(d.ci) || Math.abs(d.mean) > d.ci;
+}
 
 /** The robustness design as written in robust/design.json. */
 export interface RobustDesignInfo {
@@ -89,12 +150,6 @@ export interface Evaluation {
   holds: boolean;
 }
 
-function rowsOf(ctx: ReportContext, group: string | undefined): CsvRow[] {
-  return group === undefined
-    ? ctx.set.summary
-    : ctx.set.groups.filter((r) => String(r.group) === group);
-}
-
 /**
  * Check a finding's assertion on the rows of `ctx`.
  *
@@ -113,38 +168,52 @@ function rowsOf(ctx: ReportContext, group: string | undefined): CsvRow[] {
 export function evaluateCheck(check: FindingCheck, ctx: ReportContext): Evaluation {
   switch (check.kind) {
     case "pair": {
-      const rows = rowsOf(ctx, check.group);
-      const side = (s: { abi: string; point: string }) =>
-        atPoint(rows, ctx.params, s.point).filter((r) => r.abi === s.abi);
-      const d = pairedDiff(side(check.a), side(check.b), check.metric);
+      const d = diffOf(ctx, check.metric, check.group, check.a, check.b);
       const sign = Number.isFinite(d.mean) ? Math.sign(d.mean) : 0;
       const sg = significant(d);
       return { effect: d.mean, sign, significant: sg, holds: sg && sign === check.sign };
     }
-    case "count": {
-      const c = countVsBaseline(ctx, check.abi, check.baseline, check.metric);
-      const sign = c.lower + c.higher === 0 ? 0 : c.lower >= c.higher ? -1 : 1;
-      return {
-        effect: c.higher - c.lower,
-        sign,
-        significant: sign !== 0,
-        holds: sign === check.sign,
-      };
-    }
     case "positive": {
-      const rows = atPoint(rowsOf(ctx, check.group), ctx.params, check.point)
+      const rows = atPoint(ctx.set.summary, ctx.params, check.point)
         .filter((r) => r.abi === check.abi);
       const m = summarize(rows, [], [check.metric])[0]?.est[check.metric].mean ?? NaN;
       const pos = m > 0;
       return { effect: m, sign: pos ? 1 : 0, significant: pos, holds: pos };
     }
-    case "none": {
-      const rows = ctx.set.summary.filter((r) => check.abis.includes(String(r.abi)));
-      const est = summarize(rows, [...ctx.params, "abi"], [check.metric]);
-      const m = Math.max(0, ...est.map((s) => s.est[check.metric].mean).filter(Number.isFinite));
-      return { effect: m, sign: m > 0 ? 1 : 0, significant: m > 0, holds: m === 0 };
+    case "nodiff": {
+      const points = check.a.point === ""
+        ? [...new Set(ctx.set.summary.map((r) => pointKey(r, ctx.params)))]
+        : [check.a.point];
+      let worst: Estimate = { mean: 0, ci: NaN, n: 0 };
+      let any = false;
+      for (const [i, p] of points.entries()) {
+        const q = check.a.point === "" ? p : check.b.point;
+        const d = diffOf(ctx, check.metric, check.group, { ...check.a, point: p }, {
+          ...check.b,
+          point: q,
+        });
+        if (significant(d)) any = true;
+        if (i === 0 || Math.abs(d.mean) > Math.abs(worst.mean)) worst = d;
+      }
+      const sign = Number.isFinite(worst.mean) ? Math.sign(worst.mean) : 0;
+      return { effect: worst.mean, sign, significant: any, holds: !any };
     }
   }
+}
+
+/** The paired difference of `metric` between two sides (whole runs, or one group). */
+function diffOf(
+  ctx: ReportContext,
+  metric: string,
+  group: string | undefined,
+  a: CheckSide,
+  b: CheckSide,
+): Estimate {
+  const rows = group === undefined
+    ? ctx.set.summary
+    : ctx.set.groups.filter((r) => String(r.group) === group);
+  const side = (s: CheckSide) => atPoint(rows, ctx.params, s.point).filter((r) => r.abi === s.abi);
+  return pairedDiff(side(a), side(b), metric);
 }
 
 /**
@@ -211,13 +280,20 @@ export interface Threshold {
   reverses: boolean;
 }
 
-/** A finding with its evaluation under every cost vector. */
+/** One bullet of the findings (one or more structured findings) under every cost vector. */
 export interface FindingRobustness {
-  /** The finding. */
-  finding: Finding;
-  /** Its stable key. */
-  key: string;
-  /** Its evaluation under each cost vector. */
+  /** The bullet's sentence. */
+  text: string;
+  /** Its structured findings. */
+  findings: Finding[];
+  /** What each asserts. */
+  checks: FindingCheck[];
+  /** Each check under each cost vector (`[check][vector]`). */
+  perCheck: Evaluation[][];
+  /**
+   * The bullet under each cost vector: it holds when every check holds; its effect and
+   * sign are those of the first check (the bullet's leading comparison).
+   */
   evaluations: Evaluation[];
   /** In how many vectors it holds. */
   holds: number;
@@ -326,22 +402,28 @@ function vectorContext(ctx: ReportContext, data: RobustData, v: number): ReportC
  * @example
  * ```ts
  * import { assessRobustness } from "./robustness.ts";
- * // const r = assessRobustness(ctx, loadRobust(dir)!, buildFindingList(ctx));
+ * // const r = assessRobustness(ctx, loadRobust(dir)!, computeFindings(ctx));
  * console.log(typeof assessRobustness); // "function"
  * ```
  */
 export function assessRobustness(
   ctx: ReportContext,
   data: RobustData,
-  findings: readonly Finding[],
+  result: FindingsResult,
 ): Robustness {
   const d = data.design;
   const n = d.costs.length;
   const vctx = d.costs.map((_, v) => vectorContext(ctx, data, v));
   const fields = d.varied.map((f) => f.field);
   const xOf = (field: string) => d.costs.map((c) => c[field]);
-  const out: FindingRobustness[] = findings.map((finding) => {
-    const evaluations = vctx.map((c) => evaluateCheck(finding.check, c));
+  const out: FindingRobustness[] = result.text.map((text) => {
+    const findings = result.findings.filter((f) => f.text === text);
+    const checks = findings.map(checkOf);
+    const perCheck = checks.map((c) => vctx.map((x) => evaluateCheck(c, x)));
+    const evaluations: Evaluation[] = vctx.map((_, v) => {
+      const first = perCheck[0]?.[v] ?? { effect: NaN, sign: 0, significant: false, holds: true };
+      return { ...first, holds: perCheck.every((e) => e[v].holds) };
+    });
     const holds = evaluations.filter((e) => e.holds).length;
     const effects = evaluations.map((e) => e.effect);
     let field: string | undefined, rho: number | undefined;
@@ -363,15 +445,7 @@ export function assessRobustness(
         if (t && rhoSignificant(r, n) && r > best) [threshold, best] = [t, r];
       }
     }
-    const f = {
-      finding,
-      key: findingKey(finding.check),
-      evaluations,
-      holds,
-      threshold,
-      field,
-      rho,
-    };
+    const f = { text, findings, checks, perCheck, evaluations, holds, threshold, field, rho };
     return { ...f, tag: tagOf(f, n) };
   });
 
@@ -407,18 +481,20 @@ export function assessRobustness(
 
   const rows: CsvRow[] = [];
   out.forEach((f, i) => {
-    f.evaluations.forEach((e, v) => {
-      rows.push({
-        finding: i + 1,
-        key: f.key,
-        kind: f.finding.check.kind,
-        metric: f.finding.check.metric,
-        cost_vector: v,
-        ...Object.fromEntries(fields.map((k) => [k, d.costs[v][k]])),
-        effect: Number.isFinite(e.effect) ? e.effect : "",
-        sign: e.sign,
-        significant: e.significant ? 1 : 0,
-        holds: e.holds ? 1 : 0,
+    f.checks.forEach((c, k) => {
+      f.perCheck[k].forEach((e, v) => {
+        rows.push({
+          finding: i + 1,
+          key: checkKey(c),
+          kind: c.kind,
+          metric: c.metric,
+          cost_vector: v,
+          ...Object.fromEntries(fields.map((x) => [x, d.costs[v][x]])),
+          effect: Number.isFinite(e.effect) ? e.effect : "",
+          sign: e.sign,
+          significant: e.significant ? 1 : 0,
+          holds: e.holds ? 1 : 0,
+        });
       });
     });
   });
@@ -507,7 +583,7 @@ export function robustnessText(
   else {
     out.push(wrap("Findings that depend on the cost model:"), "");
     for (const { f, i } of dependent) {
-      out.push(wrap(`finding ${i + 1} (${short(f.finding.text)}): ${f.tag}.`, 72, "- ", "  "));
+      out.push(wrap(`finding ${i + 1} (${short(f.text)}): ${f.tag}.`, 72, "- ", "  "));
     }
     out.push("");
   }

@@ -7,10 +7,11 @@
  * @module
  */
 
+import jstat from "jstat";
 import { meanCi } from "./aggregate.ts";
 import type { CsvRow } from "./csv.ts";
 
-/** A mean with its 95% half-width and sample size. */
+/** A mean with its 95% half-width and sample size (and, for a difference, its p-value). */
 export interface Estimate {
   /** Sample mean (NaN without samples). */
   mean: number;
@@ -18,6 +19,53 @@ export interface Estimate {
   ci: number;
   /** Number of samples. */
   n: number;
+  /** Two-sided p-value of "the mean is 0" (Student t); NaN when it cannot be computed. */
+  p?: number;
+}
+
+/**
+ * Two-sided Student-t p-value of "the mean is 0" for an estimate with its 95%
+ * half-width; 1 with fewer than two samples (one replication proves nothing),
+ * 0 when every sample is the same non-zero value.
+ *
+ * @example
+ * ```ts
+ * import { pValue } from "./stats.ts";
+ * console.log(pValue({ mean: 0, ci: 1, n: 5 })); // 1
+ * ```
+ */
+export function pValue(e: Estimate): number {
+  if (!(e.n >= 2) || !Number.isFinite(e.mean)) return 1;
+  if (e.mean === 0) return 1;
+  if (!(e.ci > 0)) return 0;
+  const se = e.ci / jstat.studentt.inv(0.975, e.n - 1);
+  const t = Math.abs(e.mean) / se;
+  return 2 * (1 - jstat.studentt.cdf(t, e.n - 1));
+}
+
+/**
+ * Holm–Bonferroni: which of `ps` are rejected at family-wise level `alpha`
+ * (the smallest p against alpha/m, the next against alpha/(m-1), ... until
+ * one fails). Order of `ps` does not matter.
+ *
+ * @example
+ * ```ts
+ * import { holm } from "./stats.ts";
+ * console.log(holm([0.01, 0.04, 0.03], 0.05)); // [true, false, false]
+ * ```
+ */
+export function holm(ps: readonly number[], alpha = 0.05): boolean[] {
+  // An unknown p-value (NaN) sorts last and is never rejected.
+  const order = ps.map((p, i) => [Number.isNaN(p) ? Infinity : p, i] as const)
+    .sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out = ps.map(() => false);
+  const m = ps.length;
+  for (let k = 0; k < m; k++) {
+    const [p, i] = order[k];
+    if (!(p <= alpha / (m - k))) break;
+    out[i] = true;
+  }
+  return out;
 }
 
 /** One group of rows sharing key values, with the estimate of each metric. */
@@ -91,5 +139,7 @@ export function pairedDiff(
     if (x !== undefined && y !== undefined) d.push(x - y);
   }
   const c = meanCi(d);
-  return { mean: c.mean, ci: c.half, n: c.n };
+  const e: Estimate = { mean: c.mean, ci: c.half, n: c.n };
+  e.p = pValue(e);
+  return e;
 }

@@ -6,14 +6,18 @@
  * @module
  */
 
-import { atPoint, pointText, type ReportContext } from "./context.ts";
+import { atPoint, fmtParamValue, pointText, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
-import { fmtCi, fmtNsCi, textTable } from "./format.ts";
+import { textTable } from "./format.ts";
 import { summarize } from "./stats.ts";
+import { answerMetrics, fmtMetric, metricLabel } from "./findings.ts";
 import type { Chart } from "./charts.ts";
 
+/** The widest line of report.md (columns), so that it pastes into a mail. */
+export const PAGE = 78;
+
 /** Wrap `text` at `width` columns, prefixing continuation lines with `indent`. */
-export function wrap(text: string, width = 72, first = "", indent = ""): string {
+export function wrap(text: string, width = PAGE, first = "", indent = ""): string {
   // Keep "mean ± half" and "= value" together on one line.
   const glued = text.replace(/ ± /g, "\u00a0±\u00a0").replace(/ = /g, "\u00a0=\u00a0")
     .replace(/(\d) (ns|µs|ms|s)\b/g, "$1\u00a0$2");
@@ -31,17 +35,74 @@ export function wrap(text: string, width = 72, first = "", indent = ""): string 
   return lines.join("\n").replace(/\u00a0/g, " ");
 }
 
-const LATENCY: [string, string, boolean][] = [
-  ["lat_mean_ns", "mean latency", true],
-  ["lat_p99_ns", "p99 latency", true],
-  ["lat_p999_ns", "p99.9 latency", true],
-];
+const LATENCY: readonly string[] = ["lat_mean_ns", "lat_p99_ns", "lat_p999_ns"];
 
-const OTHER: [string, string, boolean][] = [
-  ["jain_latency", "Jain index", false],
-  ["starved_events", "starved/run", false],
-  ["overhead_ns_per_event", "overhead/event", true],
-];
+const OTHER: readonly string[] = ["jain_latency", "starved_events", "overhead_ns_per_event"];
+
+/** Short table headers of known metrics. */
+const SHORT: Record<string, string> = {
+  lat_mean_ns: "mean latency",
+  lat_p50_ns: "p50 latency",
+  lat_p90_ns: "p90 latency",
+  lat_p99_ns: "p99 latency",
+  lat_p999_ns: "p99.9 latency",
+  lat_max_ns: "max latency",
+  jain_latency: "Jain index",
+  starved_events: "starved/run",
+  overhead_ns_per_event: "overhead/event",
+  hypercalls: "hypercalls/run",
+  bind_failures: "bind failures",
+  shared_bytes: "shared memory",
+  max_wait_ns: "longest wait",
+  latency_spread: "spread",
+  delivered_fraction: "delivered",
+};
+
+function header(m: string): string {
+  return SHORT[m] ?? metricLabel(m);
+}
+
+/**
+ * A text table no wider than `width`: when the columns after the first
+ * `keys` do not fit, they are split over several tables that repeat the key
+ * columns.
+ *
+ * @example
+ * ```ts
+ * import { fitTable } from "./text.ts";
+ * console.log(fitTable(["ABI", "p99"], [["fifo", "4 µs"]], 1, 40));
+ * ```
+ */
+export function fitTable(
+  head: readonly string[],
+  rows: readonly (readonly string[])[],
+  keys: number,
+  width = PAGE - 2,
+): string {
+  const w = (i: number) => Math.max(...[head, ...rows].map((r) => [...(r[i] ?? "")].length));
+  const keyW = Array.from({ length: keys }, (_, i) => w(i) + 2).reduce((a, b) => a + b, 0);
+  const parts: number[][] = [];
+  let cur: number[] = [], used = keyW;
+  for (let i = keys; i < head.length; i++) {
+    const cw = w(i) + 2;
+    if (cur.length && used + cw > width) {
+      parts.push(cur);
+      cur = [];
+      used = keyW;
+    }
+    cur.push(i);
+    used += cw;
+  }
+  if (cur.length || parts.length === 0) parts.push(cur);
+  const pick = (r: readonly string[], cols: number[]) => [
+    ...r.slice(0, keys),
+    ...cols.map((i) => r[i]),
+  ];
+  return parts.map((cols) => {
+    const right = [...Array(keys).fill(false), ...cols.map(() => true)];
+    return textTable(pick(head, cols), rows.map((r) => pick(r, cols)), right);
+  }).join("\n\n");
+}
 
 /** A short column name for a swept parameter: the group's name and the last path part. */
 export function shortParam(path: string, base: Record<string, unknown>): string {
@@ -53,36 +114,30 @@ export function shortParam(path: string, base: Record<string, unknown>): string 
 
 /**
  * A headline table: one row per grid point and ABI (only the focus point when there are
- * many) with the `cols` metrics as "mean ± 95% half-width".
+ * many) with the `cols` metrics as "mean ± 95% half-width", split to fit the page.
  */
-export function headlineTable(
-  ctx: ReportContext,
-  cols: readonly [string, string, boolean][] = LATENCY,
-): string {
+export function headlineTable(ctx: ReportContext, cols: readonly string[] = LATENCY): string {
   const keys = [...new Set(ctx.set.summary.map((r) => pointKey(r, ctx.params)))];
   const show = keys.length <= 8 ? keys : [ctx.focus];
   const varying = ctx.params.filter((p) => distinct(ctx.set.summary, p).length > 1);
-  const header = [...varying.map((p) => shortParam(p, ctx.base)), "ABI", ...cols.map((h) => h[1])];
+  const present = cols.filter((c) => ctx.set.summary.some((r) => typeof r[c] === "number"));
+  const head = [...varying.map((p) => shortParam(p, ctx.base)), "ABI", ...present.map(header)];
   const rows: string[][] = [];
   for (const k of show) {
-    const est = summarize(
-      atPoint(ctx.set.summary, ctx.params, k),
-      ["abi"],
-      cols.map((h) => h[0]),
-    );
+    const at = atPoint(ctx.set.summary, ctx.params, k);
+    const est = summarize(at, ["abi"], present);
     const vals = JSON.parse(k) as unknown[];
     for (const s of est) {
+      const abi = String(s.keys.abi);
+      const ran = at.find((r) => r.abi === abi)?.abi_ran;
       rows.push([
-        ...varying.map((p) => String(vals[ctx.params.indexOf(p)])),
-        String(s.keys.abi),
-        ...cols.map(([c, , ns]) =>
-          ns ? fmtNsCi(s.est[c].mean, s.est[c].ci) : fmtCi(s.est[c].mean, s.est[c].ci)
-        ),
+        ...varying.map((p) => fmtParamValue(p, vals[ctx.params.indexOf(p)])),
+        typeof ran === "string" && ran !== abi ? `${abi}→${ran}` : abi,
+        ...present.map((c) => fmtMetric(c, s.est[c].mean, s.est[c].ci)),
       ]);
     }
   }
-  const right = header.map((_, i) => i !== varying.length);
-  return textTable(header, rows, right);
+  return fitTable(head, rows, varying.length + 1);
 }
 
 /** Per-group p99 dispatch latency at the focus point, ABIs as columns. */
@@ -95,14 +150,74 @@ export function groupTable(ctx: ReportContext): string {
     g,
     ...ctx.abis.map((a) => {
       const s = est.find((e) => e.keys.group === g && e.keys.abi === a);
-      return s ? fmtNsCi(s.est.lat_p99_ns.mean, s.est.lat_p99_ns.ci) : "-";
+      return s ? fmtMetric("lat_p99_ns", s.est.lat_p99_ns.mean, s.est.lat_p99_ns.ci) : "-";
     }),
   ]);
-  return textTable(["group", ...ctx.abis], body, [false, ...ctx.abis.map(() => true)]);
+  return fitTable(["group", ...ctx.abis], body, 1);
 }
 
 /**
- * The text of report.md; `sections` (lines) follow the findings.
+ * The scenario as YAML-like lines, defaults filled in, values in human units
+ * (keys ending in `ns`, `_us` are durations), wrapped at the page width.
+ *
+ * @example
+ * ```ts
+ * import { scenarioLines } from "./text.ts";
+ * console.log(scenarioLines({ service: { kind: "const", ns: 30000000 } }).join("\n"));
+ * // service:
+ * //   kind: const
+ * //   ns: 30 ms
+ * ```
+ */
+export function scenarioLines(value: unknown, indentBy = ""): string[] {
+  const out: string[] = [];
+  const scalar = (k: string, v: unknown): string =>
+    typeof v === "number" ? fmtParamValue(k, v) : typeof v === "string" ? v : JSON.stringify(v);
+  const isScalar = (v: unknown) => v === null || typeof v !== "object";
+  const emit = (k: string, v: unknown, pre: string) => {
+    if (v === undefined) return;
+    if (isScalar(v)) {
+      out.push(wrap(`${k}: ${scalar(k, v)}`, PAGE, pre, `${pre}    `));
+    } else if (Array.isArray(v)) {
+      if (v.every(isScalar)) {
+        out.push(wrap(`${k}: [${v.map((x) => scalar(k, x)).join(", ")}]`, PAGE, pre, `${pre}    `));
+      } else {
+        out.push(`${pre}${k}:`);
+        for (const item of v) {
+          const lines = scenarioLines(item, `${pre}    `);
+          if (lines.length) lines[0] = `${pre}  - ${lines[0].slice(pre.length + 4)}`;
+          out.push(...lines);
+        }
+      }
+    } else {
+      out.push(`${pre}${k}:`);
+      out.push(...scenarioLines(v, `${pre}  `));
+    }
+  };
+  if (value && typeof value === "object" && !Array.isArray(value)) {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) emit(k, v, indentBy);
+  }
+  return out;
+}
+
+/** A shell command wrapped at the page width with `\` continuations. */
+function wrapCommand(cmd: string, width = PAGE - 4): string {
+  const words = cmd.split(" ");
+  const lines: string[] = [];
+  let line = "";
+  for (const w of words) {
+    if (line && line.length + 1 + w.length > width - 2) {
+      lines.push(`${line} \\`);
+      line = `  ${w}`;
+    } else line = line ? `${line} ${w}` : w;
+  }
+  lines.push(line);
+  return lines.join("\n");
+}
+
+/**
+ * The text of report.md: every line at most {@linkcode PAGE} columns; `sections`
+ * (lines) follow the findings.
  *
  * @example
  * ```ts
@@ -118,29 +233,61 @@ export function buildText(
   sections: readonly string[] = [],
 ): string {
   const m = ctx.set.manifest;
-  const desc = typeof ctx.base.description === "string" ? ctx.base.description : "";
+  const sweep = m.resolved && typeof m.resolved === "object"
+    ? (m.resolved as Record<string, unknown>).description
+    : undefined;
+  const desc = typeof ctx.base.description === "string" && ctx.base.description
+    ? ctx.base.description
+    : typeof sweep === "string"
+    ? sweep
+    : "";
   const reps = distinct(ctx.set.summary, "replication").length;
   const out: string[] = [];
-  out.push(`evtchn-sim results: ${m.scenario}`, "=".repeat(20 + m.scenario.length), "");
+  const title = `evtchn-sim results: ${m.scenario}`;
+  out.push(title, "=".repeat(Math.min(PAGE, title.length)), "");
   if (desc) out.push(wrap(`Question: ${desc}`), "");
+  const answer = answerMetrics(ctx);
+  if (answer.length) {
+    out.push(wrap(`The question is about: ${answer.map(metricLabel).join("; ")}.`), "");
+  }
   out.push(
     wrap(
-      `ABIs: ${ctx.abis.join(", ")}; ${ctx.points} grid point(s); ${reps} replication(s) each ` +
-        `(common random numbers: replication r of every ABI sees the same arrivals). ` +
-        `Latency is dispatch latency: from the raise that made a port pending to the start ` +
-        `of its handler. "±" is the 95% confidence half-width over replications.`,
+      `ABIs: ${ctx.abis.join(", ")} (baseline ${ctx.baseline}); ${ctx.points} grid ` +
+        `point(s); ${reps} replication(s) each (common random numbers: replication r of ` +
+        `every ABI sees the same arrivals). Latency is dispatch latency: from the raise ` +
+        `that made a port pending to the start of its handler. "±" is the 95% confidence ` +
+        `half-width over replications.`,
     ),
     "",
   );
   out.push("Findings", "--------", "");
-  if (findings.length === 0) out.push("No difference between the ABIs passed the 95% test.");
-  for (const f of findings) out.push(wrap(f, 72, "- ", "  "));
-  out.push("", ...sections);
+  if (findings.length === 0) out.push(wrap("No difference between the ABIs passed the test."));
+  for (const f of findings) out.push(wrap(f, PAGE, "- ", "  "));
+  out.push(
+    "",
+    wrap(
+      `A finding is a paired difference over replications that passes ` +
+        `Holm-Bonferroni at 5% within its metric and is at least 3% of the larger ` +
+        `value (0.01 for indexes in [0, 1]); see README "How to read the report".`,
+    ),
+    "",
+    ...sections,
+  );
   out.push("Headline metrics per ABI", "------------------------", "");
   const varying = ctx.params.filter((p) => distinct(ctx.set.summary, p).length > 1);
-  for (const p of varying) out.push(wrap(`${shortParam(p, ctx.base)}: ${p} (${ctx.labels[p]})`));
-  if (varying.length) out.push("");
-  out.push(indent(headlineTable(ctx, LATENCY)), "", indent(headlineTable(ctx, OTHER)), "");
+  const legend = [
+    ...new Set(
+      varying.filter((p) => shortParam(p, ctx.base) !== ctx.labels[p])
+        .map((p) => `${shortParam(p, ctx.base)}: ${ctx.labels[p]}`),
+    ),
+  ];
+  for (const l of legend) out.push(wrap(l));
+  if (ctx.set.summary.some((r) => typeof r.abi_ran === "string" && r.abi_ran !== r.abi)) {
+    out.push(wrap("a→b: runs of ABI a in which the domain ran b (init_fail_policy)."));
+  }
+  if (legend.length) out.push("");
+  const cols = [...new Set([...answer, ...LATENCY, ...OTHER])];
+  out.push(indent(headlineTable(ctx, cols)), "");
   const gt = groupTable(ctx);
   if (gt) {
     const where = pointText(ctx.focus, ctx.params, ctx.labels);
@@ -150,13 +297,16 @@ export function buildText(
   }
   if (charts.length) {
     out.push("Charts (charts/*.png, interactive in report.html)", "-".repeat(49), "");
-    for (const c of charts) out.push(wrap(`${c.name}.png: ${c.title}`, 72, "- ", "  "));
+    for (const c of charts) out.push(wrap(`${c.name}.png: ${c.title}`, PAGE, "- ", "  "));
     out.push("");
   }
-  out.push("Reproduce", "---------", "", indent(m.command), "");
+  const full = m.scenario_full ?? ctx.base;
+  out.push("Scenario (resolved)", "-------------------", "");
+  out.push(...scenarioLines(full, "  "), "");
+  out.push("Reproduce", "---------", "", indent(wrapCommand(m.command)), "");
   return out.join("\n");
 }
 
 function indent(text: string): string {
-  return text.split("\n").map((l) => (l ? `    ${l}` : l)).join("\n");
+  return text.split("\n").map((l) => (l ? `  ${l}` : l)).join("\n");
 }

@@ -10,6 +10,13 @@
  * with the run (pending at end): `raised = delivered + coalesced +
  * pending_at_end + dropped`.
  *
+ * Censoring (DESIGN §8): an instance still pending when measurement starts
+ * is measured like any other: it counts as raised then, and its latency runs
+ * from its own raise. An instance still pending at the end counts with its
+ * wait so far (right-censored) in the maximum wait, the maximum stall,
+ * `starved_events` and the fairness indexes, so a group that gets nothing
+ * reads as starved and unfair, never as "no data".
+ *
  * @module
  */
 
@@ -69,7 +76,7 @@ export class Metrics {
   /** The ports, VCPUs and groups measured. */
   readonly layout: MetricsLayout;
   // per port
-  /** Per port: 1 while a measured instance is pending, 2 for a warm-up instance. */
+  /** Per port: 1 while a measured instance is pending, 2 for a warm-up instance (until measuring starts). */
   readonly open: Uint8Array;
   /** Per port: raise time of the pending instance (ns). */
   readonly since: Float64Array;
@@ -99,7 +106,7 @@ export class Metrics {
   readonly gCoalesced: Float64Array;
   /** Per group: measured instances dropped or lost by the model (events). */
   readonly gDropped: Float64Array;
-  /** Per group: instances that waited longer than the starvation threshold (events). */
+  /** Per group: starved events (see `starved`). */
   readonly gStarved: Float64Array;
   /** Per group: dispatches while a higher-priority instance was pending on the VCPU (events). */
   readonly gInversions: Float64Array;
@@ -127,7 +134,11 @@ export class Metrics {
   coalesced = 0;
   /** Measured instances dropped or lost by the model (events). */
   dropped = 0;
-  /** Instances that waited longer than the starvation threshold (events). */
+  /**
+   * Starved events: instances that waited longer than the starvation
+   * threshold (delivered, or still pending at the end), plus raises that
+   * coalesced into such an instance after it had waited that long.
+   */
   starved = 0;
   /** Dispatches while a higher-priority instance was pending on the same VCPU (events). */
   inversions = 0;
@@ -147,6 +158,10 @@ export class Metrics {
   hypercalls = 0;
   /** Largest Xen-side steps of one operation. */
   maxXenSteps = 0;
+  /** Instances pending when measurement started, measured from their own raise (events). */
+  carriedIn = 0;
+  /** End of the run (ns), set by `finish`; censored waits run to it. NaN before. */
+  endNs: number = NaN;
 
   /** Allocate every per-port, per-VCPU and per-group array for `layout`. */
   constructor(layout: MetricsLayout) {
@@ -188,7 +203,13 @@ export class Metrics {
     // one (e.g. a hostile guest cleared P).
     if (this.open[port] !== 0 && outcome === 0) this.onLost(port, g);
     if (!this.measuring) {
-      if (outcome === 0) this.open[port] = 2; // a warm-up instance: delivered unmeasured
+      if (outcome === 0) {
+        // A warm-up instance: measured from its raise if still pending when measuring starts.
+        this.open[port] = 2;
+        this.since[port] = now;
+        this.openVcpu[port] = vcpu;
+        this.openPrio[port] = prio;
+      }
       return;
     }
     this.raised++;
@@ -198,6 +219,12 @@ export class Metrics {
       this.coalesced++;
       this.gCoalesced[g]++;
       this.portCoalesced[port]++;
+      // A raise absorbed by an instance that has already waited past the
+      // threshold is an event lost behind a starved instance: it starves too.
+      if (this.open[port] === 1 && now - this.since[port] > this.layout.starvationNs) {
+        this.starved++;
+        this.gStarved[g]++;
+      }
       return;
     }
     if (outcome === 2) {
@@ -212,6 +239,34 @@ export class Metrics {
     const k = vcpu * PRIORITIES + prio;
     if (this.pendingByVcpuPrio[k]++ === 0) this.prioMask[vcpu] |= 1 << prio;
     if (this.gOpen[g]++ === 0) this.gLastProgress[g] = now;
+  }
+
+  /**
+   * Measurement starts at `now` (the end of the warm-up): every instance still
+   * pending from the warm-up becomes a measured instance (counted as raised
+   * now, its latency from its own raise), so a port stuck since the warm-up is
+   * measured like any other and later raises on it coalesce into a measured
+   * instance.
+   */
+  startMeasuring(now: number): void {
+    this.measuring = true;
+    const pg = this.layout.portGroup;
+    for (let port = 0; port < this.open.length; port++) {
+      if (this.open[port] !== 2) continue;
+      const g = pg[port];
+      if (g < 0) {
+        this.open[port] = 0;
+        continue;
+      }
+      this.open[port] = 1;
+      this.carriedIn++;
+      this.raised++;
+      this.gRaised[g]++;
+      this.portRaised[port]++;
+      const v = this.openVcpu[port], p = this.openPrio[port];
+      if (this.pendingByVcpuPrio[v * PRIORITIES + p]++ === 0) this.prioMask[v] |= 1 << p;
+      if (this.gOpen[g]++ === 0) this.gLastProgress[g] = now;
+    }
   }
 
   /**
@@ -290,8 +345,13 @@ export class Metrics {
     return true;
   }
 
-  /** Close the books at time `end`: starvation of still-pending instances, stalls. */
+  /**
+   * Close the books at time `end`: instances still pending count with their
+   * wait so far (right-censored) in starvation, maximum wait and stall; the
+   * fairness indexes read their censored waits from `endNs`.
+   */
   finish(end: number): void {
+    this.endNs = end;
     const { portGroup, starvationNs } = this.layout;
     for (let p = 0; p < this.open.length; p++) {
       if (this.open[p] !== 1) continue;
@@ -332,13 +392,31 @@ export class Metrics {
     return out.toHdr();
   }
 
-  /** Jain's index over the per-port mean dispatch latency of ports that delivered. */
+  /**
+   * Per port: mean wait of its measured instances, delivered latencies and
+   * the censored wait of one still pending at the end (after `finish`); NaN
+   * for a port with neither.
+   */
+  portMeanWait(port: number): number {
+    let sum = this.portLatSum[port], n = this.portDelivered[port];
+    if (this.open[port] === 1 && Number.isFinite(this.endNs)) {
+      sum += this.endNs - this.since[port];
+      n++;
+    }
+    return n === 0 ? NaN : sum / n;
+  }
+
+  /**
+   * Jain's index over the per-port mean wait of every port that raised
+   * (censored waits included, see `portMeanWait`): a port starved for the
+   * whole run pulls it down.
+   */
   jainLatency(): number {
     let s = 0, s2 = 0, n = 0;
-    for (let p = 0; p < this.portDelivered.length; p++) {
-      const d = this.portDelivered[p];
-      if (d === 0) continue;
-      const x = this.portLatSum[p] / d;
+    for (let p = 0; p < this.portRaised.length; p++) {
+      if (this.portRaised[p] === 0) continue;
+      const x = this.portMeanWait(p);
+      if (Number.isNaN(x)) continue;
       s += x;
       s2 += x * x;
       n++;
@@ -360,13 +438,13 @@ export class Metrics {
     return jain(s, s2, n);
   }
 
-  /** Slowest port's mean dispatch latency over the fastest's (ports that delivered). */
+  /** Slowest port's mean wait over the fastest's, over ports that raised (censored waits included). */
   latencySpread(): number {
     let lo = Infinity, hi = 0;
-    for (let p = 0; p < this.portDelivered.length; p++) {
-      const d = this.portDelivered[p];
-      if (d === 0) continue;
-      const x = this.portLatSum[p] / d;
+    for (let p = 0; p < this.portRaised.length; p++) {
+      if (this.portRaised[p] === 0) continue;
+      const x = this.portMeanWait(p);
+      if (Number.isNaN(x)) continue;
       if (x < lo) lo = x;
       if (x > hi) hi = x;
     }
@@ -436,6 +514,7 @@ export class Metrics {
         coalesced: this.gCoalesced[g],
         pending_at_end: this.pendingAtEnd(g),
         dropped: this.gDropped[g],
+        delivered_fraction: this.gRaised[g] ? round(n / this.gRaised[g], 6) : "",
         ...Metrics.latencyColumns(h, this.gLatSum[g], n),
         done_mean_ns: n ? round(this.gDoneSum[g] / n) : "",
         done_p99_ns: n ? dh.getValueAtPercentile(99) : "",

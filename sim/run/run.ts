@@ -190,7 +190,7 @@ class Simulation {
       case EV_IRQ_OFF:
         return this.guest.handle(kind, a, b);
       case EV_WARMUP_END:
-        this.metrics.measuring = true;
+        this.metrics.startMeasuring(this.engine.now);
         return;
       case EV_REBALANCE:
         return this.rebalance(a);
@@ -300,6 +300,10 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
     ...head,
     ...m.summary(s.groups.length),
     hypercalls: setup.hypercalls + m.hypercalls,
+    // The ABI the domain actually ran: under init_fail_policy "fallback-2l" a FIFO run is 2-level.
+    abi_ran: setup.abi.id,
+    ports_requested: setup.groupRequested.reduce((a, b) => a + b, 0),
+    ports_bound: setup.groupRequested.reduce((a, b) => a + b, 0) - setup.bindFailures,
     bind_failures: setup.bindFailures,
     shared_bytes: sim.abi.sharedBytes(),
     max_xen_steps: m.maxXenSteps,

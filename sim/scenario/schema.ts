@@ -94,6 +94,8 @@ export interface Scenario {
   name: string;
   /** The question the scenario answers. */
   description: string;
+  /** The metric columns the question is about (summary or groups CSV); findings lead with them. */
+  answer: string[];
   /** ABI ids (`2l`, `fifo`, ...) or module paths of the designs compared. */
   abis: string[];
   /** The ABI the others are compared against (unset: the first of `abis`). */
@@ -211,6 +213,8 @@ const costRanges = z.strictObject(
 const scenarioSchema = z.strictObject({
   name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
   description: z.string().default(""),
+  answer: z.array(z.string().regex(/^[a-z0-9_]+$/, "a metric column name such as lat_p99_ns"))
+    .default([]),
   abis: z.array(
     z.string().refine((s) => ABI_IDS.includes(s) || isModulePath(s), {
       message: `one of ${ABI_IDS.join(", ")}, or a module path such as ./designs/my_abi.ts`,

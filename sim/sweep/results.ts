@@ -30,6 +30,8 @@ export interface Manifest {
   command: string;
   /** The resolved scenario or sweep. */
   resolved: unknown;
+  /** The base scenario with every default filled in (what the reports show). */
+  scenario_full?: unknown;
   /** Swept parameters. */
   params: string[];
   /** Number of runs in the whole sweep. */
@@ -64,6 +66,7 @@ export function buildManifest(
     sweep_hash: plan.hash,
     command,
     resolved: plan.resolved,
+    scenario_full: plan.base,
     params: plan.params,
     total_runs: plan.runs.length,
     ...(shard ? { shard } : {}),

@@ -1,5 +1,14 @@
 import assert from "node:assert/strict";
-import { ABI_COLORS, abiColor, buildCharts, type VlSpec } from "../../reports/charts.ts";
+import {
+  ABI_COLORS,
+  abiColor,
+  buildCharts,
+  facetOrder,
+  hiddenLines,
+  informative,
+  PAGE_PX,
+  type VlSpec,
+} from "../../reports/charts.ts";
 import { buildContext } from "../../reports/context.ts";
 import { fixtureSet } from "./fixture.ts";
 
@@ -69,7 +78,7 @@ Deno.test("charts: latency against a parameter has a CI band, a line per ABI, fa
   assert.ok((spec.facet as VlSpec).column && (spec.facet as VlSpec).row);
   const v = values(spec).find((p) =>
     p.abi === "fifo" && p.row === "timer" && p.x === 600000 &&
-    p.facet === "net ports bound = 4096"
+    p.facet === "net ports requested = 4096"
   )!;
   assert.equal(v.y, 4.1);
   assert.ok((v.lo as number) < 4.1 && (v.hi as number) > 4.1);
@@ -97,4 +106,64 @@ Deno.test("charts: a single grid point draws per-ABI bars and no line against pa
   const names = buildCharts(buildContext(one)).map((c) => c.name);
   assert.ok(names.includes("headline_by_abi"));
   assert.ok(!names.some((n) => n.includes("_vs_")), names.join(","));
+});
+
+Deno.test("charts: confidence bands stay within the metric's domain", () => {
+  for (const c of charts) {
+    for (const v of values(c.spec)) {
+      if (typeof v.lo === "number") assert.ok(v.lo >= 0, `${c.name}: band below 0`);
+    }
+  }
+  const fair = values(byName.fairness_vs_groups_1_arrival_rate_per_s);
+  for (const v of fair) assert.ok((v.hi as number) <= 1, `Jain band above 1: ${v.hi}`);
+  // fifo's Jain values are 0.9, 0.91, 0.92: the raw band reaches past 0.93 but stops at 1.
+  const set = fixtureSet();
+  const high = buildCharts(buildContext({
+    ...set,
+    summary: set.summary.map((r) =>
+      r.abi === "fifo" ? { ...r, jain_latency: 0.995 + 0.002 * Number(r.replication) } : r
+    ),
+  })).find((c) => c.name.startsWith("fairness_vs"))!;
+  for (const v of values(high.spec)) assert.ok((v.hi as number) <= 1, `Jain band ${v.hi}`);
+});
+
+Deno.test("charts: numeric facets are sorted as numbers, wrapped, and no chart is wider than the page", () => {
+  assert.deepEqual(facetOrder(["p = 4096", "p = 256", "p = 1024"]), [
+    "p = 256",
+    "p = 1024",
+    "p = 4096",
+  ]);
+  const spec = byName.lat_p99_vs_groups_1_arrival_rate_per_s;
+  const col = (spec.facet as VlSpec).column as VlSpec;
+  assert.deepEqual(col.sort, ["net ports requested = 256", "net ports requested = 4096"]);
+  for (const c of charts) {
+    const s = c.spec;
+    const panel = Number(inner(s).width ?? s.width);
+    const facet = s.facet as VlSpec | undefined;
+    const n = facet?.column
+      ? ((facet.column as VlSpec).sort as unknown[] | undefined)?.length ?? 1
+      : Number(s.columns ?? 1);
+    assert.ok(panel * n <= PAGE_PX, `${c.name}: ${n} panels of ${panel} px`);
+  }
+});
+
+Deno.test("charts: a chart of one flat value is left out, and a hidden line is named", () => {
+  const set = fixtureSet();
+  const flat = buildCharts(buildContext({
+    ...set,
+    summary: set.summary.map((r) => ({ ...r, jain_latency: 1 })),
+  })).map((c) => c.name);
+  assert.ok(!flat.some((n) => n.startsWith("fairness_vs")), flat.join(","));
+  const p = (abi: string, x: number, y: number) => ({ abi, x, y, lo: y, hi: y, ci: 0 });
+  assert.deepEqual(
+    hiddenLines([p("2l", 1, 5), p("2l", 2, 7), p("fifo", 1, 5), p("fifo", 2, 7)], [
+      "2l",
+      "fifo",
+    ]),
+    ["fifo's line hides 2l's"],
+  );
+  assert.deepEqual(hiddenLines([p("2l", 1, 5), p("fifo", 1, 6)], ["2l", "fifo"]), []);
+  // The fixture's 2l and fifo both bind every port below 4096: the capacity chart says so.
+  const cap = byName.capacity_ports;
+  assert.ok(informative({ name: "x", title: "", caption: "", spec: cap }));
 });

@@ -147,3 +147,28 @@ Deno.test("backend-lateeoi compares the same backends with late EOI off and on",
   const modes = new Set(plan.runs.map((r) => r.scenario.groups.map((g) => g.lateeoi).join(",")));
   assert.deepEqual([...modes], ["false,false", "true,true"]);
 });
+
+Deno.test("every built-in names the metrics its question is about, and each is a column a run writes", async () => {
+  for (const name of builtinNames()) {
+    const plan = shortPlan(name);
+    assert.ok(plan.base.answer.length > 0, `${name}: no answer metrics`);
+    const r = await runOne(plan.runs[0]);
+    const cols = new Set([...Object.keys(r.summary), ...Object.keys(r.groups[0] ?? {})]);
+    for (const m of plan.base.answer) assert.ok(cols.has(m), `${name}: answer ${m} is no column`);
+  }
+});
+
+Deno.test("built-ins keep Linux's priorities unless their question is about priorities", () => {
+  for (const name of builtinNames()) {
+    const s = shortPlan(name).base;
+    const set = s.groups.filter((g) =>
+      g.priority !== undefined && g.priority !== (g.timer ? 0 : 7)
+    );
+    if (set.length === 0) continue;
+    assert.match(
+      s.description,
+      /priorit/i,
+      `${name} sets priorities but its question is not about them`,
+    );
+  }
+});

@@ -1,0 +1,112 @@
+import assert from "node:assert/strict";
+import { buildContext } from "../../reports/context.ts";
+import { computeFindings, type Finding } from "../../reports/findings.ts";
+import type { CsvRow } from "../../reports/csv.ts";
+import type { ResultSet } from "../../reports/load.ts";
+import { expandPlan, type PlanOverrides } from "../../sim/sweep/plan.ts";
+import { loadInput } from "../../sim/scenario/scenario.ts";
+import { runOne } from "../../sim/run/run.ts";
+
+/** Run a built-in scenario in-process (fixed seeds) and load its rows as a results folder. */
+async function runBuiltin(name: string, overrides: PlanOverrides = {}): Promise<ResultSet> {
+  const plan = expandPlan(loadInput(name), overrides);
+  const summary: CsvRow[] = [], groups: CsvRow[] = [], priorities: CsvRow[] = [];
+  for (const run of plan.runs) {
+    const r = await runOne(run);
+    summary.push(r.summary as CsvRow);
+    groups.push(...r.groups as CsvRow[]);
+    priorities.push(...r.priorities as CsvRow[]);
+  }
+  return {
+    dir: ".",
+    manifest: {
+      scenario: plan.name,
+      command: `deno task sim run ${name}`,
+      resolved: plan.resolved,
+      scenario_full: plan.base,
+      params: plan.params,
+    },
+    summary,
+    groups,
+    priorities,
+  };
+}
+
+function passed(fs: readonly Finding[], metric: string, kind: Finding["kind"] = "abi"): Finding[] {
+  return fs.filter((f) => f.metric === metric && f.kind === kind && f.significant);
+}
+
+Deno.test("init-control-failure: offline against fallback-2l is a finding, labelled by the ABI that ran", async () => {
+  const { findings, text } = computeFindings(
+    buildContext(await runBuiltin("init-control-failure")),
+  );
+  const mean = passed(findings, "lat_mean_ns", "param");
+  assert.equal(mean.length, 1, text.join("\n"));
+  // fallback-2l (the domain ran 2-level) against offline: lower mean dispatch latency.
+  assert.equal(mean[0].direction, "lower");
+  assert.ok(mean[0].diff.mean + mean[0].diff.ci < 0, "the 95% interval excludes 0");
+  assert.match(mean[0].text, /init_fail_policy = fallback-2l \(ran as 2l\)/);
+  assert.ok(text[0].startsWith("mean dispatch latency"), "the answer metric leads");
+  assert.doesNotMatch(text.join("\n"), /No difference/);
+});
+
+Deno.test("backend-lateeoi: late EOI's hypercalls are a finding for every ABI", async () => {
+  const { findings } = computeFindings(
+    buildContext(await runBuiltin("backend-lateeoi", { replications: 3 })),
+  );
+  const h = passed(findings, "hypercalls", "param");
+  assert.deepEqual(h.map((f) => f.abis[0]).sort(), ["2l", "fifo"]);
+  for (const f of h) {
+    assert.equal(f.direction, "higher");
+    // One EVTCHNOP_unmask per event raised while its port was masked: several times as many.
+    assert.ok(f.a.mean > 4 * f.b.mean, `${f.abis[0]}: ${f.a.mean} vs ${f.b.mean}`);
+  }
+});
+
+Deno.test("one-vs-drain: fifo:drain against fifo on urgent p99 and overhead per event", async () => {
+  const { findings, text } = computeFindings(buildContext(await runBuiltin("one-vs-drain")));
+  const urgent = passed(findings, "lat_p99_ns").find((f) =>
+    f.abis[0] === "fifo:drain" && f.group === "urgent"
+  );
+  assert.ok(urgent, text.join("\n"));
+  assert.equal(urgent.abis[1], "fifo", "compared with the baseline, fifo");
+  assert.equal(urgent.direction, "higher");
+  const o = passed(findings, "overhead_ns_per_event").find((f) => f.abis[0] === "fifo:drain");
+  assert.ok(o, text.join("\n"));
+  // Draining saves the READY re-check per event: a few ns less, a tight paired interval.
+  assert.equal(o.direction, "lower");
+  assert.ok(o.diff.mean + o.diff.ci < 0 && o.diff.mean > -20, `${o.diff.mean} ± ${o.diff.ci}`);
+});
+
+Deno.test("equal-priority-fairness: fifo's Jain index and latency spread differ from 2l's", async () => {
+  const { findings, text } = computeFindings(
+    buildContext(await runBuiltin("equal-priority-fairness", { abis: ["2l", "fifo"] })),
+  );
+  const jain = passed(findings, "jain_latency").find((f) => f.abis[0] === "fifo");
+  assert.ok(jain, text.join("\n"));
+  assert.equal(jain.direction, "higher");
+  const spread = passed(findings, "latency_spread").find((f) => f.abis[0] === "fifo");
+  assert.ok(spread, text.join("\n"));
+  assert.equal(spread.direction, "lower");
+  assert.ok(text.findIndex((t) => t.startsWith("Jain")) === 0, "the answer metric leads");
+});
+
+Deno.test("port-scaling: a point where 2l cannot bind is flagged, never compared on latency", async () => {
+  const set = await runBuiltin("port-scaling", {
+    replications: 2,
+    sets: ["duration_ms=3", "warmup_ms=1"],
+  });
+  const { findings, text } = computeFindings(buildContext(set));
+  const flags = findings.filter((f) => f.kind === "flag");
+  assert.deepEqual(flags.map((f) => JSON.parse(f.points[0])[0]), [16384, 131071]);
+  assert.match(
+    flags[1].text,
+    /at io ports requested = 131071, 2l bound 4095 of 131071 requested ports; it carried \d\.?\d*% of the offered load/,
+  );
+  for (const f of findings) {
+    if (f.kind === "flag" || f.kind === "none" || !/lat_|overhead/.test(f.metric)) continue;
+    const at = JSON.parse(f.points[0])[0];
+    if (f.abis.includes("2l")) assert.ok(at < 16384, `compared at ${at}: ${f.text}`);
+  }
+  assert.ok(text.some((t) => t.startsWith("Not compared")));
+});
