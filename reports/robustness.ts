@@ -655,9 +655,9 @@ function heldText(held: RobustDesignInfo["held"]): string {
   ).join("");
 }
 
-/** The start of a finding's sentence, for a reference to it. */
+/** The start of a finding's sentence (to its first ";" or ". "), for a reference to it. */
 function short(text: string): string {
-  const colon = text.indexOf(": ");
-  const s = colon > 0 && colon < 60 ? text.slice(0, colon) : text;
-  return s.length <= 60 ? s.replace(/\.$/, "") : `${s.slice(0, 57).replace(/\s+\S*$/, "")}…`;
+  const ends = [text.indexOf("; "), text.indexOf(". ")].filter((k) => k > 0);
+  const s = ends.length ? text.slice(0, Math.min(...ends)) : text.replace(/\.$/, "");
+  return s.length <= 60 ? s : `${s.slice(0, 57).replace(/\s+\S*$/, "")}…`;
 }
