@@ -69,11 +69,4 @@ export {
 export { executeRun, type Run, runOne, type RunOptions, type RunResult } from "./sim/run/run.ts";
 export { expandPlan, type Plan, type PlanOverrides } from "./sim/sweep/plan.ts";
 export { writeResults } from "./sim/sweep/results.ts";
-export {
-  latinHypercube,
-  type RobustDesign,
-  robustPlans,
-  runRobust,
-  writeRobust,
-} from "./sim/sweep/robust.ts";
 export { Metrics, type Row } from "./sim/run/metrics.ts";

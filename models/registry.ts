@@ -56,8 +56,43 @@ export function createAbi(id: string, options: AbiOptions): EventChannelAbi {
 }
 
 /**
+ * The folder whose tree a design module may read: the folder holding the
+ * module file (`url` is its absolute `file:` URL).
+ *
+ * @example
+ * ```ts
+ * import { designTree } from "./registry.ts";
+ * console.log(designTree("file:///home/me/designs/my_abi.ts")); // "/home/me/designs"
+ * ```
+ */
+export function designTree(url: string): string {
+  const path = decodeURIComponent(new URL(url).pathname);
+  return path.slice(0, path.lastIndexOf("/")) || "/";
+}
+
+/** The permissions a design's sandbox must not hold (DESIGN.md §11). */
+const FORBIDDEN = ["write", "net", "env", "run", "ffi", "sys"] as const;
+
+/**
+ * Whether this thread is a sandbox a design module may run in: a Web Worker
+ * holding none of write, net, env, run, ffi or sys.
+ *
+ * @example
+ * ```ts
+ * import { inSandbox } from "./registry.ts";
+ * console.log(inSandbox()); // false (the main thread)
+ * ```
+ */
+export function inSandbox(): boolean {
+  if (!("WorkerGlobalScope" in globalThis)) return false;
+  return FORBIDDEN.every((name) => Deno.permissions.querySync({ name }).state !== "granted");
+}
+
+/**
  * The factory for a built-in id, or the default export of a design module
- * (`url` must be absolute: resolve user paths first).
+ * (`url` must be absolute: resolve user paths first). A design module is
+ * imported only inside a sandbox ({@linkcode inSandbox}): anywhere else this
+ * refuses, so that a scenario file can never run code with the user's rights.
  *
  * @example
  * ```ts
@@ -68,6 +103,12 @@ export function createAbi(id: string, options: AbiOptions): EventChannelAbi {
 export async function loadAbiFactory(idOrUrl: string): Promise<AbiFactory> {
   const f = FACTORIES[idOrUrl];
   if (f !== undefined) return f;
+  if (!inSandbox()) {
+    throw new Error(
+      `${idOrUrl}: a design module is imported only inside a sandboxed worker ` +
+        `(read access to its own folder, nothing else); refusing to import it here`,
+    );
+  }
   const mod = await import(idOrUrl);
   const d = mod.default;
   if (typeof d !== "function") {

@@ -43,6 +43,12 @@ export const ROOMS: readonly Room[] = [
   { prefix: "sim/engine/", may: [] },
   { prefix: "sim/scenario/", may: ["sim/io/", "models/"] },
   { prefix: "sim/run/", may: ["sim/engine/", "sim/scenario/", "sim/io/", "models/"] },
+  // The sandbox worker loads the library entry before a design module, so that
+  // the design's imports of it need no read access to the project (README: Security).
+  {
+    prefix: "sim/sweep/worker.ts",
+    may: ["sim/engine/", "sim/scenario/", "sim/run/", "sim/io/", "models/", "mod.ts"],
+  },
   {
     prefix: "sim/sweep/",
     may: ["sim/engine/", "sim/scenario/", "sim/run/", "sim/io/", "models/", "reports/"],

@@ -3,13 +3,15 @@
  * Exit status: 0 done, 2 bad input, 1 internal failure.
  *
  * Folder `sim/cli/` is the only place that knows the command line: flags,
- * help text, exit statuses. Nothing else imports it.
+ * help text, exit statuses. Nothing else imports it. Flags and subcommands
+ * are defined once, in `flags.ts`.
  *
  * @module
  */
 
-import { parseArgs } from "node:util";
 import { InputError } from "../io/errors.ts";
+import { printable, quoteName } from "../io/text.ts";
+import { versionText } from "../io/provenance.ts";
 import {
   builtinNames,
   loadInput,
@@ -17,19 +19,20 @@ import {
   scenarioJsonSchema,
 } from "../scenario/scenario.ts";
 import {
+  countRuns,
   expandPlan,
   formatShard,
   parseShard,
   type Plan,
   type PlanOverrides,
+  selectShard,
 } from "../sweep/plan.ts";
-import { checkOutputDir, writeResults } from "../sweep/results.ts";
-import type { RunResult } from "../run/run.ts";
-import { RunFailedError } from "../sweep/pool.ts";
+import { checkOutputDir, type FolderLock, lockFolder, writeResults } from "../sweep/results.ts";
+import type { Run, RunResult } from "../run/run.ts";
+import { defaultWorkers, probeDesigns, RunFailedError } from "../sweep/pool.ts";
 import { journalHeader, runSweep, type SweepOptions } from "../sweep/sweep.ts";
 import { Journal } from "../sweep/journal.ts";
 import { describeMissing, mergeFolders } from "../sweep/merge.ts";
-import { ABI_IDS } from "../../models/registry.ts";
 import { renderReport } from "../../reports/report.ts";
 import { traceCommand } from "./trace_command.ts";
 import { aggregateOf, runToCiTarget } from "../sweep/ci_target.ts";
@@ -45,165 +48,8 @@ import {
 /** Cost vectors of the robustness check in `deno task sim` (the default comparison). */
 const DEFAULT_COMPARISON_VECTORS = 8;
 
-const USAGE = `evtchn-sim: a discrete-event simulator of Xen event-channel ABIs
-
-usage:
-  deno task sim                         the default comparison -> results/default/
-  deno task sim run <file|name> [--out DIR] [--abi LIST] [--seed N] [--replications N]
-                                        [--set k=v]... [--ports] [--force] [--max-events N]
-  deno task sim sweep <file|name> [--out DIR] [--workers N] [--shard i/n] [--resume]
-                                        [--quiet] [--no-report] [--ci-target F [--max-replications N]]
-                                        [--robust [N]]  findings checked under N cost vectors
-                                        (run and sweep take each other's flags)
-  deno task sim merge <dir>... --out DIR [--partial] [--force]
-                                        combine shard folders of one sweep
-  deno task sim list                    built-in scenarios and their questions
-  deno task sim validate <file>         check a scenario or sweep file
-  deno task sim schema [--out F]        the JSON Schema of scenario files
-  deno task sim report <dir>            re-render charts, report.html and report.md
-  deno task sim trace <file|name> [--until-ms N] --out F [--abi ID]
-                                        Chrome trace (Perfetto) of one run
-
-ABI ids: ${ABI_IDS.join(", ")}, or a module path (./designs/my_abi.ts)
-`;
-
-const OPTIONS = {
-  out: { type: "string" },
-  abi: { type: "string" },
-  seed: { type: "string" },
-  replications: { type: "string" },
-  set: { type: "string", multiple: true },
-  ports: { type: "boolean" },
-  force: { type: "boolean" },
-  "max-events": { type: "string" },
-  "until-ms": { type: "string" },
-  workers: { type: "string" },
-  shard: { type: "string" },
-  resume: { type: "boolean" },
-  partial: { type: "boolean" },
-  "ci-target": { type: "string" },
-  "max-replications": { type: "string" },
-  quiet: { type: "boolean", short: "q" },
-  "no-report": { type: "boolean" },
-  robust: { type: "string" },
-  help: { type: "boolean", short: "h" },
-} as const;
-
-function intFlag(name: string, v: string | undefined, min: number): number | undefined {
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n) || n < min) {
-    throw new InputError(`--${name} ${v}: expected an integer >= ${min}`);
-  }
-  return n;
-}
-
-/** Run the command line `args`; returns the exit status. */
-export async function main(args: string[]): Promise<number> {
-  let parsed;
-  try {
-    parsed = parseArgs({
-      args: robustArg(args),
-      options: OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
-  } catch (e) {
-    console.error(`error: ${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  const { values: flags, positionals } = parsed;
-  if (flags.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  const [cmd = "default", ...rest] = positionals;
-  try {
-    switch (cmd) {
-      case "default":
-        return await simulate("default", flags, "deno task sim", DEFAULT_COMPARISON_VECTORS);
-      case "run":
-      case "sweep": {
-        if (rest.length !== 1) throw new InputError(`${cmd}: expected one scenario file or name`);
-        return await simulate(rest[0], flags, `deno task sim ${args.join(" ")}`);
-      }
-      case "merge":
-        return merge(rest, flags, `deno task sim ${args.join(" ")}`);
-      case "list":
-        for (const name of builtinNames()) {
-          const raw = loadInput(name).raw as Record<string, unknown>;
-          const base = raw.base && typeof raw.base === "object"
-            ? raw.base as Record<string, unknown>
-            : raw;
-          const desc = (raw.description ?? base.description ?? "") as string;
-          console.log(`${name.padEnd(28)} ${desc}`);
-        }
-        return 0;
-      case "validate": {
-        if (rest.length !== 1) throw new InputError("validate: expected one file");
-        const plan = expandPlan(loadInput(rest[0]), {}, resolveUserPath);
-        console.log(`${rest[0]}: valid (${plan.runs.length} runs)`);
-        return 0;
-      }
-      case "report": {
-        if (rest.length !== 1) throw new InputError("report: expected one results folder");
-        const dir = resolveUserPath(rest[0]);
-        const { files } = await renderReport(dir);
-        console.error(`wrote ${files.length} report files in ${dir}/`);
-        return 0;
-      }
-      case "trace": {
-        if (rest.length !== 1) throw new InputError("trace: expected one scenario file or name");
-        if (!flags.out) throw new InputError("trace: --out FILE is required");
-        const until = flags["until-ms"] === undefined ? undefined : Number(flags["until-ms"]);
-        const n = await traceCommand(rest[0], {
-          out: flags.out,
-          untilMs: until,
-          abi: flags.abi,
-          sets: flags.set ?? [],
-          seed: intFlag("seed", flags.seed, 0),
-        });
-        console.error(`wrote ${n} trace events to ${resolveUserPath(flags.out)}`);
-        return 0;
-      }
-      case "schema": {
-        const schema = JSON.stringify(scenarioJsonSchema(), null, 2);
-        if (flags.out) Deno.writeTextFileSync(resolveUserPath(flags.out), schema + "\n");
-        else console.log(schema);
-        return 0;
-      }
-      default:
-        throw new InputError(`unknown command '${cmd}'\n\n${USAGE}`);
-    }
-  } catch (e) {
-    if (e instanceof InputError) {
-      console.error(`error: ${e.message}`);
-      return 2;
-    }
-    if (e instanceof RunFailedError) {
-      console.error(`error: ${e.message}`);
-      if (e.detail.name !== "EventLimitError") console.error(e.detail.stack);
-      console.error("runs already finished are kept: add --resume to continue");
-      return 1;
-    }
-    if (
-      e instanceof Deno.errors.NotADirectory || e instanceof Deno.errors.NotFound ||
-      e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable ||
-      e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.AlreadyExists ||
-      (e instanceof Error && /No space left|ENOSPC|Read-only file system/i.test(e.message))
-    ) {
-      // A file-system failure (full disk, permissions): earlier results are intact
-      // because every file is written to a temporary name and renamed.
-      console.error(`error: cannot write: ${(e as Error).message}`);
-      return 1;
-    }
-    console.error(`internal error: ${(e as Error).stack ?? e}`);
-    return 1;
-  }
-}
-
 /** `--robust [N]`: the number is optional, so `--robust` alone becomes `--robust=default`. */
-function robustArg(args: string[]): string[] {
+function robustArg(args: readonly string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {
     if (args[i] !== "--robust") out.push(args[i]);
@@ -212,27 +58,199 @@ function robustArg(args: string[]): string[] {
   }
   return out;
 }
+import {
+  COMMANDS,
+  type Flags,
+  helpText,
+  numberFlag,
+  parseCommandLine,
+  suggestCommand,
+} from "./flags.ts";
+import { checkBudget, checkDesigns, type WorkBudget } from "./budget.ts";
+import { DEFAULT_EVENT_BUDGET, DEFAULT_MEMORY_BUDGET } from "../scenario/estimate.ts";
 
-type Flags = {
-  robust?: string;
-  out?: string;
-  abi?: string;
-  seed?: string;
-  replications?: string;
-  set?: string[];
-  ports?: boolean;
-  force?: boolean;
-  "max-events"?: string;
-  "until-ms"?: string;
-  workers?: string;
-  shard?: string;
-  resume?: boolean;
-  partial?: boolean;
-  quiet?: boolean;
-  "no-report"?: boolean;
-  "ci-target"?: string;
-  "max-replications"?: string;
-};
+/** Print to stderr, every non-printable character from input escaped. */
+function say(text: string): void {
+  console.error(printable(text));
+}
+
+/** Run the command line `args`; returns the exit status. */
+export async function main(args: string[]): Promise<number> {
+  try {
+    const { command: cmd, positionals: rest, flags } = parseCommandLine(robustArg(args));
+    if (flags.version) {
+      console.log(versionText());
+      return 0;
+    }
+    if (cmd === "help" || flags.help) {
+      const topic = cmd === "help" ? rest[0] : cmd;
+      if (topic !== undefined && topic !== "default" && !(topic in COMMANDS)) {
+        throw unknownCommand(topic);
+      }
+      console.log(helpText(topic === "default" ? undefined : topic));
+      return 0;
+    }
+    const command = `deno task sim ${args.join(" ")}`.trimEnd();
+    switch (cmd) {
+      case "default":
+        if (rest.length > 0) throw unknownCommand(rest[0]);
+        return await simulate("default", flags, "deno task sim", DEFAULT_COMPARISON_VECTORS);
+      case "run":
+      case "sweep": {
+        if (rest.length !== 1) throw new InputError(`${cmd}: expected one scenario file or name`);
+        return await simulate(rest[0], flags, command);
+      }
+      case "merge":
+        return merge(rest, flags, command);
+      case "list":
+        for (const name of builtinNames()) {
+          const raw = loadInput(name).raw as Record<string, unknown>;
+          const base = raw.base && typeof raw.base === "object"
+            ? raw.base as Record<string, unknown>
+            : raw;
+          const desc = (raw.description ?? base.description ?? "") as string;
+          console.log(printable(`${name.padEnd(28)} ${desc}`));
+        }
+        return 0;
+      case "validate":
+        return await validate(rest, flags);
+      case "report":
+        return await report(rest);
+      case "trace":
+        return await trace(rest, flags);
+      case "schema": {
+        const schema = JSON.stringify(scenarioJsonSchema(), null, 2);
+        if (typeof flags.out === "string") {
+          Deno.writeTextFileSync(resolveUserPath(flags.out), schema + "\n");
+        } else console.log(schema);
+        return 0;
+      }
+      default:
+        throw unknownCommand(cmd);
+    }
+  } catch (e) {
+    return failed(e);
+  }
+}
+
+function unknownCommand(word: string): InputError {
+  const hint = suggestCommand(word);
+  return new InputError(
+    `unknown command '${quoteName(word)}'${hint ? ` (did you mean '${hint}'?)` : ""}; ` +
+      `'deno task sim help' lists the commands`,
+  );
+}
+
+/** Print an error and return its exit status. */
+function failed(e: unknown): number {
+  if (e instanceof InputError) {
+    say(`error: ${e.message}`);
+    return 2;
+  }
+  if (e instanceof RunFailedError) {
+    say(`error: ${e.message}`);
+    if (e.detail.name !== "EventLimitError") say(e.detail.stack);
+    say("runs already finished are kept: add --resume to continue");
+    return 1;
+  }
+  if (
+    e instanceof Deno.errors.NotADirectory || e instanceof Deno.errors.NotFound ||
+    e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable ||
+    e instanceof Deno.errors.IsADirectory || e instanceof Deno.errors.AlreadyExists ||
+    (e instanceof Error && /No space left|ENOSPC|Read-only file system/i.test(e.message))
+  ) {
+    // A file-system failure (full disk, permissions): earlier results are intact
+    // because every file is written to a temporary name and renamed.
+    say(`error: cannot write: ${(e as Error).message}`);
+    return 1;
+  }
+  say(`internal error: ${(e as Error).stack ?? e}`);
+  return 1;
+}
+
+function str(v: Flags[string]): string | undefined {
+  return typeof v === "string" ? v : undefined;
+}
+
+function overridesOf(flags: Flags): PlanOverrides {
+  const abi = str(flags.abi);
+  return {
+    abis: abi ? abi.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
+    seed: numberFlag("seed", flags.seed, { min: 0, integer: true }),
+    replications: numberFlag("replications", flags.replications, { min: 1, integer: true }),
+    sets: (flags.set as string[] | undefined) ?? [],
+  };
+}
+
+function budgetOf(flags: Flags): WorkBudget {
+  return {
+    events: numberFlag("budget", flags.budget, { min: 0, above: true }) ?? DEFAULT_EVENT_BUDGET,
+    bytes: (numberFlag("budget-mb", flags["budget-mb"], { min: 0, above: true }) ??
+      DEFAULT_MEMORY_BUDGET / 2 ** 20) * 2 ** 20,
+  };
+}
+
+/**
+ * Load and expand `target`, refusing work beyond the budget: first by
+ * counting runs (before expanding a grid), then run by run.
+ */
+function plan(target: string, flags: Flags, overrides: PlanOverrides, workers = 1) {
+  const input = loadInput(target);
+  const budget = budgetOf(flags);
+  checkBudget({ count: countRuns(input, overrides) }, budget, workers);
+  const expanded = expandPlan(input, overrides, resolveUserPath);
+  return { input, plan: expanded, budget };
+}
+
+async function validate(rest: string[], flags: Flags): Promise<number> {
+  if (rest.length !== 1) throw new InputError("validate: expected one file or built-in name");
+  const { plan: p, budget } = plan(rest[0], flags, overridesOf(flags));
+  const work = checkBudget({ runs: p.runs }, budget, 1);
+  for (const line of checkDesigns(p.runs)) say(line);
+  await probeDesigns(p.runs);
+  console.log(printable(`${rest[0]}: valid (${p.runs.length} runs; ${work.text})`));
+  return 0;
+}
+
+async function report(rest: string[]): Promise<number> {
+  if (rest.length !== 1) throw new InputError("report: expected one results folder");
+  const dir = resolveUserPath(rest[0]);
+  try {
+    Deno.statSync(`${dir}/manifest.json`);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
+    throw new InputError(
+      `${rest[0]}: not a results folder (no manifest.json); ` +
+        `an interrupted sweep? run it again with --resume`,
+    );
+  }
+  const lock = lockFolder(dir);
+  try {
+    const { files } = await renderReport(dir);
+    say(`wrote ${files.length} report files in ${dir}/`);
+  } finally {
+    lock.release();
+  }
+  return 0;
+}
+
+async function trace(rest: string[], flags: Flags): Promise<number> {
+  if (rest.length !== 1) throw new InputError("trace: expected one scenario file or name");
+  const out = str(flags.out);
+  if (!out) throw new InputError("trace: --out FILE is required");
+  const r = await traceCommand(rest[0], {
+    out,
+    untilMs: numberFlag("until-ms", flags["until-ms"], { min: 0, above: true }),
+    abi: str(flags.abi),
+    sets: (flags.set as string[] | undefined) ?? [],
+    seed: numberFlag("seed", flags.seed, { min: 0, integer: true }),
+    maxEvents: numberFlag("max-events", flags["max-events"], { min: 1, integer: true }),
+    budget: budgetOf(flags),
+    log: flags.quiet ? undefined : say,
+  });
+  say(`wrote ${r.events} trace events to ${resolveUserPath(out)}`);
+  return 0;
+}
 
 /**
  * Write a results folder: the CSVs and manifest.json (plus, later, aggregate
@@ -255,98 +273,125 @@ async function simulate(
   command: string,
   robustByDefault = 0,
 ): Promise<number> {
-  const overrides: PlanOverrides = {
-    abis: flags.abi ? flags.abi.split(",").map((s) => s.trim()).filter(Boolean) : undefined,
-    seed: intFlag("seed", flags.seed, 0),
-    replications: intFlag("replications", flags.replications, 1),
-    sets: flags.set ?? [],
-  };
-  const maxEvents = intFlag("max-events", flags["max-events"], 1);
-  const workers = intFlag("workers", flags.workers, 1);
-  const shard = flags.shard === undefined ? undefined : parseShard(flags.shard);
-  const input = loadInput(target);
+  const overrides = overridesOf(flags);
+  const maxEvents = numberFlag("max-events", flags["max-events"], { min: 1, integer: true });
+  const workers = numberFlag("workers", flags.workers, { min: 1, integer: true });
+  const shardFlag = str(flags.shard);
+  const shard = shardFlag === undefined ? undefined : parseShard(shardFlag);
+  const cores = defaultWorkers();
+  if (workers !== undefined && workers > cores && !flags.quiet) {
+    say(
+      `warning: --workers ${workers} is more than the ${cores} cores: runs will share them ` +
+        `and finish no sooner`,
+    );
+  }
+  const { input, plan: first, budget } = plan(target, flags, overrides, workers ?? cores);
+  let p = first;
+  const selected: Run[] = selectShard(p.runs, shard);
   const expand = (replications?: number) =>
     expandPlan(
       input,
       { ...overrides, replications: replications ?? overrides.replications },
       resolveUserPath,
     );
-  let plan = expand();
-  const vectors = flags.robust === undefined
+  // The robustness check (--robust [N]): its runs count in the budget, shown up front.
+  const robustFlag = str(flags.robust);
+  const vectors = robustFlag === undefined
     ? (shard ? 0 : robustByDefault) // a shard of the default comparison: no check
-    : flags.robust === "default"
+    : robustFlag === "default"
     ? DEFAULT_ROBUST_VECTORS
-    : intFlag("robust", flags.robust, 0)!;
+    : numberFlag("robust", robustFlag, { min: 0, integer: true })!;
   if (vectors === 1) throw new InputError("--robust 1: expected 0 (off) or at least 2 vectors");
   if (vectors > 0 && shard) throw new InputError("--robust: cannot be combined with --shard");
-  const robustOf = (p: Plan) =>
-    robustPlans(p, vectors, (sets) =>
+  const robustOf = (q: Plan) =>
+    robustPlans(q, vectors, (sets) =>
       expandPlan(
         input,
         {
           ...overrides,
           sets: [...overrides.sets ?? [], ...sets],
-          replications: p.base.replications,
+          replications: q.base.replications,
         },
         resolveUserPath,
       ));
-  let robust = vectors > 0 ? robustOf(plan) : undefined;
-  if (robust && !flags.quiet) console.error(robustBudgetText(robust.design));
+  let robust = vectors > 0 ? robustOf(p) : undefined;
+  const checked = [...selected, ...(robust?.plans.flatMap((q) => q.runs) ?? [])];
+  checkBudget({ runs: checked }, budget, Math.min(workers ?? cores, checked.length));
+  if (robust && !flags.quiet) say(robustBudgetText(robust.design));
   const defaultOut = shard
-    ? `results/${plan.name}/shard-${shard.number}-of-${shard.count}`
-    : `results/${plan.name}`;
-  const out = resolveUserPath(flags.out ?? defaultOut);
+    ? `results/${p.name}/shard-${shard.number}-of-${shard.count}`
+    : `results/${p.name}`;
+  const out = resolveUserPath(str(flags.out) ?? defaultOut);
   const shardText = shard ? formatShard(shard) : undefined;
-  const options: SweepOptions = {
-    out,
-    workers,
-    shard,
-    resume: flags.resume ?? false,
-    force: flags.force ?? false,
-    ports: flags.ports ?? false,
-    maxEvents,
-    progress: flags.quiet ? "off" : "auto",
-    onCheckpoint: (results) => writeFolder(out, plan, results, command, shardText),
-  };
-  let outcome;
-  if (flags["ci-target"] !== undefined) {
-    const target = Number(flags["ci-target"]);
-    if (!(target > 0 && target < 1)) {
-      throw new InputError(`--ci-target ${flags["ci-target"]}: expected a fraction in (0, 1)`);
-    }
-    if (shard) throw new InputError("--ci-target: cannot be combined with --shard");
-    const max = intFlag("max-replications", flags["max-replications"], 2) ?? 50;
-    const log = flags.quiet ? undefined : (line: string) => console.error(line);
-    ({ plan, outcome } = await runToCiTarget(expand, options, target, max, log));
-  } else outcome = await runSweep(plan, options);
-  writeFolder(out, plan, outcome.results, command, shardText);
-  if (!shard) clearRobust(out);
-  if (robust) {
-    if (robust.design.runs_per_vector !== plan.runs.length) {
-      robust = robustOf(plan); // --ci-target changed the replications
-      if (!flags.quiet) console.error(robustBudgetText(robust.design));
-    }
-    const perVector = await runRobust(robust.plans, {
+  const resume = flags.resume === true;
+  const force = flags.force === true;
+  // Checks before anything is written: the folder, then the designs in their sandbox.
+  if (!resume) checkOutputDir(out, p, force);
+  const designs = checkDesigns(selected);
+  if (!flags.quiet) { for (const line of designs) say(line); }
+  await probeDesigns(selected);
+  let lock: FolderLock | undefined = lockFolder(out);
+  try {
+    const options: SweepOptions = {
+      out,
       workers,
+      shard,
+      resume,
+      force,
+      locked: true,
+      ports: flags.ports === true,
       maxEvents,
       progress: flags.quiet ? "off" : "auto",
-    });
-    writeRobust(out, robust.design, perVector);
-  }
-  if (!shard && !flags["no-report"]) await renderReport(out);
-  if (!flags.quiet) {
-    const skipped = outcome.skipped ? ` (${outcome.skipped} already recorded)` : "";
-    console.error(`wrote ${out}/: ${outcome.results.length} runs${skipped}`);
+      onCheckpoint: (results) => writeFolder(out, p, results, command, shardText),
+    };
+    let outcome;
+    const ciTarget = str(flags["ci-target"]);
+    if (ciTarget !== undefined) {
+      const target = numberFlag("ci-target", ciTarget, { min: 0, above: true })!;
+      if (!(target < 1)) {
+        throw new InputError(`--ci-target ${ciTarget}: expected a fraction in (0, 1)`);
+      }
+      if (shard) throw new InputError("--ci-target: cannot be combined with --shard");
+      const max = numberFlag("max-replications", flags["max-replications"], {
+        min: 2,
+        integer: true,
+      }) ?? 50;
+      const log = flags.quiet ? undefined : (line: string) => say(line);
+      ({ plan: p, outcome } = await runToCiTarget(expand, options, target, max, log));
+    } else outcome = await runSweep(p, options);
+    writeFolder(out, p, outcome.results, command, shardText);
+    if (!shard) clearRobust(out);
+    if (robust) {
+      if (robust.design.runs_per_vector !== p.runs.length) {
+        robust = robustOf(p); // --ci-target changed the replications
+        if (!flags.quiet) say(robustBudgetText(robust.design));
+      }
+      const perVector = await runRobust(robust.plans, {
+        workers,
+        maxEvents,
+        progress: flags.quiet ? "off" : "auto",
+      });
+      writeRobust(out, robust.design, perVector);
+    }
+    if (!shard && !flags["no-report"]) await renderReport(out);
+    if (!flags.quiet) {
+      const skipped = outcome.skipped ? ` (${outcome.skipped} already recorded)` : "";
+      say(`wrote ${out}/: ${outcome.results.length} runs${skipped}`);
+    }
+  } finally {
+    lock?.release();
+    lock = undefined;
   }
   return 0;
 }
 
 function merge(dirs: string[], flags: Flags, command: string): number {
-  if (flags.out === undefined) throw new InputError("merge: --out DIR is required");
-  const out = resolveUserPath(flags.out);
+  const outFlag = str(flags.out);
+  if (outFlag === undefined) throw new InputError("merge: --out DIR is required");
+  const out = resolveUserPath(outFlag);
   const paths = dirs.map(resolveUserPath);
   if (paths.some((p) => p.replace(/\/+$/, "") === out.replace(/\/+$/, ""))) {
-    throw new InputError(`merge: --out ${flags.out} must differ from the folders merged`);
+    throw new InputError(`merge: --out ${outFlag} must differ from the folders merged`);
   }
   const m = mergeFolders(paths, resolveUserPath);
   const shards = Math.max(1, ...m.header.shard ? [Number(m.header.shard.split("/")[1])] : []);
@@ -357,15 +402,20 @@ function merge(dirs: string[], flags: Flags, command: string): number {
     if (!flags.partial) {
       throw new InputError(`${msg}\nrun the missing shards (--resume), or add --partial`);
     }
-    console.error(`warning: ${msg}`);
+    say(`warning: ${msg}`);
   }
-  checkOutputDir(out, m.plan, flags.force ?? false);
-  Deno.mkdirSync(out, { recursive: true });
-  const journal = Journal.create(out, { ...journalHeaderOf(m.plan, m.header), shard: null });
-  for (const r of m.results) journal.record(r);
-  writeFolder(out, m.plan, m.results, command);
+  checkOutputDir(out, m.plan, flags.force === true);
+  const lock = lockFolder(out);
+  try {
+    const journal = Journal.create(out, { ...journalHeaderOf(m.plan, m.header), shard: null });
+    // Not flushed run by run: the shard folders merged stay as they were.
+    for (const r of m.results) journal.record(r, false);
+    writeFolder(out, m.plan, m.results, command);
+  } finally {
+    lock.release();
+  }
   if (!flags.quiet) {
-    console.error(
+    say(
       `merged ${dirs.length} folders into ${out}/: ${m.results.length} of ` +
         `${m.plan.runs.length} runs` +
         (m.duplicates ? ` (${m.duplicates} duplicates dropped)` : ""),

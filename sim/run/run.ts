@@ -14,7 +14,7 @@ import type { AbiFactory, EventChannelAbi } from "../../models/abi.ts";
 import { type Costs, resolveCosts } from "../../models/costs.ts";
 import { MASK_TEMPORARY } from "../../models/mask_reasons.ts";
 import { loadAbiFactory } from "../../models/registry.ts";
-import { Engine } from "../engine/engine.ts";
+import { Engine, EventLimitError } from "../engine/engine.ts";
 import {
   EV_ARRIVAL,
   EV_DISPATCH,
@@ -92,7 +92,15 @@ export interface RunOptions {
   tracer?: Tracer | null;
   /** Stop at this simulated time in ns instead of the scenario's end. */
   untilNs?: number;
+  /**
+   * Called every {@linkcode PROGRESS_EVENTS} events with the simulated time
+   * (ns) and the events so far: in-flight progress at no per-event cost.
+   */
+  onProgress?: (simNs: number, events: number) => void;
 }
+
+/** Events between two {@linkcode RunOptions.onProgress} calls. */
+export const PROGRESS_EVENTS = 1 << 20;
 
 /** The simulation of one run: dispatches engine events to the workload, the guest and the domain. */
 class Simulation {
@@ -255,6 +263,27 @@ class Simulation {
 }
 
 /**
+ * Run the engine to `end`, stopping every PROGRESS_EVENTS events to report
+ * progress when asked (the engine's own event limit is the checkpoint, so
+ * the hot loop pays nothing per event).
+ */
+function runEngine(sim: Simulation, end: number, options: RunOptions): void {
+  const limit = options.maxEvents ?? Infinity;
+  const report = options.onProgress;
+  if (report === undefined) return sim.engine.run(end, sim, limit);
+  for (;;) {
+    const stop = Math.min(limit, sim.engine.processed + PROGRESS_EVENTS);
+    if (stop === limit) return sim.engine.run(end, sim, limit);
+    try {
+      return sim.engine.run(end, sim, stop);
+    } catch (e) {
+      if (!(e instanceof EventLimitError)) throw e;
+      report(sim.engine.now, sim.engine.processed);
+    }
+  }
+}
+
+/**
  * Execute one run with a ready ABI factory. Pure function of (run, factory):
  * the same inputs give the same rows.
  *
@@ -280,7 +309,7 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
   sim.guest.tracer = sim.tracer;
   sim.start();
   const end = options.untilNs ?? (s.warmup_ms + s.duration_ms) * 1e6;
-  sim.engine.run(end, sim, options.maxEvents ?? Infinity);
+  runEngine(sim, end, options);
   const m = sim.metrics;
   m.finish(end);
   const priorities = s.groups.map(groupPriority);

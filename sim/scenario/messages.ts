@@ -10,6 +10,7 @@ import type { z } from "zod";
 import { COST_FIELDS } from "../../models/costs.ts";
 import { InputError } from "../io/errors.ts";
 import { ScenarioSchema, SCHEMA_KEYS, type ValidationError } from "./schema.ts";
+import { nearest } from "./suggest.ts";
 
 /** Every key name the schemas know, for "did you mean" suggestions. */
 const KNOWN_KEYS: string[] = [
@@ -48,21 +49,6 @@ const KNOWN_KEYS: string[] = [
   ]),
 ];
 
-/** Levenshtein distance, for suggestions. */
-function distance(a: string, b: string): number {
-  const d = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = d[0];
-    d[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = d[j];
-      d[j] = Math.min(d[j] + 1, d[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return d[b.length];
-}
-
 /**
  * The nearest known key to `key`, or undefined when none is close.
  *
@@ -76,16 +62,7 @@ export function suggestKey(
   key: string,
   candidates: readonly string[] = KNOWN_KEYS,
 ): string | undefined {
-  let best: string | undefined;
-  let bestD = Infinity;
-  for (const k of candidates) {
-    const dd = distance(key, k);
-    if (dd < bestD) {
-      bestD = dd;
-      best = k;
-    }
-  }
-  return bestD <= Math.max(2, Math.floor(key.length / 3)) ? best : undefined;
+  return nearest(key, candidates);
 }
 
 /** Format a dotted path like `groups.1.arrival.rate_per_s` (or `(top level)`). */

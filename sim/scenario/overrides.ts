@@ -10,6 +10,8 @@ import { InputError } from "../io/errors.ts";
 /**
  * Apply a `--set dotted.path=value` override to a raw (unvalidated) object.
  * The value is parsed as JSON when it is valid JSON, else taken as a string.
+ * Setting a `kind` to another value clears the object's other keys (they
+ * belonged to the old kind): set the new kind's keys after it.
  *
  * @example
  * ```ts
@@ -64,6 +66,11 @@ export function setPath(
     cur = nxt as Record<string, unknown>;
   }
   const last = path[path.length - 1];
+  if (last === "kind" && !Array.isArray(cur) && cur[last] !== value) {
+    // A new kind starts a new object: the other keys belonged to the old kind
+    // (`--set vcpu_sched.kind=dedicated`); set the new kind's keys after it.
+    for (const k of Object.keys(cur)) delete cur[k];
+  }
   if (Array.isArray(cur)) {
     const idx = Number(last);
     if (!Number.isInteger(idx) || idx < 0 || idx > cur.length) {

@@ -9,10 +9,12 @@
 import { z } from "zod";
 import { ABI_IDS, isModulePath } from "../../models/registry.ts";
 import { COST_FIELDS, type CostRange, type Costs } from "../../models/costs.ts";
+import { nearest } from "./suggest.ts";
 
-const finite = z.number().refine(Number.isFinite, "a finite number");
-const nonneg = finite.refine((x) => x >= 0, "a number >= 0");
-const pos = finite.refine((x) => x > 0, "a number > 0");
+// Bounds as zod checks (not refinements), so that the JSON Schema carries
+// them too (minimum, exclusiveMinimum). z.number() already refuses infinities.
+const nonneg = z.number().min(0);
+const pos = z.number().gt(0);
 const int = z.number().int("an integer");
 const prio = int.min(0).max(15);
 
@@ -149,6 +151,29 @@ export interface Scenario {
   groups: Group[];
 }
 
+/**
+ * The mean of a duration distribution, in ns.
+ *
+ * @example
+ * ```ts
+ * import { distributionMean } from "./schema.ts";
+ * console.log(distributionMean({ kind: "uniform", min_ns: 0, max_ns: 10 })); // 5
+ * ```
+ */
+export function distributionMean(d: DistributionSpec): number {
+  switch (d.kind) {
+    case "const":
+      return d.ns;
+    case "exp":
+    case "lognormal":
+      return d.mean_ns;
+    case "uniform":
+      return (d.min_ns + d.max_ns) / 2;
+    case "pareto":
+      return d.alpha > 1 ? (d.alpha * d.min_ns) / (d.alpha - 1) : Infinity;
+  }
+}
+
 const distributionSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("const"), ns: nonneg }),
   z.strictObject({ kind: z.literal("exp"), mean_ns: pos }),
@@ -211,13 +236,23 @@ const costRanges = z.strictObject(
 ) as unknown as z.ZodType<CostRanges>;
 
 const scenarioSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
+  // The name is a folder name (results/<name>/): never `.` or `..`.
+  name: z.string().min(1).max(100).regex(
+    /^(?!\.+$)[A-Za-z0-9_.-]+$/,
+    "letters, digits, '_', '.' or '-', not only dots",
+  ),
   description: z.string().default(""),
   answer: z.array(z.string().regex(/^[a-z0-9_]+$/, "a metric column name such as lat_p99_ns"))
     .default([]),
   abis: z.array(
-    z.string().refine((s) => ABI_IDS.includes(s) || isModulePath(s), {
-      message: `one of ${ABI_IDS.join(", ")}, or a module path such as ./designs/my_abi.ts`,
+    z.string().superRefine((s, ctx) => {
+      if (ABI_IDS.includes(s) || isModulePath(s)) return;
+      const hint = nearest(s, ABI_IDS);
+      ctx.addIssue({
+        code: "custom",
+        message: `one of ${ABI_IDS.join(", ")}, or a module path such as ./designs/my_abi.ts; ` +
+          `got ${JSON.stringify(s)}${hint ? ` (did you mean '${hint}'?)` : ""}`,
+      });
     }),
   ).min(1).default(["2l", "fifo"]),
   baseline: z.string().optional(),
@@ -232,7 +267,7 @@ const scenarioSchema = z.strictObject({
     idle: z.enum(["busy", "halt"]).default("busy"),
     upcall: z.enum(["vector", "callback"]).default("vector"),
     irq_off: z.strictObject({
-      fraction: nonneg.refine((x) => x < 1, "a fraction < 1"),
+      fraction: nonneg.lt(1),
       mean_us: pos,
     }).optional(),
   }).default({ vcpus: 1, word_bits: 64, idle: "busy", upcall: "vector" }),
@@ -275,6 +310,20 @@ const scenarioSchema = z.strictObject({
       });
     }
   });
+  if (s.vcpu_sched.kind === "timeshare") {
+    // Zero-length slices would flip the VCPU between running and waiting
+    // forever at one instant: simulated time would stand still.
+    for (const k of ["run", "wait"] as const) {
+      if (distributionMean(s.vcpu_sched[k]) > 0) continue;
+      if (k === "wait" && distributionMean(s.vcpu_sched.run) > 0) continue;
+      ctx.addIssue({
+        code: "custom",
+        path: ["vcpu_sched", k],
+        message: `a slice with a mean > 0 (zero-length ${k} slices make simulated time stand ` +
+          `still)`,
+      });
+    }
+  }
   if (s.baseline !== undefined && !s.abis.includes(s.baseline)) {
     ctx.addIssue({ code: "custom", path: ["baseline"], message: "one of the scenario's abis" });
   }
@@ -309,17 +358,84 @@ export const GroupSchema: Validator<Group> = groupSchema;
 /** The scenario schema. Keys are a contract: keep them working, add freely. */
 export const ScenarioSchema: Validator<Scenario> = scenarioSchema;
 
+/** What a module path in `abis` looks like (see `isModulePath`), as a JSON Schema pattern. */
+const MODULE_PATH_PATTERN = "^(\\./|\\.\\./|/|file:).*\\.(ts|js|mjs|mts)$";
+
+type JsonObject = Record<string, unknown>;
+
 /**
- * The JSON Schema of scenario files, input side (keys with defaults optional).
+ * The JSON Schema of scenario and sweep files (draft 2020-12, input side:
+ * keys with defaults are optional). It carries what the validator checks
+ * that JSON Schema can say: types, bounds (exclusive minimums), the ABI ids
+ * and module paths, names that are not only dots, and the cross-field rule
+ * that time-share run slices may not be zero-length. What it cannot say
+ * (a VCPU number below `guest.vcpus`, `max_ns >= min_ns`, unique group
+ * names, a baseline among the abis) only `validate` checks.
  *
  * @example
  * ```ts
  * import { scenarioJsonSchema } from "./scenario.ts";
- * console.log(scenarioJsonSchema().type); // "object"
+ * const schema = scenarioJsonSchema();
+ * console.log(Object.keys(schema.$defs as object).includes("sweep")); // true
  * ```
  */
 export function scenarioJsonSchema(): Record<string, unknown> {
-  return z.toJSONSchema(scenarioSchema, { io: "input" });
+  const emitted = z.toJSONSchema(scenarioSchema, { io: "input" }) as JsonObject;
+  const { $schema, $defs = {}, ...scenario } = emitted as JsonObject & { $defs?: JsonObject };
+  const props = scenario.properties as Record<string, JsonObject>;
+  // abis: the validator's check is a refinement (for its message); say it here.
+  props.abis = {
+    ...props.abis,
+    items: {
+      anyOf: [
+        { type: "string", enum: [...ABI_IDS] },
+        { type: "string", pattern: MODULE_PATH_PATTERN },
+      ],
+    },
+  };
+  // Time-share run slices of zero length would make simulated time stand still.
+  const zeroLength = {
+    anyOf: [
+      { properties: { kind: { const: "const" }, ns: { const: 0 } }, required: ["kind", "ns"] },
+      {
+        properties: { kind: { const: "uniform" }, max_ns: { const: 0 } },
+        required: ["kind", "max_ns"],
+      },
+    ],
+  };
+  scenario.allOf = [{
+    if: {
+      properties: { vcpu_sched: { properties: { kind: { const: "timeshare" } } } },
+      required: ["vcpu_sched"],
+    },
+    then: { properties: { vcpu_sched: { properties: { run: { not: zeroLength } } } } },
+  }];
+  const list = { type: "array", minItems: 1 };
+  const lists = {
+    type: "object",
+    propertyNames: { pattern: "^[^.]+(\\.[^.]+)*$" },
+    additionalProperties: list,
+  };
+  const sweep = {
+    type: "object",
+    description: "A sweep: a base scenario (or a built-in name) and the values to sweep.",
+    properties: {
+      description: { type: "string" },
+      base: {
+        anyOf: [{ $ref: "#/$defs/scenario" }, { type: "string", minLength: 1 }],
+      },
+      grid: lists,
+      zip: lists,
+    },
+    required: ["base"],
+    additionalProperties: false,
+  };
+  return {
+    $schema,
+    title: "evtchn-sim scenario or sweep",
+    anyOf: [{ $ref: "#/$defs/scenario" }, { $ref: "#/$defs/sweep" }],
+    $defs: { ...$defs, scenario, sweep },
+  };
 }
 
 /** Every top-level scenario key and every group key, for suggestions. */

@@ -87,12 +87,20 @@ export function parseTrace(text: string, source: string, groupNames: readonly st
 
 const traceCache = new Map<string, Trace>();
 
+/** A parsed trace as it crosses to a worker: its cache key and the trace. */
+export type TraceEntry = [key: string, trace: Trace];
+
+function traceKey(file: string, groupNames: readonly string[]): string {
+  return `${file}\u0000${groupNames.join(",")}`;
+}
+
 /** Load (once per process) the trace file `file` of a scenario with `groupNames`. */
 export function loadTrace(file: string, groupNames: readonly string[]): Trace {
-  const path = resolveUserPath(file);
-  const key = `${path}\u0000${groupNames.join(",")}`;
+  // Keyed by the path as written: one process resolves it against one directory.
+  const key = traceKey(file, groupNames);
   let t = traceCache.get(key);
   if (t === undefined) {
+    const path = resolveUserPath(file);
     let text: string;
     try {
       text = Deno.readTextFileSync(path);
@@ -107,4 +115,39 @@ export function loadTrace(file: string, groupNames: readonly string[]): Trace {
     traceCache.set(key, t);
   }
   return t;
+}
+
+/**
+ * The traces loaded so far for the groups of `scenario`-like `groups`, to hand
+ * to a worker (which reads no files) with {@linkcode primeTraces}.
+ *
+ * @example
+ * ```ts
+ * import { tracesOf } from "./trace_file.ts";
+ * console.log(tracesOf([])); // []
+ * ```
+ */
+export function tracesOf(
+  groups: readonly { name: string; arrival: { kind: string; file?: string } }[],
+): TraceEntry[] {
+  const names = groups.map((g) => g.name);
+  const out: TraceEntry[] = [];
+  for (const g of groups) {
+    if (g.arrival.kind !== "trace" || g.arrival.file === undefined) continue;
+    out.push([traceKey(g.arrival.file, names), loadTrace(g.arrival.file, names)]);
+  }
+  return out;
+}
+
+/**
+ * Put traces read elsewhere into this process's cache.
+ *
+ * @example
+ * ```ts
+ * import { primeTraces } from "./trace_file.ts";
+ * primeTraces([]);
+ * ```
+ */
+export function primeTraces(entries: readonly TraceEntry[]): void {
+  for (const [key, trace] of entries) traceCache.set(key, trace);
 }

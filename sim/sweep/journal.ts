@@ -4,15 +4,20 @@
  * RunResult. Every file is written atomically (temporary dot-file, then
  * rename), so a crash, even `kill -9`, loses at most the runs in flight: a
  * run is either recorded whole or not at all. The CSVs are regenerated from
- * the journal ordered by run index; `--resume` skips the runs it holds, and
+ * the journal ordered by run index; entries are fsynced, file and folder, so
+ * they survive a power loss too; `--resume` skips the runs it holds, and
  * `merge` combines the journals of shard folders.
  *
  * @module
  */
 
-import { writeFileAtomic } from "../io/atomic.ts";
+import { syncDir, writeFileAtomic } from "../io/atomic.ts";
 import { InputError } from "../io/errors.ts";
 import type { RunResult } from "../run/run.ts";
+
+// Journal entries are flushed to disk (file before the rename, folder after):
+// a recorded run survives a power loss, not only a crash.
+const DURABLE = { durable: true };
 
 /** The journal's sub-folder inside a results folder. */
 export const JOURNAL_DIR = "journal";
@@ -140,7 +145,8 @@ export class Journal {
     const jdir = journalDir(dir);
     if (exists(jdir)) Deno.removeSync(jdir, { recursive: true });
     Deno.mkdirSync(jdir, { recursive: true });
-    writeFileAtomic(`${jdir}/${HEADER}`, JSON.stringify(header, null, 2) + "\n");
+    writeFileAtomic(`${jdir}/${HEADER}`, JSON.stringify(header, null, 2) + "\n", DURABLE);
+    syncDir(dir);
     return new Journal(jdir);
   }
 
@@ -156,8 +162,15 @@ export class Journal {
     return new Journal(jdir);
   }
 
-  /** Record one finished run, atomically. */
-  record(result: RunResult): void {
-    writeFileAtomic(`${this.dir}/${result.id}.json`, JSON.stringify(result) + "\n");
+  /**
+   * Record one finished run, atomically and (unless `durable` is false) on
+   * disk: `merge` skips the flushes, its sources stay where they were.
+   */
+  record(result: RunResult, durable = true): void {
+    writeFileAtomic(
+      `${this.dir}/${result.id}.json`,
+      JSON.stringify(result) + "\n",
+      durable ? DURABLE : {},
+    );
   }
 }

@@ -102,22 +102,16 @@ function resolveAbis(abis: string[], resolvePath: (p: string) => string): string
   ) => (isModulePath(a) && !a.startsWith("file:") ? `file://${resolvePath(a)}` : a));
 }
 
-/**
- * Expand a loaded scenario or sweep into a plan.
- *
- * @example
- * ```ts
- * import { expandPlan } from "./plan.ts";
- * import { loadInput } from "../scenario/scenario.ts";
- * const plan = expandPlan(loadInput("default"), {});
- * console.log(plan.runs.length > 0); // true
- * ```
- */
-export function expandPlan(
-  input: LoadedInput,
-  overrides: PlanOverrides,
-  resolvePath: (p: string) => string = (p) => p,
-): Plan {
+/** A sweep before expansion: the base (overrides applied) and its lists. */
+interface Prepared {
+  baseRaw: unknown;
+  baseSource: string;
+  grid: Record<string, unknown[]>;
+  zip: Record<string, unknown[]>;
+  base: Scenario;
+}
+
+function prepare(input: LoadedInput, overrides: PlanOverrides): Prepared {
   const src = input.source;
   let baseRaw: unknown;
   let grid: Record<string, unknown[]> = {};
@@ -170,6 +164,73 @@ export function expandPlan(
     if (overrides.replications !== undefined) b.replications = overrides.replications;
   }
   const base = parseScenario(baseRaw, baseSource);
+
+  return { baseRaw, baseSource, grid, zip, base };
+}
+
+/**
+ * How many runs `input` expands to, counted from its lists without expanding
+ * them (so that a grid of a billion points is refused at once), and its base
+ * scenario.
+ *
+ * @example
+ * ```ts
+ * import { countRuns } from "./plan.ts";
+ * import { loadInput } from "../scenario/scenario.ts";
+ * console.log(countRuns(loadInput("default"), {}).runs > 0); // true
+ * ```
+ */
+export function countRuns(
+  input: LoadedInput,
+  overrides: PlanOverrides,
+): { runs: number; base: Scenario } {
+  const { grid, zip, base } = prepare(input, overrides);
+  // A swept `abis` or `replications` is one more factor of the count:
+  // the sum of its values' sizes instead of the base's.
+  const abisOf = (v: unknown) => Array.isArray(v) ? v.length : 1;
+  const repsOf = (v: unknown) => typeof v === "number" && v > 0 ? v : 1;
+  const sum = (list: unknown[], f: (v: unknown) => number) =>
+    list.reduce((n: number, v) => n + f(v), 0);
+  let runs = 1;
+  for (const [k, list] of Object.entries(grid)) {
+    runs *= k === "abis"
+      ? sum(list, abisOf)
+      : k === "replications"
+      ? sum(list, repsOf)
+      : list.length;
+  }
+  const zipKeys = Object.keys(zip);
+  if (zipKeys.length > 0) {
+    let n = 0;
+    for (let i = 0; i < zip[zipKeys[0]].length; i++) {
+      n += ("abis" in zip ? abisOf(zip.abis[i]) : 1) *
+        ("replications" in zip ? repsOf(zip.replications[i]) : 1);
+    }
+    runs *= n;
+  }
+  if (!("abis" in grid) && !("abis" in zip)) runs *= base.abis.length;
+  if (!("replications" in grid) && !("replications" in zip)) runs *= base.replications;
+  return { runs, base };
+}
+
+/**
+ * Expand a loaded scenario or sweep into a plan.
+ *
+ * @example
+ * ```ts
+ * import { expandPlan } from "./plan.ts";
+ * import { loadInput } from "../scenario/scenario.ts";
+ * const plan = expandPlan(loadInput("default"), {});
+ * console.log(plan.runs.length > 0); // true
+ * ```
+ */
+export function expandPlan(
+  input: LoadedInput,
+  overrides: PlanOverrides,
+  resolvePath: (p: string) => string = (p) => p,
+): Plan {
+  const src = input.source;
+  const { baseRaw, baseSource, grid, zip, base } = prepare(input, overrides);
 
   const gridKeys = Object.keys(grid);
   const zipKeys = Object.keys(zip);

@@ -5,12 +5,20 @@
  * by run index, never by completion time, so what is written from them does
  * not depend on the number of workers.
  *
+ * Every worker is a sandbox (DESIGN.md §11): it holds no permission at all,
+ * except that a worker running a design module may read that module's own
+ * folder tree. Trace files are read by the main thread and handed over. A
+ * worker runs the runs of one design only (or of the built-in ABIs only), so
+ * two designs never share a sandbox.
+ *
  * @module
  */
 
 import { InputError } from "../io/errors.ts";
 import type { Run, RunOptions, RunResult } from "../run/run.ts";
-import type { WorkerReply, WorkerRequest } from "./worker.ts";
+import type { RunProgress, WorkerReply, WorkerRequest } from "./worker.ts";
+import { designTree } from "../../models/registry.ts";
+import { tracesOf } from "../scenario/trace_file.ts";
 
 /**
  * A run that failed inside a worker.
@@ -45,6 +53,10 @@ export interface ExecutorOptions {
   runOptions?: Pick<RunOptions, "maxEvents" | "ports">;
   /** Called with each result as it completes (in completion order). */
   onResult?: (result: RunResult) => void;
+  /** Called with a run's in-flight progress, every `progressMs` at most. */
+  onProgress?: (progress: RunProgress) => void;
+  /** Interval of in-flight progress in ms; default 2000 (when `onProgress` is given). */
+  progressMs?: number;
 }
 
 /**
@@ -66,9 +78,79 @@ export function defaultWorkers(): number {
 }
 
 /**
+ * The Deno permissions of a worker that runs `module` (a design's file URL),
+ * or only built-in ABIs when `module` is undefined: reading the design's own
+ * folder tree, and nothing else.
+ *
+ * @example
+ * ```ts
+ * import { sandboxPermissions } from "./pool.ts";
+ * console.log(sandboxPermissions("file:///d/my_abi.ts").read); // ["/d"]
+ * console.log(sandboxPermissions(undefined).write); // false
+ * ```
+ */
+export function sandboxPermissions(module: string | undefined): {
+  read: string[] | false;
+  write: false;
+  net: false;
+  env: false;
+  run: false;
+  ffi: false;
+  sys: false;
+  import: false;
+} {
+  return {
+    read: module === undefined ? false : [designTree(module)],
+    write: false,
+    net: false,
+    env: false,
+    run: false,
+    ffi: false,
+    sys: false,
+    import: false,
+  };
+}
+
+/** Start a sandboxed worker for `module` (undefined: built-in ABIs only). */
+function spawn(module: string | undefined, name: string): Worker {
+  return new Worker(new URL("./worker.ts", import.meta.url), {
+    type: "module",
+    name,
+    // Deno's worker permissions (`--unstable-worker-options`, set in deno.json).
+    deno: { permissions: sandboxPermissions(module) },
+  } as WorkerOptions);
+}
+
+/** Whether a run's error is a design's attempt to leave its sandbox. */
+function isEscape(e: { name: string; message: string }): boolean {
+  return e.name === "NotCapable" || e.name === "PermissionDenied" ||
+    /Requires \w+ access|--allow-\w+/.test(e.message);
+}
+
+/** The error to raise for a failed `run`: input errors and sandbox escapes are the user's (exit 2). */
+function failure(run: Run, error: { name: string; message: string; stack: string }): Error {
+  if (error.name === "InputError") return new InputError(error.message);
+  if (run.module !== undefined && error.name !== "EventLimitError") {
+    const tree = designTree(run.module);
+    const where = `design module ${run.abi} (${decodeURIComponent(new URL(run.module).pathname)})`;
+    if (isEscape(error)) {
+      return new InputError(
+        `${where} tried to leave its sandbox: ${
+          error.message.replace(/,? run again with the --allow-\w+ flag/, "")
+        }\n` +
+          `a design module may read files under ${tree}/ only; no write, net, env, run, ffi or sys`,
+      );
+    }
+    return new InputError(`${where} failed: ${error.name}: ${error.message}`);
+  }
+  return new RunFailedError(run, error);
+}
+
+/**
  * Run `runs` on a pool of workers; resolves with every result ordered by run
  * index. The first failure stops the pool and rejects (a user's input error
- * stays an {@linkcode InputError}; anything else is a {@linkcode RunFailedError}).
+ * or a design's failure is an {@linkcode InputError}; anything else is a
+ * {@linkcode RunFailedError}).
  *
  * @example
  * ```ts
@@ -81,60 +163,164 @@ export function executeRuns(
   runs: readonly Run[],
   options: ExecutorOptions = {},
 ): Promise<RunResult[]> {
+  return execute(runs, options, "run").then((replies) => replies.map((r) => r.result));
+}
+
+/**
+ * Import every design module of `runs` in its sandbox without running
+ * anything: a design that is missing, has no usable default export or tries
+ * to leave its sandbox at import fails here, before any folder is written;
+ * so does one still importing after `timeoutMs`.
+ *
+ * @example
+ * ```ts
+ * import { probeDesigns } from "./pool.ts";
+ * await probeDesigns([]); // built-in ABIs only: nothing to probe
+ * ```
+ */
+export async function probeDesigns(
+  runs: readonly Run[],
+  timeoutMs: number = PROBE_TIMEOUT_MS,
+): Promise<void> {
+  const first = new Map<string, Run>();
+  for (const r of runs) if (r.module !== undefined && !first.has(r.module)) first.set(r.module, r);
+  if (first.size === 0) return;
+  await execute([...first.values()], { workers: first.size, timeoutMs }, "probe");
+}
+
+/** How long a design module may take to import before it is given up. */
+export const PROBE_TIMEOUT_MS = 60_000;
+
+/**
+ * Trace one run in a sandboxed worker; resolves with the Chrome trace JSON,
+ * its event count and whether `maxEvents` stopped it.
+ *
+ * @example
+ * ```ts
+ * import { traceRun } from "./pool.ts";
+ * // const { json, events } = await traceRun(plan.runs[0], { untilNs: 2e6 });
+ * console.log(typeof traceRun); // "function"
+ * ```
+ */
+export async function traceRun(
+  run: Run,
+  runOptions: Pick<RunOptions, "maxEvents" | "untilNs">,
+): Promise<{ json: string; events: number; stopped: boolean }> {
+  const [reply] = await execute([run], { workers: 1, runOptions }, "trace");
+  return {
+    json: reply.trace ?? "",
+    events: reply.traceEvents ?? 0,
+    stopped: reply.stopped ?? false,
+  };
+}
+
+type Done = Extract<WorkerReply, { ok: true }>;
+
+function execute(
+  runs: readonly Run[],
+  options: ExecutorOptions & { runOptions?: Pick<RunOptions, "untilNs">; timeoutMs?: number },
+  kind: "run" | "probe" | "trace",
+): Promise<Done[]> {
   if (runs.length === 0) return Promise.resolve([]);
   const n = Math.max(1, Math.min(options.workers ?? defaultWorkers(), runs.length));
   const runOptions = options.runOptions ?? {};
+  const progressMs = options.onProgress ? options.progressMs ?? 2000 : 0;
   return new Promise((resolve, reject) => {
-    const workers: Worker[] = [];
-    const results: RunResult[] = [];
-    let next = 0;
+    const live = new Set<Worker>();
+    const done: Done[] = [];
+    const pending = [...runs]; // not yet dealt, in index order
     let settled = false;
+    let spawned = 0;
+    // A design that never finishes importing (an endless loop at import) is given up.
+    const timer = options.timeoutMs === undefined ? undefined : setTimeout(() => {
+      const late = runs.filter((r) => !done.some((d) => d.result.index === r.index));
+      const names = [...new Set(late.map((r) => r.abi))].join(", ");
+      finish(
+        new InputError(
+          `design module ${names}: did not finish importing within ` +
+            `${options.timeoutMs! / 1000} s (an endless loop at import?)`,
+        ),
+      );
+    }, options.timeoutMs);
     const finish = (error?: Error) => {
       if (settled) return;
       settled = true;
-      for (const w of workers) w.terminate();
+      clearTimeout(timer);
+      for (const w of live) w.terminate();
       if (error) reject(error);
-      else resolve(results.sort((a, b) => a.index - b.index));
+      else resolve(done.sort((a, b) => a.result.index - b.result.index));
     };
-    const feed = (w: Worker) => {
-      if (next >= runs.length) return;
-      const req: WorkerRequest = { run: runs[next++], options: runOptions };
-      w.postMessage(req);
-    };
-    for (let i = 0; i < n; i++) {
-      const w = new Worker(new URL("./worker.ts", import.meta.url), {
-        type: "module",
-        name: `evtchn-sim worker ${i + 1}`,
-      });
-      workers.push(w);
+    // A worker takes the next run of its own design; when none is left it
+    // makes room for a worker of the next run's design.
+    const feed = (w: Worker, module: string | undefined) => {
+      if (pending.length === 0) {
+        w.terminate();
+        live.delete(w);
+        return;
+      }
+      const i = pending.findIndex((r) => r.module === module);
+      if (i < 0) {
+        w.terminate();
+        live.delete(w);
+        start(pending[0].module);
+        return;
+      }
+      const run = pending.splice(i, 1)[0];
+      const req: WorkerRequest = {
+        kind,
+        run,
+        options: runOptions,
+        traces: tracesOf(run.scenario.groups),
+        progressMs,
+      };
       w.onmessage = (e: MessageEvent<WorkerReply>) => {
         if (settled) return;
         const reply = e.data;
-        if (!reply.ok) {
-          const run = runs.find((r) => r.index === reply.index) ?? runs[0];
-          finish(
-            reply.error.name === "InputError"
-              ? new InputError(reply.error.message)
-              : new RunFailedError(run, reply.error),
-          );
+        if ("progress" in reply) {
+          if (reply.progress.index === run.index) options.onProgress?.(reply.progress);
           return;
         }
-        results.push(reply.result);
+        if (!reply.ok) return finish(failure(run, reply.error));
+        // The reply speaks for the run this worker was given, whatever it says.
+        if (reply.result.index !== run.index || reply.result.id !== run.id) {
+          return finish(failure(run, {
+            name: "Error",
+            message: `the worker answered for another run (id ${String(reply.result.id)})`,
+            stack: "",
+          }));
+        }
+        done.push(reply);
         try {
           options.onResult?.(reply.result);
         } catch (err) {
-          finish(err as Error);
-          return;
+          return finish(err as Error);
         }
-        if (results.length === runs.length) finish();
-        else feed(w);
+        if (done.length === runs.length) finish();
+        else feed(w, module);
       };
+      w.postMessage(req);
+    };
+    const start = (module: string | undefined) => {
+      const id = ++spawned;
+      let w: Worker;
+      try {
+        w = spawn(module, `evtchn-sim worker ${id}`);
+      } catch (e) {
+        return finish(e as Error);
+      }
+      live.add(w);
       w.onerror = (e: ErrorEvent) => {
         e.preventDefault();
-        finish(new Error(`worker ${i + 1} failed: ${e.message}`));
+        const run = runs.find((r) => r.module === module) ?? runs[0];
+        finish(
+          module === undefined
+            ? new Error(`worker ${id} failed: ${e.message}`)
+            : failure(run, { name: "Error", message: e.message, stack: "" }),
+        );
       };
-      w.onmessageerror = () => finish(new Error(`worker ${i + 1}: a message could not be read`));
-      feed(w);
-    }
+      w.onmessageerror = () => finish(new Error(`worker ${id}: a message could not be read`));
+      feed(w, module);
+    };
+    for (let i = 0; i < n && pending.length > 0; i++) start(pending[0].module);
   });
 }

@@ -15,8 +15,13 @@ export type ProgressMode = "auto" | "bar" | "lines" | "off";
 export interface Progress {
   /** Begin: `total` runs of which `done` were already recorded (resume). */
   start(total: number, done: number): void;
-  /** One more run finished, having processed `simEvents` events. */
-  tick(simEvents: number): void;
+  /** One more run finished (run index `index`), having processed `simEvents` events. */
+  tick(simEvents: number, index?: number): void;
+  /**
+   * A run in flight (run index `index`) reached simulated time `simNs` of
+   * `endNs` after `events` events (reported by workers every few seconds).
+   */
+  running(index: number, simNs: number, endNs: number, events: number): void;
   /** End (draws the final state). */
   stop(): void;
 }
@@ -68,6 +73,20 @@ export function formatDuration(s: number): string {
   return `${Math.floor(t / 3600)} h ${String(Math.floor(t / 60) % 60).padStart(2, "0")} min`;
 }
 
+/**
+ * Simulated nanoseconds as milliseconds, e.g. `120.5 ms`.
+ *
+ * @example
+ * ```ts
+ * import { formatMs } from "./progress.ts";
+ * console.log(formatMs(120.5e6)); // "120.5 ms"
+ * ```
+ */
+export function formatMs(ns: number): string {
+  const ms = ns / 1e6;
+  return `${ms >= 100 ? ms.toFixed(0) : ms >= 1 ? ms.toFixed(1) : ms.toPrecision(2)} ms`;
+}
+
 const encoder = new TextEncoder();
 
 /**
@@ -88,10 +107,23 @@ const encoder = new TextEncoder();
 export function createProgress(options: ProgressOptions = {}): Progress {
   let mode = options.mode ?? "auto";
   if (mode === "auto") mode = Deno.stderr.isTerminal() ? "bar" : "lines";
-  if (mode === "off") return { start() {}, tick() {}, stop() {} };
+  if (mode === "off") return { start() {}, tick() {}, running() {}, stop() {} };
   const now = options.now ?? (() => performance.now());
   let total = 0, done = 0, done0 = 0, events = 0, t0 = 0;
-  const rate = () => events / Math.max(1e-3, (now() - t0) / 1000);
+  // Events of runs in flight, by run index (counted in the rate until they finish).
+  const inflight = new Map<number, number>();
+  let inflightEvents = 0;
+  const rate = () => (events + inflightEvents) / Math.max(1e-3, (now() - t0) / 1000);
+  const track = (index: number, n: number) => {
+    inflightEvents += n - (inflight.get(index) ?? 0);
+    inflight.set(index, n);
+  };
+  const finished = (index: number | undefined) => {
+    // a finished run's events move from in flight to done
+    if (index === undefined || !inflight.has(index)) return;
+    inflightEvents -= inflight.get(index)!;
+    inflight.delete(index);
+  };
   const eta = () => {
     const ran = done - done0;
     return ran === 0 ? Infinity : ((now() - t0) / 1000) * (total - done) / ran;
@@ -108,9 +140,14 @@ export function createProgress(options: ProgressOptions = {}): Progress {
         total = t, done = done0 = d, t0 = now();
         bar.start(t, d, { eta_s: "?", evps: "0 " });
       },
-      tick(simEvents) {
+      tick(simEvents, index) {
+        finished(index);
         done++, events += simEvents;
         bar.update(done, { eta_s: formatDuration(eta()), evps: formatRate(rate()) });
+      },
+      running(index, _simNs, _endNs, n) {
+        track(index, n);
+        bar.update(done, { evps: formatRate(rate()) });
       },
       stop() {
         bar.stop();
@@ -137,7 +174,17 @@ export function createProgress(options: ProgressOptions = {}): Progress {
       lastDecile = t ? Math.floor((10 * d) / t) : 10;
       if (d > 0) write(`resuming: ${d}/${t} runs already recorded`);
     },
-    tick(simEvents) {
+    running(index, simNs, endNs, n) {
+      track(index, n);
+      if (now() - lastAt < interval) return;
+      write(
+        `run ${index} in flight: ${formatMs(simNs)} of ${formatMs(endNs)} simulated, ` +
+          `${formatRate(n)}events so far; ${formatRate(rate())}events/s overall`,
+      );
+      lastAt = now();
+    },
+    tick(simEvents, index) {
+      finished(index);
       done++, events += simEvents;
       const decile = total ? Math.floor((10 * done) / total) : 10;
       if (done === total || decile > lastDecile || now() - lastAt >= interval) line();

@@ -12,9 +12,9 @@
  * @module
  */
 
-import { checkOutputDir, TOOL_VERSION } from "./results.ts";
+import { checkOutputDir, lockFolder, TOOL_VERSION } from "./results.ts";
 import { InputError } from "../io/errors.ts";
-import { executeRuns } from "./pool.ts";
+import { executeRuns, probeDesigns } from "./pool.ts";
 import { Journal, journalDir, type JournalHeader, readJournal } from "./journal.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { formatShard, type Plan, selectShard, type Shard } from "./plan.ts";
@@ -42,6 +42,11 @@ export interface SweepOptions {
   onCheckpoint?: (results: RunResult[]) => void;
   /** Minimum time between checkpoints in ms; default 10000. */
   checkpointMs?: number;
+  /**
+   * The caller already holds the folder's lock ({@linkcode lockFolder}) and
+   * has probed the designs ({@linkcode probeDesigns}) before taking it.
+   */
+  locked?: boolean;
 }
 
 /** What {@linkcode runSweep} did. */
@@ -157,12 +162,19 @@ export async function runSweep(plan: Plan, options: SweepOptions): Promise<Sweep
   const selected = selectShard(plan.runs, options.shard);
   const header = journalHeader(plan, options);
   const previous = options.resume ? resumable(out, plan, header, selected) : undefined;
+  if (previous === undefined) checkOutputDir(out, plan, options.force ?? false);
+  // Designs are imported in their sandbox before anything is written: a
+  // missing module or an escape at import leaves the folder untouched.
+  if (!options.locked) await probeDesigns(selected);
+  const lock = options.locked ? undefined : lockFolder(out);
   let journal: Journal;
-  if (previous === undefined) {
-    checkOutputDir(out, plan, options.force ?? false);
-    Deno.mkdirSync(out, { recursive: true });
-    journal = Journal.create(out, header);
-  } else journal = Journal.reopen(out);
+  try {
+    if (previous === undefined) journal = Journal.create(out, header);
+    else journal = Journal.reopen(out);
+  } catch (e) {
+    lock?.release();
+    throw e;
+  }
   const results: RunResult[] = [...(previous ?? [])];
   const doneIds = new Set(results.map((r) => r.id));
   const todo = selected.filter((r) => !doneIds.has(r.id));
@@ -175,10 +187,14 @@ export async function runSweep(plan: Plan, options: SweepOptions): Promise<Sweep
     await executeRuns(todo, {
       workers: options.workers,
       runOptions: { ports: options.ports ?? false, maxEvents: options.maxEvents },
+      onProgress: (p) => {
+        const s = plan.runs[p.index].scenario;
+        progress.running(p.index, p.simNs, (s.warmup_ms + s.duration_ms) * 1e6, p.events);
+      },
       onResult: (r) => {
         journal.record(r);
         results.push(r);
-        progress.tick(r.simEvents);
+        progress.tick(r.simEvents, r.index);
         if (options.onCheckpoint && performance.now() - lastCheckpoint >= every) {
           options.onCheckpoint([...results].sort((a, b) => a.index - b.index));
           lastCheckpoint = performance.now();
@@ -187,6 +203,7 @@ export async function runSweep(plan: Plan, options: SweepOptions): Promise<Sweep
     });
   } finally {
     progress.stop();
+    lock?.release();
   }
   results.sort((a, b) => a.index - b.index);
   return { selected, results, skipped: selected.length - todo.length, ran: todo.length };

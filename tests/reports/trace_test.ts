@@ -27,7 +27,7 @@ Deno.test("trace command: one traced run of a built-in scenario writes valid JSO
   const { traceCommand } = await import("../../sim/cli/trace_command.ts");
   const out = Deno.makeTempFileSync({ suffix: ".json" });
   try {
-    const n = await traceCommand("default", { untilMs: 1, out, abi: "2l" });
+    const { events: n } = await traceCommand("default", { untilMs: 1, out, abi: "2l" });
     const doc = JSON.parse(Deno.readTextFileSync(out)) as { traceEvents: TraceEvent[] };
     assert.equal(doc.traceEvents.length, n);
     const phases = new Set(doc.traceEvents.map((e) => e.ph));

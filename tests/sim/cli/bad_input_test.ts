@@ -263,8 +263,9 @@ Deno.test("schema prints the JSON Schema, --out writes it (with the task's permi
   const r = await sim(dir, "schema");
   assert.equal(r.code, 0, r.stderr);
   const schema = JSON.parse(r.stdout);
-  assert.ok(schema.properties.groups);
-  assert.ok(schema.properties.hostile);
+  assert.ok(schema.$defs.scenario.properties.groups);
+  assert.ok(schema.$defs.scenario.properties.hostile);
+  assert.ok(schema.$defs.sweep.properties.grid);
   const w = await sim(dir, "schema", "--out", "schema.json");
   assert.equal(w.code, 0, w.stderr);
   assert.deepEqual(JSON.parse(Deno.readTextFileSync(`${dir}/schema.json`)), schema);

@@ -48,3 +48,28 @@ Deno.test("a journal returns its recorded runs by index and ignores interrupted 
   assert.equal(readJournal(dir)!.results.length, 0);
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("journal entries are flushed to disk before the rename, and their folder after it", () => {
+  const dir = Deno.makeTempDirSync();
+  const journal = Journal.create(dir, header);
+  const calls: string[] = [];
+  const proto = Deno.FsFile.prototype;
+  const sync = proto.syncSync;
+  const rename = Deno.renameSync;
+  proto.syncSync = function (this: Deno.FsFile) {
+    calls.push(this.statSync().isDirectory ? "sync folder" : "sync file");
+    return sync.call(this);
+  };
+  Deno.renameSync = (from, to) => {
+    calls.push("rename");
+    return rename(from, to);
+  };
+  try {
+    journal.record(result(0));
+  } finally {
+    proto.syncSync = sync;
+    Deno.renameSync = rename;
+  }
+  assert.deepEqual(calls, ["sync file", "rename", "sync folder"]);
+  assert.deepEqual(readJournal(dir)?.results.map((r) => r.id), ["id0"]);
+});

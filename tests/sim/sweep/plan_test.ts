@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../../sim/io/errors.ts";
 import type { LoadedInput } from "../../../sim/scenario/scenario.ts";
-import { expandPlan, parseShard, selectShard } from "../../../sim/sweep/plan.ts";
+import { countRuns, expandPlan, parseShard, selectShard } from "../../../sim/sweep/plan.ts";
 
 const base = {
   name: "tiny",
@@ -112,4 +112,32 @@ Deno.test("shards split the runs by index modulo the shard count, each run in ex
     runs.map((r) => r.index),
   );
   assert.equal(selectShard(runs, undefined).length, 10);
+});
+
+Deno.test("a sweep's runs are counted from its lists, equal to what it expands to", () => {
+  const base = {
+    name: "c",
+    abis: ["2l", "fifo"],
+    replications: 2,
+    groups: [{
+      name: "g",
+      ports: 4,
+      arrival: { kind: "poisson", rate_per_s: 1000 },
+      service: { kind: "const", ns: 1 },
+    }],
+  };
+  const sweeps = [
+    { base, grid: { seed: [1, 2, 3], "groups.0.ports": [4, 8] } },
+    { base, grid: { abis: [["2l"], ["fifo", "3l"]] }, zip: { seed: [5, 6] } },
+    {
+      base,
+      grid: { seed: [1, 2] },
+      zip: { abis: [["2l"], ["2l", "fifo", "3l"]], duration_ms: [5, 6] },
+    },
+    base,
+  ];
+  for (const raw of sweeps) {
+    const input = { source: "c.json", path: "/c.json", raw };
+    assert.equal(countRuns(input, {}).runs, expandPlan(input, {}).runs.length, JSON.stringify(raw));
+  }
 });

@@ -41,3 +41,20 @@ Deno.test("rates and durations read naturally", () => {
   assert.equal(formatDuration(3725), "1 h 02 min");
   assert.equal(formatDuration(Infinity), "?");
 });
+
+Deno.test("a long run reports its simulated time and events while in flight", () => {
+  let t = 0;
+  const lines: string[] = [];
+  const p = createProgress({ mode: "lines", write: (l) => lines.push(l), now: () => t });
+  p.start(1, 0);
+  t = 2000;
+  p.running(0, 120.5e6, 500e6, 3_000_000);
+  t = 2500; // within the interval: no line
+  p.running(0, 130e6, 500e6, 3_500_000);
+  assert.deepEqual(lines, [
+    "run 0 in flight: 121 ms of 500 ms simulated, 3.00 Mevents so far; 1.50 Mevents/s overall",
+  ]);
+  t = 4000;
+  p.tick(10_000_000, 0); // the run's events now count as done, not twice
+  assert.equal(lines.at(-1), "1/1 runs (100%), 4 s elapsed, ETA 0 s, 2.50 Mevents/s");
+});

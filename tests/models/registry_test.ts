@@ -1,0 +1,26 @@
+// Loading designs by module path (models/registry.ts): never outside a sandbox.
+import assert from "node:assert/strict";
+import { designTree, inSandbox, loadAbiFactory } from "../../models/registry.ts";
+
+Deno.test("a design module is never imported in the main thread", async () => {
+  const dir = Deno.makeTempDirSync();
+  const marker = `${dir}/imported.txt`;
+  Deno.writeTextFileSync(
+    `${dir}/design.ts`,
+    `Deno.writeTextFileSync(${JSON.stringify(marker)}, "x");\nexport default () => null;\n`,
+  );
+  assert.equal(inSandbox(), false);
+  await assert.rejects(
+    () => loadAbiFactory(`file://${dir}/design.ts`),
+    /design\.ts: a design module is imported only inside a sandboxed worker/,
+  );
+  assert.throws(() => Deno.statSync(marker), Deno.errors.NotFound);
+  // built-in ids need no sandbox
+  assert.equal(typeof await loadAbiFactory("fifo"), "function");
+});
+
+Deno.test("a design's readable tree is the folder holding its file", () => {
+  assert.equal(designTree("file:///home/me/designs/my_abi.ts"), "/home/me/designs");
+  assert.equal(designTree("file:///my%20designs/a.ts"), "/my designs");
+  assert.equal(designTree("file:///a.ts"), "/");
+});
