@@ -45,8 +45,32 @@ export function canRenderPng(): boolean {
   return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
 }
 
+/** The most pixels a PNG gets (about 16.8 M: 64 MB of RGBA while rasterising). */
+export const MAX_PNG_PIXELS = 4096 * 4096;
+
 /**
- * Rasterise SVG text to PNG bytes at `scale` (2 gives crisp images for mail and slides).
+ * The zoom a PNG of `svg` gets: `scale`, lowered so that the image holds at
+ * most {@linkcode MAX_PNG_PIXELS} (a chart of many facets would otherwise need
+ * hundreds of megabytes to rasterise).
+ *
+ * @example
+ * ```ts
+ * import { pngZoom } from "./render.ts";
+ * console.log(pngZoom('<svg width="400" height="300">', 2)); // 2
+ * console.log(pngZoom('<svg width="40000" height="2000">', 2) < 1); // true
+ * ```
+ */
+export function pngZoom(svg: string, scale = 2): number {
+  const head = svg.slice(0, svg.indexOf(">") + 1);
+  const w = Number(/\swidth="([\d.]+)"/.exec(head)?.[1] ?? NaN);
+  const h = Number(/\sheight="([\d.]+)"/.exec(head)?.[1] ?? NaN);
+  if (!(w > 0 && h > 0)) return scale;
+  return Math.min(scale, Math.sqrt(MAX_PNG_PIXELS / (w * h)));
+}
+
+/**
+ * Rasterise SVG text to PNG bytes at `scale` (2 gives crisp images for mail
+ * and slides; lowered for very large charts, see {@linkcode pngZoom}).
  *
  * @example
  * ```ts ignore
@@ -58,7 +82,7 @@ export function canRenderPng(): boolean {
 export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
   const { Resvg } = await import("@resvg/resvg-js");
   const r = new Resvg(svg, {
-    fitTo: { mode: "zoom", value: scale },
+    fitTo: { mode: "zoom", value: pngZoom(svg, scale) },
     background: "white",
     font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
   });

@@ -31,6 +31,14 @@ export interface ReportFiles {
   files: string[];
 }
 
+/** Options of {@linkcode renderReport}. */
+export interface ReportOptions {
+  /** Write charts/*.png (default true; needs `--allow-ffi`). */
+  png?: boolean;
+  /** Called after each chart is written: charts done, charts in all, the chart's name. */
+  progress?: (done: number, total: number, name: string) => void;
+}
+
 /**
  * Render every report file of the results folder `dir` (PNGs only with `--allow-ffi`).
  *
@@ -43,7 +51,7 @@ export interface ReportFiles {
  */
 export async function renderReport(
   dir: string,
-  options: { png?: boolean } = {},
+  options: ReportOptions = {},
 ): Promise<ReportFiles> {
   const ctx = buildContext(loadResults(dir));
   const charts = buildCharts(ctx);
@@ -66,11 +74,13 @@ export async function renderReport(
   if ((options.png ?? true) && !png) {
     console.error("note: charts/*.png skipped: PNG rendering (resvg) needs --allow-ffi");
   }
+  let done = 0;
   for (const c of charts) {
     write(`charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2) + "\n");
     const svg = await renderSvg(c.spec);
     write(`charts/${c.name}.svg`, svg);
     if (png) write(`charts/${c.name}.png`, await svgToPng(svg));
+    options.progress?.(++done, charts.length, c.name);
   }
   const section = rob ? robustnessText(rob, wrap) : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));

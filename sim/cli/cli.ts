@@ -115,7 +115,7 @@ export async function main(args: string[]): Promise<number> {
       case "validate":
         return await validate(rest, flags);
       case "report":
-        return await report(rest);
+        return await report(rest, flags);
       case "trace":
         return await trace(rest, flags);
       case "schema": {
@@ -212,7 +212,7 @@ async function validate(rest: string[], flags: Flags): Promise<number> {
   return 0;
 }
 
-async function report(rest: string[]): Promise<number> {
+async function report(rest: string[], flags: Flags): Promise<number> {
   if (rest.length !== 1) throw new InputError("report: expected one results folder");
   const dir = resolveUserPath(rest[0]);
   try {
@@ -226,7 +226,7 @@ async function report(rest: string[]): Promise<number> {
   }
   const lock = lockFolder(dir);
   try {
-    const { files } = await renderReport(dir);
+    const { files } = await renderReport(dir, { progress: reportProgress(Boolean(flags.quiet)) });
     say(`wrote ${files.length} report files in ${dir}/`);
   } finally {
     lock.release();
@@ -264,6 +264,25 @@ function writeFolder(
   shard?: string,
 ): void {
   writeResults(out, plan, results, command, { "aggregate.csv": aggregateOf(plan, results) }, shard);
+}
+
+/**
+ * Progress of a report on stderr: one line per chart (rewritten in place on
+ * a terminal), nothing with `--quiet`.
+ */
+function reportProgress(quiet?: boolean): (done: number, total: number, name: string) => void {
+  if (quiet) return () => {};
+  const tty = Deno.stderr.isTerminal();
+  const t0 = performance.now();
+  return (done, total, name) => {
+    const s = ((performance.now() - t0) / 1e3).toFixed(1);
+    const line = printable(`report: chart ${done}/${total} ${name} (${s} s)`);
+    if (tty) {
+      Deno.stderr.writeSync(
+        new TextEncoder().encode(`\r\x1b[K${line}${done === total ? "\n" : ""}`),
+      );
+    } else say(line);
+  };
 }
 
 /** Run a scenario or sweep; `robustByDefault` cost vectors are checked unless `--robust` says. */
@@ -373,7 +392,9 @@ async function simulate(
       });
       writeRobust(out, robust.design, perVector);
     }
-    if (!shard && !flags["no-report"]) await renderReport(out);
+    if (!shard && !flags["no-report"]) {
+      await renderReport(out, { progress: reportProgress(Boolean(flags.quiet)) });
+    }
     if (!flags.quiet) {
       const skipped = outcome.skipped ? ` (${outcome.skipped} already recorded)` : "";
       say(`wrote ${out}/: ${outcome.results.length} runs${skipped}`);

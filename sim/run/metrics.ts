@@ -21,7 +21,7 @@
  */
 
 import { PRIORITIES } from "../../models/abi.ts";
-import { type HdrHistogram, LatencyCounts } from "./histogram.ts";
+import { LatencyCounts, type LatencyStats } from "./histogram.ts";
 
 /** Latency columns, in the order the CSVs carry them. */
 export const LATENCY_COLUMNS = [
@@ -381,15 +381,18 @@ export class Metrics {
     return n;
   }
 
-  /** The HDR histogram of the counts whose (group, priority) passes `keep`. */
-  merged(keep: (g: number, p: number) => boolean, done = false): HdrHistogram {
-    const out = new LatencyCounts();
+  /**
+   * The latency statistics (HDR's quantiles and mean, from the bucket counts)
+   * of the counts whose (group, priority) passes `keep`; read-only.
+   */
+  merged(keep: (g: number, p: number) => boolean, done = false): LatencyStats {
+    const parts: LatencyCounts[] = [];
     const src = done ? this.doneHist : this.hist;
     for (let i = 0; i < src.length; i++) {
       const h = src[i];
-      if (h !== null && keep(Math.floor(i / PRIORITIES), i % PRIORITIES)) out.add(h);
+      if (h !== null && keep(Math.floor(i / PRIORITIES), i % PRIORITIES)) parts.push(h);
     }
-    return out.toHdr();
+    return parts.length === 0 ? new LatencyCounts(0) : LatencyCounts.sum(parts);
   }
 
   /**
@@ -452,7 +455,7 @@ export class Metrics {
   }
 
   /** Latency statistics of `h` with `sum` and `n`, as CSV columns. */
-  static latencyColumns(h: HdrHistogram, sum: number, n: number): Row {
+  static latencyColumns(h: LatencyStats, sum: number, n: number): Row {
     if (n === 0) {
       return Object.fromEntries(LATENCY_COLUMNS.map((c) => [c, ""]));
     }

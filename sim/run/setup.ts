@@ -18,7 +18,11 @@ import type { Scenario } from "../scenario/scenario.ts";
 export interface DomainSetup {
   /** The model the run uses (under `fallback-2l` this may be a 2-level model). */
   abi: EventChannelAbi;
-  /** Per port: index of its group, or -1 when unbound. Length `abi.maxPorts`. */
+  /**
+   * Per port: index of its group, or -1 when unbound. Length: the highest
+   * bound port + 1 (not `abi.maxPorts`), so that per-port arrays and loops
+   * cover the bound ports only; a port beyond it is unbound.
+   */
   portGroup: Int32Array;
   /** Per port: the priority its group asked for (0..15; 7 by default, timers 0). */
   portPriority: Uint8Array;
@@ -123,14 +127,12 @@ export function setupDomain(s: Scenario, factory: AbiFactory, costs: Costs): Dom
       vcpuOnline.fill(1);
     }
   }
-  const max = abi.maxPorts;
-  const portGroup = new Int32Array(max).fill(-1);
-  const portPriority = new Uint8Array(max).fill(PRIORITY_DEFAULT);
-  const portVcpu = new Int32Array(max).fill(-1);
+  const bindings: number[] = []; // (port, group, priority, VCPU) per bound port
   const groupPorts: Int32Array[] = [];
   const groupRequested: number[] = [];
   let bindFailures = 0;
   let spread = 0;
+  let top = 0;
   // Per-VCPU groups ("each": timers, IPIs) exist only on online VCPUs: an offlined VCPU has none.
   const online: number[] = [];
   for (let v = 0; v < vcpus; v++) if (vcpuOnline[v] !== 0) online.push(v);
@@ -153,13 +155,23 @@ export function setupDomain(s: Scenario, factory: AbiFactory, costs: Costs): Dom
       }
       if (abi.hasPriorities && prio !== PRIORITY_DEFAULT) domain.setPriority(port, prio);
       if (g.timer) abi.setTimerPort(vcpu, port);
-      portGroup[port] = gi;
-      portPriority[port] = prio;
-      portVcpu[port] = vcpu;
+      bindings.push(port, gi, prio, vcpu);
+      if (port > top) top = port;
       bound.push(port);
     }
     groupPorts.push(Int32Array.from(bound));
   });
+  // Sized to the bound ports, not to the ABI's maximum: a FIFO domain with a
+  // few hundred ports needs kilobytes here, not megabytes per run.
+  const portGroup = new Int32Array(top + 1).fill(-1);
+  const portPriority = new Uint8Array(top + 1).fill(PRIORITY_DEFAULT);
+  const portVcpu = new Int32Array(top + 1).fill(-1);
+  for (let i = 0; i < bindings.length; i += 4) {
+    const port = bindings[i];
+    portGroup[port] = bindings[i + 1];
+    portPriority[port] = bindings[i + 2];
+    portVcpu[port] = bindings[i + 3];
+  }
   return {
     abi,
     portGroup,

@@ -1,7 +1,13 @@
 import assert from "node:assert/strict";
 import { buildCharts } from "../../reports/charts.ts";
 import { buildContext } from "../../reports/context.ts";
-import { canRenderPng, renderSvg, svgToPng } from "../../reports/render.ts";
+import {
+  canRenderPng,
+  MAX_PNG_PIXELS,
+  pngZoom,
+  renderSvg,
+  svgToPng,
+} from "../../reports/render.ts";
 import { fixtureSet } from "./fixture.ts";
 
 const charts = buildCharts(buildContext(fixtureSet()));
@@ -25,4 +31,12 @@ Deno.test({
     assert.deepEqual([...png.slice(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
     assert.ok(png.length > 10000, `png size ${png.length}`);
   },
+});
+
+Deno.test("render: a PNG keeps its scale unless it would exceed the pixel budget", () => {
+  assert.equal(pngZoom('<svg xmlns="x" width="800" height="400">', 2), 2);
+  const z = pngZoom('<svg xmlns="x" width="43574" height="1073">', 2);
+  assert.ok(z < 2);
+  assert.ok(Math.abs(43574 * 1073 * z * z - MAX_PNG_PIXELS) < 1e3);
+  assert.equal(pngZoom("<svg>", 2), 2); // no size: unchanged
 });

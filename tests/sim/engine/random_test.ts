@@ -10,6 +10,7 @@ import {
   RandomStream,
 } from "../../../sim/engine/random.ts";
 import { meanCi } from "../../../reports/aggregate.ts";
+import jstat from "jstat";
 
 Deno.test("random streams with the same (seed, run, name) repeat exactly", () => {
   const a = RandomStream.derive(7, 3, "arrival/net");
@@ -83,4 +84,64 @@ Deno.test("exponential second moment matches 2 mean^2", () => {
   const d = new Distribution(DIST_EXP, 3, 0);
   assert.equal(d.secondMoment(), 18);
   assert.equal(new Distribution(DIST_UNIFORM, 0, 3).secondMoment(), 3);
+});
+
+/** `n` Exp(1) draws from a fixed stream, sorted. */
+function exponentialDraws(n: number, seed: number): Float64Array {
+  const r = RandomStream.derive(seed, 0, "gof/exponential");
+  const xs = new Float64Array(n);
+  for (let i = 0; i < n; i++) xs[i] = r.exponential(1);
+  return xs.sort();
+}
+
+Deno.test("exponential draws pass a Kolmogorov-Smirnov test against Exp(1) at the 0.1% level", () => {
+  const n = 1_000_000;
+  const xs = exponentialDraws(n, 11);
+  let d = 0;
+  for (let i = 0; i < n; i++) {
+    const f = 1 - Math.exp(-xs[i]);
+    d = Math.max(d, f - i / n, (i + 1) / n - f);
+  }
+  // Asymptotic critical value of sqrt(n) D at alpha = 0.001: 1.9495.
+  assert.ok(Math.sqrt(n) * d < 1.9495, `sqrt(n) D = ${Math.sqrt(n) * d}`);
+});
+
+Deno.test("exponential draws fill 256 equiprobable bins of Exp(1) as a chi-square test at 0.1% allows", () => {
+  const n = 1_000_000, k = 256;
+  const xs = exponentialDraws(n, 12);
+  const counts = new Float64Array(k);
+  // Bin b holds [q(b/k), q((b+1)/k)) with q the Exp(1) quantile -ln(1 - p).
+  for (const x of xs) counts[Math.min(k - 1, Math.floor((1 - Math.exp(-x)) * k))]++;
+  const e = n / k;
+  let chi2 = 0;
+  for (const c of counts) chi2 += (c - e) ** 2 / e;
+  assert.ok(chi2 <= jstat.chisquare.inv(0.999, k - 1), `chi-square ${chi2}`);
+});
+
+Deno.test("exponential draws have the Exp(1) tail: its frequency and memoryless excess", () => {
+  // Beyond 7.697 (where a 256-layer ziggurat would switch to its tail path)
+  // the frequency must be exp(-7.697) and, memoryless, the excess must have mean 1.
+  const n = 4_000_000;
+  const r = RandomStream.derive(13, 0, "gof/tail");
+  const base = 7.69711747013104972;
+  let tail = 0, excess = 0, beyond10 = 0;
+  for (let i = 0; i < n; i++) {
+    const x = r.exponential(1);
+    if (x > base) {
+      tail++;
+      excess += x - base;
+    }
+    if (x > 10) beyond10++;
+  }
+  const z = 3.29; // two-sided 99.9 %
+  const p = Math.exp(-base), p10 = Math.exp(-10);
+  assert.ok(Math.abs(tail - n * p) <= z * Math.sqrt(n * p * (1 - p)), `tail ${tail} vs ${n * p}`);
+  assert.ok(
+    Math.abs(excess / tail - 1) <= z / Math.sqrt(tail),
+    `tail excess mean ${excess / tail}`,
+  );
+  assert.ok(
+    Math.abs(beyond10 - n * p10) <= z * Math.sqrt(n * p10) + 1,
+    `beyond 10: ${beyond10} vs ${n * p10}`,
+  );
 });

@@ -1,0 +1,33 @@
+import assert from "node:assert/strict";
+import { renderReport } from "../../reports/report.ts";
+import { canRenderPng } from "../../reports/render.ts";
+import { writeFixture } from "./fixture.ts";
+
+Deno.test({
+  name: "a report announces every chart once as it is written, and writes every PNG it lists",
+  ignore: !canRenderPng(),
+  async fn() {
+    const dir = Deno.makeTempDirSync({ prefix: "evtchn-report-" });
+    try {
+      writeFixture(dir);
+      const seen: string[] = [];
+      const totals = new Set<number>();
+      const { charts, files } = await renderReport(dir, {
+        progress: (done, total, name) => {
+          assert.equal(done, seen.length + 1);
+          seen.push(name);
+          totals.add(total);
+        },
+      });
+      assert.deepEqual([...totals], [charts.length]);
+      assert.deepEqual([...seen].sort(), charts.map((c) => c.name).sort());
+      for (const c of charts) {
+        const png = Deno.readFileSync(`${dir}/charts/${c.name}.png`);
+        assert.equal(png[1], 0x50, `${c.name}.png is a PNG`);
+        assert.ok(files.includes(`charts/${c.name}.png`));
+      }
+    } finally {
+      Deno.removeSync(dir, { recursive: true });
+    }
+  },
+});
