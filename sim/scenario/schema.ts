@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import { ABI_IDS, isModulePath } from "../../models/registry.ts";
-import { COST_FIELDS, type Costs } from "../../models/costs.ts";
+import { COST_FIELDS, type CostRange, type Costs } from "../../models/costs.ts";
 import { nearest } from "./suggest.ts";
 
 // Bounds as zod checks (not refinements), so that the JSON Schema carries
@@ -121,6 +121,9 @@ export interface Group {
 /** Cost-model overrides: a preset to start from and any `Costs` fields (ns). */
 export type CostOverrides = { preset?: "default" | "zero" } & Partial<Costs>;
 
+/** Per cost field, the range `--robust` draws from instead of the built-in one (ns). */
+export type CostRanges = Partial<Record<keyof Costs, CostRange>>;
+
 /** A validated scenario with every default filled in (README: Scenarios). */
 export interface Scenario {
   /** The scenario's name (letters, digits, `_`, `.`, `-`); results go to `results/<name>/`. */
@@ -171,6 +174,8 @@ export interface Scenario {
   };
   /** The cost model: a preset or overrides. */
   costs: "default" | "zero" | CostOverrides;
+  /** Narrower or wider cost ranges for `--robust` (low = high holds a field fixed). */
+  cost_ranges?: CostRanges;
   /** An instance waiting longer than this counts as starved (ms). */
   starvation_ms: number;
   /** VCPU scheduling: always running, or time-shared with `run` and `wait` slices (ns). */
@@ -284,6 +289,15 @@ const costOverrides = z.strictObject({
   ...Object.fromEntries(COST_FIELDS.map((k) => [k, nonneg.optional()])),
 });
 
+const costRange = z.strictObject({ low: nonneg, high: nonneg }).refine(
+  (r) => r.low <= r.high,
+  "low <= high",
+);
+
+const costRanges = z.strictObject(
+  Object.fromEntries(COST_FIELDS.map((k) => [k, costRange.optional()])),
+) as unknown as z.ZodType<CostRanges>;
+
 const scenarioSchema = z.strictObject({
   // The name is a folder name (results/<name>/): never `.` or `..`.
   name: z.string().min(1).max(100).regex(
@@ -336,6 +350,7 @@ const scenarioSchema = z.strictObject({
     event_eoi_delay: 10,
   }),
   costs: z.union([z.literal("default"), z.literal("zero"), costOverrides]).default("default"),
+  cost_ranges: costRanges.optional(),
   starvation_ms: pos.default(10),
   vcpu_sched: z.discriminatedUnion("kind", [
     z.strictObject({ kind: z.literal("dedicated") }),
