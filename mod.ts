@@ -45,6 +45,8 @@
 export * from "./models/abi.ts";
 export {
   COST_FIELDS,
+  COST_RANGES,
+  type CostRange,
   type Costs,
   DEFAULT_COSTS,
   resolveCosts,

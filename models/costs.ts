@@ -74,6 +74,46 @@ export const DEFAULT_COSTS: Readonly<Costs> = Object.freeze({
   dispatch_ns: 200, // handle_irq_for_port -> generic_handle_irq -> flow handler -> action
 });
 
+/** A plausible range of one cost field, in ns: the low and high ends of what its sources report. */
+export interface CostRange {
+  /** Lowest plausible value (ns). */
+  low: number;
+  /** Highest plausible value (ns). */
+  high: number;
+}
+
+/**
+ * The plausible range of every cost field, beside its default (README: Cost
+ * ranges; each bound from the source the cost table cites for the default).
+ * Robustness checks (`--robust`) draw cost vectors across these ranges; a
+ * scenario narrows or widens them with `cost_ranges`.
+ *
+ * @example
+ * ```ts
+ * import { COST_RANGES, DEFAULT_COSTS } from "./costs.ts";
+ * const r = COST_RANGES.upcall_ns;
+ * console.log(r.low <= DEFAULT_COSTS.upcall_ns && DEFAULT_COSTS.upcall_ns <= r.high); // true
+ * ```
+ */
+export const COST_RANGES: Readonly<Record<keyof Costs, Readonly<CostRange>>> = Object.freeze({
+  xen_raise_2l_ns: { low: 18, high: 60 }, // 3 RMW x 5.8 ns hot; up to 4 RMW with lock overhead x2
+  xen_raise_3l_ns: { low: 24, high: 70 }, // the 2-level range plus one locked bts
+  xen_raise_fifo_ns: { low: 40, high: 160 }, // 4-5 locked ops x 5.8-6.8 ns; x2 for lock overhead
+  cmpxchg_retry_ns: { low: 5, high: 8 }, // 18-20 cycles at 2.5-3.5 GHz; 5.8-6.8 ns local
+  remote_line_ns: { low: 0, high: 115 }, // hot lines (0) to core-to-core 44-115 ns in a socket
+  upcall_ns: { low: 700, high: 5000 }, // inject at next entry 0.7 us; posted 1.5 us; QNX/ISCA 2.8-5 us
+  wake_ns: { low: 5000, high: 15000 }, // C1/C1E: 5-15 us (mwait-idle.c exit latency + schedule)
+  guest_entry_ns: { low: 300, high: 600 }, // vector entry/exit with mitigations: 300-600 ns
+  xchg_ns: { low: 5, high: 8 }, // 18-20 cycles at 2.5-3.5 GHz; 5.8-6.8 ns local
+  scan_word_ns: { low: 0.3, high: 1 }, // 0.29-0.53 ns measured; <= 1 ns per L1 word
+  line_miss_ns: { low: 44, high: 250 }, // 44-115 ns in a socket; 230-250 ns nested VM
+  bitmap_consume_ns: { low: 6, high: 11 }, // 6-11 ns per further event, remote producer
+  fifo_consume_ns: { low: 12, high: 25 }, // 18-23 ns with READY xchg (less one xchg) to 25
+  mask_ns: { low: 5, high: 8 }, // one locked bts: 18-20 cycles
+  hypercall_ns: { low: 500, high: 1200 }, // exit+entry 0.4-0.6 us + 100-300 ns; + mitigations
+  dispatch_ns: { low: 100, high: 300 }, // 100-300 ns estimate (events_base.c path)
+});
+
 /** Every cost field name, in declaration order. */
 export const COST_FIELDS: readonly (keyof Costs)[] = Object.freeze(
   Object.keys(DEFAULT_COSTS) as (keyof Costs)[],

@@ -28,6 +28,7 @@ import { atPoint, pointText, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
 import { fmtCi, fmtNsCi, fmtRatio, sig } from "./format.ts";
 import { type Estimate, holm, pairedDiff, pValue, summarize } from "./stats.ts";
+import { floodFindings } from "./flood.ts";
 
 /** The practical thresholds: a smaller difference is never a bullet. */
 export const PRACTICAL = {
@@ -663,5 +664,6 @@ function thresholdText(m: string): string {
  * ```
  */
 export function buildFindings(ctx: ReportContext): string[] {
-  return computeFindings(ctx).text;
+  // A flood study (an `attacker` group) first states each point's victim cost and attacker rate.
+  return [...floodFindings(ctx), ...computeFindings(ctx).text];
 }

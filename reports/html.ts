@@ -88,7 +88,7 @@ pre { background: #f7f7f7; padding: 1em; overflow-x: auto; font-size: .85em; }
 `;
 
 /**
- * The text of report.html.
+ * The text of report.html; `sections` (title, preformatted text) follow the findings.
  *
  * @example
  * ```ts
@@ -102,6 +102,7 @@ export function buildHtml(
   findings: readonly string[],
   charts: readonly Chart[],
   bundles: Bundles,
+  sections: readonly { title: string; text: string }[] = [],
 ): string {
   const m = ctx.set.manifest;
   const desc = typeof ctx.base.description === "string" ? ctx.base.description : "";
@@ -136,6 +137,7 @@ ${
       ? `<ul>${findings.map((f) => `<li>${esc(f)}</li>`).join("\n")}</ul>`
       : "<p>No difference between the ABIs passed the 95% test.</p>"
   }
+${sections.map((x) => `<h2>${esc(x.title)}</h2>\n<pre>${esc(x.text)}</pre>`).join("\n")}
 <h2>Charts</h2>
 ${chartHtml || "<p>No chart: the results hold too few points.</p>"}
 <h2>Metrics per grid point and ABI</h2>

@@ -12,12 +12,14 @@
 import { writeFileAtomic } from "../sim/io/atomic.ts";
 import { buildCharts, type Chart } from "./charts.ts";
 import { buildContext } from "./context.ts";
-import { buildFindings } from "./findings.ts";
+import { computeFindings } from "./findings.ts";
+import { toCsv } from "./csv.ts";
+import { assessRobustness, loadRobust, robustnessText } from "./robustness.ts";
 import { buildHtml } from "./html.ts";
 import { loadBundles } from "./bundles.ts";
 import { loadResults } from "./load.ts";
 import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
-import { buildText } from "./text.ts";
+import { buildText, wrap } from "./text.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -53,8 +55,16 @@ export async function renderReport(
 ): Promise<ReportFiles> {
   const ctx = buildContext(loadResults(dir));
   const charts = buildCharts(ctx);
-  const findings = buildFindings(ctx);
+  const result = computeFindings(ctx);
+  let findings = result.text;
   const files: string[] = [];
+  // With a robustness check (`--robust`): tags on the findings, a section, a chart, a CSV.
+  const robust = loadRobust(dir);
+  const rob = robust ? assessRobustness(ctx, robust, result) : undefined;
+  if (rob) {
+    findings = rob.findings.map((f) => `${f.text} [${f.tag}]`);
+    if (rob.chart) charts.push(rob.chart);
+  }
   Deno.mkdirSync(`${dir}/charts`, { recursive: true });
   const write = (name: string, data: string | Uint8Array) => {
     writeFileAtomic(`${dir}/${name}`, data);
@@ -74,8 +84,12 @@ export async function renderReport(
     options.progress?.(++done, charts.length, c.name);
     await collectGarbage();
   }
-  write("report.md", buildText(ctx, findings, charts));
-  write("report.html", buildHtml(ctx, findings, charts, await loadBundles()));
+  const section = rob ? robustnessText(rob, wrap) : [];
+  if (rob) write("robustness.csv", toCsv(rob.rows));
+  write("report.md", buildText(ctx, findings, charts, section));
+  // The HTML shows the same section as preformatted text, under its own heading.
+  const html = rob ? [{ title: section[0], text: section.slice(3).join("\n").trim() }] : [];
+  write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html));
   return { charts, findings, files };
 }
 

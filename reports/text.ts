@@ -216,7 +216,8 @@ function wrapCommand(cmd: string, width = PAGE - 4): string {
 }
 
 /**
- * The text of report.md: every line at most {@linkcode PAGE} columns.
+ * The text of report.md: every line at most {@linkcode PAGE} columns; `sections`
+ * (lines) follow the findings.
  *
  * @example
  * ```ts
@@ -229,6 +230,7 @@ export function buildText(
   ctx: ReportContext,
   findings: readonly string[],
   charts: readonly Chart[] = [],
+  sections: readonly string[] = [],
 ): string {
   const m = ctx.set.manifest;
   const sweep = m.resolved && typeof m.resolved === "object"
@@ -269,6 +271,7 @@ export function buildText(
         `value (0.01 for indexes in [0, 1]); see README "How to read the report".`,
     ),
     "",
+    ...sections,
   );
   out.push("Headline metrics per ABI", "------------------------", "");
   const varying = ctx.params.filter((p) => distinct(ctx.set.summary, p).length > 1);

@@ -37,6 +37,28 @@ import { renderReport } from "../../reports/report.ts";
 import { traceCommand } from "./trace_command.ts";
 import { aggregateOf, runToCiTarget } from "../sweep/ci_target.ts";
 import {
+  clearRobust,
+  DEFAULT_ROBUST_VECTORS,
+  robustBudgetText,
+  robustPlans,
+  runRobust,
+  writeRobust,
+} from "../sweep/robust.ts";
+
+/** Cost vectors of the robustness check in `deno task sim` (the default comparison). */
+const DEFAULT_COMPARISON_VECTORS = 8;
+
+/** `--robust [N]`: the number is optional, so `--robust` alone becomes `--robust=default`. */
+function robustArg(args: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== "--robust") out.push(args[i]);
+    else if (/^\d+$/.test(args[i + 1] ?? "")) out.push(`--robust=${args[++i]}`);
+    else out.push("--robust=default");
+  }
+  return out;
+}
+import {
   COMMANDS,
   type Flags,
   helpText,
@@ -55,7 +77,7 @@ function say(text: string): void {
 /** Run the command line `args`; returns the exit status. */
 export async function main(args: string[]): Promise<number> {
   try {
-    const { command: cmd, positionals: rest, flags } = parseCommandLine(args);
+    const { command: cmd, positionals: rest, flags } = parseCommandLine(robustArg(args));
     if (flags.version) {
       console.log(versionText());
       return 0;
@@ -72,7 +94,7 @@ export async function main(args: string[]): Promise<number> {
     switch (cmd) {
       case "default":
         if (rest.length > 0) throw unknownCommand(rest[0]);
-        return await simulate("default", flags, "deno task sim");
+        return await simulate("default", flags, "deno task sim", DEFAULT_COMPARISON_VECTORS);
       case "run":
       case "sweep": {
         if (rest.length !== 1) throw new InputError(`${cmd}: expected one scenario file or name`);
@@ -263,7 +285,13 @@ function reportProgress(quiet?: boolean): (done: number, total: number, name: st
   };
 }
 
-async function simulate(target: string, flags: Flags, command: string): Promise<number> {
+/** Run a scenario or sweep; `robustByDefault` cost vectors are checked unless `--robust` says. */
+async function simulate(
+  target: string,
+  flags: Flags,
+  command: string,
+  robustByDefault = 0,
+): Promise<number> {
   const overrides = overridesOf(flags);
   const maxEvents = numberFlag("max-events", flags["max-events"], { min: 1, integer: true });
   const workers = numberFlag("workers", flags.workers, { min: 1, integer: true });
@@ -279,13 +307,36 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
   const { input, plan: first, budget } = plan(target, flags, overrides, workers ?? cores);
   let p = first;
   const selected: Run[] = selectShard(p.runs, shard);
-  checkBudget({ runs: selected }, budget, Math.min(workers ?? cores, selected.length));
   const expand = (replications?: number) =>
     expandPlan(
       input,
       { ...overrides, replications: replications ?? overrides.replications },
       resolveUserPath,
     );
+  // The robustness check (--robust [N]): its runs count in the budget, shown up front.
+  const robustFlag = str(flags.robust);
+  const vectors = robustFlag === undefined
+    ? (shard ? 0 : robustByDefault) // a shard of the default comparison: no check
+    : robustFlag === "default"
+    ? DEFAULT_ROBUST_VECTORS
+    : numberFlag("robust", robustFlag, { min: 0, integer: true })!;
+  if (vectors === 1) throw new InputError("--robust 1: expected 0 (off) or at least 2 vectors");
+  if (vectors > 0 && shard) throw new InputError("--robust: cannot be combined with --shard");
+  const robustOf = (q: Plan) =>
+    robustPlans(q, vectors, (sets) =>
+      expandPlan(
+        input,
+        {
+          ...overrides,
+          sets: [...overrides.sets ?? [], ...sets],
+          replications: q.base.replications,
+        },
+        resolveUserPath,
+      ));
+  let robust = vectors > 0 ? robustOf(p) : undefined;
+  const checked = [...selected, ...(robust?.plans.flatMap((q) => q.runs) ?? [])];
+  checkBudget({ runs: checked }, budget, Math.min(workers ?? cores, checked.length));
+  if (robust && !flags.quiet) say(robustBudgetText(robust.design));
   const defaultOut = shard
     ? `results/${p.name}/shard-${shard.number}-of-${shard.count}`
     : `results/${p.name}`;
@@ -328,6 +379,19 @@ async function simulate(target: string, flags: Flags, command: string): Promise<
       ({ plan: p, outcome } = await runToCiTarget(expand, options, target, max, log));
     } else outcome = await runSweep(p, options);
     writeFolder(out, p, outcome.results, command, shardText);
+    if (!shard) clearRobust(out);
+    if (robust) {
+      if (robust.design.runs_per_vector !== p.runs.length) {
+        robust = robustOf(p); // --ci-target changed the replications
+        if (!flags.quiet) say(robustBudgetText(robust.design));
+      }
+      const perVector = await runRobust(robust.plans, {
+        workers,
+        maxEvents,
+        progress: flags.quiet ? "off" : "auto",
+      });
+      writeRobust(out, robust.design, perVector);
+    }
     if (!shard && !flags["no-report"]) {
       await renderReport(out, { progress: reportProgress(Boolean(flags.quiet)) });
     }

@@ -135,6 +135,12 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "upper bound of replications with --ci-target (default 50)",
     commands: SIM,
   },
+  robust: {
+    type: "string",
+    value: "[N]",
+    help: "check every finding under N cost vectors (default 10; 8 in `sim`; 0: off)",
+    commands: SIM,
+  },
   quiet: { type: "boolean", short: "q", help: "no progress on stderr", commands: ["*"] },
   "no-report": { type: "boolean", help: "write CSVs only (no charts or report)", commands: SIM },
   help: { type: "boolean", short: "h", help: "show help", commands: ["*"] },

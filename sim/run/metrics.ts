@@ -33,11 +33,25 @@ export const LATENCY_COLUMNS = [
   "lat_max_ns",
 ] as const;
 
-/** Completion-latency columns (dispatch latency plus service time). */
+/**
+ * Completion-latency columns: from the raise to the end of the instance's
+ * deferred work, or of its top half when the group defers none.
+ */
 export const COMPLETION_COLUMNS = [
   "done_mean_ns",
   "done_p99_ns",
 ] as const;
+
+/** Execution contexts of a VCPU whose time is measured (index into `ctxNs`). */
+export const CTX_IDLE = 0;
+/** Hard-IRQ context: the upcall loop and its top halves. */
+export const CTX_HARDIRQ = 1;
+/** Softirq context: NAPI polls run at irq_exit. */
+export const CTX_SOFTIRQ = 2;
+/** Thread context: kthreads, threaded IRQs and ksoftirqd. */
+export const CTX_THREAD = 3;
+/** Number of context slots per VCPU in `ctxNs`. */
+export const CTX_SLOTS = 4;
 
 /** A CSV row: column name to value. */
 export type Row = Record<string, string | number>;
@@ -112,8 +126,36 @@ export class Metrics {
   readonly gInversions: Float64Array;
   /** Per group: sum of dispatch latencies (ns). */
   readonly gLatSum: Float64Array;
-  /** Per group: sum of completion latencies, dispatch latency plus service time (ns). */
+  /** Per group: sum of completion latencies (ns). */
   readonly gDoneSum: Float64Array;
+  /** Per group: measured instances whose work completed (events). */
+  readonly gCompleted: Float64Array;
+  /** Per group: VCPU time spent on the group's top halves and deferred work (ns). */
+  readonly gCpuNs: Float64Array;
+  /** Per group: late EOIs delayed by loop control or the spurious backoff (events). */
+  readonly gEoiDeferred: Float64Array;
+  /** Per group: arrivals put on the ring without an event while the port's deferred work was scheduled. */
+  readonly gAbsorbed: Float64Array;
+  /** Per group: events handled as spurious (the backend found no work). */
+  readonly gSpurious: Float64Array;
+  /** Per group: measured instances whose deferred work had not ended at the end of the run. */
+  readonly gOutstanding: Float64Array;
+  /** Per group: the waits so far of those instances (right-censored completion latencies). */
+  readonly outstandingHist: (LatencyCounts | null)[];
+  /** Per port: sum of completion latencies (ns). */
+  readonly portDoneSum: Float64Array;
+  /** Per port: measured instances completed (events). */
+  readonly portCompleted: Float64Array;
+  /** Per (VCPU, context): measured time in idle, hard-IRQ, softirq and thread context (ns). */
+  readonly ctxNs: Float64Array;
+  /** Simulated time measurement started (ns): the end of the warm-up. */
+  measureStart = 0;
+  /** Simulated time measurement ended (ns), set by `finish`. */
+  measureEnd = 0;
+  /** VCPUs online (the denominator of context shares); all of them unless set. */
+  onlineVcpus = 0;
+  /** Times a VCPU handed its softirq work to ksoftirqd. */
+  ksoftirqdWakeups = 0;
   /** Per group: largest wait of an instance, delivered or still pending at the end (ns). */
   readonly gMaxWait: Float64Array;
   /** Per group: measured instances pending now. */
@@ -186,6 +228,17 @@ export class Metrics {
     this.gInversions = new Float64Array(g);
     this.gLatSum = new Float64Array(g);
     this.gDoneSum = new Float64Array(g);
+    this.gCompleted = new Float64Array(g);
+    this.gCpuNs = new Float64Array(g);
+    this.gEoiDeferred = new Float64Array(g);
+    this.gSpurious = new Float64Array(g);
+    this.gAbsorbed = new Float64Array(g);
+    this.gOutstanding = new Float64Array(g);
+    this.outstandingHist = new Array(g).fill(null);
+    this.portDoneSum = new Float64Array(n);
+    this.portCompleted = new Float64Array(n);
+    this.ctxNs = new Float64Array(layout.vcpus * CTX_SLOTS);
+    this.onlineVcpus = layout.vcpus;
     this.gMaxWait = new Float64Array(g);
     this.gOpen = new Int32Array(g);
     this.gLastProgress = new Float64Array(g);
@@ -250,6 +303,7 @@ export class Metrics {
    */
   startMeasuring(now: number): void {
     this.measuring = true;
+    this.measureStart = now;
     const pg = this.layout.portGroup;
     for (let port = 0; port < this.open.length; port++) {
       if (this.open[port] !== 2) continue;
@@ -296,8 +350,10 @@ export class Metrics {
 
   /**
    * The handler of `port` starts at `start` (its dispatch decision was taken
-   * at `now`), and completes at `done`. Returns false when no measured
-   * instance was pending (warm-up, or a spurious dispatch).
+   * at `now`), and its work completes at `done`; a negative `done` means the
+   * work is deferred and {@linkcode Metrics.onComplete} records it later.
+   * Returns false when no measured instance was pending (warm-up, or a
+   * spurious dispatch).
    */
   onDispatch(
     port: number,
@@ -326,7 +382,6 @@ export class Metrics {
     this.portLatSum[port] += lat;
     if (lat > this.portLatMax[port]) this.portLatMax[port] = lat;
     this.gLatSum[g] += lat;
-    this.gDoneSum[g] += done - this.since[port];
     if (lat > this.gMaxWait[g]) this.gMaxWait[g] = lat;
     if (lat > this.layout.starvationNs) {
       this.starved++;
@@ -339,10 +394,49 @@ export class Metrics {
     let hh = this.hist[h];
     if (hh === null) hh = this.hist[h] = new LatencyCounts();
     hh.record(lat);
+    if (done >= 0) this.onComplete(port, g, this.openPrio[port], done - this.since[port]);
+    return true;
+  }
+
+  /**
+   * A measured instance of `port` (group `g`, measured at priority `prio`)
+   * completed `lat` ns after its raise: the end of its deferred work, or of
+   * its top half when there is none.
+   */
+  onComplete(port: number, g: number, prio: number, lat: number): void {
+    this.gDoneSum[g] += lat;
+    this.gCompleted[g]++;
+    this.portDoneSum[port] += lat;
+    this.portCompleted[port]++;
+    const h = g * PRIORITIES + prio;
     let dh = this.doneHist[h];
     if (dh === null) dh = this.doneHist[h] = new LatencyCounts();
-    dh.record(done - this.since[port]);
-    return true;
+    dh.record(lat);
+  }
+
+  /**
+   * At the end of the run, a measured instance of group `g` was dispatched
+   * but its deferred work had not ended: it has waited `wait` ns so far.
+   */
+  onOutstanding(g: number, wait: number): void {
+    this.gOutstanding[g]++;
+    let h = this.outstandingHist[g];
+    if (h === null) h = this.outstandingHist[g] = new LatencyCounts();
+    h.record(wait);
+  }
+
+  /** Measured simulated time (ns): from the end of the warm-up to `finish`. */
+  measuredNs(): number {
+    return Math.max(0, this.measureEnd - this.measureStart);
+  }
+
+  /** Share of the online VCPUs' measured time spent in context `ctx`, over all VCPUs. */
+  ctxShare(ctx: number): number {
+    const d = this.measuredNs() * this.onlineVcpus;
+    if (d <= 0) return 0;
+    let t = 0;
+    for (let v = 0; v < this.layout.vcpus; v++) t += this.ctxNs[v * CTX_SLOTS + ctx];
+    return t / d;
   }
 
   /**
@@ -351,6 +445,7 @@ export class Metrics {
    * fairness indexes read their censored waits from `endNs`.
    */
   finish(end: number): void {
+    this.measureEnd = end;
     this.endNs = end;
     const { portGroup, starvationNs } = this.layout;
     for (let p = 0; p < this.open.length; p++) {
@@ -472,10 +567,12 @@ export class Metrics {
   /** The per-run summary columns (README: Metrics). */
   summary(groupsCount: number): Row {
     const all = () => true;
-    let latSum = 0, doneSum = 0;
+    let latSum = 0, doneSum = 0, completed = 0, eoiDeferred = 0;
     for (let g = 0; g < groupsCount; g++) {
       latSum += this.gLatSum[g];
       doneSum += this.gDoneSum[g];
+      completed += this.gCompleted[g];
+      eoiDeferred += this.gEoiDeferred[g];
     }
     const h = this.merged(all);
     const dh = this.merged(all, true);
@@ -486,8 +583,8 @@ export class Metrics {
       pending_at_end: this.pendingAtEnd(),
       dropped: this.dropped,
       ...Metrics.latencyColumns(h, latSum, this.delivered),
-      done_mean_ns: this.delivered ? round(doneSum / this.delivered) : "",
-      done_p99_ns: this.delivered ? dh.getValueAtPercentile(99) : "",
+      done_mean_ns: completed ? round(doneSum / completed) : "",
+      done_p99_ns: completed ? dh.getValueAtPercentile(99) : "",
       jain_latency: round(this.jainLatency(), 6),
       jain_service: round(this.jainService(), 6),
       latency_spread: round(this.latencySpread(), 4),
@@ -500,6 +597,58 @@ export class Metrics {
       xen_ns_per_raise: this.xenOps ? round(this.xenNs / this.xenOps, 3) : "",
       spurious: this.spurious,
       unbound_raises: this.unboundRaises,
+      completed,
+      hardirq_share: round(this.ctxShare(CTX_HARDIRQ), 6),
+      softirq_share: round(this.ctxShare(CTX_SOFTIRQ), 6),
+      thread_share: round(this.ctxShare(CTX_THREAD), 6),
+      eoi_deferred: eoiDeferred,
+      ksoftirqd_wakeups: this.ksoftirqdWakeups,
+    };
+  }
+
+  /**
+   * Summary columns of a flood study: victims are the groups not marked in
+   * `attacker` (1 = attacker). Victim p99 dispatch and completion latency,
+   * the CPU shares of victims and attackers, and the attackers' delivered
+   * rate (events/s): how far the defences throttle them.
+   */
+  floodColumns(attacker: Uint8Array): Row {
+    const victim = (g: number) => attacker[g] === 0;
+    // Right-censored: work still waiting at the end counts with its wait so
+    // far, so a victim that is starved outright cannot look fast.
+    const lat = new LatencyCounts(), done = new LatencyCounts();
+    for (let i = 0; i < this.hist.length; i++) {
+      const g = Math.floor(i / PRIORITIES);
+      if (!victim(g)) continue;
+      if (this.hist[i] !== null) lat.add(this.hist[i]!);
+      if (this.doneHist[i] !== null) done.add(this.doneHist[i]!);
+    }
+    for (let g = 0; g < attacker.length; g++) {
+      if (victim(g) && this.outstandingHist[g] !== null) done.add(this.outstandingHist[g]!);
+    }
+    const pg = this.layout.portGroup;
+    for (let p = 0; p < this.open.length; p++) {
+      if (this.open[p] !== 1 || !victim(pg[p])) continue;
+      const wait = this.measureEnd - this.since[p];
+      lat.record(wait);
+      done.record(wait);
+    }
+    const h = lat.toHdr(), dh = done.toHdr();
+    const ns = this.measuredNs(), cpu = ns * this.onlineVcpus;
+    let vCpu = 0, aCpu = 0, aDelivered = 0;
+    for (let g = 0; g < attacker.length; g++) {
+      if (victim(g)) vCpu += this.gCpuNs[g];
+      else {
+        aCpu += this.gCpuNs[g];
+        aDelivered += this.gDelivered[g];
+      }
+    }
+    return {
+      victim_lat_p99_ns: h.totalCount ? h.getValueAtPercentile(99) : "",
+      victim_done_p99_ns: dh.totalCount ? dh.getValueAtPercentile(99) : "",
+      victim_cpu_share: cpu > 0 ? round(vCpu / cpu, 6) : "",
+      attacker_cpu_share: cpu > 0 ? round(aCpu / cpu, 6) : "",
+      attacker_rate_per_s: ns > 0 ? round(aDelivered * 1e9 / ns, 3) : "",
     };
   }
 
@@ -509,6 +658,9 @@ export class Metrics {
       const h = this.merged((gg) => gg === g);
       const dh = this.merged((gg) => gg === g, true);
       const n = this.gDelivered[g];
+      const c = this.gCompleted[g];
+      const ns = this.measuredNs();
+      const cpu = ns * this.onlineVcpus;
       return {
         group: name,
         priority: priorities[g],
@@ -519,12 +671,19 @@ export class Metrics {
         dropped: this.gDropped[g],
         delivered_fraction: this.gRaised[g] ? round(n / this.gRaised[g], 6) : "",
         ...Metrics.latencyColumns(h, this.gLatSum[g], n),
-        done_mean_ns: n ? round(this.gDoneSum[g] / n) : "",
-        done_p99_ns: n ? dh.getValueAtPercentile(99) : "",
+        done_mean_ns: c ? round(this.gDoneSum[g] / c) : "",
+        done_p99_ns: c ? dh.getValueAtPercentile(99) : "",
         starved_events: this.gStarved[g],
         max_wait_ns: round(this.gMaxWait[g]),
         max_stall_ns: round(this.gMaxStall[g]),
         inversions: this.gInversions[g],
+        completed: c,
+        delivered_per_s: ns > 0 ? round(n * 1e9 / ns, 3) : "",
+        cpu_share: cpu > 0 ? round(this.gCpuNs[g] / cpu, 6) : "",
+        outstanding: this.gOutstanding[g],
+        absorbed: this.gAbsorbed[g],
+        spurious_events: this.gSpurious[g],
+        eoi_deferred: this.gEoiDeferred[g],
       };
     });
   }
@@ -536,7 +695,15 @@ export class Metrics {
       const h = this.merged((_, pp) => pp === p);
       const n = h.totalCount;
       if (n === 0) continue;
-      rows.push({ priority: p, delivered: n, ...Metrics.latencyColumns(h, h.mean * n, n) });
+      const dh = this.merged((_, pp) => pp === p, true);
+      const c = dh.totalCount;
+      rows.push({
+        priority: p,
+        delivered: n,
+        ...Metrics.latencyColumns(h, h.mean * n, n),
+        done_mean_ns: c ? round(dh.mean) : "",
+        done_p99_ns: c ? dh.getValueAtPercentile(99) : "",
+      });
     }
     return rows;
   }
@@ -556,6 +723,9 @@ export class Metrics {
         coalesced: this.portCoalesced[p],
         lat_mean_ns: d ? round(this.portLatSum[p] / d) : "",
         lat_max_ns: d ? round(this.portLatMax[p]) : "",
+        done_mean_ns: this.portCompleted[p]
+          ? round(this.portDoneSum[p] / this.portCompleted[p])
+          : "",
       });
     }
     return rows;

@@ -21,19 +21,22 @@ import {
   EV_HANDLER_DONE,
   EV_HOSTILE,
   EV_IRQ_OFF,
+  EV_LATE_EOI,
   EV_LOOP,
   EV_PRIORITY,
   EV_REBALANCE,
   EV_SCHED,
+  EV_SOFT,
+  EV_THREAD,
   EV_UPCALL,
   EV_WARMUP_END,
 } from "./events.ts";
-import { Guest, type Tracer } from "./guest.ts";
+import { DEFER_SOFTIRQ, DEFER_THREAD, Guest, type GuestDeferred, type Tracer } from "./guest.ts";
 import { HostileGuest } from "./hostile.ts";
 import { Metrics, type Row } from "./metrics.ts";
 import type { Scenario } from "../scenario/scenario.ts";
 import { type DomainSetup, groupPriority, setupDomain } from "./setup.ts";
-import { compileDistribution, Workload } from "./workload.ts";
+import { compileCount, compileDistribution, Workload } from "./workload.ts";
 
 /** A swept parameter value. */
 export type ParamValue = string | number | boolean;
@@ -152,7 +155,26 @@ class Simulation {
         : null,
       seed: s.seed,
       replication,
+      deferred: s.groups.map((g): GuestDeferred | null =>
+        g.deferred === undefined ? null : {
+          kind: g.deferred.kind === "softirq" ? DEFER_SOFTIRQ : DEFER_THREAD,
+          items: compileCount(g.deferred.items),
+          item: compileDistribution(g.deferred.item),
+          weight: g.deferred.weight,
+          notifyAlways: g.deferred.notify === "always",
+        }
+      ),
+      spurious: Float64Array.from(s.groups.map((g) => g.spurious ?? 0)),
+      groupNames: s.groups.map((g) => g.name),
+      hz: s.guest.hz,
+      loopCtrl: s.guest.loop_ctrl,
+      eoiBackoff: s.guest.eoi_backoff,
+      eventLoopTimeout: s.guest.event_loop_timeout,
+      eventEoiDelay: s.guest.event_eoi_delay,
     });
+    let online = 0;
+    for (const o of setup.vcpuOnline) online += o;
+    this.metrics.onlineVcpus = online;
   }
 
   start(): void {
@@ -196,6 +218,9 @@ class Simulation {
       case EV_HANDLER_DONE:
       case EV_SCHED:
       case EV_IRQ_OFF:
+      case EV_SOFT:
+      case EV_THREAD:
+      case EV_LATE_EOI:
         return this.guest.handle(kind, a, b);
       case EV_WARMUP_END:
         this.metrics.startMeasuring(this.engine.now);
@@ -211,6 +236,7 @@ class Simulation {
 
   /** Xen's send path: raise the port and kick the VCPU both edge filters let through. */
   raise(port: number): void {
+    if (this.guest.absorb(port)) return; // work on the ring without an event
     const abi = this.abi, m = this.metrics;
     const vcpu = abi.raise(port);
     const g = this.portGroup[port];
@@ -311,6 +337,7 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
   const end = options.untilNs ?? (s.warmup_ms + s.duration_ms) * 1e6;
   runEngine(sim, end, options);
   const m = sim.metrics;
+  sim.guest.finish(end);
   m.finish(end);
   const priorities = s.groups.map(groupPriority);
   s.groups.forEach((g, gi) => {
@@ -337,6 +364,9 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
     shared_bytes: sim.abi.sharedBytes(),
     max_xen_steps: m.maxXenSteps,
     sim_events: sim.engine.processed,
+    ...(s.groups.some((g) => g.attacker)
+      ? m.floodColumns(Uint8Array.from(s.groups.map((g) => (g.attacker ? 1 : 0))))
+      : {}),
   };
   return {
     id: run.id,

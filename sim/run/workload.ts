@@ -23,7 +23,7 @@ import {
   Distribution,
   RandomStream,
 } from "../engine/random.ts";
-import type { DistributionSpec, Scenario } from "../scenario/scenario.ts";
+import type { CountSpec, DistributionSpec, Scenario } from "../scenario/scenario.ts";
 import { loadTrace, type Trace } from "../scenario/trace_file.ts";
 
 const SRC_POISSON = 0;
@@ -59,6 +59,30 @@ export function compileDistribution(spec: DistributionSpec): Distribution {
     case "pareto":
       return new Distribution(DIST_PARETO, spec.min_ns, spec.alpha);
   }
+}
+
+/**
+ * Compile a count spec into a sampler of non-negative integers (work items
+ * per event): `const` gives `n`; `geometric` draws on 1, 2, ... with the
+ * given mean by inversion, without allocation.
+ *
+ * @example
+ * ```ts
+ * import { compileCount } from "./workload.ts";
+ * import { RandomStream } from "../engine/random.ts";
+ * const draw = compileCount({ kind: "const", n: 3 });
+ * console.log(draw(RandomStream.derive(1, 0, "x"))); // 3
+ * ```
+ */
+export function compileCount(spec: CountSpec): (r: RandomStream) => number {
+  if (spec.kind === "const") {
+    const n = spec.n;
+    return () => n;
+  }
+  const p = 1 / spec.mean;
+  if (p >= 1) return () => 1;
+  const lq = Math.log(1 - p);
+  return (r) => 1 + Math.floor(Math.log(r.uniformPositive()) / lq);
 }
 
 /** The port layout the workload raises into. */

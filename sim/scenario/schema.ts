@@ -8,7 +8,7 @@
 
 import { z } from "zod";
 import { ABI_IDS, isModulePath } from "../../models/registry.ts";
-import { COST_FIELDS, type Costs } from "../../models/costs.ts";
+import { COST_FIELDS, type CostRange, type Costs } from "../../models/costs.ts";
 import { nearest } from "./suggest.ts";
 
 // Bounds as zod checks (not refinements), so that the JSON Schema carries
@@ -51,6 +51,34 @@ export type ArrivalSpec =
   /** Replays a CSV trace file. */
   | { kind: "trace"; file: string };
 
+/** How many work items (packets, requests) one event brings to a group's deferred work. */
+export type CountSpec =
+  /** Always `n` items. */
+  | { kind: "const"; n: number }
+  /** Geometric on 1, 2, ... with mean `mean` (>= 1). */
+  | { kind: "geometric"; mean: number };
+
+/**
+ * A group's bottom half (README: Top and bottom halves): the work its top half
+ * defers, as `softirq` (a NAPI poll) or `thread` (a kthread or threaded IRQ).
+ */
+export interface DeferredSpec {
+  /** `softirq`: a NAPI poll at irq_exit; `thread`: a kthread run when no IRQ or softirq work is pending. */
+  kind: "softirq" | "thread";
+  /** Work items each (non-spurious) event brings. */
+  items: CountSpec;
+  /** Time per work item (ns). */
+  item: DistributionSpec;
+  /** NAPI weight: items one poll may process before it is rescheduled (softirq only). */
+  weight: number;
+  /**
+   * `ring`: while the work is scheduled, new work goes on the ring without an
+   * event (Linux's event-index protocol); `always`: every arrival raises the
+   * port (a frontend that ignores the protocol, such as a flooder).
+   */
+  notify: "ring" | "always";
+}
+
 /** How an aggregate arrival process picks a port of the group. */
 export type PopularitySpec =
   /** Every port equally. */
@@ -74,8 +102,14 @@ export interface Group {
   lateeoi: boolean;
   /** How the group's events arrive. */
   arrival: ArrivalSpec;
-  /** Each handler's service time (ns). */
+  /** Each handler's service time: the hard-IRQ top half (ns). */
   service: DistributionSpec;
+  /** The bottom half the top half defers to (unset: all work runs in the top half). */
+  deferred?: DeferredSpec;
+  /** Fraction of events the backend finds no work for (spurious; they feed the late-EOI backoff). */
+  spurious?: number;
+  /** Marks a flooding group: summaries then report victims (the other groups) apart from it. */
+  attacker?: boolean;
   /** How an aggregate arrival process picks a port. */
   popularity: PopularitySpec;
   /** Every `rebalance_ms` ms, each port moves to the next online VCPU. */
@@ -86,6 +120,9 @@ export interface Group {
 
 /** Cost-model overrides: a preset to start from and any `Costs` fields (ns). */
 export type CostOverrides = { preset?: "default" | "zero" } & Partial<Costs>;
+
+/** Per cost field, the range `--robust` draws from instead of the built-in one (ns). */
+export type CostRanges = Partial<Record<keyof Costs, CostRange>>;
 
 /** A validated scenario with every default filled in (README: Scenarios). */
 export interface Scenario {
@@ -124,9 +161,21 @@ export interface Scenario {
     upcall: "vector" | "callback";
     /** Event-disabled windows: mean `mean_us` µs, covering `fraction` of the time. */
     irq_off?: { fraction: number; mean_us: number };
+    /** Timer ticks per second (CONFIG_HZ): the length of a jiffy. */
+    hz: number;
+    /** Linux's upcall loop control (evtchn_loop_ctrl): a long loop defers its late EOIs. */
+    loop_ctrl: boolean;
+    /** Linux's spurious-event backoff of late EOIs (xen_irq_lateeoi_locked). */
+    eoi_backoff: boolean;
+    /** Loop control's timeout, in jiffies (Linux module parameter event_loop_timeout). */
+    event_loop_timeout: number;
+    /** Delay of a late EOI deferred by loop control, in jiffies (event_eoi_delay). */
+    event_eoi_delay: number;
   };
   /** The cost model: a preset or overrides. */
   costs: "default" | "zero" | CostOverrides;
+  /** Narrower or wider cost ranges for `--robust` (low = high holds a field fixed). */
+  cost_ranges?: CostRanges;
   /** An instance waiting longer than this counts as starved (ms). */
   starvation_ms: number;
   /** VCPU scheduling: always running, or time-shared with `run` and `wait` slices (ns). */
@@ -197,6 +246,22 @@ const arrivalSchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("trace"), file: z.string().min(1) }),
 ]);
 
+const countSchema = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("const"), n: int.min(0).max(1 << 20) }),
+  z.strictObject({
+    kind: z.literal("geometric"),
+    mean: z.number().min(1).max(1 << 20),
+  }),
+]);
+
+const deferredSchema = z.strictObject({
+  kind: z.enum(["softirq", "thread"]),
+  items: countSchema.default({ kind: "const", n: 1 }),
+  item: distributionSchema,
+  weight: int.min(1).max(1 << 16).default(64),
+  notify: z.enum(["ring", "always"]).default("ring"),
+});
+
 const popularitySchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("even") }),
   z.strictObject({ kind: z.literal("zipf"), s: pos }),
@@ -211,6 +276,9 @@ const groupSchema = z.strictObject({
   lateeoi: z.boolean().default(false),
   arrival: arrivalSchema,
   service: distributionSchema,
+  deferred: deferredSchema.optional(),
+  spurious: nonneg.max(1).optional(),
+  attacker: z.boolean().optional(),
   popularity: popularitySchema.default({ kind: "even" }),
   rebalance_ms: pos.optional(),
   priority_change: z.strictObject({ at_ms: nonneg, priority: prio }).optional(),
@@ -220,6 +288,15 @@ const costOverrides = z.strictObject({
   preset: z.enum(["default", "zero"]).optional(),
   ...Object.fromEntries(COST_FIELDS.map((k) => [k, nonneg.optional()])),
 });
+
+const costRange = z.strictObject({ low: nonneg, high: nonneg }).refine(
+  (r) => r.low <= r.high,
+  "low <= high",
+);
+
+const costRanges = z.strictObject(
+  Object.fromEntries(COST_FIELDS.map((k) => [k, costRange.optional()])),
+) as unknown as z.ZodType<CostRanges>;
 
 const scenarioSchema = z.strictObject({
   // The name is a folder name (results/<name>/): never `.` or `..`.
@@ -256,8 +333,24 @@ const scenarioSchema = z.strictObject({
       fraction: nonneg.lt(1),
       mean_us: pos,
     }).optional(),
-  }).default({ vcpus: 1, word_bits: 64, idle: "busy", upcall: "vector" }),
+    hz: int.min(1).max(10000).default(250),
+    loop_ctrl: z.boolean().default(true),
+    eoi_backoff: z.boolean().default(true),
+    event_loop_timeout: int.min(0).max(1 << 20).default(2),
+    event_eoi_delay: int.min(0).max(1 << 20).default(10),
+  }).default({
+    vcpus: 1,
+    word_bits: 64,
+    idle: "busy",
+    upcall: "vector",
+    hz: 250,
+    loop_ctrl: true,
+    eoi_backoff: true,
+    event_loop_timeout: 2,
+    event_eoi_delay: 10,
+  }),
   costs: z.union([z.literal("default"), z.literal("zero"), costOverrides]).default("default"),
+  cost_ranges: costRanges.optional(),
   starvation_ms: pos.default(10),
   vcpu_sched: z.discriminatedUnion("kind", [
     z.strictObject({ kind: z.literal("dedicated") }),
@@ -328,6 +421,8 @@ type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
 // The types above must be exactly what the schemas produce.
 true satisfies Same<DistributionSpec, z.output<typeof distributionSchema>>;
 true satisfies Same<ArrivalSpec, z.output<typeof arrivalSchema>>;
+true satisfies Same<CountSpec, z.output<typeof countSchema>>;
+true satisfies Same<DeferredSpec, z.output<typeof deferredSchema>>;
 true satisfies Same<PopularitySpec, z.output<typeof popularitySchema>>;
 true satisfies Same<Group, z.output<typeof groupSchema>>;
 true satisfies Same<Scenario, z.output<typeof scenarioSchema>>;

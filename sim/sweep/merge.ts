@@ -92,11 +92,11 @@ export function mergeFolders(
         continue;
       }
       duplicates++;
-      if (had.result.fingerprint !== result.fingerprint) {
+      const diff = resultDifference(had.result, result);
+      if (diff !== undefined) {
         throw new InputError(
           `run ${result.index} (${run.abi}, replication ${run.replication}) differs between ` +
-            `${had.dir} and ${r.dir} (event fingerprints ${had.result.fingerprint} and ` +
-            `${result.fingerprint}): were they made by different tool versions?`,
+            `${had.dir} and ${r.dir} (${diff}): were they made by different tool versions?`,
         );
       }
     }
@@ -104,6 +104,23 @@ export function mergeFolders(
   const results = [...byIndex.values()].map((x) => x.result).sort((a, b) => a.index - b.index);
   const missing = plan.runs.filter((run) => !byIndex.has(run.index));
   return { plan, header: h, results, missing, duplicates };
+}
+
+/**
+ * How two records of one run differ, or undefined when they agree: the event
+ * fingerprint, then every row (wall time alone may differ).
+ */
+function resultDifference(a: RunResult, b: RunResult): string | undefined {
+  if (a.fingerprint !== b.fingerprint) {
+    return `event fingerprints ${a.fingerprint} and ${b.fingerprint}`;
+  }
+  for (const [k, v] of Object.entries(a.summary)) {
+    if (b.summary[k] !== v) return `summary ${k}: ${v} and ${b.summary[k]}`;
+  }
+  for (const part of ["summary", "groups", "priorities", "ports", "simEvents"] as const) {
+    if (JSON.stringify(a[part]) !== JSON.stringify(b[part])) return `different ${part}`;
+  }
+  return undefined;
 }
 
 /**

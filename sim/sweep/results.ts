@@ -101,6 +101,7 @@ const OURS = new Set([
   "charts",
   "report.html",
   "report.md",
+  "robust", // the robustness check's rows (sim/sweep/robust.ts)
   ".lock",
 ]);
 

@@ -185,6 +185,45 @@ Deno.test("3l scanning cost grows with the selector words and pending words exam
   assert.ok(run([4096, 40960, 81920, 204800]) > run([1, 2, 3, 4]));
 });
 
+/** The cost of each next() call of one pass over `ports` (raised in that order), ending with -1. */
+function passCosts(abi: ThreeLevelAbi | TwoLevelAbi, ports: number[]): number[] {
+  for (const p of ports) abi.bind(p, 0);
+  for (const p of ports) abi.raise(p);
+  abi.beginUpcall(0);
+  const costs: number[] = [];
+  for (;;) {
+    const p = abi.next(0);
+    costs.push(abi.cost);
+    if (p < 0) return costs;
+    abi.ack(p);
+  }
+}
+
+Deno.test("3l scan cost is scan_word_ns per word examined: L1 selector, L2 selector, pending word", () => {
+  // Only scanning and consuming cost anything here; a fresh cursor starts at L1 word 0.
+  const costs = { ...ZERO_COSTS, scan_word_ns: 7, bitmap_consume_ns: 100 };
+  const port3 = (l1: number, l2: number, bit: number) => (l1 * 64 + l2) * 64 + bit;
+  // Ports in three L1 words other than the start one: each is found by searching the L1
+  // snapshot, the L2 snapshot and reading its pending word (3 words); the final call finds
+  // both snapshots empty, which costs no word.
+  const spread = [port3(1, 2, 5), port3(3, 0, 9), port3(5, 63, 63)];
+  assert.deepEqual(
+    passCosts(new ThreeLevelAbi({ vcpus: 1, wordBits: 64, costs }), spread),
+    [3 * 7 + 100, 3 * 7 + 100, 3 * 7 + 100, 0],
+  );
+  // A second port in a pending word already read costs no further word.
+  const same = [port3(1, 2, 5), port3(1, 2, 9)];
+  assert.deepEqual(
+    passCosts(new ThreeLevelAbi({ vcpus: 1, wordBits: 64, costs }), same),
+    [3 * 7 + 100, 100, 0],
+  );
+  // 2-level has one selector level fewer: 2 words per port (selector, pending word).
+  assert.deepEqual(
+    passCosts(new TwoLevelAbi({ vcpus: 1, wordBits: 64, costs }), [64 * 2 + 5, 64 * 7 + 1]),
+    [2 * 7 + 100, 2 * 7 + 100, 0],
+  );
+});
+
 Deno.test("3l sharedBytes is the L3 bitmaps plus the per-VCPU L1 and L2 selectors", () => {
   // 64-bit: 2 x 32 KiB (8 pages each) + per VCPU 16 B vcpu_info fields + 512 B L2
   assert.equal(new ThreeLevelAbi(opts(1)).sharedBytes(), 65536 + 16 + 512);

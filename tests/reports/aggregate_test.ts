@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { aggregateRows, ciTargetMet, meanCi, t95 } from "../../reports/aggregate.ts";
 import { RandomStream } from "../../sim/engine/random.ts";
+import { shuffled } from "./fixture.ts";
 
 Deno.test("meanCi gives the Student-t half-width of a known sample", () => {
   // mean 2, sd 1, n 3: half = t(0.975, 2) * 1 / sqrt(3) = 4.3027 / 1.7321
@@ -53,4 +54,42 @@ Deno.test("the 95% interval covers the true mean about 95% of the time", () => {
   // Binomial(2000, 0.95): sd = 0.00487; 99.9% band = 0.95 +- 3.29 sd.
   const p = covered / trials;
   assert.ok(Math.abs(p - 0.95) <= 3.29 * Math.sqrt(0.95 * 0.05 / trials), `coverage ${p}`);
+});
+
+Deno.test("aggregate gives the same means and paired differences for shuffled rows", () => {
+  // Values swing with the replication; fifo is always 7 below 2l at the same replication.
+  const rows = [0, 1, 2, 3, 4].flatMap((r) =>
+    [100, 200].flatMap((load) => [
+      { scenario: "s", abi: "2l", replication: r, seed: r, load, x: load * (r + 1) ** 2 },
+      { scenario: "s", abi: "fifo", replication: r, seed: r, load, x: load * (r + 1) ** 2 - 7 },
+    ])
+  );
+  const key = (r: Record<string, unknown>) => `${r.load}/${r.abi}`;
+  const sorted = (agg: Record<string, unknown>[]) =>
+    [...agg].sort((p, q) => key(p).localeCompare(key(q)));
+  const want = sorted(aggregateRows(rows, ["load"], "2l"));
+  for (const row of want.filter((r) => r.abi === "fifo")) {
+    assert.equal(row.x_diff, -7);
+    assert.equal(row.x_diff_ci95, 0);
+  }
+  for (let k = 0; k < 3; k++) {
+    const xs = shuffled(rows, `aggregate${k}`);
+    assert.deepEqual(sorted(aggregateRows(xs, ["load"], "2l")), want, `shuffle ${k}`);
+  }
+});
+
+Deno.test("one replication has an unknown half-width and never meets a CI target", () => {
+  const one = [
+    { scenario: "s", abi: "2l", replication: 0, seed: 0, lat_mean_ns: 100, lat_p99_ns: 900 },
+    { scenario: "s", abi: "fifo", replication: 0, seed: 0, lat_mean_ns: 100, lat_p99_ns: 900 },
+  ];
+  const agg = aggregateRows(one, [], "2l");
+  assert.equal(agg[1].lat_mean_ns_ci95, "");
+  assert.equal(ciTargetMet(agg, 0.99, ["lat_mean_ns", "lat_p99_ns"]), false);
+  // Two equal replications: a known half-width of 0 meets any target.
+  const two = [...one, ...one.map((r) => ({ ...r, replication: 1 }))];
+  assert.equal(
+    ciTargetMet(aggregateRows(two, [], "2l"), 0.01, ["lat_mean_ns", "lat_p99_ns"]),
+    true,
+  );
 });

@@ -8,6 +8,7 @@
 import type { CsvRow } from "../../reports/csv.ts";
 import { toCsv } from "../../reports/csv.ts";
 import type { ResultSet } from "../../reports/load.ts";
+import { RandomStream } from "../../sim/engine/random.ts";
 
 /** p99 dispatch latency (ns) of group timer: 2l 61 µs ± ~3, fifo 4.1 µs ± ~0.2. */
 export const TIMER_P99 = { "2l": [58000, 61000, 64000], fifo: [3900, 4100, 4300] };
@@ -138,4 +139,15 @@ export function writeFixture(dir: string): void {
     `${dir}/manifest.json`,
     JSON.stringify({ ...set.manifest, runs: [] }, null, 2),
   );
+}
+
+/** A Fisher–Yates shuffle of `xs`, driven by a fixed-seed stream named `label`. */
+export function shuffled<T>(xs: readonly T[], label: string): T[] {
+  const r = RandomStream.derive(3, 0, label);
+  const out = [...xs];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(r.uniform() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
 }

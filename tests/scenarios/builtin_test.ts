@@ -12,6 +12,7 @@ const EXPECTED = [
   "default",
   "dom0-capacity",
   "equal-priority-fairness",
+  "event-flood",
   "init-control-failure",
   "one-vs-drain",
   "overcommit",

@@ -312,6 +312,140 @@ Deno.test({
   },
 });
 
+// ------------------------------------------------------------------ late EOI
+
+/**
+ * One VCPU, a late-EOI port `backend` (10 µs handler) and a plain port `net` (1 µs): backend is
+ * raised at 1 µs and again at 3 µs, inside its own handler; net is raised at 5 µs. Costs are zero
+ * except `mask_ns` and `hypercall_ns`, so every ns of guest overhead is a mask or an unmask.
+ */
+function lateEoiRun(abi: string, lateeoi: boolean) {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const trace = `${dir}/backend.csv`, none = `${dir}/none.csv`;
+    Deno.writeTextFileSync(
+      trace,
+      "time_ns,group,index\n1000,backend,0\n3000,backend,0\n5000,net,0\n",
+    );
+    Deno.writeTextFileSync(none, "time_ns,group,index\n");
+    const s = scenario({
+      duration_ms: 1,
+      guest: { vcpus: 1 },
+      costs: { preset: "zero", mask_ns: 7, hypercall_ns: 1000 },
+      groups: [
+        {
+          name: "backend",
+          ports: 1,
+          vcpu: 0,
+          lateeoi,
+          arrival: { kind: "trace", file: trace },
+          service: { kind: "const", ns: 10_000 },
+        },
+        {
+          name: "net",
+          ports: 1,
+          vcpu: 0,
+          arrival: { kind: "trace", file: none },
+          service: { kind: "const", ns: 1000 },
+        },
+      ],
+    });
+    const rec = new Recorder();
+    return { r: exec(s, abi, rec), rec };
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+}
+
+Deno.test("late EOI holds a raise during the handler until the EOI, then relinks it at the FIFO tail", () => {
+  const late = lateEoiRun("fifo", true);
+  const plain = lateEoiRun("fifo", false);
+  const [backend, net] = [late.rec.raises[0].port, late.rec.raises[2].port];
+  // Without late EOI the raise at 3 µs links backend again at once, ahead of net (raised at 5 µs).
+  assert.deepEqual(plain.rec.handlers.map((h) => h.port), [backend, backend, net]);
+  // With late EOI the port is masked until the EOI at the handler's end (11 µs): the raise at
+  // 3 µs only sets P, and the unmask links backend behind net.
+  assert.deepEqual(late.rec.handlers.map((h) => h.port), [backend, net, backend]);
+});
+
+Deno.test("late EOI costs an unmask hypercall per held raise, and its mask and unmask in the overhead", () => {
+  for (const abi of ["2l", "3l", "fifo"]) {
+    const late = lateEoiRun(abi, true).r, plain = lateEoiRun(abi, false).r;
+    assert.equal(num(late, "delivered"), 3, abi);
+    // One EOI found P set (the raise at 3 µs): one EVTCHNOP_unmask more than without late EOI.
+    assert.equal(num(late, "hypercalls") - num(plain, "hypercalls"), 1, `${abi}: hypercalls`);
+    // Two backend events: masked at each ack (2 x mask_ns); the first EOI unmasks a pending port
+    // (hypercall_ns, raise cost 0), the second an idle one (one locked bit clear, mask_ns).
+    const total = num(late, "overhead_ns_per_event") * num(late, "delivered");
+    assert.ok(Math.abs(total - (2 * 7 + 1000 + 7)) < 0.01, `${abi}: guest overhead ${total} ns`);
+    assert.equal(num(plain, "overhead_ns_per_event"), 0, `${abi}: no late EOI, no overhead`);
+  }
+});
+
+// ------------------------------------------------------- event-disabled windows
+
+const IRQ_OFF_FRACTIONS = [0.1, 0.2, 0.6];
+const IRQ_OFF_MEAN_NS = 50_000;
+
+/**
+ * The waits of raises at times independent of the event-disabled windows (fraction `f`, mean
+ * window 50 µs): one port raised every 1 ms at a random phase, zero costs and zero service, so a
+ * raise waits exactly the rest of the window it finds, and 0 when it finds none. 4 replications
+ * of 400 ms.
+ */
+function irqOffWaits(f: number): number[] {
+  const s = scenario({
+    duration_ms: 400,
+    seed: 8,
+    guest: { vcpus: 1, irq_off: { fraction: f, mean_us: IRQ_OFF_MEAN_NS / 1000 } },
+    costs: "zero",
+    groups: [{
+      name: "net",
+      ports: 1,
+      vcpu: 0,
+      arrival: { kind: "periodic", period_us: 1000 },
+      service: { kind: "const", ns: 0 },
+    }],
+  });
+  const waits: number[] = [];
+  for (let r = 0; r < 4; r++) {
+    const rec = new Recorder();
+    const run = exec(s, "fifo", rec, r);
+    assert.equal(num(run, "coalesced"), 0);
+    for (const p of pairs(rec)) waits.push(p.start - p.raisedAt);
+  }
+  return waits;
+}
+
+Deno.test("event-disabled windows cover the configured fraction of the time", () => {
+  for (const f of IRQ_OFF_FRACTIONS) {
+    // Raises at times independent of the windows see the time average (PASTA): the share that
+    // finds a window is the share of time inside windows. Raises 1 ms apart are independent
+    // (the window state decorrelates within ~50 µs): binomial, 99.9% normal interval.
+    const waits = irqOffWaits(f);
+    const n = waits.length;
+    const share = waits.filter((w) => w > 0).length / n;
+    const half = 3.29 * Math.sqrt(f * (1 - f) / n);
+    assert.ok(Math.abs(share - f) <= half, `fraction ${f}: ${share} of ${n} raises, ± ${half}`);
+  }
+});
+
+Deno.test("event-disabled windows delay a random raise by fraction x mean window on average", () => {
+  // A raise finds a window with probability f and then waits its residual, exponential with the
+  // window's mean m (memoryless): E[wait] = f m, E[wait^2] = f 2m^2, so sd = m sqrt(2f - f^2).
+  const m = IRQ_OFF_MEAN_NS;
+  for (const f of IRQ_OFF_FRACTIONS) {
+    const waits = irqOffWaits(f);
+    const n = waits.length;
+    const mean = waits.reduce((x, y) => x + y, 0) / n;
+    const half = 3.29 * m * Math.sqrt(2 * f - f * f) / Math.sqrt(n);
+    assert.ok(
+      Math.abs(mean - f * m) <= half,
+      `fraction ${f}: mean wait ${mean} ns over ${n} raises, expected ${f * m} ± ${half}`,
+    );
+  }
+});
+
 /** A one-VCPU zero-cost scenario replaying `lines` (time_ns,port) on two ports, 10 µs handlers. */
 function traced(dir: string, lines: string[], upcall: "vector" | "callback"): Scenario {
   const file = `${dir}/${lines.join("_").replaceAll(",", "-")}.csv`; // one file per trace

@@ -256,6 +256,95 @@ Deno.test("a fifo high-priority storm starves the low group while 2-level bounds
   assert.ok(twoL.max_wait_ns < 5e6, `2l max wait ${twoL.max_wait_ns}`);
 });
 
+Deno.test("a wait of exactly starvation_ms is not starved; one ns more is", () => {
+  const m = layout(4, ["g"], 1, 1000);
+  m.measuring = true;
+  m.onRaise(1, 0, 7, 0, 0, 0);
+  m.onDispatch(1, 0, 7, 1000, 1000, 1500); // waited exactly the threshold
+  assert.equal(m.starved, 0);
+  m.onRaise(2, 0, 7, 0, 0, 2000);
+  m.onDispatch(2, 0, 7, 3001, 3001, 3500); // waited 1001
+  assert.equal(m.starved, 1);
+  assert.equal(m.gStarved[0], 1);
+  // Still pending at the end after exactly the threshold: its dispatch, later than the end,
+  // would wait longer than the threshold, so it is starved; 1 ns less is not yet.
+  m.onRaise(3, 0, 7, 0, 0, 4000);
+  m.onRaise(2, 0, 7, 0, 0, 4001);
+  m.finish(5000);
+  assert.equal(m.starved, 2);
+  assert.equal(m.summary(1)["starved_events"], 2);
+});
+
+Deno.test("completion latency runs from the raise to the handler's end", () => {
+  // Raised at 100; the dispatch decision at 300, the handler runs from 350 to 1350.
+  const m = layout(3);
+  m.measuring = true;
+  m.onRaise(1, 0, 7, 0, 0, 100);
+  m.onDispatch(1, 0, 7, 300, 350, 1350);
+  // Raised at 2000, handled at once from 2000 to 2010.
+  m.onRaise(2, 0, 7, 0, 0, 2000);
+  m.onDispatch(2, 0, 7, 2000, 2000, 2010);
+  const s = m.summary(1);
+  assert.equal(s.lat_mean_ns, (250 + 0) / 2);
+  assert.equal(s.done_mean_ns, (1250 + 10) / 2);
+  // HDR buckets keep 3 significant digits: the p99 is the larger completion, 1250.
+  assert.ok(Math.abs(Number(s.done_p99_ns) - 1250) <= 2, `done_p99_ns ${s.done_p99_ns}`);
+  const g = m.groupRows([7])[0];
+  assert.equal(g.done_mean_ns, 630);
+});
+
+Deno.test("a coalesced raise is counted raised and coalesced, never delivered", () => {
+  const m = layout(3);
+  m.measuring = true;
+  m.onRaise(1, 0, 7, 0, 0, 0);
+  m.onRaise(1, 0, 7, 0, 1, 10); // P already set: coalesced into the pending instance
+  m.onRaise(1, 0, 7, 0, 1, 20);
+  m.onDispatch(1, 0, 7, 30, 30, 40); // the one instance is delivered once
+  m.finish(100);
+  const s = m.summary(1);
+  assert.deepEqual(
+    [s.raised, s.delivered, s.coalesced, s.pending_at_end, s.dropped],
+    [3, 1, 2, 0, 0],
+  );
+  assert.equal(s.lat_mean_ns, 30); // from the first raise: the instance the later ones joined
+  const g = m.groupRows([7])[0];
+  assert.deepEqual([g.raised, g.delivered, g.coalesced], [3, 1, 2]);
+  const p = m.portRows()[0];
+  assert.deepEqual([p.raised, p.delivered, p.coalesced], [3, 1, 2]);
+});
+
+Deno.test("raises while a port is pending coalesce in a run and are not delivered", () => {
+  // One port raised at 1, 1.1 and 1.2 µs; the upcall takes 2 µs, so the last two find P set.
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = `${dir}/three.csv`;
+    Deno.writeTextFileSync(file, "time_ns,port\n1000,1\n1100,1\n1200,1\n");
+    const s = parseScenario({
+      name: "coalesce",
+      duration_ms: 1,
+      warmup_ms: 0,
+      costs: { preset: "zero", upcall_ns: 2000 },
+      groups: [{
+        name: "g",
+        ports: 1,
+        vcpu: 0,
+        arrival: { kind: "trace", file },
+        service: { kind: "const", ns: 500 },
+      }],
+    }, "coalesce");
+    for (const abi of ["2l", "3l", "fifo"]) {
+      const run = { index: 0, id: "c", scenario: s, abi, replication: 0, seed: 1, point: 0 };
+      const r = executeRun({ ...run, params: {} }, (o) => createAbi(abi, o));
+      const got = ["raised", "delivered", "coalesced", "upcalls"].map((c) => r.summary[c]);
+      assert.deepEqual(got, [3, 1, 2, 1], abi);
+      assert.equal(r.summary.lat_mean_ns, 2000, abi);
+      assert.equal(r.summary.done_mean_ns, 2500, abi);
+    }
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 const STRICT = JSON.parse(
   Deno.readTextFileSync(
     new URL("../../../scenarios/strict-priority-starvation.json", import.meta.url),
@@ -358,4 +447,15 @@ Deno.test("a VCPU that never runs reports its ports starved", () => {
     assert.ok(s.max_wait_ns > 20e6 && s.max_stall_ns >= 20e6 - 1, `${abi} waits`);
     assert.equal(s.raised, s.delivered + s.coalesced + s.pending_at_end + s.dropped);
   }
+});
+
+Deno.test("an instance raised in the warm-up and served after it waits from its raise", () => {
+  const m = layout(4);
+  m.onRaise(2, 0, 7, 0, 0, 1); // a warm-up instance served in the warm-up
+  m.onDispatch(2, 0, 7, 2, 2, 2);
+  m.onRaise(1, 0, 7, 0, 0, 3); // raised at 3, still pending when measuring starts at 10
+  m.startMeasuring(10);
+  m.onDispatch(1, 0, 7, 40, 40, 45);
+  const s = m.summary(1);
+  assert.deepEqual([s.raised, s.delivered, s.lat_mean_ns, s.done_mean_ns], [1, 1, 37, 42]);
 });

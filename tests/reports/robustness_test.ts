@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { main } from "../../sim/cli/cli.ts";
+import { buildContext } from "../../reports/context.ts";
+import { loadResults } from "../../reports/load.ts";
+import { computeFindings } from "../../reports/findings.ts";
+import { assessRobustness, loadRobust, spearman } from "../../reports/robustness.ts";
+
+/**
+ * One VCPU, one port, periodic events far apart: every event is its own upcall, and with the
+ * zero preset the only time before the handler starts is the ABI's per-event consume cost:
+ * bitmap_consume_ns for 2-level, fifo_consume_ns for FIFO. With fifo_consume_ns held at 50,
+ * 2-level is faster exactly while bitmap_consume_ns < 50.
+ */
+function flipScenario(dir: string): string {
+  const s = {
+    name: "flip",
+    abis: ["2l", "fifo"],
+    answer: ["lat_p99_ns"],
+    duration_ms: 2,
+    warmup_ms: 0.2,
+    replications: 2,
+    seed: 3,
+    guest: { vcpus: 1 },
+    costs: { preset: "zero", bitmap_consume_ns: 20, fifo_consume_ns: 50 },
+    cost_ranges: { bitmap_consume_ns: { low: 0, high: 100 } },
+    groups: [{
+      name: "tick",
+      ports: 1,
+      vcpu: 0,
+      arrival: { kind: "periodic", period_us: 10 },
+      service: { kind: "const", ns: 1000 },
+    }],
+  };
+  const path = `${dir}/flip.json`;
+  Deno.writeTextFileSync(path, JSON.stringify(s));
+  return path;
+}
+
+/** A 32-bit 2-level guest asked for 2000 ports: its limit (1024) makes binds fail. */
+function limitScenario(dir: string): string {
+  const s = {
+    name: "limit",
+    abis: ["2l:32", "fifo"],
+    duration_ms: 1,
+    warmup_ms: 0.1,
+    replications: 2,
+    seed: 5,
+    guest: { vcpus: 1, word_bits: 32 },
+    groups: [{
+      name: "net",
+      ports: 2000,
+      vcpu: 0,
+      arrival: { kind: "poisson", rate_per_s: 100000 },
+      service: { kind: "exp", mean_ns: 1000 },
+    }],
+  };
+  const path = `${dir}/limit.json`;
+  Deno.writeTextFileSync(path, JSON.stringify(s));
+  return path;
+}
+
+async function robustRun(file: string, out: string, n: number, workers = 2): Promise<void> {
+  const code = await main([
+    "run",
+    file,
+    "--out",
+    out,
+    "--robust",
+    String(n),
+    "--workers",
+    String(workers),
+    "--quiet",
+  ]);
+  assert.equal(code, 0);
+}
+
+function assess(dir: string) {
+  const ctx = buildContext(loadResults(dir));
+  return assessRobustness(ctx, loadRobust(dir)!, computeFindings(ctx));
+}
+
+Deno.test("a finding that trades one cost against another reverses where the hand-computed threshold says (50 ns, within 2 ns)", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    await robustRun(flipScenario(dir), `${dir}/out`, 20);
+    const r = assess(`${dir}/out`);
+    const f = r.findings.find((x) =>
+      x.checks[0]?.kind === "pair" && x.checks[0].metric === "lat_p99_ns"
+    );
+    assert.ok(f, "the base costs (20 ns against 50 ns) give a fifo-slower p99 finding");
+    assert.ok(f.holds > 0 && f.holds < 20, `holds in ${f.holds} of 20`);
+    assert.ok(f.threshold);
+    assert.equal(f.threshold.field, "bitmap_consume_ns");
+    assert.equal(f.threshold.holdsWhere, "below");
+    assert.equal(f.threshold.reverses, true);
+    assert.ok(Math.abs(f.threshold.value - 50) <= 2, `threshold ${f.threshold.value}`);
+    assert.match(f.tag, /reverses when bitmap_consume_ns > (4[89]|5[012])(\.\d+)? ns/);
+    const md = Deno.readTextFileSync(`${dir}/out/report.md`);
+    assert.match(md, /Robustness to the cost model/);
+    assert.ok(md.split("\n").every((l) => [...l].length <= 78), "report.md fits 78 columns");
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a port-limit finding holds in every cost vector", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    await robustRun(limitScenario(dir), `${dir}/out`, 4);
+    const r = assess(`${dir}/out`);
+    const f = r.findings.find((x) => x.checks[0]?.metric === "bind_failures");
+    assert.ok(f, "2l:32 cannot bind 2000 ports");
+    assert.equal(f.holds, 4);
+    assert.equal(f.tag, "holds in 4 of 4 cost vectors");
+    const md = Deno.readTextFileSync(`${dir}/out/report.md`).replace(/\s+/g, " ");
+    assert.match(md, /Not compared: [^[]*2l:32 bound [^[]*\[holds in 4 of 4 cost vectors\]/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("the same seeds give a byte-identical robustness.csv whatever the number of workers", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = flipScenario(dir);
+    await robustRun(file, `${dir}/a`, 6, 1);
+    await robustRun(file, `${dir}/b`, 6, 2);
+    const a = Deno.readTextFileSync(`${dir}/a/robustness.csv`);
+    const b = Deno.readTextFileSync(`${dir}/b/robustness.csv`);
+    assert.ok(a.split("\n").length > 6, "one row per finding and cost vector");
+    assert.equal(a, b);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("a later run without --robust removes the earlier robustness rows", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    const file = limitScenario(dir);
+    await robustRun(file, `${dir}/out`, 2);
+    assert.equal(await main(["run", file, "--out", `${dir}/out`, "--quiet"]), 0);
+    assert.equal(loadRobust(`${dir}/out`), undefined);
+    assert.doesNotMatch(Deno.readTextFileSync(`${dir}/out/report.md`), /cost vectors/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
+Deno.test("spearman ranks ties by their average rank", () => {
+  // x ranks 1, 2.5, 2.5, 4; y ranks 1, 2, 3, 4: Pearson on ranks = 4.5 / sqrt(4.5 * 5).
+  assert.ok(Math.abs(spearman([1, 2, 2, 3], [1, 2, 3, 4]) - 4.5 / Math.sqrt(4.5 * 5)) < 1e-12);
+  assert.equal(spearman([1, 2, 3], [3, 2, 1]), -1);
+  assert.ok(Number.isNaN(spearman([1, 1, 1], [1, 2, 3])));
+});

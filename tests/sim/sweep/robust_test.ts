@@ -1,0 +1,88 @@
+import assert from "node:assert/strict";
+import {
+  costSpace,
+  latinHypercube,
+  maxRankCorrelation,
+  robustPlans,
+} from "../../../sim/sweep/robust.ts";
+import { expandPlan } from "../../../sim/sweep/plan.ts";
+import { loadInput, parseScenario } from "../../../sim/scenario/scenario.ts";
+import { COST_FIELDS, COST_RANGES, DEFAULT_COSTS } from "../../../models/costs.ts";
+
+const GROUP = {
+  name: "a",
+  ports: 1,
+  vcpu: 0,
+  arrival: { kind: "periodic", period_us: 100 },
+  service: { kind: "const", ns: 100 },
+};
+
+Deno.test("every default cost lies inside its documented range", () => {
+  for (const f of COST_FIELDS) {
+    const r = COST_RANGES[f];
+    assert.ok(r.low <= DEFAULT_COSTS[f] && DEFAULT_COSTS[f] <= r.high, f);
+  }
+});
+
+Deno.test("a Latin hypercube uses every stratum of every field exactly once", () => {
+  const varied = [
+    { field: "upcall_ns" as const, low: 700, high: 5000 },
+    { field: "line_miss_ns" as const, low: 44, high: 250 },
+  ];
+  const v = latinHypercube(varied, 10, 7);
+  assert.equal(v.length, 10);
+  for (const { field, low, high } of varied) {
+    const strata = v.map((c) => Math.floor((c[field] - low) / ((high - low) / 10)));
+    assert.deepEqual([...strata].sort((a, b) => a - b), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  }
+  assert.deepEqual(latinHypercube(varied, 10, 7), v, "deterministic in the seed");
+  assert.notDeepEqual(latinHypercube(varied, 10, 8), v, "another seed draws other vectors");
+});
+
+Deno.test("fields the scenario sets or a grid sweeps are held; cost_ranges varies or holds them", () => {
+  const s = parseScenario({
+    name: "x",
+    costs: { upcall_ns: 5000, wake_ns: 1000 },
+    cost_ranges: { wake_ns: { low: 500, high: 2000 }, mask_ns: { low: 6, high: 6 } },
+    groups: [GROUP],
+  }, "x");
+  const { varied, held } = costSpace(s, ["costs.line_miss_ns"]);
+  const why = Object.fromEntries(held.map((h) => [h.field, h.why]));
+  assert.equal(why.upcall_ns, "set by the scenario");
+  assert.equal(why.line_miss_ns, "swept by the grid");
+  assert.equal(why.mask_ns, "range of zero width");
+  assert.deepEqual(varied.find((f) => f.field === "wake_ns"), {
+    field: "wake_ns",
+    low: 500,
+    high: 2000,
+  });
+  assert.equal(varied.length + held.length, COST_FIELDS.length);
+});
+
+Deno.test("every cost vector reuses the scenario's seeds and sets only its costs", () => {
+  const input = loadInput("default");
+  const plan = expandPlan(input, {});
+  const { design, plans } = robustPlans(plan, 3, (sets) => expandPlan(input, { sets }));
+  assert.equal(plans.length, 3);
+  for (const [v, p] of plans.entries()) {
+    assert.deepEqual(p.runs.map((r) => r.seed), plan.runs.map((r) => r.seed));
+    assert.deepEqual(p.runs.map((r) => r.abi), plan.runs.map((r) => r.abi));
+    const costs = p.runs[0].scenario.costs as Record<string, number>;
+    for (const f of design.varied) assert.equal(costs[f.field], design.costs[v][f.field]);
+  }
+  assert.equal(design.runs_per_vector, plan.runs.length);
+});
+
+Deno.test("the hypercube kept has less rank correlation between fields than a single draw", () => {
+  const varied = COST_FIELDS.map((field) => ({ field, ...COST_RANGES[field] }));
+  const ranks = (v: Record<string, number>[]) =>
+    varied.map(({ field }) => {
+      const order = v.map((_, i) => i).sort((a, b) => v[a][field] - v[b][field]);
+      const r: number[] = [];
+      order.forEach((i, k) => r[i] = k);
+      return r;
+    });
+  const one = maxRankCorrelation(ranks(latinHypercube(varied, 8, 1, 1)));
+  const kept = maxRankCorrelation(ranks(latinHypercube(varied, 8, 1)));
+  assert.ok(kept < one, `${kept} < ${one}`);
+});
