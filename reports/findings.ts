@@ -203,6 +203,22 @@ function practical(m: string, effect: number): boolean {
   return effect >= (isUnitIndex(m) ? PRACTICAL.absolute : PRACTICAL.relative);
 }
 
+/**
+ * Whether a difference `d` between estimates `a` and `b` of metric `m` is large enough to be
+ * a finding: the practical threshold of {@linkcode PRACTICAL}, the same rule the report uses.
+ *
+ * @example
+ * ```ts
+ * import { differenceMatters } from "./findings.ts";
+ * const e = (mean: number) => ({ mean, ci: 0, n: 5 });
+ * console.log(differenceMatters("lat_p99_ns", e(100), e(101), e(-1))); // false
+ * console.log(differenceMatters("lat_p99_ns", e(100), e(150), e(-50))); // true
+ * ```
+ */
+export function differenceMatters(m: string, a: Estimate, b: Estimate, d: Estimate): boolean {
+  return practical(m, effectOf(m, a, b, d));
+}
+
 /** The metric columns eligible for comparison, answer metrics first. */
 function eligible(ctx: ReportContext, answer: readonly string[]): string[] {
   const skip = new Set([...ctx.params, "scenario", "abi", "replication", "seed", ...NOT_COMPARED]);

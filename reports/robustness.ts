@@ -13,11 +13,11 @@
 
 import { atPoint, buildContext, type ReportContext } from "./context.ts";
 import { type CsvRow, fromCsv } from "./csv.ts";
-import type { Finding, FindingsResult } from "./findings.ts";
+import { ALPHA, differenceMatters, type Finding, type FindingsResult } from "./findings.ts";
 import { fmtNs, sig, textTable } from "./format.ts";
 import { type Chart, type LinePoint, lineSpec } from "./charts.ts";
 import { pointKey } from "./load.ts";
-import { type Estimate, pairedDiff, summarize } from "./stats.ts";
+import { type Estimate, holm, pairedDiff, pValue, summarize } from "./stats.ts";
 import { t95 } from "./aggregate.ts";
 
 /** One side of a comparison: an ABI at a grid point (a point key, see `pointKey`). */
@@ -33,8 +33,9 @@ export interface CheckSide {
  * - `pair`: `metric` of `a` minus that of `b` (paired by replication) has sign `sign` and a
  *   95% confidence interval that excludes 0;
  * - `positive`: `metric` of `abi` at `point` is above 0 (bind failures);
- * - `nodiff`: no paired difference of `metric` between `a` and `b` is significant at 95%
- *   (at every grid point when the points are "").
+ * - `nodiff`: no paired difference of `metric` between `a` and `b` passes the report's own
+ *   test (Holm over the points at {@linkcode ALPHA} and the practical threshold), at every
+ *   grid point when the points are "".
  * `group` restricts the metric to one port group (groups.csv).
  */
 export type FindingCheck =
@@ -181,24 +182,41 @@ export function evaluateCheck(check: FindingCheck, ctx: ReportContext): Evaluati
       return { effect: m, sign: pos ? 1 : 0, significant: pos, holds: pos };
     }
     case "nodiff": {
+      // The same test the report applies before it says "no difference": Holm over the points
+      // compared at ALPHA, and a difference counts only past the practical threshold.
       const points = check.a.point === ""
         ? [...new Set(ctx.set.summary.map((r) => pointKey(r, ctx.params)))]
         : [check.a.point];
-      let worst: Estimate = { mean: 0, ci: NaN, n: 0 };
-      let any = false;
-      for (const [i, p] of points.entries()) {
-        const q = check.a.point === "" ? p : check.b.point;
-        const d = diffOf(ctx, check.metric, check.group, { ...check.a, point: p }, {
-          ...check.b,
-          point: q,
-        });
-        if (significant(d)) any = true;
-        if (i === 0 || Math.abs(d.mean) > Math.abs(worst.mean)) worst = d;
-      }
+      const tests = points.map((p) => {
+        const a = { ...check.a, point: p };
+        const b = { ...check.b, point: check.a.point === "" ? p : check.b.point };
+        const d = diffOf(ctx, check.metric, check.group, a, b);
+        const ea = sideEstimate(ctx, check.metric, check.group, a);
+        const eb = sideEstimate(ctx, check.metric, check.group, b);
+        return { d, matters: differenceMatters(check.metric, ea, eb, d) };
+      });
+      const rejected = holm(tests.map((t) => t.d.p ?? pValue(t.d)), ALPHA);
+      const any = tests.some((t, i) => rejected[i] && t.matters);
+      let worst: Estimate = tests[0]?.d ?? { mean: 0, ci: NaN, n: 0 };
+      for (const t of tests) if (Math.abs(t.d.mean) > Math.abs(worst.mean)) worst = t.d;
       const sign = Number.isFinite(worst.mean) ? Math.sign(worst.mean) : 0;
       return { effect: worst.mean, sign, significant: any, holds: !any };
     }
   }
+}
+
+/** The mean of `metric` on one side (whole runs, or one group), over replications. */
+function sideEstimate(
+  ctx: ReportContext,
+  metric: string,
+  group: string | undefined,
+  s: CheckSide,
+): Estimate {
+  const rows = group === undefined
+    ? ctx.set.summary
+    : ctx.set.groups.filter((r) => String(r.group) === group);
+  const mine = atPoint(rows, ctx.params, s.point).filter((r) => r.abi === s.abi);
+  return summarize(mine, [], [metric])[0]?.est[metric] ?? { mean: NaN, ci: NaN, n: 0 };
 }
 
 /** The paired difference of `metric` between two sides (whole runs, or one group). */

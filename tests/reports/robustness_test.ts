@@ -3,7 +3,7 @@ import { main } from "../../sim/cli/cli.ts";
 import { buildContext } from "../../reports/context.ts";
 import { loadResults } from "../../reports/load.ts";
 import { computeFindings } from "../../reports/findings.ts";
-import { assessRobustness, loadRobust, spearman } from "../../reports/robustness.ts";
+import { assessRobustness, evaluateCheck, loadRobust, spearman } from "../../reports/robustness.ts";
 
 /**
  * One VCPU, one port, periodic events far apart: every event is its own upcall, and with the
@@ -152,4 +152,37 @@ Deno.test("spearman ranks ties by their average rank", () => {
   assert.ok(Math.abs(spearman([1, 2, 2, 3], [1, 2, 3, 4]) - 4.5 / Math.sqrt(4.5 * 5)) < 1e-12);
   assert.equal(spearman([1, 2, 3], [3, 2, 1]), -1);
   assert.ok(Number.isNaN(spearman([1, 1, 1], [1, 2, 3])));
+});
+
+/** Five paired replications of 2l and fifo whose p99 differs by `delta` ns (± a little noise). */
+function pairContext(delta: number) {
+  const noise = [0.3, -0.2, 0.1, -0.4, 0.2];
+  const summary = noise.flatMap((e, r) => [
+    { abi: "2l", replication: r, lat_p99_ns: 1000 + e },
+    { abi: "fifo", replication: r, lat_p99_ns: 1000 + delta + e * 0.5 },
+  ]);
+  return buildContext({
+    dir: ".",
+    manifest: { scenario: "s", command: "c", resolved: {}, params: [] },
+    summary,
+    groups: [],
+    priorities: [],
+  });
+}
+
+Deno.test("a 'no difference' finding keeps holding while a difference stays below the report's practical threshold", () => {
+  const check = {
+    kind: "nodiff" as const,
+    metric: "lat_p99_ns",
+    a: { abi: "fifo", point: "" },
+    b: { abi: "2l", point: "" },
+  };
+  // 1% apart, and significant at 95%: the report would not make it a bullet, so neither does
+  // the robustness check.
+  const small = evaluateCheck(check, pairContext(10));
+  assert.equal(small.holds, true);
+  // 20% apart and significant: now a difference the report would state.
+  const large = evaluateCheck(check, pairContext(200));
+  assert.equal(large.holds, false);
+  assert.equal(large.sign, 1);
 });
