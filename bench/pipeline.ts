@@ -26,7 +26,17 @@ async function phase(tree: string, args: string[]): Promise<Sample> {
   const script = new URL("./pipeline_phases.ts", import.meta.url).pathname;
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", "--config", `${tree}/deno.json`, script, tree, ...args],
+    // As `deno task sim` runs (the report collects garbage between charts when it can).
+    args: [
+      "run",
+      "-A",
+      "--v8-flags=--expose-gc",
+      "--config",
+      `${tree}/deno.json`,
+      script,
+      tree,
+      ...args,
+    ],
     stdout: "piped",
     stderr: "inherit",
   }).output();

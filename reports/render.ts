@@ -45,8 +45,11 @@ export function canRenderPng(): boolean {
   return Deno.permissions.querySync({ name: "ffi" }).state === "granted";
 }
 
-/** The most pixels a PNG gets (about 16.8 M: 64 MB of RGBA while rasterising). */
-export const MAX_PNG_PIXELS = 4096 * 4096;
+/**
+ * The most pixels a PNG gets (about 8.4 M: 32 MB of RGBA while rasterising).
+ * Rasterising time grows with the pixels; only charts of many facets reach it.
+ */
+export const MAX_PNG_PIXELS = 4096 * 2048;
 
 /**
  * The zoom a PNG of `svg` gets: `scale`, lowered so that the image holds at
@@ -80,11 +83,15 @@ export function pngZoom(svg: string, scale = 2): number {
  * ```
  */
 export async function svgToPng(svg: string, scale = 2): Promise<Uint8Array> {
-  const { Resvg } = await import("@resvg/resvg-js");
-  const r = new Resvg(svg, {
+  // renderAsync, not a `Resvg` object: the parse tree and font database live
+  // only in the native task and are dropped when it ends. A `Resvg` object
+  // holds them (native memory V8 does not see) until the garbage collector
+  // finalises it, which on a report of many large charts came too late.
+  const { renderAsync } = await import("@resvg/resvg-js");
+  const image = await renderAsync(svg, {
     fitTo: { mode: "zoom", value: pngZoom(svg, scale) },
     background: "white",
     font: { loadSystemFonts: true, defaultFontFamily: "DejaVu Sans" },
   });
-  return r.render().asPng();
+  return image.asPng();
 }

@@ -79,8 +79,10 @@ export async function renderReport(
     write(`charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2) + "\n");
     const svg = await renderSvg(c.spec);
     write(`charts/${c.name}.svg`, svg);
+    await collectGarbage();
     if (png) write(`charts/${c.name}.png`, await svgToPng(svg));
     options.progress?.(++done, charts.length, c.name);
+    await collectGarbage();
   }
   const section = rob ? robustnessText(rob, wrap) : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
@@ -89,4 +91,21 @@ export async function renderReport(
   const html = rob ? [{ title: section[0], text: section.slice(3).join("\n").trim() }] : [];
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html));
   return { charts, findings, files };
+}
+
+/**
+ * Full garbage collections where the runtime offers them (`deno task sim` runs
+ * with `--v8-flags=--expose-gc`); otherwise nothing. Between charts almost all
+ * of vega's heap is garbage (a chart of many facets leaves 100–200 MB), and V8
+ * would otherwise let it pile up to several hundred megabytes before collecting.
+ * The turn of the event loop between the two collections lets what the first
+ * one found unreachable be finalised (resvg's native images among it), so the
+ * second one frees it: without it the heap stayed at about 150 MB, with it 30 MB.
+ */
+async function collectGarbage(): Promise<void> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (!gc) return;
+  gc();
+  await new Promise((resolve) => setTimeout(resolve, 0));
+  gc();
 }

@@ -40,3 +40,19 @@ Deno.test("render: a PNG keeps its scale unless it would exceed the pixel budget
   assert.ok(Math.abs(43574 * 1073 * z * z - MAX_PNG_PIXELS) < 1e3);
   assert.equal(pngZoom("<svg>", 2), 2); // no size: unchanged
 });
+
+Deno.test({
+  name: "render: a PNG of a very wide chart is rasterised within the pixel budget",
+  ignore: !canRenderPng(),
+  async fn() {
+    const svg = '<svg xmlns="http://www.w3.org/2000/svg" width="16000" height="1000">' +
+      '<rect width="16000" height="1000" fill="#4c78a8"/></svg>';
+    const png = await svgToPng(svg);
+    // IHDR: width and height as big-endian 32-bit integers at bytes 16 and 20.
+    const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+    const w = view.getUint32(16), h = view.getUint32(20);
+    assert.ok(w * h <= MAX_PNG_PIXELS * 1.001, `${w} x ${h}`);
+    assert.ok(w * h > MAX_PNG_PIXELS * 0.99, `${w} x ${h}: zoomed out too far`);
+    assert.ok(Math.abs(w / h - 16) < 0.05, `${w} x ${h}: aspect ratio kept`);
+  },
+});
