@@ -85,6 +85,17 @@ const LABELS: Record<string, string> = {
   pending_at_end: "instances pending at the end",
   dropped: "events dropped per run",
   delivered_fraction: "delivered fraction",
+  completed: "deferred work completed per run",
+  hardirq_share: "share of VCPU time in hard-IRQ context",
+  softirq_share: "share of VCPU time in softirq context",
+  thread_share: "share of VCPU time in kthreads",
+  eoi_deferred: "late EOIs deferred by loop control per run",
+  ksoftirqd_wakeups: "ksoftirqd wakeups per run",
+  victim_lat_p99_ns: "victims' p99 dispatch latency",
+  victim_done_p99_ns: "victims' p99 completion latency",
+  victim_cpu_share: "victims' share of VCPU time",
+  attacker_cpu_share: "attacker's share of VCPU time",
+  attacker_rate_per_s: "attacker's delivered events per second",
 };
 
 /** A readable name of metric column `m`. */
@@ -94,7 +105,7 @@ export function metricLabel(m: string): string {
 
 /** Whether metric `m` is an index bounded to [0, 1]. */
 export function isUnitIndex(m: string): boolean {
-  return /^jain_/.test(m) || /fraction/.test(m);
+  return /^jain_/.test(m) || /fraction/.test(m) || /_share$/.test(m);
 }
 
 /** Whether metric `m` is a duration in ns. */
@@ -333,10 +344,13 @@ function abiCandidates(ctx: ReportContext, metrics: string[], answer: string[]):
 function paramCandidates(ctx: ReportContext, answer: string[]): Candidate[] {
   const keys = pointKeys(ctx);
   if (keys.length < 2 || answer.length === 0) return [];
-  // Only one-dimensional sweeps (one parameter, or parameters zipped together): in a grid of
-  // several dimensions the charts show each parameter's trend.
+  // One-dimensional sweeps (one parameter, or parameters zipped together), and grids of several
+  // dimensions up to 4 points (on/off switches such as loop control x backoff): every point is
+  // compared with the first. In a larger grid the charts show each parameter's trend.
   const varying = ctx.params.filter((p) => distinct(ctx.set.summary, p).length > 1);
-  if (varying.some((p) => distinct(ctx.set.summary, p).length !== keys.length)) return [];
+  if (
+    keys.length > 4 && varying.some((p) => distinct(ctx.set.summary, p).length !== keys.length)
+  ) return [];
   const out: Candidate[] = [];
   const minor = minorGroups(ctx);
   const groupAnswer = ctx.set.groups.length

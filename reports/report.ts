@@ -13,6 +13,7 @@ import { writeFileAtomic } from "../sim/io/atomic.ts";
 import { buildCharts, type Chart } from "./charts.ts";
 import { buildContext } from "./context.ts";
 import { computeFindings } from "./findings.ts";
+import { floodFindings } from "./flood.ts";
 import { toCsv } from "./csv.ts";
 import { assessRobustness, loadRobust, robustnessText } from "./robustness.ts";
 import { buildHtml } from "./html.ts";
@@ -56,13 +57,15 @@ export async function renderReport(
   const ctx = buildContext(loadResults(dir));
   const charts = buildCharts(ctx);
   const result = computeFindings(ctx);
-  let findings = result.text;
+  // A flood study (an `attacker` group) first states each point's victim cost and attacker rate.
+  const flood = floodFindings(ctx);
+  let findings = [...flood, ...result.text];
   const files: string[] = [];
   // With a robustness check (`--robust`): tags on the findings, a section, a chart, a CSV.
   const robust = loadRobust(dir);
   const rob = robust ? assessRobustness(ctx, robust, result) : undefined;
   if (rob) {
-    findings = rob.findings.map((f) => `${f.text} [${f.tag}]`);
+    findings = [...flood, ...rob.findings.map((f) => `${f.text} [${f.tag}]`)];
     if (rob.chart) charts.push(rob.chart);
   }
   Deno.mkdirSync(`${dir}/charts`, { recursive: true });

@@ -153,3 +153,43 @@ Deno.test("a large but insignificant p99 ratio is not a finding", () => {
   const one = p99Findings({ "2l": [3600], fifo: [1500] });
   assert.deepEqual(one.p99.map((f) => [f.kind, f.abis[0]]), [["none", "fifo"]], one.text);
 });
+
+Deno.test("a switch's effect within one ABI is a finding in a two-by-two grid", () => {
+  // Two on/off switches, 4 grid points, 2l only: with both off the p99 is 50x that with both
+  // on, in every replication. Each point is compared with the first (both on).
+  const summary: CsvRow[] = [];
+  const p99 = (x: string, y: string) => (x === "true" || y === "true" ? 1000 : 50000);
+  for (const x of ["true", "false"]) {
+    for (const y of ["true", "false"]) {
+      for (let r = 0; r < 4; r++) {
+        summary.push({
+          scenario: "s",
+          abi: "2l",
+          replication: r,
+          seed: r,
+          x,
+          y,
+          lat_p99_ns: p99(x, y) + 10 * r,
+        });
+      }
+    }
+  }
+  const set: ResultSet = {
+    dir: ".",
+    manifest: {
+      scenario: "s",
+      command: "c",
+      resolved: { answer: ["lat_p99_ns"] },
+      params: ["x", "y"],
+    },
+    summary,
+    groups: [],
+    priorities: [],
+  };
+  const { findings } = computeFindings(buildContext(set));
+  const param = passed(findings, "lat_p99_ns", "param");
+  assert.equal(param.length, 1, findings.map((f) => f.text).join("\n"));
+  assert.equal(param[0].direction, "higher");
+  assert.equal(param[0].b.mean, 1015);
+  assert.equal(param[0].a.mean, 50015);
+});

@@ -3,6 +3,8 @@ import type { CsvRow } from "../../reports/csv.ts";
 import { buildContext } from "../../reports/context.ts";
 import { floodFindings } from "../../reports/flood.ts";
 import { buildFindings } from "../../reports/findings.ts";
+import { toCsv } from "../../reports/csv.ts";
+import { renderReport } from "../../reports/report.ts";
 import type { ResultSet } from "../../reports/load.ts";
 import { fixtureSet } from "./fixture.ts";
 
@@ -59,4 +61,23 @@ Deno.test("flood findings state each point's victim cost and attacker rate again
 
 Deno.test("results without flood columns have no flood findings", () => {
   assert.deepEqual(floodFindings(buildContext(fixtureSet())), []);
+});
+
+Deno.test("report.md of a flood study states each point's victim cost before the other findings", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "evtchn-flood-" });
+  try {
+    const set = floodSet();
+    Deno.writeTextFileSync(`${dir}/summary.csv`, toCsv(set.summary));
+    Deno.writeTextFileSync(`${dir}/groups.csv`, "");
+    Deno.writeTextFileSync(`${dir}/priorities.csv`, "");
+    Deno.writeTextFileSync(`${dir}/manifest.json`, JSON.stringify({ ...set.manifest, runs: [] }));
+    await renderReport(dir, { png: false });
+    const md = Deno.readTextFileSync(`${dir}/report.md`);
+    const findings = md.slice(md.indexOf("Findings\n"));
+    const first = findings.split("\n- ")[1].replace(/\s+/g, " ");
+    assert.match(first, /^2l with .*victims' p99 dispatch latency/);
+    assert.match(findings.replace(/\s+/g, " "), /the attacker is delivered 600000 events\/s/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
 });
