@@ -169,10 +169,30 @@ function wantsLog(values: readonly (number | null)[]): boolean {
   return Math.max(...xs) / Math.min(...xs) >= 20;
 }
 
+/** Longest subtitle line in characters: longer subtitles wrap, so they never widen a chart. */
+const SUBTITLE_COLUMNS = 100;
+
+/** `text` broken at spaces into lines of at most {@linkcode SUBTITLE_COLUMNS}. */
+function wrapSubtitle(text: string): string | string[] {
+  if (text.length <= SUBTITLE_COLUMNS) return text;
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(" ")) {
+    if (line && line.length + 1 + word.length > SUBTITLE_COLUMNS) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
+}
+
 function top(title: string, subtitle: string, values: unknown[]): VlSpec {
   return {
     $schema: SCHEMA,
-    title: subtitle ? { text: title, subtitle, anchor: "start" } : { text: title, anchor: "start" },
+    title: subtitle
+      ? { text: title, subtitle: wrapSubtitle(subtitle), anchor: "start" }
+      : { text: title, anchor: "start" },
     data: { values },
     config: { font: "sans-serif", view: { stroke: "#ddd" } },
   };

@@ -591,7 +591,8 @@ export function robustnessText(
     wrap(
       `The findings were checked again under ${n} cost vectors drawn by a Latin hypercube ` +
         `across the ranges of ${d.varied.length} cost fields (${ranges}), with the same seeds. ` +
-        `A finding holds in a vector when it keeps its sign and its 95% significance there.` +
+        `A finding holds in a vector when it keeps its sign and its 95% significance there; ` +
+        `a "no difference" holds when no difference passes this report's test there.` +
         heldText(d.held),
     ),
     "",

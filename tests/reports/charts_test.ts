@@ -6,6 +6,7 @@ import {
   facetOrder,
   hiddenLines,
   informative,
+  lineSpec,
   PAGE_PX,
   type VlSpec,
 } from "../../reports/charts.ts";
@@ -166,4 +167,27 @@ Deno.test("charts: a chart of one flat value is left out, and a hidden line is n
   // The fixture's 2l and fifo both bind every port below 4096: the capacity chart says so.
   const cap = byName.capacity_ports;
   assert.ok(informative({ name: "x", title: "", caption: "", spec: cap }));
+});
+
+Deno.test("charts: a long subtitle wraps into lines, so it never widens a chart", () => {
+  const hides = ["3l", "fifo", "fifo:drain", "fifo:lowest-first"].map((a) =>
+    `${a}'s line hides 2l's in 4 of 8 panels`
+  );
+  const subtitle = `mean over replications, band: 95% CI; ${hides.join(", ")}`;
+  const spec = lineSpec([
+    { abi: "2l", x: 1, y: 2, lo: 1.5, hi: 2.5, ci: 0.5 },
+    { abi: "2l", x: 2, y: 3, lo: 2.5, hi: 3.5, ci: 0.5 },
+  ], { title: "t", subtitle, xTitle: "x", yTitle: "y (µs)", abis: ["2l"] });
+  const lines = (spec.title as { subtitle: string[] }).subtitle;
+  assert.ok(Array.isArray(lines) && lines.length >= 2, JSON.stringify(lines));
+  assert.ok(lines.every((l) => l.length <= 100), JSON.stringify(lines));
+  assert.equal(lines.join(" "), subtitle);
+  const short = lineSpec([], {
+    title: "t",
+    subtitle: "band: 95% CI",
+    xTitle: "x",
+    yTitle: "y",
+    abis: [],
+  });
+  assert.equal((short.title as { subtitle: string }).subtitle, "band: 95% CI");
 });
