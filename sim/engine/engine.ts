@@ -8,13 +8,13 @@
  * The engine knows nothing of Xen.
  *
  * Folder `sim/engine/` owns time and randomness: the engine, its event list
- * (calendar queue) and the seeded random streams. It never imports the
+ * (a sorted array in front of a calendar queue) and the seeded random streams. It never imports the
  * models, a scenario, a run, a sweep or the reports.
  *
  * @module
  */
 
-import { CalendarList } from "./calendar.ts";
+import { SmallFirstList } from "./small_first.ts";
 
 /** Receives each event the run loop pops. One object, one method: a monomorphic call. */
 export interface EventHandler {
@@ -35,8 +35,9 @@ const F64 = new Float64Array(1);
 const U32 = new Uint32Array(F64.buffer);
 
 /**
- * A discrete-event engine: a calendar-queue event list with first-in-first-out
- * ties (see {@linkcode CalendarList}; `bench/event_list_bench.ts` compares it
+ * A discrete-event engine: an event list with first-in-first-out ties, a
+ * short sorted array while at most 16 events are pending and a calendar queue
+ * above that (see {@linkcode SmallFirstList}; `bench/event_list_bench.ts` compares it
  * with binary and 4-ary heaps).
  *
  * @example
@@ -57,11 +58,11 @@ export class Engine {
   processed = 0;
   /** A 32-bit hash of every processed (time, kind, a, b), in order. */
   fingerprint = 0x811c9dc5;
-  readonly #list: CalendarList;
+  readonly #list: SmallFirstList;
 
   /** Create an engine with room for `capacity` pending events before the first growth. */
   constructor(capacity = 1024) {
-    this.#list = new CalendarList(capacity);
+    this.#list = new SmallFirstList(capacity);
   }
 
   /** Number of pending events. */

@@ -4,12 +4,14 @@ import { BinaryHeapList } from "../../../bench/lists/binary_heap.ts";
 import { QuadHeapList } from "../../../bench/lists/quad_heap.ts";
 import { CalendarList } from "../../../sim/engine/calendar.ts";
 import { LadderList } from "../../../bench/lists/ladder.ts";
+import { SmallFirstList } from "../../../sim/engine/small_first.ts";
 
 const LISTS: Record<string, () => EventList> = {
   binary: () => new BinaryHeapList(16),
   quad: () => new QuadHeapList(16),
   calendar: () => new CalendarList(16),
   ladder: () => new LadderList(16),
+  "small-first": () => new SmallFirstList(16),
 };
 
 function lcg(seed: number): () => number {
@@ -73,4 +75,36 @@ Deno.test("lists agree on a long hold run with growth and shrink", () => {
     }
   }
   assert.ok(lists.every((q) => q.size === lists[0].size));
+});
+
+Deno.test("small-first list keeps (time, sequence) order through popUntil while its size crosses between the array and the calendar queue", () => {
+  const rnd = lcg(4242);
+  const q = new SmallFirstList(16);
+  const ref: [number, number][] = []; // time, seq
+  let seq = 0, now = 0, crossings = 0, wasBig = false;
+  for (let round = 0; round < 300; round++) {
+    const target = round % 2 === 0 ? 3 + Math.floor(rnd() * 40) : Math.floor(rnd() * 5);
+    while (ref.length !== target) {
+      if (ref.length < target) {
+        const t = now + Math.floor(rnd() * 4); // many ties
+        q.push(t, 1, seq, 0);
+        ref.push([t, seq++]);
+      } else {
+        ref.sort((x, y) => x[0] - y[0] || x[1] - y[1]);
+        const until = ref[0][0] + (rnd() < 0.5 ? 0 : 1);
+        assert.equal(q.popUntil(ref[0][0] - 0.5), false);
+        assert.equal(q.popUntil(until), true);
+        const [t, id] = ref.shift()!;
+        assert.equal(q.outTime, t);
+        assert.equal(q.outA, id);
+        now = t;
+      }
+      if ((ref.length > 16) !== wasBig) {
+        wasBig = ref.length > 16;
+        crossings++;
+      }
+      assert.equal(q.size, ref.length);
+    }
+  }
+  assert.ok(crossings > 50, `only ${crossings} crossings`);
 });
