@@ -573,6 +573,15 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
       g.abis[0] === f.abis[0] && g.points[0] === f.points[0] && g.a.mean === f.a.mean &&
       g.b.mean === f.b.mean
     );
+  // A whole-run metric goes to the "same in every run" line only when it is the same in every
+  // run at every grid point where it passed; when it varies at some, all its points stay together
+  // in one sentence.
+  const mixed = (f: Finding) =>
+    f.group === undefined &&
+    passed.some((g) =>
+      g.kind === "abi" && g.group === undefined && g.metric === f.metric &&
+      g.abis[0] === f.abis[0] && !fixed(g)
+    );
   const emitAbi = (m: string) => {
     const sentences: { effect: number; f: Finding[]; t: string }[] = [];
     for (const abi of ctx.abis) {
@@ -580,7 +589,7 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
       for (const g of groups) {
         const list = passed.filter((f) =>
           f.kind === "abi" && f.metric === m && f.abis[0] === abi && f.group === g &&
-          !repeated(f) && !(fixed(f) && !f.answer)
+          !repeated(f) && !(fixed(f) && !f.answer && !mixed(f))
         );
         if (list.length === 0) continue;
         const t = abiSentence(ctx, list, tested(m, abi, g));
@@ -656,7 +665,8 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
   // one line per ABI.
   for (const abi of ctx.abis) {
     const list = passed.filter((f) =>
-      f.kind === "abi" && !f.answer && f.abis[0] === abi && fixed(f) && f.group === undefined
+      f.kind === "abi" && !f.answer && f.abis[0] === abi && fixed(f) && f.group === undefined &&
+      !mixed(f)
     );
     const byMetric = new Map<string, Finding>();
     for (const f of list) if (!byMetric.has(f.metric)) byMetric.set(f.metric, f);

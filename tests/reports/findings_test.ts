@@ -193,3 +193,45 @@ Deno.test("a switch's effect within one ABI is a finding in a two-by-two grid", 
   assert.equal(param[0].b.mean, 1015);
   assert.equal(param[0].a.mean, 50015);
 });
+
+Deno.test("a metric that is the same in every run at one point only stays in one sentence", () => {
+  // Median latency: fifo 2790 against 2l 2700 in every replication at p = 1 (no noise), and
+  // about 3000 against 2780 at p = 2 (noise): both points go in one sentence, and the
+  // "same in every run" line is left to metrics that never vary.
+  const summary: CsvRow[] = [];
+  for (const p of ["1", "2"]) {
+    for (let r = 0; r < 4; r++) {
+      const noise = p === "1" ? 0 : 7 * r;
+      summary.push({
+        abi: "2l",
+        replication: r,
+        p,
+        lat_p50_ns: (p === "1" ? 2700 : 2780) + noise,
+        shared_bytes: 1056,
+      });
+      summary.push({
+        abi: "fifo",
+        replication: r,
+        p,
+        lat_p50_ns: (p === "1" ? 2790 : 3000) + 2 * noise,
+        shared_bytes: 4240,
+      });
+    }
+  }
+  const set: ResultSet = {
+    dir: ".",
+    manifest: {
+      scenario: "s",
+      command: "c",
+      resolved: { answer: ["shared_bytes"] },
+      params: ["p"],
+    },
+    summary,
+    groups: [],
+    priorities: [],
+  };
+  const { text } = computeFindings(buildContext(set));
+  const median = text.filter((t) => t.includes("median dispatch latency"));
+  assert.equal(median.length, 1, text.join("\n"));
+  assert.match(median[0].replace(/\s+/g, " "), /at 2 of 2 grid points/);
+});
