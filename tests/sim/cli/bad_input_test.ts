@@ -4,8 +4,8 @@
 // Also: a results folder of another scenario is refused, a write error on --out
 // exits 1 leaving earlier results intact, --max-events stops a runaway run.
 import assert from "node:assert/strict";
+import { assertBadInput, type CliResult, listing, runCli, STACK } from "./cli_subprocess.ts";
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
 const SIM = [
   "run",
   "--allow-read",
@@ -14,55 +14,9 @@ const SIM = [
   "--allow-sys=cpus",
   "sim/cli/cli.ts",
 ];
-const dec = new TextDecoder();
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
 /** Run `deno task sim ...args` from the repository with INIT_CWD = `dir`. */
-async function sim(dir: string, ...args: string[]): Promise<CliResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...SIM, ...args],
-    cwd: ROOT,
-    env: { INIT_CWD: dir, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-/** Every path under `dir`, sorted. */
-function listing(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of Deno.readDirSync(d)) {
-      out.push(rel + e.name);
-      if (e.isDirectory) walk(`${d}/${e.name}`, `${rel}${e.name}/`);
-    }
-  };
-  walk(dir, "");
-  return out.sort();
-}
-
-const STACK = /^\s+at .+:\d+:\d+\)?$/m;
-
-/** Assert a bad-input exit: status 2, every `expected` line, no stack, nothing written. */
-function assertBadInput(
-  r: CliResult,
-  expected: (string | RegExp)[],
-  dir: string,
-  before: string[],
-) {
-  assert.equal(r.code, 2, `exit status\n${r.stderr}`);
-  for (const e of expected) {
-    if (typeof e === "string") assert.ok(r.stderr.includes(e), `missing '${e}' in:\n${r.stderr}`);
-    else assert.match(r.stderr, e);
-  }
-  assert.doesNotMatch(r.stderr, STACK, "no stack trace");
-  assert.deepEqual(listing(dir), before, "nothing written");
+function sim(dir: string, ...args: string[]): Promise<CliResult> {
+  return runCli(SIM, dir, args);
 }
 
 const TINY = {

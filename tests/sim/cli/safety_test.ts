@@ -4,59 +4,18 @@
 // folders are guarded; whatever is echoed from input is escaped.
 import assert from "node:assert/strict";
 import { lockFolder } from "../../../sim/sweep/results.ts";
+import { assertBadInput, type CliResult, listing, ROOT, runCli } from "./cli_subprocess.ts";
 
-const ROOT = new URL("../../../", import.meta.url).pathname;
 const TASK = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.sim as string;
 // `deno task sim` without its leading `deno`: the very permissions users get.
 const SIM = TASK.split(" ").slice(1);
 const EXAMPLE = `${ROOT}examples/fifo_quota.ts`;
-const dec = new TextDecoder();
-
-interface CliResult {
-  code: number;
-  stdout: string;
-  stderr: string;
+function sim(dir: string, ...args: string[]): Promise<CliResult> {
+  return runCli(SIM, dir, args);
 }
 
-async function sim(dir: string, ...args: string[]): Promise<CliResult> {
-  const out = await new Deno.Command(Deno.execPath(), {
-    args: [...SIM, ...args],
-    cwd: ROOT,
-    env: { INIT_CWD: dir, NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  return { code: out.code, stdout: dec.decode(out.stdout), stderr: dec.decode(out.stderr) };
-}
-
-function listing(dir: string): string[] {
-  const out: string[] = [];
-  const walk = (d: string, rel: string) => {
-    for (const e of Deno.readDirSync(d)) {
-      out.push(rel + e.name);
-      if (e.isDirectory) walk(`${d}/${e.name}`, `${rel}${e.name}/`);
-    }
-  };
-  walk(dir, "");
-  return out.sort();
-}
-
-const STACK = /^\s+at .+:\d+:\d+\)?$/m;
-
-function assertRefused(
-  r: CliResult,
-  expected: (string | RegExp)[],
-  dir?: string,
-  before?: string[],
-) {
-  assert.equal(r.code, 2, `exit status\n${r.stderr}`);
-  for (const e of expected) {
-    if (typeof e === "string") assert.ok(r.stderr.includes(e), `missing '${e}' in:\n${r.stderr}`);
-    else assert.match(r.stderr, e);
-  }
-  assert.doesNotMatch(r.stderr, STACK, "no stack trace");
-  if (dir !== undefined) assert.deepEqual(listing(dir), before, "nothing written");
-}
+/** A refusal: status 2, every `expected` line, no stack, nothing written in `dir`. */
+const assertRefused = assertBadInput;
 
 const GROUP = {
   name: "g",
@@ -443,7 +402,7 @@ Deno.test("--version prints the tool version, the Deno version and the git commi
     stdout: "piped",
   })
     .output();
-  const commit = dec.decode(git.stdout).trim();
+  const commit = new TextDecoder().decode(git.stdout).trim();
   assert.ok(r.stdout.includes(`commit ${commit}`), r.stdout);
   const run = await sim(dir, "run", "tiny.json", "--out", "out", "--quiet", "--no-report");
   assert.equal(run.code, 0, run.stderr);

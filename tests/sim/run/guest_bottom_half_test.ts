@@ -31,6 +31,25 @@ function exec(s: Scenario, abi = "fifo"): RunResult {
   );
 }
 
+/**
+ * Group `net`: one port on VCPU 0, one event at `at` ns, a top half of `topNs`, then a NAPI
+ * poll of `n` items of `itemNs` each.
+ */
+function oneSoftirqEvent(at: number, topNs: number, n: number, itemNs: number) {
+  return {
+    name: "net",
+    ports: 1,
+    vcpu: 0,
+    arrival: { kind: "trace", file: trace([[at, "net", 0]]) },
+    service: { kind: "const", ns: topNs },
+    deferred: {
+      kind: "softirq",
+      items: { kind: "const", n },
+      item: { kind: "const", ns: itemNs },
+    },
+  };
+}
+
 const group = (r: RunResult, name: string) => r.groups.find((g) => g.group === name)!;
 const num = (row: Record<string, string | number>, col: string) => {
   const v = row[col];
@@ -46,18 +65,7 @@ Deno.test("completion latency runs from the raise through upcall, dispatch, top 
       scenario({
         duration_ms: 1,
         costs: { preset: "zero", upcall_ns: 200, dispatch_ns: 50 },
-        groups: [{
-          name: "net",
-          ports: 1,
-          vcpu: 0,
-          arrival: { kind: "trace", file: trace([[1000, "net", 0]]) },
-          service: { kind: "const", ns: 500 },
-          deferred: {
-            kind: "softirq",
-            items: { kind: "const", n: 3 },
-            item: { kind: "const", ns: 100 },
-          },
-        }],
+        groups: [oneSoftirqEvent(1000, 500, 3, 100)],
       }),
       abi,
     );
@@ -137,18 +145,7 @@ Deno.test("softirq work past MAX_SOFTIRQ_RESTART rounds goes to ksoftirqd in thr
   // wakeup_softirqd. 768 items of 100 ns: 640 in softirq (64 µs), 128 in ksoftirqd (12.8 µs).
   const r = exec(scenario({
     duration_ms: 1,
-    groups: [{
-      name: "net",
-      ports: 1,
-      vcpu: 0,
-      arrival: { kind: "trace", file: trace([[1000, "net", 0]]) },
-      service: { kind: "const", ns: 0 },
-      deferred: {
-        kind: "softirq",
-        items: { kind: "const", n: 768 },
-        item: { kind: "const", ns: 100 },
-      },
-    }],
+    groups: [oneSoftirqEvent(1000, 0, 768, 100)],
   }));
   assert.equal(num(r.summary, "ksoftirqd_wakeups"), 1);
   assert.equal(num(r.summary, "softirq_share"), 64_000 / 1e6);
@@ -164,18 +161,7 @@ Deno.test("softirq work past MAX_SOFTIRQ_TIME goes to ksoftirqd", () => {
   const r = exec(scenario({
     duration_ms: 5,
     guest: { vcpus: 1, hz: 1000 },
-    groups: [{
-      name: "net",
-      ports: 1,
-      vcpu: 0,
-      arrival: { kind: "trace", file: trace([[500_000, "net", 0]]) },
-      service: { kind: "const", ns: 0 },
-      deferred: {
-        kind: "softirq",
-        items: { kind: "const", n: 320 },
-        item: { kind: "const", ns: 10_000 },
-      },
-    }],
+    groups: [oneSoftirqEvent(500_000, 0, 320, 10_000)],
   }));
   assert.equal(num(r.summary, "ksoftirqd_wakeups"), 1);
   assert.equal(num(r.summary, "softirq_share"), 1_920_000 / 5e6);
