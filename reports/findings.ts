@@ -693,7 +693,9 @@ function thresholdText(m: string): string {
 }
 
 /**
- * The findings' sentences, in report order (see {@linkcode computeFindings}).
+ * The findings' sentences, in report order (see {@linkcode computeFindings}): a flood study's
+ * per-point lines first, then `sentences` (the computed findings' text, or that text with
+ * robustness tags).
  *
  * @example
  * ```ts
@@ -703,7 +705,10 @@ function thresholdText(m: string): string {
  * console.log(typeof buildFindings, typeof buildContext); // "function" "function"
  * ```
  */
-export function buildFindings(ctx: ReportContext): string[] {
+export function buildFindings(
+  ctx: ReportContext,
+  sentences: readonly string[] = computeFindings(ctx).text,
+): string[] {
   // A flood study (an `attacker` group) first states each point's victim cost and attacker rate.
-  return [...floodFindings(ctx), ...computeFindings(ctx).text];
+  return [...floodFindings(ctx), ...sentences];
 }

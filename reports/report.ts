@@ -12,8 +12,7 @@
 import { writeFileAtomic } from "../sim/io/atomic.ts";
 import { buildCharts, type Chart } from "./charts.ts";
 import { buildContext } from "./context.ts";
-import { computeFindings } from "./findings.ts";
-import { floodFindings } from "./flood.ts";
+import { buildFindings, computeFindings } from "./findings.ts";
 import { toCsv } from "./csv.ts";
 import { assessRobustness, loadRobust, robustnessText } from "./robustness.ts";
 import { buildHtml } from "./html.ts";
@@ -57,17 +56,15 @@ export async function renderReport(
   const ctx = buildContext(loadResults(dir));
   const charts = buildCharts(ctx);
   const result = computeFindings(ctx);
-  // A flood study (an `attacker` group) first states each point's victim cost and attacker rate.
-  const flood = floodFindings(ctx);
-  let findings = [...flood, ...result.text];
   const files: string[] = [];
   // With a robustness check (`--robust`): tags on the findings, a section, a chart, a CSV.
   const robust = loadRobust(dir);
   const rob = robust ? assessRobustness(ctx, robust, result) : undefined;
-  if (rob) {
-    findings = [...flood, ...rob.findings.map((f) => `${f.text} [${f.tag}]`)];
-    if (rob.chart) charts.push(rob.chart);
-  }
+  if (rob?.chart) charts.push(rob.chart);
+  const findings = buildFindings(
+    ctx,
+    rob ? rob.findings.map((f) => `${f.text} [${f.tag}]`) : result.text,
+  );
   Deno.mkdirSync(`${dir}/charts`, { recursive: true });
   const write = (name: string, data: string | Uint8Array) => {
     writeFileAtomic(`${dir}/${name}`, data);
