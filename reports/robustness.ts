@@ -205,18 +205,23 @@ export function evaluateCheck(check: FindingCheck, ctx: ReportContext): Evaluati
   }
 }
 
-/** The mean of `metric` on one side (whole runs, or one group), over replications. */
+/** The rows of one side (whole runs, or one group's rows) at its grid point. */
+function sideRows(ctx: ReportContext, group: string | undefined, s: CheckSide): CsvRow[] {
+  const rows = group === undefined
+    ? ctx.set.summary
+    : ctx.set.groups.filter((r) => String(r.group) === group);
+  return atPoint(rows, ctx.params, s.point).filter((r) => r.abi === s.abi);
+}
+
+/** The mean of `metric` on one side, over replications. */
 function sideEstimate(
   ctx: ReportContext,
   metric: string,
   group: string | undefined,
   s: CheckSide,
 ): Estimate {
-  const rows = group === undefined
-    ? ctx.set.summary
-    : ctx.set.groups.filter((r) => String(r.group) === group);
-  const mine = atPoint(rows, ctx.params, s.point).filter((r) => r.abi === s.abi);
-  return summarize(mine, [], [metric])[0]?.est[metric] ?? { mean: NaN, ci: NaN, n: 0 };
+  return summarize(sideRows(ctx, group, s), [], [metric])[0]?.est[metric] ??
+    { mean: NaN, ci: NaN, n: 0 };
 }
 
 /** The paired difference of `metric` between two sides (whole runs, or one group). */
@@ -227,11 +232,7 @@ function diffOf(
   a: CheckSide,
   b: CheckSide,
 ): Estimate {
-  const rows = group === undefined
-    ? ctx.set.summary
-    : ctx.set.groups.filter((r) => String(r.group) === group);
-  const side = (s: CheckSide) => atPoint(rows, ctx.params, s.point).filter((r) => r.abi === s.abi);
-  return pairedDiff(side(a), side(b), metric);
+  return pairedDiff(sideRows(ctx, group, a), sideRows(ctx, group, b), metric);
 }
 
 /**
