@@ -242,8 +242,12 @@ function eligible(ctx: ReportContext, answer: readonly string[]): string[] {
   return [...answer.filter((m) => cols.includes(m)), ...cols.filter((m) => !answer.includes(m))];
 }
 
-/** The scenario's `answer` metrics (validated names of summary or group columns). */
+/** The metrics of the scenario's question (`question.metrics`, else `answer`). */
 export function answerMetrics(ctx: ReportContext): string[] {
+  const q = ctx.base.question as { metrics?: unknown } | undefined;
+  if (q && Array.isArray(q.metrics) && q.metrics.length) {
+    return q.metrics.filter((x): x is string => typeof x === "string");
+  }
   const a = ctx.base.answer;
   return Array.isArray(a) ? a.filter((x): x is string => typeof x === "string") : [];
 }

@@ -87,16 +87,21 @@ export function fmtCi(mean: number, half: number, digits = 3): string {
 }
 
 /**
- * A ratio as "15×" (two significant digits below 10).
+ * A ratio as "15×" (two significant digits below 10); from 100× on, a whole number of two
+ * significant digits ("about 22 000×"): five digits of a ratio of two noisy values are noise.
  *
  * @example
  * ```ts
  * import { fmtRatio } from "./format.ts";
- * console.log(fmtRatio(14.9), fmtRatio(2.345)); // "15×" "2.3×"
+ * console.log(fmtRatio(14.9), fmtRatio(2.345), fmtRatio(21593)); // "15×" "2.3×" "about 22 000×"
  * ```
  */
 export function fmtRatio(r: number): string {
   if (!Number.isFinite(r)) return "∞×";
+  if (r >= 100) {
+    const p = 10 ** (Math.floor(Math.log10(r)) - 1);
+    return `about ${fmtCount(Math.round(r / p) * p)}×`;
+  }
   return r >= 10 ? `${Math.round(r)}×` : `${sig(r, 2)}×`;
 }
 
@@ -123,4 +128,19 @@ export function textTable(
     }).join("  ").trimEnd();
   const rule = widths.map((w) => "-".repeat(w)).join("  ");
   return [line(header), rule, ...rows.map(line)].join("\n");
+}
+
+/**
+ * A count in words' style: whole, with a space between thousands from 10 000 on.
+ *
+ * @example
+ * ```ts
+ * import { fmtCount } from "./format.ts";
+ * console.log(fmtCount(1000), fmtCount(30000), fmtCount(2.5)); // "1000" "30 000" "2.5"
+ * ```
+ */
+export function fmtCount(x: number): string {
+  if (!Number.isFinite(x)) return "n/a";
+  if (Math.abs(x) < 10000) return Number.isInteger(x) ? String(x) : sig(x);
+  return String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
 }

@@ -88,7 +88,8 @@ pre { background: #f7f7f7; padding: 1em; overflow-x: auto; font-size: .85em; }
 `;
 
 /**
- * The text of report.html; `sections` (title, preformatted text) follow the findings.
+ * The text of report.html; `answer` (the Answer's sentences) comes first, after the question;
+ * `sections` (title, preformatted text) follow the findings.
  *
  * @example
  * ```ts
@@ -103,6 +104,7 @@ export function buildHtml(
   charts: readonly Chart[],
   bundles: Bundles,
   sections: readonly { title: string; text: string }[] = [],
+  answer: readonly string[] = [],
 ): string {
   const m = ctx.set.manifest;
   const desc = typeof ctx.base.description === "string" ? ctx.base.description : "";
@@ -128,6 +130,7 @@ export function buildHtml(
 <body>
 <h1>evtchn-sim: ${esc(m.scenario)}</h1>
 ${desc ? `<p><strong>Question:</strong> ${esc(desc)}</p>` : ""}
+${answer.length ? `<h2>Answer</h2>\n<p class="answer">${esc(answer.join(" "))}</p>` : ""}
 <p>ABIs: ${esc(ctx.abis.join(", "))}; ${points} grid point(s); ${reps} replication(s) each
 (common random numbers). Latency is dispatch latency, from the raise that made a port pending to
 the start of its handler; “±” is the 95% confidence half-width over replications.</p>

@@ -20,6 +20,7 @@ import { loadBundles } from "./bundles.ts";
 import { loadResults } from "./load.ts";
 import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
 import { buildText, wrap } from "./text.ts";
+import { computeAnswer } from "./answer.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -86,10 +87,11 @@ export async function renderReport(
   }
   const section = rob ? robustnessText(rob, wrap) : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
-  write("report.md", buildText(ctx, findings, charts, section));
+  const answer = computeAnswer(ctx).sentences;
+  write("report.md", buildText(ctx, findings, charts, section, answer));
   // The HTML shows the same section as preformatted text, under its own heading.
   const html = rob ? [{ title: section[0], text: section.slice(3).join("\n").trim() }] : [];
-  write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html));
+  write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html, answer));
   return { charts, findings, files };
 }
 

@@ -12,6 +12,7 @@ import { textTable } from "./format.ts";
 import { summarize } from "./stats.ts";
 import { answerMetrics, fmtMetric, metricLabel } from "./findings.ts";
 import type { Chart } from "./charts.ts";
+import { computeAnswer } from "./answer.ts";
 
 /** The widest line of report.md (columns), so that it pastes into a mail. */
 export const PAGE = 78;
@@ -20,7 +21,7 @@ export const PAGE = 78;
 export function wrap(text: string, width = PAGE, first = "", indent = ""): string {
   // Keep "mean ± half" and "= value" together on one line.
   const glued = text.replace(/ ± /g, "\u00a0±\u00a0").replace(/ = /g, "\u00a0=\u00a0")
-    .replace(/(\d) (ns|µs|ms|s)\b/g, "$1\u00a0$2");
+    .replace(/(\d) (ns|µs|ms|s)\b/g, "$1\u00a0$2").replace(/(\d) (?=\d{3}\b)/g, "$1\u00a0");
   const words = glued.split(/[ \t\n]+/).filter(Boolean);
   const lines: string[] = [];
   let line = first;
@@ -231,6 +232,7 @@ export function buildText(
   findings: readonly string[],
   charts: readonly Chart[] = [],
   sections: readonly string[] = [],
+  answer: readonly string[] = computeAnswer(ctx).sentences,
 ): string {
   const m = ctx.set.manifest;
   const sweep = m.resolved && typeof m.resolved === "object"
@@ -243,12 +245,16 @@ export function buildText(
     : "";
   const reps = distinct(ctx.set.summary, "replication").length;
   const out: string[] = [];
-  const title = `evtchn-sim results: ${m.scenario}`;
+  const title = wrap(`evtchn-sim results: ${m.scenario}`);
   out.push(title, "=".repeat(Math.min(PAGE, title.length)), "");
   if (desc) out.push(wrap(`Question: ${desc}`), "");
-  const answer = answerMetrics(ctx);
   if (answer.length) {
-    out.push(wrap(`The question is about: ${answer.map(metricLabel).join("; ")}.`), "");
+    out.push("Answer", "------", "");
+    for (const s of answer) out.push(wrap(s), "");
+  }
+  const metrics = answerMetrics(ctx);
+  if (metrics.length) {
+    out.push(wrap(`The question is about: ${metrics.map(metricLabel).join("; ")}.`), "");
   }
   out.push(
     wrap(
@@ -286,7 +292,7 @@ export function buildText(
     out.push(wrap("a→b: runs of ABI a in which the domain ran b (init_fail_policy)."));
   }
   if (legend.length) out.push("");
-  const cols = [...new Set([...answer, ...LATENCY, ...OTHER])];
+  const cols = [...new Set([...metrics, ...LATENCY, ...OTHER])];
   out.push(indent(headlineTable(ctx, cols)), "");
   const gt = groupTable(ctx);
   if (gt) {

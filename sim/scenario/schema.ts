@@ -118,6 +118,30 @@ export interface Group {
   priority_change?: { at_ms: number; priority: number };
 }
 
+/**
+ * A scenario's question as data (README: Scenarios; docs/explanation/answers.md): what the
+ * report's Answer section compares and where it looks.
+ */
+export interface Question {
+  /** The metric columns the question is about (summary or groups CSV), in order of importance. */
+  metrics: string[];
+  /**
+   * Where to look: group names (their rows of groups.csv, e.g. `timer`), `victims` (every
+   * group but the attacker: the summary's `victim_*` columns) or `all` (the whole run); empty:
+   * the whole run.
+   */
+  focus: string[];
+  /**
+   * `abis`: each ABI against the baseline at each grid point; `param`: the swept parameters'
+   * effect within each ABI, each grid point against the reference point.
+   */
+  comparison: "abis" | "param";
+  /** For `param`: the reference grid point's values by dotted path (unset: the first point). */
+  reference?: Record<string, string | number | boolean>;
+  /** A swept parameter read in another unit, e.g. guests at 4 ports each. */
+  per?: { param: string; per: number; unit: string };
+}
+
 /** Cost-model overrides: a preset to start from and any `Costs` fields (ns). */
 export type CostOverrides = { preset?: "default" | "zero" } & Partial<Costs>;
 
@@ -132,6 +156,8 @@ export interface Scenario {
   description: string;
   /** The metric columns the question is about (summary or groups CSV); findings lead with them. */
   answer: string[];
+  /** What the question compares and where to look; the report's Answer answers it (unset: `answer`, ABIs against the baseline). */
+  question?: Question;
   /** ABI ids (`2l`, `fifo`, ...) or module paths of the designs compared. */
   abis: string[];
   /** The ABI the others are compared against (unset: the first of `abis`). */
@@ -267,8 +293,25 @@ const popularitySchema = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("zipf"), s: pos }),
 ]);
 
+/** The longest group name: reports quote names in 78-column tables and sentences. */
+export const GROUP_NAME_MAX = 24;
+
+const metricName = z.string().regex(/^[a-z0-9_]+$/, "a metric column name such as lat_p99_ns");
+
+const questionSchema = z.strictObject({
+  metrics: z.array(metricName).min(1),
+  focus: z.array(z.string().min(1)).default([]),
+  comparison: z.enum(["abis", "param"]).default("abis"),
+  reference: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  per: z.strictObject({
+    param: z.string().min(1),
+    per: z.number().positive(),
+    unit: z.string().min(1).max(20),
+  }).optional(),
+});
+
 const groupSchema = z.strictObject({
-  name: z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
+  name: z.string().min(1).max(GROUP_NAME_MAX).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
   ports: int.min(1).max(1 << 20),
   vcpu: z.union([int.min(0), z.literal("spread"), z.literal("each")]).default("spread"),
   timer: z.boolean().default(false),
@@ -305,8 +348,8 @@ const scenarioSchema = z.strictObject({
     "letters, digits, '_', '.' or '-', not only dots",
   ),
   description: z.string().default(""),
-  answer: z.array(z.string().regex(/^[a-z0-9_]+$/, "a metric column name such as lat_p99_ns"))
-    .default([]),
+  answer: z.array(metricName).default([]),
+  question: questionSchema.optional(),
   abis: z.array(
     z.string().superRefine((s, ctx) => {
       if (ABI_IDS.includes(s) || isModulePath(s)) return;
@@ -402,6 +445,14 @@ const scenarioSchema = z.strictObject({
       });
     }
   }
+  for (const [i, f] of (s.question?.focus ?? []).entries()) {
+    if (f === "victims" || f === "all" || names.has(f)) continue;
+    ctx.addIssue({
+      code: "custom",
+      path: ["question", "focus", i],
+      message: `a group name (${[...names].join(", ")}), "victims" or "all"`,
+    });
+  }
   if (s.baseline !== undefined && !s.abis.includes(s.baseline)) {
     ctx.addIssue({ code: "custom", path: ["baseline"], message: "one of the scenario's abis" });
   }
@@ -426,6 +477,7 @@ true satisfies Same<DeferredSpec, z.output<typeof deferredSchema>>;
 true satisfies Same<PopularitySpec, z.output<typeof popularitySchema>>;
 true satisfies Same<Group, z.output<typeof groupSchema>>;
 true satisfies Same<Scenario, z.output<typeof scenarioSchema>>;
+true satisfies Same<Question, z.output<typeof questionSchema>>;
 
 /** A distribution of non-negative durations in ns (service times, time-share slices). */
 export const DistributionSchema: Validator<DistributionSpec> = distributionSchema;
