@@ -287,10 +287,18 @@ function coalescedShare(rows: readonly CsvRow[]): number {
  * console.log(computeAnswer(ctx).comparisons[0].verdict); // "lower"
  * ```
  */
-export function computeAnswer(ctx: ReportContext, fragile: ReadonlySet<string> = new Set()): Answer {
+export function computeAnswer(
+  ctx: ReportContext,
+  fragile: ReadonlySet<string> = new Set(),
+): Answer {
   const q = questionOf(ctx.base, ctx.abis.length);
   const keys = keysOf(ctx);
   const focus = q.focus.length ? q.focus : [undefined];
+  const attackers = attackerGroups(ctx);
+  const victims = (abi: string, k: string) =>
+    atPoint(ctx.set.groups, ctx.params, k).filter((r) =>
+      r.abi === abi && !attackers.has(String(r.group))
+    );
   const cands: Omit<AnswerComparison, "verdict" | "delta" | "needed">[] = [];
   const push = (
     m: string,
@@ -301,8 +309,7 @@ export function computeAnswer(ctx: ReportContext, fragile: ReadonlySet<string> =
     rk: string,
   ) => {
     const s = scope(ctx, m, f);
-    const at = (x: string, p: string) =>
-      atPoint(s.rows, ctx.params, p).filter((r) => r.abi === x);
+    const at = (x: string, p: string) => atPoint(s.rows, ctx.params, p).filter((r) => r.abi === x);
     const sum = (x: string, p: string) =>
       atPoint(ctx.set.summary, ctx.params, p).filter((r) => r.abi === x);
     if (!CAPACITY.has(m) && !(boundAll(sum(abi, k)) && boundAll(sum(ref, rk)))) return;
@@ -320,7 +327,9 @@ export function computeAnswer(ctx: ReportContext, fragile: ReadonlySet<string> =
       a: mean(a, m),
       b: mean(b, m),
       diff,
-      coalesced: Math.max(coalescedShare(a), coalescedShare(b)),
+      coalesced: f === "victims"
+        ? Math.max(coalescedShare(victims(abi, k)), coalescedShare(victims(ref, rk)))
+        : Math.max(coalescedShare(a), coalescedShare(b)),
     });
   };
   for (const m of q.metrics) {
@@ -350,7 +359,10 @@ export function computeAnswer(ctx: ReportContext, fragile: ReadonlySet<string> =
     const rej = holm(idx.map((i) => cands[i].diff.p ?? pValue(cands[i].diff)), ALPHA);
     idx.forEach((i, j) => sig[i] = rej[j]);
   }
-  const comparisons = cands.map((c, i) => ({ ...c, ...decide(c.metric, c.a, c.b, c.diff, sig[i]) }));
+  const comparisons = cands.map((c, i) => ({
+    ...c,
+    ...decide(c.metric, c.a, c.b, c.diff, sig[i]),
+  }));
   const starved = starvedGroups(ctx, q);
   const capacity = q.metrics.includes("bind_failures") ? capacities(ctx) : [];
   const answer = { question: q, comparisons, starved, capacity, sentences: [] as string[] };
@@ -363,10 +375,15 @@ export function comparisonKey(c: AnswerComparison): string {
   return `${c.metric}|${c.group ?? ""}|${c.abi}@${c.point}|${c.ref}@${c.refPoint}`;
 }
 
+/** The names of the scenario's attacker groups. */
+function attackerGroups(ctx: ReportContext): Set<string> {
+  const base = ctx.base.groups as { name?: string; attacker?: boolean }[] | undefined;
+  return new Set((base ?? []).filter((g) => g.attacker).map((g) => String(g.name)));
+}
+
 /** Groups (not the attacker) that starved: waits past starvation_ms, under 90% delivered. */
 function starvedGroups(ctx: ReportContext, q: QuestionSpec): Starved[] {
-  const base = ctx.base.groups as { name?: string; attacker?: boolean }[] | undefined;
-  const attackers = new Set((base ?? []).filter((g) => g.attacker).map((g) => g.name));
+  const attackers = attackerGroups(ctx);
   const focus = q.focus.filter((f) => f !== "victims" && f !== "all");
   const out: Starved[] = [];
   for (const g of distinct(ctx.set.groups, "group").map(String)) {
@@ -407,26 +424,29 @@ function capacities(ctx: ReportContext): Capacity[] {
 
 // ---- wording ----
 
-/** A value of metric `m` without its interval. */
+/** A value of metric `m` without its interval (large counts to 3 significant digits). */
 function val(m: string, x: number): string {
+  if (!isNs(m) && !/_bytes$/.test(m) && !isUnitIndex(m) && Math.abs(x) >= 10000) {
+    const p = 10 ** (Math.floor(Math.log10(Math.abs(x))) - 2);
+    return fmtCount(Math.round(x / p) * p);
+  }
   return fmtMetric(m, x, NaN);
 }
 
-/** Values of `m` over several ABIs as one value or a range ("2.8–3.5 µs"). */
-function valRange(m: string, xs: readonly number[]): string {
-  const fin = xs.filter(Number.isFinite);
-  if (fin.length === 0) return "n/a";
-  const lo = Math.min(...fin), hi = Math.max(...fin);
-  const a = val(m, lo), b = val(m, hi);
-  if (a === b) return a;
-  if (isNs(m)) {
-    const [na, ua] = a.split(" "), [nb, ub] = b.split(" ");
-    if (ua === ub) return `${na}–${nb} ${ua}`;
+/** Values of `m` of several ABIs, in ABI order: "4.2 / 3.57 µs", or one value when they print alike. */
+function vals(m: string, xs: readonly number[]): string {
+  const s = xs.map((x) => val(m, x));
+  if (s.every((x) => x === s[0])) return s[0] ?? "n/a";
+  if (isNs(m) || m === "shared_bytes") {
+    const units = s.map((x) => x.split(" ")[1]);
+    if (units.every((u) => u === units[0])) {
+      return `${s.map((x) => x.split(" ")[0]).join(" / ")} ${units[0]}`;
+    }
   }
-  return `${a}–${b}`;
+  return s.join(" / ");
 }
 
-/** The size of a difference: "12% lower", "2.3× higher", or for huge ratios just the word. */
+/** The size of a difference: "12% lower", "2.3× higher", or for ratios of 100× and more the word. */
 export function sizeWord(m: string, c: AnswerComparison): string {
   const dir = c.verdict === "higher" ? "higher" : "lower";
   if (isUnitIndex(m)) return `${dir} by ${sig(Math.abs(c.diff.mean), 2)}`;
@@ -449,56 +469,116 @@ function withinWord(m: string): string {
   return isUnitIndex(m) ? `±${PRACTICAL.absolute}` : `±${PRACTICAL.relative * 100}%`;
 }
 
-/** A grid point in words, only the parameters that differ from `ref` (all when `ref` is ""). */
+/** "cannot tell at 5 replications; about 12 would settle it". */
+function unknownWord(c: AnswerComparison): string {
+  return `cannot tell at ${c.diff.n} replications${
+    c.needed ? `; about ${fmtCount(c.needed)} would settle it` : ""
+  }`;
+}
+
+/** Short names of swept parameters for sentences. */
+const PARAM_WORDS: Record<string, string> = {
+  "vcpu_sched.wait.ns": "wait between slices",
+  "vcpu_sched.run.ns": "run slice",
+  "guest.loop_ctrl": "loop control",
+  "guest.eoi_backoff": "EOI backoff",
+  "guest.vcpus": "VCPUs",
+};
+
+const GROUP_PARAM_WORDS: Record<string, string> = {
+  "arrival.rate_per_s": "rate",
+  "ports": "ports",
+  "lateeoi": "late EOI",
+  "priority": "priority",
+};
+
+/** One parameter's value in words: ["net rate", "200k/s"]. */
+function paramWords(ctx: ReportContext, p: string, v: unknown): [string, string] {
+  const value = v === "true" || v === true
+    ? "on"
+    : v === "false" || v === false
+    ? "off"
+    : typeof v === "number" && fmtParamValue(p, v) === String(v)
+    ? fmtCount(v)
+    : fmtParamValue(p, v) + (/rate_per_s$/.test(p) && typeof v === "number" ? "/s" : "");
+  const m = /^groups\.(\d+)\.(.+)$/.exec(p);
+  if (m && GROUP_PARAM_WORDS[m[2]]) {
+    const groups = ctx.base.groups as { name?: string }[] | undefined;
+    return [`${groups?.[Number(m[1])]?.name ?? `group ${m[1]}`} ${GROUP_PARAM_WORDS[m[2]]}`, value];
+  }
+  return [PARAM_WORDS[p] ?? ctx.labels[p] ?? p, value];
+}
+
+/**
+ * A grid point in words: only the parameters that differ from `ref` (all when `ref` is ""),
+ * a parameter read in the question's other unit, zipped parameters of several groups with one
+ * value merged ("netback and blkback late EOI on").
+ */
 function pointWords(ctx: ReportContext, k: string, ref = "", per?: QuestionSpec["per"]): string {
   if (ctx.params.length === 0) return "";
-  const vals = JSON.parse(k) as unknown[];
+  const v = JSON.parse(k) as unknown[];
   const rv = ref ? JSON.parse(ref) as unknown[] : [];
-  const parts: string[] = [];
+  const parts: [string, string][] = [];
   ctx.params.forEach((p, i) => {
-    if (ref && JSON.stringify(vals[i]) === JSON.stringify(rv[i])) return;
-    if (per && per.param === p && typeof vals[i] === "number") {
-      parts.push(`${fmtCount((vals[i] as number) / per.per)} ${per.unit}`);
-    } else parts.push(`${ctx.labels[p] ?? p} ${fmtParamValue(p, vals[i])}`);
+    if (ref && JSON.stringify(v[i]) === JSON.stringify(rv[i])) return;
+    if (per && per.param === p && typeof v[i] === "number") {
+      parts.push(["", `${fmtCount((v[i] as number) / per.per)} ${per.unit}`]);
+    } else parts.push(paramWords(ctx, p, v[i]));
   });
-  return parts.join(", ");
+  // Zipped group parameters with one value: "netback late EOI on, blkback late EOI on".
+  const merged: string[] = [];
+  const done = new Set<number>();
+  parts.forEach(([label, value], i) => {
+    if (done.has(i)) return;
+    const m = /^(\S+) (.+)$/.exec(label);
+    const same = m
+      ? parts.map((x, j) => [x, j] as const).filter(([x, j]) =>
+        j > i && x[1] === value && x[0].endsWith(` ${m[2]}`) && !x[0].slice(0, -m[2].length - 1)
+          .includes(" ")
+      )
+      : [];
+    if (m && same.length) {
+      same.forEach(([, j]) => done.add(j));
+      const names = [m[1], ...same.map(([x]) => x[0].split(" ")[0])];
+      merged.push(`${joinAnd(names)} ${m[2]} ${value}`);
+    } else merged.push(label ? `${label} ${value}` : value);
+  });
+  return merged.join(", ");
+}
+
+/** Several points in words; with one parameter changing, its values joined ("wait 30 ms and 60 ms"). */
+function pointsWords(
+  ctx: ReportContext,
+  keys: readonly string[],
+  ref = "",
+  per?: QuestionSpec["per"],
+): string {
+  const words = keys.map((k) => pointWords(ctx, k, ref, per));
+  const split = words.map((w) => /^(.*) (\S+(?: \S+)?)$/.exec(w));
+  const varying = ctx.params.filter((_, i) =>
+    new Set(keys.map((k) => JSON.stringify((JSON.parse(k) as unknown[])[i]))).size > 1
+  );
+  if (keys.length > 1 && varying.length === 1 && !(per && per.param === varying[0])) {
+    const [label] = paramWords(ctx, varying[0], undefined);
+    const values = keys.map((k) =>
+      paramWords(ctx, varying[0], (JSON.parse(k) as unknown[])[ctx.params.indexOf(varying[0])])[1]
+    );
+    if (split.every((s) => s)) return `${label} ${joinAnd(values)}`;
+  }
+  return joinAnd(words);
 }
 
 function subjectWords(m: string, group?: string): string {
-  return `${group !== undefined ? `${group}'s ` : ""}${metricLabel(m)}`;
+  return `${metricLabel(m)}${group !== undefined ? ` of group ${group}` : ""}`;
 }
 
-/** The clause of one ABI comparison at one point: "2.3× higher than 2l (6.39 µs vs 2.8 µs; ...)". */
-function abiClause(c: AnswerComparison): string {
-  const vs = `${val(c.metric, c.a.mean)} vs ${val(c.metric, c.b.mean)}`;
-  switch (c.verdict) {
-    case "same":
-      return `the same as ${c.ref} within ${withinWord(c.metric)} (${vs})`;
-    case "unknown":
-      return `cannot tell from ${c.ref} at ${c.diff.n} replications (${vs}${
-        c.needed ? `; about ${c.needed} would settle it` : ""
-      })`;
-    default:
-      return `${sizeWord(c.metric, c)} than ${c.ref} (${vs}; difference ${diffWord(c)})`;
-  }
+function joinAnd(xs: readonly string[]): string {
+  return xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;
 }
 
-/** One point of a parameter's effect: "162 µs (9.4× higher; difference +145 µs ± 8.3)". */
-function paramPiece(c: AnswerComparison, where: string, list: readonly AnswerComparison[]): string {
-  const to = valRange(c.metric, list.map((x) => x.a.mean));
-  const at = where ? ` with ${where}` : "";
-  switch (c.verdict) {
-    case "same":
-      return `${to}${at} (the same within ${withinWord(c.metric)})`;
-    case "unknown":
-      return `${to}${at} (cannot tell at ${c.diff.n} replications${
-        c.needed ? `; about ${c.needed} would settle it` : ""
-      })`;
-    default:
-      return `${to}${at} (${sizeWord(c.metric, c)}${
-        list.length === 1 ? `; difference ${diffWord(c)}` : ""
-      })`;
-  }
+/** Capitalise a sentence's first letter, except a metric such as "p99 ...". */
+function cap(s: string): string {
+  return /^p\d/.test(s) ? s : s.charAt(0).toUpperCase() + s.slice(1);
 }
 
 /** A note on quantiles when many raises were coalesced (they are not in the quantiles). */
@@ -510,103 +590,222 @@ function coalescedNote(list: readonly AnswerComparison[]): string {
     `pending and are not in the quantiles)`;
 }
 
-/** The sentence for one metric (and focus group) in an ABI comparison. */
-function abiSentence(ctx: ReportContext, list: AnswerComparison[]): string {
-  const c0 = list[0];
-  const parts: string[] = [];
-  const keys = keysOf(ctx);
-  for (const abi of ctx.abis) {
-    const mine = list.filter((c) => c.abi === abi);
-    if (mine.length === 0) continue;
-    if (mine.length === 1) {
-      const w = keys.length > 1 ? pointWords(ctx, mine[0].point) : "";
-      parts.push(`${abi} ${abiClause(mine[0])}${w ? ` at ${w}` : ""}`);
-      continue;
-    }
-    const by = (v: Verdict) => mine.filter((c) => c.verdict === v);
-    const bits: string[] = [];
-    for (const v of ["lower", "higher"] as const) {
-      const l = by(v);
-      if (l.length === 0) continue;
-      const sizes = l.map((c) => Math.abs(c.diff.mean) / Math.max(Math.abs(c.b.mean), 1e-300));
-      const big = l[sizes.indexOf(Math.max(...sizes))];
-      const lo = Math.min(...sizes) * 100, hi = Math.max(...sizes) * 100;
-      const range = isUnitIndex(c0.metric)
-        ? ""
-        : hi >= 50
-        ? ""
-        : `by ${sig(lo, 2)}${sig(lo, 2) === sig(hi, 2) ? "" : `–${sig(hi, 2)}`}%, `;
-      bits.push(
-        `${v} than ${c0.ref} at ${l.length} of ${mine.length} grid points (${range}most ` +
-          `${sizeWord(c0.metric, big)} at ${pointWords(ctx, big.point)}: ` +
-          `${val(c0.metric, big.a.mean)} vs ${val(c0.metric, big.b.mean)})`,
-      );
-    }
-    const same = by("same").length, unknown = by("unknown").length;
-    if (same) bits.push(`the same within ${withinWord(c0.metric)} at ${same}`);
-    if (unknown) bits.push(`undecided at ${unknown}`);
-    if (by("same").length === mine.length) {
-      parts.push(
-        `${abi} the same as ${c0.ref} within ${withinWord(c0.metric)} at all ${mine.length} ` +
-          `grid points`,
-      );
-    } else parts.push(`${abi} ${bits.join(", ")}`);
+/** One comparison at one point: "6.39 µs vs 2.8 µs (2.3× higher; difference +3.59 µs ± 0.48)". */
+function oneClause(c: AnswerComparison, withRef: boolean): string {
+  const vs = `${val(c.metric, c.a.mean)} vs ${val(c.metric, c.b.mean)}`;
+  const than = withRef ? ` than ${c.ref}` : "";
+  switch (c.verdict) {
+    case "same":
+      return `the same${withRef ? ` as ${c.ref}` : ""} within ${withinWord(c.metric)} (${vs})`;
+    case "unknown":
+      return `${vs} (${unknownWord(c)})`;
+    default:
+      return `${sizeWord(c.metric, c)}${than} (${vs}; difference ${diffWord(c)})`;
   }
-  return `${cap(subjectWords(c0.metric, c0.group))}: ${parts.join("; ")}${coalescedNote(list)}.`;
 }
 
-/** The sentence for the ABIs of `abis` (whose verdicts agree) in a parameter comparison. */
-function paramSentence(
-  ctx: ReportContext,
-  q: QuestionSpec,
-  abis: readonly string[],
-  list: AnswerComparison[],
-): string {
-  const rk = list[0].refPoint;
-  const ref = pointWords(ctx, rk, "", q.per);
-  const byMetric = new Map<string, AnswerComparison[]>();
-  for (const c of list) {
-    const key = `${c.metric}|${c.group ?? ""}`;
-    byMetric.set(key, [...(byMetric.get(key) ?? []), c]);
+/** One ABI's comparisons of one metric over the grid points, against the baseline. */
+function abiOverPoints(ctx: ReportContext, q: QuestionSpec, mine: AnswerComparison[]): string {
+  const c0 = mine[0];
+  if (mine.length === 1) {
+    const w = keysOf(ctx).length > 1 ? pointWords(ctx, c0.point, "", q.per) : "";
+    return `${oneClause(c0, true)}${w ? ` at ${w}` : ""}`;
   }
-  const clauses: string[] = [];
-  for (const cs of byMetric.values()) {
-    const first = cs.filter((c) => c.abi === abis[0]);
-    const from = valRange(cs[0].metric, first.length ? cs.filter((x) => x.point === first[0].point)
-      .map((x) => x.b.mean) : []);
-    const pts = first.map((c) => {
-      const where = first.length > 1 ? pointWords(ctx, c.point, rk, q.per) : "";
-      return paramPiece(c, where, cs.filter((x) => x.point === c.point));
-    });
-    clauses.push(
-      `${subjectWords(cs[0].metric, cs[0].group)} from ${from} to ${pts.join(" and ")}` +
-        coalescedNote(cs),
+  const by = (v: Verdict) => mine.filter((c) => c.verdict === v);
+  const n = mine.length;
+  const count = (k: number) => k === n ? `at all ${n} grid points` : `at ${k} of ${n} grid points`;
+  const bits: string[] = [];
+  for (const v of ["lower", "higher"] as const) {
+    const l = by(v);
+    if (l.length === 0) continue;
+    const ratio = (c: AnswerComparison) =>
+      v === "higher" ? c.a.mean / c.b.mean : c.b.mean / c.a.mean;
+    const big = [...l].sort((x, y) => ratio(y) - ratio(x))[0];
+    const rel = l.map((c) => Math.abs(c.diff.mean) / Math.abs(c.b.mean) * 100);
+    const lo = sig(Math.min(...rel), 2), hi = sig(Math.max(...rel), 2);
+    const range = !isUnitIndex(c0.metric) && Math.max(...rel) < 50
+      ? `by ${lo === hi ? lo : `${lo}–${hi}`}%; `
+      : "";
+    bits.push(
+      `${v} than ${c0.ref} ${count(l.length)} (${range}most at ` +
+        `${pointWords(ctx, big.point, "", q.per)}: ${val(c0.metric, big.a.mean)} vs ` +
+        `${val(c0.metric, big.b.mean)})`,
     );
   }
-  const who = abis.length === ctx.abis.length && abis.length > 1
-    ? `Under ${joinAnd(abis)} alike`
-    : `Under ${joinAnd(abis)}`;
-  const against = ctx.params.length ? `, against ${ref}` : "";
-  // A single parameter with one other value: name it in the lead.
-  const keys = new Set(list.map((c) => c.point));
-  const lead = keys.size === 1 && ctx.params.length
-    ? `, ${pointWords(ctx, [...keys][0], rk, q.per)} against ${pointWords(ctx, rk, [...keys][0], q.per)}`
-    : against;
-  return `${who}${lead}: ${clauses.join("; ")}.`;
+  const same = by("same"), unknown = by("unknown");
+  if (same.length) {
+    bits.push(
+      `the same${bits.length ? "" : ` as ${c0.ref}`} within ${withinWord(c0.metric)} ` +
+        count(same.length),
+    );
+  }
+  if (unknown.length) {
+    const need = Math.max(...unknown.map((c) => c.needed ?? NaN).filter(Number.isFinite));
+    bits.push(
+      `cannot tell ${count(unknown.length)} at ${c0.diff.n} replications` +
+        (Number.isFinite(need) ? ` (about ${fmtCount(need)} would settle it)` : ""),
+    );
+  }
+  return joinAnd(bits);
 }
 
-function joinAnd(xs: readonly string[]): string {
-  return xs.length <= 1 ? xs.join("") : `${xs.slice(0, -1).join(", ")} and ${xs[xs.length - 1]}`;
+/** ABI comparisons: one sentence per metric, or per ABI when the metrics outnumber the ABIs. */
+function abiSentences(ctx: ReportContext, a: Answer): string[] {
+  const q = a.question;
+  const keyOf = (c: AnswerComparison) => `${c.metric}|${c.group ?? ""}`;
+  const metricKeys = [...new Set(a.comparisons.map(keyOf))];
+  const abis = ctx.abis.filter((x) => a.comparisons.some((c) => c.abi === x));
+  const out: string[] = [];
+  if (metricKeys.length > 2 && metricKeys.length > abis.length) {
+    for (const abi of abis) {
+      const parts = metricKeys.flatMap((k) => {
+        const mine = a.comparisons.filter((c) => c.abi === abi && keyOf(c) === k);
+        if (mine.length === 0) return [];
+        const text = mine.length === 1
+          ? oneClause(mine[0], false) +
+            (keysOf(ctx).length > 1 ? ` at ${pointWords(ctx, mine[0].point, "", q.per)}` : "")
+          : abiOverPoints(ctx, q, mine);
+        return [`${subjectWords(mine[0].metric, mine[0].group)} ${text}${coalescedNote(mine)}`];
+      });
+      out.push(`${abi} against ${ctx.baseline}: ${parts.join("; ")}.`);
+    }
+    return out;
+  }
+  for (const k of metricKeys) {
+    const list = a.comparisons.filter((c) => keyOf(c) === k);
+    const parts = abis.flatMap((abi) => {
+      const mine = list.filter((c) => c.abi === abi);
+      return mine.length ? [`${abi} ${abiOverPoints(ctx, q, mine)}`] : [];
+    });
+    out.push(
+      `${cap(subjectWords(list[0].metric, list[0].group))}: ${parts.join("; ")}` +
+        `${coalescedNote(list)}.`,
+    );
+  }
+  return out;
 }
 
-function cap(s: string): string {
-  return s.charAt(0).toUpperCase() + s.slice(1);
+/**
+ * The points a parameter comparison states for an ABI: every point but the reference, or with
+ * one numeric parameter over more than 3 points, the furthest one compared (its range).
+ */
+function statedPoints(ctx: ReportContext, list: readonly AnswerComparison[]): string[] {
+  const pts = [...new Set(list.map((c) => c.point))];
+  if (keysOf(ctx).length <= 3 || ctx.numeric.length !== 1 || ctx.params.length !== 1) return pts;
+  return [pts[pts.length - 1]];
+}
+
+/** Parameter comparisons: one sentence per set of ABIs whose verdicts agree. */
+function paramSentences(ctx: ReportContext, a: Answer): string[] {
+  const q = a.question;
+  const keyOf = (c: AnswerComparison) => `${c.metric}|${c.group ?? ""}`;
+  const rk = a.comparisons[0]?.refPoint ?? "";
+  const stated = new Map<string, string[]>();
+  for (const abi of ctx.abis) {
+    stated.set(abi, statedPoints(ctx, a.comparisons.filter((c) => c.abi === abi)));
+  }
+  const shown = a.comparisons.filter((c) => stated.get(c.abi)?.includes(c.point));
+  // ABIs whose verdicts agree at every metric and point share one sentence ("4.2 / 3.57 µs").
+  const signature = (abi: string) =>
+    shown.filter((c) => c.abi === abi).map((c) => `${keyOf(c)}${c.point}${c.verdict}`).join(",");
+  const sets = new Map<string, string[]>();
+  for (const abi of ctx.abis) {
+    if (!shown.some((c) => c.abi === abi)) continue;
+    sets.set(signature(abi), [...(sets.get(signature(abi)) ?? []), abi]);
+  }
+  const out: string[] = [];
+  for (const abis of sets.values()) {
+    const mine = shown.filter((c) => abis.includes(c.abi));
+    const first = mine.filter((c) => c.abi === abis[0]);
+    const points = [...new Set(first.map((c) => c.point))];
+    const metrics = [...new Set(first.map(keyOf))];
+    const at = (k: string, p: string) => mine.filter((c) => keyOf(c) === k && c.point === p);
+    // Metrics the same at every stated point: one short clause.
+    const steady = metrics.filter((k) =>
+      first.filter((c) => keyOf(c) === k)
+        .every((c) => c.verdict === "same")
+    );
+    const moving = metrics.filter((k) => !steady.includes(k));
+    const piece = (list: AnswerComparison[], where: string) => {
+      const c = list[0];
+      const to = vals(c.metric, list.map((x) => x.a.mean));
+      const from = vals(c.metric, list.map((x) => x.b.mean));
+      const w = where ? ` with ${where}` : "";
+      const how = c.verdict === "same"
+        ? `the same within ${withinWord(c.metric)}`
+        : c.verdict === "unknown"
+        ? unknownWord(c)
+        : `${sizeWord(c.metric, c)}${list.length === 1 ? `; difference ${diffWord(c)}` : ""}`;
+      return { from, text: `${to}${w} (${how})` };
+    };
+    const clauses: string[] = [];
+    const lead = points.length === 1 && ctx.params.length
+      ? `, ${pointWords(ctx, points[0], rk, q.per)} against ${
+        pointWords(ctx, rk, points[0], q.per)
+      }`
+      : ctx.params.length
+      ? ` (against ${pointWords(ctx, rk, "", q.per)})`
+      : "";
+    if (points.length > 1 && moving.length > 1) {
+      // Point by point: what changed at each.
+      for (const p of points) {
+        const items = moving.flatMap((k) => {
+          const list = at(k, p);
+          if (list.every((c) => c.verdict === "same")) return [];
+          const pc = piece(list, "");
+          return [`${subjectWords(list[0].metric, list[0].group)} from ${pc.from} to ${pc.text}`];
+        });
+        const where = pointWords(ctx, p, rk, q.per);
+        clauses.push(
+          items.length
+            ? `${where}: ${items.join(", ")}`
+            : `${where}: no change (each the same within ${
+              withinWord(moving.map((k) => at(k, p)[0].metric)[0])
+            })`,
+        );
+      }
+    } else {
+      for (const k of moving) {
+        const ps = points.map((p) =>
+          piece(at(k, p), points.length > 1 ? pointWords(ctx, p, rk, q.per) : "")
+        );
+        const list = mine.filter((c) => keyOf(c) === k);
+        clauses.push(
+          `${subjectWords(list[0].metric, list[0].group)} from ${ps[0].from} to ` +
+            `${ps.map((x) => x.text).join(" and ")}${coalescedNote(list)}`,
+        );
+      }
+    }
+    if (steady.length) {
+      const names = steady.map((k) => {
+        const list = mine.filter((c) => keyOf(c) === k);
+        return `${subjectWords(list[0].metric, list[0].group)} (${
+          vals(list[0].metric, abis.map((x) => list.find((c) => c.abi === x)?.b.mean ?? NaN))
+        })`;
+      });
+      clauses.push(
+        `${joinAnd(names)} the same within ${
+          withinWord(a.comparisons.find((c) => keyOf(c) === steady[0])!.metric)
+        }${points.length > 1 ? " at every point" : ""}`,
+      );
+    }
+    const who = abis.length > 1 ? `Under ${abis.join(" / ")}` : `Under ${abis[0]}`;
+    out.push(`${who}${lead}: ${clauses.join("; ")}.`);
+  }
+  if (out.length > 2) {
+    return [
+      out.map((s, i) => i === 0 ? s.slice(0, -1) : s.charAt(0).toLowerCase() + s.slice(1, -1))
+        .join("; ") + ".",
+    ];
+  }
+  return out;
 }
 
 /** The starvation sentence. */
 function starvedSentence(ctx: ReportContext, a: Answer): string {
   if (a.starved.length === 0) return "";
   const ms = typeof ctx.base.starvation_ms === "number" ? ctx.base.starvation_ms : 10;
+  const pct = (x: number) => `${sig(x * 100, 2)}%`;
   const parts: string[] = [];
   for (const g of [...new Set(a.starved.map((s) => s.group))]) {
     const mine = a.starved.filter((s) => s.group === g);
@@ -616,37 +815,40 @@ function starvedSentence(ctx: ReportContext, a: Answer): string {
       ? "under every ABI"
       : `under ${joinAnd(abis)}`;
     const where = keysOf(ctx).length > 1
-      ? ` at ${joinAnd(points.map((k) => pointWords(ctx, k)))}`
+      ? ` with ${pointsWords(ctx, points, "", a.question.per)}`
       : "";
     const lo = Math.min(...mine.map((s) => s.delivered)),
       hi = Math.max(...mine.map((s) => s.delivered));
-    const pct = (x: number) => `${sig(x * 100, 2)}%`;
     const frac = mine.length === 1
-      ? `${fmtCount(mine[0].deliveredCount)} of ${fmtCount(mine[0].raised)} raises delivered ` +
-        `per run (${pct(lo)})`
+      ? `${fmtCount(Math.round(mine[0].deliveredCount))} of ${
+        fmtCount(Math.round(mine[0].raised))
+      } ` +
+        `raises delivered per run (${pct(lo)})`
       : `${pct(lo)}${pct(lo) === pct(hi) ? "" : `–${pct(hi)}`} of its raises delivered`;
     const others = ctx.abis.filter((x) => !abis.includes(x));
     const contrast = others.length && points.length === 1
-      ? `; ${joinAnd(others)} delivered ${
-        others.map((x) => {
+      ? `, against ${
+        joinAnd(others.map((x) => {
           const rows = atPoint(ctx.set.groups, ctx.params, points[0])
             .filter((r) => r.abi === x && String(r.group) === g);
           const r = mean(rows, "raised").mean, d = mean(rows, "delivered").mean;
-          return r > 0 ? pct(d / r) : "n/a";
-        }).join(", ")
+          return `${r > 0 ? pct(d / r) : "n/a"} under ${x}`;
+        }))
       }`
       : "";
     parts.push(`group ${g} starved ${who}${where}: ${frac}${contrast}`);
   }
-  return `${cap(parts.join("; "))} (waits over ${fmtNs(ms * 1e6)}).`;
+  return `${cap(parts.join("; "))} (starved: waits over ${fmtNs(ms * 1e6)}).`;
 }
 
 /** The capacity sentence: how far each ABI bound every requested port. */
-function capacitySentence(ctx: ReportContext, a: Answer): string {
+function capacitySentence(a: Answer): string {
   if (a.capacity.length === 0) return "";
   const per = a.question.per;
   const inUnits = (ports: number) =>
-    per ? `${fmtCount(ports / per.per)} ${per.unit} (${fmtCount(ports)} ports)` : `${fmtCount(ports)} ports`;
+    per
+      ? `${fmtCount(ports / per.per)} ${per.unit} (${fmtCount(ports)} ports)`
+      : `${fmtCount(ports)} ports`;
   const never = a.capacity.filter((c) => !Number.isFinite(c.failed) && Number.isFinite(c.bound));
   const parts: string[] = [];
   for (const c of a.capacity) {
@@ -659,50 +861,27 @@ function capacitySentence(ctx: ReportContext, a: Answer): string {
   }
   if (never.length) {
     const top = Math.max(...never.map((c) => c.bound));
-    parts.push(`${joinAnd(never.map((c) => c.abi))} bind every port up to the largest tried, ${
-      inUnits(top)
-    }`);
+    parts.push(
+      `${joinAnd(never.map((c) => c.abi))} bind${never.length > 1 ? "" : "s"} every port up to ` +
+        `the largest count tried, ${inUnits(top)}`,
+    );
   }
-  void ctx;
   return parts.length ? `${cap(parts.join("; "))}.` : "";
 }
 
 function sentences(ctx: ReportContext, a: Answer, fragile: ReadonlySet<string>): string[] {
   const out: string[] = [];
-  const cap1 = capacitySentence(ctx, a);
-  if (cap1) out.push(cap1);
-  const q = a.question;
-  if (q.comparison === "abis") {
-    const seen = new Set<string>();
-    for (const c of a.comparisons) {
-      const key = `${c.metric}|${c.group ?? ""}`;
-      if (seen.has(key)) continue;
-      seen.add(key);
-      out.push(abiSentence(ctx, a.comparisons.filter((x) => `${x.metric}|${x.group ?? ""}` === key)));
-    }
-  } else {
-    // ABIs whose verdicts agree at every metric and point share one sentence.
-    const sig = (abi: string) =>
-      a.comparisons.filter((c) => c.abi === abi).map((c) => `${c.metric}${c.point}${c.verdict}`)
-        .join(",");
-    const groups = new Map<string, string[]>();
-    for (const abi of ctx.abis) {
-      if (!a.comparisons.some((c) => c.abi === abi)) continue;
-      const s = sig(abi);
-      groups.set(s, [...(groups.get(s) ?? []), abi]);
-    }
-    for (const abis of groups.values()) {
-      out.push(paramSentence(ctx, q, abis, a.comparisons.filter((c) => abis.includes(c.abi))));
-    }
-  }
+  const capacity = capacitySentence(a);
+  if (capacity) out.push(capacity);
+  out.push(...(a.question.comparison === "abis" ? abiSentences(ctx, a) : paramSentences(ctx, a)));
   const st = starvedSentence(ctx, a);
   if (st) out.push(st);
   const weak = a.comparisons.filter((c) => fragile.has(comparisonKey(c)));
   if (weak.length) {
     const what = [...new Set(weak.map((c) => `${subjectWords(c.metric, c.group)} of ${c.abi}`))];
     out.push(
-      `Fragile: ${joinAnd(what)} ${what.length > 1 ? "do" : "does"} not hold across the cost ` +
-        `model (see "Fragile findings").`,
+      `Fragile: the answer on ${joinAnd(what)} does not hold across the cost model (see ` +
+        `"Fragile findings").`,
     );
   }
   if (out.length === 0) out.push("The question names no metric these results carry.");
