@@ -118,9 +118,6 @@ export interface Answer {
   sentences: string[];
 }
 
-/** Metrics defined as the same quantity (the longest wait is the max dispatch latency). */
-export const SAME_BY_DEFINITION: readonly (readonly string[])[] = [["max_wait_ns", "lat_max_ns"]];
-
 /**
  * The scenario's question with defaults: `question` when set, else its `answer` metrics with
  * ABIs against the baseline (or, with one ABI, the swept parameters' effect).

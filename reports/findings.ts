@@ -26,7 +26,7 @@
 import type { CsvRow } from "./csv.ts";
 import { atPoint, pointText, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
-import { fmtCi, fmtNsCi, fmtRatio, sig } from "./format.ts";
+import { fmtCi, fmtNs, fmtNsCi, fmtRatio, sig } from "./format.ts";
 import { type Estimate, holm, pairedDiff, pValue, summarize } from "./stats.ts";
 import { floodFindings } from "./flood.ts";
 
@@ -108,6 +108,26 @@ export function isUnitIndex(m: string): boolean {
   return /^jain_/.test(m) || /fraction/.test(m) || /_share$/.test(m);
 }
 
+/** Whether metric `m` is a latency quantile read from an HDR histogram (p50 to p99.9). */
+export function isQuantile(m: string): boolean {
+  return /(^|_)p\d+_ns$/.test(m);
+}
+
+/**
+ * The width (ns) of the bucket of an HDR histogram at 3 significant digits that holds `v`
+ * (sim/run/histogram.ts: exact below 2048, then 1024 buckets per power of two).
+ *
+ * @example
+ * ```ts
+ * import { bucketWidth } from "./findings.ts";
+ * console.log(bucketWidth(1500), bucketWidth(4291), bucketWidth(29835263)); // 1 4 16384
+ * ```
+ */
+export function bucketWidth(v: number): number {
+  if (!(v >= 2048)) return 1;
+  return 2 ** (Math.floor(Math.log2(v)) - 10);
+}
+
 /** Whether metric `m` is a duration in ns. */
 export function isNs(m: string): boolean {
   return /(_ns$|_ns_|^ns$)/.test(m);
@@ -123,6 +143,11 @@ export function isNs(m: string): boolean {
  * ```
  */
 export function fmtMetric(m: string, mean: number, ci: number): string {
+  if (isQuantile(m) && ci === 0 && Number.isFinite(mean)) {
+    // Every replication fell in one histogram bucket: "± 0" would claim a precision the
+    // histogram does not have; its bucket's width is the resolution.
+    return `${fmtNs(mean)} (${fmtNs(bucketWidth(mean))} bin)`;
+  }
   if (isNs(m)) return fmtNsCi(mean, ci);
   if (m === "shared_bytes" || /_bytes$/.test(m)) {
     const k = Math.abs(mean) >= 1024 * 1024 ? [1024 * 1024, "MiB"] as const : Math.abs(mean) >=
@@ -432,7 +457,8 @@ function sizeText(f: Finding): string {
   if (isUnitIndex(f.metric)) return `${f.direction} by ${sig(Math.abs(f.diff.mean), 2)}`;
   const a = Math.abs(f.a.mean), b = Math.abs(f.b.mean);
   const r = f.direction === "lower" ? b / a : a / b;
-  if (!Number.isFinite(r)) return f.direction;
+  // From 100× on, a ratio of two noisy values is noise in its digits: the values say it.
+  if (!Number.isFinite(r) || r >= 100) return f.direction;
   if (r >= 1.5) return `${fmtRatio(r)} ${f.direction}`;
   return `${sig(Math.abs(f.diff.mean) / (b || a) * 100, 2)}% ${f.direction}`;
 }
@@ -458,7 +484,9 @@ function abiSentence(ctx: ReportContext, list: Finding[], tested: number): strin
   const show = (x: Finding) =>
     `${a} ${fmtMetric(x.metric, x.a.mean, x.a.ci)} vs ${b} ` +
     `${fmtMetric(x.metric, x.b.mean, x.b.ci)} (${sizeText(x)}; ${diffText(x)})`;
-  if (tested <= 1) return `${subject(f)}: ${show(f)}${where(ctx, f.points[0])}.`;
+  if (tested <= 1) {
+    return `${subject(f)}: ${show(f)}${where(ctx, f.points[0])}${coalescedNote(ctx, f)}.`;
+  }
   const lower = list.filter((x) => x.direction === "lower").length;
   const higher = list.length - lower;
   const dir = lower >= higher ? "lower" : "higher";
@@ -470,7 +498,26 @@ function abiSentence(ctx: ReportContext, list: Finding[], tested: number): strin
   const other = Math.min(lower, higher);
   return `${subject(f)}: ${a} is ${dir} than ${b} at ${main.length} of ${tested} grid ` +
     `points${other ? ` (${other} go the other way)` : ""}; the largest difference is ` +
-    `${show(big)}${where(ctx, big.points[0])}.`;
+    `${show(big)}${where(ctx, big.points[0])}${coalescedNote(ctx, big)}.`;
+}
+
+/**
+ * For a quantile at a point where many raises were coalesced into an event already pending:
+ * they are not among the quantile's events, so the quantile understates the wait.
+ */
+function coalescedNote(ctx: ReportContext, f: Finding): string {
+  if (!isQuantile(f.metric)) return "";
+  const share = (abi: string, k: string) => {
+    const rows = atPoint(ctx.set.summary, ctx.params, k).filter((r) => r.abi === abi);
+    const raised = rows.reduce((a, r) => a + (Number(r.raised) || 0), 0);
+    const coal = rows.reduce((a, r) => a + (Number(r.coalesced) || 0), 0);
+    return raised > 0 ? coal / raised : 0;
+  };
+  const worst = Math.max(share(f.abis[0], f.points[0]), share(f.abis[1], f.points[1]));
+  return worst >= 0.1
+    ? `; ${sig(worst * 100, 2)}% of the raises were coalesced into an event already pending ` +
+      `and are not in the quantiles`
+    : "";
 }
 
 function paramSentence(ctx: ReportContext, f: Finding): string {
@@ -489,7 +536,28 @@ function paramSentence(ctx: ReportContext, f: Finding): string {
   return `${subject(f)} of ${f.abis[0]} with ${desc(f.points[0])}${ran(f.points[0])} ` +
     `against ${desc(f.points[1])}${ran(f.points[1])}: ` +
     `${fmtMetric(f.metric, f.a.mean, f.a.ci)} vs ${fmtMetric(f.metric, f.b.mean, f.b.ci)} ` +
-    `(${sizeText(f)}; ${diffText(f)}).`;
+    `(${sizeText(f)}; ${diffText(f)})${coalescedNote(ctx, f)}.`;
+}
+
+/** One ABI's parameter effects at several points against one reference, in one sentence. */
+function paramRangeSentence(ctx: ReportContext, list: Finding[]): string {
+  const f = list[0];
+  const vals = (k: string) => JSON.parse(k) as unknown[];
+  const changed = (k: string) =>
+    ctx.params.filter((_, i) =>
+      JSON.stringify(vals(k)[i]) !== JSON.stringify(vals(f.points[1])[i])
+    );
+  const desc = (k: string, against: string) =>
+    pointText(k, ctx.params, ctx.labels).split(", ").filter((_, i) =>
+      changed(against).includes(ctx.params[i])
+    ).join(", ");
+  const at = list.map((x) =>
+    `${fmtMetric(x.metric, x.a.mean, x.a.ci)} with ${desc(x.points[0], x.points[0])} ` +
+    `(${sizeText(x)}; ${diffText(x)})`
+  );
+  const worst = [...list].sort((x, y) => y.effect - x.effect)[0];
+  return `${subject(f)} of ${f.abis[0]}: ${fmtMetric(f.metric, f.b.mean, f.b.ci)} with ` +
+    `${desc(f.points[1], f.points[0])}, against ${at.join(", ")}${coalescedNote(ctx, worst)}.`;
 }
 
 /** Points where an ABI could not bind every requested port: flagged, never compared. */
@@ -538,6 +606,11 @@ function flags(ctx: ReportContext): { findings: Finding[]; text: string[] } {
   return { findings, text };
 }
 
+/** Pairs of metrics that are one quantity by definition: findings state them once. */
+export const SAME_BY_DEFINITION: readonly (readonly [string, string])[] = [
+  ["max_wait_ns", "lat_max_ns"],
+];
+
 /** How many bullets about metrics outside the scenario's question the report lists at most. */
 const MAX_OTHER = 6;
 
@@ -565,6 +638,14 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
   const all = correct([...abiCandidates(ctx, metrics, answer), ...paramCandidates(ctx, answer)]);
   const passed = all.filter((f) => f.significant && practical(f.metric, f.effect));
   const findings: Finding[] = [], text: string[] = [];
+  // "No run-to-run variation" only for a metric whose value is one and the same in every run
+  // of both ABIs at every grid point; a value that differs between points is a finding.
+  const constant = (abi: string, m: string) => {
+    const xs = ctx.set.summary.filter((r) => r.abi === abi).map((r) => r[m]);
+    return xs.length > 0 && xs.every((x) => x === xs[0]);
+  };
+  const fixed = (f: Finding) =>
+    fixedAtPoint(f) && constant(f.abis[0], f.metric) && constant(f.abis[1], f.metric);
   const tested = (m: string, abi: string, group?: string) =>
     all.filter((f) => f.kind === "abi" && f.metric === m && f.abis[0] === abi && f.group === group)
       .length;
@@ -586,6 +667,22 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
       g.kind === "abi" && g.group === undefined && g.metric === f.metric &&
       g.abis[0] === f.abis[0] && !fixed(g)
     );
+  // Metrics that are one quantity by definition (the longest wait is the max dispatch latency
+  // when nothing was censored) get one line: the second of a pair is dropped when its values are
+  // the first's; `twinOf(f, 0)` names the dropped twin of a first, `twinOf(f, 1)` the kept one.
+  const twinOf = (f: Finding, side: 0 | 1): string | undefined => {
+    for (const pair of SAME_BY_DEFINITION) {
+      if (pair[side] !== f.metric) continue;
+      const other = pair[1 - side];
+      const hit = passed.some((g) =>
+        g.metric === other && g.kind === f.kind && g.abis[0] === f.abis[0] &&
+        g.group === f.group && g.points[0] === f.points[0] && g.a.mean === f.a.mean &&
+        g.b.mean === f.b.mean
+      );
+      if (hit) return other;
+    }
+    return undefined;
+  };
   const emitAbi = (m: string) => {
     const sentences: { effect: number; f: Finding[]; t: string }[] = [];
     for (const abi of ctx.abis) {
@@ -593,10 +690,12 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
       for (const g of groups) {
         const list = passed.filter((f) =>
           f.kind === "abi" && f.metric === m && f.abis[0] === abi && f.group === g &&
-          !repeated(f) && !(fixed(f) && !f.answer && !mixed(f))
+          !repeated(f) && !(fixed(f) && !f.answer && !mixed(f)) && !twinOf(f, 1)
         );
         if (list.length === 0) continue;
-        const t = abiSentence(ctx, list, tested(m, abi, g));
+        let t = abiSentence(ctx, list, tested(m, abi, g));
+        const twin = list.map((f) => twinOf(f, 0)).find((x) => x);
+        if (twin) t = t.replace(metricLabel(m), `${metricLabel(m)} (= ${metricLabel(twin)})`);
         list.forEach((f) => f.text = t);
         sentences.push({ effect: Math.max(...list.map((f) => f.effect)), f: list, t });
       }
@@ -608,10 +707,18 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
       findings.push(...s.f);
       text.push(s.t);
     }
-    for (const f of passed.filter((f) => f.kind === "param" && f.metric === m)) {
-      f.text = paramSentence(ctx, f);
-      findings.push(f);
-      text.push(f.text);
+    // A parameter's effect within an ABI: one sentence per ABI and group, over its points.
+    const params = passed.filter((f) => f.kind === "param" && f.metric === m);
+    const seen = new Set<string>();
+    for (const f of params) {
+      const key = `${f.abis[0]}|${f.group ?? ""}`;
+      if (seen.has(key)) continue;
+      seen.add(key);
+      const list = params.filter((g) => `${g.abis[0]}|${g.group ?? ""}` === key);
+      const t = list.length === 1 ? paramSentence(ctx, f) : paramRangeSentence(ctx, list);
+      list.forEach((g) => g.text = t);
+      findings.push(...list);
+      text.push(t);
     }
     // Say so when a swept parameter changed none of the question's metric for an ABI.
     for (const abi of ctx.abis) {
@@ -677,9 +784,11 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
     if (byMetric.size === 0) continue;
     const parts = [...byMetric.values()].map((f) =>
       `${metricLabel(f.metric)} ${fmtMetric(f.metric, f.a.mean, NaN)} vs ` +
-      `${fmtMetric(f.metric, f.b.mean, NaN)}`
+      `${fmtMetric(f.metric, f.b.mean, NaN)} (${sizeText(f)})`
     );
-    const t = `The same in every run, ${abi} vs ${ctx.baseline}: ${parts.join("; ")}.`;
+    const every = pointKeys(ctx).length > 1 ? " at every grid point" : "";
+    const t = `Identical in every run${every} (no run-to-run variation), ${abi} vs ` +
+      `${ctx.baseline}: ${parts.join("; ")}.`;
     for (const f of list) f.text = t;
     findings.push(...list);
     text.push(t);
@@ -688,7 +797,7 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
 }
 
 /** Whether a comparison's values are the same in every replication (no sampling noise at all). */
-function fixed(f: Finding): boolean {
+function fixedAtPoint(f: Finding): boolean {
   return f.a.ci === 0 && f.b.ci === 0 && f.diff.ci === 0;
 }
 

@@ -8,7 +8,8 @@
 
 import { atPoint, fmtParamValue, pointText, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
-import { textTable } from "./format.ts";
+import { sig, textTable } from "./format.ts";
+import type { CsvRow } from "./csv.ts";
 import { summarize } from "./stats.ts";
 import { answerMetrics, fmtMetric, metricLabel } from "./findings.ts";
 import type { Chart } from "./charts.ts";
@@ -22,7 +23,11 @@ export function wrap(text: string, width = PAGE, first = "", indent = ""): strin
   // Keep "mean ± half" and "= value" together on one line.
   const glued = text.replace(/ ± /g, "\u00a0±\u00a0").replace(/ = /g, "\u00a0=\u00a0")
     .replace(/(\d) (ns|µs|ms|s)\b/g, "$1\u00a0$2").replace(/(\d) (?=\d{3}\b)/g, "$1\u00a0");
-  const words = glued.split(/[ \t\n]+/).filter(Boolean);
+  const room = Math.max(8, width - Math.max(first.length, indent.length));
+  // A word longer than a line (a long name) is cut into pieces that fit.
+  const words = glued.split(/[ \t\n]+/).filter(Boolean).flatMap((w) =>
+    [...w].length <= room ? [w] : [...w].join("").match(new RegExp(`.{1,${room}}`, "gu")) ?? [w]
+  );
   const lines: string[] = [];
   let line = first;
   for (const w of words) {
@@ -39,6 +44,14 @@ export function wrap(text: string, width = PAGE, first = "", indent = ""): strin
 const LATENCY: readonly string[] = ["lat_mean_ns", "lat_p99_ns", "lat_p999_ns"];
 
 const OTHER: readonly string[] = ["jain_latency", "starved_events", "overhead_ns_per_event"];
+
+const VICTIMS: readonly string[] = [
+  "victim_lat_p99_ns",
+  "victim_done_p99_ns",
+  "victim_cpu_share",
+  "attacker_rate_per_s",
+  "attacker_cpu_share",
+];
 
 /** Short table headers of known metrics. */
 const SHORT: Record<string, string> = {
@@ -57,6 +70,13 @@ const SHORT: Record<string, string> = {
   max_wait_ns: "longest wait",
   latency_spread: "spread",
   delivered_fraction: "delivered",
+  done_mean_ns: "mean completion",
+  done_p99_ns: "p99 completion",
+  victim_lat_p99_ns: "victims' p99",
+  victim_done_p99_ns: "victims' p99 done",
+  victim_cpu_share: "victims' CPU",
+  attacker_rate_per_s: "attacker events/s",
+  attacker_cpu_share: "attacker CPU",
 };
 
 function header(m: string): string {
@@ -108,22 +128,78 @@ export function fitTable(
 /** A short column name for a swept parameter: the group's name and the last path part. */
 export function shortParam(path: string, base: Record<string, unknown>): string {
   const m = /^groups\.(\d+)\.(?:.*\.)?([^.]+)$/.exec(path);
-  if (!m) return path;
+  // Outside groups, the last part names it ("guest.loop_ctrl" -> "loop_ctrl"), but a last part
+  // that is only a unit ("vcpu_sched.wait.ns") keeps the part before it.
+  if (!m) return /^(ns|us|ms)$/.test(path.split(".").pop() ?? "") ? path : path.split(".").pop()!;
   const groups = base.groups as { name?: string }[] | undefined;
   return `${groups?.[Number(m[1])]?.name ?? `group${m[1]}`}.${m[2]}`;
 }
 
 /**
+ * Why the figures of one ABI at one grid point are not comparable: it bound fewer ports than
+ * requested, carried under 90% of its offered load, or delivered fewer than 100 events per run.
+ * Empty when they are.
+ *
+ * @example
+ * ```ts
+ * import { caveats } from "./text.ts";
+ * console.log(caveats([{ ports_requested: 8, ports_bound: 8, raised: 50, delivered: 6 }]));
+ * // ["delivered 6 events per run"]
+ * ```
+ */
+export function caveats(rows: readonly CsvRow[]): string[] {
+  const avg = (c: string) => {
+    const xs = rows.map((r) => r[c]).filter((x): x is number => typeof x === "number");
+    return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN;
+  };
+  const out: string[] = [];
+  const req = avg("ports_requested"), bound = avg("ports_bound"), fail = avg("bind_failures");
+  if (fail > 0 || (bound < req)) {
+    out.push(
+      Number.isFinite(req) && Number.isFinite(bound)
+        ? `bound ${sig(bound)} of ${sig(req)} requested ports`
+        : `failed to bind ${sig(fail)} ports`,
+    );
+  }
+  const raised = avg("raised"), lost = avg("unbound_raises");
+  if (raised + lost > 0 && raised / (raised + lost) < 0.9) {
+    out.push(`carried ${sig(raised / (raised + lost) * 100, 2)}% of its offered load`);
+  }
+  const delivered = avg("delivered");
+  if (delivered < 100) out.push(`delivered ${sig(delivered, 2)} events per run`);
+  return out;
+}
+
+/** Headers of the key columns; aliases `p1`, `p2` with a legend when the names are too wide. */
+function keyHeaders(ctx: ReportContext, varying: readonly string[]): {
+  head: string[];
+  legend: string[];
+} {
+  const names = varying.map((p) => shortParam(p, ctx.base));
+  if (names.reduce((a, n) => a + n.length + 2, 0) <= (PAGE - 2) / 2) {
+    return { head: names, legend: [] };
+  }
+  return {
+    head: names.map((_, i) => `p${i + 1}`),
+    legend: names.map((n, i) => `p${i + 1}: ${n}`),
+  };
+}
+
+/**
  * A headline table: one row per grid point and ABI (only the focus point when there are
- * many) with the `cols` metrics as "mean ± 95% half-width", split to fit the page.
+ * many) with the `cols` metrics as "mean ± 95% half-width", split to fit the page. A row from
+ * a point where the ABI's figures are not comparable (see {@linkcode caveats}) is marked `*`
+ * and explained under the table.
  */
 export function headlineTable(ctx: ReportContext, cols: readonly string[] = LATENCY): string {
   const keys = [...new Set(ctx.set.summary.map((r) => pointKey(r, ctx.params)))];
   const show = keys.length <= 8 ? keys : [ctx.focus];
   const varying = ctx.params.filter((p) => distinct(ctx.set.summary, p).length > 1);
   const present = cols.filter((c) => ctx.set.summary.some((r) => typeof r[c] === "number"));
-  const head = [...varying.map((p) => shortParam(p, ctx.base)), "ABI", ...present.map(header)];
+  const kh = keyHeaders(ctx, varying);
+  const head = [...kh.head, "ABI", ...present.map(header)];
   const rows: string[][] = [];
+  const notes: string[] = [];
   for (const k of show) {
     const at = atPoint(ctx.set.summary, ctx.params, k);
     const est = summarize(at, ["abi"], present);
@@ -131,14 +207,46 @@ export function headlineTable(ctx: ReportContext, cols: readonly string[] = LATE
     for (const s of est) {
       const abi = String(s.keys.abi);
       const ran = at.find((r) => r.abi === abi)?.abi_ran;
+      const why = caveats(at.filter((r) => r.abi === abi));
+      const label = typeof ran === "string" && ran !== abi ? `${abi}→${ran}` : abi;
+      if (why.length) {
+        const where = pointText(k, ctx.params, ctx.labels);
+        notes.push(`* ${abi}${where ? ` at ${where}` : ""}: ${why.join("; ")}.`);
+      }
       rows.push([
         ...varying.map((p) => fmtParamValue(p, vals[ctx.params.indexOf(p)])),
-        typeof ran === "string" && ran !== abi ? `${abi}→${ran}` : abi,
+        why.length ? `${label} *` : label,
         ...present.map((c) => fmtMetric(c, s.est[c].mean, s.est[c].ci)),
       ]);
     }
   }
-  return fitTable(head, rows, varying.length + 1);
+  const out: string[] = [];
+  for (const l of kh.legend) out.push(wrap(l, PAGE - 2));
+  if (kh.legend.length) out.push("");
+  out.push(fitTable(head, rows, varying.length + 1));
+  if (notes.length) {
+    out.push("");
+    for (const n of notes) out.push(wrap(n, PAGE - 2, "", "  "));
+    out.push(
+      wrap(
+        "* marks figures that are not comparable with the other rows: they describe the few " +
+          "ports bound, a small share of the offered load, or too few events for a quantile.",
+        PAGE - 2,
+      ),
+    );
+  }
+  const bins = rows.some((r) => r.some((c) => / bin\)$/.test(c)));
+  if (bins) {
+    out.push(
+      "",
+      wrap(
+        "(x bin): every replication's quantile fell in the same histogram bucket, of width x; " +
+          "the quantile is known to that resolution, not exactly.",
+        PAGE - 2,
+      ),
+    );
+  }
+  return out.join("\n");
 }
 
 /** Per-group p99 dispatch latency at the focus point, ABIs as columns. */
@@ -292,7 +400,21 @@ export function buildText(
     out.push(wrap("a→b: runs of ABI a in which the domain ran b (init_fail_policy)."));
   }
   if (legend.length) out.push("");
-  const cols = [...new Set([...metrics, ...LATENCY, ...OTHER])];
+  // In a flood study, whole-run latency, fairness and starvation mix the attacker's events with
+  // the victims': the table shows the victims' and the attacker's figures apart instead.
+  const flood = ctx.set.summary.some((r) => typeof r.victim_lat_p99_ns === "number");
+  const cols = flood
+    ? [...new Set([...metrics, ...VICTIMS])]
+    : [...new Set([...metrics, ...LATENCY, ...OTHER])];
+  if (flood) {
+    out.push(
+      wrap(
+        "Victims (every group but the attacker) and the attacker apart; whole-run figures, " +
+          "which mix them, are in summary.csv.",
+      ),
+      "",
+    );
+  }
   out.push(indent(headlineTable(ctx, cols)), "");
   const gt = groupTable(ctx);
   if (gt) {

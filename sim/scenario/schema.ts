@@ -311,7 +311,10 @@ const questionSchema = z.strictObject({
 });
 
 const groupSchema = z.strictObject({
-  name: z.string().min(1).max(GROUP_NAME_MAX).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'"),
+  name: z.string().min(1).max(GROUP_NAME_MAX).regex(
+    /^[A-Za-z0-9_.-]+$/,
+    "letters, digits, '_', '.' or '-'",
+  ),
   ports: int.min(1).max(1 << 20),
   vcpu: z.union([int.min(0), z.literal("spread"), z.literal("each")]).default("spread"),
   timer: z.boolean().default(false),
