@@ -14,7 +14,14 @@ import { buildCharts, type Chart } from "./charts.ts";
 import { buildContext } from "./context.ts";
 import { buildFindings, computeFindings } from "./findings.ts";
 import { toCsv } from "./csv.ts";
-import { assessRobustness, loadRobust, robustnessText } from "./robustness.ts";
+import {
+  assessRobustness,
+  fragileAnswers,
+  fragileText,
+  isFragile,
+  loadRobust,
+  robustnessText,
+} from "./robustness.ts";
 import { buildHtml } from "./html.ts";
 import { loadBundles } from "./bundles.ts";
 import { loadResults } from "./load.ts";
@@ -62,9 +69,12 @@ export async function renderReport(
   const robust = loadRobust(dir);
   const rob = robust ? assessRobustness(ctx, robust, result) : undefined;
   if (rob?.chart) charts.push(rob.chart);
+  // A fragile finding leaves the list for the "Fragile findings" section, with its tag.
   const findings = buildFindings(
     ctx,
-    rob ? rob.findings.map((f) => `${f.text} [${f.tag}]`) : result.text,
+    rob
+      ? rob.findings.filter((f) => !isFragile(f, rob.design)).map((f) => `${f.text} [${f.tag}]`)
+      : result.text,
   );
   Deno.mkdirSync(`${dir}/charts`, { recursive: true });
   const write = (name: string, data: string | Uint8Array) => {
@@ -85,12 +95,21 @@ export async function renderReport(
     options.progress?.(++done, charts.length, c.name);
     await collectGarbage();
   }
-  const section = rob ? robustnessText(rob, wrap) : [];
+  const fragile = rob ? fragileText(rob, wrap) : [];
+  const section = rob ? [...fragile, ...robustnessText(rob, wrap)] : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
-  const answer = computeAnswer(ctx).sentences;
+  const first = computeAnswer(ctx);
+  const answer = robust
+    ? computeAnswer(ctx, fragileAnswers(ctx, robust, first.comparisons)).sentences
+    : first.sentences;
   write("report.md", buildText(ctx, findings, charts, section, answer));
-  // The HTML shows the same section as preformatted text, under its own heading.
-  const html = rob ? [{ title: section[0], text: section.slice(3).join("\n").trim() }] : [];
+  // The HTML shows the same sections as preformatted text, under their own headings.
+  const html = rob
+    ? [fragile, section.slice(fragile.length)].filter((x) => x.length).map((x) => ({
+      title: x[0],
+      text: x.slice(3).join("\n").trim(),
+    }))
+    : [];
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html, answer));
   return { charts, findings, files };
 }

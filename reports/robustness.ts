@@ -407,6 +407,142 @@ function tagOf(f: Omit<FindingRobustness, "tag">, n: number): string {
   return `${base}; no single cost field explains it at ${n} vectors`;
 }
 
+/** Checks under every cost vector: per check, the bullet's evaluations, holds and threshold. */
+function assessChecks(
+  checks: readonly FindingCheck[],
+  vctx: readonly ReportContext[],
+  d: RobustDesignInfo,
+): Omit<FindingRobustness, "text" | "findings" | "checks" | "tag"> {
+  const n = d.costs.length;
+  const fields = d.varied.map((f) => f.field);
+  const xOf = (field: string) => d.costs.map((c) => c[field]);
+  const perCheck = checks.map((c) => vctx.map((x) => evaluateCheck(c, x)));
+  const evaluations: Evaluation[] = vctx.map((_, v) => {
+    const first = perCheck[0]?.[v] ?? { effect: NaN, sign: 0, significant: false, holds: true };
+    return { ...first, holds: perCheck.every((e) => e[v].holds) };
+  });
+  const holds = evaluations.filter((e) => e.holds).length;
+  const effects = evaluations.map((e) => e.effect);
+  let field: string | undefined, rho: number | undefined;
+  for (const f of fields) {
+    const r = spearman(xOf(f), effects);
+    if (Number.isFinite(r) && (rho === undefined || Math.abs(r) > Math.abs(rho))) {
+      [field, rho] = [f, r];
+    }
+  }
+  let threshold: Threshold | undefined;
+  if (holds < n && holds > 0) {
+    // Of the fields that separate holding from failing vectors, the one the effect follows.
+    // With few vectors and many fields, some field separates them by chance: a threshold is
+    // stated only when the effect's rank correlation with that field is significant too.
+    let best = -1;
+    for (const f of fields) {
+      const t = thresholdOf(xOf(f), evaluations, f);
+      const r = Math.abs(spearman(xOf(f), effects));
+      if (t && rhoSignificant(r, n) && r > best) [threshold, best] = [t, r];
+    }
+  }
+  return { perCheck, evaluations, holds, threshold, field, rho };
+}
+
+/**
+ * Whether a finding is fragile: it holds in fewer than half of the cost vectors, or it reverses
+ * or loses significance at a value of a cost field inside the middle half of the field's range
+ * (the range is drawn around the default, so the finding changes near the default).
+ *
+ * @example
+ * ```ts
+ * import { isFragile } from "./robustness.ts";
+ * const design = { method: "lhs", vectors: 8, varied: [], held: [], costs: Array(8).fill({}) };
+ * console.log(isFragile({ holds: 1 }, design), isFragile({ holds: 8 }, design)); // true false
+ * ```
+ */
+export function isFragile(
+  f: Pick<FindingRobustness, "holds" | "threshold">,
+  design: RobustDesignInfo,
+): boolean {
+  const n = design.costs.length;
+  if (f.holds * 2 < n) return true;
+  const t = f.threshold;
+  if (!t) return false;
+  const r = design.varied.find((v) => v.field === t.field);
+  if (!r) return false;
+  const q = (r.high - r.low) / 4;
+  return t.value >= r.low + q && t.value <= r.high - q;
+}
+
+/**
+ * The Answer's comparisons (by `comparisonKey` of answer.ts) that are fragile across the cost
+ * vectors (see {@linkcode isFragile}): a difference must keep its sign and significance, a
+ * "the same" must stay free of a difference passing the report's test.
+ *
+ * @example
+ * ```ts
+ * import { fragileAnswers } from "./robustness.ts";
+ * // const weak = fragileAnswers(ctx, loadRobust(dir)!, computeAnswer(ctx).comparisons);
+ * console.log(typeof fragileAnswers); // "function"
+ * ```
+ */
+export function fragileAnswers(
+  ctx: ReportContext,
+  data: RobustData,
+  comparisons: readonly {
+    metric: string;
+    group?: string;
+    abi: string;
+    ref: string;
+    point: string;
+    refPoint: string;
+    verdict: string;
+  }[],
+): Set<string> {
+  const vctx = data.design.costs.map((_, v) => vectorContext(ctx, data, v));
+  const out = new Set<string>();
+  for (const c of comparisons) {
+    if (c.verdict === "unknown") continue;
+    const a = { abi: c.abi, point: c.point }, b = { abi: c.ref, point: c.refPoint };
+    const group = c.group !== undefined ? { group: c.group } : {};
+    const check: FindingCheck = c.verdict === "same"
+      ? { kind: "nodiff", metric: c.metric, ...group, a, b }
+      : { kind: "pair", metric: c.metric, ...group, a, b, sign: c.verdict === "lower" ? -1 : 1 };
+    if (isFragile(assessChecks([check], vctx, data.design), data.design)) {
+      out.add(`${c.metric}|${c.group ?? ""}|${c.abi}@${c.point}|${c.ref}@${c.refPoint}`);
+    }
+  }
+  return out;
+}
+
+/**
+ * The "Fragile findings" section of report.md: findings moved out of the list because they do
+ * not hold across the cost model (see {@linkcode isFragile}), each with its tag. Empty when none.
+ *
+ * @example
+ * ```ts
+ * import { fragileText } from "./robustness.ts";
+ * // const lines = fragileText(assessRobustness(ctx, data, findings), wrap);
+ * console.log(typeof fragileText); // "function"
+ * ```
+ */
+export function fragileText(
+  r: Robustness,
+  wrap: (text: string, width?: number, first?: string, indent?: string) => string,
+): string[] {
+  const list = r.findings.filter((f) => isFragile(f, r.design));
+  if (list.length === 0) return [];
+  const out = ["Fragile findings", "-".repeat(16), ""];
+  out.push(
+    wrap(
+      `These hold in fewer than half of the ${r.design.costs.length} cost vectors, or change ` +
+        `near the default costs (inside the middle half of a cost field's range): they ` +
+        `depend on the cost model more than on the design.`,
+    ),
+    "",
+  );
+  for (const f of list) out.push(wrap(`${f.text} [${f.tag}]`, 78, "- ", "  "));
+  out.push("");
+  return out;
+}
+
 /** The rows of cost vector `v`, as a result set with the base's manifest. */
 function vectorContext(ctx: ReportContext, data: RobustData, v: number): ReportContext {
   const pick = (rows: CsvRow[]) =>
@@ -438,33 +574,7 @@ export function assessRobustness(
   const out: FindingRobustness[] = result.text.map((text) => {
     const findings = result.findings.filter((f) => f.text === text);
     const checks = findings.map(checkOf);
-    const perCheck = checks.map((c) => vctx.map((x) => evaluateCheck(c, x)));
-    const evaluations: Evaluation[] = vctx.map((_, v) => {
-      const first = perCheck[0]?.[v] ?? { effect: NaN, sign: 0, significant: false, holds: true };
-      return { ...first, holds: perCheck.every((e) => e[v].holds) };
-    });
-    const holds = evaluations.filter((e) => e.holds).length;
-    const effects = evaluations.map((e) => e.effect);
-    let field: string | undefined, rho: number | undefined;
-    for (const f of fields) {
-      const r = spearman(xOf(f), effects);
-      if (Number.isFinite(r) && (rho === undefined || Math.abs(r) > Math.abs(rho))) {
-        [field, rho] = [f, r];
-      }
-    }
-    let threshold: Threshold | undefined;
-    if (holds < n && holds > 0) {
-      // Of the fields that separate holding from failing vectors, the one the effect follows.
-      // With few vectors and many fields, some field separates them by chance: a threshold is
-      // stated only when the effect's rank correlation with that field is significant too.
-      let best = -1;
-      for (const f of fields) {
-        const t = thresholdOf(xOf(f), evaluations, f);
-        const r = Math.abs(spearman(xOf(f), effects));
-        if (t && rhoSignificant(r, n) && r > best) [threshold, best] = [t, r];
-      }
-    }
-    const f = { text, findings, checks, perCheck, evaluations, holds, threshold, field, rho };
+    const f = { text, findings, checks, ...assessChecks(checks, vctx, d) };
     return { ...f, tag: tagOf(f, n) };
   });
 

@@ -1,0 +1,218 @@
+// Each built-in, run once at its own defaults into a temporary folder by the real CLI: its
+// Answer, read back as structured data, says what the scenario is known to show (which ABI,
+// which direction, the same or different), and its report.md opens with it within 78 columns.
+// (Without --allow-ffi the CLI skips the PNGs, which these tests do not need.)
+import assert from "node:assert/strict";
+import { ROOT, runCli } from "../sim/cli/cli_subprocess.ts";
+import { loadResults } from "../../reports/load.ts";
+import { buildContext, type ReportContext } from "../../reports/context.ts";
+import { type Answer, answerFacts, computeAnswer, type Verdict } from "../../reports/answer.ts";
+
+const runs = new Map<string, Promise<{ dir: string; ctx: ReportContext; answer: Answer }>>();
+
+/** Run built-in `name` once (shared by its tests) and compute its Answer from the folder. */
+function built(name: string) {
+  let p = runs.get(name);
+  if (!p) {
+    p = (async () => {
+      const dir = await Deno.makeTempDir({ prefix: `answer-${name}-` });
+      const r = await runCli(
+        ["run", "--allow-read", "--allow-write", "--allow-env", "--allow-sys", "sim/cli/cli.ts"],
+        ROOT,
+        [
+          "run",
+          name,
+          "--out",
+          dir,
+        ],
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const ctx = buildContext(loadResults(dir));
+      return { dir, ctx, answer: computeAnswer(ctx) };
+    })();
+    runs.set(name, p);
+  }
+  return p;
+}
+
+/** The verdicts of `metric` (of `group`) for `abi`, over its compared points. */
+function verdicts(a: Answer, metric: string, abi: string, group?: string): Verdict[] {
+  return answerFacts(a).filter((f) => f.metric === metric && f.abi === abi && f.group === group)
+    .map((f) => f.verdict);
+}
+
+/** The point of a fact in words: the values of the swept parameters, joined. */
+function at(_ctx: ReportContext, key: string): string {
+  return (JSON.parse(key) as unknown[]).map(String).join(",");
+}
+
+function only(vs: Verdict[], v: Verdict, what: string) {
+  assert.ok(vs.length > 0 && vs.every((x) => x === v), `${what}: ${vs.join(", ")}`);
+}
+
+/** report.md: the Answer right after the question, every line within 78 columns. */
+async function checkReport(name: string) {
+  const { dir, answer } = await built(name);
+  const md = Deno.readTextFileSync(`${dir}/report.md`);
+  const lines = md.split("\n");
+  for (const [i, l] of lines.entries()) {
+    assert.ok([...l].length <= 78, `${name} report.md line ${i + 1}: ${[...l].length} columns`);
+  }
+  const head = lines.findIndex((l) => l === "Answer");
+  assert.ok(head > 0 && head < lines.indexOf("Findings"), `${name}: Answer before Findings`);
+  const text = lines.slice(head + 3, lines.indexOf("Findings")).join(" ").replace(/\s+/g, " ");
+  assert.ok(text.startsWith(answer.sentences[0].split(" ").slice(0, 4).join(" ")), text);
+  const html = Deno.readTextFileSync(`${dir}/report.html`);
+  assert.ok(html.indexOf("<h2>Answer</h2>") < html.indexOf("<h2>Findings</h2>"));
+  await Deno.remove(dir, { recursive: true });
+}
+
+Deno.test("timer-vs-storm: the timer's p99 is the same under 2l, 3l and fifo; lowest-first raises it", async () => {
+  const { answer } = await built("timer-vs-storm");
+  only(verdicts(answer, "lat_p99_ns", "fifo", "timer"), "same", "fifo timer p99");
+  only(verdicts(answer, "lat_p99_ns", "3l", "timer"), "same", "3l timer p99");
+  only(verdicts(answer, "lat_p99_ns", "fifo:lowest-first", "timer"), "higher", "lowest-first");
+  assert.equal(verdicts(answer, "lat_p99_ns", "fifo").length, 0, "the whole run is not asked");
+  assert.match(answer.sentences[0], /group timer/);
+  await checkReport("timer-vs-storm");
+});
+
+Deno.test("default: fifo and fifo:drain lower the whole-run p99 at every point, 3l matches 2l", async () => {
+  const { answer } = await built("default");
+  only(verdicts(answer, "lat_p99_ns", "fifo"), "lower", "fifo p99");
+  only(verdicts(answer, "lat_p99_ns", "fifo:drain"), "lower", "fifo:drain p99");
+  only(verdicts(answer, "lat_p99_ns", "3l"), "same", "3l p99");
+  // The timer: nowhere different from 2l under 3l or fifo.
+  for (const abi of ["3l", "fifo"]) {
+    const v = verdicts(answer, "lat_p99_ns", abi, "timer");
+    assert.ok(v.length === 6 && !v.includes("higher") && !v.includes("lower"), `${abi}: ${v}`);
+  }
+  await checkReport("default");
+});
+
+Deno.test("overcommit: p99 grows with the wait between slices under both ABIs, timer starved", async () => {
+  const { answer, ctx } = await built("overcommit");
+  for (const abi of ["2l", "fifo"]) {
+    const facts = answerFacts(answer).filter((f) => f.abi === abi && f.metric === "lat_p99_ns");
+    assert.deepEqual(facts.map((f) => [at(ctx, f.point), f.verdict]), [
+      ["30000000", "higher"],
+      ["60000000", "higher"],
+    ]);
+    assert.equal(at(ctx, facts[0].refPoint), "0");
+  }
+  assert.ok(answer.starved.some((s) => s.group === "timer" && at(ctx, s.point) === "60000000"));
+  assert.ok(answer.starved.every((s) => at(ctx, s.point) !== "0"));
+  assert.match(answer.sentences[0], /29\.8 ms/);
+  assert.match(answer.sentences[0], /coalesced/);
+  await checkReport("overcommit");
+});
+
+Deno.test("init-control-failure: offline costs completion latency against fallback-2l, mean the same", async () => {
+  const { answer, ctx } = await built("init-control-failure");
+  const facts = answerFacts(answer);
+  assert.ok(
+    facts.every((f) => at(ctx, f.point) === "offline" && at(ctx, f.refPoint) === "fallback-2l"),
+  );
+  only(verdicts(answer, "done_mean_ns", "fifo"), "higher", "completion latency");
+  only(verdicts(answer, "lat_mean_ns", "fifo"), "same", "mean dispatch latency");
+  only(verdicts(answer, "overhead_ns_per_event", "fifo"), "higher", "overhead");
+  // The decisive effect leads.
+  assert.match(
+    answer.sentences[0],
+    /^Under fifo, init_fail_policy offline against .*: mean completion latency from 17\.2 µs to 162 µs \(9\.4× higher/,
+  );
+  await checkReport("init-control-failure");
+});
+
+Deno.test("backend-lateeoi: late EOI raises hypercalls, overhead and the latency tail under both ABIs", async () => {
+  const { answer } = await built("backend-lateeoi");
+  for (const abi of ["2l", "fifo"]) {
+    for (
+      const m of ["hypercalls", "overhead_ns_per_event", "lat_mean_ns", "lat_p99_ns", "lat_p999_ns"]
+    ) {
+      only(verdicts(answer, m, abi), "higher", `${abi} ${m}`);
+    }
+  }
+  assert.match(
+    answer.sentences[0],
+    /p99 dispatch latency from 4\.2 \/ 3\.57 µs to 13\.1 \/ 13\.3 µs/,
+  );
+  assert.match(
+    answer.sentences[0],
+    /p99\.9 dispatch latency from 4\.92 \/ 4\.14 µs to 43\.8 \/ 43\.1 µs/,
+  );
+  await checkReport("backend-lateeoi");
+});
+
+Deno.test("dom0-capacity: the Answer gives each ABI's guest count", async () => {
+  const { answer } = await built("dom0-capacity");
+  const cap = Object.fromEntries(answer.capacity.map((c) => [c.abi, [c.bound, c.failed]]));
+  assert.deepEqual(cap["2l"], [4000, 16000]);
+  assert.deepEqual(cap["2l:32"], [400, 2000]);
+  assert.ok(Number.isNaN(cap.fifo[1]) && Number.isNaN(cap["3l"][1]) && cap.fifo[0] === 120000);
+  assert.match(answer.sentences[0], /2l binds every port up to 1000 guests \(4000 ports\)/);
+  assert.match(answer.sentences[0], /30 000 guests/);
+  only(verdicts(answer, "shared_bytes", "fifo"), "higher", "fifo shared memory");
+  only(verdicts(answer, "shared_bytes", "2l:32"), "lower", "2l:32 shared memory");
+  await checkReport("dom0-capacity");
+});
+
+Deno.test("one-vs-drain: draining raises the urgent group's p99 and starves it; fifo pays in overhead", async () => {
+  const { answer } = await built("one-vs-drain");
+  only(verdicts(answer, "lat_p99_ns", "fifo:drain", "urgent"), "higher", "drain p99");
+  only(verdicts(answer, "lat_p99_ns", "2l", "urgent"), "higher", "2l p99");
+  only(verdicts(answer, "overhead_ns_per_event", "fifo:drain"), "lower", "drain overhead");
+  only(verdicts(answer, "overhead_ns_per_event", "2l"), "lower", "2l overhead");
+  assert.deepEqual(answer.starved.map((s) => [s.group, s.abi]), [["urgent", "fifo:drain"]]);
+  await checkReport("one-vs-drain");
+});
+
+Deno.test("port-scaling: 2l stops at 4095 ports; 3l's overhead grows with the ports, stated once", async () => {
+  const { answer, ctx } = await built("port-scaling");
+  const two = answer.capacity.find((c) => c.abi === "2l")!;
+  assert.deepEqual([two.bound, two.failed], [4095, 16384]);
+  const top = answerFacts(answer).find((f) =>
+    f.abi === "3l" && f.metric === "overhead_ns_per_event" && at(ctx, f.point) === "131071"
+  );
+  assert.equal(top?.verdict, "higher", "3l overhead at 131071 ports against 64");
+  // Stated once per ABI, over its range (64 to 131 071 ports), not once per point.
+  const text = answer.sentences.join(" ");
+  assert.equal(text.match(/under 3l/gi)?.length, 1);
+  assert.match(text, /under 3l, io ports 131 071 against io ports 64/);
+  await checkReport("port-scaling");
+});
+
+Deno.test("strict-priority-starvation: fifo starves the low group, 2l does not", async () => {
+  const { answer } = await built("strict-priority-starvation");
+  only(verdicts(answer, "starved_events", "fifo", "low"), "higher", "starved events");
+  only(verdicts(answer, "max_wait_ns", "fifo", "low"), "higher", "longest wait");
+  only(verdicts(answer, "delivered_fraction", "fifo", "low"), "lower", "delivered fraction");
+  only(verdicts(answer, "jain_latency", "fifo"), "lower", "Jain index");
+  assert.deepEqual(answer.starved.map((s) => [s.group, s.abi]), [["low", "fifo"]]);
+  assert.match(answer.sentences.join(" "), /group low starved under fifo: \d+ of \d+ raises/i);
+  await checkReport("strict-priority-starvation");
+});
+
+Deno.test("equal-priority-fairness: fifo is fairer than 2l; 3l's Jain index is the same as 2l's", async () => {
+  const { answer } = await built("equal-priority-fairness");
+  only(verdicts(answer, "jain_latency", "fifo"), "higher", "fifo Jain");
+  only(verdicts(answer, "latency_spread", "fifo"), "lower", "fifo spread");
+  only(verdicts(answer, "jain_latency", "3l"), "same", "3l Jain");
+  await checkReport("equal-priority-fairness");
+});
+
+Deno.test("event-flood: without EOI backoff the victims' completion tail and the attacker's rate explode", async () => {
+  const { answer, ctx } = await built("event-flood");
+  for (const abi of ["2l", "fifo"]) {
+    const v = (m: string, p: string) =>
+      answerFacts(answer).find((f) => f.abi === abi && f.metric === m && at(ctx, f.point) === p)
+        ?.verdict;
+    assert.equal(v("victim_done_p99_ns", "true,false"), "higher");
+    assert.equal(v("victim_done_p99_ns", "false,true"), "same");
+    assert.equal(v("attacker_rate_per_s", "true,false"), "higher");
+    assert.equal(v("attacker_rate_per_s", "false,false"), "higher");
+    only(verdicts(answer, "victim_lat_p99_ns", abi), "same", `${abi} victims' dispatch p99`);
+  }
+  assert.equal(answer.starved.length, 0, "the attacker is not a starved victim");
+  await checkReport("event-flood");
+});
