@@ -28,7 +28,7 @@ import type { CsvRow } from "./csv.ts";
 import { atPoint, fmtParamValue, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
 import { type Estimate, holm, num, pValue, summarize } from "./stats.ts";
-import { fmtCount, fmtNs, fmtRatio, sig } from "./format.ts";
+import { fmtCount, fmtNs, fmtNsCi, fmtRatio, sig } from "./format.ts";
 import { ALPHA, fmtMetric, isNs, isUnitIndex, metricLabel, PRACTICAL } from "./findings.ts";
 
 /** The question of a scenario, defaults filled in. */
@@ -458,7 +458,11 @@ export function sizeWord(m: string, c: AnswerComparison): string {
 function diffWord(c: AnswerComparison): string {
   const d = c.diff;
   const sign = d.mean > 0 ? "+" : d.mean < 0 ? "−" : "";
-  return `${sign}${fmtMetric(c.metric, Math.abs(d.mean), d.ci)}`;
+  // A difference is not a quantile: no histogram bucket, its own interval.
+  const v = isNs(c.metric)
+    ? fmtNsCi(Math.abs(d.mean), d.ci)
+    : fmtMetric(c.metric, Math.abs(d.mean), d.ci);
+  return `${sign}${v}`;
 }
 
 /** "±3%" or "±0.01". */
