@@ -642,9 +642,10 @@ function abiOverPoints(ctx: ReportContext, q: QuestionSpec, mine: AnswerComparis
   }
   if (unknown.length) {
     const need = Math.max(...unknown.map((c) => c.needed ?? NaN).filter(Number.isFinite));
+    const where = bits.length ? `at the other ${unknown.length}` : count(unknown.length);
     bits.push(
-      `cannot tell ${count(unknown.length)} at ${c0.diff.n} replications` +
-        (Number.isFinite(need) ? ` (about ${fmtCount(need)} would settle it)` : ""),
+      `cannot tell ${where} (${c0.diff.n} replications` +
+        (Number.isFinite(need) ? `; about ${fmtCount(need)} would settle it)` : ")"),
     );
   }
   return joinAnd(bits);
