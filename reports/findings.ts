@@ -26,7 +26,7 @@
 import type { CsvRow } from "./csv.ts";
 import { atPoint, pointText, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
-import { fmtCi, fmtNs, fmtNsCi, fmtRatio, sig } from "./format.ts";
+import { fmtCi, fmtNsCi, fmtQuantile, fmtRatio, sig } from "./format.ts";
 import { type Estimate, holm, pairedDiff, pValue, summarize } from "./stats.ts";
 import { floodFindings } from "./flood.ts";
 
@@ -113,21 +113,6 @@ export function isQuantile(m: string): boolean {
   return /(^|_)p\d+_ns$/.test(m);
 }
 
-/**
- * The width (ns) of the bucket of an HDR histogram at 3 significant digits that holds `v`
- * (sim/run/histogram.ts: exact below 2048, then 1024 buckets per power of two).
- *
- * @example
- * ```ts
- * import { bucketWidth } from "./findings.ts";
- * console.log(bucketWidth(1500), bucketWidth(4291), bucketWidth(29835263)); // 1 4 16384
- * ```
- */
-export function bucketWidth(v: number): number {
-  if (!(v >= 2048)) return 1;
-  return 2 ** (Math.floor(Math.log2(v)) - 10);
-}
-
 /** Whether metric `m` is a duration in ns. */
 export function isNs(m: string): boolean {
   return /(_ns$|_ns_|^ns$)/.test(m);
@@ -146,7 +131,7 @@ export function fmtMetric(m: string, mean: number, ci: number): string {
   if (isQuantile(m) && ci === 0 && Number.isFinite(mean)) {
     // Every replication fell in one histogram bucket: "± 0" would claim a precision the
     // histogram does not have; its bucket's width is the resolution.
-    return `${fmtNs(mean)} (${fmtNs(bucketWidth(mean))} bin)`;
+    return fmtQuantile(mean, ci);
   }
   if (isNs(m)) return fmtNsCi(mean, ci);
   if (m === "shared_bytes" || /_bytes$/.test(m)) {
@@ -507,8 +492,19 @@ function abiSentence(ctx: ReportContext, list: Finding[], tested: number): strin
  */
 function coalescedNote(ctx: ReportContext, f: Finding): string {
   if (!isQuantile(f.metric)) return "";
+  // The rows the quantile counts: its group's, the victims' (every group but the attacker) for
+  // a victim_* metric, else the whole run's.
+  const attackers = new Set(
+    ((ctx.base.groups ?? []) as { name?: string; attacker?: boolean }[])
+      .filter((g) => g.attacker).map((g) => String(g.name)),
+  );
   const share = (abi: string, k: string) => {
-    const rows = atPoint(ctx.set.summary, ctx.params, k).filter((r) => r.abi === abi);
+    const rows = f.group !== undefined || f.metric.startsWith("victim_")
+      ? atPoint(ctx.set.groups, ctx.params, k).filter((r) =>
+        r.abi === abi &&
+        (f.group !== undefined ? String(r.group) === f.group : !attackers.has(String(r.group)))
+      )
+      : atPoint(ctx.set.summary, ctx.params, k).filter((r) => r.abi === abi);
     const raised = rows.reduce((a, r) => a + (Number(r.raised) || 0), 0);
     const coal = rows.reduce((a, r) => a + (Number(r.coalesced) || 0), 0);
     return raised > 0 ? coal / raised : 0;

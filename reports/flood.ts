@@ -10,7 +10,7 @@
 
 import { atPoint, pointText, type ReportContext } from "./context.ts";
 import { pointKey } from "./load.ts";
-import { fmtCi, fmtNsCi, fmtRatio, sig } from "./format.ts";
+import { fmtCi, fmtQuantile, fmtRatio, sig } from "./format.ts";
 import { summarize } from "./stats.ts";
 
 const METRICS = [
@@ -54,8 +54,8 @@ export function floodFindings(ctx: ReportContext): string[] {
       const ratio = e.victim_done_p99_ns.mean / best.est!.victim_done_p99_ns.mean;
       out.push(
         `${abi}${where ? ` with ${where}` : ""}: victims' p99 dispatch latency ` +
-          `${fmtNsCi(e.victim_lat_p99_ns.mean, e.victim_lat_p99_ns.ci)}, p99 completion ` +
-          `${fmtNsCi(e.victim_done_p99_ns.mean, e.victim_done_p99_ns.ci)}` +
+          `${fmtQuantile(e.victim_lat_p99_ns.mean, e.victim_lat_p99_ns.ci)}, p99 completion ` +
+          `${fmtQuantile(e.victim_done_p99_ns.mean, e.victim_done_p99_ns.ci)}` +
           (p === best
             ? " (the best point)"
             : ratio < 1.1

@@ -144,3 +144,36 @@ export function fmtCount(x: number): string {
   if (Math.abs(x) < 10000) return Number.isInteger(x) ? String(x) : sig(x);
   return String(Math.round(x)).replace(/\B(?=(\d{3})+(?!\d))/g, " ");
 }
+
+/**
+ * The width (ns) of the bucket of an HDR histogram at 3 significant digits that holds `v`
+ * (sim/run/histogram.ts: exact below 2048, then 1024 buckets per power of two).
+ *
+ * @example
+ * ```ts
+ * import { bucketWidth } from "./format.ts";
+ * console.log(bucketWidth(1500), bucketWidth(4291), bucketWidth(29835263)); // 1 4 16384
+ * ```
+ */
+export function bucketWidth(v: number): number {
+  if (!(v >= 2048)) return 1;
+  return 2 ** (Math.floor(Math.log2(v)) - 10);
+}
+
+/**
+ * A latency quantile "mean ± half" in the mean's unit; when every replication fell in one
+ * histogram bucket (half-width 0), the bucket's width instead of a "± 0" the histogram cannot
+ * back: "4.29 µs (4 ns bin)".
+ *
+ * @example
+ * ```ts
+ * import { fmtQuantile } from "./format.ts";
+ * console.log(fmtQuantile(4291, 0), fmtQuantile(4291, 12)); // "4.29 µs (4 ns bin)" "4.29 µs ± 0.012"
+ * ```
+ */
+export function fmtQuantile(mean: number, half: number): string {
+  if (half === 0 && Number.isFinite(mean)) {
+    return `${fmtNs(mean)} (${fmtNs(bucketWidth(mean))} bin)`;
+  }
+  return fmtNsCi(mean, half);
+}
