@@ -739,8 +739,10 @@ export function computeFindings(ctx: ReportContext): FindingsResult {
       const triedAbi = all.some((f) => f.metric === m && f.abis[0] === abi && f.kind === "abi");
       if (any || !triedAbi) continue;
       const ref = ctx.abis.length > 1 && abi !== ctx.baseline ? ` against ${ctx.baseline}` : "";
+      // A failed difference test is not sameness: the Answer's equivalence test decides that.
       const t = `${metricLabel(m)}: no difference of ${abi}${ref} passed the test ` +
-        `(Holm-corrected 95%, at least ${thresholdText(m)}).`;
+        `(Holm-corrected 95%, at least ${thresholdText(m)}), which alone does not show ` +
+        `they are the same (the Answer's equivalence test does).`;
       const none: Estimate = { mean: NaN, ci: NaN, n: 0 };
       findings.push({
         kind: "none",
