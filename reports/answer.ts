@@ -125,7 +125,7 @@ export interface Answer {
  * @example
  * ```ts
  * import { questionOf } from "./answer.ts";
- * console.log(questionOf({ answer: ["lat_p99_ns"], abis: ["fifo"] }, 2).comparison); // "param"
+ * console.log(questionOf({ answer: ["lat_p99_ns"], abis: ["fifo"] }, 1).comparison); // "param"
  * ```
  */
 export function questionOf(base: Record<string, unknown>, abis: number): QuestionSpec {
@@ -367,7 +367,18 @@ export function computeAnswer(
   return answer;
 }
 
-/** A stable key of a comparison, to match it with a robustness check. */
+/**
+ * A stable key of a comparison, to match it with a robustness check.
+ *
+ * @example
+ * ```ts
+ * import { comparisonKey } from "./answer.ts";
+ * const e = { mean: 1, ci: 0, n: 2 };
+ * console.log(comparisonKey({ metric: "lat_p99_ns", abi: "fifo", ref: "2l", point: "[]",
+ *   refPoint: "[]", a: e, b: e, diff: e, delta: 0, verdict: "same", coalesced: 0 }));
+ * // "lat_p99_ns||fifo@[]|2l@[]"
+ * ```
+ */
 export function comparisonKey(c: AnswerComparison): string {
   return `${c.metric}|${c.group ?? ""}|${c.abi}@${c.point}|${c.ref}@${c.refPoint}`;
 }
@@ -443,7 +454,19 @@ function vals(m: string, xs: readonly number[]): string {
   return s.join(" / ");
 }
 
-/** The size of a difference: "12% lower", "2.3× higher", or for ratios of 100× and more the word. */
+/**
+ * The size of a difference: "12% lower", "2.3× higher", or for ratios of 100× and more only the
+ * direction (the sentence shows the two values).
+ *
+ * @example
+ * ```ts
+ * import { sizeWord } from "./answer.ts";
+ * const e = (mean: number) => ({ mean, ci: 0, n: 3 });
+ * console.log(sizeWord("lat_p99_ns", { metric: "lat_p99_ns", abi: "fifo", ref: "2l",
+ *   point: "[]", refPoint: "[]", a: e(6.39), b: e(2.8), diff: e(3.59), delta: 0.2,
+ *   verdict: "higher", coalesced: 0 })); // "2.3× higher"
+ * ```
+ */
 export function sizeWord(m: string, c: AnswerComparison): string {
   const dir = c.verdict === "higher" ? "higher" : "lower";
   if (isUnitIndex(m)) return `${dir} by ${sig(Math.abs(c.diff.mean), 2)}`;

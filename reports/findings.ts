@@ -108,7 +108,15 @@ export function isUnitIndex(m: string): boolean {
   return /^jain_/.test(m) || /fraction/.test(m) || /_share$/.test(m);
 }
 
-/** Whether metric `m` is a latency quantile read from an HDR histogram (p50 to p99.9). */
+/**
+ * Whether metric `m` is a latency quantile read from an HDR histogram (p50 to p99.9).
+ *
+ * @example
+ * ```ts
+ * import { isQuantile } from "./findings.ts";
+ * console.log(isQuantile("victim_lat_p99_ns"), isQuantile("lat_mean_ns")); // true false
+ * ```
+ */
 export function isQuantile(m: string): boolean {
   return /(^|_)p\d+_ns$/.test(m);
 }
