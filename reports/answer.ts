@@ -804,9 +804,20 @@ function paramSentences(ctx: ReportContext, a: Answer): string[] {
     if (steady.length) {
       const names = steady.map((k) => {
         const list = mine.filter((c) => keyOf(c) === k);
-        return `${subjectWords(list[0].metric, list[0].group)} (${
-          vals(list[0].metric, abis.map((x) => list.find((c) => c.abi === x)?.b.mean ?? NaN))
-        })`;
+        const m = list[0].metric;
+        const side = (f: (c: AnswerComparison) => number) =>
+          vals(
+            m,
+            abis.map((x) => {
+              const c = list.find((y) => y.abi === x);
+              return c ? f(c) : NaN;
+            }),
+          );
+        // One point: both values; several: the reference's (the others are within the band).
+        const shown = points.length === 1
+          ? `${side((c) => c.a.mean)} vs ${side((c) => c.b.mean)}`
+          : side((c) => c.b.mean);
+        return `${subjectWords(m, list[0].group)} (${shown})`;
       });
       clauses.push(
         `${joinAnd(names)} the same within ${
