@@ -9,7 +9,12 @@ import { answerFacts, computeAnswer, decide } from "../../reports/answer.ts";
 import { computeFindings, fmtMetric } from "../../reports/findings.ts";
 import { fmtRatio } from "../../reports/format.ts";
 import { buildText, caveats, headlineTable, PAGE } from "../../reports/text.ts";
-import { fragileText, isFragile, type Robustness } from "../../reports/robustness.ts";
+import {
+  fragileAnswers,
+  fragileText,
+  isFragile,
+  type Robustness,
+} from "../../reports/robustness.ts";
 import { wrap } from "../../reports/text.ts";
 import { parseScenario } from "../../sim/scenario/scenario.ts";
 
@@ -311,4 +316,37 @@ Deno.test("the schema caps group names and checks the question's focus", () => {
     );
   assert.equal(q(["net", "victims", "all"]).question?.comparison, "abis");
   assert.throws(() => q(["timer"]), /question\.focus\.0/);
+});
+
+Deno.test("the Answer says so when its own comparison does not hold across the cost vectors", () => {
+  const base = rows(
+    ["2l", "fifo"],
+    3,
+    (abi, r) => ({ lat_p99_ns: abi === "2l" ? 5000 + r : 4000 + r }),
+  );
+  const ctx = ctxOf(base, { answer: ["lat_p99_ns"] });
+  // fifo is lower only in vector 0; in vectors 1 to 3 it is higher.
+  const summary = [0, 1, 2, 3].flatMap((v) =>
+    rows(["2l", "fifo"], 3, (abi, r) => ({
+      cost_vector: v,
+      lat_p99_ns: abi === "2l" ? 5000 + r : (v === 0 ? 4000 : 6000) + r,
+    }))
+  );
+  const design = {
+    method: "latin-hypercube",
+    vectors: 4,
+    varied: [{ field: "upcall_ns", low: 100, high: 900 }],
+    held: [],
+    costs: [100, 300, 500, 700].map((x) => ({ upcall_ns: x })),
+  };
+  const first = computeAnswer(ctx);
+  assert.equal(first.comparisons[0].verdict, "lower");
+  const weak = fragileAnswers(ctx, { design, summary, groups: [] }, first.comparisons);
+  assert.equal(weak.size, 1);
+  const again = computeAnswer(ctx, weak);
+  assert.match(
+    again.sentences.at(-1) ?? "",
+    /^Fragile: the answer on p99 dispatch latency of fifo/,
+  );
+  assert.doesNotMatch(first.sentences.join(" "), /Fragile/);
 });
