@@ -306,6 +306,13 @@ export function computeAnswer(
     rk: string,
   ) => {
     const s = scope(ctx, m, f);
+    // A metric the groups do not carry is the whole run's, whatever the focus: compared once.
+    if (
+      cands.some((c) =>
+        c.metric === m && c.group === s.group && c.abi === abi && c.point === k &&
+        c.refPoint === rk
+      )
+    ) return;
     const at = (x: string, p: string) => atPoint(s.rows, ctx.params, p).filter((r) => r.abi === x);
     const sum = (x: string, p: string) =>
       atPoint(ctx.set.summary, ctx.params, p).filter((r) => r.abi === x);
