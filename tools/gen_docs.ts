@@ -393,8 +393,10 @@ function aggregateTable(cols: string[] | undefined): string {
     `\n\nThe metrics, in column order: ${metrics.map(code).join(", ")}.`;
 }
 
-/** The region markers of a page. */
-const REGION = /<!-- generated:([a-z0-9-]+) -->\n[\s\S]*?<!-- \/generated:\1 -->/g;
+/** The markers of a page's regions of one kind (`generated`, `figures`). */
+function regionPattern(kind: string): RegExp {
+  return new RegExp(`<!-- ${kind}:([a-z0-9-]+) -->\\n[\\s\\S]*?<!-- \\/${kind}:\\1 -->`, "g");
+}
 
 /** Every Markdown page that may hold regions: README.md and docs/**. */
 export function pages(root: string): string[] {
@@ -444,11 +446,17 @@ export interface PageUpdate {
   regions: string[];
 }
 
-/** Regenerate every region of every page under `root` (nothing is written). */
+/**
+ * Regenerate every region of one kind (`generated` by default) of every page
+ * under `root` with `gens` (nothing is written). `missing` names the
+ * generators no page holds a region for.
+ */
 export async function regenerate(
   root: string,
+  kind = "generated",
+  gens: Record<string, () => string | Promise<string>> = generators(root),
 ): Promise<{ updates: PageUpdate[]; missing: string[] }> {
-  const gens = generators(root);
+  const REGION = regionPattern(kind);
   const seen = new Set<string>();
   const updates: PageUpdate[] = [];
   for (const page of pages(root)) {
@@ -463,14 +471,13 @@ export async function regenerate(
     const content: Record<string, string> = {};
     for (const name of names) {
       const gen = gens[name];
-      if (!gen) throw new Error(`${page}: unknown generated region '${name}'`);
+      if (!gen) throw new Error(`${page}: unknown ${kind} region '${name}'`);
       content[name] = await gen();
       seen.add(name);
     }
     const filled = before.replace(
       REGION,
-      (_, name: string) =>
-        `<!-- generated:${name} -->\n${content[name]}\n<!-- /generated:${name} -->`,
+      (_, name: string) => `<!-- ${kind}:${name} -->\n${content[name]}\n<!-- /${kind}:${name} -->`,
     );
     updates.push({ page, before, after: await formatMarkdown(filled, root), regions: names });
   }
