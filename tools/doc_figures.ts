@@ -28,6 +28,8 @@ export interface Quoted {
   shown: string;
   /** The arguments of `deno` that run it here; `{out}` is replaced by a fresh folder. */
   args: string[];
+  /** The folder the user runs it from, relative to the root (default: the root). */
+  dir?: string;
 }
 
 /** A figure region: its commands and how the excerpt is cut from their output. */
@@ -98,7 +100,8 @@ function reportExcerpt(out: string, titles: string[]): string {
 }
 
 function commandBlock(figure: Figure): string {
-  return "```sh\n" + figure.commands.map((c) => c.shown).join("\n") + "\n```";
+  const lines = figure.commands.map((c) => c.dir ? `cd ${c.dir}\n${c.shown}` : c.shown);
+  return "```sh\n" + lines.join("\n") + "\n```";
 }
 
 /** The rows of a results CSV. */
@@ -145,6 +148,10 @@ export const FIGURES: Record<string, Figure> = {
         "| --- | ---: | ---: | ---: |\n" + rows.join("\n");
     },
   },
+  "replay": {
+    commands: [{ ...sim("run replay.json"), dir: "examples/replay" }],
+    excerpt: (outs) => reportExcerpt(outs[0], ["Findings"]),
+  },
   ...validationFigures(),
 };
 
@@ -181,7 +188,7 @@ export async function renderFigure(figure: Figure, root: string): Promise<string
       const res = await new Deno.Command(Deno.execPath(), {
         args: c.args.map((a) => a === "{out}" ? out : a),
         cwd: root,
-        env: { INIT_CWD: root, VALIDATION_PRINT: "1", NO_COLOR: "1" },
+        env: { INIT_CWD: join(root, c.dir ?? ""), VALIDATION_PRINT: "1", NO_COLOR: "1" },
         stdout: "piped",
         stderr: "piped",
       }).output();
