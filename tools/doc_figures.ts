@@ -195,7 +195,9 @@ export async function renderFigure(figure: Figure, root: string): Promise<string
       const stdout = new TextDecoder().decode(res.stdout);
       if (!res.success) {
         throw new Error(
-          `'${c.shown}' failed (exit ${res.code}):\n${stdout}${new TextDecoder().decode(res.stderr)}`,
+          `'${c.shown}' failed (exit ${res.code}):\n${stdout}${
+            new TextDecoder().decode(res.stderr)
+          }`,
         );
       }
       stdouts.push(stdout);
@@ -208,19 +210,27 @@ export async function renderFigure(figure: Figure, root: string): Promise<string
 
 if (import.meta.main) {
   const check = Deno.args.includes("--check");
+  // --only=NAME,NAME: regenerate (or check) those regions only, the others are left as they are.
+  const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
   const root = Deno.args.find((a) => !a.startsWith("--")) ?? ROOT;
   const gens = Object.fromEntries(
-    Object.entries(FIGURES).map(([name, f]) => [name, () => renderFigure(f, root)]),
+    Object.entries(FIGURES).filter(([name]) => !only || only.includes(name)).map((
+      [name, f],
+    ) => [name, () => renderFigure(f, root)]),
   );
   let result;
   try {
-    result = await regenerate(root, "figures", gens);
+    result = await regenerate(root, "figures", gens, only !== undefined);
   } catch (e) {
     console.error(`docs:figures: ${e instanceof Error ? e.message : e}`);
     Deno.exit(1);
   }
   for (const name of result.missing) {
     console.error(`docs:figures: no page holds the figures region '${name}'`);
+  }
+  if (only) {
+    // Regions not selected keep their text: the check compares only the selected ones.
+    for (const u of result.updates) u.regions = u.regions.filter((r) => only.includes(r));
   }
   if (check && result.missing.length > 0) Deno.exit(1);
   const stale = result.updates.filter((u) => u.before !== u.after);

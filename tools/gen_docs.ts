@@ -455,6 +455,7 @@ export async function regenerate(
   root: string,
   kind = "generated",
   gens: Record<string, () => string | Promise<string>> = generators(root),
+  keepUnknown = false,
 ): Promise<{ updates: PageUpdate[]; missing: string[] }> {
   const REGION = regionPattern(kind);
   const seen = new Set<string>();
@@ -471,13 +472,19 @@ export async function regenerate(
     const content: Record<string, string> = {};
     for (const name of names) {
       const gen = gens[name];
-      if (!gen) throw new Error(`${page}: unknown ${kind} region '${name}'`);
+      if (!gen) {
+        if (keepUnknown) continue;
+        throw new Error(`${page}: unknown ${kind} region '${name}'`);
+      }
       content[name] = await gen();
       seen.add(name);
     }
     const filled = before.replace(
       REGION,
-      (_, name: string) => `<!-- ${kind}:${name} -->\n${content[name]}\n<!-- /${kind}:${name} -->`,
+      (region, name: string) =>
+        name in content
+          ? `<!-- ${kind}:${name} -->\n${content[name]}\n<!-- /${kind}:${name} -->`
+          : region,
     );
     updates.push({ page, before, after: await formatMarkdown(filled, root), regions: names });
   }
