@@ -148,6 +148,13 @@ export const FIGURES: Record<string, Figure> = {
         "| --- | ---: | ---: | ---: |\n" + rows.join("\n");
     },
   },
+  "validate-estimate": {
+    commands: [{
+      shown: "deno task sim validate timer-vs-storm",
+      args: [...SIM, "validate", "timer-vs-storm"],
+    }],
+    excerpt: (_, stdouts) => "```\n" + stdouts[0].trim() + "\n```",
+  },
   "replay": {
     commands: [{ ...sim("run replay.json"), dir: "examples/replay" }],
     excerpt: (outs) => reportExcerpt(outs[0], ["Findings"]),
