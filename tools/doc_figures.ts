@@ -215,16 +215,55 @@ export async function renderFigure(figure: Figure, root: string): Promise<string
   }
 }
 
+/**
+ * Start `tasks` with at most `limit` running at once; their results, in order.
+ *
+ * @example
+ * ```ts
+ * import { runLimited } from "./doc_figures.ts";
+ * const out = runLimited([async () => 1, async () => 2], 1);
+ * console.log(await Promise.all(out)); // [1, 2]
+ * ```
+ */
+export function runLimited<T>(tasks: (() => Promise<T>)[], limit: number): Promise<T>[] {
+  const slots: ((v: void) => void)[] = [];
+  let running = 0;
+  const acquire = (): Promise<void> => {
+    if (running < limit) {
+      running++;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => slots.push(resolve));
+  };
+  const release = () => {
+    const wake = slots.shift();
+    if (wake) wake();
+    else running--;
+  };
+  return tasks.map(async (task) => {
+    await acquire();
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  });
+}
+
 if (import.meta.main) {
   const check = Deno.args.includes("--check");
   // --only=NAME,NAME: regenerate (or check) those regions only, the others are left as they are.
   const only = Deno.args.find((a) => a.startsWith("--only="))?.slice(7).split(",");
   const root = Deno.args.find((a) => !a.startsWith("--")) ?? ROOT;
-  const gens = Object.fromEntries(
-    Object.entries(FIGURES).filter(([name]) => !only || only.includes(name)).map((
-      [name, f],
-    ) => [name, () => renderFigure(f, root)]),
+  // The figures run side by side, as many at once as there are cores.
+  const selected = Object.entries(FIGURES).filter(([name]) => !only || only.includes(name));
+  const rendered = runLimited(
+    selected.map(([, f]) => () => renderFigure(f, root)),
+    navigator.hardwareConcurrency || 1,
   );
+  // A failure is reported when its region is filled, not as an unhandled rejection before.
+  for (const r of rendered) r.catch(() => {});
+  const gens = Object.fromEntries(selected.map(([name], i) => [name, () => rendered[i]]));
   let result;
   try {
     result = await regenerate(root, "figures", gens, only !== undefined);
