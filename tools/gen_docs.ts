@@ -43,11 +43,14 @@ function cell(s: string): string {
   return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
 }
 
-/** A Markdown table. */
+/** A Markdown table; a column of numbers only is aligned right. */
 function table(head: string[], rows: string[][]): string {
+  const numeric = head.map((_, c) =>
+    rows.length > 0 && rows.every((r) => /^-?[0-9][0-9.e+]*$/.test(r[c] ?? ""))
+  );
   return [
     `| ${head.join(" | ")} |`,
-    `| ${head.map(() => "---").join(" | ")} |`,
+    `| ${numeric.map((n) => n ? "---:" : "---").join(" | ")} |`,
     ...rows.map((r) => `| ${r.map(cell).join(" | ")} |`),
   ].join("\n");
 }
