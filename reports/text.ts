@@ -382,7 +382,7 @@ export function buildText(
     wrap(
       `A finding is a paired difference over replications that passes ` +
         `Holm-Bonferroni at 5% within its metric and is at least 3% of the larger ` +
-        `value (0.01 for indexes in [0, 1]); see README "How to read the report".`,
+        `value (0.01 for indexes in [0, 1]); see docs/explanation/reports.md.`,
     ),
     "",
     ...sections,

@@ -128,7 +128,8 @@ function unwrapSchema(schema: unknown, v: unknown): unknown[] {
  *
  * @example
  * ```ts
- * import { keysAt, ScenarioSchema } from "./messages.ts";
+ * import { keysAt } from "./messages.ts";
+ * import { ScenarioSchema } from "./schema.ts";
  * const input = { groups: [{ service: { kind: "exp" } }] };
  * console.log(keysAt(ScenarioSchema, ["groups", 0, "service"], input)); // ["kind", "mean_ns"]
  * ```

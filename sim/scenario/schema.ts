@@ -245,52 +245,102 @@ export function distributionMean(d: DistributionSpec): number {
 }
 
 const distributionSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("const"), ns: nonneg }),
-  z.strictObject({ kind: z.literal("exp"), mean_ns: pos }),
-  z.strictObject({ kind: z.literal("uniform"), min_ns: nonneg, max_ns: nonneg }).refine(
+  z.strictObject({ kind: z.literal("const"), ns: nonneg.describe("the duration (ns)") })
+    .describe("always `ns`; mean `ns`"),
+  z.strictObject({ kind: z.literal("exp"), mean_ns: pos.describe("the mean (ns)") })
+    .describe("exponential; mean `mean_ns`"),
+  z.strictObject({
+    kind: z.literal("uniform"),
+    min_ns: nonneg.describe("the lowest value (ns)"),
+    max_ns: nonneg.describe("the highest value (ns), at least `min_ns`"),
+  }).refine(
     (d) => d.max_ns >= d.min_ns,
     { message: "max_ns >= min_ns", path: ["max_ns"] },
-  ),
-  z.strictObject({ kind: z.literal("lognormal"), mean_ns: pos, sigma: pos }),
-  z.strictObject({ kind: z.literal("pareto"), min_ns: pos, alpha: pos }),
+  ).describe("uniform between `min_ns` and `max_ns`; mean (`min_ns` + `max_ns`)/2"),
+  z.strictObject({
+    kind: z.literal("lognormal"),
+    mean_ns: pos.describe("the mean (ns)"),
+    sigma: pos.describe("σ of the logarithm"),
+  }).describe("lognormal; mean `mean_ns`"),
+  z.strictObject({
+    kind: z.literal("pareto"),
+    min_ns: pos.describe("the scale: the smallest value (ns)"),
+    alpha: pos.describe("the shape"),
+  }).describe("Pareto; mean `alpha`·`min_ns`/(`alpha` − 1) if `alpha` > 1, infinite otherwise"),
 ]);
 
 const arrivalSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("poisson"), rate_per_s: pos }),
+  z.strictObject({
+    kind: z.literal("poisson"),
+    rate_per_s: pos.describe("the group's aggregate rate (events/s)"),
+  }).describe("the **group's aggregate** rate; each arrival goes to a port chosen by `popularity`"),
   z.strictObject({
     kind: z.literal("periodic"),
-    period_us: pos,
-    jitter_us: nonneg.default(0),
-  }),
+    period_us: pos.describe("the period of each port (µs)"),
+    jitter_us: nonneg.default(0).describe("each gap is shifted by a uniform ±`jitter_us` (µs)"),
+  }).describe(
+    "**per port**: every port fires every `period_us`, each gap shifted by a uniform " +
+      "±`jitter_us`; the first arrival of each port is at a uniform random phase",
+  ),
   z.strictObject({
     kind: z.literal("onoff"),
-    on_rate_per_s: pos,
-    off_rate_per_s: nonneg.default(0),
-    on_ms: pos,
-    off_ms: pos,
-  }),
-  z.strictObject({ kind: z.literal("trace"), file: z.string().min(1) }),
+    on_rate_per_s: pos.describe("the group's aggregate rate in an on period (events/s)"),
+    off_rate_per_s: nonneg.default(0).describe(
+      "the group's aggregate rate in an off period (events/s)",
+    ),
+    on_ms: pos.describe("the mean on period (ms)"),
+    off_ms: pos.describe("the mean off period (ms)"),
+  }).describe(
+    "bursts: exponential on and off periods of mean `on_ms` and `off_ms`, Poisson at the on " +
+      "or off rate inside them (group aggregate); long-run rate " +
+      "(on_rate·on_ms + off_rate·off_ms)/(on_ms + off_ms)",
+  ),
+  z.strictObject({
+    kind: z.literal("trace"),
+    file: z.string().min(1).describe("the CSV file to replay (a path)"),
+  }).describe(
+    "replays a CSV of `time_ns,port` (raw port numbers; ports not bound are skipped) or " +
+      "`time_ns,group,index` (the index-th port of a named group); an optional header line; " +
+      "times non-decreasing. Errors name the file and the line",
+  ),
 ]);
 
 const countSchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("const"), n: int.min(0).max(1 << 20) }),
+  z.strictObject({
+    kind: z.literal("const"),
+    n: int.min(0).max(1 << 20).describe("the number of items"),
+  }).describe("always `n` items"),
   z.strictObject({
     kind: z.literal("geometric"),
-    mean: z.number().min(1).max(1 << 20),
-  }),
+    mean: z.number().min(1).max(1 << 20).describe("the mean number of items"),
+  }).describe("geometric on 1, 2, ... with mean `mean`"),
 ]);
 
 const deferredSchema = z.strictObject({
-  kind: z.enum(["softirq", "thread"]),
-  items: countSchema.default({ kind: "const", n: 1 }),
-  item: distributionSchema,
-  weight: int.min(1).max(1 << 16).default(64),
-  notify: z.enum(["ring", "always"]).default("ring"),
+  kind: z.enum(["softirq", "thread"]).describe(
+    "`softirq`: a NAPI poll at irq_exit (netfront, netback); `thread`: a kthread or threaded " +
+      "IRQ that runs when no hard-IRQ or softirq work is pending (blkback)",
+  ),
+  items: countSchema.default({ kind: "const", n: 1 }).describe(
+    'work items (packets, requests) each non-spurious event brings: `{ "kind": "const", ' +
+      '"n": N }` or `{ "kind": "geometric", "mean": M }`',
+  ),
+  item: distributionSchema.describe("time per work item (a distribution, ns)"),
+  weight: int.min(1).max(1 << 16).default(64).describe(
+    "NAPI weight: items one poll processes before it is rescheduled (softirq only)",
+  ),
+  notify: z.enum(["ring", "always"]).default("ring").describe(
+    "`ring`: work arriving while the port's deferred work is scheduled goes on the ring " +
+      "without an event (Linux's event-index protocol); `always`: every arrival raises the " +
+      "port, as a sender ignoring the protocol does",
+  ),
 });
 
 const popularitySchema = z.discriminatedUnion("kind", [
-  z.strictObject({ kind: z.literal("even") }),
-  z.strictObject({ kind: z.literal("zipf"), s: pos }),
+  z.strictObject({ kind: z.literal("even") }).describe("every port equally"),
+  z.strictObject({ kind: z.literal("zipf"), s: pos.describe("the Zipf exponent") }).describe(
+    "port i of the group (in binding order, 1-based) with weight 1/i^s",
+  ),
 ]);
 
 /** The longest group name: reports quote names in 78-column tables and sentences. */
@@ -299,35 +349,80 @@ export const GROUP_NAME_MAX = 24;
 const metricName = z.string().regex(/^[a-z0-9_]+$/, "a metric column name such as lat_p99_ns");
 
 const questionSchema = z.strictObject({
-  metrics: z.array(metricName).min(1),
-  focus: z.array(z.string().min(1)).default([]),
-  comparison: z.enum(["abis", "param"]).default("abis"),
-  reference: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  metrics: z.array(metricName).min(1).describe("the metric columns the Answer states"),
+  focus: z.array(z.string().min(1)).default([]).describe(
+    "where to look: group names, `victims` (every group but the attacker) or `all`",
+  ),
+  comparison: z.enum(["abis", "param"]).default("abis").describe(
+    "`abis`: each ABI against the baseline; `param`: a swept parameter's effect within each ABI",
+  ),
+  reference: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional()
+    .describe("the reference grid point of a `param` comparison (swept key -> value)"),
   per: z.strictObject({
-    param: z.string().min(1),
-    per: z.number().positive(),
-    unit: z.string().min(1).max(20),
-  }).optional(),
+    param: z.string().min(1).describe("the swept key"),
+    per: z.number().positive().describe("how many of the swept unit make one reported unit"),
+    unit: z.string().min(1).max(20).describe("the reported unit's name (e.g. guests)"),
+  }).optional().describe("read a swept value in another unit in the Answer"),
 });
 
 const groupSchema = z.strictObject({
   name: z.string().min(1).max(GROUP_NAME_MAX).regex(
     /^[A-Za-z0-9_.-]+$/,
     "letters, digits, '_', '.' or '-'",
+  )
+    .describe("the group's name in `groups.csv` and the report; unique in the scenario"),
+  ports: int.min(1).max(1 << 20).describe(
+    'ports the group binds (per VCPU with `"vcpu": "each"`). Ports the ABI cannot bind are ' +
+      "counted in `bind_failures`; arrivals for them are not raised",
   ),
-  ports: int.min(1).max(1 << 20),
-  vcpu: z.union([int.min(0), z.literal("spread"), z.literal("each")]).default("spread"),
-  timer: z.boolean().default(false),
-  priority: prio.optional(),
-  lateeoi: z.boolean().default(false),
-  arrival: arrivalSchema,
-  service: distributionSchema,
-  deferred: deferredSchema.optional(),
-  spurious: nonneg.max(1).optional(),
-  attacker: z.boolean().optional(),
-  popularity: popularitySchema.default({ kind: "even" }),
-  rebalance_ms: pos.optional(),
-  priority_change: z.strictObject({ at_ms: nonneg, priority: prio }).optional(),
+  vcpu: z.union([int.min(0), z.literal("spread"), z.literal("each")]).default("spread").describe(
+    "a fixed VCPU number; `spread`: ports round-robin over the VCPUs (continuing across " +
+      "groups); `each`: every VCPU gets its own `ports` ports (per-VCPU timers, IPIs)",
+  ),
+  timer: z.boolean().default(false).describe(
+    "the per-VCPU timer VIRQ: 2-level and 3-level guests handle it first; FIFO gives it " +
+      "priority 0 unless `priority` says otherwise",
+  ),
+  priority: prio.optional().describe(
+    "FIFO queue priority, 0 (highest) to 15 (`EVTCHNOP_set_priority`); unset: 0 for timers, " +
+      "else 7. 2-level and 3-level ignore it for ordering, but results are still reported per " +
+      "priority and `inversions` counted",
+  ),
+  lateeoi: z.boolean().default(false).describe(
+    "late EOI (Linux `xen_irq_lateeoi`, backends): the port is masked at ack and unmasked when " +
+      "its work ends (the top half, or the deferred work); an event raised meanwhile costs an " +
+      "`EVTCHNOP_unmask` hypercall and is relinked at the tail",
+  ),
+  arrival: arrivalSchema.describe("how the group's events arrive (see the arrival kinds)"),
+  service: distributionSchema.describe(
+    "each handler's hard-IRQ top half (a distribution, ns)",
+  ),
+  deferred: deferredSchema.optional().describe(
+    "the bottom half the top half defers to (unset: all work runs in the top half)",
+  ),
+  spurious: nonneg.max(1).optional().describe(
+    "fraction (0–1) of the group's events the backend finds no work for: no deferred work, " +
+      "and a spurious late EOI that feeds the backoff (unset: 0)",
+  ),
+  attacker: z.boolean().optional().describe(
+    "marks a flooding group: `summary.csv` then reports the other groups (victims) apart from " +
+      "it (`victim_*`, `attacker_*` columns)",
+  ),
+  popularity: popularitySchema.default({ kind: "even" }).describe(
+    "how an aggregate arrival process (`poisson`, `onoff`) picks a port of the group",
+  ),
+  rebalance_ms: pos.optional().describe(
+    "irqbalance: every `rebalance_ms` (ms), each port of the group moves to the next online " +
+      "VCPU (mask, `EVTCHNOP_bind_vcpu`, unmask; a late-EOI port whose EOI is pending stays " +
+      "masked until the EOI, as Linux's mask reasons keep it)",
+  ),
+  priority_change: z.strictObject({
+    at_ms: nonneg.describe("when (ms from the start, warm-up included)"),
+    priority: prio.describe("the new priority (0–15)"),
+  }).optional().describe(
+    "at `at_ms` every port of the group gets `set_priority`; FIFO applies it at the port's " +
+      "next link",
+  ),
 });
 
 const costOverrides = z.strictObject({
@@ -349,10 +444,21 @@ const scenarioSchema = z.strictObject({
   name: z.string().min(1).max(100).regex(
     /^(?!\.+$)[A-Za-z0-9_.-]+$/,
     "letters, digits, '_', '.' or '-', not only dots",
+  ).describe("the scenario's name; results go to `results/<name>/`"),
+  description: z.string().default("").describe(
+    "the question the scenario answers; shown by `sim list` and at the top of the report",
   ),
-  description: z.string().default(""),
-  answer: z.array(metricName).default([]),
-  question: questionSchema.optional(),
+  answer: z.array(metricName)
+    .default([]).describe(
+      'the metric columns the question is about (e.g. `["hypercalls", ' +
+        '"overhead_ns_per_event"]`); the report\'s findings lead with them and say so when ' +
+        "one shows no difference. Every built-in sets it",
+    ),
+  question: questionSchema.optional().describe(
+    "what the report's Answer compares: `metrics` (columns), `focus` (group names, `victims` or " +
+      "`all`), `comparison` (`abis`: each ABI against the baseline; `param`: a swept " +
+      "parameter's effect within each ABI), optional `reference` point and `per` unit",
+  ),
   abis: z.array(
     z.string().superRefine((s, ctx) => {
       if (ABI_IDS.includes(s) || isModulePath(s)) return;
@@ -363,27 +469,74 @@ const scenarioSchema = z.strictObject({
           `got ${JSON.stringify(s)}${hint ? ` (did you mean '${hint}'?)` : ""}`,
       });
     }),
-  ).min(1).default(["2l", "fifo"]),
-  baseline: z.string().optional(),
-  duration_ms: pos.default(100),
-  warmup_ms: nonneg.default(10),
-  replications: int.min(1).max(10000).default(3),
-  seed: int.min(0).max(2 ** 32 - 1).default(1),
+  ).min(1).default(["2l", "fifo"]).describe(
+    "the ABIs compared: `2l`, `2l:32`, `3l`, `3l:32`, `fifo`, `fifo:drain`, " +
+      "`fifo:lowest-first`, `fifo:naive-link`, or the module path of a design of your own " +
+      "(`./designs/my_abi.ts`)",
+  ),
+  baseline: z.string().optional().describe(
+    "the ABI the findings and `aggregate.csv` compare the others against (paired " +
+      "differences); one of `abis` (unset: the first of `abis`)",
+  ),
+  duration_ms: pos.default(100).describe("the measured simulated time (ms)"),
+  warmup_ms: nonneg.default(10).describe(
+    "simulated time run before `duration_ms` and not measured (ms)",
+  ),
+  replications: int.min(1).max(10000).default(3).describe(
+    "independent runs per ABI and grid point; replication r of every ABI sees the same " +
+      "arrivals (common random numbers)",
+  ),
+  seed: int.min(0).max(2 ** 32 - 1).default(1).describe(
+    "master seed; each replication's seed and every named random stream derive from it by " +
+      "hashing",
+  ),
   guest: z.strictObject({
-    vcpus: int.min(1).max(4096).default(1),
-    word_bits: z.union([z.literal(32), z.literal(64)]).default(64),
-    max_evtchn_port: int.min(1).optional(),
-    idle: z.enum(["busy", "halt"]).default("busy"),
-    upcall: z.enum(["vector", "callback"]).default("vector"),
+    vcpus: int.min(1).max(4096).default(1).describe("the number of VCPUs"),
+    word_bits: z.union([z.literal(32), z.literal(64)]).default(64).describe(
+      "guest word size (2-level: 1024 or 4096 ports; 3-level: 32768 or 262144). The `:32` " +
+        "ABI ids force 32",
+    ),
+    max_evtchn_port: int.min(1).optional().describe(
+      "`EVTCHNOP_set_limit`: binding above it fails with -ENOSPC (`bind_failures`); unset: " +
+        "the ABI's maximum, as for dom0 (1023 is the toolstack's default for a domU)",
+    ),
+    idle: z.enum(["busy", "halt"]).default("busy").describe(
+      "an idle VCPU that gets an upcall: `busy` (running, pays `upcall_ns`) or `halt` " +
+        "(blocked, pays `wake_ns`)",
+    ),
+    upcall: z.enum(["vector", "callback"]).default("vector").describe(
+      "upcall delivery. `vector`: the per-VCPU LAPIC vector " +
+        "(`HVMOP_set_evtchn_upcall_vector`, what Linux HVM and PVH guests use on Xen 4.17+); " +
+        "an `evtchn_upcall_pending` 0→1 while the handler loop runs leaves the vector " +
+        "latched, so the loop is followed by one more, usually empty, upcall entry (counted " +
+        "in `upcalls`). `callback`: the global callback vector (older Xen), injected only " +
+        "while `evtchn_upcall_pending` is set, so no extra entry",
+    ),
     irq_off: z.strictObject({
-      fraction: nonneg.lt(1),
-      mean_us: pos,
-    }).optional(),
-    hz: int.min(1).max(10000).default(250),
-    loop_ctrl: z.boolean().default(true),
-    eoi_backoff: z.boolean().default(true),
-    event_loop_timeout: int.min(0).max(1 << 20).default(2),
-    event_eoi_delay: int.min(0).max(1 << 20).default(10),
+      fraction: nonneg.lt(1).describe("the fraction of time with events disabled, in [0, 1)"),
+      mean_us: pos.describe("the mean window (µs)"),
+    }).optional().describe(
+      "event-disabled windows (`evtchn_upcall_mask` set): exponential windows of mean " +
+        "`mean_us` covering `fraction` of the time; an upcall arriving in one starts when it " +
+        "closes",
+    ),
+    hz: int.min(1).max(10000).default(250).describe(
+      "timer ticks per second (`CONFIG_HZ`, 250 as distribution kernels ship it): the jiffy " +
+        "that loop control, the late-EOI backoff and the softirq limits count in",
+    ),
+    loop_ctrl: z.boolean().default(true).describe(
+      "Linux's upcall loop control (`evtchn_loop_ctrl`, XSA-332): a long loop defers its " +
+        "late EOIs",
+    ),
+    eoi_backoff: z.boolean().default(true).describe(
+      "Linux's spurious-event backoff of late EOIs (`xen_irq_lateeoi_locked`)",
+    ),
+    event_loop_timeout: int.min(0).max(1 << 20).default(2).describe(
+      "loop control's timeout, in jiffies (Linux module parameter `xen.event_loop_timeout`)",
+    ),
+    event_eoi_delay: int.min(0).max(1 << 20).default(10).describe(
+      "how long loop control defers a late EOI, in jiffies (`xen.event_eoi_delay`)",
+    ),
   }).default({
     vcpus: 1,
     word_bits: 64,
@@ -394,31 +547,50 @@ const scenarioSchema = z.strictObject({
     eoi_backoff: true,
     event_loop_timeout: 2,
     event_eoi_delay: 10,
-  }),
-  costs: z.union([z.literal("default"), z.literal("zero"), costOverrides]).default("default"),
-  cost_ranges: costRanges.optional(),
-  starvation_ms: pos.default(10),
+  }).describe("the guest domain (see the `guest` keys)"),
+  costs: z.union([z.literal("default"), z.literal("zero"), costOverrides]).default("default")
+    .describe(
+      'the cost model: `"default"`, `"zero"` (every cost 0: pure queueing) or an object ' +
+        "of cost fields (ns) applied to a `preset` (see the cost reference)",
+    ),
+  cost_ranges: costRanges.optional().describe(
+    'per cost field `{ "low": ns, "high": ns }`: the range `--robust` draws that field ' +
+      "from instead of its built-in one (`low` = `high` holds it fixed)",
+  ),
+  starvation_ms: pos.default(10).describe(
+    "an instance waiting longer than this (ms; delivered or still pending at the end) is " +
+      "counted in `starved_events`, with the raises coalesced into it after that",
+  ),
   vcpu_sched: z.discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("dedicated") }),
+    z.strictObject({ kind: z.literal("dedicated") }).describe("every VCPU always runs"),
     z.strictObject({
       kind: z.literal("timeshare"),
-      run: distributionSchema,
-      wait: distributionSchema,
-    }),
-  ]).default({ kind: "dedicated" }),
+      run: distributionSchema.describe("the run slices (a distribution, ns)"),
+      wait: distributionSchema.describe("the waits between run slices (a distribution, ns)"),
+    }).describe(
+      "each VCPU alternates run slices and waits; an upcall raised while a VCPU waits starts " +
+        "when it next runs",
+    ),
+  ]).default({ kind: "dedicated" }).describe("VCPU scheduling: `dedicated` or `timeshare`"),
   faults: z.strictObject({
-    init_control_fail_vcpus: z.array(int.min(0)).default([]),
-  }).default({ init_control_fail_vcpus: [] }),
-  init_fail_policy: z.enum(["offline", "fallback-2l"]).default("offline"),
+    init_control_fail_vcpus: z.array(int.min(0)).default([]).describe(
+      "VCPUs whose `EVTCHNOP_init_control` fails with -ENOMEM (FIFO-family ABIs only)",
+    ),
+  }).default({ init_control_fail_vcpus: [] }).describe("injected faults"),
+  init_fail_policy: z.enum(["offline", "fallback-2l"]).default("offline").describe(
+    "what the guest does when init_control fails on a non-boot VCPU: offline it (draft B; its " +
+      "ports bind to the next online VCPU) or keep every VCPU on 2-level (the review's " +
+      "proposal). A failure on VCPU 0 always falls back to 2-level",
+  ),
   hostile: z.strictObject({
-    rate_per_s: pos,
+    rate_per_s: pos.describe("writes per second (Poisson)"),
     targets: z.array(z.enum(["event_words", "control", "bitmaps"])).min(1).default([
       "event_words",
       "control",
       "bitmaps",
-    ]),
-  }).optional(),
-  groups: z.array(groupSchema).min(1),
+    ]).describe("what the writes hit"),
+  }).optional().describe("a hostile guest writing into its own shared memory"),
+  groups: z.array(groupSchema).min(1).describe("the port groups, at least one (see below)"),
 }).superRefine((s, ctx) => {
   const names = new Set<string>();
   s.groups.forEach((g, i) => {

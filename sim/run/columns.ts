@@ -1,0 +1,218 @@
+/**
+ * What every column of the results CSVs means: the description table the
+ * results reference (docs/reference/results.md) is generated from. A column
+ * a run writes that has no entry here fails `deno task docs:check`, so a new
+ * column is documented where it is added.
+ *
+ * @module
+ */
+
+/** The meaning of one CSV column. */
+export interface ColumnDoc {
+  /** Its unit (`ns`, `events`, `0–1`, ...), or `""` for labels. */
+  unit: string;
+  /** What it holds, in one or two sentences. */
+  text: string;
+}
+
+/**
+ * Every column of `summary.csv`, `groups.csv`, `priorities.csv` and
+ * `ports.csv`, by name (a name means the same in every file that has it).
+ * `aggregate.csv` derives its columns from these (`<column>_mean`, ...).
+ *
+ * @example
+ * ```ts
+ * import { COLUMN_DOCS } from "./columns.ts";
+ * console.log(COLUMN_DOCS.lat_p99_ns.unit); // "ns"
+ * ```
+ */
+export const COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.freeze({
+  scenario: { unit: "", text: "the scenario's `name`" },
+  abi: { unit: "", text: "the ABI id, or a design's module path as written in `abis`" },
+  replication: { unit: "", text: "the replication (0-based)" },
+  seed: { unit: "", text: "the replication's seed, derived from the scenario's `seed`" },
+  group: { unit: "", text: "the port group's `name`" },
+  priority: {
+    unit: "",
+    text: "the group's FIFO priority (0 highest); in `priorities.csv` the row's priority",
+  },
+  port: { unit: "", text: "the event-channel port number" },
+  n: { unit: "runs", text: "the replications aggregated in the row" },
+  raised: {
+    unit: "events",
+    text: "raises (sends) after the warm-up, plus the instances still pending from the warm-up " +
+      "when measuring starts",
+  },
+  delivered: { unit: "events", text: "instances whose handler started" },
+  coalesced: {
+    unit: "events",
+    text: "raises that found the port already pending (2-level, 3-level) or pending/linked " +
+      "(FIFO): no new work",
+  },
+  pending_at_end: { unit: "events", text: "instances still pending when the run ends" },
+  dropped: {
+    unit: "events",
+    text: "instances a model lost (a failed link, a hostile guest's corruption)",
+  },
+  lat_mean_ns: {
+    unit: "ns",
+    text: "mean dispatch latency: from the raise that made the port pending to the start of " +
+      "its handler",
+  },
+  lat_p50_ns: { unit: "ns", text: "median dispatch latency (HDR histogram, 3 significant digits)" },
+  lat_p90_ns: { unit: "ns", text: "90th percentile of dispatch latency" },
+  lat_p99_ns: { unit: "ns", text: "99th percentile of dispatch latency" },
+  lat_p999_ns: { unit: "ns", text: "99.9th percentile of dispatch latency" },
+  lat_max_ns: { unit: "ns", text: "the largest dispatch latency of a delivered instance" },
+  done_mean_ns: {
+    unit: "ns",
+    text: "mean completion latency: from the raise to the end of the instance's deferred " +
+      "work, or of its top half when the group defers none (over `completed`)",
+  },
+  done_p99_ns: { unit: "ns", text: "99th percentile of completion latency" },
+  jain_latency: {
+    unit: "0–1",
+    text: "Jain's index `(Σx)² / (n Σx²)` over the per-port mean wait of every port that " +
+      "raised, censored waits of instances pending at the end included (1 = all ports alike)",
+  },
+  jain_service: { unit: "0–1", text: "Jain's index over per-port delivered/raised" },
+  latency_spread: {
+    unit: "ratio",
+    text: "slowest port's mean wait over the fastest's, over the same per-port means as " +
+      "`jain_latency`",
+  },
+  starved_events: {
+    unit: "events",
+    text: "instances whose wait exceeded `starvation_ms`, delivered or still pending at the " +
+      "end, plus raises coalesced into such an instance after it had waited that long",
+  },
+  max_wait_ns: {
+    unit: "ns",
+    text: "the longest wait of any instance, delivered or still pending",
+  },
+  max_stall_ns: {
+    unit: "ns",
+    text: "the longest interval in which a group had pending events and none was dispatched",
+  },
+  inversions: {
+    unit: "events",
+    text: "dispatches of an event while an event of strictly higher priority (lower number) " +
+      "was pending on the same VCPU",
+  },
+  upcalls: {
+    unit: "upcalls",
+    text: "upcalls started (an upcall handles every event found until `evtchn_upcall_pending` " +
+      "stays clear)",
+  },
+  overhead_ns_per_event: {
+    unit: "ns",
+    text: "guest-side ABI time (upcall entry, selector/READY exchange, scanning, consuming, " +
+      "mask/unmask) divided by delivered instances",
+  },
+  xen_ns_per_raise: { unit: "ns", text: "Xen-side time per raise (set_pending, linking, retries)" },
+  spurious: {
+    unit: "events",
+    text: "dispatches of a port with no pending instance (a hostile guest's doing)",
+  },
+  unbound_raises: {
+    unit: "events",
+    text: "arrivals for ports that are not bound (bind failures, trace lines naming unbound " +
+      "ports): not raised",
+  },
+  completed: {
+    unit: "events",
+    text: "measured instances whose work (top half and deferred work) ended",
+  },
+  hardirq_share: {
+    unit: "0–1",
+    text: "share of the online VCPUs' measured time in hard-IRQ context (the upcall loop)",
+  },
+  softirq_share: {
+    unit: "0–1",
+    text: "share of the online VCPUs' measured time in softirq context (NAPI polls at irq_exit)",
+  },
+  thread_share: {
+    unit: "0–1",
+    text: "share of the online VCPUs' measured time in thread context (kthreads, ksoftirqd)",
+  },
+  eoi_deferred: {
+    unit: "EOIs",
+    text: "late EOIs delayed by loop control or the spurious backoff",
+  },
+  ksoftirqd_wakeups: {
+    unit: "wakeups",
+    text: "times softirq work went to ksoftirqd past `MAX_SOFTIRQ_RESTART` or " +
+      "`MAX_SOFTIRQ_TIME`",
+  },
+  hypercalls: {
+    unit: "calls",
+    text: "hypercalls made: set-up (bind, init_control, expand_array, set_priority) and " +
+      "runtime (unmask with P set, bind_vcpu)",
+  },
+  abi_ran: {
+    unit: "",
+    text: "the ABI that actually ran: under `init_fail_policy` `fallback-2l` a `fifo` run " +
+      "whose init_control failed runs 2-level",
+  },
+  ports_requested: { unit: "ports", text: "ports the scenario's groups ask to bind" },
+  ports_bound: { unit: "ports", text: "ports bound: requested minus `bind_failures`" },
+  bind_failures: {
+    unit: "ports",
+    text: "ports that could not be bound (limit, -ENOSPC) and receive nothing",
+  },
+  shared_bytes: {
+    unit: "bytes",
+    text: "the ABI's shared-memory footprint for the VCPUs and ports bound",
+  },
+  max_xen_steps: {
+    unit: "steps",
+    text: "the largest number of Xen-side steps (loop iterations, retries) of one operation",
+  },
+  sim_events: { unit: "events", text: "events the engine processed" },
+  victim_lat_p99_ns: {
+    unit: "ns",
+    text: "with an `attacker` group only: p99 dispatch latency of the other groups, work still " +
+      "waiting at the end counted at its wait so far",
+  },
+  victim_done_p99_ns: {
+    unit: "ns",
+    text: "with an `attacker` group only: p99 completion latency of the other groups, censored " +
+      "likewise (a starved victim cannot look fast)",
+  },
+  victim_cpu_share: {
+    unit: "0–1",
+    text: "with an `attacker` group only: the other groups' VCPU time (top halves and deferred " +
+      "work) over the online VCPUs' measured time",
+  },
+  attacker_cpu_share: {
+    unit: "0–1",
+    text: "with an `attacker` group only: the attacker's VCPU time over the online VCPUs' " +
+      "measured time",
+  },
+  attacker_rate_per_s: {
+    unit: "events/s",
+    text: "with an `attacker` group only: the attacker's delivered instances per second, i.e. " +
+      "how far the defences throttle it",
+  },
+  delivered_fraction: {
+    unit: "0–1",
+    text: "delivered over raised: service lost to coalescing behind a starved instance shows " +
+      "here",
+  },
+  delivered_per_s: { unit: "events/s", text: "the group's delivered instances per second" },
+  cpu_share: {
+    unit: "0–1",
+    text: "the group's VCPU time (top halves and deferred items) over the online VCPUs' " +
+      "measured time",
+  },
+  outstanding: { unit: "events", text: "instances whose deferred work had not ended" },
+  absorbed: {
+    unit: "items",
+    text: "work that joined a port's backlog without an event because its poll or kthread " +
+      "was already scheduled (not in `raised`)",
+  },
+  spurious_events: {
+    unit: "events",
+    text: "the group's events the backend found no work for (`spurious`)",
+  },
+});
