@@ -25,6 +25,8 @@ export interface Chart {
    * the chart, and a cited chart gets a PNG (see `citedCharts` in charts.ts).
    */
   metrics?: string[];
+  /** The rendered SVG's size (CSS px), set once rendered: the HTML reserves that space. */
+  size?: { width: number; height: number };
 }
 
 /** Fixed colour of each built-in ABI (Tableau 10, variants in lighter shades of their family). */

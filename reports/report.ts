@@ -10,7 +10,7 @@
  */
 
 import { writeFileAtomic } from "../sim/io/atomic.ts";
-import { buildCharts, type Chart } from "./charts.ts";
+import { buildCharts, type Chart, citedCharts } from "./charts.ts";
 import { buildContext } from "./context.ts";
 import { buildFindings, computeFindings } from "./findings.ts";
 import { toCsv } from "./csv.ts";
@@ -18,7 +18,7 @@ import { assessRobustness, loadRobust, robustnessText } from "./robustness.ts";
 import { buildHtml } from "./html.ts";
 import { loadBundles } from "./bundles.ts";
 import { loadResults } from "./load.ts";
-import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
+import { canRenderPng, removeStaleCharts, renderCharts } from "./render.ts";
 import { buildText, wrap } from "./text.ts";
 
 /** What renderReport wrote. */
@@ -35,6 +35,8 @@ export interface ReportFiles {
 export interface ReportOptions {
   /** Write charts/*.png (default true; needs `--allow-ffi`). */
   png?: boolean;
+  /** Which charts get a PNG: those the findings cite (default), or all. */
+  pngs?: "cited" | "all";
   /** Called after each chart is written: charts done, charts in all, the chart's name. */
   progress?: (done: number, total: number, name: string) => void;
 }
@@ -74,16 +76,14 @@ export async function renderReport(
   if ((options.png ?? true) && !png) {
     console.error("note: charts/*.png skipped: PNG rendering (resvg) needs --allow-ffi");
   }
-  let done = 0;
-  for (const c of charts) {
-    write(`charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2) + "\n");
-    const svg = await renderSvg(c.spec);
-    write(`charts/${c.name}.svg`, svg);
-    await collectGarbage();
-    if (png) write(`charts/${c.name}.png`, await svgToPng(svg));
-    options.progress?.(++done, charts.length, c.name);
-    await collectGarbage();
-  }
+  // PNGs (mail attachments) for the charts the findings cite; every chart has its SVG.
+  const cited = citedCharts(charts, result.findings.map((f) => f.metric || "bind_failures"));
+  await renderCharts(charts, {
+    png: png ? (options.pngs === "all" ? "all" : cited) : new Set(),
+    write,
+    progress: options.progress,
+  });
+  removeStaleCharts(dir, files);
   const section = rob ? robustnessText(rob, wrap) : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
   write("report.md", buildText(ctx, findings, charts, section));
@@ -91,21 +91,4 @@ export async function renderReport(
   const html = rob ? [{ title: section[0], text: section.slice(3).join("\n").trim() }] : [];
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html));
   return { charts, findings, files };
-}
-
-/**
- * Full garbage collections where the runtime offers them (`deno task sim` runs
- * with `--v8-flags=--expose-gc`); otherwise nothing. Between charts almost all
- * of vega's heap is garbage (a chart of many facets leaves 100–200 MB), and V8
- * would otherwise let it pile up to several hundred megabytes before collecting.
- * The turn of the event loop between the two collections lets what the first
- * one found unreachable be finalised (resvg's native images among it), so the
- * second one frees it: without it the heap stayed at about 150 MB, with it 30 MB.
- */
-async function collectGarbage(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return;
-  gc();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  gc();
 }
