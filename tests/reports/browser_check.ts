@@ -125,9 +125,13 @@ export async function checkReport(
     let shot: BrowserCheck["shot"];
     if (shotPath) {
       // A full-page screenshot is as wide as the page: wider than the window if it overflows.
-      const png = await page.screenshot({ fullPage: true, path: shotPath });
-      const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
-      shot = { width: view.getUint32(16), height: view.getUint32(20) };
+      try {
+        const png = await page.screenshot({ fullPage: true, path: shotPath });
+        const view = new DataView(png.buffer, png.byteOffset, png.byteLength);
+        shot = { width: view.getUint32(16), height: view.getUint32(20) };
+      } catch (e) {
+        errors.push(`screenshot: ${e}`);
+      }
     }
     return {
       initial,

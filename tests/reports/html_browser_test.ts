@@ -62,9 +62,9 @@ Deno.test({
       const { charts } = await renderReport(dir, { png: false });
       const shot = `${dir}/screenshot.png`;
       const seen = await inChromium(`${dir}/report.html`, shot);
+      assert.equal(seen.overflowX, 0, "the page is no wider than the window");
       assert.deepEqual(seen.rendered, charts.map(() => true));
       assert.deepEqual(seen.errors, []);
-      assert.equal(seen.overflowX, 0, "the page is no wider than the window");
       assert.ok(seen.widestRight <= 1280 - 15, `a chart reaches x = ${seen.widestRight}`);
       // A full-page screenshot is as wide as the page: exactly the window if nothing overflows.
       assert.equal(seen.shot?.width, 1280, JSON.stringify(seen.shot));
