@@ -130,6 +130,74 @@ export function pngSize(png: Uint8Array): { width: number; height: number } {
   return { width: view.getUint32(16), height: view.getUint32(20) };
 }
 
+/** A second renderer: a worker thread with its own vega, started ahead of the charts. */
+export interface Renderer {
+  /** Resolves true once the worker has loaded vega, false if it could not start. */
+  ready: Promise<boolean>;
+  /** Render a spec to SVG in the worker. */
+  svg(spec: VlSpec): Promise<string>;
+  /** Stop the worker. */
+  close(): void;
+}
+
+/**
+ * Start a worker thread that renders SVGs (`render_worker.ts`). Started before the report
+ * loads its rows and computes its findings, it has loaded vega by the time the charts are
+ * built; {@linkcode renderCharts} then gives it every other chart, so the two cores render
+ * at once.
+ *
+ * @example
+ * ```ts ignore
+ * import { startRenderer } from "./render.ts";
+ * const r = startRenderer();
+ * console.log(await r.ready); // true
+ * r.close();
+ * ```
+ */
+export function startRenderer(): Renderer {
+  const worker = new Worker(new URL("./render_worker.ts", import.meta.url).href, {
+    type: "module",
+  });
+  const waiting = new Map<number, { ok: (svg: string) => void; fail: (e: Error) => void }>();
+  let next = 0, closed = false;
+  let started: (ok: boolean) => void = () => {};
+  const ready = new Promise<boolean>((resolve) => started = resolve);
+  const close = () => {
+    if (closed) return;
+    closed = true;
+    worker.terminate();
+    started(false);
+    for (const w of waiting.values()) w.fail(new Error("SVG worker stopped"));
+    waiting.clear();
+  };
+  worker.onmessage = (
+    e: MessageEvent<{ ready?: true; id?: number; svg?: string; error?: string }>,
+  ) => {
+    const m = e.data;
+    if (m.ready) return started(true);
+    const w = waiting.get(m.id!);
+    waiting.delete(m.id!);
+    if (m.svg !== undefined) w?.ok(m.svg);
+    else w?.fail(new Error(m.error ?? "SVG worker failed"));
+  };
+  worker.onerror = (e) => {
+    e.preventDefault();
+    close();
+  };
+  return {
+    ready,
+    svg(spec) {
+      if (closed) return Promise.reject(new Error("SVG worker stopped"));
+      const id = next++;
+      return new Promise<string>((ok, fail) => {
+        waiting.set(id, { ok, fail });
+        worker.postMessage({ id, spec });
+      });
+    },
+    close,
+  };
+}
+
 /** Options of {@linkcode renderCharts}. */
 export interface RenderChartsOptions {
   /** Which charts also get a PNG: a set of chart names, or "all" (none when omitted). */
@@ -138,12 +206,16 @@ export interface RenderChartsOptions {
   write: (name: string, data: string | Uint8Array) => void;
   /** Called after each chart is written: charts done, charts in all, the chart's name. */
   progress?: (done: number, total: number, name: string) => void;
+  /** A worker thread that renders charts too (see {@linkcode startRenderer}); closed at the end. */
+  renderer?: Renderer;
 }
 
 /**
  * Write each chart's `charts/<name>.vl.json` and `.svg`, and `.png` for the charts `png`
- * names; each chart's `size` is set to its SVG's. The PNG of a chart is rasterised (by resvg, on a native thread) while vega renders
- * the next chart's SVG; at most one PNG is in flight, so memory stays that of one chart.
+ * names; each chart's `size` is set to its SVG's. Charts are taken in order by this thread
+ * and, once it is ready, by the `renderer` worker; a chart the worker fails on is rendered
+ * here. PNGs are rasterised one at a time (by resvg, on a native thread) while vega renders
+ * the next SVGs, so memory stays that of one PNG.
  *
  * @example
  * ```ts ignore
@@ -151,28 +223,46 @@ export interface RenderChartsOptions {
  * await renderCharts(charts, { png: new Set(["lat_p99_vs_rate"]), write: (n, d) => save(n, d) });
  * ```
  */
-export async function renderCharts(
-  charts: Chart[],
-  o: RenderChartsOptions,
-): Promise<void> {
+export async function renderCharts(charts: Chart[], o: RenderChartsOptions): Promise<void> {
   let inFlight: Promise<void> = Promise.resolve();
-  let done = 0;
+  let done = 0, next = 0;
   const finished = (name: string) => o.progress?.(++done, charts.length, name);
-  for (const c of charts) {
+  const handle = (c: Chart, svg: string) => {
     o.write(`charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2) + "\n");
-    const svg = await renderSvg(c.spec);
     o.write(`charts/${c.name}.svg`, svg);
     c.size = svgSize(svg);
     const png = o.png === "all" || (o.png?.has(c.name) ?? false);
+    inFlight = inFlight.then(async () => {
+      if (png) o.write(`charts/${c.name}.png`, await svgToPng(svg));
+      finished(c.name);
+    });
+  };
+  const here = async () => {
+    while (next < charts.length) {
+      const c = charts[next++];
+      handle(c, await renderSvg(c.spec));
+      await inFlight;
+    }
+  };
+  const there = async (r: Renderer) => {
+    if (!(await r.ready)) return;
+    while (next < charts.length) {
+      const c = charts[next++];
+      let svg: string;
+      try {
+        svg = await r.svg(c.spec);
+      } catch {
+        svg = await renderSvg(c.spec);
+      }
+      handle(c, svg);
+    }
+  };
+  try {
+    await Promise.all([here(), ...(o.renderer ? [there(o.renderer)] : [])]);
     await inFlight;
-    inFlight = png
-      ? svgToPng(svg).then((bytes) => {
-        o.write(`charts/${c.name}.png`, bytes);
-        finished(c.name);
-      })
-      : Promise.resolve(finished(c.name));
+  } finally {
+    o.renderer?.close();
   }
-  await inFlight;
 }
 
 /**

@@ -18,7 +18,13 @@ import { assessRobustness, loadRobust, robustnessText } from "./robustness.ts";
 import { buildHtml } from "./html.ts";
 import { loadBundles } from "./bundles.ts";
 import { loadResults } from "./load.ts";
-import { canRenderPng, removeStaleCharts, renderCharts } from "./render.ts";
+import {
+  canRenderPng,
+  removeStaleCharts,
+  renderCharts,
+  type Renderer,
+  startRenderer,
+} from "./render.ts";
 import { buildText, wrap } from "./text.ts";
 
 /** What renderReport wrote. */
@@ -55,6 +61,20 @@ export async function renderReport(
   dir: string,
   options: ReportOptions = {},
 ): Promise<ReportFiles> {
+  // A second thread loads vega while the rows load and the findings are computed.
+  const renderer = startRenderer();
+  try {
+    return await writeReport(dir, options, renderer);
+  } finally {
+    renderer.close();
+  }
+}
+
+async function writeReport(
+  dir: string,
+  options: ReportOptions,
+  renderer: Renderer,
+): Promise<ReportFiles> {
   const ctx = buildContext(loadResults(dir));
   const charts = buildCharts(ctx);
   const result = computeFindings(ctx);
@@ -82,6 +102,7 @@ export async function renderReport(
     png: png ? (options.pngs === "all" ? "all" : cited) : new Set(),
     write,
     progress: options.progress,
+    renderer,
   });
   removeStaleCharts(dir, files);
   const section = rob ? robustnessText(rob, wrap) : [];
