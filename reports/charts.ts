@@ -599,7 +599,11 @@ function latencyVsParam(
     name: `lat_${stat}_vs_${slug(param)}`,
     title: `${what} dispatch latency against ${ctx.labels[param]}`,
     caption: `${stat === "mean" ? "Mean" : "99th-percentile"} dispatch latency ` +
-      (byGroup ? 'per port group (rows; "all events" is the whole run)' : "of the whole run") +
+      (byGroup
+        ? `per port group (${
+          view.facetBy.length ? "rows" : "panels"
+        }; "all events" is the whole run)`
+        : "of the whole run") +
       ", one line per ABI, with the 95% confidence band over replications. Lower is better." +
       (view.held.length ? ` ${view.note[0].toUpperCase()}${view.note.slice(1)}.` : ""),
     spec: lineSpec(points, {

@@ -302,7 +302,7 @@ export function abiHeatmap(ctx: ReportContext, grid: Grid, metric: string): Char
     `${test}; ×: not compared (an ABI could not bind every port). Shown instead of a line ` +
     `chart of about ${total} panels.`;
   const rowSort = rowAxis ? grid.values[rowAxis].map((v) => fmtParamValue(rowAxis, v)) : undefined;
-  const title = `${label[0].toUpperCase()}${label.slice(1)}: each ABI against ${ctx.baseline}`;
+  const title = `${label}: each ABI against ${ctx.baseline}`;
   return {
     name: `${ratio ? "ratio" : "diff"}_${slug(metric)}_vs_${slug(ctx.baseline)}`,
     title,
