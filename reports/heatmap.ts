@@ -155,14 +155,31 @@ export function heatmapSpec(cells: readonly HeatCell[], o: HeatmapOptions): VlSp
           type: "nominal",
           title: o.rowTitle ?? "",
           sort: o.rowSort,
-          header: { labelAngle: 0, labelAlign: "left", labelOrient: "right", titleOrient: "right" },
+          header: { labelAngle: 0, labelOrient: "right", titleOrient: "right", labelLimit: 120 },
         },
       },
       spec: inner,
     };
   }
+  if (hasRow && (o.rowSort?.length ?? 0) <= MAX_COLUMNS) {
+    // More ABIs than columns: one panel row per ABI, the third axis across.
+    return {
+      ...head,
+      facet: {
+        row: {
+          field: "abi",
+          type: "nominal",
+          title: "ABI",
+          sort: o.abis,
+          header: { labelAngle: 0, labelOrient: "right", titleOrient: "right", labelLimit: 120 },
+        },
+        column: { field: "row", type: "nominal", title: o.rowTitle ?? "", sort: o.rowSort },
+      },
+      spec: inner,
+    };
+  }
   if (hasRow) {
-    const order = (o.rowSort ?? []).flatMap((r) => o.abis.map((a) => `${a}; ${r}`));
+    const order = o.abis.flatMap((a) => (o.rowSort ?? []).map((r) => `${a}; ${r}`));
     const values = cells.map((c) => ({ ...c, abi_row: `${c.abi}; ${c.row}` }));
     return {
       ...head,

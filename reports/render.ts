@@ -64,9 +64,7 @@ export const MAX_PNG_PIXELS = 4096 * 2048;
  * ```
  */
 export function pngZoom(svg: string, scale = 2): number {
-  const head = svg.slice(0, svg.indexOf(">") + 1);
-  const w = Number(/\swidth="([\d.]+)"/.exec(head)?.[1] ?? NaN);
-  const h = Number(/\sheight="([\d.]+)"/.exec(head)?.[1] ?? NaN);
+  const { width: w, height: h } = svgSize(svg);
   if (!(w > 0 && h > 0)) return scale;
   return Math.min(scale, Math.sqrt(MAX_PNG_PIXELS / (w * h)));
 }

@@ -12,6 +12,7 @@ import {
   type VlSpec,
 } from "../../reports/charts.ts";
 import { buildContext } from "../../reports/context.ts";
+import { heatmapSpec } from "../../reports/heatmap.ts";
 import { fixtureSet } from "./fixture.ts";
 
 const charts = buildCharts(buildContext(fixtureSet()));
@@ -377,4 +378,28 @@ Deno.test("charts: the findings' metrics choose the charts that get a PNG", () =
     [...citedCharts(big, ["lat_p99_ns"])].sort(),
     [`lat_p99_vs_${RATE.replace(/\./g, "_")}`, "ratio_lat_p99_ns_vs_2l"].sort(),
   );
+});
+
+Deno.test("charts: a heatmap of more ABIs than columns puts one ABI per panel row", () => {
+  const abis = ["3l", "fifo", "fifo:drain", "fifo:lowest-first"];
+  const cells = abis.flatMap((abi) =>
+    ["1", "2"].map((row) => ({ abi, x: "a", y: "b", row, value: 1, a: 1, b: 1, mark: "" as const }))
+  );
+  const o = {
+    title: "t",
+    subtitle: "",
+    xTitle: "x",
+    yTitle: "y",
+    valueTitle: "÷ 2l",
+    ratio: true,
+    abis,
+    xValues: ["a"],
+    yValues: ["b"],
+  };
+  const grid = heatmapSpec(cells, { ...o, rowTitle: "VCPUs", rowSort: ["1", "2"] });
+  const facet = grid.facet as Record<string, VlSpec>;
+  assert.equal(facet.row.field, "abi");
+  assert.equal(facet.column.field, "row");
+  const wrapped = heatmapSpec(cells.map(({ row: _, ...c }) => c), o);
+  assert.equal(wrapped.columns, 3, "without a third axis the ABIs' panels wrap after three");
 });
