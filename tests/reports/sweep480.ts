@@ -1,6 +1,7 @@
-// The results of bench/inputs/sweep480.json (3 swept axes, 4 ABIs, 480 runs), simulated once
-// per test process by the real CLI (a subprocess: reports never simulate) without its report,
-// for the tests that render the report of a large grid.
+// The results of bench/inputs/sweep480.json (3 swept axes, 4 ABIs, 480 runs), simulated by the
+// real CLI (a subprocess: reports never simulate) without its report, once per test file that
+// uses them (about 2 s on a quiet 2-core machine), for the tests that render the report of a
+// large grid.
 import { runCli } from "../sim/cli/cli_subprocess.ts";
 
 const SIM = [
@@ -16,7 +17,7 @@ let results: Promise<string> | undefined;
 
 /**
  * A folder holding the CSVs and manifest of the 480-run sweep (simulated on first call,
- * removed when the test process exits). Callers render reports into copies of it.
+ * removed when the test file's isolate exits). Callers render reports into copies of it.
  */
 export function sweep480Results(): Promise<string> {
   results ??= (async () => {
