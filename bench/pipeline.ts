@@ -27,7 +27,7 @@ async function phase(tree: string, args: string[]): Promise<Sample> {
   const script = new URL("./pipeline_phases.ts", import.meta.url).pathname;
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
-    // As `deno task sim` runs (the report collects garbage between charts when it can).
+    // With the V8 flags `deno task sim` runs with.
     args: [
       "run",
       "-A",
