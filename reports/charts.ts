@@ -2,7 +2,12 @@
  * Vega-Lite specs built from result rows, data inline (each
  * `charts/*.vl.json` opens as-is in the Vega editor). Every chart colours
  * ABIs through one fixed map, so an ABI has the same colour everywhere.
- * Charts that would show a single point are not built.
+ * Charts that would show a single point are not built. Every chart keeps
+ * within {@linkcode MAX_WIDTH_PX} × {@linkcode MAX_HEIGHT_PX}: facets wrap, and
+ * a grid that would need more than {@linkcode MAX_PANELS} panels is drawn
+ * along the question's axis at the focus point plus heatmaps of each ABI
+ * against the baseline (`heatmap.ts`); per-entity tables are drawn as
+ * distributions (`distribution.ts`). See docs/explanation/charts.md.
  *
  * @module
  */

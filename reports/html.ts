@@ -1,8 +1,11 @@
 /**
  * report.html: one self-contained file that works offline — vega, vega-lite
  * and vega-embed are inlined, the chart specs carry their data, and nothing
- * is fetched. Contents: the question, findings, interactive charts with
- * tooltips, tables with 95% CIs, the resolved scenario and the command.
+ * is fetched. Contents: the question, a table of contents, findings,
+ * interactive charts with tooltips (each drawn as it comes into view, so a
+ * report of a hundred charts opens at once), tables with 95% CIs (scrolling
+ * sideways in their own box: the page never does), the resolved scenario and
+ * the command.
  *
  * @module
  */
