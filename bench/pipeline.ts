@@ -3,8 +3,9 @@
  * simulated (expand, runs, aggregate, CSVs) and reported (charts, PNGs,
  * report.md, report.html), each phase in its own process
  * (`bench/pipeline_phases.ts`), alternating the two trees run by run. Prints
- * the median of each phase, the peak resident memory of each process, and
- * the old/new ratio.
+ * the median of each phase, the peak resident memory of each process, the
+ * report's time over the simulation's (`report_per_sim_*`: at most 1 is the
+ * target), the machine and its load, and the old/new ratio.
  *
  * ```sh
  * git worktree add /tmp/old c247bcd           # the code to compare against
@@ -26,7 +27,7 @@ async function phase(tree: string, args: string[]): Promise<Sample> {
   const script = new URL("./pipeline_phases.ts", import.meta.url).pathname;
   const t0 = performance.now();
   const out = await new Deno.Command(Deno.execPath(), {
-    // As `deno task sim` runs (the report collects garbage between charts when it can).
+    // With the V8 flags `deno task sim` runs with.
     args: [
       "run",
       "-A",
@@ -68,6 +69,7 @@ if (import.meta.main) {
   const input = Deno.realPathSync(values.input!);
   const runs = Number(values.runs);
   const samples = new Map<string, Sample[]>(trees.map(([k]) => [k, []]));
+  const load0 = Deno.loadavg();
   let simRuns = 0;
   const tmp = Deno.makeTempDirSync({ prefix: "evtchn-pipeline-" });
   try {
@@ -92,6 +94,9 @@ if (import.meta.main) {
           s.render_cpu_s = rep.render_cpu_ms / 1e3;
           s.report_process_s = rep.wall_ms / 1e3;
           s.report_rss_mb = rep.peak_rss_mb;
+          // The target: the report takes no longer than the simulation it reports.
+          s.report_per_sim_wall = s.report_process_s / s.sim_process_s;
+          s.report_per_sim_cpu = s.render_cpu_s / s.simulate_cpu_s;
         }
         samples.get(name)!.push(s);
         console.error(`run ${i + 1}/${runs} ${name}: ${JSON.stringify(s)}`);
@@ -103,10 +108,16 @@ if (import.meta.main) {
   const keys = Object.keys(samples.get("new")![0]);
   const names = trees.map(([k]) => k);
   console.log(`${values.input}: ${simRuns} runs; medians of ${runs} alternated runs per tree`);
+  console.log(
+    `machine: ${navigator.hardwareConcurrency} cores, ${Deno.osRelease()}, load average ` +
+      `${load0.map((x) => x.toFixed(1)).join(" ")} at start, ` +
+      `${Deno.loadavg().map((x) => x.toFixed(1)).join(" ")} at end`,
+  );
   console.log(["phase", ...names, ...(names.length === 2 ? ["old/new"] : [])].join("\t"));
   for (const k of keys) {
     const m = names.map((n) => median(samples.get(n)!.map((s) => s[k])));
     const ratio = m.length === 2 ? [`${(m[0] / m[1]).toFixed(2)}x`] : [];
-    console.log([k, ...m.map((x) => x.toFixed(k.endsWith("mb") ? 0 : 2)), ...ratio].join("\t"));
+    const digits = k.endsWith("mb") ? 0 : 2;
+    console.log([k, ...m.map((x) => x.toFixed(digits)), ...ratio].join("\t"));
   }
 }

@@ -2,73 +2,50 @@
  * Vega-Lite specs built from result rows, data inline (each
  * `charts/*.vl.json` opens as-is in the Vega editor). Every chart colours
  * ABIs through one fixed map, so an ABI has the same colour everywhere.
- * Charts that would show a single point are not built.
+ * Charts that would show a single point are not built. Every chart keeps
+ * within {@linkcode MAX_WIDTH_PX} × {@linkcode MAX_HEIGHT_PX}: facets wrap, and
+ * a grid that would need more than {@linkcode MAX_PANELS} panels is drawn
+ * along the question's axis at the focus point plus heatmaps of each ABI
+ * against the baseline (`heatmap.ts`); per-entity tables are drawn as
+ * distributions (`distribution.ts`). See docs/explanation/charts.md.
  *
  * @module
  */
 
 import type { CsvRow } from "./csv.ts";
-import { atPoint, fmtParamValue, pointText, type ReportContext } from "./context.ts";
+import { atPoint, pointText, type ReportContext } from "./context.ts";
 import { distinct, getPath, pointKey } from "./load.ts";
 import { num, summarize } from "./stats.ts";
+import {
+  type Chart,
+  colorEnc,
+  MAX_COLUMNS,
+  MAX_PANELS,
+  PANEL_H as H,
+  PANEL_W as W,
+  panelWidth,
+  round6,
+  slug,
+  top,
+  us,
+  type VlSpec,
+  wantsLog,
+} from "./chart_spec.ts";
+import { atFocus, type Grid, gridOf, othersOf, panelsOf, valuesText } from "./grid.ts";
+import { abiHeatmap, heatmapMetrics } from "./heatmap.ts";
+import { entityDistribution } from "./distribution.ts";
 
-/** A Vega-Lite specification (JSON). */
-export type VlSpec = Record<string, unknown>;
-
-/** One chart: file stem, title and spec. */
-export interface Chart {
-  /** File stem under charts/ (e.g. "latency_quantiles"). */
-  name: string;
-  /** Title shown above the chart. */
-  title: string;
-  /** What the chart shows and how to read it. */
-  caption: string;
-  /** The Vega-Lite spec with inline data. */
-  spec: VlSpec;
-}
-
-/** Fixed colour of each built-in ABI (Tableau 10, variants in lighter shades of their family). */
-export const ABI_COLORS: Readonly<Record<string, string>> = Object.freeze({
-  "2l": "#4c78a8",
-  "2l:32": "#9ecae9",
-  "3l": "#f58518",
-  "3l:32": "#ffbf79",
-  "fifo": "#54a24b",
-  "fifo:drain": "#b279a2",
-  "fifo:lowest-first": "#e45756",
-  "fifo:naive-link": "#9d755d",
-});
-
-const EXTRA_COLORS = ["#72b7b2", "#eeca3b", "#ff9da6", "#bab0ac", "#88d27a", "#d6a5c9"];
-
-/**
- * The colour of `abi`: fixed for built-in ABIs, derived from a hash of the id otherwise.
- *
- * @example
- * ```ts
- * import { abiColor } from "./charts.ts";
- * console.log(abiColor("fifo")); // "#54a24b"
- * ```
- */
-export function abiColor(abi: string): string {
-  const c = ABI_COLORS[abi];
-  if (c) return c;
-  let h = 0;
-  for (const ch of abi) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return EXTRA_COLORS[h % EXTRA_COLORS.length];
-}
-
-const SCHEMA = "https://vega.github.io/schema/vega-lite/v6.json";
-const W = 280, H = 180;
-/** The widest a chart may be (px): a page of a mail or a slide. */
-export const PAGE_PX = 760;
-/** Most facet columns side by side before they wrap. */
-const MAX_COLUMNS = 3;
-
-/** Panel width that keeps `columns` panels within the page. */
-function panelWidth(columns: number): number {
-  return Math.max(120, Math.min(W, Math.floor(PAGE_PX / Math.max(1, columns)) - 50));
-}
+export {
+  ABI_COLORS,
+  abiColor,
+  type Chart,
+  MAX_COLUMNS,
+  MAX_HEIGHT_PX,
+  MAX_PANELS,
+  MAX_WIDTH_PX,
+  PAGE_PX,
+  type VlSpec,
+} from "./chart_spec.ts";
 
 /**
  * Facet labels in order: by the numbers in them when they differ only in
@@ -140,65 +117,13 @@ export function hiddenLines(points: readonly LinePoint[], abis: readonly string[
   return out;
 }
 
-function colorEnc(abis: readonly string[]): VlSpec {
-  return {
-    field: "abi",
-    type: "nominal",
-    title: "ABI",
-    sort: abis,
-    scale: { domain: abis, range: abis.map(abiColor) },
-  };
-}
-
-function slug(s: string): string {
-  return s.replace(/[^A-Za-z0-9]+/g, "_").replace(/^_|_$/g, "");
-}
-
-function us(ns: number | undefined): number | null {
-  return ns === undefined || !Number.isFinite(ns) ? null : Number((ns / 1000).toPrecision(6));
-}
-
-function round6(x: number): number | null {
-  return Number.isFinite(x) ? Number(x.toPrecision(6)) : null;
-}
-
-/** Whether positive values span enough to deserve a log scale. */
-function wantsLog(values: readonly (number | null)[]): boolean {
-  const xs = values.filter((v): v is number => v !== null && v > 0);
-  if (xs.length < 2 || xs.length < values.filter((v) => v !== null).length) return false;
-  return Math.max(...xs) / Math.min(...xs) >= 20;
-}
-
-/** Longest subtitle line in characters: longer subtitles wrap, so they never widen a chart. */
-const SUBTITLE_COLUMNS = 100;
-
-/** `text` broken at spaces into lines of at most {@linkcode SUBTITLE_COLUMNS}. */
-function wrapSubtitle(text: string): string | string[] {
-  if (text.length <= SUBTITLE_COLUMNS) return text;
-  const lines: string[] = [];
-  let line = "";
-  for (const word of text.split(" ")) {
-    if (line && line.length + 1 + word.length > SUBTITLE_COLUMNS) {
-      lines.push(line);
-      line = word;
-    } else line = line ? `${line} ${word}` : word;
-  }
-  if (line) lines.push(line);
-  return lines;
-}
-
-function top(title: string, subtitle: string, values: unknown[]): VlSpec {
-  return {
-    $schema: SCHEMA,
-    title: subtitle
-      ? { text: title, subtitle: wrapSubtitle(subtitle), anchor: "start" }
-      : { text: title, anchor: "start" },
-    data: { values },
-    config: { font: "sans-serif", view: { stroke: "#ddd" } },
-  };
-}
-
-/** Wrap a unit/layer spec in column/row facets when the data carries them. */
+/**
+ * Wrap a unit/layer spec in column/row facets when the data carries them. A grid of rows and
+ * columns stays a grid while it has at most {@linkcode MAX_COLUMNS} columns; wider, each panel
+ * is labelled "row; column" and the panels wrap after {@linkcode MAX_COLUMNS}, so a chart's
+ * width never grows with the grid (its height does, by panel rows: callers keep the panels
+ * within {@linkcode MAX_PANELS}).
+ */
 function facetted(
   head: VlSpec,
   inner: VlSpec,
@@ -212,12 +137,33 @@ function facetted(
 ): VlSpec {
   const cols = facets.columnSort?.length ?? MAX_COLUMNS;
   const resolve = facets.independentY ? { resolve: { scale: { y: "independent" } } } : {};
+  if (facets.column !== undefined && facets.row !== undefined && cols > MAX_COLUMNS) {
+    const values = (head.data as { values: Record<string, unknown>[] }).values;
+    const label = (v: Record<string, unknown>) => `${v.row}; ${v.facet}`;
+    const order: string[] = [];
+    for (const r of facets.rowSort ?? []) {
+      for (const c of facets.columnSort ?? []) order.push(`${r}; ${c}`);
+    }
+    const data = { values: values.map((v) => ({ ...v, facet: label(v), row: undefined })) };
+    return facetted({ ...head, data }, inner, {
+      column: [facets.row, facets.column].filter((t) => t).join("; "),
+      columnSort: order.filter((l) => data.values.some((v) => v.facet === l)),
+      independentY: facets.independentY,
+    });
+  }
   if (facets.column !== undefined && facets.row === undefined) {
-    // Columns only: wrap after MAX_COLUMNS panels, numeric labels in numeric order.
-    const n = Math.min(cols, MAX_COLUMNS);
+    // Columns only: wrap after MAX_COLUMNS panels (four as two by two), numeric labels in
+    // numeric order, each label's "a, b" parts on lines of their own.
+    const n = cols === 4 ? 2 : Math.min(cols, MAX_COLUMNS);
     return {
       ...head,
-      facet: { field: "facet", type: "nominal", title: facets.column, sort: facets.columnSort },
+      facet: {
+        field: "facet",
+        type: "nominal",
+        title: facets.column,
+        sort: facets.columnSort,
+        header: { labelExpr: "split(datum.label, ', ')", labelLimit: panelWidth(n) + 40 },
+      },
       columns: n,
       spec: { width: panelWidth(n), height: H, ...inner },
       ...resolve,
@@ -521,18 +467,52 @@ function estBand(mean: number, ci: number, scale: (x: number) => number | null, 
 }
 
 /** Rows of `groups.csv` plus summary rows as group "all events". */
-function groupRowsWithAll(ctx: ReportContext): CsvRow[] {
-  return [...ctx.set.summary.map((r) => ({ ...r, group: "all events" })), ...ctx.set.groups];
+/** Most port-group rows (groups and "all events") a line chart draws as panel rows. */
+const MAX_GROUP_ROWS = 4;
+
+/** The port groups of the results, in order of first appearance. */
+function groupNames(ctx: ReportContext): string[] {
+  return distinct(ctx.set.groups, "group").map(String);
 }
 
-function othersLabel(ctx: ReportContext, row: CsvRow, param: string): string | undefined {
-  const others = ctx.params.filter((q) => q !== param && distinct(ctx.set.summary, q).length > 1);
-  if (others.length === 0) return undefined;
-  return others.map((q) => `${ctx.labels[q]} = ${fmtParamValue(q, row[q])}`).join(", ");
+/** Summary rows as group "all events", followed by `groups.csv` unless `withGroups` is false. */
+function groupRowsWithAll(ctx: ReportContext, withGroups = true): CsvRow[] {
+  const all = ctx.set.summary.map((r) => ({ ...r, group: "all events" }));
+  return withGroups ? [...all, ...ctx.set.groups] : all;
+}
+
+/**
+ * How a chart of a metric against `param` is laid out: one panel per combination of the
+ * other varying axes (times `rowsPer` panel rows) while that fits in {@linkcode MAX_PANELS},
+ * else the other axes held at the focus point, which the subtitle states.
+ */
+interface View {
+  /** Axes drawn as facets. */
+  facetBy: string[];
+  /** Axes held at their focus value. */
+  held: string[];
+  /** Subtitle clause naming the held axes ("" when none). */
+  note: string;
+}
+
+function viewOf(ctx: ReportContext, grid: Grid, param: string, rowsPer: number): View {
+  const others = othersOf(grid, [param]);
+  const panels = panelsOf(grid, others) * rowsPer;
+  if (panels <= MAX_PANELS) return { facetBy: others, held: [], note: "" };
+  return {
+    facetBy: [],
+    held: others,
+    note: `${valuesText(ctx, grid, others)} held at the focus point (the whole grid would ` +
+      `need ${panels} panels)`,
+  };
 }
 
 function latencyQuantiles(ctx: ReportContext): Chart | null {
-  const rows = atPoint(ctx.set.groups, ctx.params, ctx.focus);
+  const groups = groupNames(ctx);
+  // Too many groups for one panel each: the whole run's quantiles only.
+  const rows = groups.length > MAX_PANELS
+    ? atPoint(groupRowsWithAll(ctx, false), ctx.params, ctx.focus)
+    : atPoint(ctx.set.groups, ctx.params, ctx.focus);
   const est = summarize(
     rows,
     ["abi", "group"],
@@ -569,65 +549,92 @@ function latencyQuantiles(ctx: ReportContext): Chart | null {
   };
 }
 
-/** Line points of `col` against `param`, one per estimate; facets by the other parameters. */
+/** Line points of `col` against `param`, one per estimate; facets by the axes of `facetBy`. */
 function linePoints(
   ctx: ReportContext,
+  grid: Grid,
   est: ReturnType<typeof summarize>,
   param: string,
   col: string,
   scale: (x: number) => number | null,
   byGroup: boolean,
+  facetBy: readonly string[],
 ): LinePoint[] {
   const points: LinePoint[] = [];
   for (const s of est) {
     const x = num(s.keys[param]);
     if (x === undefined || !Number.isFinite(s.est[col].mean)) continue;
-    const facet = othersLabel(ctx, s.keys, param);
+    const facet = facetBy.length ? valuesText(ctx, grid, facetBy, s.keys) : "";
+    // Without other facets, the groups wrap as panels instead of standing in one column.
+    const group = byGroup ? String(s.keys.group) : "";
     points.push({
       abi: String(s.keys.abi),
       x,
       ...estBand(s.est[col].mean, s.est[col].ci, scale, /^jain_|fraction/.test(col) ? 1 : Infinity),
-      ...(facet ? { facet } : {}),
-      ...(byGroup ? { row: String(s.keys.group) } : {}),
+      ...(facet ? { facet } : group ? { facet: group } : {}),
+      ...(facet && group ? { row: group } : {}),
     });
   }
   return points;
 }
 
-function latencyVsParam(ctx: ReportContext, param: string, col: string, stat: string): Chart {
-  const rows = groupRowsWithAll(ctx);
-  const groups = [...new Set(rows.map((r) => String(r.group)))];
+/**
+ * Latency against `param`, a panel row per port group (when they fit) and a panel per
+ * combination of the other axes; on a grid too large for that, only along the question's
+ * axis with the other axes held at the focus point (null for the other axes: the heatmap
+ * shows them).
+ */
+function latencyVsParam(
+  ctx: ReportContext,
+  grid: Grid,
+  param: string,
+  col: string,
+  stat: string,
+): Chart | null {
+  const names = groupNames(ctx);
+  const byGroup = names.length > 0 && names.length + 1 <= MAX_GROUP_ROWS;
+  const view = viewOf(ctx, grid, param, byGroup ? names.length + 1 : 1);
+  if (view.held.length && param !== grid.question) return null;
+  const rows = atFocus(groupRowsWithAll(ctx, byGroup), grid, view.held);
   const est = summarize(rows, ["group", ...ctx.params, "abi"], [col]);
-  const points = linePoints(ctx, est, param, col, us, groups.length > 1);
+  const points = linePoints(ctx, grid, est, param, col, us, byGroup, view.facetBy);
+  const what = stat === "mean" ? "Mean" : "p99";
+  const along = view.held.length ? `; along ${ctx.labels[param]} (the question's axis), with ` : "";
   return {
     name: `lat_${stat}_vs_${slug(param)}`,
-    title: `${stat === "mean" ? "Mean" : "p99"} dispatch latency against ${ctx.labels[param]}`,
-    caption:
-      `${
-        stat === "mean" ? "Mean" : "99th-percentile"
-      } dispatch latency per port group (rows; "all events" is the whole run), one line per ABI, ` +
-      "with the 95% confidence band over replications. Lower is better.",
+    title: `${what} dispatch latency against ${ctx.labels[param]}`,
+    caption: `${stat === "mean" ? "Mean" : "99th-percentile"} dispatch latency ` +
+      (byGroup
+        ? `per port group (${
+          view.facetBy.length ? "rows" : "panels"
+        }; "all events" is the whole run)`
+        : "of the whole run") +
+      ", one line per ABI, with the 95% confidence band over replications. Lower is better." +
+      (view.held.length ? ` ${view.note[0].toUpperCase()}${view.note.slice(1)}.` : ""),
     spec: lineSpec(points, {
-      title: `${stat === "mean" ? "Mean" : "p99"} dispatch latency against ${ctx.labels[param]}`,
-      subtitle: "mean over replications, band: 95% CI",
+      title: `${what} dispatch latency against ${ctx.labels[param]}`,
+      subtitle: `mean over replications, band: 95% CI${along}${view.note}`,
       xTitle: ctx.labels[param],
       yTitle: `${stat} dispatch latency (µs)`,
       abis: ctx.abis,
-      facetTitle: "",
+      facetTitle: byGroup && !view.facetBy.length ? "port group" : "",
       rowTitle: "port group",
     }),
+    metrics: [col],
   };
 }
 
 function summaryVsParam(
   ctx: ReportContext,
+  grid: Grid,
   param: string,
   col: string,
   o: { name: string; title: string; yTitle: string; caption: string; scale?: number },
 ): Chart | null {
-  const est = summarize(ctx.set.summary, [...ctx.params, "abi"], [col]);
+  const view = viewOf(ctx, grid, param, 1);
+  const est = summarize(atFocus(ctx.set.summary, grid, view.held), [...ctx.params, "abi"], [col]);
   const k = o.scale ?? 1;
-  const points = linePoints(ctx, est, param, col, (v) => round6(v * k), false);
+  const points = linePoints(ctx, grid, est, param, col, (v) => round6(v * k), false, view.facetBy);
   if (points.length < 2) return null;
   return {
     name: o.name,
@@ -635,12 +642,13 @@ function summaryVsParam(
     caption: o.caption,
     spec: lineSpec(points, {
       title: o.title,
-      subtitle: "mean over replications, band: 95% CI",
+      subtitle: `mean over replications, band: 95% CI${view.note ? `; ${view.note}` : ""}`,
       xTitle: ctx.labels[param],
       yTitle: o.yTitle,
       abis: ctx.abis,
       facetTitle: "",
     }),
+    metrics: [col],
   };
 }
 
@@ -736,17 +744,35 @@ export function requestedPorts(ctx: ReportContext, row: CsvRow): number | undefi
   return Number.isFinite(n) ? n : undefined;
 }
 
-function capacity(ctx: ReportContext, portsParam: string | undefined): Chart[] {
+function capacity(ctx: ReportContext, grid: Grid, portsParam: string | undefined): Chart[] {
   const failures = ctx.set.summary.some((r) => (num(r.bind_failures) ?? 0) > 0);
   if (!portsParam && !failures) return [];
-  const est = summarize(ctx.set.summary, [...ctx.params, "abi"], ["bind_failures", "shared_bytes"]);
+  // Facets by the other axes while they fit; else those axes at the focus point.
+  const view: View = portsParam ? viewOf(ctx, grid, portsParam, 1) : panelsOf(grid, grid.varying) <=
+      MAX_PANELS
+    ? { facetBy: grid.varying, held: [], note: "" }
+    : {
+      facetBy: [],
+      held: grid.varying,
+      note: `${valuesText(ctx, grid, grid.varying)} (focus point)`,
+    };
+  const est = summarize(atFocus(ctx.set.summary, grid, view.held), [...ctx.params, "abi"], [
+    "bind_failures",
+    "shared_bytes",
+  ]);
+  const requested = new Map<string, number | undefined>();
   const pts = est.map((s) => {
-    const req = requestedPorts(ctx, s.keys) ?? num(s.keys[portsParam ?? ""]);
+    const key = pointKey(s.keys, ctx.params);
+    if (!requested.has(key)) requested.set(key, requestedPorts(ctx, s.keys));
+    const req = requested.get(key) ?? num(s.keys[portsParam ?? ""]);
     return { s, req };
   }).filter((p) => p.req !== undefined);
   const reqs = new Set(pts.map((p) => p.req));
   if (reqs.size < 2) {
-    const bars: BarPoint[] = pts.map(({ s, req }) => ({
+    // One request size: one bar per ABI, over every grid point shown.
+    const req = [...reqs][0];
+    const rows = pts.flatMap(({ s }) => s.rows);
+    const bars: BarPoint[] = summarize(rows, ["abi"], ["bind_failures"]).map((s) => ({
       abi: String(s.keys.abi),
       cat: String(s.keys.abi),
       ...estBand(req! - s.est.bind_failures.mean, s.est.bind_failures.ci, round6),
@@ -758,14 +784,17 @@ function capacity(ctx: ReportContext, portsParam: string | undefined): Chart[] {
       caption: `Ports bound out of ${[...reqs][0]} requested (requested minus bind failures).`,
       spec: barSpec(bars, {
         title: "Ports bound per ABI",
-        subtitle: `${[...reqs][0]} ports requested`,
+        subtitle: `${[...reqs][0]} ports requested${view.note ? `; ${view.note}` : ""}`,
         xTitle: "ABI",
         yTitle: "ports bound",
         abis: ctx.abis,
       }),
+      metrics: ["bind_failures"],
     }];
   }
-  const facetOf = (row: CsvRow) => othersLabel(ctx, row, portsParam ?? "");
+  const others = view.facetBy.filter((p) => p !== portsParam);
+  const facetOf = (row: CsvRow) => others.length ? valuesText(ctx, grid, others, row) : undefined;
+  const note = view.note ? `; ${view.note}` : "";
   const bound: LinePoint[] = pts.map(({ s, req }) => ({
     abi: String(s.keys.abi),
     x: req!,
@@ -786,12 +815,13 @@ function capacity(ctx: ReportContext, portsParam: string | undefined): Chart[] {
         "for more: the line leaves the diagonal where the ABI's port limit is reached.",
       spec: lineSpec(bound, {
         title: "Ports bound against ports requested",
-        subtitle: "bound = requested − bind failures",
+        subtitle: `bound = requested − bind failures${note}`,
         xTitle: "ports requested (all groups)",
         yTitle: "ports bound",
         abis: ctx.abis,
         facetTitle: "",
       }),
+      metrics: ["bind_failures"],
     },
     {
       name: "shared_memory",
@@ -799,12 +829,13 @@ function capacity(ctx: ReportContext, portsParam: string | undefined): Chart[] {
       caption: "Shared-memory footprint of the ABI's event state (KiB) per guest.",
       spec: lineSpec(shared, {
         title: "Shared memory against ports requested",
-        subtitle: "event-channel shared state per guest",
+        subtitle: `event-channel shared state per guest${note}`,
         xTitle: "ports requested (all groups)",
         yTitle: "shared memory (KiB)",
         abis: ctx.abis,
         facetTitle: "",
       }),
+      metrics: ["shared_bytes"],
     },
   ];
 }
@@ -864,16 +895,25 @@ function headlineBars(ctx: ReportContext): Chart | null {
  * ```
  */
 export function buildCharts(ctx: ReportContext): Chart[] {
+  const grid = gridOf(ctx);
   const out: (Chart | null)[] = [latencyQuantiles(ctx)];
-  for (const p of ctx.numeric) {
-    out.push(latencyVsParam(ctx, p, "lat_p99_ns", "p99"));
-    out.push(latencyVsParam(ctx, p, "lat_mean_ns", "mean"));
+  // The question's axis first; on a grid too large for every panel, the heatmaps follow it.
+  const axes = [...ctx.numeric].sort((a, b) =>
+    Number(b === grid.question) - Number(a === grid.question)
+  );
+  for (const p of axes) {
+    out.push(latencyVsParam(ctx, grid, p, "lat_p99_ns", "p99"));
+    if (p === grid.question && tooManyPanels(ctx, grid, p)) {
+      for (const m of heatmapMetrics(ctx)) out.push(abiHeatmap(ctx, grid, m));
+    }
+    out.push(latencyVsParam(ctx, grid, p, "lat_mean_ns", "mean"));
   }
   if (ctx.numeric.length === 0) out.push(headlineBars(ctx));
   out.push(priorityLatency(ctx));
+  out.push(...entityCharts(ctx, grid));
   const loadParam = ctx.numeric.find((p) => /rate|period|load/.test(p)) ?? ctx.numeric[0];
   if (loadParam) {
-    out.push(summaryVsParam(ctx, loadParam, "jain_latency", {
+    out.push(summaryVsParam(ctx, grid, loadParam, "jain_latency", {
       name: `fairness_vs_${slug(loadParam)}`,
       title: `Fairness against ${ctx.labels[loadParam]}`,
       yTitle: "Jain index of per-port mean latency",
@@ -884,7 +924,7 @@ export function buildCharts(ctx: ReportContext): Chart[] {
   out.push(starvedEvents(ctx));
   const portsParam = ctx.numeric.find((p) => /(^|\.)ports$/.test(p));
   if (portsParam) {
-    out.push(summaryVsParam(ctx, portsParam, "overhead_ns_per_event", {
+    out.push(summaryVsParam(ctx, grid, portsParam, "overhead_ns_per_event", {
       name: `overhead_vs_${slug(portsParam)}`,
       title: `Guest overhead per event against ${ctx.labels[portsParam]}`,
       yTitle: "guest ABI time per event (ns)",
@@ -892,8 +932,78 @@ export function buildCharts(ctx: ReportContext): Chart[] {
         "events, with 95% bands: what scanning more bound ports costs.",
     }));
   }
-  out.push(...capacity(ctx, portsParam));
+  out.push(...capacity(ctx, grid, portsParam));
   return out.filter((c): c is Chart => c !== null && informative(c));
+}
+
+/** Whether a latency chart against `param` would need more than {@linkcode MAX_PANELS}. */
+function tooManyPanels(ctx: ReportContext, grid: Grid, param: string): boolean {
+  const names = groupNames(ctx);
+  const rows = names.length > 0 && names.length + 1 <= MAX_GROUP_ROWS ? names.length + 1 : 1;
+  return viewOf(ctx, grid, param, rows).held.length > 0;
+}
+
+/**
+ * Per-entity distributions: p99 latency across port groups when there are more groups than
+ * panel rows, and across guests when the results hold a per-guest table (`guests`, one row
+ * per guest, ABI and replication, as a host's `guests.csv` provides).
+ */
+function entityCharts(ctx: ReportContext, grid: Grid): (Chart | null)[] {
+  const out: (Chart | null)[] = [];
+  if (groupNames(ctx).length + 1 > MAX_GROUP_ROWS) {
+    out.push(entityDistribution(ctx, grid, ctx.set.groups, {
+      entity: "group",
+      metric: "lat_p99_ns",
+      yTitle: "p99 dispatch latency (µs)",
+      scale: us,
+      entityTitle: "port group",
+    }));
+  }
+  const guests = (ctx.set as { guests?: CsvRow[] }).guests ?? [];
+  const entity = ["guest", "name", "template"].find((c) => guests.some((r) => c in r));
+  if (entity) {
+    for (const [metric, yTitle] of GUEST_METRICS) {
+      if (!guests.some((r) => typeof r[metric] === "number")) continue;
+      out.push(entityDistribution(ctx, grid, guests, {
+        entity,
+        metric,
+        yTitle,
+        scale: us,
+        entityTitle: "guest",
+      }));
+    }
+  }
+  return out;
+}
+
+/** Per-guest metrics drawn as distributions across guests (first found of each kind). */
+const GUEST_METRICS: readonly [string, string][] = [
+  ["rt_p99_ns", "p99 round-trip time (µs)"],
+  ["lat_p99_ns", "p99 dispatch latency (µs)"],
+];
+
+/**
+ * The names of the charts the findings cite: those plotting a metric in `metrics` (a
+ * finding's metric; `bind_failures` for a "not compared" flag). When none is cited, the first
+ * chart that plots a named metric, else the first chart: a report always has one PNG to send.
+ *
+ * @example
+ * ```ts
+ * import { citedCharts } from "./charts.ts";
+ * const c = (name: string, metrics: string[]) => ({ name, title: "", caption: "", spec: {},
+ *   metrics });
+ * console.log([...citedCharts([c("a", []), c("b", ["lat_p99_ns"])], ["lat_p99_ns"])]); // ["b"]
+ * ```
+ */
+export function citedCharts(charts: readonly Chart[], metrics: Iterable<string>): Set<string> {
+  const named = new Set(metrics);
+  const out = new Set(
+    charts.filter((c) => c.metrics?.some((m) => named.has(m))).map((c) => c.name),
+  );
+  if (out.size === 0 && charts.length) {
+    out.add((charts.find((c) => c.metrics?.length) ?? charts[0]).name);
+  }
+  return out;
 }
 
 /**
@@ -902,7 +1012,8 @@ export function buildCharts(ctx: ReportContext): Chart[] {
  */
 export function informative(c: Chart): boolean {
   const data = (c.spec.data as { values?: Record<string, unknown>[] } | undefined)?.values ?? [];
-  const ys = data.map((d) => d.y ?? d.latency_us).filter((v): v is number => typeof v === "number");
+  const ys = data.map((d) => [d.y, d.latency_us, d.value].find((v) => typeof v === "number"))
+    .filter((v): v is number => typeof v === "number");
   if (ys.length < 2) return ys.length === 1 && ys[0] !== 0;
   return ys.some((y) => y !== ys[0]);
 }

@@ -10,7 +10,7 @@
  */
 
 import { writeFileAtomic } from "../sim/io/atomic.ts";
-import { buildCharts, type Chart } from "./charts.ts";
+import { buildCharts, type Chart, citedCharts } from "./charts.ts";
 import { buildContext } from "./context.ts";
 import { buildFindings, computeFindings } from "./findings.ts";
 import { toCsv } from "./csv.ts";
@@ -25,7 +25,13 @@ import {
 import { buildHtml } from "./html.ts";
 import { loadBundles } from "./bundles.ts";
 import { loadResults } from "./load.ts";
-import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
+import {
+  canRenderPng,
+  removeStaleCharts,
+  renderCharts,
+  type Renderer,
+  startRenderer,
+} from "./render.ts";
 import { buildText, wrap } from "./text.ts";
 import { computeAnswer } from "./answer.ts";
 
@@ -43,6 +49,8 @@ export interface ReportFiles {
 export interface ReportOptions {
   /** Write charts/*.png (default true; needs `--allow-ffi`). */
   png?: boolean;
+  /** Which charts get a PNG: those the findings cite (default), or all. */
+  pngs?: "cited" | "all";
   /** Called after each chart is written: charts done, charts in all, the chart's name. */
   progress?: (done: number, total: number, name: string) => void;
 }
@@ -60,6 +68,20 @@ export interface ReportOptions {
 export async function renderReport(
   dir: string,
   options: ReportOptions = {},
+): Promise<ReportFiles> {
+  // A second thread loads vega while the rows load and the findings are computed.
+  const renderer = startRenderer();
+  try {
+    return await writeReport(dir, options, renderer);
+  } finally {
+    renderer.close();
+  }
+}
+
+async function writeReport(
+  dir: string,
+  options: ReportOptions,
+  renderer: Renderer,
 ): Promise<ReportFiles> {
   const ctx = buildContext(loadResults(dir));
   const charts = buildCharts(ctx);
@@ -85,16 +107,15 @@ export async function renderReport(
   if ((options.png ?? true) && !png) {
     console.error("note: charts/*.png skipped: PNG rendering (resvg) needs --allow-ffi");
   }
-  let done = 0;
-  for (const c of charts) {
-    write(`charts/${c.name}.vl.json`, JSON.stringify(c.spec, null, 2) + "\n");
-    const svg = await renderSvg(c.spec);
-    write(`charts/${c.name}.svg`, svg);
-    await collectGarbage();
-    if (png) write(`charts/${c.name}.png`, await svgToPng(svg));
-    options.progress?.(++done, charts.length, c.name);
-    await collectGarbage();
-  }
+  // PNGs (mail attachments) for the charts the findings cite; every chart has its SVG.
+  const cited = citedCharts(charts, result.findings.map((f) => f.metric || "bind_failures"));
+  await renderCharts(charts, {
+    png: png ? (options.pngs === "all" ? "all" : cited) : new Set(),
+    write,
+    progress: options.progress,
+    renderer,
+  });
+  removeStaleCharts(dir, files);
   const fragile = rob ? fragileText(rob, wrap) : [];
   const section = rob ? [...fragile, ...robustnessText(rob, wrap)] : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
@@ -102,7 +123,10 @@ export async function renderReport(
   const answer = robust
     ? computeAnswer(ctx, fragileAnswers(ctx, robust, first.comparisons)).sentences
     : first.sentences;
-  write("report.md", buildText(ctx, findings, charts, section, answer));
+  const pngs = new Set(
+    files.filter((f) => f.startsWith("charts/") && f.endsWith(".png")).map((f) => f.slice(7, -4)),
+  );
+  write("report.md", buildText(ctx, findings, charts, section, answer, pngs));
   // The HTML shows the same sections as preformatted text, under their own headings.
   const html = rob
     ? [fragile, section.slice(fragile.length)].filter((x) => x.length).map((x) => ({
@@ -112,21 +136,4 @@ export async function renderReport(
     : [];
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html, answer));
   return { charts, findings, files };
-}
-
-/**
- * Full garbage collections where the runtime offers them (`deno task sim` runs
- * with `--v8-flags=--expose-gc`); otherwise nothing. Between charts almost all
- * of vega's heap is garbage (a chart of many facets leaves 100–200 MB), and V8
- * would otherwise let it pile up to several hundred megabytes before collecting.
- * The turn of the event loop between the two collections lets what the first
- * one found unreachable be finalised (resvg's native images among it), so the
- * second one frees it: without it the heap stayed at about 150 MB, with it 30 MB.
- */
-async function collectGarbage(): Promise<void> {
-  const gc = (globalThis as { gc?: () => void }).gc;
-  if (!gc) return;
-  gc();
-  await new Promise((resolve) => setTimeout(resolve, 0));
-  gc();
 }

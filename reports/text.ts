@@ -326,7 +326,8 @@ function wrapCommand(cmd: string, width = PAGE - 4): string {
 
 /**
  * The text of report.md: every line at most {@linkcode PAGE} columns; `sections`
- * (lines) follow the findings.
+ * (lines) follow the findings; `pngs` names the charts drawn as PNG (the others are
+ * listed by their SVG; unset: every chart has a PNG).
  *
  * @example
  * ```ts
@@ -341,6 +342,7 @@ export function buildText(
   charts: readonly Chart[] = [],
   sections: readonly string[] = [],
   answer: readonly string[] = computeAnswer(ctx).sentences,
+  pngs?: ReadonlySet<string>,
 ): string {
   const m = ctx.set.manifest;
   const sweep = m.resolved && typeof m.resolved === "object"
@@ -424,8 +426,12 @@ export function buildText(
     out.push(indent(gt), "");
   }
   if (charts.length) {
-    out.push("Charts (charts/*.png, interactive in report.html)", "-".repeat(49), "");
-    for (const c of charts) out.push(wrap(`${c.name}.png: ${c.title}`, PAGE, "- ", "  "));
+    // Every chart has its SVG; a PNG (for mail) only where it was drawn (`pngs`; all if unset).
+    out.push("Charts (charts/, interactive in report.html)", "-".repeat(44), "");
+    for (const c of charts) {
+      const ext = !pngs || pngs.has(c.name) ? "png" : "svg";
+      out.push(wrap(`${c.name}.${ext}: ${c.title}`, PAGE, "- ", "  "));
+    }
     out.push("");
   }
   const full = m.scenario_full ?? ctx.base;

@@ -3,6 +3,7 @@ import {
   ABI_COLORS,
   abiColor,
   buildCharts,
+  citedCharts,
   facetOrder,
   hiddenLines,
   informative,
@@ -11,6 +12,7 @@ import {
   type VlSpec,
 } from "../../reports/charts.ts";
 import { buildContext } from "../../reports/context.ts";
+import { heatmapSpec } from "../../reports/heatmap.ts";
 import { fixtureSet } from "./fixture.ts";
 
 const charts = buildCharts(buildContext(fixtureSet()));
@@ -24,6 +26,11 @@ function inner(spec: VlSpec): VlSpec {
 function layers(spec: VlSpec): VlSpec[] {
   const s = inner(spec);
   return (s.layer as VlSpec[] | undefined) ?? [s];
+}
+
+/** The subtitle of a spec as one line (long subtitles are wrapped into several). */
+function subtitle(spec: VlSpec): string {
+  return [(spec.title as { subtitle?: string | string[] }).subtitle ?? ""].flat().join(" ");
 }
 
 function values(spec: VlSpec): Record<string, unknown>[] {
@@ -190,4 +197,209 @@ Deno.test("charts: a long subtitle wraps into lines, so it never widens a chart"
     abis: [],
   });
   assert.equal((short.title as { subtitle: string }).subtitle, "band: 95% CI");
+});
+
+// A grid too large for one panel per combination: 10 rates × 4 port counts × 3 VCPU counts,
+// 2l against fifo, 3 replications, three port groups.
+const RATE = "groups.1.arrival.rate_per_s", PORTS = "groups.1.ports", VCPUS = "guest.vcpus";
+const BIG_GRID = {
+  [RATE]: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10].map((k) => k * 100000),
+  [PORTS]: [64, 256, 1024, 4096],
+  [VCPUS]: [1, 2, 4],
+};
+
+/**
+ * Rows of the big grid: fifo's p99 is half of 2l's from 500k events/s on (the same in every
+ * replication, so the paired test passes) and 2l's ± 3 ns below (a paired mean of 0: not
+ * significant); 2l fails a bind at 4096 ports. `guests` adds a per-guest table of 6 guests.
+ */
+function bigSet(guests = false) {
+  const summary: Record<string, string | number>[] = [];
+  const groups: Record<string, string | number>[] = [];
+  const perGuest: Record<string, string | number>[] = [];
+  for (const rate of BIG_GRID[RATE]) {
+    for (const ports of BIG_GRID[PORTS]) {
+      for (const vcpus of BIG_GRID[VCPUS]) {
+        for (const abi of ["2l", "fifo"]) {
+          for (let r = 0; r < 3; r++) {
+            const head = { scenario: "big", abi, replication: r, [RATE]: rate, [PORTS]: ports };
+            const p99 = 1000 * vcpus + rate / 100 + ports / 64 + 10 * r;
+            const fifo = rate >= 500000 ? p99 / 2 : p99 + [3, -3, 0][r];
+            const row = { ...head, [VCPUS]: vcpus, lat_p99_ns: abi === "2l" ? p99 : fifo };
+            summary.push({
+              ...row,
+              lat_mean_ns: row.lat_p99_ns / 5,
+              bind_failures: abi === "2l" && ports === 4096 ? 1 : 0,
+            });
+            for (const group of ["timer", "net", "disk"]) {
+              groups.push({ ...row, group, lat_mean_ns: row.lat_p99_ns / 5 });
+            }
+            for (let g = 0; g < 6 && guests; g++) {
+              perGuest.push({ ...row, guest: `vm${g}`, rt_p99_ns: (g + 1) * 1000 + r });
+            }
+          }
+        }
+      }
+    }
+  }
+  return {
+    dir: ".",
+    manifest: {
+      scenario: "big",
+      command: "c",
+      resolved: {
+        base: {
+          name: "big",
+          description: "Does the network arrival rate hurt the timer?",
+          abis: ["2l", "fifo"],
+          groups: [{ name: "timer" }, { name: "net" }, { name: "disk" }],
+        },
+        grid: BIG_GRID,
+      },
+      params: [PORTS, RATE, VCPUS],
+    },
+    summary,
+    groups,
+    priorities: [],
+    ...(guests ? { guests: perGuest } : {}),
+  };
+}
+
+Deno.test("charts: a grid too large for its panels draws the question's axis at the focus point and a heatmap", () => {
+  const ctx = buildContext(bigSet());
+  const big = buildCharts(ctx);
+  const names = big.map((c) => c.name);
+  // The description names the arrival rate: its axis is the question's, though not first.
+  assert.ok(names.includes(`lat_p99_vs_${RATE.replace(/\./g, "_")}`), names.join(","));
+  assert.ok(!names.some((n) => n.startsWith("lat_p99_vs_groups_1_ports")), names.join(","));
+  const line = big.find((c) => c.name.startsWith("lat_p99_vs"))!;
+  const held = values(line.spec);
+  // Ports and VCPUs held at the focus point (highest p99: 4096 ports, 4 VCPUs).
+  assert.ok(held.every((v) => !String(v.facet).includes("=")), "no facet per combination");
+  assert.equal(held.length, 10 * 2 * 4, "10 rates × 2 ABIs × (3 groups + all events)");
+  assert.match(subtitle(line.spec), /net ports requested = 4096, VCPUs = 4 held/);
+  assert.match(subtitle(line.spec), /the question's axis/);
+  assert.equal(line.spec.columns, 2, "four group panels wrap two by two");
+  const heat = big.find((c) => c.name === "ratio_lat_p99_ns_vs_2l")!;
+  assert.ok(heat, names.join(","));
+  assert.match(subtitle(heat.spec), /Shown instead of a line chart of about 48 panels/);
+});
+
+Deno.test("charts: heatmap cells compare each ABI with the baseline, marking untested ones", () => {
+  const ctx = buildContext(bigSet());
+  const heat = buildCharts(ctx).find((c) => c.name === "ratio_lat_p99_ns_vs_2l")!;
+  const cells = values(heat.spec);
+  // x: rate, y: ports (more values than VCPUs), rows: VCPUs (1 ABI × 3 rows fit).
+  assert.equal(cells.length, 10 * 4 * 3);
+  assert.deepEqual(
+    (heat.spec.facet as VlSpec).row && ((heat.spec.facet as VlSpec).row as VlSpec).sort,
+    ["1", "2", "4"],
+  );
+  const at = (x: string, y: string, row: string) =>
+    cells.find((c) => c.x === x && c.y === y && c.row === row)!;
+  assert.equal(at("600k", "256", "2").value, 0.5);
+  assert.equal(at("600k", "256", "2").mark, "", "halved in every replication: significant");
+  assert.equal(at("200k", "256", "2").mark, "ns", "± 3 ns around 2l: not significant");
+  assert.equal(at("600k", "4096", "2").mark, "×", "2l could not bind every port");
+  assert.ok(Math.abs((at("200k", "256", "2").value as number) - 1) < 1e-3);
+});
+
+Deno.test("charts: a fourth axis is held at the focus point in the heatmap", () => {
+  const set = bigSet();
+  const QUEUE = "groups.2.ports";
+  const summary = set.summary.flatMap((r) => [16, 32].map((q) => ({ ...r, [QUEUE]: q })));
+  const ctx = buildContext({
+    ...set,
+    summary,
+    groups: [],
+    manifest: { ...set.manifest, params: [...set.manifest.params, QUEUE] },
+  });
+  const heat = buildCharts(ctx).find((c) => c.name === "ratio_lat_p99_ns_vs_2l")!;
+  assert.match(subtitle(heat.spec), /disk ports requested = (16|32) \(focus point\)/);
+  assert.equal(values(heat.spec).length, 10 * 4 * 3);
+});
+
+Deno.test("charts: a grid with more columns than fit wraps its panels labelled 'row; column'", () => {
+  const p = (facet: string, row: string) => ({
+    abi: "2l",
+    x: 1,
+    y: 1,
+    lo: 1,
+    hi: 1,
+    ci: 0,
+    facet,
+    row,
+  });
+  const q = (facet: string, row: string) => ({ ...p(facet, row), x: 2, y: 2 });
+  const pts = ["a = 1", "a = 2", "a = 3", "a = 4"].flatMap((f) =>
+    ["g1", "g2"].flatMap((r) => [p(f, r), q(f, r)])
+  );
+  const spec = lineSpec(pts, {
+    title: "t",
+    subtitle: "",
+    xTitle: "x",
+    yTitle: "y",
+    abis: ["2l"],
+    facetTitle: "a",
+    rowTitle: "group",
+  });
+  assert.equal(spec.columns, 3);
+  const facet = spec.facet as VlSpec;
+  assert.equal(facet.field, "facet");
+  assert.deepEqual((facet.sort as string[]).slice(0, 5), [
+    "g1; a = 1",
+    "g1; a = 2",
+    "g1; a = 3",
+    "g1; a = 4",
+    "g2; a = 1",
+  ]);
+});
+
+Deno.test("charts: per-guest results are drawn as one box per ABI across guests", () => {
+  const ctx = buildContext(bigSet(true));
+  const dist = buildCharts(ctx).find((c) => c.name === "dist_rt_p99_ns_by_guest")!;
+  assert.ok(dist, "a guests table gets a distribution chart");
+  assert.equal((dist.spec.mark as VlSpec).type, "boxplot");
+  const v = values(dist.spec);
+  assert.equal(v.length, 6 * 2, "one value per guest and ABI, at the focus point");
+  // vm2: 3000 + replication (0, 1, 2) ns, averaged: 3.001 µs.
+  assert.equal(v.find((x) => x.entity === "vm2" && x.abi === "fifo")!.value, 3.001);
+  assert.match(subtitle(dist.spec), /6 guests/);
+});
+
+Deno.test("charts: the findings' metrics choose the charts that get a PNG", () => {
+  const ctx = buildContext(bigSet());
+  const big = buildCharts(ctx);
+  const cited = citedCharts(big, ["lat_mean_ns"]);
+  assert.deepEqual([...cited], [`lat_mean_vs_${RATE.replace(/\./g, "_")}`]);
+  const none = citedCharts(big, ["no_such_metric"]);
+  assert.equal(none.size, 1, "one chart to attach even when no finding cites one");
+  assert.deepEqual(
+    [...citedCharts(big, ["lat_p99_ns"])].sort(),
+    [`lat_p99_vs_${RATE.replace(/\./g, "_")}`, "ratio_lat_p99_ns_vs_2l"].sort(),
+  );
+});
+
+Deno.test("charts: a heatmap of more ABIs than columns puts one ABI per panel row", () => {
+  const abis = ["3l", "fifo", "fifo:drain", "fifo:lowest-first"];
+  const cells = abis.flatMap((abi) =>
+    ["1", "2"].map((row) => ({ abi, x: "a", y: "b", row, value: 1, a: 1, b: 1, mark: "" as const }))
+  );
+  const o = {
+    title: "t",
+    subtitle: "",
+    xTitle: "x",
+    yTitle: "y",
+    valueTitle: "÷ 2l",
+    ratio: true,
+    abis,
+    xValues: ["a"],
+    yValues: ["b"],
+  };
+  const grid = heatmapSpec(cells, { ...o, rowTitle: "VCPUs", rowSort: ["1", "2"] });
+  const facet = grid.facet as Record<string, VlSpec>;
+  assert.equal(facet.row.field, "abi");
+  assert.equal(facet.column.field, "row");
+  const wrapped = heatmapSpec(cells.map(({ row: _, ...c }) => c), o);
+  assert.equal(wrapped.columns, 3, "without a third axis the ABIs' panels wrap after three");
 });
