@@ -29,6 +29,12 @@ Deno.test({
         assert.equal(png[1], 0x50, `${f} is a PNG`);
         assert.ok(charts.some((c) => f === `charts/${c.name}.png`), f);
       }
+      // report.md names each chart by a file that was written (its PNG, else its SVG).
+      const md = Deno.readTextFileSync(`${dir}/report.md`);
+      const named = [...md.matchAll(/^- ([\w.-]+\.(?:png|svg)):/gm)].map((x) => x[1]);
+      assert.equal(named.length, charts.length);
+      for (const f of named) assert.ok(files.includes(`charts/${f}`), `report.md names ${f}`);
+      assert.ok(named.some((f) => f.endsWith(".svg")) || pngs.length === charts.length);
     } finally {
       Deno.removeSync(dir, { recursive: true });
     }
