@@ -133,8 +133,8 @@ export function checkDesigns(runs: readonly Run[]): string[] {
     }
     if (!ok) throw new InputError(`${name}: design module not found (no file ${path})`);
     lines.push(
-      `design module ${name} runs sandboxed: it may read ${designTree(url)}/ and nothing else ` +
-        `(no write, net, env, run, ffi or sys)`,
+      `design module ${name} runs sandboxed in a process of its own: it may read its vetted ` +
+        `files from ${designTree(url)}/ and nothing else (no write, net, env, run, ffi or sys)`,
     );
   }
   return lines;

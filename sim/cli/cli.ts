@@ -30,6 +30,8 @@ import {
 import { checkOutputDir, type FolderLock, lockFolder, writeResults } from "../sweep/results.ts";
 import type { Run, RunResult } from "../run/run.ts";
 import { defaultWorkers, probeDesigns, RunFailedError } from "../sweep/pool.ts";
+import { disposeDesigns, setDesignLimits } from "../sweep/design_process.ts";
+import { setInputLimit } from "../io/bounded_read.ts";
 import { journalHeader, runSweep, type SweepOptions } from "../sweep/sweep.ts";
 import { Journal } from "../sweep/journal.ts";
 import { describeMissing, mergeFolders } from "../sweep/merge.ts";
@@ -78,6 +80,7 @@ function say(text: string): void {
 export async function main(args: string[]): Promise<number> {
   try {
     const { command: cmd, positionals: rest, flags } = parseCommandLine(robustArg(args));
+    applyLimits(flags);
     if (flags.version) {
       console.log(versionText());
       return 0;
@@ -166,6 +169,24 @@ function failed(e: unknown): number {
   }
   say(`internal error: ${(e as Error).stack ?? e}`);
   return 1;
+}
+
+/** The input and design-process limits the flags set (`--input-limit-mb`, `--design-*`). */
+function applyLimits(flags: Flags): void {
+  const input = numberFlag("input-limit-mb", flags["input-limit-mb"], { min: 0, above: true });
+  if (input !== undefined) setInputLimit(input * 2 ** 20);
+  const memoryMb = numberFlag("design-memory-mb", flags["design-memory-mb"], {
+    min: 16,
+    integer: true,
+  });
+  const watchdogS = numberFlag("design-watchdog-s", flags["design-watchdog-s"], {
+    min: 0,
+    above: true,
+  });
+  setDesignLimits({
+    ...(memoryMb !== undefined ? { memoryMb } : {}),
+    ...(watchdogS !== undefined ? { watchdogS } : {}),
+  });
 }
 
 function str(v: Flags[string]): string | undefined {
@@ -457,5 +478,7 @@ function journalHeaderOf(
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  const status = await main(Deno.args);
+  await disposeDesigns(); // the private copies of the designs
+  Deno.exit(status);
 }

@@ -102,6 +102,25 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "refuse work estimated above this many simulated events (default 1e10)",
     commands: [...SIM, "trace", "validate"],
   },
+  "input-limit-mb": {
+    type: "string",
+    value: "MB",
+    help: "largest scenario, sweep or trace file read, in MiB (default 256)",
+    commands: [...SIM, "trace", "validate"],
+  },
+  "design-memory-mb": {
+    type: "string",
+    value: "MB",
+    help: "memory cap of a design module's process (JS heap and resident size), in MiB " +
+      "(default 2048)",
+    commands: [...SIM, "trace", "validate"],
+  },
+  "design-watchdog-s": {
+    type: "string",
+    value: "S",
+    help: "stop a design module's process that shows no progress for S seconds (default 60)",
+    commands: [...SIM, "trace", "validate"],
+  },
   "budget-mb": {
     type: "string",
     value: "MB",

@@ -13,6 +13,7 @@
 
 import { InputError } from "../io/errors.ts";
 import { resolveUserPath } from "../io/paths.ts";
+import { readBoundedText } from "../io/bounded_read.ts";
 import { BUILTIN_DIR, builtinNames } from "./builtins.ts";
 import { formatIssues, parseJsonText, suggestKey } from "./messages.ts";
 import { checkScenario, type Scenario, ScenarioSchema } from "./schema.ts";
@@ -93,8 +94,9 @@ export function loadInput(fileOrName: string): LoadedInput {
   const path = resolveUserPath(fileOrName);
   let text: string;
   try {
-    text = Deno.readTextFileSync(path);
+    text = readBoundedText(path, fileOrName);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const why = e instanceof Deno.errors.NotFound
       ? "no such file"
       : e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable

@@ -9,6 +9,7 @@
 import { parse as parseCsv } from "csv-parse/sync";
 import { InputError } from "../io/errors.ts";
 import { resolveUserPath } from "../io/paths.ts";
+import { readBoundedText } from "../io/bounded_read.ts";
 
 /** One parsed trace: raise times and, per entry, a group index and an index in it (or a raw port). */
 export interface Trace {
@@ -103,8 +104,9 @@ export function loadTrace(file: string, groupNames: readonly string[]): Trace {
     const path = resolveUserPath(file);
     let text: string;
     try {
-      text = Deno.readTextFileSync(path);
+      text = readBoundedText(path, file);
     } catch (e) {
+      if (e instanceof InputError) throw e;
       throw new InputError(
         `${file}: cannot read the trace file: ${
           e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message

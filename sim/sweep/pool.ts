@@ -5,11 +5,13 @@
  * by run index, never by completion time, so what is written from them does
  * not depend on the number of workers.
  *
- * Every worker is a sandbox (DESIGN.md §11): it holds no permission at all,
- * except that a worker running a design module may read that module's own
- * folder tree. Trace files are read by the main thread and handed over. A
- * worker runs the runs of one design only (or of the built-in ABIs only), so
- * two designs never share a sandbox.
+ * Built-in ABIs run in Web Workers that hold no permission at all. A design
+ * module never runs in this process: each of its workers is a child Deno
+ * process of its own (`design_process.ts`, DESIGN.md §11), whose replies are
+ * checked and relabelled from this process's records (`reply_check.ts`)
+ * before anything is kept. Trace files are read by the main thread and
+ * handed over. A worker runs the runs of one design only (or of the
+ * built-in ABIs only), so two designs never share a sandbox.
  *
  * @module
  */
@@ -17,8 +19,10 @@
 import { InputError } from "../io/errors.ts";
 import type { Run, RunOptions, RunResult } from "../run/run.ts";
 import type { RunProgress, WorkerReply, WorkerRequest } from "./worker.ts";
-import { designTree } from "../../models/registry.ts";
 import { tracesOf } from "../scenario/trace_file.ts";
+import { DesignProcess } from "./design_process.ts";
+import { checkReply } from "./reply_check.ts";
+import { quoteName } from "../io/text.ts";
 
 /**
  * A run that failed inside a worker.
@@ -78,19 +82,16 @@ export function defaultWorkers(): number {
 }
 
 /**
- * The Deno permissions of a worker that runs `module` (a design's file URL),
- * or only built-in ABIs when `module` is undefined: reading the design's own
- * folder tree, and nothing else.
+ * The Deno permissions of a worker that runs built-in ABIs: none at all.
  *
  * @example
  * ```ts
  * import { sandboxPermissions } from "./pool.ts";
- * console.log(sandboxPermissions("file:///d/my_abi.ts").read); // ["/d"]
- * console.log(sandboxPermissions(undefined).write); // false
+ * console.log(sandboxPermissions().read, sandboxPermissions().write); // false false
  * ```
  */
-export function sandboxPermissions(module: string | undefined): {
-  read: string[] | false;
+export function sandboxPermissions(): {
+  read: false;
   write: false;
   net: false;
   env: false;
@@ -100,7 +101,7 @@ export function sandboxPermissions(module: string | undefined): {
   import: false;
 } {
   return {
-    read: module === undefined ? false : [designTree(module)],
+    read: false,
     write: false,
     net: false,
     env: false,
@@ -111,14 +112,35 @@ export function sandboxPermissions(module: string | undefined): {
   };
 }
 
-/** Start a sandboxed worker for `module` (undefined: built-in ABIs only). */
-function spawn(module: string | undefined, name: string): Worker {
-  return new Worker(new URL("./worker.ts", import.meta.url), {
+/** What the pool talks to: a Worker of built-in ABIs or a design's process. */
+interface Sandbox {
+  post(req: WorkerRequest): void;
+  onReply: (reply: WorkerReply) => void;
+  onFailure: (error: Error) => void;
+  terminate(): void;
+}
+
+/** A permissionless Web Worker for built-in ABIs, as a {@linkcode Sandbox}. */
+function builtinWorker(name: string): Sandbox {
+  const w = new Worker(new URL("./worker.ts", import.meta.url), {
     type: "module",
     name,
     // Deno's worker permissions (`--unstable-worker-options`, set in deno.json).
-    deno: { permissions: sandboxPermissions(module) },
+    deno: { permissions: sandboxPermissions() },
   } as WorkerOptions);
+  const box: Sandbox = {
+    post: (req) => w.postMessage(req),
+    onReply: () => {},
+    onFailure: () => {},
+    terminate: () => w.terminate(),
+  };
+  w.onmessage = (e: MessageEvent<WorkerReply>) => box.onReply(e.data);
+  w.onerror = (e: ErrorEvent) => {
+    e.preventDefault();
+    box.onFailure(new Error(`${name} failed: ${e.message}`));
+  };
+  w.onmessageerror = () => box.onFailure(new Error(`${name}: a message could not be read`));
+  return box;
 }
 
 /** Whether a run's error is a design's attempt to leave its sandbox. */
@@ -127,21 +149,28 @@ function isEscape(e: { name: string; message: string }): boolean {
     /Requires \w+ access|--allow-\w+/.test(e.message);
 }
 
-/** The error to raise for a failed `run`: input errors and sandbox escapes are the user's (exit 2). */
+/** The error to raise for a failed `run`: input errors and a design's failures are the user's (exit 2). */
 function failure(run: Run, error: { name: string; message: string; stack: string }): Error {
-  if (error.name === "InputError") return new InputError(error.message);
+  if (error.name === "InputError" && run.module === undefined) return new InputError(error.message);
   if (run.module !== undefined && error.name !== "EventLimitError") {
-    const tree = designTree(run.module);
-    const where = `design module ${run.abi} (${decodeURIComponent(new URL(run.module).pathname)})`;
+    const path = decodeURIComponent(new URL(run.module).pathname);
+    const where = `design module ${run.abi} (${path})`;
+    const message = quoteName(String(error.message));
+    if (error.name === "HookTypo") {
+      return new InputError(
+        `${where}:\n${String(error.message).split("\n").map(quoteName).join("\n")}`,
+      );
+    }
     if (isEscape(error)) {
       return new InputError(
         `${where} tried to leave its sandbox: ${
-          error.message.replace(/,? run again with the --allow-\w+ flag/, "")
+          message.replace(/,? run again with the --allow-\w+ flag/, "")
         }\n` +
-          `a design module may read files under ${tree}/ only; no write, net, env, run, ffi or sys`,
+          `a design module may read its own vetted files only (copied from ` +
+          `${path.slice(0, path.lastIndexOf("/"))}/); no write, net, env, run, ffi or sys`,
       );
     }
-    return new InputError(`${where} failed: ${error.name}: ${error.message}`);
+    return new InputError(`${where} failed: ${quoteName(String(error.name))}: ${message}`);
   }
   return new RunFailedError(run, error);
 }
@@ -226,7 +255,7 @@ function execute(
   const runOptions = options.runOptions ?? {};
   const progressMs = options.onProgress ? options.progressMs ?? 2000 : 0;
   return new Promise((resolve, reject) => {
-    const live = new Set<Worker>();
+    const live = new Set<Sandbox>();
     const done: Done[] = [];
     const pending = [...runs]; // not yet dealt, in index order
     let settled = false;
@@ -252,7 +281,7 @@ function execute(
     };
     // A worker takes the next run of its own design; when none is left it
     // makes room for a worker of the next run's design.
-    const feed = (w: Worker, module: string | undefined) => {
+    const feed = (w: Sandbox, module: string | undefined) => {
       if (pending.length === 0) {
         w.terminate();
         live.delete(w);
@@ -273,21 +302,35 @@ function execute(
         traces: tracesOf(run.scenario.groups),
         progressMs,
       };
-      w.onmessage = (e: MessageEvent<WorkerReply>) => {
+      let lastProgress = 0;
+      w.onFailure = (e) => finish(e);
+      w.onReply = (reply: WorkerReply) => {
         if (settled) return;
-        const reply = e.data;
         if ("progress" in reply) {
-          if (reply.progress.index === run.index) options.onProgress?.(reply.progress);
+          const now = performance.now();
+          if (reply.progress?.index !== run.index || now - lastProgress < progressMs) return;
+          lastProgress = now;
+          const { simNs, events } = reply.progress;
+          if (Number.isFinite(simNs) && Number.isFinite(events)) {
+            options.onProgress?.({ index: run.index, simNs, events });
+          }
           return;
         }
         if (!reply.ok) return finish(failure(run, reply.error));
         // The reply speaks for the run this worker was given, whatever it says.
-        if (reply.result.index !== run.index || reply.result.id !== run.id) {
+        if (reply.result?.index !== run.index || reply.result?.id !== run.id) {
           return finish(failure(run, {
             name: "Error",
-            message: `the worker answered for another run (id ${String(reply.result.id)})`,
+            message: `the worker answered for another run (id ${String(reply.result?.id)})`,
             stack: "",
           }));
+        }
+        if (run.module !== undefined && kind === "run") {
+          try {
+            reply = { ...reply, result: checkReply(run, reply.result) };
+          } catch (err) {
+            return finish(err as Error);
+          }
         }
         done.push(reply);
         try {
@@ -298,28 +341,27 @@ function execute(
         if (done.length === runs.length) finish();
         else feed(w, module);
       };
-      w.postMessage(req);
+      w.post(req);
     };
     const start = (module: string | undefined) => {
       const id = ++spawned;
-      let w: Worker;
-      try {
-        w = spawn(module, `evtchn-sim worker ${id}`);
-      } catch (e) {
-        return finish(e as Error);
+      if (module === undefined) {
+        let w: Sandbox;
+        try {
+          w = builtinWorker(`evtchn-sim worker ${id}`);
+        } catch (e) {
+          return finish(e as Error);
+        }
+        live.add(w);
+        feed(w, module);
+        return;
       }
-      live.add(w);
-      w.onerror = (e: ErrorEvent) => {
-        e.preventDefault();
-        const run = runs.find((r) => r.module === module) ?? runs[0];
-        finish(
-          module === undefined
-            ? new Error(`worker ${id} failed: ${e.message}`)
-            : failure(run, { name: "Error", message: e.message, stack: "" }),
-        );
-      };
-      w.onmessageerror = () => finish(new Error(`worker ${id}: a message could not be read`));
-      feed(w, module);
+      const first = pending.find((r) => r.module === module)!;
+      DesignProcess.start(first).then((w) => {
+        if (settled) return w.terminate();
+        live.add(w);
+        feed(w, module);
+      }, (e) => finish(e as Error));
     };
     for (let i = 0; i < n && pending.length > 0; i++) start(pending[0].module);
   });
