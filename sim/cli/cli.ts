@@ -370,6 +370,7 @@ async function simulate(
   const designs = checkDesigns(selected);
   if (!flags.quiet) { for (const line of designs) say(line); }
   await probeDesigns(selected);
+  const existed = exists(out);
   let lock: FolderLock | undefined = lockFolder(out);
   try {
     const options: SweepOptions = {
@@ -420,11 +421,31 @@ async function simulate(
       const skipped = outcome.skipped ? ` (${outcome.skipped} already recorded)` : "";
       say(`wrote ${out}/: ${outcome.results.length} runs${skipped}`);
     }
+  } catch (e) {
+    // Bad input found while running (a design's reply that breaks a rule, a
+    // limit): a folder this command created is removed, so nothing is left.
+    if (e instanceof InputError && !existed) {
+      lock?.release();
+      lock = undefined;
+      Deno.removeSync(out, { recursive: true });
+    }
+    throw e;
   } finally {
     lock?.release();
     lock = undefined;
   }
   return 0;
+}
+
+/** Whether `path` exists. */
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
 }
 
 function merge(dirs: string[], flags: Flags, command: string): number {

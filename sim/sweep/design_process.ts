@@ -103,7 +103,7 @@ async function typeCheck(name: string, path: string): Promise<void> {
       path,
     ],
     cwd: PROJECT_ROOT,
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -111,7 +111,7 @@ async function typeCheck(name: string, path: string): Promise<void> {
   if (out.success) return;
   const dec = new TextDecoder();
   const text = (dec.decode(out.stderr) + dec.decode(out.stdout))
-    .replace(/\x1b\[[0-9;]*m/g, "").trim();
+    .replace(/\x1b\[[0-9;]*m/g, "").replace(/\n*Stack backtrace:[^]*$/, "").trim();
   throw new InputError(
     `design module ${name} does not type-check with the project's strict options ` +
       `(deno.json compilerOptions):\n${quoteName(text).replaceAll("\\x0a", "\n")}`,
@@ -222,7 +222,7 @@ export class DesignProcess {
         `${PROJECT_ROOT}sim/sweep/design_child.ts`,
       ],
       cwd: design.copyDir,
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -306,10 +306,19 @@ export class DesignProcess {
 
   private show(stream: string, line: string): void {
     if (line === "") return;
+    // Terminal control sequences (OSC 52 writes the clipboard, others retitle
+    // or clear the screen) have no place in a design's output: refused.
+    const control = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/.exec(line);
     if (this.shown < SHOWN_LINES) {
       this.shown++;
       say(`design module ${quoteName(this.design.name)} ${stream}: ${quoteName(line)}`);
     } else this.hidden++;
+    if (control !== null) {
+      this.fail(
+        `${this.where()}: printed a terminal control character ` +
+          `(${quoteName(control[0])}, shown escaped above); a design's output must be plain text`,
+      );
+    }
   }
 
   private received(text: string): void {

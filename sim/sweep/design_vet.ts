@@ -84,7 +84,7 @@ async function importGraph(name: string, path: string): Promise<InfoModule[]> {
   const out = await new Deno.Command(DENO, {
     args: ["info", "--json", ...OFFLINE_FLAGS, path],
     cwd: dirOf(path),
-    env: { NO_COLOR: "1" },
+    env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -178,6 +178,16 @@ export async function vetDesign(name: string, path: string): Promise<VettedDesig
           continue;
         }
         if (!/^\.\.?\//.test(dep.specifier)) throw refuse(where, "(not a relative path)");
+        if (!inside(real, folder) && inside(real, PROJECT_ROOT)) {
+          const file = real.slice(PROJECT_ROOT.length);
+          const base = file.slice(file.lastIndexOf("/") + 1);
+          throw new InputError(
+            `design module ${name}: ${quoteName(rel)} imports the project's ${quoteName(file)}; ` +
+              `a design may import the project's mod.ts only. To build on ${quoteName(file)}, ` +
+              `copy it beside your design (cp ${PROJECT_ROOT}${quoteName(file)} ${given}/) and ` +
+              `import it as ./${quoteName(base)}`,
+          );
+        }
         if (!inside(targetPath, given) || !inside(real, folder)) {
           throw refuse(where, `(resolves to ${real}, outside the folder)`);
         }
