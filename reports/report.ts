@@ -9,6 +9,7 @@
  * @module
  */
 
+import { identicalDesigns, withDesignNames } from "./designs.ts";
 import { writeFileAtomic } from "../sim/io/atomic.ts";
 import { buildCharts, type Chart } from "./charts.ts";
 import { buildContext } from "./context.ts";
@@ -53,7 +54,8 @@ export async function renderReport(
   dir: string,
   options: ReportOptions = {},
 ): Promise<ReportFiles> {
-  const ctx = buildContext(loadResults(dir));
+  const loaded = loadResults(dir);
+  const ctx = buildContext(withDesignNames(loaded));
   const charts = buildCharts(ctx);
   const result = computeFindings(ctx);
   const files: string[] = [];
@@ -61,10 +63,10 @@ export async function renderReport(
   const robust = loadRobust(dir);
   const rob = robust ? assessRobustness(ctx, robust, result) : undefined;
   if (rob?.chart) charts.push(rob.chart);
-  const findings = buildFindings(
-    ctx,
-    rob ? rob.findings.map((f) => `${f.text} [${f.tag}]`) : result.text,
-  );
+  const findings = buildFindings(ctx, [
+    ...identicalDesigns(loaded.summary, loaded.manifest.params),
+    ...(rob ? rob.findings.map((f) => `${f.text} [${f.tag}]`) : result.text),
+  ]);
   Deno.mkdirSync(`${dir}/charts`, { recursive: true });
   const write = (name: string, data: string | Uint8Array) => {
     writeFileAtomic(`${dir}/${name}`, data);

@@ -32,6 +32,7 @@ import type { Run, RunResult } from "../run/run.ts";
 import { defaultWorkers, probeDesigns, RunFailedError } from "../sweep/pool.ts";
 import { disposeDesigns, setDesignLimits } from "../sweep/design_process.ts";
 import { setInputLimit } from "../io/bounded_read.ts";
+import { resolveInputPath } from "../io/paths.ts";
 import { journalHeader, runSweep, type SweepOptions } from "../sweep/sweep.ts";
 import { Journal } from "../sweep/journal.ts";
 import { describeMissing, mergeFolders } from "../sweep/merge.ts";
@@ -189,6 +190,15 @@ function applyLimits(flags: Flags): void {
   });
 }
 
+/**
+ * How design module paths resolve: one given with --abi on the command line
+ * against the user's directory; one written in the file against the file's folder.
+ */
+function pathsOf(overrides: PlanOverrides): (p: string, key: string) => string {
+  return (p, key) =>
+    overrides.abis?.includes(p) ? resolveUserPath(p) : resolveInputPath(p, key);
+}
+
 function str(v: Flags[string]): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
@@ -219,7 +229,7 @@ function plan(target: string, flags: Flags, overrides: PlanOverrides, workers = 
   const input = loadInput(target);
   const budget = budgetOf(flags);
   checkBudget({ count: countRuns(input, overrides) }, budget, workers);
-  const expanded = expandPlan(input, overrides, resolveUserPath);
+  const expanded = expandPlan(input, overrides, pathsOf(overrides));
   return { input, plan: expanded, budget };
 }
 
@@ -332,7 +342,7 @@ async function simulate(
     expandPlan(
       input,
       { ...overrides, replications: replications ?? overrides.replications },
-      resolveUserPath,
+      pathsOf(overrides),
     );
   // The robustness check (--robust [N]): its runs count in the budget, shown up front.
   const robustFlag = str(flags.robust);
@@ -352,7 +362,7 @@ async function simulate(
           sets: [...overrides.sets ?? [], ...sets],
           replications: q.base.replications,
         },
-        resolveUserPath,
+        pathsOf(overrides),
       ));
   let robust = vectors > 0 ? robustOf(p) : undefined;
   const checked = [...selected, ...(robust?.plans.flatMap((q) => q.runs) ?? [])];

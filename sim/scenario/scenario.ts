@@ -12,7 +12,7 @@
  */
 
 import { InputError } from "../io/errors.ts";
-import { resolveUserPath } from "../io/paths.ts";
+import { resolveUserPath, setInputFile } from "../io/paths.ts";
 import { readBoundedText } from "../io/bounded_read.ts";
 import { BUILTIN_DIR, builtinNames } from "./builtins.ts";
 import { formatIssues, parseJsonText, suggestKey } from "./messages.ts";
@@ -48,7 +48,9 @@ export function parseScenario(value: unknown, source: string): Scenario {
   // Trace files are input too: read and check them now (errors name the file and
   // line), before anything is run or written. loadTrace caches what it parsed.
   const names = r.data.groups.map((g) => g.name);
-  for (const g of r.data.groups) if (g.arrival.kind === "trace") loadTrace(g.arrival.file, names);
+  r.data.groups.forEach((g, i) => {
+    if (g.arrival.kind === "trace") loadTrace(g.arrival.file, names, `groups.${i}.arrival.file`);
+  });
   return r.data;
 }
 
@@ -92,6 +94,7 @@ export function loadInput(fileOrName: string): LoadedInput {
     };
   }
   const path = resolveUserPath(fileOrName);
+  setInputFile(path, fileOrName);
   let text: string;
   try {
     text = readBoundedText(path, fileOrName);

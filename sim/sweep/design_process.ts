@@ -111,7 +111,10 @@ async function typeCheck(name: string, path: string): Promise<void> {
   if (out.success) return;
   const dec = new TextDecoder();
   const text = (dec.decode(out.stderr) + dec.decode(out.stdout))
-    .replace(/\x1b\[[0-9;]*m/g, "").replace(/\n*Stack backtrace:[^]*$/, "").trim();
+    .replace(/\x1b\[[0-9;]*m/g, "").replace(/\n*Stack backtrace:[^]*$/, "")
+    // The compiler's "at file:///x.ts:2:7": the design's file and line, as a location.
+    .replace(/^\s+at file:\/\/(\S+:\d+:\d+)$/gm, (_m, at: string) => `  --> ${decodeURI(at)}`)
+    .trim();
   throw new InputError(
     `design module ${name} does not type-check with the project's strict options ` +
       `(deno.json compilerOptions):\n${quoteName(text).replaceAll("\\x0a", "\n")}`,

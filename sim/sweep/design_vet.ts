@@ -177,7 +177,6 @@ export async function vetDesign(name: string, path: string): Promise<VettedDesig
           rewrites.set(url, list);
           continue;
         }
-        if (!/^\.\.?\//.test(dep.specifier)) throw refuse(where, "(not a relative path)");
         if (!inside(real, folder) && inside(real, PROJECT_ROOT)) {
           const file = real.slice(PROJECT_ROOT.length);
           const base = file.slice(file.lastIndexOf("/") + 1);
@@ -188,6 +187,7 @@ export async function vetDesign(name: string, path: string): Promise<VettedDesig
               `import it as ./${quoteName(base)}`,
           );
         }
+        if (!/^\.\.?\//.test(dep.specifier)) throw refuse(where, "(not a relative path)");
         if (!inside(targetPath, given) || !inside(real, folder)) {
           throw refuse(where, `(resolves to ${real}, outside the folder)`);
         }
