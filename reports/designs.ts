@@ -12,7 +12,8 @@ import type { ResultSet } from "./load.ts";
 
 /** Whether an `abi` cell names a design module (a path) rather than a built-in id. */
 function isDesign(abi: unknown): abi is string {
-  return typeof abi === "string" && /\.(ts|js|mjs|mts)$/.test(abi) && /^(\.{0,2}\/|file:)/.test(abi);
+  return typeof abi === "string" && /\.(ts|js|mjs|mts)$/.test(abi) &&
+    /^(\.{0,2}\/|file:)/.test(abi);
 }
 
 /** Columns that say which run a row is, not what it measured. */

@@ -195,8 +195,7 @@ function applyLimits(flags: Flags): void {
  * against the user's directory; one written in the file against the file's folder.
  */
 function pathsOf(overrides: PlanOverrides): (p: string, key: string) => string {
-  return (p, key) =>
-    overrides.abis?.includes(p) ? resolveUserPath(p) : resolveInputPath(p, key);
+  return (p, key) => overrides.abis?.includes(p) ? resolveUserPath(p) : resolveInputPath(p, key);
 }
 
 function str(v: Flags[string]): string | undefined {

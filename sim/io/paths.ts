@@ -5,6 +5,8 @@
  * @module
  */
 
+import { quoteName } from "./text.ts";
+
 /**
  * Resolve a user path against the directory `deno task` was started from
  * (`INIT_CWD`), else the current directory.
@@ -85,7 +87,7 @@ export function resolveInputPath(p: string, key: string): string {
       }' (this fallback goes in the next version)`;
     if (!warned.has(note)) {
       warned.add(note);
-      console.error(`warning: ${note.replace(/[\u0000-\u001f\u007f-\u009f]/g, "?")}`);
+      console.error(`warning: ${quoteName(note)}`);
     }
     return old;
   }
@@ -107,7 +109,9 @@ export function notFoundText(written: string, resolved: string, key: string): st
   const where = inputFile !== undefined && !written.startsWith("/")
     ? ` (resolved against the folder of ${inputFile})`
     : "";
-  return `${inputFile ?? "command line"}: ${key}: '${written}' not found: no file ${resolved}${where}`;
+  return `${
+    inputFile ?? "command line"
+  }: ${key}: '${written}' not found: no file ${resolved}${where}`;
 }
 
 /** `target` relative to folder `base` (both absolute). */

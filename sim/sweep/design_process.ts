@@ -65,6 +65,9 @@ export function designLimits(): DesignLimits {
   return { ...limits };
 }
 
+/** Control characters but tab (newlines never reach a line). */
+const CONTROL = new RegExp(String.raw`[\x00-\x08\x0b-\x1f\x7f-\x9f]`);
+
 /** Output lines of one design process shown before the rest is only counted. */
 const SHOWN_LINES = 40;
 /** Largest reply line accepted, in bytes of text. */
@@ -111,7 +114,10 @@ async function typeCheck(name: string, path: string): Promise<void> {
   if (out.success) return;
   const dec = new TextDecoder();
   const text = (dec.decode(out.stderr) + dec.decode(out.stdout))
-    .replace(/\x1b\[[0-9;]*m/g, "").replace(/\n*Stack backtrace:[^]*$/, "")
+    .replace(new RegExp(String.raw`\x1b\[[0-9;]*m`, "g"), "").replace(
+      /\n*Stack backtrace:[^]*$/,
+      "",
+    )
     // The compiler's "at file:///x.ts:2:7": the design's file and line, as a location.
     .replace(/^\s+at file:\/\/(\S+:\d+:\d+)$/gm, (_m, at: string) => `  --> ${decodeURI(at)}`)
     .trim();
@@ -311,7 +317,7 @@ export class DesignProcess {
     if (line === "") return;
     // Terminal control sequences (OSC 52 writes the clipboard, others retitle
     // or clear the screen) have no place in a design's output: refused.
-    const control = /[\x00-\x08\x0b-\x1f\x7f-\x9f]/.exec(line);
+    const control = CONTROL.exec(line);
     if (this.shown < SHOWN_LINES) {
       this.shown++;
       say(`design module ${quoteName(this.design.name)} ${stream}: ${quoteName(line)}`);

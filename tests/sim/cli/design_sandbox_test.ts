@@ -110,7 +110,10 @@ Deno.test("a symlink out of the design's folder is refused, and the design reads
   const read = setUp("read", "");
   Deno.symlinkSync("/etc", `${read}/designs/etc`);
   const via = JSON.stringify(`${read}/designs/etc/hostname`);
-  Deno.writeTextFileSync(`${read}/designs/read.ts`, design("read", `Deno.readTextFileSync(${via});`));
+  Deno.writeTextFileSync(
+    `${read}/designs/read.ts`,
+    design("read", `Deno.readTextFileSync(${via});`),
+  );
   await assertHostile(read, "read", ["tried to leave its sandbox", "Requires read access"]);
 });
 

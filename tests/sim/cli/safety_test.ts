@@ -134,12 +134,15 @@ Deno.test("validate and run list the design modules and say they run sandboxed; 
   const m = await sim(dir, "validate", "missing.json");
   assertRefused(
     m,
-    [`./designs/nope.ts: design module not found (no file ${dir}/designs/nope.ts)`],
+    [
+      `missing.json: abis.1: './designs/nope.ts' not found: no file ${dir}/designs/nope.ts ` +
+      `(resolved against the folder of missing.json) (a design module)`,
+    ],
     dir,
     before,
   );
   const mr = await sim(dir, "run", "missing.json", "--quiet");
-  assertRefused(mr, ["design module not found"], dir, before);
+  assertRefused(mr, ["'./designs/nope.ts' not found"], dir, before);
 });
 
 Deno.test("the example design runs sandboxed with one worker, two workers, and in a trace", async () => {
