@@ -149,6 +149,15 @@ function isEscape(e: { name: string; message: string }): boolean {
     /Requires \w+ access|--allow-\w+/.test(e.message);
 }
 
+/** Whether `json` is a Chrome trace: a JSON object with a `traceEvents` list. */
+function isTrace(json: unknown): boolean {
+  try {
+    return typeof json === "string" && Array.isArray(JSON.parse(json).traceEvents);
+  } catch {
+    return false;
+  }
+}
+
 /** The error to raise for a failed `run`: input errors and a design's failures are the user's (exit 2). */
 function failure(run: Run, error: { name: string; message: string; stack: string }): Error {
   if (error.name === "InputError" && run.module === undefined) return new InputError(error.message);
@@ -331,6 +340,14 @@ function execute(
           } catch (err) {
             return finish(err as Error);
           }
+        }
+        if (run.module !== undefined && kind === "trace" && !isTrace(reply.trace)) {
+          return finish(
+            new InputError(
+              `design module ${run.abi}, run ${run.index}: its trace is not a Chrome trace ` +
+                `(a JSON object with a traceEvents list)`,
+            ),
+          );
         }
         done.push(reply);
         try {
