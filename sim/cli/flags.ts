@@ -306,7 +306,7 @@ ${cmds.join("\n")}
 
 'deno task sim <command> --help' shows a command's options.
 ABI ids: ${ABI_IDS.join(", ")},
-or a module path (./designs/my_abi.ts), which runs sandboxed: it may read its own folder and
-nothing else.
+or a module path (./designs/my_abi.ts), which runs sandboxed in a process of its own: it may
+read its own vetted files and nothing else (docs/explanation/security.md).
 `;
 }

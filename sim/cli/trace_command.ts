@@ -1,7 +1,7 @@
 /**
  * `deno task sim trace <file|name> --out trace.json [--until-ms N] [--abi ID]`:
  * runs the first replication of the first grid point for one ABI with a
- * Chrome tracer, in a sandboxed worker like every run, and writes the Chrome
+ * Chrome tracer, in its sandbox like every run, and writes the Chrome
  * trace JSON.
  *
  * Bounded like every run: `--until-ms` is capped at the scenario's length

@@ -275,6 +275,7 @@ export class DesignProcess {
     this.stdin.close().catch(() => {});
   }
 
+  /** The design (and the run in flight) as messages name them. */
   private where(): string {
     const r = this.busy;
     const run = r
@@ -283,6 +284,7 @@ export class DesignProcess {
     return `design module ${this.design.name} (${this.design.path})${run}`;
   }
 
+  /** End the process with an input error (exit 2) carrying `message`, once. */
   private fail(message: string): void {
     if (this.failed || this.stopped) return;
     this.failed = true;
@@ -290,6 +292,7 @@ export class DesignProcess {
     this.onFailure(new InputError(message));
   }
 
+  /** Every 250 ms: the resident-memory cap and the no-progress watchdog. */
   private watch(): void {
     if (this.stopped) return;
     const rss = residentBytes(this.child.pid);
@@ -313,6 +316,7 @@ export class DesignProcess {
     }
   }
 
+  /** Show one line the design printed, escaped; a control character fails the design. */
   private show(stream: string, line: string): void {
     if (line === "") return;
     // Terminal control sequences (OSC 52 writes the clipboard, others retitle
@@ -330,6 +334,7 @@ export class DesignProcess {
     }
   }
 
+  /** Handle one reply line (after the marker). */
   private received(text: string): void {
     const reply = JSON.parse(text) as WorkerReply;
     if ("progress" in reply) {
@@ -342,6 +347,7 @@ export class DesignProcess {
     this.onReply(reply);
   }
 
+  /** Split stdout into replies and the design's own output. */
   private async readStdout(): Promise<void> {
     let buf = "";
     const dec = new TextDecoder();
@@ -377,6 +383,7 @@ export class DesignProcess {
     if (buf !== "") this.show("printed", buf);
   }
 
+  /** Show stderr escaped, keeping its tail for the exit message. */
   private async readStderr(): Promise<void> {
     let buf = "";
     const dec = new TextDecoder();
@@ -397,6 +404,7 @@ export class DesignProcess {
     }
   }
 
+  /** The process ended: an exit nobody asked for is a failure, named. */
   private exited(status: Deno.CommandStatus): void {
     if (this.hidden > 0) {
       say(

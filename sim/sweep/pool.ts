@@ -230,7 +230,7 @@ export async function probeDesigns(
 export const PROBE_TIMEOUT_MS = 60_000;
 
 /**
- * Trace one run in a sandboxed worker; resolves with the Chrome trace JSON,
+ * Trace one run in its sandbox (a worker, or a design's own process); resolves with the Chrome trace JSON,
  * its event count and whether `maxEvents` stopped it.
  *
  * @example
