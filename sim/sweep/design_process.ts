@@ -71,7 +71,7 @@ const CONTROL = new RegExp(String.raw`[\x00-\x08\x0b-\x1f\x7f-\x9f]`);
 /** Output lines of one design process shown before the rest is only counted. */
 const SHOWN_LINES = 40;
 /** Largest reply line accepted, in bytes of text. */
-const MAX_LINE = 512 * 1024 * 1024;
+const MAX_LINE = 128 * 1024 * 1024;
 /** Resident memory of a Deno process beyond its JS heap (code, stacks, caches), in MiB. */
 const RSS_SLACK_MB = 256;
 
@@ -266,6 +266,7 @@ export class DesignProcess {
   terminate(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.countHidden();
     clearInterval(this.timer);
     try {
       this.child.kill("SIGKILL");
@@ -273,6 +274,16 @@ export class DesignProcess {
       // already gone
     }
     this.stdin.close().catch(() => {});
+  }
+
+  /** Say how many lines of the design's output were not shown, once. */
+  private countHidden(): void {
+    if (this.hidden === 0) return;
+    say(
+      `design module ${quoteName(this.design.name)}: ${this.hidden} more line(s) of output ` +
+        `not shown`,
+    );
+    this.hidden = 0;
   }
 
   /** The design (and the run in flight) as messages name them. */
@@ -350,14 +361,16 @@ export class DesignProcess {
   /** Split stdout into replies and the design's own output. */
   private async readStdout(): Promise<void> {
     let buf = "";
+    let scanned = 0; // no newline in buf[0, scanned): a long reply line is scanned once
     const dec = new TextDecoder();
     try {
       for await (const chunk of this.child.stdout) {
         buf += dec.decode(chunk, { stream: true });
         let nl: number;
-        while ((nl = buf.indexOf("\n")) >= 0) {
+        while ((nl = buf.indexOf("\n", scanned)) >= 0) {
           const line = buf.slice(0, nl);
           buf = buf.slice(nl + 1);
+          scanned = 0;
           const at = line.indexOf(REPLY_MARK);
           if (at < 0) {
             this.show("printed", line);
@@ -373,6 +386,7 @@ export class DesignProcess {
             );
           }
         }
+        scanned = buf.length;
         if (buf.length > MAX_LINE) {
           return this.fail(`${this.where()}: printed a line longer than ${MAX_LINE} characters`);
         }
@@ -406,13 +420,7 @@ export class DesignProcess {
 
   /** The process ended: an exit nobody asked for is a failure, named. */
   private exited(status: Deno.CommandStatus): void {
-    if (this.hidden > 0) {
-      say(
-        `design module ${quoteName(this.design.name)}: ${this.hidden} more line(s) of output ` +
-          `not shown`,
-      );
-      this.hidden = 0;
-    }
+    this.countHidden();
     if (this.stopped) return;
     if (/out of memory|heap limit/i.test(this.stderrTail)) {
       return this.fail(

@@ -327,3 +327,41 @@ Deno.test("importing the example instead of copying it says to copy it beside th
   ]);
   assert.doesNotMatch(r.stderr, /escape|\\x1b\[/);
 });
+
+Deno.test("a design that exits its process, breaks the reply channel or recurses without end is refused", async () => {
+  const exit = setUp("exit", design("exit", `Deno.exit(0);`));
+  await assertHostile(exit, "exit", ["its process ended unexpectedly (exit code 0)"]);
+  const channel = setUp(
+    "channel",
+    design("channel", `console.log(${JSON.stringify(`\x1eevtchn-sim-reply {bad json`)});`),
+  );
+  await assertHostile(channel, "channel", [
+    "sent a malformed reply",
+    "a design must not write on the simulator's channel",
+  ]);
+  const deep = setUp(
+    "deep",
+    design(
+      "deep",
+      `class Deep extends FifoAbi {\n  override next(v: number): number {\n` +
+        `    return this.next(v);\n  }\n}`,
+      "Deep",
+    ),
+  );
+  await assertHostile(deep, "deep", ["failed: RangeError: Maximum call stack size exceeded"]);
+});
+
+Deno.test("a design that prints a flood of plain lines runs; its output is shown escaped and bounded", async () => {
+  const dir = setUp(
+    "chatty",
+    design("chatty", `for (let i = 0; i < 5000; i++) console.log("line " + i);`),
+  );
+  const r = await sim(dir, "run", "chatty.json", "--out", "out", "--quiet", "--no-report");
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(r.stderr.includes("design module ./designs/chatty.ts printed: line 39"), r.stderr);
+  assert.equal(r.stderr.includes("printed: line 40\n"), false);
+  assert.match(
+    r.stderr,
+    /design module \.\/designs\/chatty\.ts: 4960 more line\(s\) of output not shown/,
+  );
+});
