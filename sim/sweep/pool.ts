@@ -170,6 +170,15 @@ function failure(run: Run, error: { name: string; message: string; stack: string
         `${where}:\n${String(error.message).split("\n").map(quoteName).join("\n")}`,
       );
     }
+    const loaded = /lockfile is out of date[^]*?"((?:npm|jsr):[^"]+)"|(?:remote specifier was requested|not found in cache)[^"']*["'`]?([a-z]+:[^"'`\s]+)/
+      .exec(String(error.message));
+    if (loaded !== null) {
+      return new InputError(
+        `${where} tried to load ${quoteName(loaded[1] ?? loaded[2])} at run time: a design may ` +
+          `import only files inside its own folder and the project's mod.ts; remote modules ` +
+          `and npm packages are never fetched for it`,
+      );
+    }
     if (isEscape(error)) {
       return new InputError(
         `${where} tried to leave its sandbox: ${
