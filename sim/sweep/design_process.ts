@@ -4,8 +4,9 @@
  * (`design_vet.ts`) and type-checked with the project's strict options.
  * Its process (`design_child.ts`) may read only that copy: no write, net,
  * env, run, ffi or sys permission, no remote module, npm packages from the
- * cache and the project's frozen lock only, a JS heap cap and a resident
- * memory cap, and a watchdog that stops it when a request makes no progress
+ * cache and the project's frozen lock only, a JS heap cap and (with
+ * `prlimit`) a kernel cap on its writable memory, and a watchdog that stops
+ * it when a request makes no progress
  * for a set time. What it prints is shown escaped, a bounded number of
  * lines. Every failure is an {@linkcode InputError} (exit 2) naming the
  * design, the run, and for a limit the flag that raises it.
@@ -22,7 +23,7 @@ import { REPLY_MARK, toWire } from "./design_child.ts";
 
 /** The limits of a design's process. */
 export interface DesignLimits {
-  /** JS heap cap and resident-memory cap, in MiB. */
+  /** JS heap cap in MiB; the process's writable memory is capped at this + 256 MiB. */
   memoryMb: number;
   /** Seconds a request may go without progress before the process is stopped. */
   watchdogS: number;
@@ -72,7 +73,7 @@ const CONTROL = new RegExp(String.raw`[\x00-\x08\x0b-\x1f\x7f-\x9f]`);
 const SHOWN_LINES = 40;
 /** Largest reply line accepted, in bytes of text. */
 const MAX_LINE = 128 * 1024 * 1024;
-/** Resident memory of a Deno process beyond its JS heap (code, stacks, caches), in MiB. */
+/** Memory of a Deno process beyond its JS heap (code, stacks, caches, buffers), in MiB. */
 const RSS_SLACK_MB = 256;
 
 const prepared = new Map<string, Promise<VettedDesign>>();
@@ -174,14 +175,22 @@ export async function disposeDesigns(): Promise<void> {
   }
 }
 
-/** The resident memory of process `pid` in bytes, or undefined where unknown. */
-function residentBytes(pid: number): number | undefined {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(Deno.readTextFileSync(`/proc/${pid}/status`));
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
+/**
+ * Whether `prlimit` (util-linux) can start a design's process with a data
+ * limit (RLIMIT_DATA: the process's writable memory, JS heap and array
+ * buffers alike); without it only the JS heap is capped.
+ */
+let prlimit: boolean | undefined;
+function hasPrlimit(): boolean {
+  if (prlimit === undefined) {
+    try {
+      prlimit = new Deno.Command("prlimit", { args: ["--version"], stdout: "null", stderr: "null" })
+        .outputSync().success;
+    } catch {
+      prlimit = false; // not installed, or not allowed (the sim task allows it: --allow-run)
+    }
   }
+  return prlimit;
 }
 
 /**
@@ -216,20 +225,27 @@ export class DesignProcess {
     private readonly design: VettedDesign,
     private readonly limits: DesignLimits,
   ) {
-    this.child = new Deno.Command(DENO, {
-      args: [
-        "run",
-        "--no-check",
-        "--no-remote",
-        "--cached-only",
-        "--frozen",
-        "--config",
-        `${PROJECT_ROOT}deno.json`,
-        "--no-prompt",
-        `--allow-read=${design.copyDir}`,
-        `--v8-flags=--max-old-space-size=${limits.memoryMb}`,
-        `${PROJECT_ROOT}sim/sweep/design_child.ts`,
-      ],
+    const args = [
+      "run",
+      "--no-check",
+      "--no-remote",
+      "--cached-only",
+      "--frozen",
+      "--config",
+      `${PROJECT_ROOT}deno.json`,
+      "--no-prompt",
+      `--allow-read=${design.copyDir}`,
+      `--v8-flags=--max-old-space-size=${limits.memoryMb}`,
+      `${PROJECT_ROOT}sim/sweep/design_child.ts`,
+    ];
+    // The whole process's writable memory (JS heap, array buffers, code) is capped
+    // by the kernel: RLIMIT_DATA, the heap cap + 256 MiB for the runtime itself.
+    const data = (limits.memoryMb + RSS_SLACK_MB) * 1048576;
+    const [command, all] = hasPrlimit()
+      ? ["prlimit", [`--data=${data}`, "--", DENO, ...args]]
+      : [DENO, args];
+    this.child = new Deno.Command(command, {
+      args: all,
       cwd: design.copyDir,
       env: { NO_COLOR: "1", RUST_BACKTRACE: "0" },
       stdin: "piped",
@@ -303,19 +319,9 @@ export class DesignProcess {
     this.onFailure(new InputError(message));
   }
 
-  /** Every 250 ms: the resident-memory cap and the no-progress watchdog. */
+  /** Every 250 ms: the no-progress watchdog. */
   private watch(): void {
     if (this.stopped) return;
-    const rss = residentBytes(this.child.pid);
-    const cap = (this.limits.memoryMb + RSS_SLACK_MB) * 1048576;
-    if (rss !== undefined && rss > cap) {
-      return this.fail(
-        `${this.where()}: used more than its memory cap (${this.limits.memoryMb} MiB of JS heap ` +
-          `+ ${RSS_SLACK_MB} MiB) and was stopped; --design-memory-mb ${
-            this.limits.memoryMb * 2
-          } raises the cap`,
-      );
-    }
     if (this.busy === undefined) return;
     const idle = (performance.now() - this.lastProgress) / 1000;
     if (idle > this.limits.watchdogS) {
@@ -422,7 +428,7 @@ export class DesignProcess {
   private exited(status: Deno.CommandStatus): void {
     this.countHidden();
     if (this.stopped) return;
-    if (/out of memory|heap limit/i.test(this.stderrTail)) {
+    if (/out of memory|heap limit|memory allocation of \d+ bytes failed/i.test(this.stderrTail)) {
       return this.fail(
         `${this.where()}: filled its JS heap cap of ${this.limits.memoryMb} MiB and was stopped; ` +
           `--design-memory-mb ${this.limits.memoryMb * 2} raises the cap`,

@@ -20,7 +20,7 @@ import { InputError } from "../io/errors.ts";
 import type { Run, RunOptions, RunResult } from "../run/run.ts";
 import type { RunProgress, WorkerReply, WorkerRequest } from "./worker.ts";
 import { tracesOf } from "../scenario/trace_file.ts";
-import { DesignProcess } from "./design_process.ts";
+import { designLimits, DesignProcess } from "./design_process.ts";
 import { checkReply } from "./reply_check.ts";
 import { quoteName } from "../io/text.ts";
 
@@ -170,8 +170,16 @@ function failure(run: Run, error: { name: string; message: string; stack: string
         `${where}:\n${String(error.message).split("\n").map(quoteName).join("\n")}`,
       );
     }
-    const loaded = /lockfile is out of date[^]*?"((?:npm|jsr):[^"]+)"|(?:remote specifier was requested|not found in cache)[^"']*["'`]?([a-z]+:[^"'`\s]+)/
-      .exec(String(error.message));
+    const loaded =
+      /lockfile is out of date[^]*?"((?:npm|jsr):[^"]+)"|(?:remote specifier was requested|not found in cache)[^"']*["'`]?([a-z]+:[^"'`\s]+)/
+        .exec(String(error.message));
+    if (/Array buffer allocation failed|out of memory/i.test(String(error.message))) {
+      const mb = designLimits().memoryMb;
+      return new InputError(
+        `${where} ran out of its memory cap (${mb} MiB of JS heap + 256 MiB for the rest of ` +
+          `its process) and was stopped: ${message}; --design-memory-mb ${mb * 2} raises the cap`,
+      );
+    }
     if (loaded !== null) {
       return new InputError(
         `${where} tried to load ${quoteName(loaded[1] ?? loaded[2])} at run time: a design may ` +
