@@ -24,7 +24,7 @@ import {
   setPath,
 } from "../scenario/scenario.ts";
 import { isModulePath } from "../../models/registry.ts";
-import { resolveInputPath } from "../io/paths.ts";
+import { notFoundText, resolveInputPath } from "../io/paths.ts";
 import type { ParamValue, Run } from "../run/run.ts";
 
 /** Command-line overrides applied to every point. */
@@ -96,6 +96,15 @@ function isSweep(raw: unknown): raw is { base: unknown; grid?: unknown; zip?: un
   return typeof raw === "object" && raw !== null && "base" in raw;
 }
 
+/** Whether `path` is a file (symlinks followed). */
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolve module-path ABIs against the user's directory (absolute file URLs). */
 function resolveAbis(
   abis: string[],
@@ -140,7 +149,11 @@ function prepare(input: LoadedInput, overrides: PlanOverrides): Prepared {
     if (typeof sw.base === "string") {
       // A base named by path resolves against the sweep file's folder.
       const looksLikePath = sw.base.includes("/") || sw.base.endsWith(".json");
-      const b = loadInput(looksLikePath ? resolveInputPath(sw.base, "base") : sw.base);
+      const path = looksLikePath ? resolveInputPath(sw.base, "base") : sw.base;
+      if (looksLikePath && !isFile(path)) {
+        throw new InputError(`${notFoundText(sw.base, path, "base")} (a base scenario)`);
+      }
+      const b = loadInput(path);
       if (isSweep(b.raw)) throw new InputError(`${src}: base: expected a scenario, not a sweep`);
       baseRaw = clone(b.raw);
       baseSource = b.source;
