@@ -29,7 +29,7 @@ export function resolveUserPath(p: string): string {
 }
 
 let inputBase: string | undefined;
-let inputFile: string | undefined;
+let shownFile: string | undefined;
 const warned = new Set<string>();
 
 /**
@@ -48,7 +48,20 @@ const warned = new Set<string>();
  */
 export function setInputFile(path: string | undefined, shown?: string): void {
   inputBase = path === undefined ? undefined : path.slice(0, path.lastIndexOf("/") + 1) || "/";
-  inputFile = shown ?? path;
+  shownFile = shown ?? path;
+}
+
+/**
+ * The input file set by {@linkcode setInputFile}, as shown in messages.
+ *
+ * @example
+ * ```ts
+ * import { inputFile } from "./paths.ts";
+ * console.log(inputFile()); // undefined (no file loaded)
+ * ```
+ */
+export function inputFile(): string | undefined {
+  return shownFile;
 }
 
 /** Whether a file exists at `path`. */
@@ -80,7 +93,7 @@ export function resolveInputPath(p: string, key: string): string {
   if (exists(own)) return own;
   const old = resolveUserPath(p);
   if (old !== own && exists(old)) {
-    const note = `${inputFile}: ${key}: '${p}' is not found beside the file (${own}); ` +
+    const note = `${shownFile}: ${key}: '${p}' is not found beside the file (${own}); ` +
       `using ${old}, relative to the directory the command was run from. Paths written in ` +
       `a file now resolve against the file's folder: write '${
         relativeTo(inputBase, old)
@@ -105,13 +118,16 @@ export function resolveInputPath(p: string, key: string): string {
  * // true
  * ```
  */
-export function notFoundText(written: string, resolved: string, key: string): string {
-  const where = inputFile !== undefined && !written.startsWith("/")
-    ? ` (resolved against the folder of ${inputFile})`
+export function notFoundText(
+  written: string,
+  resolved: string,
+  key: string,
+  source: string = shownFile ?? "command line",
+): string {
+  const where = shownFile !== undefined && !written.startsWith("/")
+    ? ` (resolved against the folder of ${shownFile})`
     : "";
-  return `${
-    inputFile ?? "command line"
-  }: ${key}: '${written}' not found: no file ${resolved}${where}`;
+  return `${source}: ${key}: '${written}' not found: no file ${resolved}${where}`;
 }
 
 /** `target` relative to folder `base` (both absolute). */

@@ -12,7 +12,7 @@
  */
 
 import { InputError } from "../io/errors.ts";
-import { resolveUserPath, setInputFile } from "../io/paths.ts";
+import { inputFile, resolveUserPath, setInputFile } from "../io/paths.ts";
 import { readBoundedText } from "../io/bounded_read.ts";
 import { BUILTIN_DIR, builtinNames } from "./builtins.ts";
 import { formatIssues, parseJsonText, suggestKey } from "./messages.ts";
@@ -49,7 +49,8 @@ export function parseScenario(value: unknown, source: string): Scenario {
   // line), before anything is run or written. loadTrace caches what it parsed.
   const names = r.data.groups.map((g) => g.name);
   r.data.groups.forEach((g, i) => {
-    if (g.arrival.kind === "trace") loadTrace(g.arrival.file, names, `groups.${i}.arrival.file`);
+    if (g.arrival.kind !== "trace") return;
+    loadTrace(g.arrival.file, names, `groups.${i}.arrival.file`, inputFile() ?? source);
   });
   return r.data;
 }

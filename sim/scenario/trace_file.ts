@@ -100,6 +100,7 @@ export function loadTrace(
   file: string,
   groupNames: readonly string[],
   dottedKey = "arrival.file",
+  source?: string,
 ): Trace {
   // Keyed by the path as written: one process resolves it against one directory.
   const key = traceKey(file, groupNames);
@@ -113,7 +114,7 @@ export function loadTrace(
       if (e instanceof InputError) throw e;
       throw new InputError(
         e instanceof Deno.errors.NotFound
-          ? `${notFoundText(file, path, dottedKey)} (a trace file)`
+          ? `${notFoundText(file, path, dottedKey, source)} (a trace file)`
           : `${file}: cannot read the trace file: ${(e as Error).message}`,
       );
     }
