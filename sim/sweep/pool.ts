@@ -20,7 +20,7 @@ import { InputError } from "../io/errors.ts";
 import type { Run, RunOptions, RunResult } from "../run/run.ts";
 import type { RunProgress, WorkerReply, WorkerRequest } from "./worker.ts";
 import { tracesOf } from "../scenario/trace_file.ts";
-import { designLimits, DesignProcess } from "./design_process.ts";
+import { designLimits, DesignProcess, prepareDesign } from "./design_process.ts";
 import { checkReply } from "./reply_check.ts";
 import { quoteName } from "../io/text.ts";
 
@@ -222,10 +222,11 @@ export function executeRuns(
 }
 
 /**
- * Import every design module of `runs` in its sandbox without running
- * anything: a design that is missing, has no usable default export or tries
- * to leave its sandbox at import fails here, before any folder is written;
- * so does one still importing after `timeoutMs`.
+ * Vet, type-check and import every design module of `runs` in its sandbox
+ * without running anything: a design that is missing, imports what it may
+ * not, does not type-check, misspells a hook, has no usable default export
+ * or tries to leave its sandbox at import fails here, before any folder is
+ * written; so does one still importing `timeoutMs` after its process started.
  *
  * @example
  * ```ts
@@ -240,6 +241,9 @@ export async function probeDesigns(
   const first = new Map<string, Run>();
   for (const r of runs) if (r.module !== undefined && !first.has(r.module)) first.set(r.module, r);
   if (first.size === 0) return;
+  // Vetting and type-checking take their own time (a cold type check is slow):
+  // the import timeout starts after them.
+  for (const r of first.values()) await prepareDesign(r);
   await execute([...first.values()], { workers: first.size, timeoutMs }, "probe");
 }
 
