@@ -74,18 +74,20 @@ export function designTree(url: string): string {
 const FORBIDDEN = ["write", "net", "env", "run", "ffi", "sys"] as const;
 
 /**
- * Whether this thread is a sandbox a design module may run in: a Web Worker
- * holding none of write, net, env, run, ffi or sys.
+ * Whether this thread is a sandbox a design module may run in: a process (a
+ * design's own, see `sim/sweep/design_child.ts`) or a Web Worker holding
+ * none of write, net, env, run, ffi or sys, nor read access to everything.
  *
  * @example
  * ```ts
  * import { inSandbox } from "./registry.ts";
- * console.log(inSandbox()); // false (the main thread)
+ * console.log(inSandbox()); // false (tests and the command line hold these permissions)
  * ```
  */
 export function inSandbox(): boolean {
-  if (!("WorkerGlobalScope" in globalThis)) return false;
-  return FORBIDDEN.every((name) => Deno.permissions.querySync({ name }).state !== "granted");
+  return [...FORBIDDEN, "read" as const].every((name) =>
+    Deno.permissions.querySync({ name }).state !== "granted"
+  );
 }
 
 /**
@@ -105,8 +107,8 @@ export async function loadAbiFactory(idOrUrl: string): Promise<AbiFactory> {
   if (f !== undefined) return f;
   if (!inSandbox()) {
     throw new Error(
-      `${idOrUrl}: a design module is imported only inside a sandboxed worker ` +
-        `(read access to its own folder, nothing else); refusing to import it here`,
+      `${idOrUrl}: a design module is imported only inside its sandbox ` +
+        `(a process that may read its own files, nothing else); refusing to import it here`,
     );
   }
   const mod = await import(idOrUrl);

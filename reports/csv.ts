@@ -43,9 +43,33 @@ export function toCsv(
 ): string {
   return stringify(rows as CsvRow[], {
     header: true,
-    columns: columns as string[],
-    cast: { number: (n: number) => formatNumber(n), boolean: (b: boolean) => String(b) },
+    columns: columns.map((key) => ({ key, header: safeCell(key) })),
+    cast: {
+      number: (n: number) => formatNumber(n),
+      boolean: (b: boolean) => String(b),
+      string: (s: string) => safeCell(s),
+    },
   });
+}
+
+/** A text cell a spreadsheet would run as a formula: one that starts with = + - @, tab or CR. */
+const FORMULA = /^[=+\-@\t\r]/;
+/** A number as CSV text writes it (those are data, never escaped). */
+const NUMERIC = /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/;
+
+/**
+ * A text cell made inert for spreadsheets (OWASP "CSV injection"): text that
+ * starts with `=`, `+`, `-`, `@`, a tab or a carriage return, and is not a
+ * number, gets a leading `'`; {@linkcode fromCsv} takes it off again.
+ *
+ * @example
+ * ```ts
+ * import { safeCell } from "./csv.ts";
+ * console.log(safeCell("=HYPERLINK(\"x\")"), safeCell("-3"), safeCell("fifo")); // '=HYPERLINK("x") -3 fifo
+ * ```
+ */
+export function safeCell(text: string): string {
+  return FORMULA.test(text) && !NUMERIC.test(text) ? `'${text}` : text;
 }
 
 /** A number as CSV text: integers as they are, others with at most 6 significant decimals. */
@@ -66,10 +90,12 @@ export function formatNumber(n: number): string {
  */
 export function fromCsv(text: string): CsvRow[] {
   const rows = parse(text, { columns: true, skip_empty_lines: true }) as Record<string, string>[];
+  const unquote = (v: string) => (v.startsWith("'") && FORMULA.test(v.slice(1)) ? v.slice(1) : v);
   return rows.map((r) => {
     const out: CsvRow = {};
-    for (const [k, v] of Object.entries(r)) {
-      out[k] = v !== "" && /^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(v) ? Number(v) : v;
+    for (const [key, v] of Object.entries(r)) {
+      const k = unquote(key);
+      out[k] = v !== "" && NUMERIC.test(v) ? Number(v) : unquote(v);
     }
     return out;
   });

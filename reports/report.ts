@@ -9,6 +9,7 @@
  * @module
  */
 
+import { identicalDesigns, withDesignNames } from "./designs.ts";
 import { writeFileAtomic } from "../sim/io/atomic.ts";
 import { buildCharts, type Chart, citedCharts } from "./charts.ts";
 import { buildContext } from "./context.ts";
@@ -83,7 +84,8 @@ async function writeReport(
   options: ReportOptions,
   renderer: Renderer,
 ): Promise<ReportFiles> {
-  const ctx = buildContext(loadResults(dir));
+  const loaded = loadResults(dir);
+  const ctx = buildContext(withDesignNames(loaded));
   const charts = buildCharts(ctx);
   const result = computeFindings(ctx);
   const files: string[] = [];
@@ -92,12 +94,12 @@ async function writeReport(
   const rob = robust ? assessRobustness(ctx, robust, result) : undefined;
   if (rob?.chart) charts.push(rob.chart);
   // A fragile finding leaves the list for the "Fragile findings" section, with its tag.
-  const findings = buildFindings(
-    ctx,
-    rob
+  const findings = buildFindings(ctx, [
+    ...identicalDesigns(loaded.summary, loaded.manifest.params),
+    ...(rob
       ? rob.findings.filter((f) => !isFragile(f, rob.design)).map((f) => `${f.text} [${f.tag}]`)
-      : result.text,
-  );
+      : result.text),
+  ]);
   Deno.mkdirSync(`${dir}/charts`, { recursive: true });
   const write = (name: string, data: string | Uint8Array) => {
     writeFileAtomic(`${dir}/${name}`, data);

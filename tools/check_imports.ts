@@ -50,6 +50,11 @@ export const ROOMS: readonly Room[] = [
     prefix: "sim/sweep/worker.ts",
     may: ["sim/engine/", "sim/scenario/", "sim/run/", "sim/io/", "models/", "mod.ts"],
   },
+  // A design's own process: the same, plus the worker's request handling.
+  {
+    prefix: "sim/sweep/design_child.ts",
+    may: ["sim/engine/", "sim/scenario/", "sim/run/", "sim/io/", "models/", "mod.ts", "sim/sweep/"],
+  },
   {
     prefix: "sim/sweep/",
     may: ["sim/engine/", "sim/scenario/", "sim/run/", "sim/io/", "models/", "reports/"],

@@ -18,6 +18,7 @@ import {
 } from "../scenario/estimate.ts";
 import { tracesOf } from "../scenario/trace_file.ts";
 import { designTree } from "../../models/registry.ts";
+import { notFoundText } from "../io/paths.ts";
 import { formatDuration } from "../sweep/progress.ts";
 
 /** The budget of one command. */
@@ -131,10 +132,13 @@ export function checkDesigns(runs: readonly Run[]): string[] {
     } catch (e) {
       if (!(e instanceof Deno.errors.NotFound || e instanceof Deno.errors.NotADirectory)) throw e;
     }
-    if (!ok) throw new InputError(`${name}: design module not found (no file ${path})`);
+    if (!ok) {
+      const i = runs.find((r) => r.module === url)!.scenario.abis.indexOf(name);
+      throw new InputError(`${notFoundText(name, path, `abis.${i}`)} (a design module)`);
+    }
     lines.push(
-      `design module ${name} runs sandboxed: it may read ${designTree(url)}/ and nothing else ` +
-        `(no write, net, env, run, ffi or sys)`,
+      `design module ${name} runs sandboxed in a process of its own: it may read its vetted ` +
+        `files from ${designTree(url)}/ and nothing else (no write, net, env, run, ffi or sys)`,
     );
   }
   return lines;

@@ -30,6 +30,9 @@ import {
 import { checkOutputDir, type FolderLock, lockFolder, writeResults } from "../sweep/results.ts";
 import type { Run, RunResult } from "../run/run.ts";
 import { defaultWorkers, probeDesigns, RunFailedError } from "../sweep/pool.ts";
+import { disposeDesigns, setDesignLimits } from "../sweep/design_process.ts";
+import { setInputLimit } from "../io/bounded_read.ts";
+import { resolveInputPath } from "../io/paths.ts";
 import { journalHeader, runSweep, type SweepOptions } from "../sweep/sweep.ts";
 import { Journal } from "../sweep/journal.ts";
 import { describeMissing, mergeFolders } from "../sweep/merge.ts";
@@ -78,6 +81,7 @@ function say(text: string): void {
 export async function main(args: string[]): Promise<number> {
   try {
     const { command: cmd, positionals: rest, flags } = parseCommandLine(robustArg(args));
+    applyLimits(flags);
     if (flags.version) {
       console.log(versionText());
       return 0;
@@ -168,6 +172,32 @@ function failed(e: unknown): number {
   return 1;
 }
 
+/** The input and design-process limits the flags set (`--input-limit-mb`, `--design-*`). */
+function applyLimits(flags: Flags): void {
+  const input = numberFlag("input-limit-mb", flags["input-limit-mb"], { min: 0, above: true });
+  if (input !== undefined) setInputLimit(input * 2 ** 20);
+  const memoryMb = numberFlag("design-memory-mb", flags["design-memory-mb"], {
+    min: 16,
+    integer: true,
+  });
+  const watchdogS = numberFlag("design-watchdog-s", flags["design-watchdog-s"], {
+    min: 0,
+    above: true,
+  });
+  setDesignLimits({
+    ...(memoryMb !== undefined ? { memoryMb } : {}),
+    ...(watchdogS !== undefined ? { watchdogS } : {}),
+  });
+}
+
+/**
+ * How design module paths resolve: one given with --abi on the command line
+ * against the user's directory; one written in the file against the file's folder.
+ */
+function pathsOf(overrides: PlanOverrides): (p: string, key: string) => string {
+  return (p, key) => overrides.abis?.includes(p) ? resolveUserPath(p) : resolveInputPath(p, key);
+}
+
 function str(v: Flags[string]): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
@@ -198,7 +228,7 @@ function plan(target: string, flags: Flags, overrides: PlanOverrides, workers = 
   const input = loadInput(target);
   const budget = budgetOf(flags);
   checkBudget({ count: countRuns(input, overrides) }, budget, workers);
-  const expanded = expandPlan(input, overrides, resolveUserPath);
+  const expanded = expandPlan(input, overrides, pathsOf(overrides));
   return { input, plan: expanded, budget };
 }
 
@@ -311,7 +341,7 @@ async function simulate(
     expandPlan(
       input,
       { ...overrides, replications: replications ?? overrides.replications },
-      resolveUserPath,
+      pathsOf(overrides),
     );
   // The robustness check (--robust [N]): its runs count in the budget, shown up front.
   const robustFlag = str(flags.robust);
@@ -331,7 +361,7 @@ async function simulate(
           sets: [...overrides.sets ?? [], ...sets],
           replications: q.base.replications,
         },
-        resolveUserPath,
+        pathsOf(overrides),
       ));
   let robust = vectors > 0 ? robustOf(p) : undefined;
   const checked = [...selected, ...(robust?.plans.flatMap((q) => q.runs) ?? [])];
@@ -349,6 +379,7 @@ async function simulate(
   const designs = checkDesigns(selected);
   if (!flags.quiet) { for (const line of designs) say(line); }
   await probeDesigns(selected);
+  const existed = exists(out);
   let lock: FolderLock | undefined = lockFolder(out);
   try {
     const options: SweepOptions = {
@@ -399,11 +430,31 @@ async function simulate(
       const skipped = outcome.skipped ? ` (${outcome.skipped} already recorded)` : "";
       say(`wrote ${out}/: ${outcome.results.length} runs${skipped}`);
     }
+  } catch (e) {
+    // Bad input found while running (a design's reply that breaks a rule, a
+    // limit): a folder this command created is removed, so nothing is left.
+    if (e instanceof InputError && !existed) {
+      lock?.release();
+      lock = undefined;
+      Deno.removeSync(out, { recursive: true });
+    }
+    throw e;
   } finally {
     lock?.release();
     lock = undefined;
   }
   return 0;
+}
+
+/** Whether `path` exists. */
+function exists(path: string): boolean {
+  try {
+    Deno.lstatSync(path);
+    return true;
+  } catch (e) {
+    if (e instanceof Deno.errors.NotFound) return false;
+    throw e;
+  }
 }
 
 function merge(dirs: string[], flags: Flags, command: string): number {
@@ -457,5 +508,7 @@ function journalHeaderOf(
 }
 
 if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
+  const status = await main(Deno.args);
+  await disposeDesigns(); // the private copies of the designs
+  Deno.exit(status);
 }

@@ -102,6 +102,25 @@ export const FLAGS: Record<string, FlagSpec> = {
     help: "refuse work estimated above this many simulated events (default 1e10)",
     commands: [...SIM, "trace", "validate"],
   },
+  "input-limit-mb": {
+    type: "string",
+    value: "MB",
+    help: "largest scenario, sweep or trace file read, in MiB (default 256)",
+    commands: [...SIM, "trace", "validate"],
+  },
+  "design-memory-mb": {
+    type: "string",
+    value: "MB",
+    help: "memory cap of a design module's process (JS heap and resident size), in MiB " +
+      "(default 2048)",
+    commands: [...SIM, "trace", "validate"],
+  },
+  "design-watchdog-s": {
+    type: "string",
+    value: "S",
+    help: "stop a design module's process that shows no progress for S seconds (default 60)",
+    commands: [...SIM, "trace", "validate"],
+  },
   "budget-mb": {
     type: "string",
     value: "MB",
@@ -287,7 +306,7 @@ ${cmds.join("\n")}
 
 'deno task sim <command> --help' shows a command's options.
 ABI ids: ${ABI_IDS.join(", ")},
-or a module path (./designs/my_abi.ts), which runs sandboxed: it may read its own folder and
-nothing else.
+or a module path (./designs/my_abi.ts), which runs sandboxed in a process of its own: it may
+read its own vetted files and nothing else (docs/explanation/security.md).
 `;
 }

@@ -1,7 +1,7 @@
 /**
  * `deno task sim trace <file|name> --out trace.json [--until-ms N] [--abi ID]`:
  * runs the first replication of the first grid point for one ABI with a
- * Chrome tracer, in a sandboxed worker like every run, and writes the Chrome
+ * Chrome tracer, in its sandbox like every run, and writes the Chrome
  * trace JSON.
  *
  * Bounded like every run: `--until-ms` is capped at the scenario's length
@@ -15,6 +15,7 @@
 
 import { writeFileAtomic } from "../io/atomic.ts";
 import { InputError } from "../io/errors.ts";
+import { resolveInputPath } from "../io/paths.ts";
 import { loadInput, resolveUserPath } from "../scenario/scenario.ts";
 import { expandPlan, type PlanOverrides } from "../sweep/plan.ts";
 import { probeDesigns, traceRun } from "../sweep/pool.ts";
@@ -67,7 +68,11 @@ export async function traceCommand(
     seed: options.seed,
     replications: 1,
   };
-  const plan = expandPlan(loadInput(target), overrides, resolveUserPath);
+  const plan = expandPlan(
+    loadInput(target),
+    overrides,
+    (p, key) => (options.abi === p ? resolveUserPath(p) : resolveInputPath(p, key)),
+  );
   const first = plan.runs[0];
   const s = first.scenario;
   const lengthMs = s.warmup_ms + s.duration_ms;

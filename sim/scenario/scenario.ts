@@ -12,7 +12,8 @@
  */
 
 import { InputError } from "../io/errors.ts";
-import { resolveUserPath } from "../io/paths.ts";
+import { inputFile, resolveUserPath, setInputFile } from "../io/paths.ts";
+import { readBoundedText } from "../io/bounded_read.ts";
 import { BUILTIN_DIR, builtinNames } from "./builtins.ts";
 import { formatIssues, parseJsonText, suggestKey } from "./messages.ts";
 import { checkScenario, type Scenario, ScenarioSchema } from "./schema.ts";
@@ -47,7 +48,10 @@ export function parseScenario(value: unknown, source: string): Scenario {
   // Trace files are input too: read and check them now (errors name the file and
   // line), before anything is run or written. loadTrace caches what it parsed.
   const names = r.data.groups.map((g) => g.name);
-  for (const g of r.data.groups) if (g.arrival.kind === "trace") loadTrace(g.arrival.file, names);
+  r.data.groups.forEach((g, i) => {
+    if (g.arrival.kind !== "trace") return;
+    loadTrace(g.arrival.file, names, `groups.${i}.arrival.file`, inputFile() ?? source);
+  });
   return r.data;
 }
 
@@ -91,10 +95,12 @@ export function loadInput(fileOrName: string): LoadedInput {
     };
   }
   const path = resolveUserPath(fileOrName);
+  setInputFile(path, fileOrName);
   let text: string;
   try {
-    text = Deno.readTextFileSync(path);
+    text = readBoundedText(path, fileOrName);
   } catch (e) {
+    if (e instanceof InputError) throw e;
     const why = e instanceof Deno.errors.NotFound
       ? "no such file"
       : e instanceof Deno.errors.PermissionDenied || e instanceof Deno.errors.NotCapable

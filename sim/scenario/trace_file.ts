@@ -8,7 +8,8 @@
 
 import { parse as parseCsv } from "csv-parse/sync";
 import { InputError } from "../io/errors.ts";
-import { resolveUserPath } from "../io/paths.ts";
+import { notFoundText, resolveInputPath } from "../io/paths.ts";
+import { readBoundedText } from "../io/bounded_read.ts";
 
 /** One parsed trace: raise times and, per entry, a group index and an index in it (or a raw port). */
 export interface Trace {
@@ -95,20 +96,26 @@ function traceKey(file: string, groupNames: readonly string[]): string {
 }
 
 /** Load (once per process) the trace file `file` of a scenario with `groupNames`. */
-export function loadTrace(file: string, groupNames: readonly string[]): Trace {
+export function loadTrace(
+  file: string,
+  groupNames: readonly string[],
+  dottedKey = "arrival.file",
+  source?: string,
+): Trace {
   // Keyed by the path as written: one process resolves it against one directory.
   const key = traceKey(file, groupNames);
   let t = traceCache.get(key);
   if (t === undefined) {
-    const path = resolveUserPath(file);
+    const path = resolveInputPath(file, dottedKey);
     let text: string;
     try {
-      text = Deno.readTextFileSync(path);
+      text = readBoundedText(path, file);
     } catch (e) {
+      if (e instanceof InputError) throw e;
       throw new InputError(
-        `${file}: cannot read the trace file: ${
-          e instanceof Deno.errors.NotFound ? "no such file" : (e as Error).message
-        }`,
+        e instanceof Deno.errors.NotFound
+          ? `${notFoundText(file, path, dottedKey, source)} (a trace file)`
+          : `${file}: cannot read the trace file: ${(e as Error).message}`,
       );
     }
     t = parseTrace(text, file, groupNames);

@@ -8,6 +8,7 @@
  */
 
 import { InputError } from "../io/errors.ts";
+import { resolveInputPath, setInputFile } from "../io/paths.ts";
 import { journalDir, type JournalHeader, readJournal } from "./journal.ts";
 import { expandPlan, type Plan } from "./plan.ts";
 import type { Run, RunResult } from "../run/run.ts";
@@ -71,7 +72,17 @@ export function mergeFolders(
     }
   }
   const h = first.header;
-  const plan = expandPlan({ source: h.source, path: h.source, raw: h.resolved }, {}, resolvePath);
+  // Paths written in the scenario file resolve against its folder, as when it ran.
+  const file = h.source.startsWith("builtin:") ? undefined : resolvePath(h.source);
+  setInputFile(file, h.source);
+  const plan = expandPlan(
+    { source: h.source, path: h.source, raw: h.resolved },
+    {},
+    (
+      p,
+      key,
+    ) => (file !== undefined && !p.startsWith("/") ? resolveInputPath(p, key) : resolvePath(p)),
+  );
   if (plan.hash !== h.sweep_hash) {
     throw new InputError(
       `${first.dir}: the recorded sweep re-expands to hash ${plan.hash}, not ${h.sweep_hash} ` +

@@ -24,6 +24,7 @@ import {
   setPath,
 } from "../scenario/scenario.ts";
 import { isModulePath } from "../../models/registry.ts";
+import { notFoundText, resolveInputPath } from "../io/paths.ts";
 import type { ParamValue, Run } from "../run/run.ts";
 
 /** Command-line overrides applied to every point. */
@@ -95,11 +96,24 @@ function isSweep(raw: unknown): raw is { base: unknown; grid?: unknown; zip?: un
   return typeof raw === "object" && raw !== null && "base" in raw;
 }
 
+/** Whether `path` is a file (symlinks followed). */
+function isFile(path: string): boolean {
+  try {
+    return Deno.statSync(path).isFile;
+  } catch {
+    return false;
+  }
+}
+
 /** Resolve module-path ABIs against the user's directory (absolute file URLs). */
-function resolveAbis(abis: string[], resolvePath: (p: string) => string): string[] {
+function resolveAbis(
+  abis: string[],
+  resolvePath: (p: string, key: string) => string,
+): string[] {
   return abis.map((
     a,
-  ) => (isModulePath(a) && !a.startsWith("file:") ? `file://${resolvePath(a)}` : a));
+    i,
+  ) => (isModulePath(a) && !a.startsWith("file:") ? `file://${resolvePath(a, `abis.${i}`)}` : a));
 }
 
 /** A sweep before expansion: the base (overrides applied) and its lists. */
@@ -133,7 +147,13 @@ function prepare(input: LoadedInput, overrides: PlanOverrides): Prepared {
       }
     }
     if (typeof sw.base === "string") {
-      const b = loadInput(sw.base);
+      // A base named by path resolves against the sweep file's folder.
+      const looksLikePath = sw.base.includes("/") || sw.base.endsWith(".json");
+      const path = looksLikePath ? resolveInputPath(sw.base, "base") : sw.base;
+      if (looksLikePath && !isFile(path)) {
+        throw new InputError(`${notFoundText(sw.base, path, "base")} (a base scenario)`);
+      }
+      const b = loadInput(path);
       if (isSweep(b.raw)) throw new InputError(`${src}: base: expected a scenario, not a sweep`);
       baseRaw = clone(b.raw);
       baseSource = b.source;
@@ -227,7 +247,7 @@ export function countRuns(
 export function expandPlan(
   input: LoadedInput,
   overrides: PlanOverrides,
-  resolvePath: (p: string) => string = (p) => p,
+  resolvePath: (p: string, key: string) => string = (p) => p,
 ): Plan {
   const src = input.source;
   const { baseRaw, baseSource, grid, zip, base } = prepare(input, overrides);

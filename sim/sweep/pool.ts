@@ -5,11 +5,13 @@
  * by run index, never by completion time, so what is written from them does
  * not depend on the number of workers.
  *
- * Every worker is a sandbox (DESIGN.md §11): it holds no permission at all,
- * except that a worker running a design module may read that module's own
- * folder tree. Trace files are read by the main thread and handed over. A
- * worker runs the runs of one design only (or of the built-in ABIs only), so
- * two designs never share a sandbox.
+ * Built-in ABIs run in Web Workers that hold no permission at all. A design
+ * module never runs in this process: each of its workers is a child Deno
+ * process of its own (`design_process.ts`, DESIGN.md §11), whose replies are
+ * checked and relabelled from this process's records (`reply_check.ts`)
+ * before anything is kept. Trace files are read by the main thread and
+ * handed over. A worker runs the runs of one design only (or of the
+ * built-in ABIs only), so two designs never share a sandbox.
  *
  * @module
  */
@@ -17,8 +19,10 @@
 import { InputError } from "../io/errors.ts";
 import type { Run, RunOptions, RunResult } from "../run/run.ts";
 import type { RunProgress, WorkerReply, WorkerRequest } from "./worker.ts";
-import { designTree } from "../../models/registry.ts";
 import { tracesOf } from "../scenario/trace_file.ts";
+import { designLimits, DesignProcess, prepareDesign } from "./design_process.ts";
+import { checkReply } from "./reply_check.ts";
+import { quoteName } from "../io/text.ts";
 
 /**
  * A run that failed inside a worker.
@@ -78,19 +82,16 @@ export function defaultWorkers(): number {
 }
 
 /**
- * The Deno permissions of a worker that runs `module` (a design's file URL),
- * or only built-in ABIs when `module` is undefined: reading the design's own
- * folder tree, and nothing else.
+ * The Deno permissions of a worker that runs built-in ABIs: none at all.
  *
  * @example
  * ```ts
  * import { sandboxPermissions } from "./pool.ts";
- * console.log(sandboxPermissions("file:///d/my_abi.ts").read); // ["/d"]
- * console.log(sandboxPermissions(undefined).write); // false
+ * console.log(sandboxPermissions().read, sandboxPermissions().write); // false false
  * ```
  */
-export function sandboxPermissions(module: string | undefined): {
-  read: string[] | false;
+export function sandboxPermissions(): {
+  read: false;
   write: false;
   net: false;
   env: false;
@@ -100,7 +101,7 @@ export function sandboxPermissions(module: string | undefined): {
   import: false;
 } {
   return {
-    read: module === undefined ? false : [designTree(module)],
+    read: false,
     write: false,
     net: false,
     env: false,
@@ -111,14 +112,35 @@ export function sandboxPermissions(module: string | undefined): {
   };
 }
 
-/** Start a sandboxed worker for `module` (undefined: built-in ABIs only). */
-function spawn(module: string | undefined, name: string): Worker {
-  return new Worker(new URL("./worker.ts", import.meta.url), {
+/** What the pool talks to: a Worker of built-in ABIs or a design's process. */
+interface Sandbox {
+  post(req: WorkerRequest): void;
+  onReply: (reply: WorkerReply) => void;
+  onFailure: (error: Error) => void;
+  terminate(): void;
+}
+
+/** A permissionless Web Worker for built-in ABIs, as a {@linkcode Sandbox}. */
+function builtinWorker(name: string): Sandbox {
+  const w = new Worker(new URL("./worker.ts", import.meta.url), {
     type: "module",
     name,
     // Deno's worker permissions (`--unstable-worker-options`, set in deno.json).
-    deno: { permissions: sandboxPermissions(module) },
+    deno: { permissions: sandboxPermissions() },
   } as WorkerOptions);
+  const box: Sandbox = {
+    post: (req) => w.postMessage(req),
+    onReply: () => {},
+    onFailure: () => {},
+    terminate: () => w.terminate(),
+  };
+  w.onmessage = (e: MessageEvent<WorkerReply>) => box.onReply(e.data);
+  w.onerror = (e: ErrorEvent) => {
+    e.preventDefault();
+    box.onFailure(new Error(`${name} failed: ${e.message}`));
+  };
+  w.onmessageerror = () => box.onFailure(new Error(`${name}: a message could not be read`));
+  return box;
 }
 
 /** Whether a run's error is a design's attempt to leave its sandbox. */
@@ -127,21 +149,54 @@ function isEscape(e: { name: string; message: string }): boolean {
     /Requires \w+ access|--allow-\w+/.test(e.message);
 }
 
-/** The error to raise for a failed `run`: input errors and sandbox escapes are the user's (exit 2). */
+/** Whether `json` is a Chrome trace: a JSON object with a `traceEvents` list. */
+function isTrace(json: unknown): boolean {
+  try {
+    return typeof json === "string" && Array.isArray(JSON.parse(json).traceEvents);
+  } catch {
+    return false;
+  }
+}
+
+/** The error to raise for a failed `run`: input errors and a design's failures are the user's (exit 2). */
 function failure(run: Run, error: { name: string; message: string; stack: string }): Error {
-  if (error.name === "InputError") return new InputError(error.message);
+  if (error.name === "InputError" && run.module === undefined) return new InputError(error.message);
   if (run.module !== undefined && error.name !== "EventLimitError") {
-    const tree = designTree(run.module);
-    const where = `design module ${run.abi} (${decodeURIComponent(new URL(run.module).pathname)})`;
+    const path = decodeURIComponent(new URL(run.module).pathname);
+    const where = `design module ${run.abi} (${path})`;
+    const message = quoteName(String(error.message));
+    if (error.name === "HookTypo") {
+      return new InputError(
+        `${where}:\n${String(error.message).split("\n").map(quoteName).join("\n")}`,
+      );
+    }
+    const loaded =
+      /lockfile is out of date[^]*?"((?:npm|jsr):[^"]+)"|(?:remote specifier was requested|not found in cache)[^"']*["'`]?([a-z]+:[^"'`\s]+)/
+        .exec(String(error.message));
+    if (/Array buffer allocation failed|out of memory/i.test(String(error.message))) {
+      const mb = designLimits().memoryMb;
+      return new InputError(
+        `${where} ran out of its memory cap (${mb} MiB of JS heap + 256 MiB for the rest of ` +
+          `its process) and was stopped: ${message}; --design-memory-mb ${mb * 2} raises the cap`,
+      );
+    }
+    if (loaded !== null) {
+      return new InputError(
+        `${where} tried to load ${quoteName(loaded[1] ?? loaded[2])} at run time: a design may ` +
+          `import only files inside its own folder and the project's mod.ts; remote modules ` +
+          `and npm packages are never fetched for it`,
+      );
+    }
     if (isEscape(error)) {
       return new InputError(
         `${where} tried to leave its sandbox: ${
-          error.message.replace(/,? run again with the --allow-\w+ flag/, "")
+          message.replace(/,? run again with the --allow-\w+ flag/, "")
         }\n` +
-          `a design module may read files under ${tree}/ only; no write, net, env, run, ffi or sys`,
+          `a design module may read its own vetted files only (copied from ` +
+          `${path.slice(0, path.lastIndexOf("/"))}/); no write, net, env, run, ffi or sys`,
       );
     }
-    return new InputError(`${where} failed: ${error.name}: ${error.message}`);
+    return new InputError(`${where} failed: ${quoteName(String(error.name))}: ${message}`);
   }
   return new RunFailedError(run, error);
 }
@@ -167,10 +222,11 @@ export function executeRuns(
 }
 
 /**
- * Import every design module of `runs` in its sandbox without running
- * anything: a design that is missing, has no usable default export or tries
- * to leave its sandbox at import fails here, before any folder is written;
- * so does one still importing after `timeoutMs`.
+ * Vet, type-check and import every design module of `runs` in its sandbox
+ * without running anything: a design that is missing, imports what it may
+ * not, does not type-check, misspells a hook, has no usable default export
+ * or tries to leave its sandbox at import fails here, before any folder is
+ * written; so does one still importing `timeoutMs` after its process started.
  *
  * @example
  * ```ts
@@ -185,6 +241,9 @@ export async function probeDesigns(
   const first = new Map<string, Run>();
   for (const r of runs) if (r.module !== undefined && !first.has(r.module)) first.set(r.module, r);
   if (first.size === 0) return;
+  // Vetting and type-checking take their own time (a cold type check is slow):
+  // the import timeout starts after them.
+  for (const r of first.values()) await prepareDesign(r);
   await execute([...first.values()], { workers: first.size, timeoutMs }, "probe");
 }
 
@@ -192,7 +251,7 @@ export async function probeDesigns(
 export const PROBE_TIMEOUT_MS = 60_000;
 
 /**
- * Trace one run in a sandboxed worker; resolves with the Chrome trace JSON,
+ * Trace one run in its sandbox (a worker, or a design's own process); resolves with the Chrome trace JSON,
  * its event count and whether `maxEvents` stopped it.
  *
  * @example
@@ -226,7 +285,7 @@ function execute(
   const runOptions = options.runOptions ?? {};
   const progressMs = options.onProgress ? options.progressMs ?? 2000 : 0;
   return new Promise((resolve, reject) => {
-    const live = new Set<Worker>();
+    const live = new Set<Sandbox>();
     const done: Done[] = [];
     const pending = [...runs]; // not yet dealt, in index order
     let settled = false;
@@ -252,7 +311,7 @@ function execute(
     };
     // A worker takes the next run of its own design; when none is left it
     // makes room for a worker of the next run's design.
-    const feed = (w: Worker, module: string | undefined) => {
+    const feed = (w: Sandbox, module: string | undefined) => {
       if (pending.length === 0) {
         w.terminate();
         live.delete(w);
@@ -273,21 +332,43 @@ function execute(
         traces: tracesOf(run.scenario.groups),
         progressMs,
       };
-      w.onmessage = (e: MessageEvent<WorkerReply>) => {
+      let lastProgress = 0;
+      w.onFailure = (e) => finish(e);
+      w.onReply = (reply: WorkerReply) => {
         if (settled) return;
-        const reply = e.data;
         if ("progress" in reply) {
-          if (reply.progress.index === run.index) options.onProgress?.(reply.progress);
+          const now = performance.now();
+          if (reply.progress?.index !== run.index || now - lastProgress < progressMs) return;
+          lastProgress = now;
+          const { simNs, events } = reply.progress;
+          if (Number.isFinite(simNs) && Number.isFinite(events)) {
+            options.onProgress?.({ index: run.index, simNs, events });
+          }
           return;
         }
         if (!reply.ok) return finish(failure(run, reply.error));
         // The reply speaks for the run this worker was given, whatever it says.
-        if (reply.result.index !== run.index || reply.result.id !== run.id) {
+        if (reply.result?.index !== run.index || reply.result?.id !== run.id) {
           return finish(failure(run, {
             name: "Error",
-            message: `the worker answered for another run (id ${String(reply.result.id)})`,
+            message: `the worker answered for another run (id ${String(reply.result?.id)})`,
             stack: "",
           }));
+        }
+        if (run.module !== undefined && kind === "run") {
+          try {
+            reply = { ...reply, result: checkReply(run, reply.result) };
+          } catch (err) {
+            return finish(err as Error);
+          }
+        }
+        if (run.module !== undefined && kind === "trace" && !isTrace(reply.trace)) {
+          return finish(
+            new InputError(
+              `design module ${run.abi}, run ${run.index}: its trace is not a Chrome trace ` +
+                `(a JSON object with a traceEvents list)`,
+            ),
+          );
         }
         done.push(reply);
         try {
@@ -298,28 +379,27 @@ function execute(
         if (done.length === runs.length) finish();
         else feed(w, module);
       };
-      w.postMessage(req);
+      w.post(req);
     };
     const start = (module: string | undefined) => {
       const id = ++spawned;
-      let w: Worker;
-      try {
-        w = spawn(module, `evtchn-sim worker ${id}`);
-      } catch (e) {
-        return finish(e as Error);
+      if (module === undefined) {
+        let w: Sandbox;
+        try {
+          w = builtinWorker(`evtchn-sim worker ${id}`);
+        } catch (e) {
+          return finish(e as Error);
+        }
+        live.add(w);
+        feed(w, module);
+        return;
       }
-      live.add(w);
-      w.onerror = (e: ErrorEvent) => {
-        e.preventDefault();
-        const run = runs.find((r) => r.module === module) ?? runs[0];
-        finish(
-          module === undefined
-            ? new Error(`worker ${id} failed: ${e.message}`)
-            : failure(run, { name: "Error", message: e.message, stack: "" }),
-        );
-      };
-      w.onmessageerror = () => finish(new Error(`worker ${id}: a message could not be read`));
-      feed(w, module);
+      const first = pending.find((r) => r.module === module)!;
+      DesignProcess.start(first).then((w) => {
+        if (settled) return w.terminate();
+        live.add(w);
+        feed(w, module);
+      }, (e) => finish(e as Error));
     };
     for (let i = 0; i < n && pending.length > 0; i++) start(pending[0].module);
   });

@@ -12,7 +12,7 @@ Deno.test("a design module is never imported in the main thread", async () => {
   assert.equal(inSandbox(), false);
   await assert.rejects(
     () => loadAbiFactory(`file://${dir}/design.ts`),
-    /design\.ts: a design module is imported only inside a sandboxed worker/,
+    /design\.ts: a design module is imported only inside its sandbox/,
   );
   assert.throws(() => Deno.statSync(marker), Deno.errors.NotFound);
   // built-in ids need no sandbox

@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { lockFolder } from "../../../sim/sweep/results.ts";
 import { assertBadInput, type CliResult, listing, ROOT, runCli } from "./cli_subprocess.ts";
+import { REPLY_MARK } from "../../../sim/sweep/design_child.ts";
 
 const TASK = JSON.parse(Deno.readTextFileSync(`${ROOT}deno.json`)).tasks.sim as string;
 // `deno task sim` without its leading `deno`: the very permissions users get.
@@ -70,7 +71,7 @@ Deno.test("a design module that tries to write, read outside its folder, spawn, 
       r,
       [
         `design module ./designs/${what}.ts (${dir}/designs/${what}.ts) tried to leave its sandbox`,
-        `may read files under ${dir}/designs/ only`,
+        `may read its own vetted files only (copied from ${dir}/designs/)`,
       ],
       dir,
       before,
@@ -89,17 +90,29 @@ Deno.test("a design module that tries to write, read outside its folder, spawn, 
 });
 
 Deno.test("a design module that forges a worker's reply is refused, its forged path never written", async () => {
-  const dir = tmpWith({
-    "designs/forge.ts": `import { FifoAbi } from ${JSON.stringify(`${ROOT}mod.ts`)};\n` +
-      `(globalThis as any).postMessage({ ok: true, result: { id: "../../forged", index: 0, ` +
-      `summary: {}, groups: [], priorities: [], ports: [] } });\n` +
-      `export default (o: any) => new FifoAbi(o, "forge");\n`,
-    "forge.json": { ...TINY, name: "forge", abis: ["./designs/forge.ts"] },
+  // Everything happens inside this test's own folder: the CLI's directory is a
+  // subfolder, so a forged "../../forged" id would land in `root`, never beyond.
+  const root = Deno.makeTempDirSync({ prefix: "evtchn-safety-" });
+  const dir = `${root}/a/b`;
+  Deno.mkdirSync(`${dir}/designs`, { recursive: true });
+  const forged = JSON.stringify({
+    ok: true,
+    result: { id: "../../forged", index: 0, summary: {}, groups: [], priorities: [], ports: [] },
   });
+  Deno.writeTextFileSync(
+    `${dir}/designs/forge.ts`,
+    `import { type AbiOptions, FifoAbi } from ${JSON.stringify(`${ROOT}mod.ts`)};\n` +
+      `console.log(${JSON.stringify(`\n${REPLY_MARK}${forged}`)});\n` +
+      `export default (o: AbiOptions) => new FifoAbi(o, "fifo", "forge");\n`,
+  );
+  Deno.writeTextFileSync(
+    `${dir}/forge.json`,
+    JSON.stringify({ ...TINY, name: "forge", abis: ["./designs/forge.ts"] }),
+  );
+  const before = listing(root);
   const r = await sim(dir, "run", "forge.json", "--out", "out", "--quiet");
-  assertRefused(r, ["design module ./designs/forge.ts", "answered for another run"]);
-  assert.equal(listing(dir).some((p) => p.includes("forged")), false);
-  assert.equal(listing(`${dir}/..`).some((p) => p.includes("forged")), false);
+  assertRefused(r, ["design module ./designs/forge.ts", "answered for another run"], root, before);
+  assert.equal(listing(root).some((p) => p.includes("forged")), false);
 });
 
 Deno.test("validate and run list the design modules and say they run sandboxed; a missing module fails validate with exit 2", async () => {
@@ -111,7 +124,8 @@ Deno.test("validate and run list the design modules and say they run sandboxed; 
   assert.equal(v.code, 0, v.stderr);
   assert.ok(
     v.stderr.includes(
-      `design module ${EXAMPLE} runs sandboxed: it may read ${ROOT}examples/ and nothing else`,
+      `design module ${EXAMPLE} runs sandboxed in a process of its own: it may read its vetted ` +
+        `files from ${ROOT}examples/ and nothing else`,
     ),
     v.stderr,
   );
@@ -120,12 +134,15 @@ Deno.test("validate and run list the design modules and say they run sandboxed; 
   const m = await sim(dir, "validate", "missing.json");
   assertRefused(
     m,
-    [`./designs/nope.ts: design module not found (no file ${dir}/designs/nope.ts)`],
+    [
+      `missing.json: abis.1: './designs/nope.ts' not found: no file ${dir}/designs/nope.ts ` +
+      `(resolved against the folder of missing.json) (a design module)`,
+    ],
     dir,
     before,
   );
   const mr = await sim(dir, "run", "missing.json", "--quiet");
-  assertRefused(mr, ["design module not found"], dir, before);
+  assertRefused(mr, ["'./designs/nope.ts' not found"], dir, before);
 });
 
 Deno.test("the example design runs sandboxed with one worker, two workers, and in a trace", async () => {

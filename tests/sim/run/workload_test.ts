@@ -366,7 +366,7 @@ Deno.test("a missing trace file gives an InputError naming the file when the sce
           service: { kind: "const", ns: 1 },
         }],
       }, "replay"),
-    /evtchn-trace\.csv: cannot read the trace file/,
+    /^InputError: replay: groups\.0\.arrival\.file: '\/nonexistent\/evtchn-trace\.csv' not found: no file \/nonexistent\/evtchn-trace\.csv \(a trace file\)$/,
   );
 });
 
