@@ -40,16 +40,18 @@ export interface Figure {
   excerpt: (outs: string[], stdouts: string[]) => string;
 }
 
-const SIM = [
-  "run",
-  "--v8-flags=--expose-gc",
-  "--allow-read",
-  "--allow-write",
-  "--allow-env",
-  "--allow-sys",
-  "--allow-ffi",
-  "sim/cli/cli.ts",
-];
+/**
+ * The `sim` task's own command line from deno.json (`run`, its permissions and flags, the
+ * entry point), so that a quoted command runs exactly as `deno task sim` runs it.
+ */
+const SIM: string[] = (() => {
+  const config = JSON.parse(
+    Deno.readTextFileSync(new URL("../deno.json", import.meta.url)),
+  ) as { tasks: Record<string, string> };
+  const words = config.tasks.sim.trim().split(/\s+/);
+  if (words[0] !== "deno") throw new Error(`deno.json: the sim task does not start with deno`);
+  return words.slice(1);
+})();
 
 /** `deno task sim <args>` into `{out}` (shown with the `--out` a user would give, if any). */
 function sim(shown: string, extra: string[] = []): Quoted {
