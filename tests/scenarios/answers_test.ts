@@ -63,7 +63,8 @@ async function checkReport(name: string) {
   const text = lines.slice(head + 3, lines.indexOf("Findings")).join(" ").replace(/\s+/g, " ");
   assert.ok(text.startsWith(answer.sentences[0].split(" ").slice(0, 4).join(" ")), text);
   const html = Deno.readTextFileSync(`${dir}/report.html`);
-  assert.ok(html.indexOf("<h2>Answer</h2>") < html.indexOf("<h2>Findings</h2>"));
+  const answerAt = html.indexOf('<h2 id="answer">Answer</h2>');
+  assert.ok(answerAt >= 0 && answerAt < html.indexOf('<h2 id="findings">Findings</h2>'));
   await Deno.remove(dir, { recursive: true });
 }
 
