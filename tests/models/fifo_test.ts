@@ -422,3 +422,13 @@ Deno.test("the fifo_quota example re-reads READY after its quota of events", () 
   assert.deepEqual(order(100), [1, 2, 3, 4, 9]);
   assert.equal(fifoQuota(opts()).id, "fifo:quota-4");
 });
+
+Deno.test("fifo shared memory counts control blocks only for the VCPUs that mapped one", () => {
+  // EVTCHNOP_init_control maps one 72-byte control block per VCPU that calls it: VCPU 2 of 3
+  // never did (its init_control failed and Linux offlined it).
+  const abi = new FifoAbi(opts(3));
+  assert.equal(abi.initControl(0), 0);
+  assert.equal(abi.initControl(1), 0);
+  assert.equal(abi.expandArray(), 0);
+  assert.equal(abi.sharedBytes(), 4096 + 2 * 72);
+});

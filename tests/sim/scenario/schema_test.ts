@@ -130,3 +130,24 @@ Deno.test("a scenario name made only of dots is refused; dots inside a name are 
   }
   assert.equal(checkScenario({ ...TINY, name: "v1.2-run" }).success, true);
 });
+
+Deno.test("a group's fixed VCPU must be below guest.vcpus", () => {
+  const s = (vcpu: number) => ({
+    ...TINY,
+    guest: { vcpus: 2 },
+    groups: [{
+      name: "g",
+      ports: 1,
+      vcpu,
+      arrival: { kind: "poisson", rate_per_s: 1000 },
+      service: { kind: "const", ns: 100 },
+    }],
+  });
+  assert.equal(checkScenario(s(1)).success, true);
+  const r = checkScenario(s(2));
+  assert.equal(r.success, false);
+  assert.match(
+    formatIssues("s.json", errorOf(r)),
+    /s\.json: groups\.0\.vcpu: expected a VCPU number below guest\.vcpus \(2\)/,
+  );
+});
