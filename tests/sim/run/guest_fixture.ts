@@ -43,10 +43,15 @@ export const num = (row: Record<string, string | number>, col: string): number =
   return v as number;
 };
 
-/** Group `name`: `ports` ports on VCPU 0, top half `topNs`, arrivals from `file`, then `extra`. */
+/**
+ * Group `name`: `ports` ports on VCPU 0, top half `topNs`, arrivals from `file`, then `extra`.
+ * Every group that names a trace file replays all of it (each line raises the port of the group
+ * it names), so a file shared by several groups goes to one of them; the others get `null`
+ * (an empty trace).
+ */
 export function grp(
   name: string,
-  file: string,
+  file: string | null,
   topNs: number,
   extra: Record<string, unknown> = {},
   ports = 1,
@@ -55,7 +60,7 @@ export function grp(
     name,
     ports,
     vcpu: 0,
-    arrival: { kind: "trace", file },
+    arrival: { kind: "trace", file: file ?? trace([]) },
     service: { kind: "const", ns: topNs },
     ...extra,
   };

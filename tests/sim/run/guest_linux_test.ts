@@ -18,7 +18,7 @@ Deno.test("loop control counts every event handed to an IRQ, not only late-EOI o
   const s = scenario({
     duration_ms: 30,
     guest: { vcpus: 1 },
-    groups: [grp("plain", file, 40_000, {}, 300), grp("be", file, 40_000, { lateeoi: true }, 300)],
+    groups: [grp("plain", file, 40_000, {}, 300), grp("be", null, 40_000, { lateeoi: true }, 300)],
   });
   for (const abi of ["2l", "fifo"]) {
     assert.equal(num(group(exec(s, abi), "be"), "eoi_deferred"), 89, abi);
@@ -40,10 +40,10 @@ Deno.test("when net_rx_action stops on its budget, untouched polls run first, th
     duration_ms: 1,
     groups: [
       grp("p1", file, 1000, { deferred: napi(150, 1000, 100) }),
-      grp("p2", file, 1000, { deferred: napi(150, 1000, 100) }),
-      grp("p3", file, 1000, { deferred: napi(150, 1000, 100) }),
-      grp("p4", file, 1000, { deferred: napi(1, 1000, 100) }),
-      grp("p5", file, 1000, { deferred: napi(1, 1000, 100) }),
+      grp("p2", null, 1000, { deferred: napi(150, 1000, 100) }),
+      grp("p3", null, 1000, { deferred: napi(150, 1000, 100) }),
+      grp("p4", null, 1000, { deferred: napi(1, 1000, 100) }),
+      grp("p5", null, 1000, { deferred: napi(1, 1000, 100) }),
     ],
   });
   for (const abi of ["2l", "fifo"]) {
@@ -83,7 +83,7 @@ Deno.test("in thread context ksoftirqd and a kthread take turns: a busy ksoftirq
     duration_ms: 30,
     groups: [
       grp("net", file, 0, { deferred: napi(20_000, 1000) }),
-      grp("blk", file, 0, { deferred: { kind: "thread", item: { kind: "const", ns: 10_000 } } }),
+      grp("blk", null, 0, { deferred: { kind: "thread", item: { kind: "const", ns: 10_000 } } }),
     ],
   }));
   assert.equal(num(group(r, "blk"), "done_mean_ns"), 1_191_000);
@@ -104,7 +104,7 @@ Deno.test("a late EOI issued after the upcall loop, from a bottom half, is never
     guest: { vcpus: 1 },
     groups: [
       grp("be", file, 40_000, { lateeoi: true }, 300),
-      grp("net", file, 40_000, { lateeoi: true, deferred: napi(1, 1) }, 300),
+      grp("net", null, 40_000, { lateeoi: true, deferred: napi(1, 1) }, 300),
     ],
   }));
   assert.equal(num(group(r, "be"), "eoi_deferred"), 44);
@@ -174,7 +174,7 @@ Deno.test("a spurious event of a kthread group completes when its kthread runs, 
     duration_ms: 1,
     groups: [
       grp("blk1", file, 0, { deferred: thread }),
-      grp("blk2", file, 0, { deferred: thread, spurious: 1 }),
+      grp("blk2", null, 0, { deferred: thread, spurious: 1 }),
     ],
   }));
   assert.equal(num(group(r, "blk2"), "done_mean_ns"), 9000);
@@ -196,7 +196,7 @@ Deno.test("a deferred late EOI waits at least until the next jiffy, even when it
     guest: { vcpus: 1, event_eoi_delay: 0 },
     groups: [
       grp("be", file, 40_000, { lateeoi: true }, 599),
-      grp("probe", file, 40_000, { lateeoi: true }),
+      grp("probe", null, 40_000, { lateeoi: true }),
     ],
   }));
   const probe = group(r, "probe");

@@ -58,7 +58,7 @@ Deno.test("victims' p99 includes their instances still pending at the end", () =
     duration_ms: 5,
     groups: [
       grp("flood", file, 10_000_000, { attacker: true }),
-      grp("victim", file, 1000),
+      grp("victim", null, 1000),
     ],
   }));
   assert.equal(num(group(r, "victim"), "pending_at_end"), 1);
@@ -76,7 +76,7 @@ Deno.test("an instance carried in from the warm-up starts its group's stall cloc
   const r = exec(scenario({
     warmup_ms: 1,
     duration_ms: 1,
-    groups: [grp("busy", file, 1_200_000), grp("probe", file, 0)],
+    groups: [grp("busy", file, 1_200_000), grp("probe", null, 0)],
   }));
   const probe = group(r, "probe");
   assert.equal(num(probe, "max_wait_ns"), 1_100_000);
