@@ -23,6 +23,10 @@
  *   runs when no hard-IRQ or softirq work is pending.
  * Thread context runs ksoftirqd and kthreads round robin.
  *
+ * The rules are Linux 6.1's; where later kernels differ (irq_exit while
+ * ksoftirqd is woken, 6.5; polls scheduled during net_rx_action, 6.4),
+ * docs/explanation/guest-runtime.md says so.
+ *
  * @module
  */
 
@@ -790,7 +794,8 @@ export class Guest {
       this.#setCtx(v, CTX_SOFTIRQ);
       return this.#work(v, EV_SOFT, this.#engine.now + rem);
     }
-    // invoke_softirq: nothing to do while ksoftirqd runs the pending softirqs.
+    // invoke_softirq: nothing to do while ksoftirqd runs the pending softirqs
+    // (ksoftirqd_running(), 4cd13c21b207, Linux 4.9 to 6.4; d15121be7485 drops it in 6.5).
     if (this.#head[v * LISTS + L_SD] >= 0 && this.#ksoftirqd[v] === 0) {
       this.#setCtx(v, CTX_SOFTIRQ);
       return this.#doSoftirq(v);
