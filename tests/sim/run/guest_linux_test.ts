@@ -204,3 +204,25 @@ Deno.test("a deferred late EOI waits at least until the next jiffy, even when it
   assert.equal(num(probe, "eoi_deferred"), 1);
   assert.equal(num(probe, "lat_mean_ns"), Math.round((24_061_000 - 101_599 + 3_000_000) / 2));
 });
+
+Deno.test("irq_exit leaves softirqs to ksoftirqd while it is woken, as Linux 6.1 does", () => {
+  // kernel/softirq.c invoke_softirq before Linux 6.5: `if (ksoftirqd_running(...)) return;`
+  // (4cd13c21b207; d15121be7485 removed it in 6.5). Port a's 768 items of 100 ns: 10 rounds of
+  // 64 in softirq context (to 65 µs), then ksoftirqd. Port b's event at 70 µs schedules a poll,
+  // but its irq_exit runs no softirq: ksoftirqd polls b after a's current 64 items (71.4 µs),
+  // so b's item ends at 71.5 µs, in thread context, and softirq context never runs again.
+  const file = trace([[1000, "a", 0], [70_000, "b", 0]]);
+  const r = exec(scenario({
+    duration_ms: 1,
+    groups: [
+      grp("a", file, 0, { deferred: napi(768, 100) }),
+      grp("b", null, 0, {
+        deferred: napi(1, 100),
+      }),
+    ],
+  }));
+  assert.equal(num(r.summary, "ksoftirqd_wakeups"), 1);
+  assert.equal(num(r.summary, "softirq_share"), 64_000 / 1e6);
+  assert.equal(num(r.summary, "thread_share"), 12_900 / 1e6);
+  assert.equal(num(group(r, "b"), "done_mean_ns"), 1500);
+});
