@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { buildContext } from "../../reports/context.ts";
 import { computeFindings, differenceMatters, PRACTICAL } from "../../reports/findings.ts";
-import { assessRobustness, type RobustData } from "../../reports/robustness.ts";
+import { assessRobustness, rhoSignificant, type RobustData } from "../../reports/robustness.ts";
 import type { CsvRow } from "../../reports/csv.ts";
 import type { ResultSet } from "../../reports/load.ts";
 
@@ -120,4 +120,16 @@ Deno.test("a 'reverses when' threshold names the side on which the finding fails
   assert.equal(f.threshold.reverses, true);
   assert.ok(Math.abs(f.threshold.value - 50) <= 1, `${f.threshold.value}`);
   assert.match(f.tag, /reverses when bitmap_consume_ns < (49|50)(\.\d+)? ns/);
+});
+
+Deno.test("a rank correlation is tested with n - 2 degrees of freedom", () => {
+  // t = rho sqrt((n - 2) / (1 - rho^2)) against t(0.975, n - 2): at n = 10, t(0.975, 8) = 2.306,
+  // so the critical rho is 2.306 / sqrt(8 + 2.306^2) = 0.6319 (with 9 degrees of freedom it
+  // would be 0.6246).
+  assert.equal(rhoSignificant(0.633, 10), true);
+  assert.equal(rhoSignificant(-0.633, 10), true);
+  assert.equal(rhoSignificant(0.630, 10), false);
+  assert.equal(rhoSignificant(0.999, 3), true); // t = 22.3 > t(0.975, 1) = 12.7
+  assert.equal(rhoSignificant(0.99, 3), false); // t = 7.0
+  assert.equal(rhoSignificant(0.99, 2), false);
 });

@@ -226,3 +226,40 @@ Deno.test("irq_exit leaves softirqs to ksoftirqd while it is woken, as Linux 6.1
   assert.equal(num(r.summary, "thread_share"), 12_900 / 1e6);
   assert.equal(num(group(r, "b"), "done_mean_ns"), 1500);
 });
+
+Deno.test("net_rx_action stops once 2 jiffies have passed, whatever budget is left", () => {
+  // net_rx_action: time_limit = jiffies + usecs_to_jiffies(netdev_budget_usecs) (2 jiffies),
+  // checked after each poll with time_after_eq. HZ 1000; four ports of 100 items of 10 µs,
+  // raised at 500 µs (top halves 1 µs): the action polls a, b, c (64 items, 640 µs each) to
+  // 2.424 ms, now in jiffy 2, and stops with 108 of its 300 items left; past MAX_SOFTIRQ_TIME
+  // (msecs_to_jiffies(2) = 2 jiffies) the rest goes to ksoftirqd. Softirq context: 1.92 ms.
+  const file = trace([[500_000, "a", 0], [500_001, "b", 0], [500_002, "c", 0], [500_003, "d", 0]]);
+  const r = exec(scenario({
+    duration_ms: 10,
+    guest: { vcpus: 1, hz: 1000 },
+    groups: ["a", "b", "c", "d"].map((n, i) =>
+      grp(n, i === 0 ? file : null, 1000, { deferred: napi(100, 10_000) })
+    ),
+  }));
+  assert.equal(num(r.summary, "ksoftirqd_wakeups"), 1);
+  assert.equal(num(r.summary, "softirq_share"), 1_920_000 / 10e6);
+  assert.equal(num(r.summary, "thread_share"), 2_080_000 / 10e6);
+});
+
+Deno.test("loop control starts counting afresh in every upcall", () => {
+  // events_base.c __xen_evtchn_do_upcall: `struct evtchn_loop_ctrl ctrl = { 0 }` per upcall.
+  // Two loops of 400 late-EOI events of 40 µs, 10 ms apart: each loop's 256th event sets its
+  // timeout and neither reaches a 512th, so nothing is deferred. One loop of 800: events
+  // 512..800 are deferred (289).
+  const s = (gapNs: number) => {
+    const lines: [number, string, number][] = [];
+    for (let i = 0; i < 800; i++) lines.push([1000 + i + (i >= 400 ? gapNs : 0), "be", i]);
+    return scenario({
+      duration_ms: 60,
+      guest: { vcpus: 1 },
+      groups: [grp("be", trace(lines), 40_000, { lateeoi: true }, 800)],
+    });
+  };
+  assert.equal(num(group(exec(s(26_000_000)), "be"), "eoi_deferred"), 0);
+  assert.equal(num(group(exec(s(0)), "be"), "eoi_deferred"), 289);
+});

@@ -82,3 +82,31 @@ Deno.test("an instance carried in from the warm-up starts its group's stall cloc
   assert.equal(num(probe, "max_wait_ns"), 1_100_000);
   assert.equal(num(probe, "max_stall_ns"), 600_000);
 });
+
+Deno.test("a flood study's CPU shares divide by the online VCPUs too", () => {
+  // VCPU 1 of 2 offlined; on VCPU 0 the attacker's top halves take 200 µs and the victim's
+  // 300 µs of the 1 ms run: shares of the one online VCPU's time.
+  const file = trace([[100_000, "flood", 0], [400_000, "victim", 0]]);
+  const r = exec(scenario({
+    duration_ms: 1,
+    guest: { vcpus: 2 },
+    faults: { init_control_fail_vcpus: [1] },
+    groups: [grp("flood", file, 200_000, { attacker: true }), grp("victim", null, 300_000)],
+  }));
+  assert.equal(num(r.summary, "attacker_cpu_share"), 0.2);
+  assert.equal(num(r.summary, "victim_cpu_share"), 0.3);
+  assert.equal(num(r.summary, "attacker_rate_per_s"), 1000);
+});
+
+Deno.test("delivered_per_s is events per second of measured time", () => {
+  // Ten events, 100 µs apart, in a 2 ms run after a 1 ms warm-up: 5000 per second.
+  const lines: [number, string, number][] = [];
+  for (let i = 0; i < 10; i++) lines.push([1_000_000 + 50_000 + i * 100_000, "g", 0]);
+  const r = exec(scenario({
+    warmup_ms: 1,
+    duration_ms: 2,
+    groups: [grp("g", trace(lines), 1000)],
+  }));
+  assert.equal(num(group(r, "g"), "delivered"), 10);
+  assert.equal(num(group(r, "g"), "delivered_per_s"), 5000);
+});
