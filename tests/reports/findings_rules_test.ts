@@ -133,3 +133,35 @@ Deno.test("a rank correlation is tested with n - 2 degrees of freedom", () => {
   assert.equal(rhoSignificant(0.99, 3), false); // t = 7.0
   assert.equal(rhoSignificant(0.99, 2), false);
 });
+
+Deno.test("a group carrying less than 90% of the deliveries is compared on its own", () => {
+  // `big` carries 60% of the deliveries and is 2x slower under fifo; `small` (40%) is the same.
+  // Both are compared per group; a group with 90% or more would only repeat the whole-run figure.
+  const summary: CsvRow[] = [], groups: CsvRow[] = [];
+  for (let r = 0; r < 4; r++) {
+    for (const abi of ["2l", "fifo"]) {
+      const f = abi === "fifo";
+      summary.push({ abi, replication: r, delivered: 1000, lat_p99_ns: 1500 + 3 * r });
+      groups.push({
+        abi,
+        replication: r,
+        group: "big",
+        delivered: 600,
+        lat_p99_ns: (f ? 2000 : 1000) + 5 * r,
+      });
+      groups.push({
+        abi,
+        replication: r,
+        group: "small",
+        delivered: 400,
+        lat_p99_ns: 1000 + 7 * r,
+      });
+    }
+  }
+  const set = { ...resultSet(summary, ["lat_p99_ns"]), groups };
+  const { findings } = computeFindings(buildContext(set));
+  const big = findings.filter((f) => f.group === "big" && f.significant);
+  assert.equal(big.length, 1, findings.map((f) => f.text).join("\n"));
+  assert.equal(big[0].direction, "higher");
+  assert.equal(findings.filter((f) => f.group === "small" && f.significant).length, 0);
+});

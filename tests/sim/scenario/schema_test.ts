@@ -151,3 +151,18 @@ Deno.test("a group's fixed VCPU must be below guest.vcpus", () => {
     /s\.json: groups\.0\.vcpu: expected a VCPU number below guest\.vcpus \(2\)/,
   );
 });
+
+Deno.test("a VCPU whose init_control fails must be below guest.vcpus", () => {
+  const s = (v: number) => ({
+    ...TINY,
+    guest: { vcpus: 2 },
+    faults: { init_control_fail_vcpus: [v] },
+  });
+  assert.equal(checkScenario(s(1)).success, true);
+  const r = checkScenario(s(2));
+  assert.equal(r.success, false);
+  assert.match(
+    formatIssues("s.json", errorOf(r)),
+    /s\.json: faults\.init_control_fail_vcpus\.0: expected a VCPU number below guest\.vcpus \(2\)/,
+  );
+});
