@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import {
   EBUSY,
+  EINVAL,
   ENOENT,
   ENOSPC,
   EOPNOTSUPP,
@@ -431,4 +432,13 @@ Deno.test("fifo shared memory counts control blocks only for the VCPUs that mapp
   assert.equal(abi.initControl(1), 0);
   assert.equal(abi.expandArray(), 0);
   assert.equal(abi.sharedBytes(), 4096 + 2 * 72);
+});
+
+Deno.test("fifo set_priority accepts priorities 0 to 15 only", () => {
+  // event_fifo.c evtchn_fifo_set_priority: priority > EVTCHN_FIFO_PRIORITY_MIN (15) -> -EINVAL.
+  const abi = setup([1]);
+  assert.equal(abi.setPriority(1, 15), 0);
+  assert.equal(abi.setPriority(1, 0), 0);
+  assert.equal(abi.setPriority(1, 16), -EINVAL);
+  assert.equal(abi.setPriority(1, -1), -EINVAL);
 });

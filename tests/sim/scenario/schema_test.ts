@@ -166,3 +166,26 @@ Deno.test("a VCPU whose init_control fails must be below guest.vcpus", () => {
     /s\.json: faults\.init_control_fail_vcpus\.0: expected a VCPU number below guest\.vcpus \(2\)/,
   );
 });
+
+Deno.test("a baseline must be one of the scenario's abis", () => {
+  assert.equal(checkScenario({ ...TINY, abis: ["2l", "fifo"], baseline: "fifo" }).success, true);
+  const r = checkScenario({ ...TINY, abis: ["2l", "fifo"], baseline: "3l" });
+  assert.match(
+    formatIssues("s.json", errorOf(r)),
+    /s\.json: baseline: expected one of the scenario's abis/,
+  );
+});
+
+Deno.test("the guest's defaults are Linux's", () => {
+  // drivers/xen/events/events_base.c: event_eoi_delay = 10, event_loop_timeout = 2 (module
+  // parameters); loop control and the spurious backoff are always on; HZ 250 is
+  // kernel/Kconfig.hz's default.
+  const r = checkScenario(TINY);
+  assert.ok(r.success);
+  const g = r.data.guest;
+  assert.equal(g.event_eoi_delay, 10);
+  assert.equal(g.event_loop_timeout, 2);
+  assert.equal(g.loop_ctrl, true);
+  assert.equal(g.eoi_backoff, true);
+  assert.equal(g.hz, 250);
+});

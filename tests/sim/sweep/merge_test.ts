@@ -153,3 +153,12 @@ Deno.test("the list of missing runs names shards 1-based, as the command line do
   // Unsharded: no shard named.
   assert.doesNotMatch(describeMissing(m.missing, 1), /shard/);
 });
+
+Deno.test("the list of missing runs cuts at its limit and counts the rest", () => {
+  const m = mergeFolders([S1]); // runs 1 and 3 missing
+  const two = describeMissing(m.missing, 2, 2);
+  assert.equal(two.split("\n").length, 2, two);
+  assert.doesNotMatch(two, /more/);
+  const one = describeMissing(m.missing, 2, 1);
+  assert.deepEqual(one.split("\n").slice(1), ["  ... and 1 more"]);
+});
