@@ -442,3 +442,14 @@ Deno.test("fifo set_priority accepts priorities 0 to 15 only", () => {
   assert.equal(abi.setPriority(1, 16), -EINVAL);
   assert.equal(abi.setPriority(1, -1), -EINVAL);
 });
+
+Deno.test("fifo bind_vcpu refuses a free port, never bound or closed", () => {
+  // event_channel.c evtchn_bind_vcpu: a channel in state ECS_FREE falls to `default: rc =
+  // -EINVAL`; a bad VCPU is checked first (-ENOENT).
+  const abi = setup([1], "fifo", 2);
+  assert.equal(abi.bindVcpu(2, 1), -EINVAL);
+  assert.equal(abi.bindVcpu(1, 1), 0);
+  assert.equal(abi.bindVcpu(1, 2), -ENOENT);
+  assert.equal(abi.close(1), 0);
+  assert.equal(abi.bindVcpu(1, 0), -EINVAL);
+});

@@ -1,6 +1,7 @@
 // Closing a port in the bitmap ABIs (models/level_abi.ts): Xen's evtchn_free resets the binding
 // to VCPU 0 and Linux forgets the VCPU's timer VIRQ port (events_base.c __unbind_from_irq).
 import assert from "node:assert/strict";
+import { EINVAL } from "../../models/abi.ts";
 import { DEFAULT_COSTS } from "../../models/costs.ts";
 import { TwoLevelAbi } from "../../models/two_level.ts";
 import { ThreeLevelAbi } from "../../models/three_level.ts";
@@ -56,5 +57,17 @@ for (const [id, create] of make) {
     t.raise(9);
     t.raise(8);
     assert.deepEqual(drain(t, 1), [9, 8]);
+  });
+}
+
+for (const [id, create] of make) {
+  Deno.test(`${id}: bind_vcpu refuses a free port, never bound or closed`, () => {
+    // event_channel.c evtchn_bind_vcpu: ECS_FREE -> -EINVAL.
+    const abi = create();
+    assert.equal(abi.bindVcpu(9, 1), -EINVAL);
+    assert.equal(abi.bind(9, 0), 0);
+    assert.equal(abi.bindVcpu(9, 1), 0);
+    assert.equal(abi.close(9), 0);
+    assert.equal(abi.bindVcpu(9, 1), -EINVAL);
   });
 }
