@@ -180,12 +180,15 @@ Deno.test("the guest's defaults are Linux's", () => {
   // drivers/xen/events/events_base.c: event_eoi_delay = 10, event_loop_timeout = 2 (module
   // parameters); loop control and the spurious backoff are always on; HZ 250 is
   // kernel/Kconfig.hz's default.
-  const r = checkScenario(TINY);
-  assert.ok(r.success);
-  const g = r.data.guest;
-  assert.equal(g.event_eoi_delay, 10);
-  assert.equal(g.event_loop_timeout, 2);
-  assert.equal(g.loop_ctrl, true);
-  assert.equal(g.eoi_backoff, true);
-  assert.equal(g.hz, 250);
+  // Without a `guest` object, and with one that sets other keys only.
+  for (const raw of [TINY, { ...TINY, guest: { vcpus: 2 } }]) {
+    const r = checkScenario(raw);
+    assert.ok(r.success);
+    const g = r.data.guest;
+    assert.equal(g.event_eoi_delay, 10);
+    assert.equal(g.event_loop_timeout, 2);
+    assert.equal(g.loop_ctrl, true);
+    assert.equal(g.eoi_backoff, true);
+    assert.equal(g.hz, 250);
+  }
 });
