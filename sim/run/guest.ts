@@ -23,6 +23,10 @@
  *   runs when no hard-IRQ or softirq work is pending.
  * Thread context runs ksoftirqd and kthreads round robin.
  *
+ * The rules are Linux 6.1's; where later kernels differ (irq_exit while
+ * ksoftirqd is woken, 6.5; polls scheduled during net_rx_action, 6.4),
+ * docs/explanation/guest-runtime.md says so.
+ *
  * @module
  */
 
@@ -610,11 +614,12 @@ export class Guest {
     }
     abi.ack(port); // Linux acks (clears P) before running the handler
     const g = this.#cfg.portGroup[port];
+    // handle_irq_for_port counts every event it hands to an IRQ, late EOI or not.
+    if (g >= 0 && this.#loopCtrl) this.#loopControl(v, port, now);
     if (g >= 0 && this.#cfg.groupLateEoi[g] === 1) {
       // lateeoi_ack_dynirq: do_mask(EOI_PENDING) at ack; xen_irq_lateeoi unmasks (events_base.c).
       this.masks.mask(port, MASK_EOI_PENDING);
       c += this.masks.cost;
-      if (this.#loopCtrl) this.#loopControl(v, port, now);
     }
     if (m.measuring) m.guestAbiNs += c;
     const start = now + acc + c + this.#costs.dispatch_ns;
@@ -634,7 +639,10 @@ export class Guest {
    * every 256th event of an upcall checks the time; the first check sets a
    * timeout of event_loop_timeout jiffies, a later check past it sets
    * defer_eoi, and from then on each handled port records eoi_time =
-   * jiffies + event_eoi_delay and the loop's irq_epoch.
+   * jiffies + event_eoi_delay and the loop's irq_epoch. The count runs over
+   * every event whose port has an IRQ (`++ctrl->count` comes before any test
+   * of the IRQ's type), so events of ports without late EOI bring the check
+   * nearer too; only late-EOI ports ever read eoi_time.
    */
   #loopControl(v: number, port: number, now: number): void {
     if (this.#deferEoi[v] === 0 && (++this.#ctrlCount[v] & (LINUX.loopCheckEvents - 1)) === 0) {
@@ -786,7 +794,8 @@ export class Guest {
       this.#setCtx(v, CTX_SOFTIRQ);
       return this.#work(v, EV_SOFT, this.#engine.now + rem);
     }
-    // invoke_softirq: nothing to do while ksoftirqd runs the pending softirqs.
+    // invoke_softirq: nothing to do while ksoftirqd runs the pending softirqs
+    // (ksoftirqd_running(), 4cd13c21b207, Linux 4.9 to 6.4; d15121be7485 drops it in 6.5).
     if (this.#head[v * LISTS + L_SD] >= 0 && this.#ksoftirqd[v] === 0) {
       this.#setCtx(v, CTX_SOFTIRQ);
       return this.#doSoftirq(v);
@@ -846,14 +855,18 @@ export class Guest {
   }
 
   /**
-   * The end of net_rx_action: new polls, then the untouched ones, then the
-   * repolls form the poll list again; if it is not empty, NET_RX is raised
-   * again and __do_softirq restarts within its limits or wakes ksoftirqd.
+   * The end of net_rx_action (net/core/dev.c): the polls not yet run, then
+   * the polls scheduled meanwhile, then the repolls form the poll list again
+   * (list_splice_tail_init(&sd->poll_list, &list); list_splice_tail(&repoll,
+   * &list); list_splice(&list, &sd->poll_list)); if it is not empty, NET_RX
+   * is raised again and __do_softirq restarts within its limits or wakes
+   * ksoftirqd.
    */
   #netRxEnd(v: number): void {
     const b = v * LISTS;
-    this.#splice(b + L_SD, b + L_ACT);
-    this.#splice(b + L_SD, b + L_REP);
+    this.#splice(b + L_ACT, b + L_SD); // the untouched polls, then those scheduled meanwhile
+    this.#splice(b + L_ACT, b + L_REP); // then the repolls
+    this.#splice(b + L_SD, b + L_ACT); // the whole list is the poll list again
     if (this.#head[b + L_SD] >= 0) {
       if (this.jiffies(this.#engine.now) < this.#softEnd[v] && --this.#restarts[v] > 0) {
         return this.#netRxAction(v);

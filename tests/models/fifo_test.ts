@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import {
   EBUSY,
+  EINVAL,
   ENOENT,
   ENOSPC,
   EOPNOTSUPP,
@@ -421,4 +422,34 @@ Deno.test("the fifo_quota example re-reads READY after its quota of events", () 
   assert.deepEqual(order(2), [1, 2, 9, 3, 4]);
   assert.deepEqual(order(100), [1, 2, 3, 4, 9]);
   assert.equal(fifoQuota(opts()).id, "fifo:quota-4");
+});
+
+Deno.test("fifo shared memory counts control blocks only for the VCPUs that mapped one", () => {
+  // EVTCHNOP_init_control maps one 72-byte control block per VCPU that calls it: VCPU 2 of 3
+  // never did (its init_control failed and Linux offlined it).
+  const abi = new FifoAbi(opts(3));
+  assert.equal(abi.initControl(0), 0);
+  assert.equal(abi.initControl(1), 0);
+  assert.equal(abi.expandArray(), 0);
+  assert.equal(abi.sharedBytes(), 4096 + 2 * 72);
+});
+
+Deno.test("fifo set_priority accepts priorities 0 to 15 only", () => {
+  // event_fifo.c evtchn_fifo_set_priority: priority > EVTCHN_FIFO_PRIORITY_MIN (15) -> -EINVAL.
+  const abi = setup([1]);
+  assert.equal(abi.setPriority(1, 15), 0);
+  assert.equal(abi.setPriority(1, 0), 0);
+  assert.equal(abi.setPriority(1, 16), -EINVAL);
+  assert.equal(abi.setPriority(1, -1), -EINVAL);
+});
+
+Deno.test("fifo bind_vcpu refuses a free port, never bound or closed", () => {
+  // event_channel.c evtchn_bind_vcpu: a channel in state ECS_FREE falls to `default: rc =
+  // -EINVAL`; a bad VCPU is checked first (-ENOENT).
+  const abi = setup([1], "fifo", 2);
+  assert.equal(abi.bindVcpu(2, 1), -EINVAL);
+  assert.equal(abi.bindVcpu(1, 1), 0);
+  assert.equal(abi.bindVcpu(1, 2), -ENOENT);
+  assert.equal(abi.close(1), 0);
+  assert.equal(abi.bindVcpu(1, 0), -EINVAL);
 });

@@ -68,3 +68,14 @@ Deno.test("pValue agrees with the 95% interval: p < 0.05 exactly when the interv
   // A constant non-zero difference has no sampling noise at all.
   assert.equal(pValue({ mean: 2, ci: 0, n: 4 }), 0);
 });
+
+Deno.test("holm rejects more than Bonferroni on a hand-computed example where they disagree", () => {
+  // m = 3, alpha 0.05. Bonferroni rejects p <= 0.05/3 = 0.0167: 0.01 and 0.015 only. Holm steps
+  // down: 0.01 <= 0.05/3, 0.015 <= 0.05/2, 0.04 <= 0.05/1: all three.
+  assert.deepEqual(holm([0.04, 0.01, 0.015]), [true, true, true]);
+  // With 0.03 instead of 0.015 Holm stops at the second step (0.03 > 0.025): only 0.01, and the
+  // 0.04 after it is kept although 0.04 <= 0.05.
+  assert.deepEqual(holm([0.04, 0.01, 0.03]), [false, true, false]);
+  // A smaller alpha scales every step: 0.001 <= 0.01/3, 0.004 <= 0.01/2, 0.009 <= 0.01.
+  assert.deepEqual(holm([0.009, 0.004, 0.001], 0.01), [true, true, true]);
+});

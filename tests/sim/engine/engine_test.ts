@@ -165,3 +165,17 @@ Deno.test("engine matches a reference sort on random schedules, including runtim
     assert.deepEqual(seen, expect, `trial ${trial} (style ${style}, scale ${scale})`);
   }
 });
+
+Deno.test("an event due exactly at the run's end counts against maxEvents", () => {
+  // run(until) processes events at times <= until; so the limit must stop one due at `until`.
+  const e = new Engine();
+  e.schedule(5, 1, 0, 0);
+  e.schedule(10, 1, 1, 0);
+  assert.throws(() => collect(e, 10, 1), EventLimitError);
+  assert.equal(e.processed, 1);
+  // One later than the end is not run, so it does not count.
+  const f = new Engine();
+  f.schedule(5, 1, 0, 0);
+  f.schedule(10.5, 1, 1, 0);
+  assert.deepEqual(collect(f, 10, 1), [[5, 1, 0, 0]]);
+});

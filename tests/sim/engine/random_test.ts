@@ -11,6 +11,7 @@ import {
 } from "../../../sim/engine/random.ts";
 import { meanCi } from "../../../reports/aggregate.ts";
 import jstat from "jstat";
+import { compileDistribution } from "../../../sim/run/workload.ts";
 
 Deno.test("random streams with the same (seed, run, name) repeat exactly", () => {
   const a = RandomStream.derive(7, 3, "arrival/net");
@@ -144,4 +145,36 @@ Deno.test("exponential draws have the Exp(1) tail: its frequency and memoryless 
     Math.abs(beyond10 - n * p10) <= z * Math.sqrt(n * p10) + 1,
     `beyond 10: ${beyond10} vs ${n * p10}`,
   );
+});
+
+/** A t-interval (99.9%) on 30 batch means of `f` over 4000 draws each: [mean, half-width]. */
+function batchInterval(f: () => number): [number, number] {
+  const batches: number[] = [];
+  for (let b = 0; b < 30; b++) {
+    let s = 0;
+    for (let i = 0; i < 4000; i++) s += f();
+    batches.push(s / 4000);
+  }
+  const ci = meanCi(batches);
+  return [ci.mean, ci.half / 2.045 * 3.659]; // t(0.975, 29) -> t(0.9995, 29)
+}
+
+Deno.test("normal and lognormal draws have the mean and variance they are given", () => {
+  // Standard normal: E[x] = 0 and E[x^2] = 1 (its variance about the true mean).
+  const r = RandomStream.derive(5, 0, "dist/normal");
+  const [m, hm] = batchInterval(() => r.normal());
+  assert.ok(Math.abs(m) <= hm, `normal mean ${m} ± ${hm}`);
+  const [v, hv] = batchInterval(() => r.normal() ** 2);
+  assert.ok(Math.abs(v - 1) <= hv, `normal variance ${v} ± ${hv}`);
+  // A scenario's lognormal (mean_ns, sigma): mean mean_ns, variance mean^2 (e^(sigma^2) - 1).
+  const mean = 2000, sigma = 0.5;
+  const d = compileDistribution({ kind: "lognormal", mean_ns: mean, sigma });
+  const s = RandomStream.derive(5, 0, "dist/lognormal");
+  const [lm, hlm] = batchInterval(() => d.sample(s));
+  assert.ok(Math.abs(lm - mean) <= hlm, `lognormal mean ${lm} ± ${hlm}`);
+  const want = mean * mean * (Math.exp(sigma * sigma) - 1);
+  const [lv, hlv] = batchInterval(() => (d.sample(s) - mean) ** 2);
+  assert.ok(Math.abs(lv - want) <= hlv, `lognormal variance ${lv} ± ${hlv} (want ${want})`);
+  // The intervals are tight enough to tell a wrong variance from the right one (5%).
+  assert.ok(hv < 0.05 && hlv < 0.05 * want, `${hv} ${hlv}`);
 });

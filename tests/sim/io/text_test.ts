@@ -12,3 +12,10 @@ Deno.test("terminal escape sequences and direction overrides from input are show
 Deno.test("a single name from input has its newlines escaped too", () => {
   assert.equal(quoteName("a\nb\tc"), "a\\x0ab\\x09c");
 });
+
+Deno.test("escaping covers carriage return, vertical tab and form feed", () => {
+  // A CR rewrites the line a terminal shows; VT and FF move the cursor. Only \n and \t are kept.
+  assert.equal(printable("ok\rFAKE"), "ok\\x0dFAKE");
+  assert.equal(printable("a\vb\fc"), "a\\x0bb\\x0cc");
+  assert.equal(quoteName("a\rb\vc\fd"), "a\\x0db\\x0bc\\x0cd");
+});

@@ -459,3 +459,15 @@ Deno.test("an instance raised in the warm-up and served after it waits from its 
   const s = m.summary(1);
   assert.deepEqual([s.raised, s.delivered, s.lat_mean_ns, s.done_mean_ns], [1, 1, 37, 42]);
 });
+
+Deno.test("a raise coalescing into an instance that has waited exactly starvation_ms is not starved", () => {
+  // The same threshold as a delivery: longer than starvation_ms starves, exactly it does not.
+  const m = layout(4, ["g"], 1, 1000);
+  m.measuring = true;
+  m.onRaise(1, 0, 7, 0, 0, 0);
+  m.onRaise(1, 0, 7, 0, 1, 1000); // coalesces after exactly the threshold
+  assert.equal(m.starved, 0);
+  m.onRaise(1, 0, 7, 0, 1, 1001); // one ns later
+  assert.equal(m.starved, 1);
+  assert.equal(m.gStarved[0], 1);
+});

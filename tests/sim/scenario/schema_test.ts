@@ -130,3 +130,65 @@ Deno.test("a scenario name made only of dots is refused; dots inside a name are 
   }
   assert.equal(checkScenario({ ...TINY, name: "v1.2-run" }).success, true);
 });
+
+Deno.test("a group's fixed VCPU must be below guest.vcpus", () => {
+  const s = (vcpu: number) => ({
+    ...TINY,
+    guest: { vcpus: 2 },
+    groups: [{
+      name: "g",
+      ports: 1,
+      vcpu,
+      arrival: { kind: "poisson", rate_per_s: 1000 },
+      service: { kind: "const", ns: 100 },
+    }],
+  });
+  assert.equal(checkScenario(s(1)).success, true);
+  const r = checkScenario(s(2));
+  assert.equal(r.success, false);
+  assert.match(
+    formatIssues("s.json", errorOf(r)),
+    /s\.json: groups\.0\.vcpu: expected a VCPU number below guest\.vcpus \(2\)/,
+  );
+});
+
+Deno.test("a VCPU whose init_control fails must be below guest.vcpus", () => {
+  const s = (v: number) => ({
+    ...TINY,
+    guest: { vcpus: 2 },
+    faults: { init_control_fail_vcpus: [v] },
+  });
+  assert.equal(checkScenario(s(1)).success, true);
+  const r = checkScenario(s(2));
+  assert.equal(r.success, false);
+  assert.match(
+    formatIssues("s.json", errorOf(r)),
+    /s\.json: faults\.init_control_fail_vcpus\.0: expected a VCPU number below guest\.vcpus \(2\)/,
+  );
+});
+
+Deno.test("a baseline must be one of the scenario's abis", () => {
+  assert.equal(checkScenario({ ...TINY, abis: ["2l", "fifo"], baseline: "fifo" }).success, true);
+  const r = checkScenario({ ...TINY, abis: ["2l", "fifo"], baseline: "3l" });
+  assert.match(
+    formatIssues("s.json", errorOf(r)),
+    /s\.json: baseline: expected one of the scenario's abis/,
+  );
+});
+
+Deno.test("the guest's defaults are Linux's", () => {
+  // drivers/xen/events/events_base.c: event_eoi_delay = 10, event_loop_timeout = 2 (module
+  // parameters); loop control and the spurious backoff are always on; HZ 250 is
+  // kernel/Kconfig.hz's default.
+  // Without a `guest` object, and with one that sets other keys only.
+  for (const raw of [TINY, { ...TINY, guest: { vcpus: 2 } }]) {
+    const r = checkScenario(raw);
+    assert.ok(r.success);
+    const g = r.data.guest;
+    assert.equal(g.event_eoi_delay, 10);
+    assert.equal(g.event_loop_timeout, 2);
+    assert.equal(g.loop_ctrl, true);
+    assert.equal(g.eoi_backoff, true);
+    assert.equal(g.hz, 250);
+  }
+});

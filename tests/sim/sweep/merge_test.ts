@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { InputError } from "../../../sim/io/errors.ts";
 import { journalDir, readJournal } from "../../../sim/sweep/journal.ts";
-import { mergeFolders } from "../../../sim/sweep/merge.ts";
+import { describeMissing, mergeFolders } from "../../../sim/sweep/merge.ts";
 import { expandPlan, type Plan } from "../../../sim/sweep/plan.ts";
 import { runSweep, type SweepOptions } from "../../../sim/sweep/sweep.ts";
 
@@ -126,4 +126,39 @@ Deno.test("merge refuses folders of different sweeps and says so", () => {
   assert.match(msg, /different sweeps/);
   assert.match(msg, /scenario 'alpha'/);
   assert.match(msg, /scenario 'tiny'/);
+});
+
+Deno.test("merge refuses a journal entry whose run id is not the sweep's run at that index", () => {
+  const b = copyFolder(S2); // runs 1 and 3
+  try {
+    // A record of run 1 under another id (its file named after that id, as the journal wants):
+    // the sweep's run 1 has another id, so this is not a record of it.
+    const r = JSON.parse(Deno.readTextFileSync(entryPath(b, 1)));
+    const forged = "0".repeat(String(r.id).length);
+    Deno.writeTextFileSync(`${journalDir(b)}/${forged}.json`, JSON.stringify({ ...r, id: forged }));
+    assert.ok(readJournal(b)!.results.some((x) => x.id === forged), "the journal reads it");
+    assert.match(mergeError([S1, b]), new RegExp(`${forged}\\.json: not a run of this sweep`));
+  } finally {
+    Deno.removeSync(b, { recursive: true });
+  }
+});
+
+Deno.test("the list of missing runs names shards 1-based, as the command line does", () => {
+  // Shard 1/2 ran runs 0 and 2: runs 1 and 3 are missing, and `--shard 2/2` runs them.
+  const m = mergeFolders([S1]);
+  assert.deepEqual(m.missing.map((r) => r.index), [1, 3]);
+  const text = describeMissing(m.missing, 2);
+  assert.equal(text.match(/shard 2\/2/g)?.length, 2, text);
+  assert.doesNotMatch(text, /shard [013]\//);
+  // Unsharded: no shard named.
+  assert.doesNotMatch(describeMissing(m.missing, 1), /shard/);
+});
+
+Deno.test("the list of missing runs cuts at its limit and counts the rest", () => {
+  const m = mergeFolders([S1]); // runs 1 and 3 missing
+  const two = describeMissing(m.missing, 2, 2);
+  assert.equal(two.split("\n").length, 2, two);
+  assert.doesNotMatch(two, /more/);
+  const one = describeMissing(m.missing, 2, 1);
+  assert.deepEqual(one.split("\n").slice(1), ["  ... and 1 more"]);
 });

@@ -86,3 +86,25 @@ Deno.test("the hypercube kept has less rank correlation between fields than a si
   const kept = maxRankCorrelation(ranks(latinHypercube(varied, 8, 1)));
   assert.ok(kept < one, `${kept} < ${one}`);
 });
+
+Deno.test("the design score penalises a strong negative correlation between fields as much as a positive one", () => {
+  // Ranks of two fields: the same order (rho 1), reversed (rho -1), and one with rho 0.3.
+  assert.equal(maxRankCorrelation([[0, 1, 2, 3, 4], [0, 1, 2, 3, 4]]), 1);
+  assert.equal(maxRankCorrelation([[0, 1, 2, 3, 4], [4, 3, 2, 1, 0]]), 1);
+  // sum((x - 2)(y - 2)) over [0..4] x [1, 3, 0, 4, 2] = 2 - 1 + 0 + 2 + 0 = 3, over
+  // n(n^2 - 1)/12 = 10: 0.3.
+  assert.ok(Math.abs(maxRankCorrelation([[0, 1, 2, 3, 4], [1, 3, 0, 4, 2]]) - 0.3) < 1e-12);
+  // The worst pair decides, whatever its sign: a third field reversed against the first.
+  assert.equal(maxRankCorrelation([[0, 1, 2, 3, 4], [1, 3, 0, 4, 2], [4, 3, 2, 1, 0]]), 1);
+  // A hypercube of 2 fields over 8 vectors never keeps a perfectly reversed pair.
+  const v = latinHypercube(
+    [
+      { field: "upcall_ns", low: 0, high: 8 },
+      { field: "wake_ns", low: 0, high: 8 },
+    ],
+    8,
+    11,
+  );
+  const rank = (k: string) => v.map((c) => Math.floor(c[k]));
+  assert.ok(maxRankCorrelation([rank("upcall_ns"), rank("wake_ns")]) < 0.5);
+});
