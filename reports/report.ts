@@ -20,6 +20,7 @@ import { loadBundles } from "./bundles.ts";
 import { loadResults } from "./load.ts";
 import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
 import { buildText, wrap } from "./text.ts";
+import { capacitySection } from "./capacity_report.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -55,6 +56,9 @@ export async function renderReport(
 ): Promise<ReportFiles> {
   const ctx = buildContext(loadResults(dir));
   const charts = buildCharts(ctx);
+  // A capacity study (capacity.csv): its answer opens report.md, its chart comes first.
+  const capacity = capacitySection(dir, ctx.set.summary);
+  if (capacity.chart) charts.unshift(capacity.chart);
   const result = computeFindings(ctx);
   const files: string[] = [];
   // With a robustness check (`--robust`): tags on the findings, a section, a chart, a CSV.
@@ -86,7 +90,7 @@ export async function renderReport(
   }
   const section = rob ? robustnessText(rob, wrap) : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
-  write("report.md", buildText(ctx, findings, charts, section));
+  write("report.md", capacity.text + buildText(ctx, findings, charts, section));
   // The HTML shows the same section as preformatted text, under its own heading.
   const html = rob ? [{ title: section[0], text: section.slice(3).join("\n").trim() }] : [];
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html));
