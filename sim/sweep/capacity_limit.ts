@@ -61,7 +61,8 @@ function busy(row: Row): number | undefined {
     : parts.reduce((a: number, p) => a + (p ?? 0), 0);
 }
 
-const fmt = (x: number) => Number(x.toPrecision(3)).toString();
+const fmt = (x: number) =>
+  Number.isInteger(x) && Math.abs(x) < 1e6 ? String(x) : Number(x.toPrecision(3)).toString();
 
 /**
  * Name the limit from the runs of the first value that failed (`rows`,
