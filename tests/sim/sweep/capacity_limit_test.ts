@@ -20,7 +20,10 @@ Deno.test("a single guest's bind failures name the ports as the limit", () => {
 });
 
 Deno.test("dom0 busy at or above the saturation level names dom0's CPU", () => {
-  assert.equal(classifyLimit([{ dom0_busy: CPU_SATURATED }, { dom0_busy: 0.95 }]).limit, "dom0_cpu");
+  assert.equal(
+    classifyLimit([{ dom0_busy: CPU_SATURATED }, { dom0_busy: 0.95 }]).limit,
+    "dom0_cpu",
+  );
   assert.equal(classifyLimit([{ dom0_busy: 0.6 }, { dom0_busy: 0.7 }]).limit, "objective");
 });
 

@@ -148,7 +148,10 @@ Deno.test("a step is decided only when its 95% interval lies on one side of the 
     decideStep(o, { values: [98, 100, 98, 100], portLimited: false }).verdict,
     "undecided",
   );
-  assert.equal(decideStep(o, { values: [104, 106, 104, 106], portLimited: false }).verdict, "fails");
+  assert.equal(
+    decideStep(o, { values: [104, 106, 104, 106], portLimited: false }).verdict,
+    "fails",
+  );
   const ge = parseObjective("jain_latency>=0.9");
   assert.equal(
     decideStep(ge, { values: [0.95, 0.95, 0.96, 0.96], portLimited: false }).verdict,
