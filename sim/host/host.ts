@@ -374,6 +374,10 @@ export class HostSimulation {
         const tx = r++, rx = r++;
         this.rings.init(tx, NETIF_RING_SIZE);
         this.rings.init(rx, NETIF_RING_SIZE);
+        // netfront fills the RX ring with buffers when it connects
+        // (xennet_alloc_rx_buffers); that first push's notification falls
+        // before the run and is not simulated.
+        this.rings.reqProd[rx] = NETIF_RING_SIZE;
         this.ringKind[tx] = R_NET_TX;
         this.ringKind[rx] = R_NET_RX;
         const rxAt = t.split_event_channels ? at + 1 : at;
@@ -737,7 +741,15 @@ export class HostSimulation {
         // xen_blkif_schedule: nothing waiting, late EOI, sleep.
         this.eoi(u, 0, this.ringPort0[r]);
       } else if (this.rxQueued[r] > 0) {
-        return this.begin(u, IT_THREAD, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
+        if (rings.unconsumedRequests(r) > 0) {
+          return this.begin(u, IT_THREAD, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
+        }
+        // Out of RX buffers: xenvif_rx_ring_slots_available asks for a
+        // notification at the next request (req_event = req_prod + 1), checks
+        // again, and the kthread waits for xenvif_rx_interrupt.
+        rings.reqEvent[r] = (rings.reqProd[r] + 1) >>> 0;
+        if (rings.unconsumedRequests(r) > 0) return this.pick(u);
+        this.flushRx(u, r);
       }
       this.popThread(u);
       this.thrOn[t] = 0;
@@ -762,16 +774,31 @@ export class HostSimulation {
         if (r < 0) return;
         const kind = this.ringKind[r];
         if (dom === 0) {
-          if (kind === R_NET_TX) this.napiSchedule(u, r); // xenvif_tx_interrupt
-          else if (kind === R_BLK) this.wakeThread(2 * r + 1, true); // xen_blkif_be_int
-          else this.eoi(u, 0, arg); // RX refills: netback has slots, nothing to do
+          if (kind === R_NET_TX) {
+            this.napiSchedule(u, r); // xenvif_tx_interrupt
+            // One port for both rings without split channels (xenvif_interrupt).
+            if (this.ringPort0[r + 1] === arg && this.rxQueued[r + 1] > 0) {
+              this.wakeThread(2 * (r + 1) + 1, true);
+            }
+          } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true); // xen_blkif_be_int
+          else {
+            // xenvif_rx_interrupt: buffers were posted; kick guest-rx and take
+            // the EOI here (Linux defers it to the kthread's pass).
+            if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true);
+            this.eoi(u, 0, arg);
+          }
           return;
         }
         if (kind === R_NET_RX) {
           // xennet_rx_interrupt: napi_schedule, then late EOI in the top half.
           this.napiSchedule(u, r);
           this.eoi(u, dom, arg);
-        } else this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
+        } else {
+          this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
+          // Without split channels one port serves both rings: xennet_interrupt
+          // runs xennet_handle_tx and xennet_handle_rx, then one late EOI.
+          if (kind === R_NET_TX && this.ringPortG[r + 1] === arg) this.napiSchedule(u, r + 1);
+        }
         return;
       }
       case IT_IRQ_RSP: {
@@ -794,9 +821,13 @@ export class HostSimulation {
           this.rxQueued[arg + 1]++;
           this.wakeThread(2 * (arg + 1) + 1, true);
         } else {
+          // xennet_poll: take the packet, then post a fresh buffer
+          // (xennet_alloc_rx_buffers: push and check; netback asks for a
+          // notification only when it ran short).
           rings.consumeResponse(arg);
           const d = this.ringDev[arg];
           if (d >= 0) this.complete(d);
+          if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1);
         }
         return;
       }
@@ -812,19 +843,23 @@ export class HostSimulation {
             this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d);
           }
         } else {
+          rings.consumeRequest(r); // one posted RX buffer
           this.rxQueued[r]--;
           this.rxBatch[r]++;
-          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) {
-            // xenvif_rx_copy_flush: push the batch's responses, notify once if needed.
-            let notify = false;
-            for (let k = this.rxBatch[r]; k > 0; k--) notify = rings.pushResponse(r) || notify;
-            this.rxBatch[r] = 0;
-            if (notify) this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d);
-          }
+          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) this.flushRx(u, r);
         }
         return;
       }
     }
+  }
+
+  /** xenvif_rx_copy_flush: push the batch's RX responses, notify once if the rule says so. */
+  flushRx(u: number, r: number): void {
+    const rings = this.rings;
+    let notify = false;
+    for (let k = this.rxBatch[r]; k > 0; k--) notify = rings.pushResponse(r) || notify;
+    this.rxBatch[r] = 0;
+    if (notify) this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], this.ringDev[r]);
   }
 
   /** A response consumed on ring `r` freed a slot: a stalled client may go on. */
