@@ -267,6 +267,8 @@ export function resultTables(results: readonly RunResult[]): Record<string, Row[
   };
   const ports = sorted.flatMap((r) => r.ports);
   if (ports.length > 0) tables["ports.csv"] = ports;
+  const guests = sorted.flatMap((r) => r.guests ?? []);
+  if (guests.length > 0) tables["guests.csv"] = guests;
   return tables;
 }
 

@@ -1,0 +1,1027 @@
+/**
+ * A host: dom0 and its guests exchanging requests and responses over shared
+ * rings, each domain with its own event-channel ABI model (DESIGN §12).
+ *
+ * Every domain's VCPUs run a compact Linux-like runtime: a VCPU executes one
+ * work item at a time, hard-IRQ work (the upcall loop of
+ * `drivers/xen/events/events_base.c` `__xen_evtchn_do_upcall`) before softirq
+ * work (NAPI polls run by `net_rx_action`) before thread work (kthreads and
+ * the guests' client threads, round robin). An item is never cut short: a new
+ * upcall waits for the item in progress, which is short (one request's work).
+ *
+ * A request travels as in Linux (docs/explanation/host.md has every step with
+ * its source):
+ * - block: the client thread puts it on the blkif ring and notifies if
+ *   `RING_PUSH_REQUESTS_AND_CHECK_NOTIFY` says so (EVTCHNOP_send);
+ *   `xen_blkif_be_int` in dom0 only wakes the ring's kthread, which consumes
+ *   requests and answers each (`make_response`: push and check) until
+ *   `RING_FINAL_CHECK_FOR_REQUESTS` finds none, then sleeps and takes its
+ *   late EOI; the guest's `blkif_interrupt` consumes responses in hard-IRQ
+ *   context until `RING_FINAL_CHECK_FOR_RESPONSES` finds none, then takes its
+ *   late EOI.
+ * - network ping-pong: the client puts a packet on the TX ring
+ *   (`xennet_start_xmit`); netback's `xenvif_tx_interrupt` schedules NAPI,
+ *   whose poll (`xenvif_tx_action`, weight 64) consumes it, answers the TX
+ *   request and hands the packet to dom0's stack, whose echo is queued for the
+ *   queue's `guest-rx` kthread (`xenvif_start_xmit` wakes it); the kthread
+ *   copies up to 64 packets (`RX_BATCH_SIZE`) and pushes their RX responses
+ *   (`xenvif_rx_copy_flush`); the guest's `xennet_rx_interrupt` schedules its
+ *   NAPI poll and takes its late EOI at once (Linux 5.16+, XSA-391), the poll
+ *   consumes the responses and re-arms with the final check. TX responses are
+ *   reaped by `xennet_tx_interrupt` in hard-IRQ context.
+ *
+ * Physical CPUs: every VCPU runs on its own physical CPU (`"dedicated"`).
+ *
+ * @module
+ */
+
+import type { AbiFactory, EventChannelAbi } from "../../models/abi.ts";
+import type { Costs } from "../../models/costs.ts";
+import { Domain } from "../../models/hypercalls.ts";
+import { createAbi } from "../../models/registry.ts";
+import { Engine } from "../engine/engine.ts";
+import { RandomStream } from "../engine/random.ts";
+import { LatencyCounts } from "../run/histogram.ts";
+import type { HostSpec, Scenario } from "../scenario/schema.ts";
+import {
+  allocateHost,
+  guestPortCost,
+  type HostLayout,
+  ownPortsPerVcpu,
+  PK_BLK,
+  PK_IOREQ,
+  PK_NET_RX,
+  PK_NET_TX,
+} from "./ports.ts";
+import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
+
+// Engine event kinds of a host run.
+const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4;
+
+// Ring kinds.
+const R_BLK = 0, R_NET_TX = 1, R_NET_RX = 2;
+
+// Work item kinds.
+const IT_ENTRY = 1, IT_SCAN = 2, IT_HANDLER = 3, IT_IRQ_RSP = 4;
+const IT_POLL = 5, IT_THREAD = 6, IT_DEBT = 7;
+
+/** Execution contexts, for CPU time per context. */
+export const CTX_HARDIRQ = 0;
+/** Softirq (NAPI polls). */
+export const CTX_SOFTIRQ = 1;
+/** Kernel threads (blkback's ring thread, netback's guest-rx thread). */
+export const CTX_KTHREAD = 2;
+/** User space (the guests' clients; dom0's daemons, which carry no traffic here). */
+export const CTX_USER = 3;
+const CTXS = 4;
+
+/** linux/netdevice.h NAPI_POLL_WEIGHT; netback's XENVIF_NAPI_WEIGHT and netfront's poll weight. */
+const NAPI_WEIGHT = 64;
+/** netback rx.c RX_BATCH_SIZE: skbs one guest-rx pass copies before it pushes responses. */
+const RX_BATCH_SIZE = 64;
+
+/** Options of a host run. */
+export interface HostRunOptions {
+  /** The run's master seed and replication (random streams). */
+  seed: number;
+  /** Replication index. */
+  replication: number;
+  /** The factory of dom0's ABI (the ABI under comparison). */
+  factory: AbiFactory;
+  /** Resolved costs. */
+  costs: Costs;
+  /** Clients issue no new request from this time on (ns); default: never stop. */
+  stopIssuingNs?: number;
+  /** Stop the engine after this many events. */
+  maxEvents?: number;
+}
+
+/** Figures of a finished host run, per template and for the whole host. */
+export interface HostFigures {
+  /** The port layout in dom0. */
+  layout: HostLayout;
+  /** Columns for summary.csv. */
+  summary: Record<string, number>;
+  /** Rows for guests.csv, one per template. */
+  guests: Record<string, string | number>[];
+  /** Engine events processed. */
+  simEvents: number;
+  /** Hash of the processed event sequence. */
+  fingerprint: number;
+}
+
+/**
+ * One host run's simulation state (struct of typed arrays; numeric ids:
+ * domain 0 is dom0, guests 1..G; VCPUs numbered across domains; rings and
+ * devices numbered across guests).
+ */
+export class HostSimulation {
+  readonly engine: Engine;
+  readonly costs: Costs;
+  readonly hc: HostSpec["costs"];
+  readonly layout: HostLayout;
+  readonly rings: Rings;
+  readonly abis: EventChannelAbi[] = [];
+  readonly domains: Domain[] = [];
+  // Domains.
+  readonly vcpuBase: Int32Array;
+  readonly portBase: Int32Array;
+  readonly portTop: Int32Array;
+  // Per (domain, port) through portBase: the ring it serves (-1 none).
+  portRing!: Int32Array;
+  // VCPUs.
+  readonly vcpuDom: Int32Array;
+  readonly running: Uint8Array;
+  readonly stepGen: Int32Array;
+  readonly stepAt: Float64Array;
+  readonly itemKind: Uint8Array;
+  readonly itemArg: Int32Array;
+  readonly itemCtx: Uint8Array;
+  readonly itemStart: Float64Array;
+  readonly debt: Float64Array;
+  readonly inLoop: Uint8Array;
+  readonly upcallWanted: Uint8Array;
+  readonly deliverAt: Float64Array;
+  readonly irqRing: Int32Array;
+  readonly softHead: Int32Array;
+  readonly softTail: Int32Array;
+  readonly thrHead: Int32Array;
+  readonly thrTail: Int32Array;
+  readonly busy: Float64Array;
+  // Rings.
+  readonly ringKind: Uint8Array;
+  readonly ringDev: Int32Array;
+  readonly ringU0: Int32Array; // dom0 VCPU of the backend port
+  readonly ringUg: Int32Array; // guest VCPU of the frontend port
+  readonly ringPort0: Int32Array;
+  readonly ringPortG: Int32Array;
+  readonly softNext: Int32Array;
+  readonly softOn: Uint8Array;
+  readonly pollDone: Int32Array;
+  readonly rxQueued: Int32Array; // NET_RX: packets dom0's stack queued for guest-rx
+  readonly rxBatch: Int32Array;
+  // Threads: 2 * ring + side (0 the frontend's client, 1 the backend's kthread).
+  readonly thrNext: Int32Array;
+  readonly thrOn: Uint8Array;
+  readonly thrWake: Uint8Array;
+  readonly thrU: Int32Array;
+  readonly stalled: Uint8Array;
+  // Devices (one client each).
+  readonly devGuest: Int32Array;
+  readonly devTemplate: Int32Array;
+  readonly devReq: Int32Array; // ring requests go on
+  readonly devRsp: Int32Array; // ring whose responses complete requests
+  readonly issued: Float64Array;
+  readonly pushed: Float64Array;
+  readonly completed: Float64Array;
+  readonly events: Float64Array;
+  readonly devRt: Float64Array; // sum of measured round trips
+  readonly devRtN: Float64Array;
+  readonly issueAt: Float64Array[];
+  readonly rng: RandomStream[];
+  readonly closed: Uint8Array;
+  readonly window: Int32Array;
+  readonly thinkNs: Float64Array;
+  readonly ratePerNs: Float64Array;
+  // Metrics.
+  measuring = false;
+  measureFrom = 0;
+  stopIssuingNs: number;
+  readonly rt: LatencyCounts[];
+  readonly tplRequests: Float64Array;
+  readonly tplEvents: Float64Array;
+  dom0Raised = 0;
+  dom0Coalesced = 0;
+  guestRaised = 0;
+  xenNs = 0;
+  upcalls = 0;
+  readonly scenario: Scenario;
+
+  constructor(s: Scenario, abiId: string, o: HostRunOptions) {
+    const host = s.host!;
+    this.scenario = s;
+    this.costs = o.costs;
+    this.hc = host.costs;
+    this.stopIssuingNs = o.stopIssuingNs ?? Infinity;
+    this.engine = new Engine(4096);
+    const nv0 = host.dom0.vcpus;
+    // dom0: its ABI is the one under comparison.
+    const abi0 = o.factory({ vcpus: nv0, wordBits: host.dom0.word_bits, costs: o.costs });
+    const dom0 = new Domain(abi0);
+    if (dom0.isFifo) { for (let v = 0; v < nv0; v++) dom0.initControl(v); }
+    this.layout = allocateHost(host, dom0, host.dom0.notify);
+    this.abis.push(abi0);
+    this.domains.push(dom0);
+    const L = this.layout;
+    const G = L.guestTemplate.length;
+    // Guest domains, their own ports and their frontend ports.
+    this.vcpuBase = new Int32Array(G + 2);
+    this.portBase = new Int32Array(G + 2);
+    this.portTop = new Int32Array(G + 1);
+    this.vcpuBase[1] = nv0;
+    let nRings = 0, nDevs = 0;
+    for (let g = 0; g < G; g++) {
+      const t = host.guests[L.guestTemplate[g]];
+      this.vcpuBase[g + 2] = this.vcpuBase[g + 1] + t.vcpus;
+      const dev = deviceCount(t);
+      nDevs += dev.net + dev.blk;
+      nRings += 2 * dev.net + dev.blk;
+    }
+    const U = this.vcpuBase[G + 1];
+    this.vcpuDom = new Int32Array(U);
+    for (let d = 0; d <= G; d++) {
+      for (let u = this.vcpuBase[d]; u < this.vcpuBase[d + 1]; u++) this.vcpuDom[u] = d;
+    }
+    this.running = new Uint8Array(U);
+    this.stepGen = new Int32Array(U);
+    this.stepAt = new Float64Array(U).fill(Infinity);
+    this.itemKind = new Uint8Array(U);
+    this.itemArg = new Int32Array(U);
+    this.itemCtx = new Uint8Array(U);
+    this.itemStart = new Float64Array(U);
+    this.debt = new Float64Array(U);
+    this.inLoop = new Uint8Array(U);
+    this.upcallWanted = new Uint8Array(U);
+    this.deliverAt = new Float64Array(U);
+    this.irqRing = new Int32Array(U).fill(-1);
+    this.softHead = new Int32Array(U).fill(-1);
+    this.softTail = new Int32Array(U).fill(-1);
+    this.thrHead = new Int32Array(U).fill(-1);
+    this.thrTail = new Int32Array(U).fill(-1);
+    this.busy = new Float64Array(U * CTXS);
+    this.rings = new Rings(nRings);
+    this.ringKind = new Uint8Array(nRings);
+    this.ringDev = new Int32Array(nRings);
+    this.ringU0 = new Int32Array(nRings);
+    this.ringUg = new Int32Array(nRings);
+    this.ringPort0 = new Int32Array(nRings);
+    this.ringPortG = new Int32Array(nRings);
+    this.softNext = new Int32Array(nRings).fill(-1);
+    this.softOn = new Uint8Array(nRings);
+    this.pollDone = new Int32Array(nRings);
+    this.rxQueued = new Int32Array(nRings);
+    this.rxBatch = new Int32Array(nRings);
+    this.thrNext = new Int32Array(2 * nRings).fill(-1);
+    this.thrOn = new Uint8Array(2 * nRings);
+    this.thrWake = new Uint8Array(2 * nRings);
+    this.thrU = new Int32Array(2 * nRings);
+    this.stalled = new Uint8Array(nRings);
+    this.devGuest = new Int32Array(nDevs);
+    this.devTemplate = new Int32Array(nDevs);
+    this.devReq = new Int32Array(nDevs);
+    this.devRsp = new Int32Array(nDevs);
+    this.issued = new Float64Array(nDevs);
+    this.pushed = new Float64Array(nDevs);
+    this.completed = new Float64Array(nDevs);
+    this.events = new Float64Array(nDevs);
+    this.devRt = new Float64Array(nDevs);
+    this.devRtN = new Float64Array(nDevs);
+    this.issueAt = [];
+    this.rng = [];
+    this.closed = new Uint8Array(nDevs);
+    this.window = new Int32Array(nDevs);
+    this.thinkNs = new Float64Array(nDevs);
+    this.ratePerNs = new Float64Array(nDevs);
+    this.rt = host.guests.map(() => new LatencyCounts());
+    this.tplRequests = new Float64Array(host.guests.length);
+    this.tplEvents = new Float64Array(host.guests.length);
+    // Port -> ring tables, dom0 first.
+    let top0 = 0;
+    for (let i = 0; i < L.ports.length; i++) if (L.ports[i] > top0) top0 = L.ports[i];
+    this.portTop[0] = top0 + 1;
+    const guestPorts: Int32Array[] = [];
+    const guestVcpus: Int32Array[] = [];
+    for (let g = 0; g < G; g++) {
+      const t = host.guests[L.guestTemplate[g]];
+      const abi = createGuestAbi(t.abi ?? abiId, o.factory, t.vcpus, t.word_bits, o.costs);
+      const dom = new Domain(abi);
+      if (dom.isFifo) { for (let v = 0; v < t.vcpus; v++) dom.initControl(v); }
+      // The guest's own ports: per VCPU the timer VIRQ (FIFO priority 0,
+      // XEN_IRQ_PRIORITY_MAX, arch/x86/xen/time.c) and its IPIs.
+      const own = ownPortsPerVcpu(t.kind, dom.isFifo);
+      for (let v = 0; v < t.vcpus; v++) {
+        for (let k = 0; k < own; k++) {
+          const p = dom.bind(v);
+          if (k === 0 && p > 0) {
+            abi.setTimerPort(v, p);
+            if (abi.hasPriorities) dom.setPriority(p, 0);
+          }
+        }
+      }
+      // Frontend ports, in the order of dom0's backend ports; HVM ioreq ports
+      // are Xen's own in the guest (x=1 in `xl debug-keys e`), not bound here.
+      // Device k's queue or ring q notifies guest VCPU (k + q) % vcpus.
+      const first = L.guestFirst[g], last = L.guestFirst[g + 1];
+      const gp = new Int32Array(last - first).fill(-1);
+      const gv = new Int32Array(last - first);
+      const cost = guestPortCost(t, nv0);
+      const perVif = cost.netQueues * (t.split_event_channels ? 2 : 1);
+      for (let i = first; i < last; i++) {
+        const j = i - first;
+        if (L.kinds[i] === PK_IOREQ) continue;
+        let v = 0;
+        if (L.kinds[i] === PK_NET_TX || L.kinds[i] === PK_NET_RX) {
+          const vif = Math.floor((j - 2) / perVif);
+          const q = Math.floor(((j - 2) % perVif) / (t.split_event_channels ? 2 : 1));
+          v = (vif + q) % t.vcpus;
+        } else if (L.kinds[i] === PK_BLK) {
+          const k = j - 2 - t.vifs * perVif;
+          v = (t.vifs + Math.floor(k / cost.blkRings) + (k % cost.blkRings)) % t.vcpus;
+        }
+        gp[j] = dom.bind(v);
+        gv[j] = v;
+      }
+      guestVcpus.push(gv);
+      guestPorts.push(gp);
+      this.abis.push(abi);
+      this.domains.push(dom);
+      let top = 0;
+      for (const p of gp) if (p > top) top = p;
+      this.portTop[g + 1] = top + 1;
+    }
+    for (let d = 0; d <= G; d++) this.portBase[d + 1] = this.portBase[d] + this.portTop[d];
+    this.portRing = new Int32Array(this.portBase[G + 1]).fill(-1);
+    // Rings and devices: queue 0 of each vif and ring 0 of each vbd carry a client.
+    let r = 0, dv = 0;
+    for (let g = 0; g < G; g++) {
+      const ti = L.guestTemplate[g];
+      const t = host.guests[ti];
+      const w = t.workload;
+      const first = L.guestFirst[g];
+      const gp = guestPorts[g];
+      const cost = guestPortCost(t, nv0);
+      const perVif = cost.netQueues * (t.split_event_channels ? 2 : 1);
+      const use = { net: w.devices !== "blk", blk: w.devices !== "net" };
+      const addDev = (req: number, rsp: number): void => {
+        this.devGuest[dv] = g;
+        this.devTemplate[dv] = ti;
+        this.devReq[dv] = req;
+        this.devRsp[dv] = rsp;
+        this.issueAt.push(new Float64Array(64));
+        this.rng.push(RandomStream.derive(o.seed, o.replication, `host/guest${g}/dev${dv}`));
+        if (w.kind === "closed") {
+          this.closed[dv] = 1;
+          this.window[dv] = w.window;
+          this.thinkNs[dv] = w.think_us * 1e3;
+        } else this.ratePerNs[dv] = w.rate_per_s / 1e9;
+        this.ringDev[req] = dv;
+        this.ringDev[rsp] = dv;
+        dv++;
+      };
+      const vcpuOf = (j: number): number => this.vcpuBase[g + 1] + guestVcpus[g][j];
+      for (let i = 0; i < t.vifs; i++) {
+        const at = 2 + i * perVif; // queue 0 of vif i
+        const tx = r++, rx = r++;
+        this.rings.init(tx, NETIF_RING_SIZE);
+        this.rings.init(rx, NETIF_RING_SIZE);
+        // netfront fills the RX ring with buffers when it connects
+        // (xennet_alloc_rx_buffers); that first push's notification falls
+        // before the run and is not simulated.
+        this.rings.reqProd[rx] = NETIF_RING_SIZE;
+        this.ringKind[tx] = R_NET_TX;
+        this.ringKind[rx] = R_NET_RX;
+        const rxAt = t.split_event_channels ? at + 1 : at;
+        this.ringPort0[tx] = L.ports[first + at];
+        this.ringPort0[rx] = L.ports[first + rxAt];
+        this.ringPortG[tx] = gp[at];
+        this.ringPortG[rx] = gp[rxAt];
+        this.ringU0[tx] = this.ringU0[rx] = L.vcpus[first + at];
+        this.ringUg[tx] = vcpuOf(at);
+        this.ringUg[rx] = vcpuOf(rxAt);
+        this.portRing[this.portBase[0] + this.ringPort0[tx]] = tx;
+        this.portRing[this.portBase[g + 1] + gp[at]] = tx;
+        if (t.split_event_channels) {
+          this.portRing[this.portBase[0] + this.ringPort0[rx]] = rx;
+          this.portRing[this.portBase[g + 1] + gp[rxAt]] = rx;
+        }
+        if (use.net) addDev(tx, rx);
+        else this.ringDev[tx] = this.ringDev[rx] = -1;
+      }
+      for (let j = 0; j < t.vbds; j++) {
+        const at = 2 + t.vifs * perVif + j * cost.blkRings; // ring 0 of vbd j
+        const b = r++;
+        this.rings.init(b, BLKIF_RING_SIZE);
+        this.ringKind[b] = R_BLK;
+        this.ringPort0[b] = L.ports[first + at];
+        this.ringPortG[b] = gp[at];
+        this.ringU0[b] = L.vcpus[first + at];
+        this.ringUg[b] = vcpuOf(at);
+        this.portRing[this.portBase[0] + this.ringPort0[b]] = b;
+        this.portRing[this.portBase[g + 1] + gp[at]] = b;
+        if (use.blk) addDev(b, b);
+        else this.ringDev[b] = -1;
+      }
+    }
+    // Threads: the frontend's client runs on the frontend port's VCPU; the
+    // backend's kthread where its port's IRQ wakes it (guest-rx: where the
+    // TX NAPI poll hands it packets).
+    for (let k = 0; k < r; k++) {
+      this.thrU[2 * k] = this.ringUg[k];
+      this.thrU[2 * k + 1] = this.ringKind[k] === R_NET_RX ? this.ringU0[k - 1] : this.ringU0[k];
+    }
+    this.devCount = dv;
+    this.ringCount = r;
+  }
+
+  /** Devices with a client. */
+  devCount: number;
+  /** Rings in use. */
+  ringCount: number;
+
+  /** Start the clients and the warm-up timer. */
+  start(): void {
+    const s = this.scenario, e = this.engine;
+    this.measuring = s.warmup_ms === 0;
+    if (s.warmup_ms > 0) e.schedule(s.warmup_ms * 1e6, EV_WARMUP_END, 0, 0);
+    for (let d = 0; d < this.devCount; d++) {
+      if (this.closed[d] === 1) {
+        // Stagger the clients' first requests over one think time (or 100 µs).
+        const spread = this.thinkNs[d] > 0 ? this.thinkNs[d] : 100e3;
+        for (let k = 0; k < this.window[d]; k++) {
+          e.schedule(this.rng[d].uniform() * spread, EV_ISSUE, d, 0);
+        }
+      } else e.schedule(this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
+    }
+  }
+
+  /** Engine callback. */
+  handle(kind: number, a: number, b: number): void {
+    switch (kind) {
+      case EV_STEP:
+        if (b === this.stepGen[a]) this.step(a);
+        return;
+      case EV_RAISE:
+        return this.raise(a, b);
+      case EV_ISSUE:
+        return this.issue(a);
+      case EV_WARMUP_END:
+        return this.startMeasuring();
+    }
+  }
+
+  startMeasuring(): void {
+    this.measuring = true;
+    this.measureFrom = this.engine.now;
+  }
+
+  // -- clients --
+
+  /** A client issues one request on device `d` (an open-loop client also plans its next). */
+  issue(d: number): void {
+    const now = this.engine.now;
+    if (now >= this.stopIssuingNs) return;
+    if (this.closed[d] === 0) {
+      this.engine.schedule(now + this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
+    }
+    let buf = this.issueAt[d];
+    const out = this.issued[d] - this.completed[d];
+    if (out >= buf.length) {
+      // Grows by doubling, rarely: only an overloaded open-loop client gets here.
+      const bigger = new Float64Array(buf.length * 2);
+      for (let k = this.completed[d]; k < this.issued[d]; k++) {
+        bigger[k % bigger.length] = buf[k % buf.length];
+      }
+      this.issueAt[d] = buf = bigger;
+    }
+    buf[this.issued[d] % buf.length] = now;
+    this.issued[d]++;
+    const req = this.devReq[d];
+    if (this.stalled[req] === 0) this.wakeThread(2 * req, false);
+  }
+
+  /** Request `k`'s completion on device `d` (requests complete in order). */
+  complete(d: number): void {
+    const now = this.engine.now;
+    const buf = this.issueAt[d];
+    const k = this.completed[d]++;
+    const rt = now - buf[k % buf.length];
+    if (this.measuring) {
+      const ti = this.devTemplate[d];
+      this.rt[ti].record(rt);
+      this.tplRequests[ti]++;
+      this.devRt[d] += rt;
+      this.devRtN[d]++;
+    }
+    if (this.closed[d] === 1) {
+      const think = this.thinkNs[d] > 0 ? this.rng[d].exponential(this.thinkNs[d]) : 0;
+      this.engine.schedule(now + think, EV_ISSUE, d, 0);
+    }
+  }
+
+  // -- Xen --
+
+  /** EVTCHNOP_send reaches Xen: raise `port` in domain `dom`, kick the VCPU it returns. */
+  raise(dom: number, port: number): void {
+    const abi = this.abis[dom];
+    const v = abi.raise(port);
+    if (this.measuring) {
+      this.xenNs += abi.cost;
+      if (dom === 0) {
+        this.dom0Raised++;
+        if (abi.outcome === 1) this.dom0Coalesced++;
+      } else this.guestRaised++;
+    }
+    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + abi.cost);
+  }
+
+  /**
+   * The upcall reaches VCPU `u`: `upcall_ns` after the raise on a running
+   * VCPU, `wake_ns` on a halted one (DESIGN §4).
+   */
+  deliver(u: number, t: number): void {
+    if (this.inLoop[u] === 1 || this.upcallWanted[u] === 1) return;
+    this.upcallWanted[u] = 1;
+    const at = t + (this.running[u] === 1 ? this.costs.upcall_ns : this.costs.wake_ns);
+    this.deliverAt[u] = at;
+    if (this.running[u] === 0) this.schedule(u, at);
+  }
+
+  /** Schedule VCPU `u`'s next step at `at` (an idle VCPU), superseding a later one. */
+  schedule(u: number, at: number): void {
+    if (this.stepAt[u] <= at) return;
+    this.stepAt[u] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
+  }
+
+  /** A notification from VCPU `u`: EVTCHNOP_send to (`dom`, `port`) after the hypercall. */
+  send(u: number, dom: number, port: number, dev: number): void {
+    this.debt[u] += this.costs.hypercall_ns;
+    this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
+    if (dev >= 0) {
+      this.events[dev]++;
+      if (this.measuring) this.tplEvents[this.devTemplate[dev]]++;
+    }
+  }
+
+  /** Late EOI (xen_irq_lateeoi): unmask `port` of `dom` from VCPU `u`. */
+  eoi(u: number, dom: number, port: number): void {
+    const abi = this.abis[dom];
+    const v = abi.unmask(port);
+    this.debt[u] += abi.cost;
+    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
+  }
+
+  // -- VCPU work --
+
+  wakeThread(t: number, kthread: boolean): void {
+    if (this.thrOn[t] === 1) return;
+    this.thrOn[t] = 1;
+    if (kthread) this.thrWake[t] = 1;
+    const u = this.thrU[t];
+    this.thrNext[t] = -1;
+    if (this.thrTail[u] < 0) this.thrHead[u] = t;
+    else this.thrNext[this.thrTail[u]] = t;
+    this.thrTail[u] = t;
+    if (this.running[u] === 0) this.schedule(u, this.engine.now);
+  }
+
+  popThread(u: number): void {
+    const t = this.thrHead[u];
+    this.thrHead[u] = this.thrNext[t];
+    if (this.thrHead[u] < 0) this.thrTail[u] = -1;
+    this.thrNext[t] = -1;
+  }
+
+  napiSchedule(u: number, r: number): void {
+    if (this.softOn[r] === 1) return;
+    this.softOn[r] = 1;
+    this.pollDone[r] = 0;
+    this.softNext[r] = -1;
+    if (this.softTail[u] < 0) this.softHead[u] = r;
+    else this.softNext[this.softTail[u]] = r;
+    this.softTail[u] = r;
+    if (this.running[u] === 0) this.schedule(u, this.engine.now);
+  }
+
+  popSoft(u: number): number {
+    const r = this.softHead[u];
+    this.softHead[u] = this.softNext[r];
+    if (this.softHead[u] < 0) this.softTail[u] = -1;
+    this.softNext[r] = -1;
+    return r;
+  }
+
+  /** Begin an item of `kind` on `u` lasting `ns`. */
+  begin(u: number, kind: number, arg: number, ctx: number, ns: number): void {
+    this.running[u] = 1;
+    this.itemKind[u] = kind;
+    this.itemArg[u] = arg;
+    this.itemCtx[u] = ctx;
+    const now = this.engine.now;
+    this.itemStart[u] = now;
+    this.stepAt[u] = now + ns;
+    this.engine.schedule(now + ns, EV_STEP, u, ++this.stepGen[u]);
+  }
+
+  /** The step of VCPU `u`: finish its item (if any), then pick the next one. */
+  step(u: number): void {
+    const now = this.engine.now;
+    this.stepAt[u] = Infinity;
+    if (this.running[u] === 1) {
+      if (this.measuring) {
+        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
+        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
+      }
+      this.running[u] = 0;
+      if (this.itemKind[u] !== IT_DEBT) this.finish(u);
+      if (this.debt[u] > 0) {
+        const d = this.debt[u];
+        this.debt[u] = 0;
+        return this.begin(u, IT_DEBT, 0, this.itemCtx[u], d);
+      }
+    }
+    this.pick(u);
+  }
+
+  /** Choose and begin the next item on `u`: hard IRQ, then softirq, then threads. */
+  pick(u: number): void {
+    const now = this.engine.now;
+    const dom = this.vcpuDom[u], lv = u - this.vcpuBase[dom];
+    const abi = this.abis[dom], c = this.costs;
+    if (this.inLoop[u] === 1) {
+      const r = this.irqRing[u];
+      if (r >= 0) {
+        // blkif_interrupt / xennet_tx_buf_gc: consume responses in hard-IRQ context.
+        if (this.rings.unconsumedResponses(r) > 0) {
+          return this.begin(u, IT_IRQ_RSP, r, CTX_HARDIRQ, this.hc.front_response_ns);
+        }
+        if (!this.rings.finalCheckResponses(r)) {
+          this.irqRing[u] = -1;
+          this.eoi(u, dom, this.ringPortG[r]);
+          if (this.debt[u] > 0) {
+            const d = this.debt[u];
+            this.debt[u] = 0;
+            return this.begin(u, IT_DEBT, 0, CTX_HARDIRQ, d);
+          }
+        }
+        return this.pick(u);
+      }
+      const port = abi.next(lv);
+      let ns = abi.cost;
+      if (port < 0) {
+        if (abi.upcallPending(lv)) {
+          abi.beginUpcall(lv);
+          ns += abi.cost;
+          return this.begin(u, IT_SCAN, 0, CTX_HARDIRQ, ns);
+        }
+        this.inLoop[u] = 0;
+        if (ns > 0) return this.begin(u, IT_SCAN, 0, CTX_HARDIRQ, ns);
+        return this.pick(u);
+      }
+      abi.ack(port);
+      ns += abi.cost + c.dispatch_ns;
+      const ring = this.portRing[this.portBase[dom] + port];
+      if (ring >= 0) {
+        // Every backend and frontend ring port is bound late-EOI (XSA-332,
+        // XSA-391): masked until its work is done.
+        abi.mask(port);
+        ns += abi.cost;
+      }
+      return this.begin(u, IT_HANDLER, port, CTX_HARDIRQ, ns);
+    }
+    if (this.upcallWanted[u] === 1 && this.deliverAt[u] <= now) {
+      this.upcallWanted[u] = 0;
+      this.inLoop[u] = 1;
+      if (this.measuring) this.upcalls++;
+      abi.beginUpcall(lv);
+      return this.begin(u, IT_ENTRY, 0, CTX_HARDIRQ, c.guest_entry_ns + abi.cost);
+    }
+    if (this.softHead[u] >= 0) {
+      const r = this.softHead[u];
+      const rings = this.rings;
+      const backend = this.ringKind[r] === R_NET_TX;
+      const left = backend ? rings.unconsumedRequests(r) : rings.unconsumedResponses(r);
+      if (left > 0 && this.pollDone[r] < NAPI_WEIGHT) {
+        const ns = backend ? this.hc.netback_tx_ns + this.hc.stack_ns : this.hc.front_response_ns;
+        return this.begin(u, IT_POLL, r, CTX_SOFTIRQ, ns);
+      }
+      this.popSoft(u);
+      this.softOn[r] = 0;
+      if (left > 0) {
+        // Budget spent: net_rx_action puts the poll back on the list.
+        this.napiSchedule(u, r);
+      } else if (backend) {
+        // xenvif_napi_schedule_or_enable_events: final check, then late EOI.
+        if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
+        else this.eoi(u, 0, this.ringPort0[r]);
+      } else if (rings.finalCheckResponses(r)) {
+        // xennet_poll: napi_complete_done, RING_FINAL_CHECK_FOR_RESPONSES, reschedule if more.
+        this.napiSchedule(u, r);
+      }
+      if (this.debt[u] > 0) {
+        const d = this.debt[u];
+        this.debt[u] = 0;
+        return this.begin(u, IT_DEBT, 0, CTX_SOFTIRQ, d);
+      }
+      return this.pick(u);
+    }
+    if (this.thrHead[u] >= 0) {
+      const t = this.thrHead[u];
+      const r = t >> 1;
+      const rings = this.rings;
+      const wake = this.thrWake[t] === 1 ? this.hc.kthread_wake_ns : 0;
+      this.thrWake[t] = 0;
+      if ((t & 1) === 0) {
+        // The client: produce the next request unless the ring is full.
+        const d = this.ringDev[r];
+        if (this.issued[d] > this.pushed[d]) {
+          if (rings.full(r)) {
+            this.stalled[r] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
+            this.popThread(u);
+            this.thrOn[t] = 0;
+            return this.pick(u);
+          }
+          return this.begin(u, IT_THREAD, t, CTX_USER, this.hc.front_request_ns);
+        }
+      } else if (this.ringKind[r] === R_BLK) {
+        if (rings.unconsumedRequests(r) > 0) {
+          return this.begin(u, IT_THREAD, t, CTX_KTHREAD, this.hc.blkback_ns + wake);
+        }
+        if (rings.finalCheckRequests(r)) return this.pick(u);
+        // xen_blkif_schedule: nothing waiting, late EOI, sleep.
+        this.eoi(u, 0, this.ringPort0[r]);
+      } else if (this.rxQueued[r] > 0) {
+        if (rings.unconsumedRequests(r) > 0) {
+          return this.begin(u, IT_THREAD, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
+        }
+        // Out of RX buffers: xenvif_rx_ring_slots_available asks for a
+        // notification at the next request (req_event = req_prod + 1), checks
+        // again, and the kthread waits for xenvif_rx_interrupt.
+        rings.reqEvent[r] = (rings.reqProd[r] + 1) >>> 0;
+        if (rings.unconsumedRequests(r) > 0) return this.pick(u);
+        this.flushRx(u, r);
+      }
+      this.popThread(u);
+      this.thrOn[t] = 0;
+      if (this.debt[u] > 0) {
+        const d = this.debt[u];
+        this.debt[u] = 0;
+        return this.begin(u, IT_DEBT, 0, CTX_KTHREAD, d);
+      }
+      return this.pick(u);
+    }
+    if (this.upcallWanted[u] === 1) this.schedule(u, this.deliverAt[u]);
+  }
+
+  /** The effects of `u`'s finished item. */
+  finish(u: number): void {
+    const arg = this.itemArg[u];
+    const dom = this.vcpuDom[u];
+    const rings = this.rings;
+    switch (this.itemKind[u]) {
+      case IT_HANDLER: {
+        const r = this.portRing[this.portBase[dom] + arg];
+        if (r < 0) return;
+        const kind = this.ringKind[r];
+        if (dom === 0) {
+          if (kind === R_NET_TX) {
+            this.napiSchedule(u, r); // xenvif_tx_interrupt
+            // One port for both rings without split channels (xenvif_interrupt).
+            if (this.ringPort0[r + 1] === arg && this.rxQueued[r + 1] > 0) {
+              this.wakeThread(2 * (r + 1) + 1, true);
+            }
+          } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true); // xen_blkif_be_int
+          else {
+            // xenvif_rx_interrupt: buffers were posted; kick guest-rx and take
+            // the EOI here (Linux defers it to the kthread's pass).
+            if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true);
+            this.eoi(u, 0, arg);
+          }
+          return;
+        }
+        if (kind === R_NET_RX) {
+          // xennet_rx_interrupt: napi_schedule, then late EOI in the top half.
+          this.napiSchedule(u, r);
+          this.eoi(u, dom, arg);
+        } else {
+          this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
+          // Without split channels one port serves both rings: xennet_interrupt
+          // runs xennet_handle_tx and xennet_handle_rx, then one late EOI.
+          if (kind === R_NET_TX && this.ringPortG[r + 1] === arg) this.napiSchedule(u, r + 1);
+        }
+        return;
+      }
+      case IT_IRQ_RSP: {
+        rings.consumeResponse(arg);
+        const d = this.ringDev[arg];
+        if (this.ringKind[arg] === R_BLK && d >= 0) this.complete(d);
+        this.unstall(arg);
+        return;
+      }
+      case IT_POLL: {
+        this.pollDone[arg]++;
+        if (this.ringKind[arg] === R_NET_TX) {
+          // xenvif_tx_action: consume, answer the TX request, pass the packet up;
+          // the echo is queued for the guest-rx kthread (xenvif_start_xmit).
+          rings.consumeRequest(arg);
+          const d = this.ringDev[arg];
+          if (rings.pushResponse(arg)) {
+            this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d);
+          }
+          this.rxQueued[arg + 1]++;
+          this.wakeThread(2 * (arg + 1) + 1, true);
+        } else {
+          // xennet_poll: take the packet, then post a fresh buffer
+          // (xennet_alloc_rx_buffers: push and check; netback asks for a
+          // notification only when it ran short).
+          rings.consumeResponse(arg);
+          const d = this.ringDev[arg];
+          if (d >= 0) this.complete(d);
+          if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1);
+        }
+        return;
+      }
+      case IT_THREAD: {
+        const r = arg >> 1;
+        const d = this.ringDev[r];
+        if ((arg & 1) === 0) {
+          this.pushed[d]++;
+          if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d);
+        } else if (this.ringKind[r] === R_BLK) {
+          rings.consumeRequest(r);
+          if (rings.pushResponse(r)) {
+            this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d);
+          }
+        } else {
+          rings.consumeRequest(r); // one posted RX buffer
+          this.rxQueued[r]--;
+          this.rxBatch[r]++;
+          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) this.flushRx(u, r);
+        }
+        return;
+      }
+    }
+  }
+
+  /** xenvif_rx_copy_flush: push the batch's RX responses, notify once if the rule says so. */
+  flushRx(u: number, r: number): void {
+    const rings = this.rings;
+    let notify = false;
+    for (let k = this.rxBatch[r]; k > 0; k--) notify = rings.pushResponse(r) || notify;
+    this.rxBatch[r] = 0;
+    if (notify) this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], this.ringDev[r]);
+  }
+
+  /** A response consumed on ring `r` freed a slot: a stalled client may go on. */
+  unstall(r: number): void {
+    if (this.stalled[r] === 0) return;
+    this.stalled[r] = 0;
+    this.wakeThread(2 * r, false);
+  }
+}
+
+function deviceCount(t: HostSpec["guests"][number]): { net: number; blk: number } {
+  return { net: t.vifs, blk: t.vbds };
+}
+
+function createGuestAbi(
+  id: string,
+  factory: AbiFactory,
+  vcpus: number,
+  wordBits: 32 | 64,
+  costs: Costs,
+): EventChannelAbi {
+  const options = { vcpus, wordBits, costs };
+  try {
+    return createAbi(id, options);
+  } catch {
+    return factory(options); // a design module: guests run it too
+  }
+}
+
+/** Jain's index (sum x)^2 / (n sum x^2) of `xs` (1 when all alike; 1 for none). */
+function jain(xs: readonly number[]): number {
+  let s = 0, s2 = 0;
+  for (const x of xs) {
+    s += x;
+    s2 += x * x;
+  }
+  return xs.length === 0 || s2 === 0 ? 1 : (s * s) / (xs.length * s2);
+}
+
+/**
+ * Run a host scenario to `endNs` and collect its figures: the summary
+ * columns of DESIGN §12 and one guests.csv row per template. Round trips run
+ * from the client's request to the frontend's handling of its response;
+ * requests still outstanding at the end count with their wait so far in the
+ * maximum and in each guest's mean (right-censored, DESIGN §8).
+ *
+ * @example
+ * ```ts
+ * import { runHost } from "./host.ts";
+ * import { parseScenario } from "../scenario/scenario.ts";
+ * import { createAbi } from "../../models/registry.ts";
+ * import { DEFAULT_COSTS } from "../../models/costs.ts";
+ * const s = parseScenario({ name: "h", duration_ms: 5, warmup_ms: 1,
+ *   host: { guests: [{ count: 4 }] } }, "h");
+ * const f = runHost(s, "fifo", { seed: 1, replication: 0, costs: DEFAULT_COSTS,
+ *   factory: (o) => createAbi("fifo", o) }, 6e6);
+ * console.log(f.summary.guests_started, f.summary.requests > 0); // 4 true
+ * ```
+ */
+export function runHost(
+  s: Scenario,
+  abiId: string,
+  options: HostRunOptions,
+  endNs: number,
+): HostFigures {
+  const sim = new HostSimulation(s, abiId, options);
+  sim.start();
+  sim.engine.run(endNs, sim, options.maxEvents ?? Infinity);
+  return hostFigures(sim, endNs);
+}
+
+/** The figures of a host simulation stopped at `endNs`. */
+export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
+  const host = sim.scenario.host!;
+  const L = sim.layout;
+  const T = host.guests.length;
+  const G = L.guestTemplate.length;
+  // Right-censored waits of outstanding requests.
+  const censoredMax = new Float64Array(T);
+  const guestSum = new Float64Array(G), guestN = new Float64Array(G);
+  for (let d = 0; d < sim.devCount; d++) {
+    const g = sim.devGuest[d], ti = sim.devTemplate[d];
+    guestSum[g] += sim.devRt[d];
+    guestN[g] += sim.devRtN[d];
+    const buf = sim.issueAt[d];
+    for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
+      const wait = endNs - buf[k % buf.length];
+      if (wait > censoredMax[ti]) censoredMax[ti] = wait;
+      guestSum[g] += wait;
+      guestN[g]++;
+    }
+  }
+  const measuredNs = Math.max(0, endNs - sim.measureFrom);
+  const nv0 = host.dom0.vcpus;
+  const ctx = new Float64Array(CTXS);
+  for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
+  const dom0Time = measuredNs * nv0;
+  const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
+  let suppressed = 0;
+  for (let r = 0; r < sim.ringCount; r++) suppressed += sim.rings.suppressed[r];
+  const all = LatencyCounts.sum(sim.rt);
+  let requests = 0, events = 0, maxCensored = 0;
+  for (let t = 0; t < T; t++) {
+    requests += sim.tplRequests[t];
+    events += sim.tplEvents[t];
+    if (censoredMax[t] > maxCensored) maxCensored = censoredMax[t];
+  }
+  const means: number[] = [];
+  for (let g = 0; g < G; g++) if (guestN[g] > 0) means.push(guestSum[g] / guestN[g]);
+  const rtCols = (h: LatencyCounts, censored: number) => ({
+    rt_mean_ns: h.totalCount > 0 ? Math.round(h.mean) : 0,
+    rt_p50_ns: h.totalCount > 0 ? h.getValueAtPercentile(50) : 0,
+    rt_p99_ns: h.totalCount > 0 ? h.getValueAtPercentile(99) : 0,
+    rt_p999_ns: h.totalCount > 0 ? h.getValueAtPercentile(99.9) : 0,
+    rt_max_ns: Math.max(h.totalCount > 0 ? h.maxValue : 0, Math.round(censored)),
+  });
+  const sumArr = (a: number[]): number => a.reduce((x, y) => x + y, 0);
+  const summary: Record<string, number> = {
+    guests_requested: sumArr(L.requested),
+    guests_started: sumArr(L.started),
+    guests_refused: sumArr(L.refused),
+    dom0_ports_bound: L.bound,
+    requests,
+    ...rtCols(all, maxCensored),
+    events_per_request: requests > 0 ? round4(events / requests) : 0,
+    notifies_suppressed: suppressed,
+    dom0_busy: round4(frac(ctx[0] + ctx[1] + ctx[2] + ctx[3])),
+    dom0_hardirq: round4(frac(ctx[CTX_HARDIRQ])),
+    dom0_softirq: round4(frac(ctx[CTX_SOFTIRQ])),
+    dom0_kthread: round4(frac(ctx[CTX_KTHREAD])),
+    dom0_user: round4(frac(ctx[CTX_USER])),
+    dom0_raised: sim.dom0Raised,
+    dom0_coalesced: sim.dom0Coalesced,
+    guest_raised: sim.guestRaised,
+    upcalls: sim.upcalls,
+    jain_rt: round4(jain(means)),
+  };
+  const guests = host.guests.map((t, ti) => {
+    const h = sim.rt[ti];
+    const n = sim.tplRequests[ti];
+    return {
+      template: t.name,
+      kind: t.kind,
+      guest_vcpus: t.vcpus,
+      guests_requested: L.requested[ti],
+      guests_started: L.started[ti],
+      guests_refused: L.refused[ti],
+      dom0_ports_per_guest: guestPortCost(t, nv0).total,
+      requests: n,
+      ...rtCols(h, censoredMax[ti]),
+      events_per_request: n > 0 ? round4(sim.tplEvents[ti] / n) : 0,
+    };
+  });
+  return {
+    layout: L,
+    summary,
+    guests,
+    simEvents: sim.engine.processed,
+    fingerprint: sim.engine.fingerprint,
+  };
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

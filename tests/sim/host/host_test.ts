@@ -1,0 +1,219 @@
+import assert from "node:assert/strict";
+import fc from "fast-check";
+import { HostSimulation, runHost } from "../../../sim/host/host.ts";
+import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
+import { createAbi } from "../../../models/registry.ts";
+import { type Costs, resolveCosts } from "../../../models/costs.ts";
+
+/** Default costs with the ABI models' own per-operation costs set to zero. */
+const NO_ABI_COSTS: Costs = resolveCosts({
+  preset: "default",
+  xen_raise_2l_ns: 0,
+  xen_raise_3l_ns: 0,
+  xen_raise_fifo_ns: 0,
+  cmpxchg_retry_ns: 0,
+  remote_line_ns: 0,
+  xchg_ns: 0,
+  scan_word_ns: 0,
+  line_miss_ns: 0,
+  bitmap_consume_ns: 0,
+  fifo_consume_ns: 0,
+  mask_ns: 0,
+});
+
+function scenario(host: unknown, extra: Record<string, unknown> = {}): Scenario {
+  return parseScenario({ name: "h", duration_ms: 20, warmup_ms: 0, host, ...extra }, "h.json");
+}
+
+function sim(s: Scenario, abi: string, costs: Costs, stopIssuingNs?: number): HostSimulation {
+  return new HostSimulation(s, abi, {
+    seed: s.seed,
+    replication: 0,
+    costs,
+    factory: (o) => createAbi(abi, o),
+    ...(stopIssuingNs !== undefined ? { stopIssuingNs } : {}),
+  });
+}
+
+for (const abi of ["2l", "fifo"]) {
+  Deno.test(`${abi}: a block round trip at zero load is the sum of its parts`, () => {
+    const s = scenario({
+      guests: [{
+        count: 1,
+        workload: { kind: "closed", window: 1, think_us: 500, devices: "blk" },
+      }],
+    });
+    const h = sim(s, abi, NO_ABI_COSTS);
+    h.start();
+    h.engine.run(20e6, h);
+    const c = NO_ABI_COSTS, k = s.host!.costs;
+    // Client writes the request and notifies; dom0's halted VCPU wakes for the
+    // upcall; xen_blkif_be_int wakes the ring's kthread, which answers and
+    // notifies; the guest's halted VCPU wakes; blkif_interrupt completes it.
+    const expected = k.front_request_ns + c.hypercall_ns + c.wake_ns + c.guest_entry_ns +
+      c.dispatch_ns + k.kthread_wake_ns + k.blkback_ns + c.hypercall_ns + c.wake_ns +
+      c.guest_entry_ns + c.dispatch_ns + k.front_response_ns;
+    assert.ok(h.devRtN[0] > 10, `round trips ${h.devRtN[0]}`);
+    assert.ok(Math.abs(h.devRt[0] / h.devRtN[0] - expected) < 1e-6, `${h.devRt[0] / h.devRtN[0]}`);
+  });
+
+  Deno.test(`${abi}: a network ping-pong at zero load is the sum of its parts`, () => {
+    const s = scenario({
+      guests: [{
+        count: 1,
+        workload: { kind: "closed", window: 1, think_us: 500, devices: "net" },
+      }],
+    });
+    const h = sim(s, abi, NO_ABI_COSTS);
+    h.start();
+    h.engine.run(20e6, h);
+    const c = NO_ABI_COSTS, k = s.host!.costs;
+    // TX request -> NAPI poll (netback TX + dom0 stack) -> TX response and the
+    // echo to guest-rx -> RX response. The RX notification reaches the guest
+    // while it is still waking for the TX completion (kthread wake + RX copy +
+    // hypercall < wake_ns), so one upcall handles both ports: TX gc, then the
+    // RX port's NAPI poll.
+    assert.ok(k.kthread_wake_ns + k.netback_rx_ns + c.hypercall_ns < c.wake_ns);
+    const expected = k.front_request_ns + c.hypercall_ns + c.wake_ns + c.guest_entry_ns +
+      c.dispatch_ns + k.netback_tx_ns + k.stack_ns + c.hypercall_ns + c.wake_ns +
+      c.guest_entry_ns + c.dispatch_ns + k.front_response_ns + c.dispatch_ns +
+      k.front_response_ns;
+    assert.ok(h.devRtN[0] > 10);
+    assert.ok(Math.abs(h.devRt[0] / h.devRtN[0] - expected) < 1e-6, `${h.devRt[0] / h.devRtN[0]}`);
+  });
+}
+
+function run(host: unknown, abi = "fifo") {
+  const s = scenario(host, { warmup_ms: 2 });
+  return runHost(s, abi, {
+    seed: 1,
+    replication: 0,
+    costs: resolveCosts("default"),
+    factory: (o) => createAbi(abi, o),
+  }, 22e6).summary;
+}
+
+Deno.test("a block request at queue depth 1 costs about 2 events (one each way)", () => {
+  const x = run({ guests: [{ count: 4, workload: { kind: "closed", devices: "blk" } }] });
+  assert.ok(x.requests > 400, `${x.requests}`);
+  assert.ok(x.events_per_request > 1.95 && x.events_per_request < 2.05, `${x.events_per_request}`);
+});
+
+Deno.test("a network ping-pong costs about 3 events (TX request, TX completion, RX)", () => {
+  const x = run({ guests: [{ count: 4, workload: { kind: "closed", devices: "net" } }] });
+  assert.ok(x.requests > 400, `${x.requests}`);
+  assert.ok(x.events_per_request > 2.9 && x.events_per_request < 3.1, `${x.events_per_request}`);
+});
+
+Deno.test("under load a busy consumer suppresses notifications: well under 1 event per request", () => {
+  for (const devices of ["blk", "net"]) {
+    const x = run({
+      dom0: { vcpus: 1 },
+      guests: [{ count: 2, workload: { kind: "closed", window: 32, think_us: 0, devices } }],
+    });
+    assert.ok(x.events_per_request < 0.8, `${devices}: ${x.events_per_request}`);
+    assert.ok(x.notifies_suppressed > x.requests / 2, `${devices}: ${x.notifies_suppressed}`);
+  }
+});
+
+Deno.test("a guest that dom0 cannot bind does not start and is counted", () => {
+  const x = run({
+    dom0: { vcpus: 8, word_bits: 32 },
+    guests: [{ count: 200, kind: "pv", workload: { kind: "closed", think_us: 1000 } }],
+  }, "2l");
+  assert.equal(x.guests_requested, 200);
+  assert.equal(x.guests_started + x.guests_refused, 200);
+  assert.equal(x.guests_started, 183);
+  assert.equal(x.dom0_ports_bound, 8 * 7 + 50 + 5 * 183);
+});
+
+Deno.test("notify vcpu0 loads dom0's VCPU 0 with every backend event", () => {
+  const host = (notify: string) => ({
+    dom0: { vcpus: 4, notify },
+    guests: [{ count: 16, workload: { kind: "closed", think_us: 20, devices: "blk" } }],
+  });
+  const s0 = scenario(host("vcpu0"), { warmup_ms: 1 });
+  const h = sim(s0, "fifo", resolveCosts("default"));
+  h.start();
+  h.engine.run(10e6, h);
+  const busy = (u: number) => h.busy[u * 4] + h.busy[u * 4 + 1] + h.busy[u * 4 + 2];
+  assert.ok(busy(0) > 0 && busy(1) === 0 && busy(2) === 0 && busy(3) === 0);
+  const busy1 = (x: HostSimulation, u: number) => x.busy[u * 4] + x.busy[u * 4 + 2];
+  const s1 = scenario(host("least-loaded"), { warmup_ms: 1 });
+  const h1 = sim(s1, "fifo", resolveCosts("default"));
+  h1.start();
+  h1.engine.run(10e6, h1);
+  // Linux 5.11's select_target_cpu picks the CPU with the fewest channels:
+  // VCPU 0 holds the 50 reserved ports, so the backends go to VCPUs 1-3.
+  assert.equal(busy1(h1, 0), 0);
+  for (let u = 1; u < 4; u++) assert.ok(busy1(h1, u) > 0, `VCPU ${u} idle under least-loaded`);
+});
+
+Deno.test("no request is lost, ring indexes never overrun, and each guest's accounting holds", () => {
+  fc.assert(
+    fc.property(
+      fc.record({
+        abi: fc.constantFrom("2l", "fifo", "3l"),
+        dom0: fc.integer({ min: 1, max: 4 }),
+        count: fc.integer({ min: 1, max: 4 }),
+        vcpus: fc.integer({ min: 1, max: 3 }),
+        vifs: fc.integer({ min: 0, max: 2 }),
+        vbds: fc.integer({ min: 0, max: 2 }),
+        split: fc.boolean(),
+        closed: fc.boolean(),
+        window: fc.integer({ min: 1, max: 256 }),
+        think: fc.integer({ min: 0, max: 50 }),
+        rate: fc.integer({ min: 1000, max: 400000 }),
+        seed: fc.integer({ min: 0, max: 1000 }),
+      }),
+      (p) => {
+        const workload = p.closed
+          ? { kind: "closed", window: p.window, think_us: p.think }
+          : { kind: "poisson", rate_per_s: p.rate };
+        const s = scenario({
+          dom0: { vcpus: p.dom0 },
+          guests: [{
+            count: p.count,
+            vcpus: p.vcpus,
+            vifs: p.vifs,
+            vbds: p.vbds,
+            split_event_channels: p.split,
+            workload,
+          }],
+        }, { seed: p.seed });
+        const h = sim(s, p.abi, resolveCosts("default"), 2e6);
+        const r = h.rings;
+        const check = () => {
+          for (let k = 0; k < h.ringCount; k++) {
+            // Never more requests in flight than slots; consumers never pass producers.
+            assert.ok(((r.reqProd[k] - r.rspCons[k]) >>> 0) <= r.size[k]);
+            assert.ok(((r.reqProd[k] - r.reqCons[k]) >>> 0) <= r.size[k]);
+            assert.ok(((r.rspProd[k] - r.rspCons[k]) >>> 0) <= r.size[k]);
+          }
+        };
+        h.start();
+        h.engine.run(Infinity, { handle: (k, a, b) => (h.handle(k, a, b), check()) }, 5e6);
+        assert.equal(h.engine.size, 0, "the run drained");
+        for (let d = 0; d < h.devCount; d++) {
+          assert.equal(h.completed[d], h.issued[d], `device ${d}: every request answered`);
+          assert.equal(h.pushed[d], h.issued[d]);
+          const req = h.devReq[d], rsp = h.devRsp[d];
+          assert.equal(r.reqProd[req], h.pushed[d] >>> 0);
+          assert.equal(r.rspCons[rsp], h.completed[d] >>> 0);
+          if (req !== rsp) {
+            // Every TX request consumed was answered and its echo delivered.
+            assert.equal(r.reqCons[req], r.rspProd[rsp]);
+            assert.equal(h.rxQueued[rsp] + h.rxBatch[rsp], 0);
+          }
+        }
+        // Every VCPU ended idle with nothing left to do, every port unmasked.
+        for (let u = 0; u < h.running.length; u++) {
+          assert.equal(h.running[u] + h.inLoop[u] + h.upcallWanted[u], 0);
+          assert.equal(h.softHead[u], -1);
+          assert.equal(h.thrHead[u], -1);
+        }
+      },
+    ),
+    { numRuns: 60, seed: 23 },
+  );
+});
