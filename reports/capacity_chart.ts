@@ -12,7 +12,7 @@ import type { CsvRow } from "./csv.ts";
 import { type Chart, type LinePoint, lineSpec, type VlSpec } from "./charts.ts";
 import { num } from "./stats.ts";
 import { meanCi } from "./aggregate.ts";
-import { objectiveWords } from "./capacity_text.ts";
+import { objectiveWords, paramWords } from "./capacity_text.ts";
 
 /**
  * The capacity chart of `summary` rows and `capacity` rows (capacity.csv);
@@ -44,7 +44,7 @@ export function capacityChart(
   const bound = Number(boundText) * scale;
   const abis = [...new Set(capacity.map((r) => String(r.abi)))];
   const facetOf = (r: CsvRow) =>
-    params.length ? params.map((p) => `${p.split(".").pop()}=${r[p]}`).join(", ") : undefined;
+    params.length ? params.map((p) => paramWords(p, r[p])).join(", ") : undefined;
   const groups = new Map<string, CsvRow[]>();
   for (const r of summary) {
     const key = JSON.stringify([r.abi, facetOf(r) ?? "", Number(r[axis])]);

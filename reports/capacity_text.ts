@@ -65,6 +65,29 @@ function limitWords(row: CsvRow): string {
   }
 }
 
+/**
+ * A grid parameter in words: an object value (a guest template) by its
+ * `name`, other values as `path=value` with a leading `host.` dropped.
+ *
+ * @example
+ * ```ts
+ * import { paramWords } from "./capacity_text.ts";
+ * console.log(paramWords("host.guests.0", '{"name":"pv-1vcpu","count":16}')); // "pv-1vcpu"
+ * console.log(paramWords("host.dom0.vcpus", 8)); // "dom0.vcpus=8"
+ * ```
+ */
+export function paramWords(path: string, value: unknown): string {
+  if (typeof value === "string" && value.startsWith("{")) {
+    try {
+      const o = JSON.parse(value);
+      if (typeof o?.name === "string") return o.name;
+    } catch {
+      // not JSON: shown as it is
+    }
+  }
+  return `${path.replace(/^host\./, "")}=${value}`;
+}
+
 /** Whether `axis` counts guests. */
 function guestAxis(axis: string): boolean {
   return /^host\.guests\.\d+\.count$/.test(axis);
@@ -93,7 +116,7 @@ function amount(row: CsvRow): string {
 export function capacityAnswer(rows: readonly CsvRow[], params: readonly string[]): string[] {
   const points = new Map<string, CsvRow[]>();
   for (const r of rows) {
-    const key = params.map((p) => `${p}=${r[p]}`).join(", ");
+    const key = params.map((p) => paramWords(p, r[p])).join(", ");
     points.set(key, [...(points.get(key) ?? []), r]);
   }
   const out: string[] = [];
@@ -183,7 +206,7 @@ export function capacityText(rows: readonly CsvRow[], params: readonly string[])
     "",
   );
   for (const r of rows) {
-    const where = params.map((p) => `${p}=${r[p]}`).join(" ");
+    const where = params.map((p) => paramWords(p, r[p])).join(" ");
     const at = r.metric_at_capacity === "" ? "" : ` metric ${sig(Number(r.metric_at_capacity))}`;
     const next = r.next_value === ""
       ? ""

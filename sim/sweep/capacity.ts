@@ -29,6 +29,7 @@ import { aggregateOf } from "./ci_target.ts";
 import { checkObjectiveColumn, type Objective, parseObjective } from "./capacity_objective.ts";
 import { CapacitySearch, type SearchAnswer, type StepSample } from "./capacity_search.ts";
 import { classifyLimit } from "./capacity_limit.ts";
+import { portLimitGuests } from "./capacity_ports.ts";
 import { Journal, type JournalHeader, readJournal } from "./journal.ts";
 import { executeRuns } from "./pool.ts";
 import { countRuns, expandPlan, hashJson, type Plan, type PlanOverrides } from "./plan.ts";
@@ -462,10 +463,10 @@ export async function runCapacity(
     const at = stepAt(a.capacity), next = stepAt(a.failedAt);
     const limit = classifyLimit(a.failedAt === undefined ? undefined : u.rows.get(a.failedAt));
     const portStep = a.steps.find((s) => s.verdict === "ports");
-    const started = portStep
-      ? u.rows.get(portStep.value)!.map((r) => Number(r.guests_started))
-        .filter(Number.isFinite)
-      : [];
+    const template = /^host\.guests\.(\d+)\.count$/.exec(axis);
+    const byPorts = template
+      ? portLimitGuests(pointRuns[u.point].scenario, u.abi, Number(template[1]))
+      : undefined;
     const round = (x: number | undefined) =>
       x === undefined || !Number.isFinite(x) ? "" : Number(x.toPrecision(6));
     return {
@@ -483,7 +484,7 @@ export async function runCapacity(
       metric_at_next: round(next?.mean),
       metric_at_next_ci: round(next?.half),
       port_limit_value: portStep ? portStep.value : "",
-      port_limit_guests: started.length ? Math.min(...started) : "",
+      port_limit_guests: byPorts ?? "",
       steps: a.steps.length,
       runs: a.steps.reduce((n, s) => n + s.replications, 0),
     };
