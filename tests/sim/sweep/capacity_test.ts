@@ -110,3 +110,48 @@ Deno.test("a load the VCPU cannot serve reports its CPU as the limit", async () 
   assert.ok(Number(r.capacity) <= 1000000 && Number(r.capacity_high) >= 900000, JSON.stringify(r));
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("--robust: capacity under each cost vector, its range, and the cost field it follows", async () => {
+  // Only dispatch_ns varies (the zero preset holds every other field): it adds to every
+  // event's service time (1 µs), so the rate that meets the objective falls as it grows.
+  const raw = singleGuest({
+    duration_ms: 5,
+    replications: 2,
+    cost_ranges: { dispatch_ns: { low: 0, high: 1500 } },
+  });
+  const dir = Deno.makeTempDirSync();
+  const { rows } = await runCapacity(
+    { source: "test.json", path: `${dir}/test.json`, raw },
+    {
+      settings: {
+        objective: "lat_mean_ns<=20us",
+        axis: "groups.0.arrival.rate_per_s",
+        start: 100000,
+        max: 3200000,
+        resolution: 50000,
+      },
+      overrides: {},
+      out: `${dir}/out`,
+      workers: 2,
+      robust: 4,
+      command: "test",
+      progress: "off",
+    },
+  );
+  const per = Deno.readTextFileSync(`${dir}/out/capacity_robust.csv`).trim().split("\n");
+  assert.equal(per.length, 1 + 4, "a row per cost vector");
+  const header = per[0].split(",");
+  const caps = per.slice(1).map((l) => l.split(","));
+  const capOf = (l: string[]) => Number(l[header.indexOf("capacity")]);
+  const dispatch = (l: string[]) => Number(l[header.indexOf("dispatch_ns")]);
+  const [r] = rows;
+  assert.equal(r.robust_low, Math.min(...caps.map(capOf)));
+  assert.equal(r.robust_high, Math.max(...caps.map(capOf)));
+  assert.ok(Number(r.robust_high) > Number(r.robust_low), "the capacity moves with the costs");
+  // Ordered by dispatch_ns, the capacities fall.
+  const sorted = [...caps].sort((a, b) => dispatch(a) - dispatch(b)).map(capOf);
+  assert.deepEqual(sorted, [...sorted].sort((a, b) => b - a));
+  assert.equal(r.follows, "dispatch_ns");
+  assert.equal(r.follows_rho, -1);
+  Deno.removeSync(dir, { recursive: true });
+});
