@@ -957,13 +957,6 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   const ctx = new Float64Array(CTXS);
   for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
   const dom0Time = measuredNs * nv0;
-  // The busiest dom0 VCPU (a single VCPU saturates first under the vcpu0 notify policy).
-  let vcpuBusyMax = 0;
-  for (let u = 0; u < nv0; u++) {
-    let b = 0;
-    for (let c = 0; c < CTXS; c++) b += sim.busy[u * CTXS + c];
-    if (b > vcpuBusyMax) vcpuBusyMax = b;
-  }
   const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
   let suppressed = 0;
   for (let r = 0; r < sim.ringCount; r++) suppressed += sim.rings.suppressed[r];
@@ -994,7 +987,6 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     events_per_request: requests > 0 ? round4(events / requests) : 0,
     notifies_suppressed: suppressed,
     dom0_busy: round4(frac(ctx[0] + ctx[1] + ctx[2] + ctx[3])),
-    dom0_vcpu_busy_max: round4(measuredNs > 0 ? vcpuBusyMax / measuredNs : 0),
     dom0_hardirq: round4(frac(ctx[CTX_HARDIRQ])),
     dom0_softirq: round4(frac(ctx[CTX_SOFTIRQ])),
     dom0_kthread: round4(frac(ctx[CTX_KTHREAD])),
