@@ -30,7 +30,11 @@
  *   consumes the responses and re-arms with the final check. TX responses are
  *   reaped by `xennet_tx_interrupt` in hard-IRQ context.
  *
- * Physical CPUs: every VCPU runs on its own physical CPU (`"dedicated"`).
+ * Physical CPUs: with `pcpus: "dedicated"` every VCPU has its own. With a
+ * number, dom0's VCPUs are pinned one per physical CPU and the guests' VCPUs
+ * share the rest under a credit2-like scheduler (`credit2.ts`): a guest VCPU
+ * with work wakes into the runqueue and runs when the scheduler gives it a
+ * CPU; preempted, its item resumes where it stopped.
  *
  * @module
  */
@@ -54,9 +58,10 @@ import {
   PK_NET_TX,
 } from "./ports.ts";
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
+import { Credit2 } from "./credit2.ts";
 
 // Engine event kinds of a host run.
-const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4;
+const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
 
 // Ring kinds.
 const R_BLK = 0, R_NET_TX = 1, R_NET_RX = 2;
@@ -196,6 +201,12 @@ export class HostSimulation {
   xenNs = 0;
   upcalls = 0;
   readonly scenario: Scenario;
+  /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
+  readonly pool: Credit2 | null = null;
+  readonly poolBase: number = 0;
+  readonly paused: Uint8Array;
+  readonly remaining: Float64Array;
+  readonly sliceGen: Int32Array;
 
   constructor(s: Scenario, abiId: string, o: HostRunOptions) {
     const host = s.host!;
@@ -249,6 +260,18 @@ export class HostSimulation {
     this.thrHead = new Int32Array(U).fill(-1);
     this.thrTail = new Int32Array(U).fill(-1);
     this.busy = new Float64Array(U * CTXS);
+    this.paused = new Uint8Array(U);
+    this.remaining = new Float64Array(U);
+    if (host.pcpus !== "dedicated" && U > nv0) {
+      const pcpus = host.pcpus - nv0;
+      this.poolBase = nv0;
+      this.sliceGen = new Int32Array(pcpus);
+      this.pool = new Credit2(pcpus, U - nv0, {
+        run: (i) => this.resume(nv0 + i),
+        preempt: (i) => this.pause(nv0 + i),
+        timer: (p, at) => this.engine.schedule(at, EV_SLICE, p, ++this.sliceGen[p]),
+      });
+    } else this.sliceGen = new Int32Array(0);
     this.rings = new Rings(nRings);
     this.ringKind = new Uint8Array(nRings);
     this.ringDev = new Int32Array(nRings);
@@ -456,6 +479,9 @@ export class HostSimulation {
         return this.issue(a);
       case EV_WARMUP_END:
         return this.startMeasuring();
+      case EV_SLICE:
+        if (b === this.sliceGen[a]) this.pool!.tick(a, this.engine.now);
+        return;
     }
   }
 
@@ -531,13 +557,23 @@ export class HostSimulation {
   deliver(u: number, t: number): void {
     if (this.inLoop[u] === 1 || this.upcallWanted[u] === 1) return;
     this.upcallWanted[u] = 1;
-    const at = t + (this.running[u] === 1 ? this.costs.upcall_ns : this.costs.wake_ns);
+    const awake = this.running[u] === 1 || this.paused[u] === 1;
+    const at = t + (awake ? this.costs.upcall_ns : this.costs.wake_ns);
     this.deliverAt[u] = at;
     if (this.running[u] === 0) this.schedule(u, at);
   }
 
-  /** Schedule VCPU `u`'s next step at `at` (an idle VCPU), superseding a later one. */
+  /**
+   * Schedule VCPU `u`'s next step at `at` (an idle VCPU), superseding a later
+   * one. A pooled VCPU off its CPU wakes into the scheduler's runqueue instead
+   * and steps when it is given a CPU.
+   */
   schedule(u: number, at: number): void {
+    const pool = this.pool;
+    if (pool !== null && u >= this.poolBase && !pool.isRunning(u - this.poolBase)) {
+      pool.wake(u - this.poolBase, this.engine.now);
+      return;
+    }
     if (this.stepAt[u] <= at) return;
     this.stepAt[u] = at;
     this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
@@ -559,6 +595,38 @@ export class HostSimulation {
     const v = abi.unmask(port);
     this.debt[u] += abi.cost;
     if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
+  }
+
+  /** The scheduler gives pooled VCPU `u` a CPU: resume its paused item, or step. */
+  resume(u: number): void {
+    const now = this.engine.now;
+    if (this.paused[u] === 1) {
+      this.paused[u] = 0;
+      this.running[u] = 1;
+      this.itemStart[u] = now;
+      this.stepAt[u] = now + this.remaining[u];
+      this.engine.schedule(this.stepAt[u], EV_STEP, u, ++this.stepGen[u]);
+      return;
+    }
+    const at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
+    this.stepAt[u] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
+  }
+
+  /** The scheduler takes pooled VCPU `u` off its CPU: its item stops where it is. */
+  pause(u: number): void {
+    const now = this.engine.now;
+    if (this.running[u] === 1) {
+      if (this.measuring) {
+        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
+        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
+      }
+      this.running[u] = 0;
+      this.paused[u] = 1;
+      this.remaining[u] = this.stepAt[u] - now;
+    }
+    this.stepAt[u] = Infinity;
+    this.stepGen[u]++;
   }
 
   // -- VCPU work --
@@ -760,7 +828,16 @@ export class HostSimulation {
       }
       return this.pick(u);
     }
-    if (this.upcallWanted[u] === 1) this.schedule(u, this.deliverAt[u]);
+    if (this.upcallWanted[u] === 1) {
+      // The upcall is on its way: wait for it (on the CPU).
+      if (this.stepAt[u] > this.deliverAt[u]) {
+        this.stepAt[u] = this.deliverAt[u];
+        this.engine.schedule(this.deliverAt[u], EV_STEP, u, ++this.stepGen[u]);
+      }
+      return;
+    }
+    // Nothing to do: a pooled VCPU blocks (SCHEDOP_block) and gives up its CPU.
+    if (this.pool !== null && u >= this.poolBase) this.pool.block(u - this.poolBase, now);
   }
 
   /** The effects of `u`'s finished item. */
@@ -996,6 +1073,8 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     guest_raised: sim.guestRaised,
     upcalls: sim.upcalls,
     jain_rt: round4(jain(means)),
+    sched_switches: sim.pool?.switches ?? 0,
+    sched_preemptions: sim.pool?.preemptions ?? 0,
   };
   const guests = host.guests.map((t, ti) => {
     const h = sim.rt[ti];

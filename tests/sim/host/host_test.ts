@@ -165,12 +165,14 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
         think: fc.integer({ min: 0, max: 50 }),
         rate: fc.integer({ min: 1000, max: 400000 }),
         seed: fc.integer({ min: 0, max: 1000 }),
+        pool: fc.integer({ min: 0, max: 3 }),
       }),
       (p) => {
         const workload = p.closed
           ? { kind: "closed", window: p.window, think_us: p.think }
           : { kind: "poisson", rate_per_s: p.rate };
         const s = scenario({
+          pcpus: p.pool === 0 ? "dedicated" : p.dom0 + p.pool,
           dom0: { vcpus: p.dom0 },
           guests: [{
             count: p.count,
@@ -208,7 +210,7 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
         }
         // Every VCPU ended idle with nothing left to do, every port unmasked.
         for (let u = 0; u < h.running.length; u++) {
-          assert.equal(h.running[u] + h.inLoop[u] + h.upcallWanted[u], 0);
+          assert.equal(h.running[u] + h.paused[u] + h.inLoop[u] + h.upcallWanted[u], 0);
           assert.equal(h.softHead[u], -1);
           assert.equal(h.thrHead[u], -1);
         }
@@ -216,4 +218,19 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
     ),
     { numRuns: 60, seed: 23 },
   );
+});
+
+Deno.test("a pool with a CPU for every guest VCPU gives the dedicated figures", () => {
+  const guests = [{ count: 6, vcpus: 2, workload: { kind: "closed", think_us: 30 } }];
+  const dedicated = run({ dom0: { vcpus: 2 }, guests });
+  const pooled = run({ pcpus: 2 + 12, dom0: { vcpus: 2 }, guests });
+  assert.equal(pooled.requests, dedicated.requests);
+  assert.equal(pooled.rt_mean_ns, dedicated.rt_mean_ns);
+  assert.ok(pooled.sched_switches > 0);
+});
+
+Deno.test("guests overcommitting their CPU pool wait for the scheduler: round trips grow", () => {
+  const guests = [{ count: 12, vcpus: 2, workload: { kind: "closed", think_us: 30 } }];
+  const rt = [26, 4, 3].map((pcpus) => run({ pcpus, dom0: { vcpus: 2 }, guests }).rt_mean_ns);
+  for (let i = 1; i < rt.length; i++) assert.ok(rt[i] > rt[i - 1], `${rt}`);
 });
