@@ -196,8 +196,9 @@ export class HostSimulation {
   readonly tplRequests: Float64Array;
   readonly tplEvents: Float64Array;
   dom0Raised = 0;
-  dom0Coalesced = 0;
-  guestRaised = 0;
+  raised = 0;
+  coalesced = 0;
+  delivered = 0;
   xenNs = 0;
   upcalls = 0;
   readonly scenario: Scenario;
@@ -542,10 +543,9 @@ export class HostSimulation {
     const v = abi.raise(port);
     if (this.measuring) {
       this.xenNs += abi.cost;
-      if (dom === 0) {
-        this.dom0Raised++;
-        if (abi.outcome === 1) this.dom0Coalesced++;
-      } else this.guestRaised++;
+      this.raised++;
+      if (abi.outcome === 1) this.coalesced++;
+      if (dom === 0) this.dom0Raised++;
     }
     if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + abi.cost);
   }
@@ -631,16 +631,44 @@ export class HostSimulation {
 
   // -- VCPU work --
 
-  wakeThread(t: number, kthread: boolean): void {
+  /**
+   * Make thread `t` runnable. A backend kthread woken by VCPU `waker` runs on
+   * its previous dom0 VCPU if that one is idle, else on another idle dom0
+   * VCPU, else on its previous one: the idle-CPU search of Linux's
+   * `select_task_rq_fair`/`select_idle_sibling` (kernel/sched/fair.c), which
+   * keeps a kthread from queueing behind a busy CPU while others idle.
+   * Clients stay on their guest VCPU.
+   */
+  wakeThread(t: number, kthread: boolean, waker = -1): void {
     if (this.thrOn[t] === 1) return;
     this.thrOn[t] = 1;
-    if (kthread) this.thrWake[t] = 1;
+    if (kthread) {
+      this.thrWake[t] = 1;
+      const prev = this.thrU[t];
+      if (!this.idle(prev, waker)) {
+        const n = this.vcpuBase[1];
+        for (let k = 1; k < n; k++) {
+          const v = (prev + k) % n;
+          if (this.idle(v, waker)) {
+            this.thrU[t] = v;
+            break;
+          }
+        }
+      }
+    }
     const u = this.thrU[t];
     this.thrNext[t] = -1;
     if (this.thrTail[u] < 0) this.thrHead[u] = t;
     else this.thrNext[this.thrTail[u]] = t;
     this.thrTail[u] = t;
     if (this.running[u] === 0) this.schedule(u, this.engine.now);
+  }
+
+  /** Whether VCPU `v` (not `waker`) has nothing to run and nothing coming. */
+  idle(v: number, waker: number): boolean {
+    return v !== waker && this.running[v] === 0 && this.stepAt[v] === Infinity &&
+      this.inLoop[v] === 0 && this.upcallWanted[v] === 0 && this.softHead[v] < 0 &&
+      this.thrHead[v] < 0;
   }
 
   popThread(u: number): void {
@@ -738,6 +766,7 @@ export class HostSimulation {
       }
       abi.ack(port);
       ns += abi.cost + c.dispatch_ns;
+      if (this.measuring) this.delivered++;
       const ring = this.portRing[this.portBase[dom] + port];
       if (ring >= 0) {
         // Every backend and frontend ring port is bound late-EOI (XSA-332,
@@ -855,13 +884,13 @@ export class HostSimulation {
             this.napiSchedule(u, r); // xenvif_tx_interrupt
             // One port for both rings without split channels (xenvif_interrupt).
             if (this.ringPort0[r + 1] === arg && this.rxQueued[r + 1] > 0) {
-              this.wakeThread(2 * (r + 1) + 1, true);
+              this.wakeThread(2 * (r + 1) + 1, true, u);
             }
-          } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true); // xen_blkif_be_int
+          } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true, u); // xen_blkif_be_int
           else {
             // xenvif_rx_interrupt: buffers were posted; kick guest-rx and take
             // the EOI here (Linux defers it to the kthread's pass).
-            if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true);
+            if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true, u);
             this.eoi(u, 0, arg);
           }
           return;
@@ -896,7 +925,7 @@ export class HostSimulation {
             this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d);
           }
           this.rxQueued[arg + 1]++;
-          this.wakeThread(2 * (arg + 1) + 1, true);
+          this.wakeThread(2 * (arg + 1) + 1, true, u);
         } else {
           // xennet_poll: take the packet, then post a fresh buffer
           // (xennet_alloc_rx_buffers: push and check; netback asks for a
@@ -1034,6 +1063,14 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   const ctx = new Float64Array(CTXS);
   for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
   const dom0Time = measuredNs * nv0;
+  // The busiest dom0 VCPU: one saturates before the average does when many
+  // backends' ports land on it.
+  let busiest = 0;
+  for (let u = 0; u < nv0; u++) {
+    let b = 0;
+    for (let c = 0; c < CTXS; c++) b += sim.busy[u * CTXS + c];
+    if (b > busiest) busiest = b;
+  }
   const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
   let suppressed = 0;
   for (let r = 0; r < sim.ringCount; r++) suppressed += sim.rings.suppressed[r];
@@ -1064,14 +1101,17 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     events_per_request: requests > 0 ? round4(events / requests) : 0,
     notifies_suppressed: suppressed,
     dom0_busy: round4(frac(ctx[0] + ctx[1] + ctx[2] + ctx[3])),
+    dom0_busy_max: round4(measuredNs > 0 ? busiest / measuredNs : 0),
     dom0_hardirq: round4(frac(ctx[CTX_HARDIRQ])),
     dom0_softirq: round4(frac(ctx[CTX_SOFTIRQ])),
     dom0_kthread: round4(frac(ctx[CTX_KTHREAD])),
     dom0_user: round4(frac(ctx[CTX_USER])),
+    raised: sim.raised,
+    delivered: sim.delivered,
+    coalesced: sim.coalesced,
     dom0_raised: sim.dom0Raised,
-    dom0_coalesced: sim.dom0Coalesced,
-    guest_raised: sim.guestRaised,
     upcalls: sim.upcalls,
+    shared_bytes: sim.abis[0].sharedBytes(),
     jain_rt: round4(jain(means)),
     sched_switches: sim.pool?.switches ?? 0,
     sched_preemptions: sim.pool?.preemptions ?? 0,
