@@ -21,6 +21,7 @@ import { loadResults } from "./load.ts";
 import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
 import { buildText, wrap } from "./text.ts";
 import { capacitySection } from "./capacity_report.ts";
+import { hostSection } from "./host.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -90,9 +91,12 @@ export async function renderReport(
   }
   const section = rob ? robustnessText(rob, wrap) : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
-  write("report.md", capacity.text + buildText(ctx, findings, charts, section));
-  // The HTML shows the same section as preformatted text, under its own heading.
-  const html = rob ? [{ title: section[0], text: section.slice(3).join("\n").trim() }] : [];
+  // Host runs (DESIGN §12): round trips and dom0's CPU against the guest count.
+  const host = hostSection(ctx.set.summary, wrap);
+  write("report.md", capacity.text + buildText(ctx, findings, charts, [...host, ...section]));
+  // The HTML shows the same sections as preformatted text, under their own headings.
+  const html = [host, section].filter((x) => x.length > 0)
+    .map((x) => ({ title: x[0], text: x.slice(3).join("\n").trim() }));
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html));
   return { charts, findings, files };
 }

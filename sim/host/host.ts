@@ -30,7 +30,11 @@
  *   consumes the responses and re-arms with the final check. TX responses are
  *   reaped by `xennet_tx_interrupt` in hard-IRQ context.
  *
- * Physical CPUs: every VCPU runs on its own physical CPU (`"dedicated"`).
+ * Physical CPUs: with `pcpus: "dedicated"` every VCPU has its own. With a
+ * number, dom0's VCPUs are pinned one per physical CPU and the guests' VCPUs
+ * share the rest under a credit2-like scheduler (`credit2.ts`): a guest VCPU
+ * with work wakes into the runqueue and runs when the scheduler gives it a
+ * CPU; preempted, its item resumes where it stopped.
  *
  * @module
  */
@@ -54,9 +58,10 @@ import {
   PK_NET_TX,
 } from "./ports.ts";
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
+import { Credit2 } from "./credit2.ts";
 
 // Engine event kinds of a host run.
-const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4;
+const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
 
 // Ring kinds.
 const R_BLK = 0, R_NET_TX = 1, R_NET_RX = 2;
@@ -191,11 +196,18 @@ export class HostSimulation {
   readonly tplRequests: Float64Array;
   readonly tplEvents: Float64Array;
   dom0Raised = 0;
-  dom0Coalesced = 0;
-  guestRaised = 0;
+  raised = 0;
+  coalesced = 0;
+  delivered = 0;
   xenNs = 0;
   upcalls = 0;
   readonly scenario: Scenario;
+  /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
+  readonly pool: Credit2 | null = null;
+  readonly poolBase: number = 0;
+  readonly paused: Uint8Array;
+  readonly remaining: Float64Array;
+  readonly sliceGen: Int32Array;
 
   constructor(s: Scenario, abiId: string, o: HostRunOptions) {
     const host = s.host!;
@@ -249,6 +261,18 @@ export class HostSimulation {
     this.thrHead = new Int32Array(U).fill(-1);
     this.thrTail = new Int32Array(U).fill(-1);
     this.busy = new Float64Array(U * CTXS);
+    this.paused = new Uint8Array(U);
+    this.remaining = new Float64Array(U);
+    if (host.pcpus !== "dedicated" && U > nv0) {
+      const pcpus = host.pcpus - nv0;
+      this.poolBase = nv0;
+      this.sliceGen = new Int32Array(pcpus);
+      this.pool = new Credit2(pcpus, U - nv0, {
+        run: (i) => this.resume(nv0 + i),
+        preempt: (i) => this.pause(nv0 + i),
+        timer: (p, at) => this.engine.schedule(at, EV_SLICE, p, ++this.sliceGen[p]),
+      });
+    } else this.sliceGen = new Int32Array(0);
     this.rings = new Rings(nRings);
     this.ringKind = new Uint8Array(nRings);
     this.ringDev = new Int32Array(nRings);
@@ -456,6 +480,9 @@ export class HostSimulation {
         return this.issue(a);
       case EV_WARMUP_END:
         return this.startMeasuring();
+      case EV_SLICE:
+        if (b === this.sliceGen[a]) this.pool!.tick(a, this.engine.now);
+        return;
     }
   }
 
@@ -516,10 +543,9 @@ export class HostSimulation {
     const v = abi.raise(port);
     if (this.measuring) {
       this.xenNs += abi.cost;
-      if (dom === 0) {
-        this.dom0Raised++;
-        if (abi.outcome === 1) this.dom0Coalesced++;
-      } else this.guestRaised++;
+      this.raised++;
+      if (abi.outcome === 1) this.coalesced++;
+      if (dom === 0) this.dom0Raised++;
     }
     if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + abi.cost);
   }
@@ -531,13 +557,23 @@ export class HostSimulation {
   deliver(u: number, t: number): void {
     if (this.inLoop[u] === 1 || this.upcallWanted[u] === 1) return;
     this.upcallWanted[u] = 1;
-    const at = t + (this.running[u] === 1 ? this.costs.upcall_ns : this.costs.wake_ns);
+    const awake = this.running[u] === 1 || this.paused[u] === 1;
+    const at = t + (awake ? this.costs.upcall_ns : this.costs.wake_ns);
     this.deliverAt[u] = at;
     if (this.running[u] === 0) this.schedule(u, at);
   }
 
-  /** Schedule VCPU `u`'s next step at `at` (an idle VCPU), superseding a later one. */
+  /**
+   * Schedule VCPU `u`'s next step at `at` (an idle VCPU), superseding a later
+   * one. A pooled VCPU off its CPU wakes into the scheduler's runqueue instead
+   * and steps when it is given a CPU.
+   */
   schedule(u: number, at: number): void {
+    const pool = this.pool;
+    if (pool !== null && u >= this.poolBase && !pool.isRunning(u - this.poolBase)) {
+      pool.wake(u - this.poolBase, this.engine.now);
+      return;
+    }
     if (this.stepAt[u] <= at) return;
     this.stepAt[u] = at;
     this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
@@ -561,18 +597,78 @@ export class HostSimulation {
     if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
   }
 
+  /** The scheduler gives pooled VCPU `u` a CPU: resume its paused item, or step. */
+  resume(u: number): void {
+    const now = this.engine.now;
+    if (this.paused[u] === 1) {
+      this.paused[u] = 0;
+      this.running[u] = 1;
+      this.itemStart[u] = now;
+      this.stepAt[u] = now + this.remaining[u];
+      this.engine.schedule(this.stepAt[u], EV_STEP, u, ++this.stepGen[u]);
+      return;
+    }
+    const at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
+    this.stepAt[u] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
+  }
+
+  /** The scheduler takes pooled VCPU `u` off its CPU: its item stops where it is. */
+  pause(u: number): void {
+    const now = this.engine.now;
+    if (this.running[u] === 1) {
+      if (this.measuring) {
+        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
+        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
+      }
+      this.running[u] = 0;
+      this.paused[u] = 1;
+      this.remaining[u] = this.stepAt[u] - now;
+    }
+    this.stepAt[u] = Infinity;
+    this.stepGen[u]++;
+  }
+
   // -- VCPU work --
 
-  wakeThread(t: number, kthread: boolean): void {
+  /**
+   * Make thread `t` runnable. A backend kthread woken by VCPU `waker` runs on
+   * its previous dom0 VCPU if that one is idle, else on another idle dom0
+   * VCPU, else on its previous one: the idle-CPU search of Linux's
+   * `select_task_rq_fair`/`select_idle_sibling` (kernel/sched/fair.c), which
+   * keeps a kthread from queueing behind a busy CPU while others idle.
+   * Clients stay on their guest VCPU.
+   */
+  wakeThread(t: number, kthread: boolean, waker = -1): void {
     if (this.thrOn[t] === 1) return;
     this.thrOn[t] = 1;
-    if (kthread) this.thrWake[t] = 1;
+    if (kthread) {
+      this.thrWake[t] = 1;
+      const prev = this.thrU[t];
+      if (!this.idle(prev, waker)) {
+        const n = this.vcpuBase[1];
+        for (let k = 1; k < n; k++) {
+          const v = (prev + k) % n;
+          if (this.idle(v, waker)) {
+            this.thrU[t] = v;
+            break;
+          }
+        }
+      }
+    }
     const u = this.thrU[t];
     this.thrNext[t] = -1;
     if (this.thrTail[u] < 0) this.thrHead[u] = t;
     else this.thrNext[this.thrTail[u]] = t;
     this.thrTail[u] = t;
     if (this.running[u] === 0) this.schedule(u, this.engine.now);
+  }
+
+  /** Whether VCPU `v` (not `waker`) has nothing to run and nothing coming. */
+  idle(v: number, waker: number): boolean {
+    return v !== waker && this.running[v] === 0 && this.stepAt[v] === Infinity &&
+      this.inLoop[v] === 0 && this.upcallWanted[v] === 0 && this.softHead[v] < 0 &&
+      this.thrHead[v] < 0;
   }
 
   popThread(u: number): void {
@@ -670,6 +766,7 @@ export class HostSimulation {
       }
       abi.ack(port);
       ns += abi.cost + c.dispatch_ns;
+      if (this.measuring) this.delivered++;
       const ring = this.portRing[this.portBase[dom] + port];
       if (ring >= 0) {
         // Every backend and frontend ring port is bound late-EOI (XSA-332,
@@ -760,7 +857,16 @@ export class HostSimulation {
       }
       return this.pick(u);
     }
-    if (this.upcallWanted[u] === 1) this.schedule(u, this.deliverAt[u]);
+    if (this.upcallWanted[u] === 1) {
+      // The upcall is on its way: wait for it (on the CPU).
+      if (this.stepAt[u] > this.deliverAt[u]) {
+        this.stepAt[u] = this.deliverAt[u];
+        this.engine.schedule(this.deliverAt[u], EV_STEP, u, ++this.stepGen[u]);
+      }
+      return;
+    }
+    // Nothing to do: a pooled VCPU blocks (SCHEDOP_block) and gives up its CPU.
+    if (this.pool !== null && u >= this.poolBase) this.pool.block(u - this.poolBase, now);
   }
 
   /** The effects of `u`'s finished item. */
@@ -778,13 +884,13 @@ export class HostSimulation {
             this.napiSchedule(u, r); // xenvif_tx_interrupt
             // One port for both rings without split channels (xenvif_interrupt).
             if (this.ringPort0[r + 1] === arg && this.rxQueued[r + 1] > 0) {
-              this.wakeThread(2 * (r + 1) + 1, true);
+              this.wakeThread(2 * (r + 1) + 1, true, u);
             }
-          } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true); // xen_blkif_be_int
+          } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true, u); // xen_blkif_be_int
           else {
             // xenvif_rx_interrupt: buffers were posted; kick guest-rx and take
             // the EOI here (Linux defers it to the kthread's pass).
-            if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true);
+            if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true, u);
             this.eoi(u, 0, arg);
           }
           return;
@@ -819,7 +925,7 @@ export class HostSimulation {
             this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d);
           }
           this.rxQueued[arg + 1]++;
-          this.wakeThread(2 * (arg + 1) + 1, true);
+          this.wakeThread(2 * (arg + 1) + 1, true, u);
         } else {
           // xennet_poll: take the packet, then post a fresh buffer
           // (xennet_alloc_rx_buffers: push and check; netback asks for a
@@ -957,6 +1063,14 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   const ctx = new Float64Array(CTXS);
   for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
   const dom0Time = measuredNs * nv0;
+  // The busiest dom0 VCPU: one saturates before the average does when many
+  // backends' ports land on it.
+  let busiest = 0;
+  for (let u = 0; u < nv0; u++) {
+    let b = 0;
+    for (let c = 0; c < CTXS; c++) b += sim.busy[u * CTXS + c];
+    if (b > busiest) busiest = b;
+  }
   const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
   let suppressed = 0;
   for (let r = 0; r < sim.ringCount; r++) suppressed += sim.rings.suppressed[r];
@@ -987,15 +1101,20 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     events_per_request: requests > 0 ? round4(events / requests) : 0,
     notifies_suppressed: suppressed,
     dom0_busy: round4(frac(ctx[0] + ctx[1] + ctx[2] + ctx[3])),
+    dom0_busy_max: round4(measuredNs > 0 ? busiest / measuredNs : 0),
     dom0_hardirq: round4(frac(ctx[CTX_HARDIRQ])),
     dom0_softirq: round4(frac(ctx[CTX_SOFTIRQ])),
     dom0_kthread: round4(frac(ctx[CTX_KTHREAD])),
     dom0_user: round4(frac(ctx[CTX_USER])),
+    raised: sim.raised,
+    delivered: sim.delivered,
+    coalesced: sim.coalesced,
     dom0_raised: sim.dom0Raised,
-    dom0_coalesced: sim.dom0Coalesced,
-    guest_raised: sim.guestRaised,
     upcalls: sim.upcalls,
+    shared_bytes: sim.abis[0].sharedBytes(),
     jain_rt: round4(jain(means)),
+    sched_switches: sim.pool?.switches ?? 0,
+    sched_preemptions: sim.pool?.preemptions ?? 0,
   };
   const guests = host.guests.map((t, ti) => {
     const h = sim.rt[ti];

@@ -524,6 +524,13 @@ const scenarioSchema = z.strictObject({
     });
   }
   if (s.host !== undefined) {
+    if (s.host.pcpus !== "dedicated" && s.host.pcpus <= s.host.dom0.vcpus) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["host", "pcpus"],
+        message: `more physical CPUs than dom0's ${s.host.dom0.vcpus} pinned VCPUs, or "dedicated"`,
+      });
+    }
     const seen = new Set<string>();
     s.host.guests.forEach((g, i) => {
       if (seen.has(g.name)) {

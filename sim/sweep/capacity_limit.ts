@@ -13,7 +13,7 @@
  * `guests_refused`, `bind_failures`, `dom0_ports_bound`, `guests_started`;
  * `dom0_busy` (a single-guest scenario: its own VCPU time not idle, the sum
  * of `hardirq_share`, `softirq_share` and `thread_share`: the domain that
- * handles the events plays dom0's part); `dom0_vcpu_busy_max`;
+ * handles the events plays dom0's part); `dom0_busy_max`;
  * `ring_full_stalls`; `pcpu_busy`. A column a run does not have counts as
  * not saturated.
  *
@@ -96,7 +96,7 @@ export function classifyLimit(rows: readonly Row[] | undefined): LimitFinding {
   if (b !== undefined && b >= CPU_SATURATED) {
     return { limit: "dom0_cpu", detail: `dom0 busy ${fmt(b)}` };
   }
-  const v = meanOf(rows, (r) => num(r, "dom0_vcpu_busy_max"));
+  const v = meanOf(rows, (r) => num(r, "dom0_busy_max"));
   if (v !== undefined && v >= CPU_SATURATED) {
     return { limit: "dom0_vcpu", detail: `busiest dom0 VCPU busy ${fmt(v)}` };
   }

@@ -34,9 +34,9 @@ Deno.test("a single domain's context shares add up to its busy fraction", () => 
 });
 
 Deno.test("one saturated dom0 VCPU while dom0 as a whole is not names dom0_vcpu", () => {
-  assert.equal(classifyLimit([{ dom0_busy: 0.3, dom0_vcpu_busy_max: 0.98 }]).limit, "dom0_vcpu");
+  assert.equal(classifyLimit([{ dom0_busy: 0.3, dom0_busy_max: 0.98 }]).limit, "dom0_vcpu");
   // dom0 saturated as a whole: its CPU, not one VCPU.
-  assert.equal(classifyLimit([{ dom0_busy: 0.97, dom0_vcpu_busy_max: 0.99 }]).limit, "dom0_cpu");
+  assert.equal(classifyLimit([{ dom0_busy: 0.97, dom0_busy_max: 0.99 }]).limit, "dom0_cpu");
 });
 
 Deno.test("producers stalled on full rings name a ring; busy guest CPUs name the pcpus", () => {

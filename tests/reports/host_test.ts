@@ -1,0 +1,55 @@
+import assert from "node:assert/strict";
+import { hostPoints, hostSection, hostSentences } from "../../reports/host.ts";
+import type { CsvRow } from "../../reports/csv.ts";
+
+function row(abi: string, n: number, o: Partial<Record<string, number>> = {}): CsvRow {
+  return {
+    abi,
+    guests_requested: n,
+    guests_started: n - (o.refused ?? 0),
+    guests_refused: o.refused ?? 0,
+    rt_mean_ns: o.rt ?? 30000,
+    rt_p99_ns: o.p99 ?? 40000,
+    dom0_busy: o.busy ?? 0.1,
+    dom0_busy_max: o.max ?? 0.2,
+    events_per_request: 2.5,
+  };
+}
+
+Deno.test("host points are means over replications per ABI and guest count, counts ascending", () => {
+  const p = hostPoints([
+    row("2l", 100, { rt: 50000 }),
+    row("2l", 10, { rt: 30000 }),
+    row("2l", 100, { rt: 70000 }),
+    row("fifo", 10),
+  ]);
+  assert.deepEqual(p.map((x) => [x.abi, x.guests, x.rtMean]), [
+    ["2l", 10, 30000],
+    ["2l", 100, 60000],
+    ["fifo", 10, 30000],
+  ]);
+});
+
+Deno.test("the section names a saturated dom0 VCPU as what runs out first when it comes before ports", () => {
+  const [s] = hostSentences(hostPoints([
+    row("2l", 10),
+    row("2l", 100, { max: 0.99, busy: 0.6 }),
+    row("2l", 500, { max: 1, refused: 20 }),
+  ]));
+  assert.match(s, /A dom0 VCPU saturates first, at 100 guests/);
+  assert.match(s, /ports run out at 500 guests \(20 refused\)/);
+});
+
+Deno.test("the section names dom0's ports when guests are refused before any VCPU saturates", () => {
+  const [s] = hostSentences(hostPoints([row("2l", 10), row("2l", 200, { refused: 5 })]));
+  assert.match(s, /ports run out first: at 200 guests 5 could not start/);
+});
+
+Deno.test("the section says when nothing runs out, and is empty for single-guest results", () => {
+  const [s] = hostSentences(hostPoints([row("fifo", 10), row("fifo", 20)]));
+  assert.match(s, /Neither a dom0 VCPU .* nor dom0's ports run out/);
+  assert.deepEqual(hostSection([{ abi: "fifo", lat_p99_ns: 5 }], (t) => t), []);
+  const lines = hostSection([row("fifo", 10)], (t) => t);
+  assert.match(lines[0], /^Host:/);
+  assert.ok(lines.some((l) => /fifo\s+10\s+10\s+30 µs/.test(l)));
+});
