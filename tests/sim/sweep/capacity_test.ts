@@ -155,3 +155,50 @@ Deno.test("--robust: capacity under each cost vector, its range, and the cost fi
   assert.equal(r.follows_rho, -1);
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("M/D/1 host: the guest count whose mean round trip meets 5 µs is the closed form's", async () => {
+  // dom0 with one VCPU is the single service centre: zero event costs, every host cost zero
+  // but blkback's 1 µs per request, guests on dedicated CPUs each sending Poisson block
+  // requests at 10 000/s. N guests offer rho = N / 100, the round trip is the M/D/1 sojourn
+  // time S + rho S / (2 (1 - rho)), and it stays within 5 µs up to rho = 8/9: 88 guests meet the
+  // objective (mean 4.67 µs), 89 do not (5.05 µs).
+  const zeroHost = {
+    kthread_wake_ns: 0,
+    user_wake_ns: 0,
+    netback_tx_ns: 0,
+    stack_ns: 0,
+    netback_rx_ns: 0,
+    blkback_ns: 1000,
+    front_request_ns: 0,
+    front_response_ns: 0,
+  };
+  const raw = {
+    name: "host-md1",
+    abis: ["fifo"],
+    duration_ms: 20,
+    warmup_ms: 2,
+    replications: 4,
+    seed: 1,
+    costs: "zero",
+    host: {
+      pcpus: "dedicated",
+      dom0: { vcpus: 1, notify: "vcpu0", reserved_ports: 0 },
+      guests: [{
+        count: 16,
+        kind: "pv",
+        vcpus: 1,
+        vifs: 0,
+        vbds: 1,
+        workload: { kind: "poisson", rate_per_s: 10000, devices: "blk" },
+      }],
+      costs: zeroHost,
+    },
+  };
+  const { rows, dir } = await capacity(raw, { objective: "rt_mean_ns<=5us", max: 400 });
+  const [r] = rows;
+  assert.equal(r.axis, "host.guests.0.count");
+  const low = Number(r.capacity), high = Number(r.capacity_high);
+  assert.ok(low <= 88 && 88 <= high, `capacity ${low}–${high}`);
+  assert.ok(high - low <= 8, `capacity ${low}–${high}`);
+  Deno.removeSync(dir, { recursive: true });
+});
