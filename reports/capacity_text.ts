@@ -9,7 +9,9 @@
  */
 
 import type { CsvRow } from "./csv.ts";
-import { fmtNs, sig } from "./format.ts";
+import { fmtNs } from "./format.ts";
+import { fmtMetric } from "./findings.ts";
+import { PAGE, wrap } from "./text.ts";
 import { rhoSignificant, spearman } from "./robustness.ts";
 
 /** Readable names of the metrics an objective usually reads. */
@@ -196,29 +198,39 @@ export function robustCapacity(
  */
 export function capacityText(rows: readonly CsvRow[], params: readonly string[]): string {
   const out = [...capacityAnswer(rows, params), ""];
+  const objective = String(rows[0]?.objective ?? "");
+  const metric = /^[A-Za-z0-9_]+/.exec(objective)?.[0] ?? "";
+  const value = (mean: unknown, half: unknown) =>
+    mean === "" || mean === undefined ? "n/a" : fmtMetric(metric, Number(mean), Number(half));
   out.push("Capacity", "--------", "");
   out.push(
-    `The largest ${rows[0]?.axis ?? "value"} whose ${
-      objectiveWords(String(rows[0]?.objective ?? ""))
-    } holds, per ABI: decided only when the 95% confidence interval over replications lies on ` +
-      `one side of the bound; an interval (a–b) where replications up to the cap could not ` +
-      `decide. "next" is the smallest value that failed (capacity.csv).`,
+    wrap(
+      `The largest ${rows[0]?.axis ?? "value"} at which ${objectiveWords(objective)} holds, ` +
+        `per ABI: a value is decided only when the 95% confidence interval over replications ` +
+        `lies on one side of the bound; "a–b" where replications up to the cap could not ` +
+        `decide. Then the metric at capacity and at the smallest value that failed ` +
+        `(capacity.csv has every figure).`,
+    ),
     "",
   );
   for (const r of rows) {
-    const where = params.map((p) => paramWords(p, r[p])).join(" ");
-    const at = r.metric_at_capacity === "" ? "" : ` metric ${sig(Number(r.metric_at_capacity))}`;
+    const where = params.map((p) => paramWords(p, r[p])).join(", ");
     const next = r.next_value === ""
       ? ""
-      : `; next ${r.next_value}: ${sig(Number(r.metric_at_next))}`;
+      : `; at ${r.next_value}: ${value(r.metric_at_next, r.metric_at_next_ci)}`;
     const rob = r.robust_low !== undefined && r.robust_low !== ""
       ? `; under the cost vectors ${r.robust_low}–${r.robust_high}` +
         (r.follows ? `, follows ${r.follows} (rho ${r.follows_rho})` : "")
       : "";
+    const high = Number(r.capacity_high) > Number(r.capacity) ? `–${r.capacity_high}` : "";
     out.push(
-      `- ${where ? `${where} ` : ""}${r.abi}: ${r.capacity}` +
-        `${Number(r.capacity_high) > Number(r.capacity) ? `–${r.capacity_high}` : ""} ` +
-        `(${r.limit});${at}${next}${rob}`,
+      wrap(
+        `${where ? `${where}, ` : ""}${r.abi}: ${r.capacity}${high} (${r.limit}); ` +
+          `${value(r.metric_at_capacity, r.metric_at_capacity_ci)}${next}${rob}`,
+        PAGE,
+        "- ",
+        "  ",
+      ),
     );
   }
   out.push("");
