@@ -95,8 +95,11 @@ export async function renderReport(
   const host = hostSection(ctx.set.summary, wrap);
   write("report.md", capacity.text + buildText(ctx, findings, charts, [...host, ...section]));
   // The HTML shows the same sections as preformatted text, under their own headings.
-  const html = [host, section].filter((x) => x.length > 0)
-    .map((x) => ({ title: x[0], text: x.slice(3).join("\n").trim() }));
+  const html = [
+    ...(capacity.text ? [{ title: "Capacity", text: capacity.text.trim() }] : []),
+    ...[host, section].filter((x) => x.length > 0)
+      .map((x) => ({ title: x[0], text: x.slice(3).join("\n").trim() })),
+  ];
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html));
   return { charts, findings, files };
 }
