@@ -67,8 +67,7 @@ const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
 const R_BLK = 0, R_NET_TX = 1, R_NET_RX = 2;
 
 // Work item kinds.
-const IT_ENTRY = 1, IT_SCAN = 2, IT_HANDLER = 3, IT_IRQ_RSP = 4;
-const IT_POLL = 5, IT_THREAD = 6, IT_DEBT = 7;
+const IT_HANDLER = 3, IT_IRQ_RSP = 4, IT_POLL = 5, IT_THREAD = 6;
 
 /** Execution contexts, for CPU time per context. */
 export const CTX_HARDIRQ = 0;
@@ -144,6 +143,7 @@ export class HostSimulation {
   readonly itemCtx: Uint8Array;
   readonly itemStart: Float64Array;
   readonly debt: Float64Array;
+  readonly busyUntil: Float64Array;
   readonly inLoop: Uint8Array;
   readonly upcallWanted: Uint8Array;
   readonly deliverAt: Float64Array;
@@ -252,6 +252,7 @@ export class HostSimulation {
     this.itemCtx = new Uint8Array(U);
     this.itemStart = new Float64Array(U);
     this.debt = new Float64Array(U);
+    this.busyUntil = new Float64Array(U);
     this.inLoop = new Uint8Array(U);
     this.upcallWanted = new Uint8Array(U);
     this.deliverAt = new Float64Array(U);
@@ -557,7 +558,7 @@ export class HostSimulation {
   deliver(u: number, t: number): void {
     if (this.inLoop[u] === 1 || this.upcallWanted[u] === 1) return;
     this.upcallWanted[u] = 1;
-    const awake = this.running[u] === 1 || this.paused[u] === 1;
+    const awake = this.running[u] === 1 || this.paused[u] === 1 || this.busyUntil[u] > t;
     const at = t + (awake ? this.costs.upcall_ns : this.costs.wake_ns);
     this.deliverAt[u] = at;
     if (this.running[u] === 0) this.schedule(u, at);
@@ -574,14 +575,26 @@ export class HostSimulation {
       pool.wake(u - this.poolBase, this.engine.now);
       return;
     }
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
     if (this.stepAt[u] <= at) return;
     this.stepAt[u] = at;
     this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
   }
 
+  /**
+   * CPU time `ns` VCPU `u` spends in context `ctx` on work whose effect is
+   * already applied (a hypercall, an unmask, upcall entry, an empty scan): it
+   * is charged now and delays the VCPU's next item, which saves an engine
+   * event per such step.
+   */
+  owe(u: number, ns: number, ctx: number): void {
+    this.debt[u] += ns;
+    if (this.measuring) this.busy[u * CTXS + ctx] += ns;
+  }
+
   /** A notification from VCPU `u`: EVTCHNOP_send to (`dom`, `port`) after the hypercall. */
-  send(u: number, dom: number, port: number, dev: number): void {
-    this.debt[u] += this.costs.hypercall_ns;
+  send(u: number, dom: number, port: number, dev: number, ctx: number): void {
+    this.owe(u, this.costs.hypercall_ns, ctx);
     this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
     if (dev >= 0) {
       this.events[dev]++;
@@ -590,10 +603,10 @@ export class HostSimulation {
   }
 
   /** Late EOI (xen_irq_lateeoi): unmask `port` of `dom` from VCPU `u`. */
-  eoi(u: number, dom: number, port: number): void {
+  eoi(u: number, dom: number, port: number, ctx: number): void {
     const abi = this.abis[dom];
     const v = abi.unmask(port);
-    this.debt[u] += abi.cost;
+    this.owe(u, abi.cost, ctx);
     if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
   }
 
@@ -608,7 +621,8 @@ export class HostSimulation {
       this.engine.schedule(this.stepAt[u], EV_STEP, u, ++this.stepGen[u]);
       return;
     }
-    const at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
+    let at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
     this.stepAt[u] = at;
     this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
   }
@@ -667,6 +681,7 @@ export class HostSimulation {
   /** Whether VCPU `v` (not `waker`) has nothing to run and nothing coming. */
   idle(v: number, waker: number): boolean {
     return v !== waker && this.running[v] === 0 && this.stepAt[v] === Infinity &&
+      this.busyUntil[v] <= this.engine.now &&
       this.inLoop[v] === 0 && this.upcallWanted[v] === 0 && this.softHead[v] < 0 &&
       this.thrHead[v] < 0;
   }
@@ -704,9 +719,11 @@ export class HostSimulation {
     this.itemArg[u] = arg;
     this.itemCtx[u] = ctx;
     const now = this.engine.now;
-    this.itemStart[u] = now;
-    this.stepAt[u] = now + ns;
-    this.engine.schedule(now + ns, EV_STEP, u, ++this.stepGen[u]);
+    const d = this.debt[u];
+    this.debt[u] = 0;
+    this.itemStart[u] = now + d;
+    this.stepAt[u] = now + d + ns;
+    this.engine.schedule(now + d + ns, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /** The step of VCPU `u`: finish its item (if any), then pick the next one. */
@@ -719,14 +736,20 @@ export class HostSimulation {
         if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
       }
       this.running[u] = 0;
-      if (this.itemKind[u] !== IT_DEBT) this.finish(u);
-      if (this.debt[u] > 0) {
-        const d = this.debt[u];
-        this.debt[u] = 0;
-        return this.begin(u, IT_DEBT, 0, this.itemCtx[u], d);
-      }
+      this.finish(u);
     }
     this.pick(u);
+    // Time owed and no item to carry it: the VCPU is busy until it has passed
+    // (no engine event: a later step starts no earlier).
+    if (this.running[u] === 0 && this.debt[u] > 0) {
+      const until = now + this.debt[u];
+      this.debt[u] = 0;
+      this.busyUntil[u] = until;
+      if (this.stepAt[u] < until) {
+        this.stepAt[u] = until;
+        this.engine.schedule(until, EV_STEP, u, ++this.stepGen[u]);
+      }
+    }
   }
 
   /** Choose and begin the next item on `u`: hard IRQ, then softirq, then threads. */
@@ -743,25 +766,19 @@ export class HostSimulation {
         }
         if (!this.rings.finalCheckResponses(r)) {
           this.irqRing[u] = -1;
-          this.eoi(u, dom, this.ringPortG[r]);
-          if (this.debt[u] > 0) {
-            const d = this.debt[u];
-            this.debt[u] = 0;
-            return this.begin(u, IT_DEBT, 0, CTX_HARDIRQ, d);
-          }
+          this.eoi(u, dom, this.ringPortG[r], CTX_HARDIRQ);
         }
         return this.pick(u);
       }
       const port = abi.next(lv);
       let ns = abi.cost;
       if (port < 0) {
+        // The pass found nothing: repeat while evtchn_upcall_pending was set again.
         if (abi.upcallPending(lv)) {
           abi.beginUpcall(lv);
           ns += abi.cost;
-          return this.begin(u, IT_SCAN, 0, CTX_HARDIRQ, ns);
-        }
-        this.inLoop[u] = 0;
-        if (ns > 0) return this.begin(u, IT_SCAN, 0, CTX_HARDIRQ, ns);
+        } else this.inLoop[u] = 0;
+        this.owe(u, ns, CTX_HARDIRQ);
         return this.pick(u);
       }
       abi.ack(port);
@@ -781,7 +798,8 @@ export class HostSimulation {
       this.inLoop[u] = 1;
       if (this.measuring) this.upcalls++;
       abi.beginUpcall(lv);
-      return this.begin(u, IT_ENTRY, 0, CTX_HARDIRQ, c.guest_entry_ns + abi.cost);
+      this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
+      return this.pick(u);
     }
     if (this.softHead[u] >= 0) {
       const r = this.softHead[u];
@@ -800,15 +818,10 @@ export class HostSimulation {
       } else if (backend) {
         // xenvif_napi_schedule_or_enable_events: final check, then late EOI.
         if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
-        else this.eoi(u, 0, this.ringPort0[r]);
+        else this.eoi(u, 0, this.ringPort0[r], CTX_SOFTIRQ);
       } else if (rings.finalCheckResponses(r)) {
         // xennet_poll: napi_complete_done, RING_FINAL_CHECK_FOR_RESPONSES, reschedule if more.
         this.napiSchedule(u, r);
-      }
-      if (this.debt[u] > 0) {
-        const d = this.debt[u];
-        this.debt[u] = 0;
-        return this.begin(u, IT_DEBT, 0, CTX_SOFTIRQ, d);
       }
       return this.pick(u);
     }
@@ -836,7 +849,7 @@ export class HostSimulation {
         }
         if (rings.finalCheckRequests(r)) return this.pick(u);
         // xen_blkif_schedule: nothing waiting, late EOI, sleep.
-        this.eoi(u, 0, this.ringPort0[r]);
+        this.eoi(u, 0, this.ringPort0[r], CTX_KTHREAD);
       } else if (this.rxQueued[r] > 0) {
         if (rings.unconsumedRequests(r) > 0) {
           return this.begin(u, IT_THREAD, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
@@ -846,15 +859,10 @@ export class HostSimulation {
         // again, and the kthread waits for xenvif_rx_interrupt.
         rings.reqEvent[r] = (rings.reqProd[r] + 1) >>> 0;
         if (rings.unconsumedRequests(r) > 0) return this.pick(u);
-        this.flushRx(u, r);
+        this.flushRx(u, r, CTX_KTHREAD);
       }
       this.popThread(u);
       this.thrOn[t] = 0;
-      if (this.debt[u] > 0) {
-        const d = this.debt[u];
-        this.debt[u] = 0;
-        return this.begin(u, IT_DEBT, 0, CTX_KTHREAD, d);
-      }
       return this.pick(u);
     }
     if (this.upcallWanted[u] === 1) {
@@ -873,6 +881,7 @@ export class HostSimulation {
   finish(u: number): void {
     const arg = this.itemArg[u];
     const dom = this.vcpuDom[u];
+    const ctx = this.itemCtx[u];
     const rings = this.rings;
     switch (this.itemKind[u]) {
       case IT_HANDLER: {
@@ -891,14 +900,14 @@ export class HostSimulation {
             // xenvif_rx_interrupt: buffers were posted; kick guest-rx and take
             // the EOI here (Linux defers it to the kthread's pass).
             if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true, u);
-            this.eoi(u, 0, arg);
+            this.eoi(u, 0, arg, ctx);
           }
           return;
         }
         if (kind === R_NET_RX) {
           // xennet_rx_interrupt: napi_schedule, then late EOI in the top half.
           this.napiSchedule(u, r);
-          this.eoi(u, dom, arg);
+          this.eoi(u, dom, arg, ctx);
         } else {
           this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
           // Without split channels one port serves both rings: xennet_interrupt
@@ -922,7 +931,7 @@ export class HostSimulation {
           rings.consumeRequest(arg);
           const d = this.ringDev[arg];
           if (rings.pushResponse(arg)) {
-            this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d);
+            this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d, ctx);
           }
           this.rxQueued[arg + 1]++;
           this.wakeThread(2 * (arg + 1) + 1, true, u);
@@ -933,7 +942,7 @@ export class HostSimulation {
           rings.consumeResponse(arg);
           const d = this.ringDev[arg];
           if (d >= 0) this.complete(d);
-          if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1);
+          if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1, ctx);
         }
         return;
       }
@@ -942,17 +951,17 @@ export class HostSimulation {
         const d = this.ringDev[r];
         if ((arg & 1) === 0) {
           this.pushed[d]++;
-          if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d);
+          if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d, ctx);
         } else if (this.ringKind[r] === R_BLK) {
           rings.consumeRequest(r);
           if (rings.pushResponse(r)) {
-            this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d);
+            this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d, ctx);
           }
         } else {
           rings.consumeRequest(r); // one posted RX buffer
           this.rxQueued[r]--;
           this.rxBatch[r]++;
-          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) this.flushRx(u, r);
+          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) this.flushRx(u, r, ctx);
         }
         return;
       }
@@ -960,12 +969,14 @@ export class HostSimulation {
   }
 
   /** xenvif_rx_copy_flush: push the batch's RX responses, notify once if the rule says so. */
-  flushRx(u: number, r: number): void {
+  flushRx(u: number, r: number, ctx: number): void {
     const rings = this.rings;
     let notify = false;
     for (let k = this.rxBatch[r]; k > 0; k--) notify = rings.pushResponse(r) || notify;
     this.rxBatch[r] = 0;
-    if (notify) this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], this.ringDev[r]);
+    if (notify) {
+      this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], this.ringDev[r], ctx);
+    }
   }
 
   /** A response consumed on ring `r` freed a slot: a stalled client may go on. */
