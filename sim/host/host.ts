@@ -106,8 +106,10 @@ export interface HostFigures {
   layout: HostLayout;
   /** Columns for summary.csv. */
   summary: Record<string, number>;
-  /** Rows for guests.csv, one per template. */
+  /** Rows for guests.csv, one per template and device class (net, blk). */
   guests: Record<string, string | number>[];
+  /** Rows for dom0.csv, one per dom0 VCPU. */
+  dom0: Record<string, number>[];
   /** Engine events processed. */
   simEvents: number;
   /** Hash of the processed event sequence. */
@@ -192,9 +194,16 @@ export class HostSimulation {
   measuring = false;
   measureFrom = 0;
   stopIssuingNs: number;
+  /** Per (template, device class) slot `2 * template + class` (0 net, 1 blk): round trips. */
   readonly rt: LatencyCounts[];
+  /** Per slot: requests completed while measuring. */
   readonly tplRequests: Float64Array;
+  /** Per slot: notifications sent (both ways) while measuring. */
   readonly tplEvents: Float64Array;
+  /** Per device: its slot. */
+  readonly devSlot: Int32Array;
+  /** Per dom0 VCPU: event handlers run while measuring. */
+  readonly dom0Handled: Float64Array;
   dom0Raised = 0;
   raised = 0;
   coalesced = 0;
@@ -307,9 +316,11 @@ export class HostSimulation {
     this.window = new Int32Array(nDevs);
     this.thinkNs = new Float64Array(nDevs);
     this.ratePerNs = new Float64Array(nDevs);
-    this.rt = host.guests.map(() => new LatencyCounts());
-    this.tplRequests = new Float64Array(host.guests.length);
-    this.tplEvents = new Float64Array(host.guests.length);
+    this.rt = Array.from({ length: 2 * host.guests.length }, () => new LatencyCounts());
+    this.tplRequests = new Float64Array(2 * host.guests.length);
+    this.tplEvents = new Float64Array(2 * host.guests.length);
+    this.devSlot = new Int32Array(nDevs);
+    this.dom0Handled = new Float64Array(nv0);
     // Port -> ring tables, dom0 first.
     let top0 = 0;
     for (let i = 0; i < L.ports.length; i++) if (L.ports[i] > top0) top0 = L.ports[i];
@@ -382,6 +393,7 @@ export class HostSimulation {
         this.devTemplate[dv] = ti;
         this.devReq[dv] = req;
         this.devRsp[dv] = rsp;
+        this.devSlot[dv] = 2 * ti + (req === rsp ? 1 : 0);
         this.issueAt.push(new Float64Array(64));
         this.rng.push(RandomStream.derive(o.seed, o.replication, `host/guest${g}/dev${dv}`));
         if (w.kind === "closed") {
@@ -490,6 +502,7 @@ export class HostSimulation {
   startMeasuring(): void {
     this.measuring = true;
     this.measureFrom = this.engine.now;
+    this.rings.suppressed.fill(0);
   }
 
   // -- clients --
@@ -524,9 +537,9 @@ export class HostSimulation {
     const k = this.completed[d]++;
     const rt = now - buf[k % buf.length];
     if (this.measuring) {
-      const ti = this.devTemplate[d];
-      this.rt[ti].record(rt);
-      this.tplRequests[ti]++;
+      const slot = this.devSlot[d];
+      this.rt[slot].record(rt);
+      this.tplRequests[slot]++;
       this.devRt[d] += rt;
       this.devRtN[d]++;
     }
@@ -598,7 +611,7 @@ export class HostSimulation {
     this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
     if (dev >= 0) {
       this.events[dev]++;
-      if (this.measuring) this.tplEvents[this.devTemplate[dev]]++;
+      if (this.measuring) this.tplEvents[this.devSlot[dev]]++;
     }
   }
 
@@ -783,7 +796,10 @@ export class HostSimulation {
       }
       abi.ack(port);
       ns += abi.cost + c.dispatch_ns;
-      if (this.measuring) this.delivered++;
+      if (this.measuring) {
+        this.delivered++;
+        if (dom === 0) this.dom0Handled[u]++;
+      }
       const ring = this.portRing[this.portBase[dom] + port];
       if (ring >= 0) {
         // Every backend and frontend ring port is bound late-EOI (XSA-332,
@@ -1052,19 +1068,23 @@ export function runHost(
 export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   const host = sim.scenario.host!;
   const L = sim.layout;
-  const T = host.guests.length;
+  const S = 2 * host.guests.length; // (template, device class) slots
   const G = L.guestTemplate.length;
   // Right-censored waits of outstanding requests.
-  const censoredMax = new Float64Array(T);
+  const censoredMax = new Float64Array(S);
   const guestSum = new Float64Array(G), guestN = new Float64Array(G);
+  const slotDevices = new Float64Array(S), suppressed = new Float64Array(S);
   for (let d = 0; d < sim.devCount; d++) {
-    const g = sim.devGuest[d], ti = sim.devTemplate[d];
+    const g = sim.devGuest[d], slot = sim.devSlot[d];
+    slotDevices[slot]++;
+    suppressed[slot] += sim.rings.suppressed[sim.devReq[d]];
+    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[slot] += sim.rings.suppressed[sim.devRsp[d]];
     guestSum[g] += sim.devRt[d];
     guestN[g] += sim.devRtN[d];
     const buf = sim.issueAt[d];
     for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
       const wait = endNs - buf[k % buf.length];
-      if (wait > censoredMax[ti]) censoredMax[ti] = wait;
+      if (wait > censoredMax[slot]) censoredMax[slot] = wait;
       guestSum[g] += wait;
       guestN[g]++;
     }
@@ -1074,22 +1094,32 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   const ctx = new Float64Array(CTXS);
   for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
   const dom0Time = measuredNs * nv0;
-  // The busiest dom0 VCPU: one saturates before the average does when many
-  // backends' ports land on it.
-  let busiest = 0;
-  for (let u = 0; u < nv0; u++) {
-    let b = 0;
-    for (let c = 0; c < CTXS; c++) b += sim.busy[u * CTXS + c];
-    if (b > busiest) busiest = b;
-  }
   const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
-  let suppressed = 0;
-  for (let r = 0; r < sim.ringCount; r++) suppressed += sim.rings.suppressed[r];
+  const vfrac = (x: number): number => round4(measuredNs > 0 ? x / measuredNs : 0);
+  // Per dom0 VCPU: ports bound, events handled, busy fraction by context. The
+  // busiest VCPU saturates before the average does when many ports land on it.
+  let busiest = 0;
+  const dom0 = Array.from({ length: nv0 }, (_, u) => {
+    const b = (c: number) => sim.busy[u * CTXS + c];
+    const total = b(0) + b(1) + b(2) + b(3);
+    if (total > busiest) busiest = total;
+    return {
+      vcpu: u,
+      ports_bound: L.channelsOnCpu[u],
+      events: sim.dom0Handled[u],
+      busy: vfrac(total),
+      hardirq: vfrac(b(CTX_HARDIRQ)),
+      softirq: vfrac(b(CTX_SOFTIRQ)),
+      kthread: vfrac(b(CTX_KTHREAD)),
+      user: vfrac(b(CTX_USER)),
+    };
+  });
   const all = LatencyCounts.sum(sim.rt);
-  let requests = 0, events = 0, maxCensored = 0;
-  for (let t = 0; t < T; t++) {
+  let requests = 0, events = 0, maxCensored = 0, suppressedAll = 0;
+  for (let t = 0; t < S; t++) {
     requests += sim.tplRequests[t];
     events += sim.tplEvents[t];
+    suppressedAll += suppressed[t];
     if (censoredMax[t] > maxCensored) maxCensored = censoredMax[t];
   }
   const means: number[] = [];
@@ -1110,7 +1140,7 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     requests,
     ...rtCols(all, maxCensored),
     events_per_request: requests > 0 ? round4(events / requests) : 0,
-    notifies_suppressed: suppressed,
+    notifies_suppressed: suppressedAll,
     dom0_busy: round4(frac(ctx[0] + ctx[1] + ctx[2] + ctx[3])),
     dom0_busy_max: round4(measuredNs > 0 ? busiest / measuredNs : 0),
     dom0_hardirq: round4(frac(ctx[CTX_HARDIRQ])),
@@ -1127,26 +1157,33 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     sched_switches: sim.pool?.switches ?? 0,
     sched_preemptions: sim.pool?.preemptions ?? 0,
   };
-  const guests = host.guests.map((t, ti) => {
-    const h = sim.rt[ti];
-    const n = sim.tplRequests[ti];
-    return {
-      template: t.name,
-      kind: t.kind,
-      guest_vcpus: t.vcpus,
-      guests_requested: L.requested[ti],
-      guests_started: L.started[ti],
-      guests_refused: L.refused[ti],
-      dom0_ports_per_guest: guestPortCost(t, nv0).total,
-      requests: n,
-      ...rtCols(h, censoredMax[ti]),
-      events_per_request: n > 0 ? round4(sim.tplEvents[ti] / n) : 0,
-    };
+  const guests: Record<string, string | number>[] = [];
+  host.guests.forEach((t, ti) => {
+    for (let cls = 0; cls < 2; cls++) {
+      const slot = 2 * ti + cls;
+      if (slotDevices[slot] === 0) continue;
+      const n = sim.tplRequests[slot];
+      guests.push({
+        template: t.name,
+        device: cls === 0 ? "net" : "blk",
+        kind: t.kind,
+        guest_vcpus: t.vcpus,
+        guests_requested: L.requested[ti],
+        guests_started: L.started[ti],
+        guests_refused: L.refused[ti],
+        dom0_ports_per_guest: guestPortCost(t, nv0).total,
+        requests: n,
+        ...rtCols(sim.rt[slot], censoredMax[slot]),
+        events_per_request: n > 0 ? round4(sim.tplEvents[slot] / n) : 0,
+        notifies_suppressed: suppressed[slot],
+      });
+    }
   });
   return {
     layout: L,
     summary,
     guests,
+    dom0,
     simEvents: sim.engine.processed,
     fingerprint: sim.engine.fingerprint,
   };

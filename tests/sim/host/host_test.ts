@@ -246,3 +246,24 @@ Deno.test("guests overcommitting their CPU pool wait for the scheduler: round tr
   const rt = [26, 4, 3].map((pcpus) => run({ pcpus, dom0: { vcpus: 2 }, guests }).rt_mean_ns);
   for (let i = 1; i < rt.length; i++) assert.ok(rt[i] > rt[i - 1], `${rt}`);
 });
+
+Deno.test("guests.csv has a row per device class, and dom0.csv per dom0 VCPU adds up to the summary", () => {
+  const s = scenario({ guests: [{ count: 6, vcpus: 2 }] }, { warmup_ms: 2 });
+  const f = runHost(s, "fifo", {
+    seed: 1,
+    replication: 0,
+    costs: resolveCosts("default"),
+    factory: (o) => createAbi("fifo", o),
+  }, 22e6);
+  const [net, blk] = f.guests;
+  assert.deepEqual([net.device, blk.device], ["net", "blk"]);
+  assert.ok(Math.abs(Number(net.events_per_request) - 3) < 0.1, `${net.events_per_request}`);
+  assert.ok(Math.abs(Number(blk.events_per_request) - 2) < 0.1, `${blk.events_per_request}`);
+  assert.equal(Number(net.requests) + Number(blk.requests), f.summary.requests);
+  assert.equal(f.dom0.length, 8);
+  assert.equal(f.dom0.reduce((a, r) => a + r.ports_bound, 0), f.summary.dom0_ports_bound);
+  const handled = f.dom0.reduce((a, r) => a + r.events, 0);
+  assert.ok(handled > 0 && handled <= f.summary.delivered);
+  const busy = f.dom0.reduce((a, r) => a + r.busy, 0) / 8;
+  assert.ok(Math.abs(busy - f.summary.dom0_busy) < 1e-3, `${busy} ${f.summary.dom0_busy}`);
+});
