@@ -699,6 +699,20 @@ export class HostSimulation {
       this.thrHead[v] < 0;
   }
 
+  /**
+   * Begin thread `t`'s next work item on `u` and move it behind the other
+   * runnable threads: threads share the VCPU round robin, one item each (CFS
+   * shares a CPU between runnable kthreads; blkback's loop calls cond_resched).
+   */
+  beginThread(u: number, t: number, ctx: number, ns: number): void {
+    if (this.thrNext[t] >= 0) {
+      this.popThread(u);
+      this.thrNext[this.thrTail[u]] = t;
+      this.thrTail[u] = t;
+    }
+    this.begin(u, IT_THREAD, t, ctx, ns);
+  }
+
   popThread(u: number): void {
     const t = this.thrHead[u];
     this.thrHead[u] = this.thrNext[t];
@@ -845,6 +859,7 @@ export class HostSimulation {
       const t = this.thrHead[u];
       const r = t >> 1;
       const rings = this.rings;
+
       const wake = this.thrWake[t] === 1 ? this.hc.kthread_wake_ns : 0;
       this.thrWake[t] = 0;
       if ((t & 1) === 0) {
@@ -857,18 +872,18 @@ export class HostSimulation {
             this.thrOn[t] = 0;
             return this.pick(u);
           }
-          return this.begin(u, IT_THREAD, t, CTX_USER, this.hc.front_request_ns);
+          return this.beginThread(u, t, CTX_USER, this.hc.front_request_ns);
         }
       } else if (this.ringKind[r] === R_BLK) {
         if (rings.unconsumedRequests(r) > 0) {
-          return this.begin(u, IT_THREAD, t, CTX_KTHREAD, this.hc.blkback_ns + wake);
+          return this.beginThread(u, t, CTX_KTHREAD, this.hc.blkback_ns + wake);
         }
         if (rings.finalCheckRequests(r)) return this.pick(u);
         // xen_blkif_schedule: nothing waiting, late EOI, sleep.
         this.eoi(u, 0, this.ringPort0[r], CTX_KTHREAD);
       } else if (this.rxQueued[r] > 0) {
         if (rings.unconsumedRequests(r) > 0) {
-          return this.begin(u, IT_THREAD, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
+          return this.beginThread(u, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
         }
         // Out of RX buffers: xenvif_rx_ring_slots_available asks for a
         // notification at the next request (req_event = req_prod + 1), checks

@@ -267,3 +267,18 @@ Deno.test("guests.csv has a row per device class, and dom0.csv per dom0 VCPU add
   const busy = f.dom0.reduce((a, r) => a + r.busy, 0) / 8;
   assert.ok(Math.abs(busy - f.summary.dom0_busy) < 1e-3, `${busy} ${f.summary.dom0_busy}`);
 });
+
+Deno.test("kthreads sharing a busy dom0 VCPU take turns: no device class starves", () => {
+  const s = scenario({
+    dom0: { vcpus: 1 },
+    guests: [{ count: 2, workload: { kind: "closed", window: 8, think_us: 0 } }],
+  }, { warmup_ms: 2 });
+  const f = runHost(s, "fifo", {
+    seed: 1,
+    replication: 0,
+    costs: resolveCosts("default"),
+    factory: (o) => createAbi("fifo", o),
+  }, 22e6);
+  const [net, blk] = f.guests.map((r) => Number(r.requests));
+  assert.ok(net > 0.3 * blk && blk > 0.3 * net, `net ${net}, blk ${blk}`);
+});
