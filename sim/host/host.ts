@@ -59,6 +59,7 @@ import {
 } from "./ports.ts";
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
+import { LINUX } from "../run/guest.ts";
 
 // Engine event kinds of a host run.
 const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
@@ -152,6 +153,12 @@ export class HostSimulation {
   readonly irqRing: Int32Array;
   readonly softHead: Int32Array;
   readonly softTail: Int32Array;
+  /** Per VCPU: when its current run of softirq work started (-1: none pending). */
+  readonly softSince: Float64Array;
+  /** Per VCPU: 1 while its softirq work runs in ksoftirqd (thread context, round robin). */
+  readonly ksoftirqd: Uint8Array;
+  /** Per VCPU: 1 when ksoftirqd's turn comes next among the threads. */
+  readonly ksTurn: Uint8Array;
   readonly thrHead: Int32Array;
   readonly thrTail: Int32Array;
   readonly busy: Float64Array;
@@ -268,6 +275,9 @@ export class HostSimulation {
     this.irqRing = new Int32Array(U).fill(-1);
     this.softHead = new Int32Array(U).fill(-1);
     this.softTail = new Int32Array(U).fill(-1);
+    this.softSince = new Float64Array(U).fill(-1);
+    this.ksoftirqd = new Uint8Array(U);
+    this.ksTurn = new Uint8Array(U);
     this.thrHead = new Int32Array(U).fill(-1);
     this.thrTail = new Int32Array(U).fill(-1);
     this.busy = new Float64Array(U * CTXS);
@@ -725,8 +735,10 @@ export class HostSimulation {
     this.softOn[r] = 1;
     this.pollDone[r] = 0;
     this.softNext[r] = -1;
-    if (this.softTail[u] < 0) this.softHead[u] = r;
-    else this.softNext[this.softTail[u]] = r;
+    if (this.softTail[u] < 0) {
+      this.softHead[u] = r;
+      if (this.softSince[u] < 0) this.softSince[u] = this.engine.now;
+    } else this.softNext[this.softTail[u]] = r;
     this.softTail[u] = r;
     if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
@@ -831,7 +843,18 @@ export class HostSimulation {
       this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
       return this.pick(u);
     }
-    if (this.softHead[u] >= 0) {
+    // Past MAX_SOFTIRQ_TIME (2 ms) of continuous softirq work, __do_softirq
+    // wakes ksoftirqd (kernel/softirq.c): the polls then run as a thread,
+    // taking turns with the kthreads instead of starving them.
+    if (
+      this.softHead[u] >= 0 && this.ksoftirqd[u] === 0 &&
+      now - this.softSince[u] > LINUX.maxSoftirqMs * 1e6
+    ) {
+      this.ksoftirqd[u] = 1;
+    }
+    const softTurn = this.ksoftirqd[u] === 0 || this.thrHead[u] < 0 || this.ksTurn[u] === 1;
+    if (this.softHead[u] >= 0 && softTurn) {
+      this.ksTurn[u] = 0;
       const r = this.softHead[u];
       const rings = this.rings;
       const backend = this.ringKind[r] === R_NET_TX;
@@ -853,9 +876,15 @@ export class HostSimulation {
         // xennet_poll: napi_complete_done, RING_FINAL_CHECK_FOR_RESPONSES, reschedule if more.
         this.napiSchedule(u, r);
       }
+      if (this.softHead[u] < 0) {
+        // The softirq work is done: the next starts a new 2 ms allowance.
+        this.softSince[u] = -1;
+        this.ksoftirqd[u] = 0;
+      }
       return this.pick(u);
     }
     if (this.thrHead[u] >= 0) {
+      this.ksTurn[u] = 1;
       const t = this.thrHead[u];
       const r = t >> 1;
       const rings = this.rings;
