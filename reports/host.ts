@@ -102,10 +102,13 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
   for (const abi of [...new Set(points.map((p) => p.abi))]) {
     const ps = points.filter((p) => p.abi === abi);
     const a = ps[0], b = ps[ps.length - 1];
-    let s = `${abi}: from ${a.guests} to ${b.guests} guests the mean round trip goes from ` +
-      `${fmtNs(a.rtMean)} to ${fmtNs(b.rtMean)} (p99 ${fmtNs(a.rtP99)} to ` +
-      `${fmtNs(b.rtP99)}), and dom0 from ${pct(a.busy)} to ${pct(b.busy)} busy ` +
-      `(busiest VCPU ${pct(a.busyMax)} to ${pct(b.busyMax)}).`;
+    let s = a === b
+      ? `${abi}: at ${a.guests} guests the mean round trip is ${fmtNs(a.rtMean)} (p99 ` +
+        `${fmtNs(a.rtP99)}), and dom0 is ${pct(a.busy)} busy (busiest VCPU ${pct(a.busyMax)}).`
+      : `${abi}: from ${a.guests} to ${b.guests} guests the mean round trip goes from ` +
+        `${fmtNs(a.rtMean)} to ${fmtNs(b.rtMean)} (p99 ${fmtNs(a.rtP99)} to ` +
+        `${fmtNs(b.rtP99)}), and dom0 from ${pct(a.busy)} to ${pct(b.busy)} busy ` +
+        `(busiest VCPU ${pct(a.busyMax)} to ${pct(b.busyMax)}).`;
     const cpu = ps.find((p) => p.busyMax >= SATURATED);
     const ports = ps.find((p) => p.refused > 0);
     if (cpu && (!ports || cpu.guests <= ports.guests)) {
@@ -119,7 +122,7 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
         `could not start` + (cpu ? `; a dom0 VCPU saturates at ${cpu.guests}.` : `.`);
     } else {
       s += ` Neither a dom0 VCPU (below ${pct(SATURATED)} busy) nor dom0's ports run out ` +
-        `in this sweep.`;
+        (a === b ? `here.` : `in this sweep.`);
     }
     out.push(s);
   }

@@ -53,3 +53,9 @@ Deno.test("the section says when nothing runs out, and is empty for single-guest
   assert.match(lines[0], /^Host:/);
   assert.ok(lines.some((l) => /fifo\s+10\s+10\s+30 µs/.test(l)));
 });
+
+Deno.test("a single guest count reads as one figure, not as growth", () => {
+  const [s] = hostSentences(hostPoints([row("fifo", 24)]));
+  assert.match(s, /^fifo: at 24 guests the mean round trip is 30 µs \(p99 40 µs\)/);
+  assert.match(s, /run out here\.$/);
+});
