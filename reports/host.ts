@@ -8,7 +8,8 @@
  */
 
 import type { CsvRow } from "./csv.ts";
-import { fmtNs, sig, textTable } from "./format.ts";
+import { fmtNs, sig } from "./format.ts";
+import { fitTable } from "./text.ts";
 
 /** dom0_busy_max at or above this reads as a saturated dom0 VCPU. */
 export const SATURATED = 0.95;
@@ -17,6 +18,8 @@ export const SATURATED = 0.95;
 export interface HostPoint {
   /** The ABI. */
   abi: string;
+  /** The other swept parameters of the point ("" when none), e.g. `host.pcpus = 12`. */
+  label: string;
   /** Guests requested. */
   guests: number;
   /** Guests started (mean). */
@@ -50,12 +53,16 @@ const num = (r: CsvRow, k: string): number => Number(r[k]);
  * console.log(p[0].guests, p[0].rtMean); // 10 30000
  * ```
  */
-export function hostPoints(rows: readonly CsvRow[]): HostPoint[] {
+export function hostPoints(rows: readonly CsvRow[], params: readonly string[] = []): HostPoint[] {
   const host = rows.filter((r) => "guests_requested" in r && "rt_mean_ns" in r);
+  // Swept parameters other than a guest count label a series of their own.
+  const others = params.filter((p) => !/^host\.guests\.\d+\.count$/.test(p) && p in (host[0] ?? {}))
+    .filter((p) => new Set(host.map((r) => String(r[p]))).size > 1);
+  const labelOf = (r: CsvRow) => others.map((p) => `${p} = ${r[p]}`).join(", ");
   const keys: string[] = [];
   const groups = new Map<string, CsvRow[]>();
   for (const r of host) {
-    const key = `${r.abi}\u0000${num(r, "guests_requested")}`;
+    const key = `${r.abi}\u0000${labelOf(r)}\u0000${num(r, "guests_requested")}`;
     if (!groups.has(key)) {
       groups.set(key, []);
       keys.push(key);
@@ -69,6 +76,7 @@ export function hostPoints(rows: readonly CsvRow[]): HostPoint[] {
     const rs = groups.get(key)!;
     return {
       abi: String(rs[0].abi),
+      label: labelOf(rs[0]),
       guests: num(rs[0], "guests_requested"),
       started: mean(rs, "guests_started"),
       refused: mean(rs, "guests_refused"),
@@ -78,7 +86,11 @@ export function hostPoints(rows: readonly CsvRow[]): HostPoint[] {
       busyMax: mean(rs, "dom0_busy_max"),
       events: mean(rs, "events_per_request"),
     };
-  }).sort((a, b) => abis.indexOf(a.abi) - abis.indexOf(b.abi) || a.guests - b.guests);
+  }).sort((a, b) =>
+    abis.indexOf(a.abi) - abis.indexOf(b.abi) ||
+    a.label.localeCompare(b.label, "en", { numeric: true }) ||
+    a.guests - b.guests
+  );
 }
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
@@ -99,9 +111,11 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
  */
 export function hostSentences(points: readonly HostPoint[]): string[] {
   const out: string[] = [];
-  for (const abi of [...new Set(points.map((p) => p.abi))]) {
-    const ps = points.filter((p) => p.abi === abi);
+  const series = [...new Set(points.map((p) => `${p.abi}\u0000${p.label}`))];
+  for (const key of series) {
+    const ps = points.filter((p) => `${p.abi}\u0000${p.label}` === key);
     const a = ps[0], b = ps[ps.length - 1];
+    const abi = a.label ? `${a.abi} (${a.label})` : a.abi;
     let s = a === b
       ? `${abi}: at ${a.guests} guests the mean round trip is ${fmtNs(a.rtMean)} (p99 ` +
         `${fmtNs(a.rtP99)}), and dom0 is ${pct(a.busy)} busy (busiest VCPU ${pct(a.busyMax)}).`
@@ -142,14 +156,25 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
 export function hostSection(
   rows: readonly CsvRow[],
   wrap: (text: string, width?: number, first?: string, indent?: string) => string,
+  params: readonly string[] = [],
 ): string[] {
-  const points = hostPoints(rows);
+  const points = hostPoints(rows, params);
+  const labelled = points.some((p) => p.label !== "");
   if (points.length === 0) return [];
   const title = "Host: round trips and dom0's CPU against the number of guests";
-  const table = textTable(
-    ["abi", "guests", "started", "rt mean", "rt p99", "dom0 busy", "busiest", "events/req"],
+  const table = fitTable(
+    [
+      labelled ? "abi (point)" : "abi",
+      "guests",
+      "started",
+      "rt mean",
+      "rt p99",
+      "dom0 busy",
+      "busiest",
+      "events/req",
+    ],
     points.map((p) => [
-      p.abi,
+      p.label ? `${p.abi} (${p.label})` : p.abi,
       String(p.guests),
       sig(p.started),
       fmtNs(p.rtMean),
@@ -158,7 +183,7 @@ export function hostSection(
       pct(p.busyMax),
       sig(p.events),
     ]),
-    [false, true, true, true, true, true, true, true],
+    2,
   );
   return [
     title,
@@ -172,7 +197,7 @@ export function hostSection(
         "time not idle, busiest the same for its busiest VCPU.",
     ),
     "",
-    table.split("\n").map((l) => `  ${l}`).join("\n"),
+    table.split("\n").map((l) => (l ? `  ${l}` : "")).join("\n"),
     "",
   ];
 }

@@ -88,7 +88,7 @@ export async function renderReport(
   const section = rob ? robustnessText(rob, wrap) : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
   // Host runs (DESIGN §12): round trips and dom0's CPU against the guest count.
-  const host = hostSection(ctx.set.summary, wrap);
+  const host = hostSection(ctx.set.summary, wrap, ctx.params);
   write("report.md", buildText(ctx, findings, charts, [...host, ...section]));
   // The HTML shows the same sections as preformatted text, under their own headings.
   const html = [host, section].filter((x) => x.length > 0)

@@ -59,3 +59,18 @@ Deno.test("a single guest count reads as one figure, not as growth", () => {
   assert.match(s, /^fifo: at 24 guests the mean round trip is 30 µs \(p99 40 µs\)/);
   assert.match(s, /run out here\.$/);
 });
+
+Deno.test("another swept parameter makes a series of its own instead of being averaged away", () => {
+  const rows = [
+    { ...row("fifo", 24, { rt: 30000 }), "host.pcpus": 24 },
+    { ...row("fifo", 24, { rt: 40000 }), "host.pcpus": 10 },
+  ];
+  const p = hostPoints(rows, ["host.pcpus"]);
+  assert.deepEqual(p.map((x) => [x.label, x.rtMean]), [
+    ["host.pcpus = 10", 40000],
+    ["host.pcpus = 24", 30000],
+  ]);
+  const s = hostSentences(p);
+  assert.match(s[0], /^fifo \(host\.pcpus = 10\): at 24 guests the mean round trip is 40 µs/);
+  assert.deepEqual(hostPoints(rows).length, 1); // without the parameter list: one point
+});
