@@ -10,6 +10,8 @@
 import type { CsvRow } from "./csv.ts";
 import { fmtNs, sig } from "./format.ts";
 import { fitTable } from "./text.ts";
+import { meanCi } from "./aggregate.ts";
+import { type Chart, type LinePoint, lineSpec } from "./charts.ts";
 
 /** dom0_busy_max at or above this reads as a saturated dom0 VCPU. */
 export const SATURATED = 0.95;
@@ -199,5 +201,98 @@ export function hostSection(
     "",
     table.split("\n").map((l) => (l ? `  ${l}` : "")).join("\n"),
     "",
+  ];
+}
+
+/**
+ * Line points of summary column `col` (scaled by `k`) against the guest count,
+ * one line per ABI, a row facet per `row` label and a column facet per other
+ * swept parameter combination; mean and 95% band over replications.
+ */
+function hostLine(
+  rows: readonly CsvRow[],
+  params: readonly string[],
+  col: string,
+  k: number,
+  row?: string,
+): LinePoint[] {
+  const host = rows.filter((r) => "guests_requested" in r && col in r);
+  const others = params.filter((p) => !/^host\.guests\.\d+\.count$/.test(p) && p in (host[0] ?? {}))
+    .filter((p) => new Set(host.map((r) => String(r[p]))).size > 1);
+  const groups = new Map<string, { abi: string; x: number; facet: string; ys: number[] }>();
+  for (const r of host) {
+    const facet = others.map((p) => `${p} = ${r[p]}`).join(", ");
+    const x = num(r, "guests_requested");
+    const key = `${r.abi}\u0000${facet}\u0000${x}`;
+    if (!groups.has(key)) groups.set(key, { abi: String(r.abi), x, facet, ys: [] });
+    const y = num(r, col);
+    if (Number.isFinite(y)) groups.get(key)!.ys.push(y * k);
+  }
+  return [...groups.values()].filter((g) => g.ys.length > 0).map((g) => {
+    const { mean, half } = meanCi(g.ys);
+    const ci = Number.isFinite(half) ? half : 0;
+    return {
+      abi: g.abi,
+      x: g.x,
+      y: mean,
+      lo: mean - ci,
+      hi: mean + ci,
+      ci,
+      ...(g.facet ? { facet: g.facet } : {}),
+      ...(row !== undefined ? { row } : {}),
+    };
+  });
+}
+
+/**
+ * The host charts: round trip (p99 and mean) and dom0's busy fraction (all
+ * VCPUs and the busiest) against the guest count, one line per ABI; none
+ * unless the guest count takes two values or more.
+ *
+ * @example
+ * ```ts
+ * import { hostCharts } from "./host.ts";
+ * console.log(hostCharts([], []).length); // 0
+ * ```
+ */
+export function hostCharts(rows: readonly CsvRow[], params: readonly string[]): Chart[] {
+  const counts = new Set(
+    rows.filter((r) => "guests_requested" in r).map((r) => num(r, "guests_requested")),
+  );
+  if (counts.size < 2) return [];
+  const abis = [...new Set(rows.map((r) => String(r.abi)))];
+  const text = (title: string, yTitle: string) => ({
+    title,
+    subtitle: "mean over replications, band: 95% CI",
+    xTitle: "guests requested",
+    yTitle,
+    abis,
+    facetTitle: "",
+    rowTitle: "",
+  });
+  const rt = [
+    ...hostLine(rows, params, "rt_p99_ns", 1e-3, "p99"),
+    ...hostLine(rows, params, "rt_mean_ns", 1e-3, "mean"),
+  ];
+  const busy = [
+    ...hostLine(rows, params, "dom0_busy", 100, "all dom0 VCPUs"),
+    ...hostLine(rows, params, "dom0_busy_max", 100, "busiest dom0 VCPU"),
+  ];
+  return [
+    {
+      name: "host_rt_vs_guests",
+      title: "Round trip against the number of guests",
+      caption: "Request-to-response round trip (p99 and mean, rows) against the guests " +
+        "requested, one line per ABI, with 95% bands over replications. Lower is better.",
+      spec: lineSpec(rt, text("Round trip against the number of guests", "round trip (µs)")),
+    },
+    {
+      name: "host_dom0_busy_vs_guests",
+      title: "dom0's CPU against the number of guests",
+      caption: "dom0's busy time as a percentage of its VCPU time, over all its VCPUs and for " +
+        "the busiest one (rows), against the guests requested; 100% on the busiest VCPU is " +
+        "saturation.",
+      spec: lineSpec(busy, { ...text("dom0's CPU against the number of guests", "busy (%)") }),
+    },
   ];
 }

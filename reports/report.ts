@@ -20,7 +20,7 @@ import { loadBundles } from "./bundles.ts";
 import { loadResults } from "./load.ts";
 import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
 import { buildText, wrap } from "./text.ts";
-import { hostSection } from "./host.ts";
+import { hostCharts, hostSection } from "./host.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -55,7 +55,7 @@ export async function renderReport(
   options: ReportOptions = {},
 ): Promise<ReportFiles> {
   const ctx = buildContext(loadResults(dir));
-  const charts = buildCharts(ctx);
+  const charts = [...buildCharts(ctx), ...hostCharts(ctx.set.summary, ctx.params)];
   const result = computeFindings(ctx);
   const files: string[] = [];
   // With a robustness check (`--robust`): tags on the findings, a section, a chart, a CSV.
