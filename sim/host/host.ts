@@ -123,35 +123,62 @@ export interface HostFigures {
  * devices numbered across guests).
  */
 export class HostSimulation {
+  /** The event engine of the run. */
   readonly engine: Engine;
+  /** Event-channel costs (ns). */
   readonly costs: Costs;
+  /** Host-side costs (ns). */
   readonly hc: HostSpec["costs"];
+  /** dom0's port layout. */
   readonly layout: HostLayout;
+  /** Every ring of the host. */
   readonly rings: Rings;
+  /** Per domain (0 dom0, then the started guests): its ABI model. */
   readonly abis: EventChannelAbi[] = [];
+  /** Per domain: its hypercall layer. */
   readonly domains: Domain[] = [];
   // Domains.
+  /** Per domain: its first VCPU number (length domains + 1). */
   readonly vcpuBase: Int32Array;
+  /** Per domain: its offset into `portRing` (length domains + 1). */
   readonly portBase: Int32Array;
+  /** Per domain: one more than its highest port with a ring. */
   readonly portTop: Int32Array;
   // Per (domain, port) through portBase: the ring it serves (-1 none).
+  /** Per (domain, port), at `portBase[domain] + port`: the ring the port serves, or -1. */
   portRing!: Int32Array;
   // VCPUs.
+  /** Per VCPU: its domain. */
   readonly vcpuDom: Int32Array;
+  /** Per VCPU: 1 while a work item runs. */
   readonly running: Uint8Array;
+  /** Per VCPU: generation of its pending step (older steps are ignored). */
   readonly stepGen: Int32Array;
+  /** Per VCPU: time of its pending step (Infinity: none). */
   readonly stepAt: Float64Array;
+  /** Per VCPU: kind of the work item in progress. */
   readonly itemKind: Uint8Array;
+  /** Per VCPU: the item's argument (a port, ring or thread). */
   readonly itemArg: Int32Array;
+  /** Per VCPU: the item's execution context. */
   readonly itemCtx: Uint8Array;
+  /** Per VCPU: when the item started. */
   readonly itemStart: Float64Array;
+  /** Per VCPU: time owed before its next item (ns). */
   readonly debt: Float64Array;
+  /** Per VCPU: busy with owed time until then (no item runs). */
   readonly busyUntil: Float64Array;
+  /** Per VCPU: 1 inside its upcall loop. */
   readonly inLoop: Uint8Array;
+  /** Per VCPU: 1 when an upcall is on its way. */
   readonly upcallWanted: Uint8Array;
+  /** Per VCPU: when that upcall arrives. */
   readonly deliverAt: Float64Array;
+  /** Per VCPU: the ring whose responses its hard-IRQ handler is consuming, or -1. */
   readonly irqRing: Int32Array;
+  /** Per VCPU: first ring on its NAPI poll list, or -1. */
   readonly softHead: Int32Array;
+  /** Per VCPU: last ring on its NAPI poll list, or -1. */
   readonly softTail: Int32Array;
   /** Per VCPU: when its current run of softirq work started (-1: none pending). */
   readonly softSince: Float64Array;
@@ -159,47 +186,85 @@ export class HostSimulation {
   readonly ksoftirqd: Uint8Array;
   /** Per VCPU: 1 when ksoftirqd's turn comes next among the threads. */
   readonly ksTurn: Uint8Array;
+  /** Per VCPU: first runnable thread, or -1. */
   readonly thrHead: Int32Array;
+  /** Per VCPU: last runnable thread, or -1. */
   readonly thrTail: Int32Array;
+  /** Per VCPU and context (`4 * vcpu + ctx`): busy time while measuring (ns). */
   readonly busy: Float64Array;
   // Rings.
+  /** Per ring: blkif, netif TX or netif RX. */
   readonly ringKind: Uint8Array;
+  /** Per ring: the device whose client uses it, or -1. */
   readonly ringDev: Int32Array;
-  readonly ringU0: Int32Array; // dom0 VCPU of the backend port
-  readonly ringUg: Int32Array; // guest VCPU of the frontend port
+  /** Per ring: the dom0 VCPU its backend port notifies. */
+  readonly ringU0: Int32Array;
+  /** Per ring: the guest VCPU its frontend port notifies. */
+  readonly ringUg: Int32Array;
+  /** Per ring: its port in dom0. */
   readonly ringPort0: Int32Array;
+  /** Per ring: its port in the guest. */
   readonly ringPortG: Int32Array;
+  /** Per ring: next ring on its VCPU's poll list, or -1. */
   readonly softNext: Int32Array;
+  /** Per ring: 1 while its NAPI poll is scheduled. */
   readonly softOn: Uint8Array;
+  /** Per ring: packets its current poll has taken (against the weight). */
   readonly pollDone: Int32Array;
-  readonly rxQueued: Int32Array; // NET_RX: packets dom0's stack queued for guest-rx
+  /** Per netif RX ring: packets dom0's stack queued for the guest-rx kthread. */
+  readonly rxQueued: Int32Array;
+  /** Per netif RX ring: packets copied and not yet pushed. */
   readonly rxBatch: Int32Array;
   // Threads: 2 * ring + side (0 the frontend's client, 1 the backend's kthread).
+  /** Per thread (`2 * ring + side`): next runnable thread on its VCPU, or -1. */
   readonly thrNext: Int32Array;
+  /** Per thread: 1 while runnable. */
   readonly thrOn: Uint8Array;
+  /** Per thread: 1 when its next item pays the kthread wake-up. */
   readonly thrWake: Uint8Array;
+  /** Per thread: the VCPU it runs on. */
   readonly thrU: Int32Array;
+  /** Per ring: 1 while its client waits for a free slot. */
   readonly stalled: Uint8Array;
   // Devices (one client each).
+  /** Per device: its guest (0-based among the started guests). */
   readonly devGuest: Int32Array;
+  /** Per device: its guest template. */
   readonly devTemplate: Int32Array;
-  readonly devReq: Int32Array; // ring requests go on
-  readonly devRsp: Int32Array; // ring whose responses complete requests
+  /** Per device: the ring its requests go on. */
+  readonly devReq: Int32Array;
+  /** Per device: the ring whose responses complete its requests. */
+  readonly devRsp: Int32Array;
+  /** Per device: requests issued. */
   readonly issued: Float64Array;
+  /** Per device: requests put on the ring. */
   readonly pushed: Float64Array;
+  /** Per device: requests completed. */
   readonly completed: Float64Array;
+  /** Per device: notifications sent for it, both ways. */
   readonly events: Float64Array;
-  readonly devRt: Float64Array; // sum of measured round trips
+  /** Per device: sum of its measured round trips (ns). */
+  readonly devRt: Float64Array;
+  /** Per device: number of its measured round trips. */
   readonly devRtN: Float64Array;
+  /** Per device: issue times of its outstanding requests (a circular buffer). */
   readonly issueAt: Float64Array[];
+  /** Per device: its client's random stream. */
   readonly rng: RandomStream[];
+  /** Per device: 1 for a closed-loop client. */
   readonly closed: Uint8Array;
+  /** Per device: a closed client's window. */
   readonly window: Int32Array;
+  /** Per device: a closed client's mean think time (ns). */
   readonly thinkNs: Float64Array;
+  /** Per device: an open client's rate (requests per ns). */
   readonly ratePerNs: Float64Array;
   // Metrics.
+  /** Whether the warm-up is over. */
   measuring = false;
+  /** When measurement started (ns). */
   measureFrom = 0;
+  /** Clients issue nothing from this time on (ns). */
   stopIssuingNs: number;
   /** Per (template, device class) slot `2 * template + class` (0 net, 1 blk): round trips. */
   readonly rt: LatencyCounts[];
@@ -211,20 +276,32 @@ export class HostSimulation {
   readonly devSlot: Int32Array;
   /** Per dom0 VCPU: event handlers run while measuring. */
   readonly dom0Handled: Float64Array;
+  /** Raises in dom0 while measuring. */
   dom0Raised = 0;
+  /** Raises in every domain while measuring. */
   raised = 0;
+  /** Coalesced raises while measuring. */
   coalesced = 0;
+  /** Event handlers run in every domain while measuring. */
   delivered = 0;
+  /** Xen's raise time while measuring (ns). */
   xenNs = 0;
+  /** Upcalls started while measuring. */
   upcalls = 0;
+  /** The scenario. */
   readonly scenario: Scenario;
   /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
   readonly pool: Credit2 | null = null;
+  /** The first pooled VCPU (the first guest VCPU). */
   readonly poolBase: number = 0;
+  /** Per VCPU: 1 when its item was stopped by preemption. */
   readonly paused: Uint8Array;
+  /** Per VCPU: what its stopped item has left (ns). */
   readonly remaining: Float64Array;
+  /** Per physical CPU of the pool: generation of its slice timer. */
   readonly sliceGen: Int32Array;
 
+  /** Build the host: dom0, its port layout, the started guests, their rings and clients. */
   constructor(s: Scenario, abiId: string, o: HostRunOptions) {
     const host = s.host!;
     this.scenario = s;
@@ -509,6 +586,7 @@ export class HostSimulation {
     }
   }
 
+  /** The warm-up ends: counters start. */
   startMeasuring(): void {
     this.measuring = true;
     this.measureFrom = this.engine.now;
@@ -723,6 +801,7 @@ export class HostSimulation {
     this.begin(u, IT_THREAD, t, ctx, ns);
   }
 
+  /** Take the first runnable thread off VCPU `u`'s list. */
   popThread(u: number): void {
     const t = this.thrHead[u];
     this.thrHead[u] = this.thrNext[t];
@@ -730,6 +809,7 @@ export class HostSimulation {
     this.thrNext[t] = -1;
   }
 
+  /** napi_schedule: put ring `r`'s poll on VCPU `u`'s poll list. */
   napiSchedule(u: number, r: number): void {
     if (this.softOn[r] === 1) return;
     this.softOn[r] = 1;
@@ -743,6 +823,7 @@ export class HostSimulation {
     if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
+  /** Take the first poll off VCPU `u`'s list. */
   popSoft(u: number): number {
     const r = this.softHead[u];
     this.softHead[u] = this.softNext[r];
@@ -1056,6 +1137,7 @@ function createGuestAbi(
   factory: AbiFactory,
   vcpus: number,
   wordBits: 32 | 64,
+  /** Event-channel costs (ns). */
   costs: Costs,
 ): EventChannelAbi {
   const options = { vcpus, wordBits, costs };
