@@ -288,6 +288,8 @@ export class HostSimulation {
   xenNs = 0;
   /** Upcalls started while measuring. */
   upcalls = 0;
+  /** Times a client found its ring full while measuring. */
+  ringStalls = 0;
   /** The scenario. */
   readonly scenario: Scenario;
   /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
@@ -591,6 +593,7 @@ export class HostSimulation {
     this.measuring = true;
     this.measureFrom = this.engine.now;
     this.rings.suppressed.fill(0);
+    if (this.pool !== null) this.pool.waitNs = 0;
   }
 
   // -- clients --
@@ -978,6 +981,7 @@ export class HostSimulation {
         if (this.issued[d] > this.pushed[d]) {
           if (rings.full(r)) {
             this.stalled[r] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
+            if (this.measuring) this.ringStalls++;
             this.popThread(u);
             this.thrOn[t] = 0;
             return this.pick(u);
@@ -1280,6 +1284,11 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     upcalls: sim.upcalls,
     shared_bytes: sim.abis[0].sharedBytes(),
     jain_rt: round4(jain(means)),
+    ring_stalls: sim.ringStalls,
+    // Mean fraction of the time a guest VCPU was runnable but waiting for a physical CPU.
+    guest_cpu_wait: sim.pool !== null && measuredNs > 0
+      ? round4(sim.pool.waitNs / (measuredNs * sim.pool.credit.length))
+      : 0,
     sched_switches: sim.pool?.switches ?? 0,
     sched_preemptions: sim.pool?.preemptions ?? 0,
   };

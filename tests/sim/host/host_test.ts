@@ -292,3 +292,21 @@ Deno.test("past 2 ms of softirq work the polls go to ksoftirqd, so kthreads queu
   assert.ok(x.dom0_busy_max > 0.99, `${x.dom0_busy_max}`);
   assert.ok(x.rt_max_ns < 5e6, `a request waited ${x.rt_max_ns} ns`);
 });
+
+Deno.test("a full ring stalls its client and the stalls are counted; an overcommitted pool shows CPU wait", () => {
+  const full = run({
+    dom0: { vcpus: 1 },
+    guests: [{ count: 1, workload: { kind: "closed", window: 64, think_us: 0, devices: "blk" } }],
+  });
+  assert.ok(full.ring_stalls > 0, `${full.ring_stalls}`); // 64 outstanding on a 32-entry ring
+  const roomy = run({
+    dom0: { vcpus: 1 },
+    guests: [{ count: 1, workload: { kind: "closed", window: 16, think_us: 0, devices: "blk" } }],
+  });
+  assert.equal(roomy.ring_stalls, 0);
+  const guests = [{ count: 12, vcpus: 2, workload: { kind: "closed", think_us: 30 } }];
+  const dedicated = run({ dom0: { vcpus: 2 }, guests });
+  const crowded = run({ pcpus: 3, dom0: { vcpus: 2 }, guests });
+  assert.equal(dedicated.guest_cpu_wait, 0);
+  assert.ok(crowded.guest_cpu_wait > 0.01, `${crowded.guest_cpu_wait}`);
+});
