@@ -21,7 +21,7 @@ import { loadResults } from "./load.ts";
 import { canRenderPng, renderSvg, svgToPng } from "./render.ts";
 import { buildText, wrap } from "./text.ts";
 import { capacitySection } from "./capacity_report.ts";
-import { hostSection } from "./host.ts";
+import { hostCharts, hostSection } from "./host.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -56,7 +56,7 @@ export async function renderReport(
   options: ReportOptions = {},
 ): Promise<ReportFiles> {
   const ctx = buildContext(loadResults(dir));
-  const charts = buildCharts(ctx);
+  const charts = [...buildCharts(ctx), ...hostCharts(ctx.set.summary, ctx.params)];
   // A capacity study (capacity.csv): its answer opens report.md, its chart comes first.
   const capacity = capacitySection(dir, ctx.set.summary);
   if (capacity.chart) charts.unshift(capacity.chart);
@@ -92,7 +92,7 @@ export async function renderReport(
   const section = rob ? robustnessText(rob, wrap) : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
   // Host runs (DESIGN §12): round trips and dom0's CPU against the guest count.
-  const host = hostSection(ctx.set.summary, wrap);
+  const host = hostSection(ctx.set.summary, wrap, ctx.params);
   write("report.md", capacity.text + buildText(ctx, findings, charts, [...host, ...section]));
   // The HTML shows the same sections as preformatted text, under their own headings.
   const html = [

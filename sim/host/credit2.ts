@@ -92,6 +92,10 @@ export class Credit2 {
   preemptions = 0;
   /** Credit resets so far. */
   resets = 0;
+  /** Time VCPUs spent runnable in the runqueue, waiting for a CPU (ns), since the last reset. */
+  waitNs = 0;
+  /** Per VCPU: when it entered the runqueue. */
+  readonly queuedAt: Float64Array;
   readonly #heap: Int32Array;
   readonly #pos: Int32Array;
   #size = 0;
@@ -107,6 +111,7 @@ export class Credit2 {
     this.since = new Float64Array(vcpus);
     this.burnt = new Float64Array(vcpus);
     this.cur = new Int32Array(pcpus).fill(-1);
+    this.queuedAt = new Float64Array(vcpus);
     this.#heap = new Int32Array(vcpus);
     this.#pos = new Int32Array(vcpus).fill(-1);
     this.#host = host;
@@ -136,6 +141,7 @@ export class Credit2 {
     if (this.state[u] !== BLOCKED) return;
     this.#push(u);
     this.state[u] = QUEUED;
+    this.queuedAt[u] = now;
     // 1. An idle physical CPU, the VCPU's last one first.
     const last = this.lastCpu[u];
     if (last >= 0 && this.cur[last] < 0) return this.schedule(last, now);
@@ -191,9 +197,11 @@ export class Credit2 {
     if (next < 0) return; // idle
     if (next !== c) {
       this.#remove(next);
+      this.waitNs += now - this.queuedAt[next];
       if (c >= 0) {
         this.state[c] = QUEUED;
         this.onCpu[c] = -1;
+        this.queuedAt[c] = now;
         this.#push(c);
         this.#host.preempt(c);
       }

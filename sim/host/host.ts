@@ -59,6 +59,7 @@ import {
 } from "./ports.ts";
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
+import { LINUX } from "../run/guest.ts";
 
 // Engine event kinds of a host run.
 const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
@@ -67,8 +68,7 @@ const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
 const R_BLK = 0, R_NET_TX = 1, R_NET_RX = 2;
 
 // Work item kinds.
-const IT_ENTRY = 1, IT_SCAN = 2, IT_HANDLER = 3, IT_IRQ_RSP = 4;
-const IT_POLL = 5, IT_THREAD = 6, IT_DEBT = 7;
+const IT_HANDLER = 3, IT_IRQ_RSP = 4, IT_POLL = 5, IT_THREAD = 6;
 
 /** Execution contexts, for CPU time per context. */
 export const CTX_HARDIRQ = 0;
@@ -107,8 +107,10 @@ export interface HostFigures {
   layout: HostLayout;
   /** Columns for summary.csv. */
   summary: Record<string, number>;
-  /** Rows for guests.csv, one per template. */
+  /** Rows for guests.csv, one per template and device class (net, blk). */
   guests: Record<string, string | number>[];
+  /** Rows for dom0.csv, one per dom0 VCPU. */
+  dom0: Record<string, number>[];
   /** Engine events processed. */
   simEvents: number;
   /** Hash of the processed event sequence. */
@@ -121,94 +123,187 @@ export interface HostFigures {
  * devices numbered across guests).
  */
 export class HostSimulation {
+  /** The event engine of the run. */
   readonly engine: Engine;
+  /** Event-channel costs (ns). */
   readonly costs: Costs;
+  /** Host-side costs (ns). */
   readonly hc: HostSpec["costs"];
+  /** dom0's port layout. */
   readonly layout: HostLayout;
+  /** Every ring of the host. */
   readonly rings: Rings;
+  /** Per domain (0 dom0, then the started guests): its ABI model. */
   readonly abis: EventChannelAbi[] = [];
+  /** Per domain: its hypercall layer. */
   readonly domains: Domain[] = [];
   // Domains.
+  /** Per domain: its first VCPU number (length domains + 1). */
   readonly vcpuBase: Int32Array;
+  /** Per domain: its offset into `portRing` (length domains + 1). */
   readonly portBase: Int32Array;
+  /** Per domain: one more than its highest port with a ring. */
   readonly portTop: Int32Array;
   // Per (domain, port) through portBase: the ring it serves (-1 none).
+  /** Per (domain, port), at `portBase[domain] + port`: the ring the port serves, or -1. */
   portRing!: Int32Array;
   // VCPUs.
+  /** Per VCPU: its domain. */
   readonly vcpuDom: Int32Array;
+  /** Per VCPU: 1 while a work item runs. */
   readonly running: Uint8Array;
+  /** Per VCPU: generation of its pending step (older steps are ignored). */
   readonly stepGen: Int32Array;
+  /** Per VCPU: time of its pending step (Infinity: none). */
   readonly stepAt: Float64Array;
+  /** Per VCPU: kind of the work item in progress. */
   readonly itemKind: Uint8Array;
+  /** Per VCPU: the item's argument (a port, ring or thread). */
   readonly itemArg: Int32Array;
+  /** Per VCPU: the item's execution context. */
   readonly itemCtx: Uint8Array;
+  /** Per VCPU: when the item started. */
   readonly itemStart: Float64Array;
+  /** Per VCPU: time owed before its next item (ns). */
   readonly debt: Float64Array;
+  /** Per VCPU: busy with owed time until then (no item runs). */
+  readonly busyUntil: Float64Array;
+  /** Per VCPU: 1 inside its upcall loop. */
   readonly inLoop: Uint8Array;
+  /** Per VCPU: 1 when an upcall is on its way. */
   readonly upcallWanted: Uint8Array;
+  /** Per VCPU: when that upcall arrives. */
   readonly deliverAt: Float64Array;
+  /** Per VCPU: the ring whose responses its hard-IRQ handler is consuming, or -1. */
   readonly irqRing: Int32Array;
+  /** Per VCPU: first ring on its NAPI poll list, or -1. */
   readonly softHead: Int32Array;
+  /** Per VCPU: last ring on its NAPI poll list, or -1. */
   readonly softTail: Int32Array;
+  /** Per VCPU: when its current run of softirq work started (-1: none pending). */
+  readonly softSince: Float64Array;
+  /** Per VCPU: 1 while its softirq work runs in ksoftirqd (thread context, round robin). */
+  readonly ksoftirqd: Uint8Array;
+  /** Per VCPU: 1 when ksoftirqd's turn comes next among the threads. */
+  readonly ksTurn: Uint8Array;
+  /** Per VCPU: first runnable thread, or -1. */
   readonly thrHead: Int32Array;
+  /** Per VCPU: last runnable thread, or -1. */
   readonly thrTail: Int32Array;
+  /** Per VCPU and context (`4 * vcpu + ctx`): busy time while measuring (ns). */
   readonly busy: Float64Array;
   // Rings.
+  /** Per ring: blkif, netif TX or netif RX. */
   readonly ringKind: Uint8Array;
+  /** Per ring: the device whose client uses it, or -1. */
   readonly ringDev: Int32Array;
-  readonly ringU0: Int32Array; // dom0 VCPU of the backend port
-  readonly ringUg: Int32Array; // guest VCPU of the frontend port
+  /** Per ring: the dom0 VCPU its backend port notifies. */
+  readonly ringU0: Int32Array;
+  /** Per ring: the guest VCPU its frontend port notifies. */
+  readonly ringUg: Int32Array;
+  /** Per ring: its port in dom0. */
   readonly ringPort0: Int32Array;
+  /** Per ring: its port in the guest. */
   readonly ringPortG: Int32Array;
+  /** Per ring: next ring on its VCPU's poll list, or -1. */
   readonly softNext: Int32Array;
+  /** Per ring: 1 while its NAPI poll is scheduled. */
   readonly softOn: Uint8Array;
+  /** Per ring: packets its current poll has taken (against the weight). */
   readonly pollDone: Int32Array;
-  readonly rxQueued: Int32Array; // NET_RX: packets dom0's stack queued for guest-rx
+  /** Per netif RX ring: packets dom0's stack queued for the guest-rx kthread. */
+  readonly rxQueued: Int32Array;
+  /** Per netif RX ring: packets copied and not yet pushed. */
   readonly rxBatch: Int32Array;
   // Threads: 2 * ring + side (0 the frontend's client, 1 the backend's kthread).
+  /** Per thread (`2 * ring + side`): next runnable thread on its VCPU, or -1. */
   readonly thrNext: Int32Array;
+  /** Per thread: 1 while runnable. */
   readonly thrOn: Uint8Array;
+  /** Per thread: 1 when its next item pays the kthread wake-up. */
   readonly thrWake: Uint8Array;
+  /** Per thread: the VCPU it runs on. */
   readonly thrU: Int32Array;
+  /** Per ring: 1 while its client waits for a free slot. */
   readonly stalled: Uint8Array;
   // Devices (one client each).
+  /** Per device: its guest (0-based among the started guests). */
   readonly devGuest: Int32Array;
+  /** Per device: its guest template. */
   readonly devTemplate: Int32Array;
-  readonly devReq: Int32Array; // ring requests go on
-  readonly devRsp: Int32Array; // ring whose responses complete requests
+  /** Per device: the ring its requests go on. */
+  readonly devReq: Int32Array;
+  /** Per device: the ring whose responses complete its requests. */
+  readonly devRsp: Int32Array;
+  /** Per device: requests issued. */
   readonly issued: Float64Array;
+  /** Per device: requests put on the ring. */
   readonly pushed: Float64Array;
+  /** Per device: requests completed. */
   readonly completed: Float64Array;
+  /** Per device: notifications sent for it, both ways. */
   readonly events: Float64Array;
-  readonly devRt: Float64Array; // sum of measured round trips
+  /** Per device: sum of its measured round trips (ns). */
+  readonly devRt: Float64Array;
+  /** Per device: number of its measured round trips. */
   readonly devRtN: Float64Array;
+  /** Per device: issue times of its outstanding requests (a circular buffer). */
   readonly issueAt: Float64Array[];
+  /** Per device: its client's random stream. */
   readonly rng: RandomStream[];
+  /** Per device: 1 for a closed-loop client. */
   readonly closed: Uint8Array;
+  /** Per device: a closed client's window. */
   readonly window: Int32Array;
+  /** Per device: a closed client's mean think time (ns). */
   readonly thinkNs: Float64Array;
+  /** Per device: an open client's rate (requests per ns). */
   readonly ratePerNs: Float64Array;
   // Metrics.
+  /** Whether the warm-up is over. */
   measuring = false;
+  /** When measurement started (ns). */
   measureFrom = 0;
+  /** Clients issue nothing from this time on (ns). */
   stopIssuingNs: number;
+  /** Per (template, device class) slot `2 * template + class` (0 net, 1 blk): round trips. */
   readonly rt: LatencyCounts[];
+  /** Per slot: requests completed while measuring. */
   readonly tplRequests: Float64Array;
+  /** Per slot: notifications sent (both ways) while measuring. */
   readonly tplEvents: Float64Array;
+  /** Per device: its slot. */
+  readonly devSlot: Int32Array;
+  /** Per dom0 VCPU: event handlers run while measuring. */
+  readonly dom0Handled: Float64Array;
+  /** Raises in dom0 while measuring. */
   dom0Raised = 0;
+  /** Raises in every domain while measuring. */
   raised = 0;
+  /** Coalesced raises while measuring. */
   coalesced = 0;
+  /** Event handlers run in every domain while measuring. */
   delivered = 0;
+  /** Xen's raise time while measuring (ns). */
   xenNs = 0;
+  /** Upcalls started while measuring. */
   upcalls = 0;
+  /** Times a client found its ring full while measuring. */
+  ringStalls = 0;
+  /** The scenario. */
   readonly scenario: Scenario;
   /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
   readonly pool: Credit2 | null = null;
+  /** The first pooled VCPU (the first guest VCPU). */
   readonly poolBase: number = 0;
+  /** Per VCPU: 1 when its item was stopped by preemption. */
   readonly paused: Uint8Array;
+  /** Per VCPU: what its stopped item has left (ns). */
   readonly remaining: Float64Array;
+  /** Per physical CPU of the pool: generation of its slice timer. */
   readonly sliceGen: Int32Array;
 
+  /** Build the host: dom0, its port layout, the started guests, their rings and clients. */
   constructor(s: Scenario, abiId: string, o: HostRunOptions) {
     const host = s.host!;
     this.scenario = s;
@@ -252,12 +347,16 @@ export class HostSimulation {
     this.itemCtx = new Uint8Array(U);
     this.itemStart = new Float64Array(U);
     this.debt = new Float64Array(U);
+    this.busyUntil = new Float64Array(U);
     this.inLoop = new Uint8Array(U);
     this.upcallWanted = new Uint8Array(U);
     this.deliverAt = new Float64Array(U);
     this.irqRing = new Int32Array(U).fill(-1);
     this.softHead = new Int32Array(U).fill(-1);
     this.softTail = new Int32Array(U).fill(-1);
+    this.softSince = new Float64Array(U).fill(-1);
+    this.ksoftirqd = new Uint8Array(U);
+    this.ksTurn = new Uint8Array(U);
     this.thrHead = new Int32Array(U).fill(-1);
     this.thrTail = new Int32Array(U).fill(-1);
     this.busy = new Float64Array(U * CTXS);
@@ -306,9 +405,11 @@ export class HostSimulation {
     this.window = new Int32Array(nDevs);
     this.thinkNs = new Float64Array(nDevs);
     this.ratePerNs = new Float64Array(nDevs);
-    this.rt = host.guests.map(() => new LatencyCounts());
-    this.tplRequests = new Float64Array(host.guests.length);
-    this.tplEvents = new Float64Array(host.guests.length);
+    this.rt = Array.from({ length: 2 * host.guests.length }, () => new LatencyCounts());
+    this.tplRequests = new Float64Array(2 * host.guests.length);
+    this.tplEvents = new Float64Array(2 * host.guests.length);
+    this.devSlot = new Int32Array(nDevs);
+    this.dom0Handled = new Float64Array(nv0);
     // Port -> ring tables, dom0 first.
     let top0 = 0;
     for (let i = 0; i < L.ports.length; i++) if (L.ports[i] > top0) top0 = L.ports[i];
@@ -381,6 +482,7 @@ export class HostSimulation {
         this.devTemplate[dv] = ti;
         this.devReq[dv] = req;
         this.devRsp[dv] = rsp;
+        this.devSlot[dv] = 2 * ti + (req === rsp ? 1 : 0);
         this.issueAt.push(new Float64Array(64));
         this.rng.push(RandomStream.derive(o.seed, o.replication, `host/guest${g}/dev${dv}`));
         if (w.kind === "closed") {
@@ -486,9 +588,12 @@ export class HostSimulation {
     }
   }
 
+  /** The warm-up ends: counters start. */
   startMeasuring(): void {
     this.measuring = true;
     this.measureFrom = this.engine.now;
+    this.rings.suppressed.fill(0);
+    if (this.pool !== null) this.pool.waitNs = 0;
   }
 
   // -- clients --
@@ -523,9 +628,9 @@ export class HostSimulation {
     const k = this.completed[d]++;
     const rt = now - buf[k % buf.length];
     if (this.measuring) {
-      const ti = this.devTemplate[d];
-      this.rt[ti].record(rt);
-      this.tplRequests[ti]++;
+      const slot = this.devSlot[d];
+      this.rt[slot].record(rt);
+      this.tplRequests[slot]++;
       this.devRt[d] += rt;
       this.devRtN[d]++;
     }
@@ -557,7 +662,7 @@ export class HostSimulation {
   deliver(u: number, t: number): void {
     if (this.inLoop[u] === 1 || this.upcallWanted[u] === 1) return;
     this.upcallWanted[u] = 1;
-    const awake = this.running[u] === 1 || this.paused[u] === 1;
+    const awake = this.running[u] === 1 || this.paused[u] === 1 || this.busyUntil[u] > t;
     const at = t + (awake ? this.costs.upcall_ns : this.costs.wake_ns);
     this.deliverAt[u] = at;
     if (this.running[u] === 0) this.schedule(u, at);
@@ -574,26 +679,38 @@ export class HostSimulation {
       pool.wake(u - this.poolBase, this.engine.now);
       return;
     }
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
     if (this.stepAt[u] <= at) return;
     this.stepAt[u] = at;
     this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
   }
 
+  /**
+   * CPU time `ns` VCPU `u` spends in context `ctx` on work whose effect is
+   * already applied (a hypercall, an unmask, upcall entry, an empty scan): it
+   * is charged now and delays the VCPU's next item, which saves an engine
+   * event per such step.
+   */
+  owe(u: number, ns: number, ctx: number): void {
+    this.debt[u] += ns;
+    if (this.measuring) this.busy[u * CTXS + ctx] += ns;
+  }
+
   /** A notification from VCPU `u`: EVTCHNOP_send to (`dom`, `port`) after the hypercall. */
-  send(u: number, dom: number, port: number, dev: number): void {
-    this.debt[u] += this.costs.hypercall_ns;
+  send(u: number, dom: number, port: number, dev: number, ctx: number): void {
+    this.owe(u, this.costs.hypercall_ns, ctx);
     this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
     if (dev >= 0) {
       this.events[dev]++;
-      if (this.measuring) this.tplEvents[this.devTemplate[dev]]++;
+      if (this.measuring) this.tplEvents[this.devSlot[dev]]++;
     }
   }
 
   /** Late EOI (xen_irq_lateeoi): unmask `port` of `dom` from VCPU `u`. */
-  eoi(u: number, dom: number, port: number): void {
+  eoi(u: number, dom: number, port: number, ctx: number): void {
     const abi = this.abis[dom];
     const v = abi.unmask(port);
-    this.debt[u] += abi.cost;
+    this.owe(u, abi.cost, ctx);
     if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
   }
 
@@ -608,7 +725,8 @@ export class HostSimulation {
       this.engine.schedule(this.stepAt[u], EV_STEP, u, ++this.stepGen[u]);
       return;
     }
-    const at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
+    let at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
     this.stepAt[u] = at;
     this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
   }
@@ -667,10 +785,26 @@ export class HostSimulation {
   /** Whether VCPU `v` (not `waker`) has nothing to run and nothing coming. */
   idle(v: number, waker: number): boolean {
     return v !== waker && this.running[v] === 0 && this.stepAt[v] === Infinity &&
+      this.busyUntil[v] <= this.engine.now &&
       this.inLoop[v] === 0 && this.upcallWanted[v] === 0 && this.softHead[v] < 0 &&
       this.thrHead[v] < 0;
   }
 
+  /**
+   * Begin thread `t`'s next work item on `u` and move it behind the other
+   * runnable threads: threads share the VCPU round robin, one item each (CFS
+   * shares a CPU between runnable kthreads; blkback's loop calls cond_resched).
+   */
+  beginThread(u: number, t: number, ctx: number, ns: number): void {
+    if (this.thrNext[t] >= 0) {
+      this.popThread(u);
+      this.thrNext[this.thrTail[u]] = t;
+      this.thrTail[u] = t;
+    }
+    this.begin(u, IT_THREAD, t, ctx, ns);
+  }
+
+  /** Take the first runnable thread off VCPU `u`'s list. */
   popThread(u: number): void {
     const t = this.thrHead[u];
     this.thrHead[u] = this.thrNext[t];
@@ -678,17 +812,21 @@ export class HostSimulation {
     this.thrNext[t] = -1;
   }
 
+  /** napi_schedule: put ring `r`'s poll on VCPU `u`'s poll list. */
   napiSchedule(u: number, r: number): void {
     if (this.softOn[r] === 1) return;
     this.softOn[r] = 1;
     this.pollDone[r] = 0;
     this.softNext[r] = -1;
-    if (this.softTail[u] < 0) this.softHead[u] = r;
-    else this.softNext[this.softTail[u]] = r;
+    if (this.softTail[u] < 0) {
+      this.softHead[u] = r;
+      if (this.softSince[u] < 0) this.softSince[u] = this.engine.now;
+    } else this.softNext[this.softTail[u]] = r;
     this.softTail[u] = r;
     if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
+  /** Take the first poll off VCPU `u`'s list. */
   popSoft(u: number): number {
     const r = this.softHead[u];
     this.softHead[u] = this.softNext[r];
@@ -704,9 +842,11 @@ export class HostSimulation {
     this.itemArg[u] = arg;
     this.itemCtx[u] = ctx;
     const now = this.engine.now;
-    this.itemStart[u] = now;
-    this.stepAt[u] = now + ns;
-    this.engine.schedule(now + ns, EV_STEP, u, ++this.stepGen[u]);
+    const d = this.debt[u];
+    this.debt[u] = 0;
+    this.itemStart[u] = now + d;
+    this.stepAt[u] = now + d + ns;
+    this.engine.schedule(now + d + ns, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /** The step of VCPU `u`: finish its item (if any), then pick the next one. */
@@ -719,14 +859,20 @@ export class HostSimulation {
         if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
       }
       this.running[u] = 0;
-      if (this.itemKind[u] !== IT_DEBT) this.finish(u);
-      if (this.debt[u] > 0) {
-        const d = this.debt[u];
-        this.debt[u] = 0;
-        return this.begin(u, IT_DEBT, 0, this.itemCtx[u], d);
-      }
+      this.finish(u);
     }
     this.pick(u);
+    // Time owed and no item to carry it: the VCPU is busy until it has passed
+    // (no engine event: a later step starts no earlier).
+    if (this.running[u] === 0 && this.debt[u] > 0) {
+      const until = now + this.debt[u];
+      this.debt[u] = 0;
+      this.busyUntil[u] = until;
+      if (this.stepAt[u] < until) {
+        this.stepAt[u] = until;
+        this.engine.schedule(until, EV_STEP, u, ++this.stepGen[u]);
+      }
+    }
   }
 
   /** Choose and begin the next item on `u`: hard IRQ, then softirq, then threads. */
@@ -743,30 +889,27 @@ export class HostSimulation {
         }
         if (!this.rings.finalCheckResponses(r)) {
           this.irqRing[u] = -1;
-          this.eoi(u, dom, this.ringPortG[r]);
-          if (this.debt[u] > 0) {
-            const d = this.debt[u];
-            this.debt[u] = 0;
-            return this.begin(u, IT_DEBT, 0, CTX_HARDIRQ, d);
-          }
+          this.eoi(u, dom, this.ringPortG[r], CTX_HARDIRQ);
         }
         return this.pick(u);
       }
       const port = abi.next(lv);
       let ns = abi.cost;
       if (port < 0) {
+        // The pass found nothing: repeat while evtchn_upcall_pending was set again.
         if (abi.upcallPending(lv)) {
           abi.beginUpcall(lv);
           ns += abi.cost;
-          return this.begin(u, IT_SCAN, 0, CTX_HARDIRQ, ns);
-        }
-        this.inLoop[u] = 0;
-        if (ns > 0) return this.begin(u, IT_SCAN, 0, CTX_HARDIRQ, ns);
+        } else this.inLoop[u] = 0;
+        this.owe(u, ns, CTX_HARDIRQ);
         return this.pick(u);
       }
       abi.ack(port);
       ns += abi.cost + c.dispatch_ns;
-      if (this.measuring) this.delivered++;
+      if (this.measuring) {
+        this.delivered++;
+        if (dom === 0) this.dom0Handled[u]++;
+      }
       const ring = this.portRing[this.portBase[dom] + port];
       if (ring >= 0) {
         // Every backend and frontend ring port is bound late-EOI (XSA-332,
@@ -781,9 +924,21 @@ export class HostSimulation {
       this.inLoop[u] = 1;
       if (this.measuring) this.upcalls++;
       abi.beginUpcall(lv);
-      return this.begin(u, IT_ENTRY, 0, CTX_HARDIRQ, c.guest_entry_ns + abi.cost);
+      this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
+      return this.pick(u);
     }
-    if (this.softHead[u] >= 0) {
+    // Past MAX_SOFTIRQ_TIME (2 ms) of continuous softirq work, __do_softirq
+    // wakes ksoftirqd (kernel/softirq.c): the polls then run as a thread,
+    // taking turns with the kthreads instead of starving them.
+    if (
+      this.softHead[u] >= 0 && this.ksoftirqd[u] === 0 &&
+      now - this.softSince[u] > LINUX.maxSoftirqMs * 1e6
+    ) {
+      this.ksoftirqd[u] = 1;
+    }
+    const softTurn = this.ksoftirqd[u] === 0 || this.thrHead[u] < 0 || this.ksTurn[u] === 1;
+    if (this.softHead[u] >= 0 && softTurn) {
+      this.ksTurn[u] = 0;
       const r = this.softHead[u];
       const rings = this.rings;
       const backend = this.ringKind[r] === R_NET_TX;
@@ -800,22 +955,24 @@ export class HostSimulation {
       } else if (backend) {
         // xenvif_napi_schedule_or_enable_events: final check, then late EOI.
         if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
-        else this.eoi(u, 0, this.ringPort0[r]);
+        else this.eoi(u, 0, this.ringPort0[r], CTX_SOFTIRQ);
       } else if (rings.finalCheckResponses(r)) {
         // xennet_poll: napi_complete_done, RING_FINAL_CHECK_FOR_RESPONSES, reschedule if more.
         this.napiSchedule(u, r);
       }
-      if (this.debt[u] > 0) {
-        const d = this.debt[u];
-        this.debt[u] = 0;
-        return this.begin(u, IT_DEBT, 0, CTX_SOFTIRQ, d);
+      if (this.softHead[u] < 0) {
+        // The softirq work is done: the next starts a new 2 ms allowance.
+        this.softSince[u] = -1;
+        this.ksoftirqd[u] = 0;
       }
       return this.pick(u);
     }
     if (this.thrHead[u] >= 0) {
+      this.ksTurn[u] = 1;
       const t = this.thrHead[u];
       const r = t >> 1;
       const rings = this.rings;
+
       const wake = this.thrWake[t] === 1 ? this.hc.kthread_wake_ns : 0;
       this.thrWake[t] = 0;
       if ((t & 1) === 0) {
@@ -824,37 +981,33 @@ export class HostSimulation {
         if (this.issued[d] > this.pushed[d]) {
           if (rings.full(r)) {
             this.stalled[r] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
+            if (this.measuring) this.ringStalls++;
             this.popThread(u);
             this.thrOn[t] = 0;
             return this.pick(u);
           }
-          return this.begin(u, IT_THREAD, t, CTX_USER, this.hc.front_request_ns);
+          return this.beginThread(u, t, CTX_USER, this.hc.front_request_ns);
         }
       } else if (this.ringKind[r] === R_BLK) {
         if (rings.unconsumedRequests(r) > 0) {
-          return this.begin(u, IT_THREAD, t, CTX_KTHREAD, this.hc.blkback_ns + wake);
+          return this.beginThread(u, t, CTX_KTHREAD, this.hc.blkback_ns + wake);
         }
         if (rings.finalCheckRequests(r)) return this.pick(u);
         // xen_blkif_schedule: nothing waiting, late EOI, sleep.
-        this.eoi(u, 0, this.ringPort0[r]);
+        this.eoi(u, 0, this.ringPort0[r], CTX_KTHREAD);
       } else if (this.rxQueued[r] > 0) {
         if (rings.unconsumedRequests(r) > 0) {
-          return this.begin(u, IT_THREAD, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
+          return this.beginThread(u, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
         }
         // Out of RX buffers: xenvif_rx_ring_slots_available asks for a
         // notification at the next request (req_event = req_prod + 1), checks
         // again, and the kthread waits for xenvif_rx_interrupt.
         rings.reqEvent[r] = (rings.reqProd[r] + 1) >>> 0;
         if (rings.unconsumedRequests(r) > 0) return this.pick(u);
-        this.flushRx(u, r);
+        this.flushRx(u, r, CTX_KTHREAD);
       }
       this.popThread(u);
       this.thrOn[t] = 0;
-      if (this.debt[u] > 0) {
-        const d = this.debt[u];
-        this.debt[u] = 0;
-        return this.begin(u, IT_DEBT, 0, CTX_KTHREAD, d);
-      }
       return this.pick(u);
     }
     if (this.upcallWanted[u] === 1) {
@@ -873,6 +1026,7 @@ export class HostSimulation {
   finish(u: number): void {
     const arg = this.itemArg[u];
     const dom = this.vcpuDom[u];
+    const ctx = this.itemCtx[u];
     const rings = this.rings;
     switch (this.itemKind[u]) {
       case IT_HANDLER: {
@@ -891,14 +1045,14 @@ export class HostSimulation {
             // xenvif_rx_interrupt: buffers were posted; kick guest-rx and take
             // the EOI here (Linux defers it to the kthread's pass).
             if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true, u);
-            this.eoi(u, 0, arg);
+            this.eoi(u, 0, arg, ctx);
           }
           return;
         }
         if (kind === R_NET_RX) {
           // xennet_rx_interrupt: napi_schedule, then late EOI in the top half.
           this.napiSchedule(u, r);
-          this.eoi(u, dom, arg);
+          this.eoi(u, dom, arg, ctx);
         } else {
           this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
           // Without split channels one port serves both rings: xennet_interrupt
@@ -922,7 +1076,7 @@ export class HostSimulation {
           rings.consumeRequest(arg);
           const d = this.ringDev[arg];
           if (rings.pushResponse(arg)) {
-            this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d);
+            this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d, ctx);
           }
           this.rxQueued[arg + 1]++;
           this.wakeThread(2 * (arg + 1) + 1, true, u);
@@ -933,7 +1087,7 @@ export class HostSimulation {
           rings.consumeResponse(arg);
           const d = this.ringDev[arg];
           if (d >= 0) this.complete(d);
-          if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1);
+          if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1, ctx);
         }
         return;
       }
@@ -942,17 +1096,17 @@ export class HostSimulation {
         const d = this.ringDev[r];
         if ((arg & 1) === 0) {
           this.pushed[d]++;
-          if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d);
+          if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d, ctx);
         } else if (this.ringKind[r] === R_BLK) {
           rings.consumeRequest(r);
           if (rings.pushResponse(r)) {
-            this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d);
+            this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d, ctx);
           }
         } else {
           rings.consumeRequest(r); // one posted RX buffer
           this.rxQueued[r]--;
           this.rxBatch[r]++;
-          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) this.flushRx(u, r);
+          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) this.flushRx(u, r, ctx);
         }
         return;
       }
@@ -960,12 +1114,14 @@ export class HostSimulation {
   }
 
   /** xenvif_rx_copy_flush: push the batch's RX responses, notify once if the rule says so. */
-  flushRx(u: number, r: number): void {
+  flushRx(u: number, r: number, ctx: number): void {
     const rings = this.rings;
     let notify = false;
     for (let k = this.rxBatch[r]; k > 0; k--) notify = rings.pushResponse(r) || notify;
     this.rxBatch[r] = 0;
-    if (notify) this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], this.ringDev[r]);
+    if (notify) {
+      this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], this.ringDev[r], ctx);
+    }
   }
 
   /** A response consumed on ring `r` freed a slot: a stalled client may go on. */
@@ -985,6 +1141,7 @@ function createGuestAbi(
   factory: AbiFactory,
   vcpus: number,
   wordBits: 32 | 64,
+  /** Event-channel costs (ns). */
   costs: Costs,
 ): EventChannelAbi {
   const options = { vcpus, wordBits, costs };
@@ -1041,19 +1198,23 @@ export function runHost(
 export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   const host = sim.scenario.host!;
   const L = sim.layout;
-  const T = host.guests.length;
+  const S = 2 * host.guests.length; // (template, device class) slots
   const G = L.guestTemplate.length;
   // Right-censored waits of outstanding requests.
-  const censoredMax = new Float64Array(T);
+  const censoredMax = new Float64Array(S);
   const guestSum = new Float64Array(G), guestN = new Float64Array(G);
+  const slotDevices = new Float64Array(S), suppressed = new Float64Array(S);
   for (let d = 0; d < sim.devCount; d++) {
-    const g = sim.devGuest[d], ti = sim.devTemplate[d];
+    const g = sim.devGuest[d], slot = sim.devSlot[d];
+    slotDevices[slot]++;
+    suppressed[slot] += sim.rings.suppressed[sim.devReq[d]];
+    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[slot] += sim.rings.suppressed[sim.devRsp[d]];
     guestSum[g] += sim.devRt[d];
     guestN[g] += sim.devRtN[d];
     const buf = sim.issueAt[d];
     for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
       const wait = endNs - buf[k % buf.length];
-      if (wait > censoredMax[ti]) censoredMax[ti] = wait;
+      if (wait > censoredMax[slot]) censoredMax[slot] = wait;
       guestSum[g] += wait;
       guestN[g]++;
     }
@@ -1063,22 +1224,32 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   const ctx = new Float64Array(CTXS);
   for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
   const dom0Time = measuredNs * nv0;
-  // The busiest dom0 VCPU: one saturates before the average does when many
-  // backends' ports land on it.
-  let busiest = 0;
-  for (let u = 0; u < nv0; u++) {
-    let b = 0;
-    for (let c = 0; c < CTXS; c++) b += sim.busy[u * CTXS + c];
-    if (b > busiest) busiest = b;
-  }
   const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
-  let suppressed = 0;
-  for (let r = 0; r < sim.ringCount; r++) suppressed += sim.rings.suppressed[r];
+  const vfrac = (x: number): number => round4(measuredNs > 0 ? x / measuredNs : 0);
+  // Per dom0 VCPU: ports bound, events handled, busy fraction by context. The
+  // busiest VCPU saturates before the average does when many ports land on it.
+  let busiest = 0;
+  const dom0 = Array.from({ length: nv0 }, (_, u) => {
+    const b = (c: number) => sim.busy[u * CTXS + c];
+    const total = b(0) + b(1) + b(2) + b(3);
+    if (total > busiest) busiest = total;
+    return {
+      vcpu: u,
+      ports_bound: L.channelsOnCpu[u],
+      events: sim.dom0Handled[u],
+      busy: vfrac(total),
+      hardirq: vfrac(b(CTX_HARDIRQ)),
+      softirq: vfrac(b(CTX_SOFTIRQ)),
+      kthread: vfrac(b(CTX_KTHREAD)),
+      user: vfrac(b(CTX_USER)),
+    };
+  });
   const all = LatencyCounts.sum(sim.rt);
-  let requests = 0, events = 0, maxCensored = 0;
-  for (let t = 0; t < T; t++) {
+  let requests = 0, events = 0, maxCensored = 0, suppressedAll = 0;
+  for (let t = 0; t < S; t++) {
     requests += sim.tplRequests[t];
     events += sim.tplEvents[t];
+    suppressedAll += suppressed[t];
     if (censoredMax[t] > maxCensored) maxCensored = censoredMax[t];
   }
   const means: number[] = [];
@@ -1099,7 +1270,7 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     requests,
     ...rtCols(all, maxCensored),
     events_per_request: requests > 0 ? round4(events / requests) : 0,
-    notifies_suppressed: suppressed,
+    notifies_suppressed: suppressedAll,
     dom0_busy: round4(frac(ctx[0] + ctx[1] + ctx[2] + ctx[3])),
     dom0_busy_max: round4(measuredNs > 0 ? busiest / measuredNs : 0),
     dom0_hardirq: round4(frac(ctx[CTX_HARDIRQ])),
@@ -1113,29 +1284,41 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     upcalls: sim.upcalls,
     shared_bytes: sim.abis[0].sharedBytes(),
     jain_rt: round4(jain(means)),
+    ring_stalls: sim.ringStalls,
+    // Mean fraction of the time a guest VCPU was runnable but waiting for a physical CPU.
+    guest_cpu_wait: sim.pool !== null && measuredNs > 0
+      ? round4(sim.pool.waitNs / (measuredNs * sim.pool.credit.length))
+      : 0,
     sched_switches: sim.pool?.switches ?? 0,
     sched_preemptions: sim.pool?.preemptions ?? 0,
   };
-  const guests = host.guests.map((t, ti) => {
-    const h = sim.rt[ti];
-    const n = sim.tplRequests[ti];
-    return {
-      template: t.name,
-      kind: t.kind,
-      guest_vcpus: t.vcpus,
-      guests_requested: L.requested[ti],
-      guests_started: L.started[ti],
-      guests_refused: L.refused[ti],
-      dom0_ports_per_guest: guestPortCost(t, nv0).total,
-      requests: n,
-      ...rtCols(h, censoredMax[ti]),
-      events_per_request: n > 0 ? round4(sim.tplEvents[ti] / n) : 0,
-    };
+  const guests: Record<string, string | number>[] = [];
+  host.guests.forEach((t, ti) => {
+    for (let cls = 0; cls < 2; cls++) {
+      const slot = 2 * ti + cls;
+      if (slotDevices[slot] === 0) continue;
+      const n = sim.tplRequests[slot];
+      guests.push({
+        template: t.name,
+        device: cls === 0 ? "net" : "blk",
+        kind: t.kind,
+        guest_vcpus: t.vcpus,
+        guests_requested: L.requested[ti],
+        guests_started: L.started[ti],
+        guests_refused: L.refused[ti],
+        dom0_ports_per_guest: guestPortCost(t, nv0).total,
+        requests: n,
+        ...rtCols(sim.rt[slot], censoredMax[slot]),
+        events_per_request: n > 0 ? round4(sim.tplEvents[slot] / n) : 0,
+        notifies_suppressed: suppressed[slot],
+      });
+    }
   });
   return {
     layout: L,
     summary,
     guests,
+    dom0,
     simEvents: sim.engine.processed,
     fingerprint: sim.engine.fingerprint,
   };

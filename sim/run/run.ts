@@ -78,8 +78,10 @@ export interface RunResult {
   priorities: Row[];
   /** The ports.csv rows (only with `ports: true`). */
   ports: Row[];
-  /** The guests.csv rows (host scenarios only: one per guest template). */
+  /** The guests.csv rows (host scenarios only: one per guest template and device class). */
   guests?: Row[];
+  /** The dom0.csv rows (host scenarios only: one per dom0 VCPU). */
+  dom0?: Row[];
   /** Events the engine processed. */
   simEvents: number;
   /** Wall-clock time of the run in ms (goes to the manifest only). */
@@ -420,6 +422,7 @@ function executeHostRun(
     priorities: [],
     ports: [],
     guests: f.guests.map((r) => ({ ...head, ...r })),
+    dom0: f.dom0.map((r) => ({ ...head, ...r })),
     simEvents: f.simEvents,
     wallMs: performance.now() - t0,
     fingerprint: f.fingerprint.toString(16).padStart(8, "0"),

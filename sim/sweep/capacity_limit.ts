@@ -13,9 +13,11 @@
  * `guests_refused`, `bind_failures`, `dom0_ports_bound`, `guests_started`;
  * `dom0_busy` (a single-guest scenario: its own VCPU time not idle, the sum
  * of `hardirq_share`, `softirq_share` and `thread_share`: the domain that
- * handles the events plays dom0's part); `dom0_busy_max`;
- * `ring_full_stalls`; `pcpu_busy`. A column a run does not have counts as
- * not saturated.
+ * handles the events plays dom0's part); `dom0_busy_max` (the busiest dom0
+ * VCPU); `ring_stalls` (producers that found a ring full) against
+ * `requests`; `guest_cpu_wait` (the mean fraction of time a guest VCPU was
+ * runnable but waiting for a physical CPU). A column a run does not have
+ * counts as not saturated.
  *
  * @module
  */
@@ -30,6 +32,9 @@ export const CPU_SATURATED = 0.9;
 
 /** Producer stalls on a full ring per request above which the ring is the limit. */
 export const RING_STALLS_PER_REQUEST = 0.01;
+
+/** A guest VCPU waiting this fraction of its time for a physical CPU: the pCPUs are the limit. */
+export const PCPU_WAIT = 0.1;
 
 /** A limit and the figures behind it. */
 export interface LimitFinding {
@@ -100,14 +105,14 @@ export function classifyLimit(rows: readonly Row[] | undefined): LimitFinding {
   if (v !== undefined && v >= CPU_SATURATED) {
     return { limit: "dom0_vcpu", detail: `busiest dom0 VCPU busy ${fmt(v)}` };
   }
-  const stalls = meanOf(rows, (r) => num(r, "ring_full_stalls"));
+  const stalls = meanOf(rows, (r) => num(r, "ring_stalls"));
   const requests = meanOf(rows, (r) => num(r, "requests"));
   if (stalls !== undefined && stalls > 0 && stalls > RING_STALLS_PER_REQUEST * (requests ?? 0)) {
     return { limit: "ring", detail: `${fmt(stalls)} stalls on a full ring` };
   }
-  const p = meanOf(rows, (r) => num(r, "pcpu_busy"));
-  if (p !== undefined && p >= CPU_SATURATED) {
-    return { limit: "pcpus", detail: `guests' physical CPUs busy ${fmt(p)}` };
+  const wait = meanOf(rows, (r) => num(r, "guest_cpu_wait"));
+  if (wait !== undefined && wait >= PCPU_WAIT) {
+    return { limit: "pcpus", detail: `guest VCPUs waiting for a physical CPU ${fmt(wait)}` };
   }
   return {
     limit: "objective",

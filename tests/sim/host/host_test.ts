@@ -246,3 +246,67 @@ Deno.test("guests overcommitting their CPU pool wait for the scheduler: round tr
   const rt = [26, 4, 3].map((pcpus) => run({ pcpus, dom0: { vcpus: 2 }, guests }).rt_mean_ns);
   for (let i = 1; i < rt.length; i++) assert.ok(rt[i] > rt[i - 1], `${rt}`);
 });
+
+Deno.test("guests.csv has a row per device class, and dom0.csv per dom0 VCPU adds up to the summary", () => {
+  const s = scenario({ guests: [{ count: 6, vcpus: 2 }] }, { warmup_ms: 2 });
+  const f = runHost(s, "fifo", {
+    seed: 1,
+    replication: 0,
+    costs: resolveCosts("default"),
+    factory: (o) => createAbi("fifo", o),
+  }, 22e6);
+  const [net, blk] = f.guests;
+  assert.deepEqual([net.device, blk.device], ["net", "blk"]);
+  assert.ok(Math.abs(Number(net.events_per_request) - 3) < 0.1, `${net.events_per_request}`);
+  assert.ok(Math.abs(Number(blk.events_per_request) - 2) < 0.1, `${blk.events_per_request}`);
+  assert.equal(Number(net.requests) + Number(blk.requests), f.summary.requests);
+  assert.equal(f.dom0.length, 8);
+  assert.equal(f.dom0.reduce((a, r) => a + r.ports_bound, 0), f.summary.dom0_ports_bound);
+  const handled = f.dom0.reduce((a, r) => a + r.events, 0);
+  assert.ok(handled > 0 && handled <= f.summary.delivered);
+  const busy = f.dom0.reduce((a, r) => a + r.busy, 0) / 8;
+  assert.ok(Math.abs(busy - f.summary.dom0_busy) < 1e-3, `${busy} ${f.summary.dom0_busy}`);
+});
+
+Deno.test("kthreads sharing a busy dom0 VCPU take turns: no device class starves", () => {
+  const s = scenario({
+    dom0: { vcpus: 1 },
+    guests: [{ count: 2, workload: { kind: "closed", window: 8, think_us: 0 } }],
+  }, { warmup_ms: 2 });
+  const f = runHost(s, "fifo", {
+    seed: 1,
+    replication: 0,
+    costs: resolveCosts("default"),
+    factory: (o) => createAbi("fifo", o),
+  }, 22e6);
+  const [net, blk] = f.guests.map((r) => Number(r.requests));
+  assert.ok(net > 0.3 * blk && blk > 0.3 * net, `net ${net}, blk ${blk}`);
+});
+
+Deno.test("past 2 ms of softirq work the polls go to ksoftirqd, so kthreads queued there still run", () => {
+  // 300 guests of 8 ports on 8 dom0 VCPUs: every guest's TX queue 0 lands on
+  // one VCPU (least-loaded), whose NAPI polls then never run dry.
+  const x = run({
+    guests: [{ count: 300, vcpus: 2, workload: { kind: "closed", think_us: 1000 } }],
+  });
+  assert.ok(x.dom0_busy_max > 0.99, `${x.dom0_busy_max}`);
+  assert.ok(x.rt_max_ns < 5e6, `a request waited ${x.rt_max_ns} ns`);
+});
+
+Deno.test("a full ring stalls its client and the stalls are counted; an overcommitted pool shows CPU wait", () => {
+  const full = run({
+    dom0: { vcpus: 1 },
+    guests: [{ count: 1, workload: { kind: "closed", window: 64, think_us: 0, devices: "blk" } }],
+  });
+  assert.ok(full.ring_stalls > 0, `${full.ring_stalls}`); // 64 outstanding on a 32-entry ring
+  const roomy = run({
+    dom0: { vcpus: 1 },
+    guests: [{ count: 1, workload: { kind: "closed", window: 16, think_us: 0, devices: "blk" } }],
+  });
+  assert.equal(roomy.ring_stalls, 0);
+  const guests = [{ count: 12, vcpus: 2, workload: { kind: "closed", think_us: 30 } }];
+  const dedicated = run({ dom0: { vcpus: 2 }, guests });
+  const crowded = run({ pcpus: 3, dom0: { vcpus: 2 }, guests });
+  assert.equal(dedicated.guest_cpu_wait, 0);
+  assert.ok(crowded.guest_cpu_wait > 0.01, `${crowded.guest_cpu_wait}`);
+});

@@ -41,14 +41,15 @@ Deno.test("one saturated dom0 VCPU while dom0 as a whole is not names dom0_vcpu"
 
 Deno.test("producers stalled on full rings name a ring; busy guest CPUs name the pcpus", () => {
   assert.equal(
-    classifyLimit([{ dom0_busy: 0.5, ring_full_stalls: 500, requests: 10000 }]).limit,
+    classifyLimit([{ dom0_busy: 0.5, ring_stalls: 500, requests: 10000 }]).limit,
     "ring",
   );
   assert.equal(
-    classifyLimit([{ dom0_busy: 0.5, ring_full_stalls: 5, requests: 10000 }]).limit,
+    classifyLimit([{ dom0_busy: 0.5, ring_stalls: 5, requests: 10000 }]).limit,
     "objective",
   );
-  assert.equal(classifyLimit([{ dom0_busy: 0.5, pcpu_busy: 0.96 }]).limit, "pcpus");
+  assert.equal(classifyLimit([{ dom0_busy: 0.5, guest_cpu_wait: 0.3 }]).limit, "pcpus");
+  assert.equal(classifyLimit([{ dom0_busy: 0.5, guest_cpu_wait: 0.01 }]).limit, "objective");
 });
 
 Deno.test("a search that never failed is limited by its upper bound", () => {
