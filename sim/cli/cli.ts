@@ -427,6 +427,7 @@ async function capacity(rest: string[], flags: Flags, command: string): Promise<
     ? DEFAULT_ROBUST_VECTORS
     : numberFlag("robust", robustFlag, { min: 0, integer: true })!;
   const int = (flag: string, min: number) => numberFlag(flag, flags[flag], { min, integer: true });
+  const workers = int("workers", 1);
   const settings = {
     objective: str(flags.objective),
     axis: str(flags.axis),
@@ -441,12 +442,14 @@ async function capacity(rest: string[], flags: Flags, command: string): Promise<
     out,
     resume: flags.resume === true,
     force: flags.force === true,
-    workers: numberFlag("workers", flags.workers, { min: 1, integer: true }),
+    workers,
     maxEvents: numberFlag("max-events", flags["max-events"], { min: 1, integer: true }),
     robust,
     command,
     progress: flags.quiet ? "off" : "auto",
     log: flags.quiet ? undefined : say,
+    checkRuns: (runs) =>
+      checkBudget({ runs }, budgetOf(flags), Math.min(workers ?? defaultWorkers(), runs.length)),
   });
   if (!flags["no-report"]) {
     const lock = lockFolder(out);

@@ -107,13 +107,13 @@ export const FLAGS: Record<string, FlagSpec> = {
     type: "string",
     value: "EVENTS",
     help: "refuse work estimated above this many simulated events (default 1e10)",
-    commands: [...SIM, "trace", "validate"],
+    commands: [...RUNS, "trace", "validate"],
   },
   "budget-mb": {
     type: "string",
     value: "MB",
     help: "refuse runs (or a trace) estimated above this memory or output, in MiB (default 2048)",
-    commands: [...SIM, "trace", "validate"],
+    commands: [...RUNS, "trace", "validate"],
   },
   "until-ms": {
     type: "string",

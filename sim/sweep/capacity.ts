@@ -80,6 +80,12 @@ export interface CapacityOptions {
   progress?: ProgressMode;
   /** Where round-by-round lines go. */
   log?: (line: string) => void;
+  /**
+   * Called with the runs of the first values before anything is written, then
+   * with each round's runs before they start: throws (an InputError) to refuse
+   * work beyond a budget.
+   */
+  checkRuns?: (runs: readonly Run[]) => void;
 }
 
 /** One finished search, as capacity.csv reports it. */
@@ -273,6 +279,7 @@ export async function runCapacity(
     for (let p = 0; p < npoints; p++) stepPlan(v, p, start, reps);
   }
   await checkColumn(objective, stepPlan(0, 0, start, reps).runs);
+  options.checkRuns?.([...plans.values()].flatMap((p) => p.runs));
 
   const spec = {
     objective: objective.canonical,
@@ -369,6 +376,7 @@ export async function runCapacity(
         } (${todo.length} runs)`,
       );
       if (todo.length > 0) {
+        options.checkRuns?.(todo);
         const progress = createProgress({
           // A bar on a terminal; plain lines would repeat the round's log line.
           mode: options.progress === "off" || !Deno.stderr.isTerminal() ? "off" : "bar",

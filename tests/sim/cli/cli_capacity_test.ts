@@ -129,6 +129,9 @@ Deno.test("capacity refuses a bad objective, axis or bound with exit status 2 an
       "10",
     ], ["--max 10", "at least the start value 50"]],
     [["--axis", "groups.0.ports"], ["--objective is required"]],
+    [["--objective", "done_mean_ns<=5us", "--axis", "groups.0.ports", "--budget", "1000"], [
+      "refusing to start",
+    ]],
   ];
   for (const [flags, expected] of cases) {
     const r = await runCli([...PERMS, CLI], dir, ["capacity", file, ...flags, ...out]);
