@@ -290,6 +290,8 @@ export class HostSimulation {
   upcalls = 0;
   /** Times a client found its ring full while measuring. */
   ringStalls = 0;
+  /** Events whose handler found no work, while measuring. */
+  spurious = 0;
   /** The scenario. */
   readonly scenario: Scenario;
   /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
@@ -1033,6 +1035,13 @@ export class HostSimulation {
         const r = this.portRing[this.portBase[dom] + arg];
         if (r < 0) return;
         const kind = this.ringKind[r];
+        // An event whose handler finds no work is spurious (XEN_EOI_FLAG_SPURIOUS).
+        const work = kind === R_NET_RX
+          ? (dom === 0 ? this.rxQueued[r] : rings.unconsumedResponses(r))
+          : dom === 0
+          ? rings.unconsumedRequests(r)
+          : rings.unconsumedResponses(r);
+        if (work === 0 && this.measuring) this.spurious++;
         if (dom === 0) {
           if (kind === R_NET_TX) {
             this.napiSchedule(u, r); // xenvif_tx_interrupt
@@ -1284,6 +1293,7 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     upcalls: sim.upcalls,
     shared_bytes: sim.abis[0].sharedBytes(),
     jain_rt: round4(jain(means)),
+    spurious_events: sim.spurious,
     ring_stalls: sim.ringStalls,
     // Mean fraction of the time a guest VCPU was runnable but waiting for a physical CPU.
     guest_cpu_wait: sim.pool !== null && measuredNs > 0
