@@ -63,6 +63,9 @@ import { LINUX } from "../run/guest.ts";
 
 // Engine event kinds of a host run.
 const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
+const EV_IOREQ = 6, EV_IODONE = 7;
+/** Device classes of the per-template slots: netif, blkif, HVM ioreq. */
+const CLASSES = 3, CLS_IOREQ = 2;
 
 // Ring kinds.
 const R_BLK = 0, R_NET_TX = 1, R_NET_RX = 2;
@@ -160,6 +163,8 @@ export class HostSimulation {
   readonly itemKind: Uint8Array;
   /** Per VCPU: the item's argument (a port, ring or thread). */
   readonly itemArg: Int32Array;
+  /** Per VCPU: a second argument of the item (QEMU: the guest VCPU it answers). */
+  readonly itemArg2: Int32Array;
   /** Per VCPU: the item's execution context. */
   readonly itemCtx: Uint8Array;
   /** Per VCPU: when the item started. */
@@ -290,6 +295,8 @@ export class HostSimulation {
   upcalls = 0;
   /** Times a client found its ring full while measuring. */
   ringStalls = 0;
+  /** Events whose handler found no work, while measuring. */
+  spurious = 0;
   /** The scenario. */
   readonly scenario: Scenario;
   /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
@@ -344,6 +351,7 @@ export class HostSimulation {
     this.stepAt = new Float64Array(U).fill(Infinity);
     this.itemKind = new Uint8Array(U);
     this.itemArg = new Int32Array(U);
+    this.itemArg2 = new Int32Array(U);
     this.itemCtx = new Uint8Array(U);
     this.itemStart = new Float64Array(U);
     this.debt = new Float64Array(U);
@@ -384,10 +392,18 @@ export class HostSimulation {
     this.pollDone = new Int32Array(nRings);
     this.rxQueued = new Int32Array(nRings);
     this.rxBatch = new Int32Array(nRings);
-    this.thrNext = new Int32Array(2 * nRings).fill(-1);
-    this.thrOn = new Uint8Array(2 * nRings);
-    this.thrWake = new Uint8Array(2 * nRings);
-    this.thrU = new Int32Array(2 * nRings);
+    // Threads: per ring its client (2r) and backend kthread (2r + 1), then one
+    // QEMU per guest (2 * rings + guest).
+    this.thrNext = new Int32Array(2 * nRings + G).fill(-1);
+    this.thrOn = new Uint8Array(2 * nRings + G);
+    this.thrWake = new Uint8Array(2 * nRings + G);
+    this.thrU = new Int32Array(2 * nRings + G);
+    this.ioPort = new Int32Array(U).fill(-1);
+    this.ioStall = new Uint8Array(U);
+    this.ioQueued = new Uint8Array(U);
+    this.ioAt = new Float64Array(U);
+    this.ioMeanNs = new Float64Array(U);
+    this.ioRng = [];
     this.stalled = new Uint8Array(nRings);
     this.devGuest = new Int32Array(nDevs);
     this.devTemplate = new Int32Array(nDevs);
@@ -405,9 +421,9 @@ export class HostSimulation {
     this.window = new Int32Array(nDevs);
     this.thinkNs = new Float64Array(nDevs);
     this.ratePerNs = new Float64Array(nDevs);
-    this.rt = Array.from({ length: 2 * host.guests.length }, () => new LatencyCounts());
-    this.tplRequests = new Float64Array(2 * host.guests.length);
-    this.tplEvents = new Float64Array(2 * host.guests.length);
+    this.rt = Array.from({ length: CLASSES * host.guests.length }, () => new LatencyCounts());
+    this.tplRequests = new Float64Array(CLASSES * host.guests.length);
+    this.tplEvents = new Float64Array(CLASSES * host.guests.length);
     this.devSlot = new Int32Array(nDevs);
     this.dom0Handled = new Float64Array(nv0);
     // Port -> ring tables, dom0 first.
@@ -482,7 +498,7 @@ export class HostSimulation {
         this.devTemplate[dv] = ti;
         this.devReq[dv] = req;
         this.devRsp[dv] = rsp;
-        this.devSlot[dv] = 2 * ti + (req === rsp ? 1 : 0);
+        this.devSlot[dv] = CLASSES * ti + (req === rsp ? 1 : 0);
         this.issueAt.push(new Float64Array(64));
         this.rng.push(RandomStream.derive(o.seed, o.replication, `host/guest${g}/dev${dv}`));
         if (w.kind === "closed") {
@@ -545,10 +561,50 @@ export class HostSimulation {
       this.thrU[2 * k] = this.ringUg[k];
       this.thrU[2 * k + 1] = this.ringKind[k] === R_NET_RX ? this.ringU0[k - 1] : this.ringU0[k];
     }
+    // HVM guests: QEMU's ioreq port per VCPU (xen/common/ioreq.c
+    // ioreq_server_add_vcpu; QEMU binds them in VCPU order, then the buffered one).
+    this.portIoreq = new Int32Array(this.portTop[0]).fill(-1);
+    for (let g = 0; g < G; g++) {
+      const t = host.guests[L.guestTemplate[g]];
+      this.thrU[2 * r + g] = 0;
+      if (t.kind !== "hvm") continue;
+      let k = 0;
+      for (let i = L.guestFirst[g]; i < L.guestFirst[g + 1]; i++) {
+        if (L.kinds[i] !== PK_IOREQ) continue;
+        if (k === 0) this.thrU[2 * r + g] = L.vcpus[i]; // QEMU wakes where its ports notify
+        if (k < t.vcpus) {
+          const u = this.vcpuBase[g + 1] + k;
+          this.ioPort[u] = L.ports[i];
+          this.portIoreq[L.ports[i]] = u;
+          if (t.ioreq_rate_per_s > 0) {
+            this.ioMeanNs[u] = 1e9 / t.ioreq_rate_per_s;
+            this.ioRng[u] = RandomStream.derive(o.seed, o.replication, `host/guest${g}/ioreq${k}`);
+          }
+        }
+        k++;
+      }
+    }
+    this.qemuBase = 2 * r;
     this.devCount = dv;
     this.ringCount = r;
   }
 
+  /** Per dom0 port: the guest VCPU whose ioreq channel it is, or -1. */
+  readonly portIoreq: Int32Array;
+  /** Per VCPU: its ioreq port in dom0 (HVM guests), or -1. */
+  readonly ioPort: Int32Array;
+  /** Per VCPU: 1 while stalled in Xen waiting for QEMU (wait_for_io). */
+  readonly ioStall: Uint8Array;
+  /** Per VCPU: 1 while its ioreq waits for QEMU to pick it up. */
+  readonly ioQueued: Uint8Array;
+  /** Per VCPU: when its ioreq left the guest. */
+  readonly ioAt: Float64Array;
+  /** Per VCPU: mean time between its emulated I/O exits (ns; 0: none). */
+  readonly ioMeanNs: Float64Array;
+  /** Per VCPU: the random stream of its I/O exits (HVM with a rate only). */
+  readonly ioRng: RandomStream[];
+  /** Thread number of guest 0's QEMU (guest g's is this + g). */
+  qemuBase = 0;
   /** Devices with a client. */
   devCount: number;
   /** Rings in use. */
@@ -568,6 +624,11 @@ export class HostSimulation {
         }
       } else e.schedule(this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
     }
+    for (let u = 0; u < this.ioMeanNs.length; u++) {
+      if (this.ioMeanNs[u] > 0) {
+        e.schedule(this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
+      }
+    }
   }
 
   /** Engine callback. */
@@ -585,6 +646,10 @@ export class HostSimulation {
       case EV_SLICE:
         if (b === this.sliceGen[a]) this.pool!.tick(a, this.engine.now);
         return;
+      case EV_IOREQ:
+        return this.ioExit(a);
+      case EV_IODONE:
+        return this.ioDone(a);
     }
   }
 
@@ -640,6 +705,53 @@ export class HostSimulation {
     }
   }
 
+  // -- HVM emulated I/O --
+
+  /** Guest template slot of pooled-or-not VCPU `u` (a guest VCPU). */
+  #ioSlot(u: number): number {
+    const g = this.vcpuDom[u] - 1;
+    return CLASSES * this.layout.guestTemplate[g] + CLS_IOREQ;
+  }
+
+  /**
+   * An emulated I/O exit of guest VCPU `u`: Xen's ioreq_send notifies QEMU's
+   * port in dom0 and the VCPU waits in wait_for_io (xen/common/ioreq.c) until
+   * QEMU answers; its work stops where it is. A VCPU off its physical CPU runs
+   * no guest code and makes no exit (the next one is drawn).
+   */
+  ioExit(u: number): void {
+    const now = this.engine.now;
+    if (now >= this.stopIssuingNs) return;
+    const pool = this.pool;
+    const pooled = pool !== null && u >= this.poolBase;
+    if (this.ioStall[u] === 1 || (pooled && !pool!.isRunning(u - this.poolBase))) {
+      this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
+      return;
+    }
+    this.ioStall[u] = 1;
+    this.ioAt[u] = now;
+    this.pause(u);
+    if (pooled) pool!.block(u - this.poolBase, now);
+    // The exit and ioreq_send take about a hypercall's time before the raise.
+    this.engine.schedule(now + this.costs.hypercall_ns, EV_RAISE, 0, this.ioPort[u]);
+    if (this.measuring) this.tplEvents[this.#ioSlot(u)]++;
+  }
+
+  /** QEMU's answer reached Xen: VCPU `u` leaves wait_for_io and resumes. */
+  ioDone(u: number): void {
+    const now = this.engine.now;
+    this.ioStall[u] = 0;
+    if (this.measuring) {
+      const slot = this.#ioSlot(u);
+      this.rt[slot].record(now - this.ioAt[u]);
+      this.tplRequests[slot]++;
+    }
+    const pool = this.pool;
+    if (pool !== null && u >= this.poolBase) pool.wake(u - this.poolBase, now);
+    else this.resume(u);
+    this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
+  }
+
   // -- Xen --
 
   /** EVTCHNOP_send reaches Xen: raise `port` in domain `dom`, kick the VCPU it returns. */
@@ -674,6 +786,7 @@ export class HostSimulation {
    * and steps when it is given a CPU.
    */
   schedule(u: number, at: number): void {
+    if (this.ioStall[u] === 1) return; // stalled in Xen: it steps when QEMU answers
     const pool = this.pool;
     if (pool !== null && u >= this.poolBase && !pool.isRunning(u - this.poolBase)) {
       pool.wake(u - this.poolBase, this.engine.now);
@@ -878,6 +991,7 @@ export class HostSimulation {
   /** Choose and begin the next item on `u`: hard IRQ, then softirq, then threads. */
   pick(u: number): void {
     const now = this.engine.now;
+    if (this.ioStall[u] === 1) return;
     const dom = this.vcpuDom[u], lv = u - this.vcpuBase[dom];
     const abi = this.abis[dom], c = this.costs;
     if (this.inLoop[u] === 1) {
@@ -911,7 +1025,8 @@ export class HostSimulation {
         if (dom === 0) this.dom0Handled[u]++;
       }
       const ring = this.portRing[this.portBase[dom] + port];
-      if (ring >= 0) {
+      // QEMU's ports are masked by the evtchn device until user space re-enables them.
+      if (ring >= 0 || (dom === 0 && port < this.portIoreq.length && this.portIoreq[port] >= 0)) {
         // Every backend and frontend ring port is bound late-EOI (XSA-332,
         // XSA-391): masked until its work is done.
         abi.mask(port);
@@ -972,7 +1087,22 @@ export class HostSimulation {
       const t = this.thrHead[u];
       const r = t >> 1;
       const rings = this.rings;
-
+      if (t >= this.qemuBase) {
+        // QEMU (user space): emulate the next waiting ioreq of its guest.
+        const wake = this.thrWake[t] === 1 ? this.hc.user_wake_ns : 0;
+        this.thrWake[t] = 0;
+        const g = t - this.qemuBase;
+        for (let v = this.vcpuBase[g + 1]; v < this.vcpuBase[g + 2]; v++) {
+          if (this.ioQueued[v] === 1) {
+            this.ioQueued[v] = 0;
+            this.itemArg2[u] = v;
+            return this.beginThread(u, t, CTX_USER, this.hc.qemu_ns + wake);
+          }
+        }
+        this.popThread(u);
+        this.thrOn[t] = 0;
+        return this.pick(u);
+      }
       const wake = this.thrWake[t] === 1 ? this.hc.kthread_wake_ns : 0;
       this.thrWake[t] = 0;
       if ((t & 1) === 0) {
@@ -1031,8 +1161,24 @@ export class HostSimulation {
     switch (this.itemKind[u]) {
       case IT_HANDLER: {
         const r = this.portRing[this.portBase[dom] + arg];
-        if (r < 0) return;
+        if (r < 0) {
+          // drivers/xen/evtchn.c evtchn_interrupt: the port stays masked and
+          // user space (QEMU, woken) reads it.
+          const gu = dom === 0 && arg < this.portIoreq.length ? this.portIoreq[arg] : -1;
+          if (gu >= 0) {
+            this.ioQueued[gu] = 1;
+            this.wakeThread(this.qemuBase + this.vcpuDom[gu] - 1, true, u);
+          }
+          return;
+        }
         const kind = this.ringKind[r];
+        // An event whose handler finds no work is spurious (XEN_EOI_FLAG_SPURIOUS).
+        const work = kind === R_NET_RX
+          ? (dom === 0 ? this.rxQueued[r] : rings.unconsumedResponses(r))
+          : dom === 0
+          ? rings.unconsumedRequests(r)
+          : rings.unconsumedResponses(r);
+        if (work === 0 && this.measuring) this.spurious++;
         if (dom === 0) {
           if (kind === R_NET_TX) {
             this.napiSchedule(u, r); // xenvif_tx_interrupt
@@ -1092,6 +1238,23 @@ export class HostSimulation {
         return;
       }
       case IT_THREAD: {
+        if (arg >= this.qemuBase) {
+          // QEMU answers: EVTCHNOP_send on the VCPU's ioreq channel, whose
+          // other end Xen consumes itself (x=1: no upcall in the guest); Xen
+          // wakes the VCPU from wait_for_io; QEMU re-enables its port through
+          // /dev/xen/evtchn (an unmask).
+          const gu = this.itemArg2[u];
+          this.owe(u, this.costs.hypercall_ns, ctx);
+          if (this.measuring) this.tplEvents[this.#ioSlot(gu)]++;
+          this.engine.schedule(
+            this.engine.now + this.debt[u] + this.costs.wake_ns,
+            EV_IODONE,
+            gu,
+            0,
+          );
+          this.eoi(u, 0, this.ioPort[gu], ctx);
+          return;
+        }
         const r = arg >> 1;
         const d = this.ringDev[r];
         if ((arg & 1) === 0) {
@@ -1198,7 +1361,7 @@ export function runHost(
 export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   const host = sim.scenario.host!;
   const L = sim.layout;
-  const S = 2 * host.guests.length; // (template, device class) slots
+  const S = CLASSES * host.guests.length; // (template, device class) slots
   const G = L.guestTemplate.length;
   // Right-censored waits of outstanding requests.
   const censoredMax = new Float64Array(S);
@@ -1217,6 +1380,15 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
       if (wait > censoredMax[slot]) censoredMax[slot] = wait;
       guestSum[g] += wait;
       guestN[g]++;
+    }
+  }
+  // HVM VCPUs: one ioreq slot per template; a VCPU still stalled is censored.
+  for (let u = 0; u < sim.ioMeanNs.length; u++) {
+    if (sim.ioMeanNs[u] === 0) continue;
+    const slot = CLASSES * L.guestTemplate[sim.vcpuDom[u] - 1] + CLS_IOREQ;
+    slotDevices[slot]++;
+    if (sim.ioStall[u] === 1 && endNs - sim.ioAt[u] > censoredMax[slot]) {
+      censoredMax[slot] = endNs - sim.ioAt[u];
     }
   }
   const measuredNs = Math.max(0, endNs - sim.measureFrom);
@@ -1244,9 +1416,15 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
       user: vfrac(b(CTX_USER)),
     };
   });
-  const all = LatencyCounts.sum(sim.rt);
-  let requests = 0, events = 0, maxCensored = 0, suppressedAll = 0;
+  // Ring requests (net, blk) make the summary's round trips; ioreqs their own columns.
+  const all = LatencyCounts.sum(sim.rt.filter((_, t) => t % CLASSES !== CLS_IOREQ));
+  const io = LatencyCounts.sum(sim.rt.filter((_, t) => t % CLASSES === CLS_IOREQ));
+  let requests = 0, events = 0, maxCensored = 0, suppressedAll = 0, ioMax = 0;
   for (let t = 0; t < S; t++) {
+    if (t % CLASSES === CLS_IOREQ) {
+      if (censoredMax[t] > ioMax) ioMax = censoredMax[t];
+      continue;
+    }
     requests += sim.tplRequests[t];
     events += sim.tplEvents[t];
     suppressedAll += suppressed[t];
@@ -1284,6 +1462,11 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     upcalls: sim.upcalls,
     shared_bytes: sim.abis[0].sharedBytes(),
     jain_rt: round4(jain(means)),
+    ioreqs: io.totalCount,
+    ioreq_rt_mean_ns: io.totalCount > 0 ? Math.round(io.mean) : 0,
+    ioreq_rt_p99_ns: io.totalCount > 0 ? io.getValueAtPercentile(99) : 0,
+    ioreq_rt_max_ns: Math.max(io.totalCount > 0 ? io.maxValue : 0, Math.round(ioMax)),
+    spurious_events: sim.spurious,
     ring_stalls: sim.ringStalls,
     // Mean fraction of the time a guest VCPU was runnable but waiting for a physical CPU.
     guest_cpu_wait: sim.pool !== null && measuredNs > 0
@@ -1294,13 +1477,13 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   };
   const guests: Record<string, string | number>[] = [];
   host.guests.forEach((t, ti) => {
-    for (let cls = 0; cls < 2; cls++) {
-      const slot = 2 * ti + cls;
+    for (let cls = 0; cls < CLASSES; cls++) {
+      const slot = CLASSES * ti + cls;
       if (slotDevices[slot] === 0) continue;
       const n = sim.tplRequests[slot];
       guests.push({
         template: t.name,
-        device: cls === 0 ? "net" : "blk",
+        device: cls === 0 ? "net" : cls === 1 ? "blk" : "ioreq",
         kind: t.kind,
         guest_vcpus: t.vcpus,
         guests_requested: L.requested[ti],

@@ -111,6 +111,8 @@ function estimateHost(host: NonNullable<Scenario["host"]>): {
       ? w.rate_per_s
       : w.window * 1e9 / (w.think_us * 1e3 + ZERO_LOAD_RT_NS);
     rate += t.count * devices * perDevice;
+    // An HVM ioreq costs about half a ring request's engine events.
+    rate += t.count * t.vcpus * t.ioreq_rate_per_s / 2;
   }
   return { guests, requestsPerSecond: rate };
 }

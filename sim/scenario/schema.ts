@@ -230,6 +230,11 @@ export interface HostGuestTemplate {
   split_event_channels: boolean;
   /** The request/response client on each device. */
   workload: HostWorkload;
+  /**
+   * HVM only: emulated I/O exits per second per VCPU, each a synchronous
+   * round trip to QEMU in dom0 during which the VCPU is stalled (0: none).
+   */
+  ioreq_rate_per_s: number;
 }
 
 /** Host-side costs (ns) of the work a request causes, beyond the event-channel costs. */
@@ -250,6 +255,8 @@ export interface HostCosts {
   front_request_ns: number;
   /** A frontend's work per response consumed (xennet_poll, blkif_interrupt's completion). */
   front_response_ns: number;
+  /** QEMU's emulation of one ioreq in dom0 user space. */
+  qemu_ns: number;
 }
 
 /** A host: dom0 and its guests (DESIGN §12). */
@@ -394,6 +401,7 @@ const hostGuestSchema = z.strictObject({
     think_us: 100,
     devices: "all",
   }),
+  ioreq_rate_per_s: nonneg.default(0),
 });
 // Host-side cost defaults (ns): order-of-magnitude estimates, reasoning in
 // docs/explanation/host.md. kthread wake: reference costs.md §2 (local wake
@@ -407,6 +415,7 @@ const HOST_COST_DEFAULTS: HostCosts = {
   blkback_ns: 3000,
   front_request_ns: 1000,
   front_response_ns: 1000,
+  qemu_ns: 5000,
 };
 const hostCostsSchema = z.strictObject(
   Object.fromEntries(
@@ -541,6 +550,13 @@ const scenarioSchema = z.strictObject({
         });
       }
       seen.add(g.name);
+      if (g.ioreq_rate_per_s > 0 && g.kind !== "hvm") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["host", "guests", i, "ioreq_rate_per_s"],
+          message: 'emulated I/O needs QEMU: only a guest of kind "hvm" may set it',
+        });
+      }
     });
   }
   const names = new Set<string>();

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { HostSimulation, runHost } from "../../../sim/host/host.ts";
+import { hostFigures, HostSimulation, runHost } from "../../../sim/host/host.ts";
 import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
 import { createAbi } from "../../../models/registry.ts";
 import { type Costs, resolveCosts } from "../../../models/costs.ts";
@@ -178,6 +178,7 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
         rate: fc.integer({ min: 1000, max: 400000 }),
         seed: fc.integer({ min: 0, max: 1000 }),
         pool: fc.integer({ min: 0, max: 3 }),
+        ioreq: fc.constantFrom(0, 0, 5000, 50000),
       }),
       (p) => {
         const workload = p.closed
@@ -193,6 +194,8 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
             vbds: p.vbds,
             split_event_channels: p.split,
             workload,
+            kind: p.ioreq > 0 ? "hvm" : "pvh",
+            ioreq_rate_per_s: p.ioreq,
           }],
         }, { seed: p.seed });
         const h = sim(s, p.abi, resolveCosts("default"), 2e6);
@@ -223,6 +226,7 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
         // Every VCPU ended idle with nothing left to do, every port unmasked.
         for (let u = 0; u < h.running.length; u++) {
           assert.equal(h.running[u] + h.paused[u] + h.inLoop[u] + h.upcallWanted[u], 0);
+          assert.equal(h.ioStall[u] + h.ioQueued[u], 0, `VCPU ${u} still waits for QEMU`);
           assert.equal(h.softHead[u], -1);
           assert.equal(h.thrHead[u], -1);
         }
@@ -309,4 +313,54 @@ Deno.test("a full ring stalls its client and the stalls are counted; an overcomm
   const crowded = run({ pcpus: 3, dom0: { vcpus: 2 }, guests });
   assert.equal(dedicated.guest_cpu_wait, 0);
   assert.ok(crowded.guest_cpu_wait > 0.01, `${crowded.guest_cpu_wait}`);
+});
+
+Deno.test("an HVM ioreq at zero load is the sum of its parts, the VCPU stalled throughout", () => {
+  const s = scenario({
+    guests: [{
+      count: 1,
+      kind: "hvm",
+      vifs: 0,
+      vbds: 0,
+      ioreq_rate_per_s: 500,
+    }],
+  });
+  const h = sim(s, "fifo", NO_ABI_COSTS);
+  h.start();
+  h.engine.run(20e6, h);
+  const c = NO_ABI_COSTS, k = s.host!.costs;
+  // VM exit and ioreq_send; dom0's halted VCPU wakes for QEMU's port; the
+  // evtchn device wakes QEMU, which emulates and answers (EVTCHNOP_send);
+  // Xen wakes the VCPU blocked in wait_for_io.
+  const expected = c.hypercall_ns + c.wake_ns + c.guest_entry_ns + c.dispatch_ns +
+    k.user_wake_ns + k.qemu_ns + c.hypercall_ns + c.wake_ns;
+  const f = hostFigures(h, 20e6);
+  assert.ok(f.summary.ioreqs > 3, `${f.summary.ioreqs}`);
+  assert.ok(
+    Math.abs(f.summary.ioreq_rt_mean_ns - expected) <= expected * 1e-3,
+    `${f.summary.ioreq_rt_mean_ns} vs ${expected}`,
+  );
+  assert.equal(f.summary.requests, 0);
+});
+
+Deno.test("emulated I/O stalls an HVM guest's VCPU: its ring round trips grow with the ioreq rate", () => {
+  const rt = [0, 20000].map((rate) =>
+    run({
+      guests: [{
+        count: 4,
+        kind: "hvm",
+        vcpus: 1,
+        ioreq_rate_per_s: rate,
+        workload: { kind: "closed", think_us: 100 },
+      }],
+    }).rt_mean_ns
+  );
+  assert.ok(rt[1] > rt[0] * 1.2, `${rt}`);
+});
+
+Deno.test("only an HVM guest may have emulated I/O", () => {
+  assert.throws(
+    () => scenario({ guests: [{ count: 1, kind: "pvh", ioreq_rate_per_s: 10 }] }),
+    /host\.guests\.0\.ioreq_rate_per_s/,
+  );
 });
