@@ -72,12 +72,6 @@ export { allocateHost, guestPortCost, type HostLayout } from "./sim/host/ports.t
 export { expandPlan, type Plan, type PlanOverrides } from "./sim/sweep/plan.ts";
 export { writeResults } from "./sim/sweep/results.ts";
 export { Metrics, type Row } from "./sim/run/metrics.ts";
-export {
-  type CapacityOptions,
-  type CapacityOutcome,
-  type CapacitySettings,
-  runCapacity,
-} from "./sim/sweep/capacity.ts";
 export { type Objective, parseObjective } from "./sim/sweep/capacity_objective.ts";
 export { CapacitySearch, type SearchAnswer } from "./sim/sweep/capacity_search.ts";
 export { classifyLimit, type Limit } from "./sim/sweep/capacity_limit.ts";
