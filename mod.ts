@@ -67,6 +67,11 @@ export {
   ScenarioSchema,
 } from "./sim/scenario/scenario.ts";
 export { executeRun, type Run, runOne, type RunOptions, type RunResult } from "./sim/run/run.ts";
+export { type HostFigures, type HostRunOptions, HostSimulation, runHost } from "./sim/host/host.ts";
+export { allocateHost, guestPortCost, type HostLayout } from "./sim/host/ports.ts";
 export { expandPlan, type Plan, type PlanOverrides } from "./sim/sweep/plan.ts";
 export { writeResults } from "./sim/sweep/results.ts";
 export { Metrics, type Row } from "./sim/run/metrics.ts";
+export { type Objective, parseObjective } from "./sim/sweep/capacity_objective.ts";
+export { CapacitySearch, type SearchAnswer } from "./sim/sweep/capacity_search.ts";
+export { classifyLimit, type Limit } from "./sim/sweep/capacity_limit.ts";

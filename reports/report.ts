@@ -35,6 +35,8 @@ import {
 } from "./render.ts";
 import { buildText, wrap } from "./text.ts";
 import { computeAnswer } from "./answer.ts";
+import { capacitySection } from "./capacity_report.ts";
+import { hostCharts, hostSection } from "./host.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -86,7 +88,10 @@ async function writeReport(
 ): Promise<ReportFiles> {
   const loaded = loadResults(dir);
   const ctx = buildContext(withDesignNames(loaded));
-  const charts = buildCharts(ctx);
+  const charts = [...buildCharts(ctx), ...hostCharts(ctx.set.summary, ctx.params)];
+  // A capacity study (capacity.csv): its answer opens report.md, its chart comes first.
+  const capacity = capacitySection(dir, ctx.set.summary);
+  if (capacity.chart) charts.unshift(capacity.chart);
   const result = computeFindings(ctx);
   const files: string[] = [];
   // With a robustness check (`--robust`): tags on the findings, a section, a chart, a CSV.
@@ -128,14 +133,18 @@ async function writeReport(
   const pngs = new Set(
     files.filter((f) => f.startsWith("charts/") && f.endsWith(".png")).map((f) => f.slice(7, -4)),
   );
-  write("report.md", buildText(ctx, findings, charts, section, answer, pngs));
+  // Host runs (DESIGN §12): round trips and dom0's CPU against the guest count.
+  const host = hostSection(ctx.set.summary, wrap, ctx.params);
+  write(
+    "report.md",
+    capacity.text + buildText(ctx, findings, charts, [...host, ...section], answer, pngs),
+  );
   // The HTML shows the same sections as preformatted text, under their own headings.
-  const html = rob
-    ? [fragile, section.slice(fragile.length)].filter((x) => x.length).map((x) => ({
-      title: x[0],
-      text: x.slice(3).join("\n").trim(),
-    }))
-    : [];
+  const html = [
+    ...(capacity.text ? [{ title: "Capacity", text: capacity.text.trim() }] : []),
+    ...[host, fragile, section.slice(fragile.length)].filter((x) => x.length > 0)
+      .map((x) => ({ title: x[0], text: x.slice(3).join("\n").trim() })),
+  ];
   write("report.html", buildHtml(ctx, findings, charts, await loadBundles(), html, answer));
   return { charts, findings, files };
 }

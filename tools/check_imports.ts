@@ -8,7 +8,8 @@
  * - `sim/io/`: nothing else;
  * - `sim/engine/`: nothing else;
  * - `sim/scenario/`: `sim/io/`, `models/`;
- * - `sim/run/`: `sim/engine/`, `sim/scenario/`, `sim/io/`, `models/`;
+ * - `sim/run/`: `sim/engine/`, `sim/scenario/`, `sim/io/`, `models/`, `sim/host/`;
+ * - `sim/host/`: `sim/engine/`, `sim/scenario/`, `sim/io/`, `models/`, `sim/run/`;
  * - `sim/sweep/`: everything but `sim/cli/` (of the reports: rows to CSV and aggregation);
  * - `reports/`: `sim/io/`;
  * - `sim/cli/`: everything; nothing outside `tests/` imports it, but the docs
@@ -43,12 +44,20 @@ export const ROOMS: readonly Room[] = [
   { prefix: "sim/io/", may: [] },
   { prefix: "sim/engine/", may: [] },
   { prefix: "sim/scenario/", may: ["sim/io/", "models/"] },
-  { prefix: "sim/run/", may: ["sim/engine/", "sim/scenario/", "sim/io/", "models/"] },
+  {
+    prefix: "sim/run/",
+    may: ["sim/engine/", "sim/scenario/", "sim/io/", "models/", "sim/host/"],
+  },
+  // Hosts (DESIGN §1): domains and what joins them; run/ composes a run from them.
+  {
+    prefix: "sim/host/",
+    may: ["sim/engine/", "sim/scenario/", "sim/io/", "models/", "sim/run/"],
+  },
   // The sandbox worker loads the library entry before a design module, so that
   // the design's imports of it need no read access to the project (README: Security).
   {
     prefix: "sim/sweep/worker.ts",
-    may: ["sim/engine/", "sim/scenario/", "sim/run/", "sim/io/", "models/", "mod.ts"],
+    may: ["sim/engine/", "sim/scenario/", "sim/run/", "sim/host/", "sim/io/", "models/", "mod.ts"],
   },
   // A design's own process: the same, plus the worker's request handling.
   {
@@ -57,7 +66,15 @@ export const ROOMS: readonly Room[] = [
   },
   {
     prefix: "sim/sweep/",
-    may: ["sim/engine/", "sim/scenario/", "sim/run/", "sim/io/", "models/", "reports/"],
+    may: [
+      "sim/engine/",
+      "sim/scenario/",
+      "sim/run/",
+      "sim/host/",
+      "sim/io/",
+      "models/",
+      "reports/",
+    ],
   },
   { prefix: "reports/", may: ["sim/io/"] },
   { prefix: "sim/cli/", may: ["*"] },

@@ -38,6 +38,8 @@ import { Journal } from "../sweep/journal.ts";
 import { describeMissing, mergeFolders } from "../sweep/merge.ts";
 import { renderReport } from "../../reports/report.ts";
 import { traceCommand } from "./trace_command.ts";
+import { runCapacity, splitCapacity } from "../sweep/capacity.ts";
+import { capacityAnswer } from "../../reports/capacity_text.ts";
 import { aggregateOf, runToCiTarget } from "../sweep/ci_target.ts";
 import {
   clearRobust,
@@ -106,6 +108,8 @@ export async function main(args: string[]): Promise<number> {
       }
       case "merge":
         return merge(rest, flags, command);
+      case "capacity":
+        return await capacity(rest, flags, command);
       case "list":
         for (const name of builtinNames()) {
           const raw = loadInput(name).raw as Record<string, unknown>;
@@ -455,6 +459,61 @@ function exists(path: string): boolean {
     if (e instanceof Deno.errors.NotFound) return false;
     throw e;
   }
+}
+
+/** `capacity <file|name> --objective X`: the search, then the report (its answer first). */
+async function capacity(rest: string[], flags: Flags, command: string): Promise<number> {
+  if (rest.length !== 1) throw new InputError("capacity: expected one scenario file or name");
+  const input = loadInput(rest[0]);
+  const name = (() => {
+    const raw = splitCapacity(input).input.raw as Record<string, unknown>;
+    const base = typeof raw.base === "string" ? loadInput(raw.base).raw : raw.base ?? raw;
+    return String((base as Record<string, unknown>).name ?? "capacity");
+  })();
+  const out = resolveUserPath(str(flags.out) ?? `results/${name}-capacity`);
+  const robustFlag = str(flags.robust);
+  const robust = robustFlag === undefined
+    ? 0
+    : robustFlag === "default"
+    ? DEFAULT_ROBUST_VECTORS
+    : numberFlag("robust", robustFlag, { min: 0, integer: true })!;
+  const int = (flag: string, min: number) => numberFlag(flag, flags[flag], { min, integer: true });
+  const workers = int("workers", 1);
+  const settings = {
+    objective: str(flags.objective),
+    axis: str(flags.axis),
+    start: int("start", 1),
+    max: int("max", 1),
+    resolution: int("resolution", 1),
+    max_replications: int("max-replications", 2),
+  };
+  const { rows } = await runCapacity(input, {
+    settings,
+    overrides: overridesOf(flags),
+    out,
+    resume: flags.resume === true,
+    force: flags.force === true,
+    workers,
+    maxEvents: numberFlag("max-events", flags["max-events"], { min: 1, integer: true }),
+    robust,
+    command,
+    progress: flags.quiet ? "off" : "auto",
+    log: flags.quiet ? undefined : say,
+    checkRuns: (runs) =>
+      checkBudget({ runs }, budgetOf(flags), Math.min(workers ?? defaultWorkers(), runs.length)),
+  });
+  if (!flags["no-report"]) {
+    const lock = lockFolder(out);
+    try {
+      await renderReport(out, { progress: reportProgress(Boolean(flags.quiet)) });
+    } finally {
+      lock.release();
+    }
+  }
+  const params = Object.keys(rows[0] ?? {}).slice(0, Object.keys(rows[0] ?? {}).indexOf("abi"));
+  for (const line of capacityAnswer(rows, params)) console.log(printable(line));
+  if (!flags.quiet) say(`wrote ${out}/ (capacity.csv)`);
+  return 0;
 }
 
 function merge(dirs: string[], flags: Flags, command: string): number {

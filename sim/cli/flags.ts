@@ -25,6 +25,10 @@ export const COMMANDS: Record<string, CommandSpec> = {
   run: { args: "<file|name>", summary: "run a scenario (or sweep) into a results folder" },
   sweep: { args: "<file|name>", summary: "run a sweep: like run, with workers and shards" },
   merge: { args: "<dir>... --out DIR", summary: "combine shard folders of one sweep" },
+  capacity: {
+    args: "<file|name> --objective X",
+    summary: "per ABI, the largest guest count (or --axis value) that meets an objective",
+  },
   list: { args: "", summary: "built-in scenarios and their questions" },
   validate: { args: "<file|name>", summary: "check a scenario or sweep file; nothing runs" },
   schema: { args: "", summary: "the JSON Schema of scenario and sweep files" },
@@ -50,57 +54,60 @@ export interface FlagSpec {
 }
 
 const SIM = ["run", "sweep", "default"];
+/** The commands that run simulations into a results folder (capacity searches included). */
+const RUNS = [...SIM, "capacity"];
 
 /** Every flag of the command line. */
 export const FLAGS: Record<string, FlagSpec> = {
   out: {
     type: "string",
     value: "DIR",
-    help: "results folder (default results/<name>/); trace, schema: the output file",
-    commands: [...SIM, "merge", "trace", "schema"],
+    help: "results folder (default results/<name>/, capacity: results/<name>-capacity/); " +
+      "trace, schema: the output file",
+    commands: [...RUNS, "merge", "trace", "schema"],
   },
   abi: {
     type: "string",
     value: "LIST",
     help: "ABIs to run instead of the scenario's (comma-separated ids or module paths)",
-    commands: [...SIM, "trace", "validate"],
+    commands: [...RUNS, "trace", "validate"],
   },
   seed: {
     type: "string",
     value: "N",
     help: "master seed",
-    commands: [...SIM, "trace", "validate"],
+    commands: [...RUNS, "trace", "validate"],
   },
   replications: {
     type: "string",
     value: "N",
-    help: "replications per ABI and grid point",
-    commands: [...SIM, "validate"],
+    help: "replications per ABI and grid point (capacity: of a first look at a value)",
+    commands: [...RUNS, "validate"],
   },
   set: {
     type: "string",
     value: "k=v",
     multiple: true,
     help: "override any key (dotted path); setting a `kind` starts a new object",
-    commands: [...SIM, "trace", "validate"],
+    commands: [...RUNS, "trace", "validate"],
   },
   ports: { type: "boolean", help: "also write ports.csv (per-port rows)", commands: SIM },
   force: {
     type: "boolean",
     help: "write into a folder holding other results or files of its own",
-    commands: [...SIM, "merge"],
+    commands: [...RUNS, "merge"],
   },
   "max-events": {
     type: "string",
     value: "N",
     help: "stop any run after N simulated events",
-    commands: [...SIM, "trace"],
+    commands: [...RUNS, "trace"],
   },
   budget: {
     type: "string",
     value: "EVENTS",
     help: "refuse work estimated above this many simulated events (default 1e10)",
-    commands: [...SIM, "trace", "validate"],
+    commands: [...RUNS, "trace", "validate"],
   },
   "input-limit-mb": {
     type: "string",
@@ -125,7 +132,7 @@ export const FLAGS: Record<string, FlagSpec> = {
     type: "string",
     value: "MB",
     help: "refuse runs (or a trace) estimated above this memory or output, in MiB (default 2048)",
-    commands: [...SIM, "trace", "validate"],
+    commands: [...RUNS, "trace", "validate"],
   },
   "until-ms": {
     type: "string",
@@ -137,10 +144,10 @@ export const FLAGS: Record<string, FlagSpec> = {
     type: "string",
     value: "N",
     help: "worker threads (default: the number of cores)",
-    commands: SIM,
+    commands: RUNS,
   },
   shard: { type: "string", value: "i/n", help: "run one shard of the sweep", commands: SIM },
-  resume: { type: "boolean", help: "skip the runs already recorded in --out", commands: SIM },
+  resume: { type: "boolean", help: "skip the runs already recorded in --out", commands: RUNS },
   partial: { type: "boolean", help: "merge even when runs are missing", commands: ["merge"] },
   "ci-target": {
     type: "string",
@@ -151,17 +158,49 @@ export const FLAGS: Record<string, FlagSpec> = {
   "max-replications": {
     type: "string",
     value: "N",
-    help: "upper bound of replications with --ci-target (default 50)",
-    commands: SIM,
+    help: "upper bound of replications with --ci-target (default 50); capacity: near the " +
+      "boundary (default 4 x the first look)",
+    commands: RUNS,
   },
   robust: {
     type: "string",
     value: "[N]",
-    help: "check every finding under N cost vectors (default 10; 8 in `sim`; 0: off)",
-    commands: SIM,
+    help: "check every finding under N cost vectors (default 10; 8 in `sim`; 0: off); " +
+      "capacity: its range and the cost field it follows",
+    commands: RUNS,
+  },
+  objective: {
+    type: "string",
+    value: "X",
+    help: 'capacity objective "<column><=<value>" or >=, units ns/us/ms/s (e.g. rt_p99_ns<=200us)',
+    commands: ["capacity"],
+  },
+  axis: {
+    type: "string",
+    value: "PATH",
+    help: "integer key the capacity search varies (default host.guests.0.count)",
+    commands: ["capacity"],
+  },
+  start: {
+    type: "string",
+    value: "N",
+    help: "first value of the capacity search (default: the scenario's own)",
+    commands: ["capacity"],
+  },
+  max: {
+    type: "string",
+    value: "N",
+    help: "largest value the capacity search tries (default 1024 x start)",
+    commands: ["capacity"],
+  },
+  resolution: {
+    type: "string",
+    value: "N",
+    help: "capacity bisection stops at gaps this wide (default 1)",
+    commands: ["capacity"],
   },
   quiet: { type: "boolean", short: "q", help: "no progress on stderr", commands: ["*"] },
-  "no-report": { type: "boolean", help: "write CSVs only (no charts or report)", commands: SIM },
+  "no-report": { type: "boolean", help: "write CSVs only (no charts or report)", commands: RUNS },
   help: { type: "boolean", short: "h", help: "show help", commands: ["*"] },
   version: { type: "boolean", help: "tool version, Deno version and git commit", commands: ["*"] },
 };

@@ -37,6 +37,7 @@ import { Metrics, type Row } from "./metrics.ts";
 import type { Scenario } from "../scenario/scenario.ts";
 import { type DomainSetup, groupPriority, setupDomain } from "./setup.ts";
 import { compileCount, compileDistribution, Workload } from "./workload.ts";
+import { runHost } from "../host/host.ts";
 
 /** A swept parameter value. */
 export type ParamValue = string | number | boolean;
@@ -77,6 +78,10 @@ export interface RunResult {
   priorities: Row[];
   /** The ports.csv rows (only with `ports: true`). */
   ports: Row[];
+  /** The guests.csv rows (host scenarios only: one per guest template and device class). */
+  guests?: Row[];
+  /** The dom0.csv rows (host scenarios only: one per dom0 VCPU). */
+  dom0?: Row[];
   /** Events the engine processed. */
   simEvents: number;
   /** Wall-clock time of the run in ms (goes to the manifest only). */
@@ -329,6 +334,7 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
   const t0 = performance.now();
   const s = run.scenario;
   const costs = resolveCosts(s.costs as Parameters<typeof resolveCosts>[0]);
+  if (s.host !== undefined) return executeHostRun(run, factory, costs, options, t0);
   const setup = setupDomain(s, factory, costs);
   const sim = new Simulation(s, setup, costs, run.replication);
   sim.tracer = options.tracer ?? null;
@@ -378,6 +384,48 @@ export function executeRun(run: Run, factory: AbiFactory, options: RunOptions = 
     simEvents: sim.engine.processed,
     wallMs: performance.now() - t0,
     fingerprint: sim.engine.fingerprint.toString(16).padStart(8, "0"),
+  };
+}
+
+/**
+ * A host scenario's run (DESIGN §12): dom0 and its guests over rings
+ * (`sim/host/`), as one summary row and one guests.csv row per template.
+ */
+function executeHostRun(
+  run: Run,
+  factory: AbiFactory,
+  costs: Costs,
+  options: RunOptions,
+  t0: number,
+): RunResult {
+  const s = run.scenario;
+  const end = options.untilNs ?? (s.warmup_ms + s.duration_ms) * 1e6;
+  const f = runHost(s, run.abi, {
+    seed: s.seed,
+    replication: run.replication,
+    factory,
+    costs,
+    ...(options.maxEvents !== undefined ? { maxEvents: options.maxEvents } : {}),
+  }, end);
+  const head: Row = {
+    scenario: s.name,
+    abi: run.abi,
+    replication: run.replication,
+    seed: run.seed,
+    ...run.params as Row,
+  };
+  return {
+    id: run.id,
+    index: run.index,
+    summary: { ...head, ...f.summary, sim_events: f.simEvents },
+    groups: [],
+    priorities: [],
+    ports: [],
+    guests: f.guests.map((r) => ({ ...head, ...r })),
+    dom0: f.dom0.map((r) => ({ ...head, ...r })),
+    simEvents: f.simEvents,
+    wallMs: performance.now() - t0,
+    fingerprint: f.fingerprint.toString(16).padStart(8, "0"),
   };
 }
 

@@ -81,11 +81,40 @@ export function estimateRun(s: Scenario, traceEntries = 0): WorkEstimate {
     perSecond += vcpus * 2 * 1e6 * s.guest.irq_off.fraction / s.guest.irq_off.mean_us;
   }
   if (s.hostile !== undefined) perSecond += s.hostile.rate_per_s;
-  return {
-    events: perSecond * seconds + fixed,
-    bytes: ports * BYTES_PER_PORT + vcpus * BYTES_PER_VCPU,
-    ports,
-  };
+  let bytes = ports * BYTES_PER_PORT + vcpus * BYTES_PER_VCPU;
+  if (s.host !== undefined) {
+    const h = estimateHost(s.host);
+    perSecond += h.requestsPerSecond * EVENTS_PER_REQUEST;
+    bytes += h.guests * BYTES_PER_GUEST;
+  }
+  return { events: perSecond * seconds + fixed, bytes, ports };
+}
+
+/** Engine events per host request (client, raises, upcalls, backend and frontend work). */
+export const EVENTS_PER_REQUEST = 14;
+/** Resident bytes per guest of a host (its ABI model and rings; measured about 0.75 MiB). */
+export const BYTES_PER_GUEST = 1024 ** 2;
+/** A round trip's order of magnitude at zero load (ns), bounding a closed client's rate. */
+const ZERO_LOAD_RT_NS = 30e3;
+
+/** A host's guests and its clients' request rate (closed clients at their zero-load rate). */
+function estimateHost(host: NonNullable<Scenario["host"]>): {
+  guests: number;
+  requestsPerSecond: number;
+} {
+  let guests = 0, rate = 0;
+  for (const t of host.guests) {
+    guests += t.count;
+    const w = t.workload;
+    const devices = (w.devices === "blk" ? 0 : t.vifs) + (w.devices === "net" ? 0 : t.vbds);
+    const perDevice = w.kind === "poisson"
+      ? w.rate_per_s
+      : w.window * 1e9 / (w.think_us * 1e3 + ZERO_LOAD_RT_NS);
+    rate += t.count * devices * perDevice;
+    // An HVM ioreq costs about half a ring request's engine events.
+    rate += t.count * t.vcpus * t.ioreq_rate_per_s / 2;
+  }
+  return { guests, requestsPerSecond: rate };
 }
 
 /**

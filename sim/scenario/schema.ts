@@ -217,8 +217,96 @@ export interface Scenario {
     rate_per_s: number;
     targets: ("event_words" | "control" | "bitmaps")[];
   };
-  /** The port groups (at least one). */
+  /** The port groups (at least one, unless the scenario describes a `host`). */
   groups: Group[];
+  /** A host: dom0 and its guests over request/response rings (DESIGN §12). */
+  host?: HostSpec;
+}
+
+/**
+ * A guest's request/response client, one per vif and per vbd: `closed`
+ * (`window` requests outstanding, each followed by `think_us` µs before the
+ * next) or open-loop `poisson` (`rate_per_s` requests/s per device).
+ */
+export type HostWorkload =
+  /** A closed-loop client: `window` outstanding requests, `think_us` µs between response and next request. */
+  | { kind: "closed"; window: number; think_us: number; devices: "all" | "net" | "blk" }
+  /** Open-loop Poisson requests at `rate_per_s` per device. */
+  | { kind: "poisson"; rate_per_s: number; devices: "all" | "net" | "blk" };
+
+/** One guest template of a host: `count` identical guests (DESIGN §12). */
+export interface HostGuestTemplate {
+  /** The template's name (letters, digits, `_`, `.`, `-`), unique in the host. */
+  name: string;
+  /** How many guests of this template the host creates (in template order). */
+  count: number;
+  /** `pv`, `pvh`, or `hvm` (QEMU in dom0: one ioreq port per VCPU plus one buffered). */
+  kind: "pv" | "pvh" | "hvm";
+  /** VCPUs of each guest. */
+  vcpus: number;
+  /** The guest's word size (bits). */
+  word_bits: 32 | 64;
+  /** The guest's ABI (unset: dom0's, the ABI under comparison). */
+  abi?: string;
+  /** Virtual network interfaces (netfront/netback), each with min(8, guest, dom0 VCPUs) queues. */
+  vifs: number;
+  /** Virtual block devices (blkfront/blkback), each with min(4, guest, dom0 VCPUs) rings. */
+  vbds: number;
+  /** netback's split event channels (feature-split-event-channels): 2 ports per queue, else 1. */
+  split_event_channels: boolean;
+  /** The request/response client on each device. */
+  workload: HostWorkload;
+  /**
+   * HVM only: emulated I/O exits per second per VCPU, each a synchronous
+   * round trip to QEMU in dom0 during which the VCPU is stalled (0: none).
+   */
+  ioreq_rate_per_s: number;
+}
+
+/** Host-side costs (ns) of the work a request causes, beyond the event-channel costs. */
+export interface HostCosts {
+  /** Waking a sleeping kthread (guest-rx, blkback's ring thread) on its CPU. */
+  kthread_wake_ns: number;
+  /** Waking a user-space daemon through /dev/xen/evtchn (xenstored, xenconsoled, QEMU). */
+  user_wake_ns: number;
+  /** netback TX: one request in xenvif_tx_action (grant copy, skb build), per packet. */
+  netback_tx_ns: number;
+  /** dom0's network stack turning a packet round (the echo a netperf-like peer sends). */
+  stack_ns: number;
+  /** netback RX: one packet in xenvif_rx_action (grant copy to the guest's buffer). */
+  netback_rx_ns: number;
+  /** blkback: one request in do_block_io_op plus its (memory-backed) I/O. */
+  blkback_ns: number;
+  /** A frontend's work per request produced (xennet_start_xmit, blkif_queue_request). */
+  front_request_ns: number;
+  /** A frontend's work per response consumed (xennet_poll, blkif_interrupt's completion). */
+  front_response_ns: number;
+  /** QEMU's emulation of one ioreq in dom0 user space. */
+  qemu_ns: number;
+}
+
+/** A host: dom0 and its guests (DESIGN §12). */
+export interface HostSpec {
+  /** Physical CPUs (dom0's VCPUs pinned, the rest shared by guests), or `dedicated`. */
+  pcpus: number | "dedicated";
+  /** The backend domain. */
+  dom0: {
+    /** dom0's VCPUs. */
+    vcpus: number;
+    /** dom0's word size (bits): a 32-bit 2-level dom0 has 1023 ports. */
+    word_bits: 32 | 64;
+    /**
+     * Which dom0 VCPU a backend port notifies: `vcpu0` (Linux before 5.11) or
+     * `least-loaded` (Linux 5.11+, 93b6adbf0420 "xen/events: Implement irq distribution").
+     */
+    notify: "vcpu0" | "least-loaded";
+    /** Ports dom0 binds for itself besides per-VCPU timers and IPIs (PIRQs, global VIRQs). */
+    reserved_ports: number;
+  };
+  /** Guest templates, created in order. */
+  guests: HostGuestTemplate[];
+  /** Host-side costs (ns). */
+  costs: HostCosts;
 }
 
 /**
@@ -425,6 +513,68 @@ const groupSchema = z.strictObject({
   ),
 });
 
+const hostName = z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'");
+const hostDevices = z.enum(["all", "net", "blk"]).default("all");
+const hostWorkloadSchema = z.discriminatedUnion("kind", [
+  z.strictObject({
+    kind: z.literal("closed"),
+    window: int.min(1).max(256).default(1),
+    think_us: nonneg.default(100),
+    devices: hostDevices,
+  }),
+  z.strictObject({ kind: z.literal("poisson"), rate_per_s: pos, devices: hostDevices }),
+]);
+const hostGuestSchema = z.strictObject({
+  name: hostName.default("guest"),
+  count: int.min(0).max(1 << 20),
+  kind: z.enum(["pv", "pvh", "hvm"]).default("pvh"),
+  vcpus: int.min(1).max(4096).default(1),
+  word_bits: z.union([z.literal(32), z.literal(64)]).default(64),
+  abi: z.string().refine((s) => ABI_IDS.includes(s), {
+    message: `one of ${ABI_IDS.join(", ")}`,
+  }).optional(),
+  vifs: int.min(0).max(64).default(1),
+  vbds: int.min(0).max(64).default(1),
+  split_event_channels: z.boolean().default(true),
+  workload: hostWorkloadSchema.default({
+    kind: "closed",
+    window: 1,
+    think_us: 100,
+    devices: "all",
+  }),
+  ioreq_rate_per_s: nonneg.default(0),
+});
+// Host-side cost defaults (ns): order-of-magnitude estimates, reasoning in
+// docs/explanation/host.md. kthread wake: reference costs.md §2 (local wake
+// ~5 µs); user-space wake through /dev/xen/evtchn: 10-20 µs (estimate).
+const HOST_COST_DEFAULTS: HostCosts = {
+  kthread_wake_ns: 5000,
+  user_wake_ns: 15000,
+  netback_tx_ns: 1500,
+  stack_ns: 2000,
+  netback_rx_ns: 1500,
+  blkback_ns: 3000,
+  front_request_ns: 1000,
+  front_response_ns: 1000,
+  qemu_ns: 5000,
+};
+const hostCostsSchema = z.strictObject(
+  Object.fromEntries(
+    Object.entries(HOST_COST_DEFAULTS).map(([k, v]) => [k, nonneg.default(v)]),
+  ) as { [K in keyof HostCosts]: z.ZodDefault<z.ZodNumber> },
+);
+const hostSchema = z.strictObject({
+  pcpus: z.union([int.min(1).max(1 << 16), z.literal("dedicated")]).default("dedicated"),
+  dom0: z.strictObject({
+    vcpus: int.min(1).max(4096).default(8),
+    word_bits: z.union([z.literal(32), z.literal(64)]).default(64),
+    notify: z.enum(["vcpu0", "least-loaded"]).default("least-loaded"),
+    reserved_ports: int.min(0).max(1 << 20).default(50),
+  }).default({ vcpus: 8, word_bits: 64, notify: "least-loaded", reserved_ports: 50 }),
+  guests: z.array(hostGuestSchema).min(1),
+  costs: hostCostsSchema.default(HOST_COST_DEFAULTS),
+});
+
 const costOverrides = z.strictObject({
   preset: z.enum(["default", "zero"]).optional(),
   ...Object.fromEntries(COST_FIELDS.map((k) => [k, nonneg.optional()])),
@@ -590,8 +740,48 @@ const scenarioSchema = z.strictObject({
       "bitmaps",
     ]).describe("what the writes hit"),
   }).optional().describe("a hostile guest writing into its own shared memory"),
-  groups: z.array(groupSchema).min(1).describe("the port groups, at least one (see below)"),
+  groups: z.array(groupSchema).default([]).describe(
+    "the port groups (see below): at least one, unless the scenario describes a `host`",
+  ),
+  host: hostSchema.optional().describe(
+    "a host instead of one guest: dom0 and its guests over request/response rings " +
+      "([Simulate a host](../how-to/simulate-a-host.md))",
+  ),
 }).superRefine((s, ctx) => {
+  if (s.groups.length === 0 && s.host === undefined) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["groups"],
+      message: "at least one port group (or a `host`)",
+    });
+  }
+  if (s.host !== undefined) {
+    if (s.host.pcpus !== "dedicated" && s.host.pcpus <= s.host.dom0.vcpus) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["host", "pcpus"],
+        message: `more physical CPUs than dom0's ${s.host.dom0.vcpus} pinned VCPUs, or "dedicated"`,
+      });
+    }
+    const seen = new Set<string>();
+    s.host.guests.forEach((g, i) => {
+      if (seen.has(g.name)) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["host", "guests", i, "name"],
+          message: "a unique guest template name (templates default to 'guest')",
+        });
+      }
+      seen.add(g.name);
+      if (g.ioreq_rate_per_s > 0 && g.kind !== "hvm") {
+        ctx.addIssue({
+          code: "custom",
+          path: ["host", "guests", i, "ioreq_rate_per_s"],
+          message: 'emulated I/O needs QEMU: only a guest of kind "hvm" may set it',
+        });
+      }
+    });
+  }
   const names = new Set<string>();
   s.groups.forEach((g, i) => {
     if (names.has(g.name)) {
@@ -651,6 +841,7 @@ true satisfies Same<CountSpec, z.output<typeof countSchema>>;
 true satisfies Same<DeferredSpec, z.output<typeof deferredSchema>>;
 true satisfies Same<PopularitySpec, z.output<typeof popularitySchema>>;
 true satisfies Same<Group, z.output<typeof groupSchema>>;
+true satisfies Same<HostSpec, z.output<typeof hostSchema>>;
 true satisfies Same<Scenario, z.output<typeof scenarioSchema>>;
 true satisfies Same<Question, z.output<typeof questionSchema>>;
 
@@ -662,6 +853,8 @@ export const ArrivalSchema: Validator<ArrivalSpec> = arrivalSchema;
 export const PopularitySchema: Validator<PopularitySpec> = popularitySchema;
 /** A group of ports with one arrival process and one service-time distribution. */
 export const GroupSchema: Validator<Group> = groupSchema;
+/** A host: dom0 and its guest templates (DESIGN §12). */
+export const HostSchema: Validator<HostSpec> = hostSchema;
 /** The scenario schema. Keys are a contract: keep them working, add freely. */
 export const ScenarioSchema: Validator<Scenario> = scenarioSchema;
 
@@ -733,6 +926,19 @@ export function scenarioJsonSchema(): Record<string, unknown> {
       },
       grid: lists,
       zip: lists,
+      capacity: {
+        type: "object",
+        description: "Settings of `sim capacity` (flags override them); a sweep ignores them.",
+        properties: {
+          objective: { type: "string", description: 'e.g. "rt_p99_ns<=200us"' },
+          axis: { type: "string", description: "dotted path of the integer key searched" },
+          start: { type: "integer", minimum: 1 },
+          max: { type: "integer", minimum: 1 },
+          resolution: { type: "integer", minimum: 1 },
+          max_replications: { type: "integer", minimum: 2 },
+        },
+        additionalProperties: false,
+      },
     },
     required: ["base"],
     additionalProperties: false,

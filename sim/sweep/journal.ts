@@ -109,7 +109,7 @@ export function readJournal(dir: string): JournalContents | undefined {
       continue;
     }
     try {
-      const r = JSON.parse(Deno.readTextFileSync(`${jdir}/${e.name}`)) as RunResult;
+      const r = JSON.parse(Deno.readTextFileSync(`${jdir}/${e.name}`), revive) as RunResult;
       if (typeof r.index === "number" && `${r.id}.json` === e.name) results.push(r);
     } catch {
       // a damaged entry: its run is run again
@@ -117,6 +117,26 @@ export function readJournal(dir: string): JournalContents | undefined {
   }
   results.sort((a, b) => a.index - b.index);
   return { header, results };
+}
+
+/**
+ * JSON has no Infinity or NaN (JSON.stringify writes null): a non-finite
+ * number (e.g. an unbounded `latency_spread`) is kept as `{"$number": "Infinity"}`,
+ * so that a resumed run's rows equal those of an uninterrupted one.
+ */
+function keepNonFinite(_key: string, v: unknown): unknown {
+  return typeof v === "number" && !Number.isFinite(v) ? { $number: String(v) } : v;
+}
+
+function revive(_key: string, v: unknown): unknown {
+  if (v !== null && typeof v === "object" && !Array.isArray(v)) {
+    const o = v as Record<string, unknown>;
+    const keys = Object.keys(o);
+    if (keys.length === 1 && keys[0] === "$number" && typeof o.$number === "string") {
+      return Number(o.$number);
+    }
+  }
+  return v;
 }
 
 /**
@@ -169,7 +189,7 @@ export class Journal {
   record(result: RunResult, durable = true): void {
     writeFileAtomic(
       `${this.dir}/${result.id}.json`,
-      JSON.stringify(result) + "\n",
+      JSON.stringify(result, keepNonFinite) + "\n",
       durable ? DURABLE : {},
     );
   }

@@ -140,9 +140,10 @@ function prepare(input: LoadedInput, overrides: PlanOverrides): Prepared {
   if (isSweep(input.raw)) {
     const sw = input.raw as Record<string, unknown>;
     for (const k of Object.keys(sw)) {
-      if (!["base", "grid", "zip", "description"].includes(k)) {
+      // `capacity`: the settings of `sim capacity` (sim/sweep/capacity.ts); a sweep ignores them.
+      if (!["base", "grid", "zip", "description", "capacity"].includes(k)) {
         throw new InputError(
-          `${src}: ${k}: unknown key in a sweep file (expected base, grid, zip)`,
+          `${src}: ${k}: unknown key in a sweep file (expected base, grid, zip, capacity)`,
         );
       }
     }

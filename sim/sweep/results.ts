@@ -267,6 +267,10 @@ export function resultTables(results: readonly RunResult[]): Record<string, Row[
   };
   const ports = sorted.flatMap((r) => r.ports);
   if (ports.length > 0) tables["ports.csv"] = ports;
+  const guests = sorted.flatMap((r) => r.guests ?? []);
+  if (guests.length > 0) tables["guests.csv"] = guests;
+  const dom0 = sorted.flatMap((r) => r.dom0 ?? []);
+  if (dom0.length > 0) tables["dom0.csv"] = dom0;
   return tables;
 }
 

@@ -200,7 +200,7 @@ Deno.test("a sweep file is validated strictly, grid point by grid point", async 
   const before = listing(dir);
   assertBadInput(
     await sim(dir, "sweep", "sw1.json"),
-    ["sw1.json: grdi: unknown key in a sweep file (expected base, grid, zip)"],
+    ["sw1.json: grdi: unknown key in a sweep file (expected base, grid, zip, capacity)"],
     dir,
     before,
   );

@@ -2,12 +2,14 @@
 // set-up memory from bound ports and VCPUs.
 import assert from "node:assert/strict";
 import {
+  BYTES_PER_GUEST,
   BYTES_PER_PORT,
   BYTES_PER_VCPU,
   DEFAULT_EVENT_BUDGET,
   DEFAULT_MEMORY_BUDGET,
   estimateRun,
   EVENTS_PER_RAISE,
+  EVENTS_PER_REQUEST,
   formatBytes,
   formatCount,
 } from "../../../sim/scenario/estimate.ts";
@@ -65,4 +67,17 @@ Deno.test("estimates read as orders of magnitude", () => {
   assert.equal(formatCount(31_400_000), "3.1e7");
   assert.equal(formatCount(Infinity), "unbounded");
   assert.equal(formatBytes(1536), "1.5 KiB");
+});
+
+Deno.test("a host's estimate counts its clients' requests and its guests' memory", () => {
+  const s = parseScenario({
+    name: "h",
+    duration_ms: 1000,
+    warmup_ms: 0,
+    host: { guests: [{ count: 10, workload: { kind: "poisson", rate_per_s: 100 } }] },
+  }, "h");
+  const e = estimateRun(s);
+  // 10 guests x (1 vif + 1 vbd) x 100 requests/s for 1 s.
+  assert.equal(e.events, 2000 * EVENTS_PER_REQUEST);
+  assert.ok(e.bytes >= 10 * BYTES_PER_GUEST);
 });

@@ -73,3 +73,17 @@ Deno.test("journal entries are flushed to disk before the rename, and their fold
   assert.deepEqual(calls, ["sync file", "rename", "sync folder"]);
   assert.deepEqual(readJournal(dir)?.results.map((r) => r.id), ["id0"]);
 });
+
+Deno.test("a run's infinite or undefined figures come back from the journal as they were", () => {
+  const dir = Deno.makeTempDirSync();
+  const j = Journal.create(dir, header);
+  const r = result(0);
+  r.summary = { abi: "fifo", latency_spread: Infinity, low: -Infinity, odd: NaN, n: 1 };
+  j.record(r);
+  const back = readJournal(dir)!.results[0].summary;
+  assert.equal(back.latency_spread, Infinity);
+  assert.equal(back.low, -Infinity);
+  assert.ok(Number.isNaN(back.odd));
+  assert.equal(back.n, 1);
+  Deno.removeSync(dir, { recursive: true });
+});

@@ -1,0 +1,238 @@
+/**
+ * The words of a capacity study (`capacity.csv`): the answer that opens
+ * report.md ("fifo serves 412 guests (395–430) at round-trip p99 ≤ 200 µs,
+ * limited by dom0's CPU; 2l serves 207, limited by its ports"), the table
+ * under it, and the robustness summary of `--robust` (capacity's range over
+ * the cost vectors and the cost field it follows most).
+ *
+ * @module
+ */
+
+import type { CsvRow } from "./csv.ts";
+import { fmtNs } from "./format.ts";
+import { fmtMetric } from "./findings.ts";
+import { PAGE, wrap } from "./text.ts";
+import { rhoSignificant, spearman } from "./robustness.ts";
+
+/** Readable names of the metrics an objective usually reads. */
+const METRIC_WORDS: Record<string, string> = {
+  rt_mean_ns: "mean round trip",
+  rt_p50_ns: "round-trip p50",
+  rt_p99_ns: "round-trip p99",
+  rt_p999_ns: "round-trip p99.9",
+  rt_max_ns: "round-trip maximum",
+  lat_mean_ns: "mean dispatch latency",
+  lat_p99_ns: "dispatch p99",
+  lat_p999_ns: "dispatch p99.9",
+  done_mean_ns: "mean response time",
+  done_p99_ns: "response-time p99",
+  dom0_busy: "dom0 busy fraction",
+};
+
+/**
+ * The objective in words: `rt_p99_ns<=200000` -> "round-trip p99 ≤ 200 µs".
+ *
+ * @example
+ * ```ts
+ * import { objectiveWords } from "./capacity_text.ts";
+ * console.log(objectiveWords("rt_p99_ns<=200000")); // "round-trip p99 ≤ 200 µs"
+ * ```
+ */
+export function objectiveWords(objective: string): string {
+  const m = /^([A-Za-z0-9_]+)(<=|>=)(.*)$/.exec(objective);
+  if (!m) return objective;
+  const [, metric, op, text] = m;
+  const bound = Number(text);
+  const value = Number.isFinite(bound) && metric.endsWith("_ns") ? fmtNs(bound) : text;
+  return `${METRIC_WORDS[metric] ?? metric.replace(/_/g, " ")} ${op === "<=" ? "≤" : "≥"} ${value}`;
+}
+
+function limitWords(row: CsvRow): string {
+  const detail = String(row.limit_detail ?? "");
+  switch (row.limit) {
+    case "ports":
+      return `limited by its ports (${detail})`;
+    case "dom0_cpu":
+      return `limited by dom0's CPU (${detail})`;
+    case "dom0_vcpu":
+      return `limited by a single dom0 VCPU (${detail})`;
+    case "ring":
+      return `limited by a ring (${detail})`;
+    case "pcpus":
+      return `limited by the guests' physical CPUs (${detail})`;
+    case "max":
+      return `still within the objective at the search's upper bound`;
+    default:
+      return `limited by the objective itself (${detail})`;
+  }
+}
+
+/**
+ * A grid parameter in words: an object value (a guest template) by its
+ * `name`, other values as `path=value` with a leading `host.` dropped.
+ *
+ * @example
+ * ```ts
+ * import { paramWords } from "./capacity_text.ts";
+ * console.log(paramWords("host.guests.0", '{"name":"pv-1vcpu","count":16}')); // "pv-1vcpu"
+ * console.log(paramWords("host.dom0.vcpus", 8)); // "dom0.vcpus=8"
+ * ```
+ */
+export function paramWords(path: string, value: unknown): string {
+  if (typeof value === "string" && value.startsWith("{")) {
+    try {
+      const o = JSON.parse(value);
+      if (typeof o?.name === "string") return o.name;
+    } catch {
+      // not JSON: shown as it is
+    }
+  }
+  return `${path.replace(/^host\./, "")}=${value}`;
+}
+
+/** Whether `axis` counts guests. */
+function guestAxis(axis: string): boolean {
+  return /^host\.guests\.\d+\.count$/.test(axis);
+}
+
+function amount(row: CsvRow): string {
+  const low = Number(row.capacity), high = Number(row.capacity_high);
+  const axis = String(row.axis ?? "");
+  const range = high > low ? ` (${low}–${high})` : "";
+  if (guestAxis(axis)) return `serves ${low} guest${low === 1 ? "" : "s"}${range}`;
+  return `reaches ${axis} = ${low}${range}`;
+}
+
+/**
+ * One sentence per grid point: each ABI's capacity, the objective and the limit.
+ *
+ * @example
+ * ```ts
+ * import { capacityAnswer } from "./capacity_text.ts";
+ * const rows = [{ abi: "fifo", capacity: 412, capacity_high: 430, limit: "dom0_cpu",
+ *   limit_detail: "dom0 busy 0.95", objective: "rt_p99_ns<=200000", axis: "host.guests.0.count" }];
+ * console.log(capacityAnswer(rows, [])[0]);
+ * // "fifo serves 412 guests (412–430) at round-trip p99 ≤ 200 µs, limited by dom0's CPU (dom0 busy 0.95)."
+ * ```
+ */
+export function capacityAnswer(rows: readonly CsvRow[], params: readonly string[]): string[] {
+  const points = new Map<string, CsvRow[]>();
+  for (const r of rows) {
+    const key = params.map((p) => paramWords(p, r[p])).join(", ");
+    points.set(key, [...(points.get(key) ?? []), r]);
+  }
+  const out: string[] = [];
+  for (const [key, rs] of points) {
+    const parts = rs.map((r, i) =>
+      `${r.abi} ${amount(r)}${i === 0 ? ` at ${objectiveWords(String(r.objective))}` : ""}, ` +
+      limitWords(r)
+    );
+    out.push(`${key ? `With ${key}: ` : ""}${parts.join("; ")}.`);
+  }
+  return out;
+}
+
+/**
+ * capacity.csv's rows with the robustness columns of `--robust`: per row,
+ * the lowest and highest capacity over the cost vectors (`robust_low`,
+ * `robust_high`), and the cost field whose value it follows most
+ * (`follows`, by Spearman's rank correlation `follows_rho`, empty when no
+ * field's correlation differs from 0 at 95%).
+ *
+ * @example
+ * ```ts
+ * import { robustCapacity } from "./capacity_text.ts";
+ * const own = [{ abi: "fifo", capacity: 10 }];
+ * const per = [1, 2, 3, 4].map((v) => ({ cost_vector: v, upcall_ns: v * 100, abi: "fifo",
+ *   capacity: 20 - v }));
+ * const [row] = robustCapacity(own, per, []);
+ * console.log(row.robust_low, row.robust_high, row.follows); // 16 19 "upcall_ns"
+ * ```
+ */
+export function robustCapacity(
+  own: readonly CsvRow[],
+  perVector: readonly CsvRow[],
+  params: readonly string[],
+): CsvRow[] {
+  const known = new Set([...params, "cost_vector"]);
+  const fields = perVector.length
+    ? Object.keys(perVector[0]).filter((k) =>
+      !known.has(k) && /_ns$/.test(k) && !(own[0] && k in own[0])
+    )
+    : [];
+  return own.map((row) => {
+    const mine = perVector.filter((r) =>
+      r.abi === row.abi && params.every((p) => String(r[p]) === String(row[p]))
+    );
+    const caps = mine.map((r) => Number(r.capacity));
+    let follows = "", rho = NaN;
+    for (const f of fields) {
+      const r = spearman(mine.map((m) => Number(m[f])), caps);
+      if (Number.isFinite(r) && (!Number.isFinite(rho) || Math.abs(r) > Math.abs(rho))) {
+        rho = r;
+        follows = f;
+      }
+    }
+    const significant = rhoSignificant(rho, caps.length);
+    return {
+      ...row,
+      robust_low: caps.length ? Math.min(...caps) : "",
+      robust_high: caps.length ? Math.max(...caps) : "",
+      follows: significant ? follows : "",
+      follows_rho: Number.isFinite(rho) ? Number(rho.toFixed(3)) : "",
+    };
+  });
+}
+
+/**
+ * The capacity section of report.md: the answer first, then a table and,
+ * with `--robust`, the range over cost vectors.
+ *
+ * @example
+ * ```ts
+ * import { capacityText } from "./capacity_text.ts";
+ * const text = capacityText([{ abi: "2l", capacity: 5, capacity_high: 5, limit: "ports",
+ *   limit_detail: "4095 ports bound", objective: "lat_p99_ns<=1000", axis: "host.guests.0.count" }], []);
+ * console.log(text.split("\n")[0].startsWith("2l serves 5 guests")); // true
+ * ```
+ */
+export function capacityText(rows: readonly CsvRow[], params: readonly string[]): string {
+  const out = [...capacityAnswer(rows, params), ""];
+  const objective = String(rows[0]?.objective ?? "");
+  const metric = /^[A-Za-z0-9_]+/.exec(objective)?.[0] ?? "";
+  const value = (mean: unknown, half: unknown) =>
+    mean === "" || mean === undefined ? "n/a" : fmtMetric(metric, Number(mean), Number(half));
+  out.push("Capacity", "--------", "");
+  out.push(
+    wrap(
+      `The largest ${rows[0]?.axis ?? "value"} at which ${objectiveWords(objective)} holds, ` +
+        `per ABI: a value is decided only when the 95% confidence interval over replications ` +
+        `lies on one side of the bound; "a–b" where replications up to the cap could not ` +
+        `decide. Then the metric at capacity and at the smallest value that failed ` +
+        `(capacity.csv has every figure).`,
+    ),
+    "",
+  );
+  for (const r of rows) {
+    const where = params.map((p) => paramWords(p, r[p])).join(", ");
+    const next = r.next_value === ""
+      ? ""
+      : `; at ${r.next_value}: ${value(r.metric_at_next, r.metric_at_next_ci)}`;
+    const rob = r.robust_low !== undefined && r.robust_low !== ""
+      ? `; under the cost vectors ${r.robust_low}–${r.robust_high}` +
+        (r.follows ? `, follows ${r.follows} (rho ${r.follows_rho})` : "")
+      : "";
+    const high = Number(r.capacity_high) > Number(r.capacity) ? `–${r.capacity_high}` : "";
+    out.push(
+      wrap(
+        `${where ? `${where}, ` : ""}${r.abi}: ${r.capacity}${high} (${r.limit}); ` +
+          `${value(r.metric_at_capacity, r.metric_at_capacity_ci)}${next}${rob}`,
+        PAGE,
+        "- ",
+        "  ",
+      ),
+    );
+  }
+  out.push("");
+  return out.join("\n");
+}

@@ -1,0 +1,298 @@
+/**
+ * The report's host section (DESIGN §12): for a results folder of host runs,
+ * in words, how the round trip and dom0's CPU grow with the number of guests
+ * under each ABI and which resource runs out first, then a table of the
+ * means over replications. Reads summary rows only; never simulates.
+ *
+ * @module
+ */
+
+import type { CsvRow } from "./csv.ts";
+import { fmtNs, sig } from "./format.ts";
+import { fitTable } from "./text.ts";
+import { meanCi } from "./aggregate.ts";
+import { type Chart, type LinePoint, lineSpec } from "./charts.ts";
+
+/** dom0_busy_max at or above this reads as a saturated dom0 VCPU. */
+export const SATURATED = 0.95;
+
+/** Means over replications of one ABI at one guest count. */
+export interface HostPoint {
+  /** The ABI. */
+  abi: string;
+  /** The other swept parameters of the point ("" when none), e.g. `host.pcpus = 12`. */
+  label: string;
+  /** Guests requested. */
+  guests: number;
+  /** Guests started (mean). */
+  started: number;
+  /** Guests refused for lack of dom0 ports (mean). */
+  refused: number;
+  /** Mean round trip (ns). */
+  rtMean: number;
+  /** p99 round trip (ns). */
+  rtP99: number;
+  /** dom0's busy fraction over all its VCPUs. */
+  busy: number;
+  /** The busiest dom0 VCPU's busy fraction. */
+  busyMax: number;
+  /** Events per request. */
+  events: number;
+}
+
+const num = (r: CsvRow, k: string): number => Number(r[k]);
+
+/**
+ * The per-(ABI, guest count) means of host summary rows, ABIs in order of
+ * appearance and guest counts ascending; empty when the rows are not a host's.
+ *
+ * @example
+ * ```ts
+ * import { hostPoints } from "./host.ts";
+ * const p = hostPoints([{ abi: "fifo", guests_requested: 10, guests_started: 10,
+ *   guests_refused: 0, rt_mean_ns: 30000, rt_p99_ns: 40000, dom0_busy: 0.1,
+ *   dom0_busy_max: 0.2, events_per_request: 2.5 }]);
+ * console.log(p[0].guests, p[0].rtMean); // 10 30000
+ * ```
+ */
+export function hostPoints(rows: readonly CsvRow[], params: readonly string[] = []): HostPoint[] {
+  const host = rows.filter((r) => "guests_requested" in r && "rt_mean_ns" in r);
+  // Swept parameters other than a guest count label a series of their own.
+  const others = params.filter((p) => !/^host\.guests\.\d+\.count$/.test(p) && p in (host[0] ?? {}))
+    .filter((p) => new Set(host.map((r) => String(r[p]))).size > 1);
+  const labelOf = (r: CsvRow) => others.map((p) => `${p} = ${r[p]}`).join(", ");
+  const keys: string[] = [];
+  const groups = new Map<string, CsvRow[]>();
+  for (const r of host) {
+    const key = `${r.abi}\u0000${labelOf(r)}\u0000${num(r, "guests_requested")}`;
+    if (!groups.has(key)) {
+      groups.set(key, []);
+      keys.push(key);
+    }
+    groups.get(key)!.push(r);
+  }
+  const mean = (rs: CsvRow[], k: string): number =>
+    rs.reduce((a, r) => a + (Number.isFinite(num(r, k)) ? num(r, k) : 0), 0) / rs.length;
+  const abis = [...new Set(host.map((r) => String(r.abi)))];
+  return keys.map((key) => {
+    const rs = groups.get(key)!;
+    return {
+      abi: String(rs[0].abi),
+      label: labelOf(rs[0]),
+      guests: num(rs[0], "guests_requested"),
+      started: mean(rs, "guests_started"),
+      refused: mean(rs, "guests_refused"),
+      rtMean: mean(rs, "rt_mean_ns"),
+      rtP99: mean(rs, "rt_p99_ns"),
+      busy: mean(rs, "dom0_busy"),
+      busyMax: mean(rs, "dom0_busy_max"),
+      events: mean(rs, "events_per_request"),
+    };
+  }).sort((a, b) =>
+    abis.indexOf(a.abi) - abis.indexOf(b.abi) ||
+    a.label.localeCompare(b.label, "en", { numeric: true }) ||
+    a.guests - b.guests
+  );
+}
+
+const pct = (x: number): string => `${Math.round(x * 100)}%`;
+
+/**
+ * One paragraph per ABI: how the round trip and dom0's CPU grow with the
+ * guest count, and what runs out first (a dom0 VCPU, dom0's ports, or
+ * nothing within the sweep).
+ *
+ * @example
+ * ```ts
+ * import { hostSentences, hostPoints } from "./host.ts";
+ * const row = (n: number, rt: number, max: number) => ({ abi: "2l", guests_requested: n,
+ *   guests_started: n, guests_refused: 0, rt_mean_ns: rt, rt_p99_ns: rt,
+ *   dom0_busy: max / 2, dom0_busy_max: max, events_per_request: 2 });
+ * console.log(hostSentences(hostPoints([row(10, 3e4, 0.2), row(100, 9e4, 1)]))[0]);
+ * ```
+ */
+export function hostSentences(points: readonly HostPoint[]): string[] {
+  const out: string[] = [];
+  const series = [...new Set(points.map((p) => `${p.abi}\u0000${p.label}`))];
+  for (const key of series) {
+    const ps = points.filter((p) => `${p.abi}\u0000${p.label}` === key);
+    const a = ps[0], b = ps[ps.length - 1];
+    const abi = a.label ? `${a.abi} (${a.label})` : a.abi;
+    let s = a === b
+      ? `${abi}: at ${a.guests} guests the mean round trip is ${fmtNs(a.rtMean)} (p99 ` +
+        `${fmtNs(a.rtP99)}), and dom0 is ${pct(a.busy)} busy (busiest VCPU ${pct(a.busyMax)}).`
+      : `${abi}: from ${a.guests} to ${b.guests} guests the mean round trip goes from ` +
+        `${fmtNs(a.rtMean)} to ${fmtNs(b.rtMean)} (p99 ${fmtNs(a.rtP99)} to ` +
+        `${fmtNs(b.rtP99)}), and dom0 from ${pct(a.busy)} to ${pct(b.busy)} busy ` +
+        `(busiest VCPU ${pct(a.busyMax)} to ${pct(b.busyMax)}).`;
+    const cpu = ps.find((p) => p.busyMax >= SATURATED);
+    const ports = ps.find((p) => p.refused > 0);
+    if (cpu && (!ports || cpu.guests <= ports.guests)) {
+      s += ` A dom0 VCPU saturates first, at ${cpu.guests} guests (the busiest at ` +
+        `${pct(cpu.busyMax)} while dom0 as a whole is ${pct(cpu.busy)} busy)`;
+      s += ports
+        ? `; dom0's ports run out at ${ports.guests} guests (${sig(ports.refused)} refused).`
+        : `; dom0's ports never run out in this sweep.`;
+    } else if (ports) {
+      s += ` dom0's ports run out first: at ${ports.guests} guests ${sig(ports.refused)} ` +
+        `could not start` + (cpu ? `; a dom0 VCPU saturates at ${cpu.guests}.` : `.`);
+    } else {
+      s += ` Neither a dom0 VCPU (below ${pct(SATURATED)} busy) nor dom0's ports run out ` +
+        (a === b ? `here.` : `in this sweep.`);
+    }
+    out.push(s);
+  }
+  return out;
+}
+
+/**
+ * The host section's lines for report.md (title, rule, paragraphs, table),
+ * or none when the rows are not a host's.
+ *
+ * @example
+ * ```ts
+ * import { hostSection } from "./host.ts";
+ * console.log(hostSection([], (t) => t).length); // 0
+ * ```
+ */
+export function hostSection(
+  rows: readonly CsvRow[],
+  wrap: (text: string, width?: number, first?: string, indent?: string) => string,
+  params: readonly string[] = [],
+): string[] {
+  const points = hostPoints(rows, params);
+  const labelled = points.some((p) => p.label !== "");
+  if (points.length === 0) return [];
+  const title = "Host: round trips and dom0's CPU against the number of guests";
+  const table = fitTable(
+    [
+      labelled ? "abi (point)" : "abi",
+      "guests",
+      "started",
+      "rt mean",
+      "rt p99",
+      "dom0 busy",
+      "busiest",
+      "events/req",
+    ],
+    points.map((p) => [
+      p.label ? `${p.abi} (${p.label})` : p.abi,
+      String(p.guests),
+      sig(p.started),
+      fmtNs(p.rtMean),
+      fmtNs(p.rtP99),
+      pct(p.busy),
+      pct(p.busyMax),
+      sig(p.events),
+    ]),
+    2,
+  );
+  return [
+    title,
+    "-".repeat(title.length),
+    "",
+    ...hostSentences(points).flatMap((s) => [wrap(s, undefined, "- ", "  ")]),
+    "",
+    wrap(
+      "Means over replications. A round trip runs from the client's request to the " +
+        "frontend's handling of its response; dom0 busy is the fraction of dom0's VCPU " +
+        "time not idle, busiest the same for its busiest VCPU.",
+    ),
+    "",
+    table.split("\n").map((l) => (l ? `  ${l}` : "")).join("\n"),
+    "",
+  ];
+}
+
+/**
+ * Line points of summary column `col` (scaled by `k`) against the guest count,
+ * one line per ABI, a row facet per `row` label and a column facet per other
+ * swept parameter combination; mean and 95% band over replications.
+ */
+function hostLine(
+  rows: readonly CsvRow[],
+  params: readonly string[],
+  col: string,
+  k: number,
+  row?: string,
+): LinePoint[] {
+  const host = rows.filter((r) => "guests_requested" in r && col in r);
+  const others = params.filter((p) => !/^host\.guests\.\d+\.count$/.test(p) && p in (host[0] ?? {}))
+    .filter((p) => new Set(host.map((r) => String(r[p]))).size > 1);
+  const groups = new Map<string, { abi: string; x: number; facet: string; ys: number[] }>();
+  for (const r of host) {
+    const facet = others.map((p) => `${p} = ${r[p]}`).join(", ");
+    const x = num(r, "guests_requested");
+    const key = `${r.abi}\u0000${facet}\u0000${x}`;
+    if (!groups.has(key)) groups.set(key, { abi: String(r.abi), x, facet, ys: [] });
+    const y = num(r, col);
+    if (Number.isFinite(y)) groups.get(key)!.ys.push(y * k);
+  }
+  return [...groups.values()].filter((g) => g.ys.length > 0).map((g) => {
+    const { mean, half } = meanCi(g.ys);
+    const ci = Number.isFinite(half) ? half : 0;
+    return {
+      abi: g.abi,
+      x: g.x,
+      y: mean,
+      lo: mean - ci,
+      hi: mean + ci,
+      ci,
+      ...(g.facet ? { facet: g.facet } : {}),
+      ...(row !== undefined ? { row } : {}),
+    };
+  });
+}
+
+/**
+ * The host charts: round trip (p99 and mean) and dom0's busy fraction (all
+ * VCPUs and the busiest) against the guest count, one line per ABI; none
+ * unless the guest count takes two values or more.
+ *
+ * @example
+ * ```ts
+ * import { hostCharts } from "./host.ts";
+ * console.log(hostCharts([], []).length); // 0
+ * ```
+ */
+export function hostCharts(rows: readonly CsvRow[], params: readonly string[]): Chart[] {
+  const counts = new Set(
+    rows.filter((r) => "guests_requested" in r).map((r) => num(r, "guests_requested")),
+  );
+  if (counts.size < 2) return [];
+  const abis = [...new Set(rows.map((r) => String(r.abi)))];
+  const text = (title: string, yTitle: string) => ({
+    title,
+    subtitle: "mean over replications, band: 95% CI",
+    xTitle: "guests requested",
+    yTitle,
+    abis,
+    facetTitle: "",
+    rowTitle: "",
+  });
+  const rt = [
+    ...hostLine(rows, params, "rt_p99_ns", 1e-3, "p99"),
+    ...hostLine(rows, params, "rt_mean_ns", 1e-3, "mean"),
+  ];
+  const busy = [
+    ...hostLine(rows, params, "dom0_busy", 100, "all dom0 VCPUs"),
+    ...hostLine(rows, params, "dom0_busy_max", 100, "busiest dom0 VCPU"),
+  ];
+  return [
+    {
+      name: "host_rt_vs_guests",
+      title: "Round trip against the number of guests",
+      caption: "Request-to-response round trip (p99 and mean, rows) against the guests " +
+        "requested, one line per ABI, with 95% bands over replications. Lower is better.",
+      spec: lineSpec(rt, text("Round trip against the number of guests", "round trip (µs)")),
+    },
+    {
+      name: "host_dom0_busy_vs_guests",
+      title: "dom0's CPU against the number of guests",
+      caption: "dom0's busy time as a percentage of its VCPU time, over all its VCPUs and for " +
+        "the busiest one (rows), against the guests requested; 100% on the busiest VCPU is " +
+        "saturation.",
+      spec: lineSpec(busy, { ...text("dom0's CPU against the number of guests", "busy (%)") }),
+    },
+  ];
+}

@@ -1,0 +1,1512 @@
+/**
+ * A host: dom0 and its guests exchanging requests and responses over shared
+ * rings, each domain with its own event-channel ABI model (DESIGN §12).
+ *
+ * Every domain's VCPUs run a compact Linux-like runtime: a VCPU executes one
+ * work item at a time, hard-IRQ work (the upcall loop of
+ * `drivers/xen/events/events_base.c` `__xen_evtchn_do_upcall`) before softirq
+ * work (NAPI polls run by `net_rx_action`) before thread work (kthreads and
+ * the guests' client threads, round robin). An item is never cut short: a new
+ * upcall waits for the item in progress, which is short (one request's work).
+ *
+ * A request travels as in Linux (docs/explanation/host.md has every step with
+ * its source):
+ * - block: the client thread puts it on the blkif ring and notifies if
+ *   `RING_PUSH_REQUESTS_AND_CHECK_NOTIFY` says so (EVTCHNOP_send);
+ *   `xen_blkif_be_int` in dom0 only wakes the ring's kthread, which consumes
+ *   requests and answers each (`make_response`: push and check) until
+ *   `RING_FINAL_CHECK_FOR_REQUESTS` finds none, then sleeps and takes its
+ *   late EOI; the guest's `blkif_interrupt` consumes responses in hard-IRQ
+ *   context until `RING_FINAL_CHECK_FOR_RESPONSES` finds none, then takes its
+ *   late EOI.
+ * - network ping-pong: the client puts a packet on the TX ring
+ *   (`xennet_start_xmit`); netback's `xenvif_tx_interrupt` schedules NAPI,
+ *   whose poll (`xenvif_tx_action`, weight 64) consumes it, answers the TX
+ *   request and hands the packet to dom0's stack, whose echo is queued for the
+ *   queue's `guest-rx` kthread (`xenvif_start_xmit` wakes it); the kthread
+ *   copies up to 64 packets (`RX_BATCH_SIZE`) and pushes their RX responses
+ *   (`xenvif_rx_copy_flush`); the guest's `xennet_rx_interrupt` schedules its
+ *   NAPI poll and takes its late EOI at once (Linux 5.16+, XSA-391), the poll
+ *   consumes the responses and re-arms with the final check. TX responses are
+ *   reaped by `xennet_tx_interrupt` in hard-IRQ context.
+ *
+ * Physical CPUs: with `pcpus: "dedicated"` every VCPU has its own. With a
+ * number, dom0's VCPUs are pinned one per physical CPU and the guests' VCPUs
+ * share the rest under a credit2-like scheduler (`credit2.ts`): a guest VCPU
+ * with work wakes into the runqueue and runs when the scheduler gives it a
+ * CPU; preempted, its item resumes where it stopped.
+ *
+ * @module
+ */
+
+import type { AbiFactory, EventChannelAbi } from "../../models/abi.ts";
+import type { Costs } from "../../models/costs.ts";
+import { Domain } from "../../models/hypercalls.ts";
+import { createAbi } from "../../models/registry.ts";
+import { Engine } from "../engine/engine.ts";
+import { RandomStream } from "../engine/random.ts";
+import { LatencyCounts } from "../run/histogram.ts";
+import type { HostSpec, Scenario } from "../scenario/schema.ts";
+import {
+  allocateHost,
+  guestPortCost,
+  type HostLayout,
+  ownPortsPerVcpu,
+  PK_BLK,
+  PK_IOREQ,
+  PK_NET_RX,
+  PK_NET_TX,
+} from "./ports.ts";
+import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
+import { Credit2 } from "./credit2.ts";
+import { LINUX } from "../run/guest.ts";
+
+// Engine event kinds of a host run.
+const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
+const EV_IOREQ = 6, EV_IODONE = 7;
+/** Device classes of the per-template slots: netif, blkif, HVM ioreq. */
+const CLASSES = 3, CLS_IOREQ = 2;
+
+// Ring kinds.
+const R_BLK = 0, R_NET_TX = 1, R_NET_RX = 2;
+
+// Work item kinds.
+const IT_HANDLER = 3, IT_IRQ_RSP = 4, IT_POLL = 5, IT_THREAD = 6;
+
+/** Execution contexts, for CPU time per context. */
+export const CTX_HARDIRQ = 0;
+/** Softirq (NAPI polls). */
+export const CTX_SOFTIRQ = 1;
+/** Kernel threads (blkback's ring thread, netback's guest-rx thread). */
+export const CTX_KTHREAD = 2;
+/** User space (the guests' clients; dom0's daemons, which carry no traffic here). */
+export const CTX_USER = 3;
+const CTXS = 4;
+
+/** linux/netdevice.h NAPI_POLL_WEIGHT; netback's XENVIF_NAPI_WEIGHT and netfront's poll weight. */
+const NAPI_WEIGHT = 64;
+/** netback rx.c RX_BATCH_SIZE: skbs one guest-rx pass copies before it pushes responses. */
+const RX_BATCH_SIZE = 64;
+
+/** Options of a host run. */
+export interface HostRunOptions {
+  /** The run's master seed and replication (random streams). */
+  seed: number;
+  /** Replication index. */
+  replication: number;
+  /** The factory of dom0's ABI (the ABI under comparison). */
+  factory: AbiFactory;
+  /** Resolved costs. */
+  costs: Costs;
+  /** Clients issue no new request from this time on (ns); default: never stop. */
+  stopIssuingNs?: number;
+  /** Stop the engine after this many events. */
+  maxEvents?: number;
+}
+
+/** Figures of a finished host run, per template and for the whole host. */
+export interface HostFigures {
+  /** The port layout in dom0. */
+  layout: HostLayout;
+  /** Columns for summary.csv. */
+  summary: Record<string, number>;
+  /** Rows for guests.csv, one per template and device class (net, blk). */
+  guests: Record<string, string | number>[];
+  /** Rows for dom0.csv, one per dom0 VCPU. */
+  dom0: Record<string, number>[];
+  /** Engine events processed. */
+  simEvents: number;
+  /** Hash of the processed event sequence. */
+  fingerprint: number;
+}
+
+/**
+ * One host run's simulation state (struct of typed arrays; numeric ids:
+ * domain 0 is dom0, guests 1..G; VCPUs numbered across domains; rings and
+ * devices numbered across guests).
+ */
+export class HostSimulation {
+  /** The event engine of the run. */
+  readonly engine: Engine;
+  /** Event-channel costs (ns). */
+  readonly costs: Costs;
+  /** Host-side costs (ns). */
+  readonly hc: HostSpec["costs"];
+  /** dom0's port layout. */
+  readonly layout: HostLayout;
+  /** Every ring of the host. */
+  readonly rings: Rings;
+  /** Per domain (0 dom0, then the started guests): its ABI model. */
+  readonly abis: EventChannelAbi[] = [];
+  /** Per domain: its hypercall layer. */
+  readonly domains: Domain[] = [];
+  // Domains.
+  /** Per domain: its first VCPU number (length domains + 1). */
+  readonly vcpuBase: Int32Array;
+  /** Per domain: its offset into `portRing` (length domains + 1). */
+  readonly portBase: Int32Array;
+  /** Per domain: one more than its highest port with a ring. */
+  readonly portTop: Int32Array;
+  // Per (domain, port) through portBase: the ring it serves (-1 none).
+  /** Per (domain, port), at `portBase[domain] + port`: the ring the port serves, or -1. */
+  portRing!: Int32Array;
+  // VCPUs.
+  /** Per VCPU: its domain. */
+  readonly vcpuDom: Int32Array;
+  /** Per VCPU: 1 while a work item runs. */
+  readonly running: Uint8Array;
+  /** Per VCPU: generation of its pending step (older steps are ignored). */
+  readonly stepGen: Int32Array;
+  /** Per VCPU: time of its pending step (Infinity: none). */
+  readonly stepAt: Float64Array;
+  /** Per VCPU: kind of the work item in progress. */
+  readonly itemKind: Uint8Array;
+  /** Per VCPU: the item's argument (a port, ring or thread). */
+  readonly itemArg: Int32Array;
+  /** Per VCPU: a second argument of the item (QEMU: the guest VCPU it answers). */
+  readonly itemArg2: Int32Array;
+  /** Per VCPU: the item's execution context. */
+  readonly itemCtx: Uint8Array;
+  /** Per VCPU: when the item started. */
+  readonly itemStart: Float64Array;
+  /** Per VCPU: time owed before its next item (ns). */
+  readonly debt: Float64Array;
+  /** Per VCPU: busy with owed time until then (no item runs). */
+  readonly busyUntil: Float64Array;
+  /** Per VCPU: 1 inside its upcall loop. */
+  readonly inLoop: Uint8Array;
+  /** Per VCPU: 1 when an upcall is on its way. */
+  readonly upcallWanted: Uint8Array;
+  /** Per VCPU: when that upcall arrives. */
+  readonly deliverAt: Float64Array;
+  /** Per VCPU: the ring whose responses its hard-IRQ handler is consuming, or -1. */
+  readonly irqRing: Int32Array;
+  /** Per VCPU: first ring on its NAPI poll list, or -1. */
+  readonly softHead: Int32Array;
+  /** Per VCPU: last ring on its NAPI poll list, or -1. */
+  readonly softTail: Int32Array;
+  /** Per VCPU: when its current run of softirq work started (-1: none pending). */
+  readonly softSince: Float64Array;
+  /** Per VCPU: 1 while its softirq work runs in ksoftirqd (thread context, round robin). */
+  readonly ksoftirqd: Uint8Array;
+  /** Per VCPU: 1 when ksoftirqd's turn comes next among the threads. */
+  readonly ksTurn: Uint8Array;
+  /** Per VCPU: first runnable thread, or -1. */
+  readonly thrHead: Int32Array;
+  /** Per VCPU: last runnable thread, or -1. */
+  readonly thrTail: Int32Array;
+  /** Per VCPU and context (`4 * vcpu + ctx`): busy time while measuring (ns). */
+  readonly busy: Float64Array;
+  // Rings.
+  /** Per ring: blkif, netif TX or netif RX. */
+  readonly ringKind: Uint8Array;
+  /** Per ring: the device whose client uses it, or -1. */
+  readonly ringDev: Int32Array;
+  /** Per ring: the dom0 VCPU its backend port notifies. */
+  readonly ringU0: Int32Array;
+  /** Per ring: the guest VCPU its frontend port notifies. */
+  readonly ringUg: Int32Array;
+  /** Per ring: its port in dom0. */
+  readonly ringPort0: Int32Array;
+  /** Per ring: its port in the guest. */
+  readonly ringPortG: Int32Array;
+  /** Per ring: next ring on its VCPU's poll list, or -1. */
+  readonly softNext: Int32Array;
+  /** Per ring: 1 while its NAPI poll is scheduled. */
+  readonly softOn: Uint8Array;
+  /** Per ring: packets its current poll has taken (against the weight). */
+  readonly pollDone: Int32Array;
+  /** Per netif RX ring: packets dom0's stack queued for the guest-rx kthread. */
+  readonly rxQueued: Int32Array;
+  /** Per netif RX ring: packets copied and not yet pushed. */
+  readonly rxBatch: Int32Array;
+  // Threads: 2 * ring + side (0 the frontend's client, 1 the backend's kthread).
+  /** Per thread (`2 * ring + side`): next runnable thread on its VCPU, or -1. */
+  readonly thrNext: Int32Array;
+  /** Per thread: 1 while runnable. */
+  readonly thrOn: Uint8Array;
+  /** Per thread: 1 when its next item pays the kthread wake-up. */
+  readonly thrWake: Uint8Array;
+  /** Per thread: the VCPU it runs on. */
+  readonly thrU: Int32Array;
+  /** Per ring: 1 while its client waits for a free slot. */
+  readonly stalled: Uint8Array;
+  // Devices (one client each).
+  /** Per device: its guest (0-based among the started guests). */
+  readonly devGuest: Int32Array;
+  /** Per device: its guest template. */
+  readonly devTemplate: Int32Array;
+  /** Per device: the ring its requests go on. */
+  readonly devReq: Int32Array;
+  /** Per device: the ring whose responses complete its requests. */
+  readonly devRsp: Int32Array;
+  /** Per device: requests issued. */
+  readonly issued: Float64Array;
+  /** Per device: requests put on the ring. */
+  readonly pushed: Float64Array;
+  /** Per device: requests completed. */
+  readonly completed: Float64Array;
+  /** Per device: notifications sent for it, both ways. */
+  readonly events: Float64Array;
+  /** Per device: sum of its measured round trips (ns). */
+  readonly devRt: Float64Array;
+  /** Per device: number of its measured round trips. */
+  readonly devRtN: Float64Array;
+  /** Per device: issue times of its outstanding requests (a circular buffer). */
+  readonly issueAt: Float64Array[];
+  /** Per device: its client's random stream. */
+  readonly rng: RandomStream[];
+  /** Per device: 1 for a closed-loop client. */
+  readonly closed: Uint8Array;
+  /** Per device: a closed client's window. */
+  readonly window: Int32Array;
+  /** Per device: a closed client's mean think time (ns). */
+  readonly thinkNs: Float64Array;
+  /** Per device: an open client's rate (requests per ns). */
+  readonly ratePerNs: Float64Array;
+  // Metrics.
+  /** Whether the warm-up is over. */
+  measuring = false;
+  /** When measurement started (ns). */
+  measureFrom = 0;
+  /** Clients issue nothing from this time on (ns). */
+  stopIssuingNs: number;
+  /** Per (template, device class) slot `2 * template + class` (0 net, 1 blk): round trips. */
+  readonly rt: LatencyCounts[];
+  /** Per slot: requests completed while measuring. */
+  readonly tplRequests: Float64Array;
+  /** Per slot: notifications sent (both ways) while measuring. */
+  readonly tplEvents: Float64Array;
+  /** Per device: its slot. */
+  readonly devSlot: Int32Array;
+  /** Per dom0 VCPU: event handlers run while measuring. */
+  readonly dom0Handled: Float64Array;
+  /** Raises in dom0 while measuring. */
+  dom0Raised = 0;
+  /** Raises in every domain while measuring. */
+  raised = 0;
+  /** Coalesced raises while measuring. */
+  coalesced = 0;
+  /** Event handlers run in every domain while measuring. */
+  delivered = 0;
+  /** Xen's raise time while measuring (ns). */
+  xenNs = 0;
+  /** Upcalls started while measuring. */
+  upcalls = 0;
+  /** Times a client found its ring full while measuring. */
+  ringStalls = 0;
+  /** Events whose handler found no work, while measuring. */
+  spurious = 0;
+  /** The scenario. */
+  readonly scenario: Scenario;
+  /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
+  readonly pool: Credit2 | null = null;
+  /** The first pooled VCPU (the first guest VCPU). */
+  readonly poolBase: number = 0;
+  /** Per VCPU: 1 when its item was stopped by preemption. */
+  readonly paused: Uint8Array;
+  /** Per VCPU: what its stopped item has left (ns). */
+  readonly remaining: Float64Array;
+  /** Per physical CPU of the pool: generation of its slice timer. */
+  readonly sliceGen: Int32Array;
+
+  /** Build the host: dom0, its port layout, the started guests, their rings and clients. */
+  constructor(s: Scenario, abiId: string, o: HostRunOptions) {
+    const host = s.host!;
+    this.scenario = s;
+    this.costs = o.costs;
+    this.hc = host.costs;
+    this.stopIssuingNs = o.stopIssuingNs ?? Infinity;
+    this.engine = new Engine(4096);
+    const nv0 = host.dom0.vcpus;
+    // dom0: its ABI is the one under comparison.
+    const abi0 = o.factory({ vcpus: nv0, wordBits: host.dom0.word_bits, costs: o.costs });
+    const dom0 = new Domain(abi0);
+    if (dom0.isFifo) { for (let v = 0; v < nv0; v++) dom0.initControl(v); }
+    this.layout = allocateHost(host, dom0, host.dom0.notify);
+    this.abis.push(abi0);
+    this.domains.push(dom0);
+    const L = this.layout;
+    const G = L.guestTemplate.length;
+    // Guest domains, their own ports and their frontend ports.
+    this.vcpuBase = new Int32Array(G + 2);
+    this.portBase = new Int32Array(G + 2);
+    this.portTop = new Int32Array(G + 1);
+    this.vcpuBase[1] = nv0;
+    let nRings = 0, nDevs = 0;
+    for (let g = 0; g < G; g++) {
+      const t = host.guests[L.guestTemplate[g]];
+      this.vcpuBase[g + 2] = this.vcpuBase[g + 1] + t.vcpus;
+      const dev = deviceCount(t);
+      nDevs += dev.net + dev.blk;
+      nRings += 2 * dev.net + dev.blk;
+    }
+    const U = this.vcpuBase[G + 1];
+    this.vcpuDom = new Int32Array(U);
+    for (let d = 0; d <= G; d++) {
+      for (let u = this.vcpuBase[d]; u < this.vcpuBase[d + 1]; u++) this.vcpuDom[u] = d;
+    }
+    this.running = new Uint8Array(U);
+    this.stepGen = new Int32Array(U);
+    this.stepAt = new Float64Array(U).fill(Infinity);
+    this.itemKind = new Uint8Array(U);
+    this.itemArg = new Int32Array(U);
+    this.itemArg2 = new Int32Array(U);
+    this.itemCtx = new Uint8Array(U);
+    this.itemStart = new Float64Array(U);
+    this.debt = new Float64Array(U);
+    this.busyUntil = new Float64Array(U);
+    this.inLoop = new Uint8Array(U);
+    this.upcallWanted = new Uint8Array(U);
+    this.deliverAt = new Float64Array(U);
+    this.irqRing = new Int32Array(U).fill(-1);
+    this.softHead = new Int32Array(U).fill(-1);
+    this.softTail = new Int32Array(U).fill(-1);
+    this.softSince = new Float64Array(U).fill(-1);
+    this.ksoftirqd = new Uint8Array(U);
+    this.ksTurn = new Uint8Array(U);
+    this.thrHead = new Int32Array(U).fill(-1);
+    this.thrTail = new Int32Array(U).fill(-1);
+    this.busy = new Float64Array(U * CTXS);
+    this.paused = new Uint8Array(U);
+    this.remaining = new Float64Array(U);
+    if (host.pcpus !== "dedicated" && U > nv0) {
+      const pcpus = host.pcpus - nv0;
+      this.poolBase = nv0;
+      this.sliceGen = new Int32Array(pcpus);
+      this.pool = new Credit2(pcpus, U - nv0, {
+        run: (i) => this.resume(nv0 + i),
+        preempt: (i) => this.pause(nv0 + i),
+        timer: (p, at) => this.engine.schedule(at, EV_SLICE, p, ++this.sliceGen[p]),
+      });
+    } else this.sliceGen = new Int32Array(0);
+    this.rings = new Rings(nRings);
+    this.ringKind = new Uint8Array(nRings);
+    this.ringDev = new Int32Array(nRings);
+    this.ringU0 = new Int32Array(nRings);
+    this.ringUg = new Int32Array(nRings);
+    this.ringPort0 = new Int32Array(nRings);
+    this.ringPortG = new Int32Array(nRings);
+    this.softNext = new Int32Array(nRings).fill(-1);
+    this.softOn = new Uint8Array(nRings);
+    this.pollDone = new Int32Array(nRings);
+    this.rxQueued = new Int32Array(nRings);
+    this.rxBatch = new Int32Array(nRings);
+    // Threads: per ring its client (2r) and backend kthread (2r + 1), then one
+    // QEMU per guest (2 * rings + guest).
+    this.thrNext = new Int32Array(2 * nRings + G).fill(-1);
+    this.thrOn = new Uint8Array(2 * nRings + G);
+    this.thrWake = new Uint8Array(2 * nRings + G);
+    this.thrU = new Int32Array(2 * nRings + G);
+    this.ioPort = new Int32Array(U).fill(-1);
+    this.ioStall = new Uint8Array(U);
+    this.ioQueued = new Uint8Array(U);
+    this.ioAt = new Float64Array(U);
+    this.ioMeanNs = new Float64Array(U);
+    this.ioRng = [];
+    this.stalled = new Uint8Array(nRings);
+    this.devGuest = new Int32Array(nDevs);
+    this.devTemplate = new Int32Array(nDevs);
+    this.devReq = new Int32Array(nDevs);
+    this.devRsp = new Int32Array(nDevs);
+    this.issued = new Float64Array(nDevs);
+    this.pushed = new Float64Array(nDevs);
+    this.completed = new Float64Array(nDevs);
+    this.events = new Float64Array(nDevs);
+    this.devRt = new Float64Array(nDevs);
+    this.devRtN = new Float64Array(nDevs);
+    this.issueAt = [];
+    this.rng = [];
+    this.closed = new Uint8Array(nDevs);
+    this.window = new Int32Array(nDevs);
+    this.thinkNs = new Float64Array(nDevs);
+    this.ratePerNs = new Float64Array(nDevs);
+    this.rt = Array.from({ length: CLASSES * host.guests.length }, () => new LatencyCounts());
+    this.tplRequests = new Float64Array(CLASSES * host.guests.length);
+    this.tplEvents = new Float64Array(CLASSES * host.guests.length);
+    this.devSlot = new Int32Array(nDevs);
+    this.dom0Handled = new Float64Array(nv0);
+    // Port -> ring tables, dom0 first.
+    let top0 = 0;
+    for (let i = 0; i < L.ports.length; i++) if (L.ports[i] > top0) top0 = L.ports[i];
+    this.portTop[0] = top0 + 1;
+    const guestPorts: Int32Array[] = [];
+    const guestVcpus: Int32Array[] = [];
+    for (let g = 0; g < G; g++) {
+      const t = host.guests[L.guestTemplate[g]];
+      const abi = createGuestAbi(t.abi ?? abiId, o.factory, t.vcpus, t.word_bits, o.costs);
+      const dom = new Domain(abi);
+      if (dom.isFifo) { for (let v = 0; v < t.vcpus; v++) dom.initControl(v); }
+      // The guest's own ports: per VCPU the timer VIRQ (FIFO priority 0,
+      // XEN_IRQ_PRIORITY_MAX, arch/x86/xen/time.c) and its IPIs.
+      const own = ownPortsPerVcpu(t.kind, dom.isFifo);
+      for (let v = 0; v < t.vcpus; v++) {
+        for (let k = 0; k < own; k++) {
+          const p = dom.bind(v);
+          if (k === 0 && p > 0) {
+            abi.setTimerPort(v, p);
+            if (abi.hasPriorities) dom.setPriority(p, 0);
+          }
+        }
+      }
+      // Frontend ports, in the order of dom0's backend ports; HVM ioreq ports
+      // are Xen's own in the guest (x=1 in `xl debug-keys e`), not bound here.
+      // Device k's queue or ring q notifies guest VCPU (k + q) % vcpus.
+      const first = L.guestFirst[g], last = L.guestFirst[g + 1];
+      const gp = new Int32Array(last - first).fill(-1);
+      const gv = new Int32Array(last - first);
+      const cost = guestPortCost(t, nv0);
+      const perVif = cost.netQueues * (t.split_event_channels ? 2 : 1);
+      for (let i = first; i < last; i++) {
+        const j = i - first;
+        if (L.kinds[i] === PK_IOREQ) continue;
+        let v = 0;
+        if (L.kinds[i] === PK_NET_TX || L.kinds[i] === PK_NET_RX) {
+          const vif = Math.floor((j - 2) / perVif);
+          const q = Math.floor(((j - 2) % perVif) / (t.split_event_channels ? 2 : 1));
+          v = (vif + q) % t.vcpus;
+        } else if (L.kinds[i] === PK_BLK) {
+          const k = j - 2 - t.vifs * perVif;
+          v = (t.vifs + Math.floor(k / cost.blkRings) + (k % cost.blkRings)) % t.vcpus;
+        }
+        gp[j] = dom.bind(v);
+        gv[j] = v;
+      }
+      guestVcpus.push(gv);
+      guestPorts.push(gp);
+      this.abis.push(abi);
+      this.domains.push(dom);
+      let top = 0;
+      for (const p of gp) if (p > top) top = p;
+      this.portTop[g + 1] = top + 1;
+    }
+    for (let d = 0; d <= G; d++) this.portBase[d + 1] = this.portBase[d] + this.portTop[d];
+    this.portRing = new Int32Array(this.portBase[G + 1]).fill(-1);
+    // Rings and devices: queue 0 of each vif and ring 0 of each vbd carry a client.
+    let r = 0, dv = 0;
+    for (let g = 0; g < G; g++) {
+      const ti = L.guestTemplate[g];
+      const t = host.guests[ti];
+      const w = t.workload;
+      const first = L.guestFirst[g];
+      const gp = guestPorts[g];
+      const cost = guestPortCost(t, nv0);
+      const perVif = cost.netQueues * (t.split_event_channels ? 2 : 1);
+      const use = { net: w.devices !== "blk", blk: w.devices !== "net" };
+      const addDev = (req: number, rsp: number): void => {
+        this.devGuest[dv] = g;
+        this.devTemplate[dv] = ti;
+        this.devReq[dv] = req;
+        this.devRsp[dv] = rsp;
+        this.devSlot[dv] = CLASSES * ti + (req === rsp ? 1 : 0);
+        this.issueAt.push(new Float64Array(64));
+        this.rng.push(RandomStream.derive(o.seed, o.replication, `host/guest${g}/dev${dv}`));
+        if (w.kind === "closed") {
+          this.closed[dv] = 1;
+          this.window[dv] = w.window;
+          this.thinkNs[dv] = w.think_us * 1e3;
+        } else this.ratePerNs[dv] = w.rate_per_s / 1e9;
+        this.ringDev[req] = dv;
+        this.ringDev[rsp] = dv;
+        dv++;
+      };
+      const vcpuOf = (j: number): number => this.vcpuBase[g + 1] + guestVcpus[g][j];
+      for (let i = 0; i < t.vifs; i++) {
+        const at = 2 + i * perVif; // queue 0 of vif i
+        const tx = r++, rx = r++;
+        this.rings.init(tx, NETIF_RING_SIZE);
+        this.rings.init(rx, NETIF_RING_SIZE);
+        // netfront fills the RX ring with buffers when it connects
+        // (xennet_alloc_rx_buffers); that first push's notification falls
+        // before the run and is not simulated.
+        this.rings.reqProd[rx] = NETIF_RING_SIZE;
+        this.ringKind[tx] = R_NET_TX;
+        this.ringKind[rx] = R_NET_RX;
+        const rxAt = t.split_event_channels ? at + 1 : at;
+        this.ringPort0[tx] = L.ports[first + at];
+        this.ringPort0[rx] = L.ports[first + rxAt];
+        this.ringPortG[tx] = gp[at];
+        this.ringPortG[rx] = gp[rxAt];
+        this.ringU0[tx] = this.ringU0[rx] = L.vcpus[first + at];
+        this.ringUg[tx] = vcpuOf(at);
+        this.ringUg[rx] = vcpuOf(rxAt);
+        this.portRing[this.portBase[0] + this.ringPort0[tx]] = tx;
+        this.portRing[this.portBase[g + 1] + gp[at]] = tx;
+        if (t.split_event_channels) {
+          this.portRing[this.portBase[0] + this.ringPort0[rx]] = rx;
+          this.portRing[this.portBase[g + 1] + gp[rxAt]] = rx;
+        }
+        if (use.net) addDev(tx, rx);
+        else this.ringDev[tx] = this.ringDev[rx] = -1;
+      }
+      for (let j = 0; j < t.vbds; j++) {
+        const at = 2 + t.vifs * perVif + j * cost.blkRings; // ring 0 of vbd j
+        const b = r++;
+        this.rings.init(b, BLKIF_RING_SIZE);
+        this.ringKind[b] = R_BLK;
+        this.ringPort0[b] = L.ports[first + at];
+        this.ringPortG[b] = gp[at];
+        this.ringU0[b] = L.vcpus[first + at];
+        this.ringUg[b] = vcpuOf(at);
+        this.portRing[this.portBase[0] + this.ringPort0[b]] = b;
+        this.portRing[this.portBase[g + 1] + gp[at]] = b;
+        if (use.blk) addDev(b, b);
+        else this.ringDev[b] = -1;
+      }
+    }
+    // Threads: the frontend's client runs on the frontend port's VCPU; the
+    // backend's kthread where its port's IRQ wakes it (guest-rx: where the
+    // TX NAPI poll hands it packets).
+    for (let k = 0; k < r; k++) {
+      this.thrU[2 * k] = this.ringUg[k];
+      this.thrU[2 * k + 1] = this.ringKind[k] === R_NET_RX ? this.ringU0[k - 1] : this.ringU0[k];
+    }
+    // HVM guests: QEMU's ioreq port per VCPU (xen/common/ioreq.c
+    // ioreq_server_add_vcpu; QEMU binds them in VCPU order, then the buffered one).
+    this.portIoreq = new Int32Array(this.portTop[0]).fill(-1);
+    for (let g = 0; g < G; g++) {
+      const t = host.guests[L.guestTemplate[g]];
+      this.thrU[2 * r + g] = 0;
+      if (t.kind !== "hvm") continue;
+      let k = 0;
+      for (let i = L.guestFirst[g]; i < L.guestFirst[g + 1]; i++) {
+        if (L.kinds[i] !== PK_IOREQ) continue;
+        if (k === 0) this.thrU[2 * r + g] = L.vcpus[i]; // QEMU wakes where its ports notify
+        if (k < t.vcpus) {
+          const u = this.vcpuBase[g + 1] + k;
+          this.ioPort[u] = L.ports[i];
+          this.portIoreq[L.ports[i]] = u;
+          if (t.ioreq_rate_per_s > 0) {
+            this.ioMeanNs[u] = 1e9 / t.ioreq_rate_per_s;
+            this.ioRng[u] = RandomStream.derive(o.seed, o.replication, `host/guest${g}/ioreq${k}`);
+          }
+        }
+        k++;
+      }
+    }
+    this.qemuBase = 2 * r;
+    this.devCount = dv;
+    this.ringCount = r;
+  }
+
+  /** Per dom0 port: the guest VCPU whose ioreq channel it is, or -1. */
+  readonly portIoreq: Int32Array;
+  /** Per VCPU: its ioreq port in dom0 (HVM guests), or -1. */
+  readonly ioPort: Int32Array;
+  /** Per VCPU: 1 while stalled in Xen waiting for QEMU (wait_for_io). */
+  readonly ioStall: Uint8Array;
+  /** Per VCPU: 1 while its ioreq waits for QEMU to pick it up. */
+  readonly ioQueued: Uint8Array;
+  /** Per VCPU: when its ioreq left the guest. */
+  readonly ioAt: Float64Array;
+  /** Per VCPU: mean time between its emulated I/O exits (ns; 0: none). */
+  readonly ioMeanNs: Float64Array;
+  /** Per VCPU: the random stream of its I/O exits (HVM with a rate only). */
+  readonly ioRng: RandomStream[];
+  /** Thread number of guest 0's QEMU (guest g's is this + g). */
+  qemuBase = 0;
+  /** Devices with a client. */
+  devCount: number;
+  /** Rings in use. */
+  ringCount: number;
+
+  /** Start the clients and the warm-up timer. */
+  start(): void {
+    const s = this.scenario, e = this.engine;
+    this.measuring = s.warmup_ms === 0;
+    if (s.warmup_ms > 0) e.schedule(s.warmup_ms * 1e6, EV_WARMUP_END, 0, 0);
+    for (let d = 0; d < this.devCount; d++) {
+      if (this.closed[d] === 1) {
+        // Stagger the clients' first requests over one think time (or 100 µs).
+        const spread = this.thinkNs[d] > 0 ? this.thinkNs[d] : 100e3;
+        for (let k = 0; k < this.window[d]; k++) {
+          e.schedule(this.rng[d].uniform() * spread, EV_ISSUE, d, 0);
+        }
+      } else e.schedule(this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
+    }
+    for (let u = 0; u < this.ioMeanNs.length; u++) {
+      if (this.ioMeanNs[u] > 0) {
+        e.schedule(this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
+      }
+    }
+  }
+
+  /** Engine callback. */
+  handle(kind: number, a: number, b: number): void {
+    switch (kind) {
+      case EV_STEP:
+        if (b === this.stepGen[a]) this.step(a);
+        return;
+      case EV_RAISE:
+        return this.raise(a, b);
+      case EV_ISSUE:
+        return this.issue(a);
+      case EV_WARMUP_END:
+        return this.startMeasuring();
+      case EV_SLICE:
+        if (b === this.sliceGen[a]) this.pool!.tick(a, this.engine.now);
+        return;
+      case EV_IOREQ:
+        return this.ioExit(a);
+      case EV_IODONE:
+        return this.ioDone(a);
+    }
+  }
+
+  /** The warm-up ends: counters start. */
+  startMeasuring(): void {
+    this.measuring = true;
+    this.measureFrom = this.engine.now;
+    this.rings.suppressed.fill(0);
+    if (this.pool !== null) this.pool.waitNs = 0;
+  }
+
+  // -- clients --
+
+  /** A client issues one request on device `d` (an open-loop client also plans its next). */
+  issue(d: number): void {
+    const now = this.engine.now;
+    if (now >= this.stopIssuingNs) return;
+    if (this.closed[d] === 0) {
+      this.engine.schedule(now + this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
+    }
+    let buf = this.issueAt[d];
+    const out = this.issued[d] - this.completed[d];
+    if (out >= buf.length) {
+      // Grows by doubling, rarely: only an overloaded open-loop client gets here.
+      const bigger = new Float64Array(buf.length * 2);
+      for (let k = this.completed[d]; k < this.issued[d]; k++) {
+        bigger[k % bigger.length] = buf[k % buf.length];
+      }
+      this.issueAt[d] = buf = bigger;
+    }
+    buf[this.issued[d] % buf.length] = now;
+    this.issued[d]++;
+    const req = this.devReq[d];
+    if (this.stalled[req] === 0) this.wakeThread(2 * req, false);
+  }
+
+  /** Request `k`'s completion on device `d` (requests complete in order). */
+  complete(d: number): void {
+    const now = this.engine.now;
+    const buf = this.issueAt[d];
+    const k = this.completed[d]++;
+    const rt = now - buf[k % buf.length];
+    if (this.measuring) {
+      const slot = this.devSlot[d];
+      this.rt[slot].record(rt);
+      this.tplRequests[slot]++;
+      this.devRt[d] += rt;
+      this.devRtN[d]++;
+    }
+    if (this.closed[d] === 1) {
+      const think = this.thinkNs[d] > 0 ? this.rng[d].exponential(this.thinkNs[d]) : 0;
+      this.engine.schedule(now + think, EV_ISSUE, d, 0);
+    }
+  }
+
+  // -- HVM emulated I/O --
+
+  /** Guest template slot of pooled-or-not VCPU `u` (a guest VCPU). */
+  #ioSlot(u: number): number {
+    const g = this.vcpuDom[u] - 1;
+    return CLASSES * this.layout.guestTemplate[g] + CLS_IOREQ;
+  }
+
+  /**
+   * An emulated I/O exit of guest VCPU `u`: Xen's ioreq_send notifies QEMU's
+   * port in dom0 and the VCPU waits in wait_for_io (xen/common/ioreq.c) until
+   * QEMU answers; its work stops where it is. A VCPU off its physical CPU runs
+   * no guest code and makes no exit (the next one is drawn).
+   */
+  ioExit(u: number): void {
+    const now = this.engine.now;
+    if (now >= this.stopIssuingNs) return;
+    const pool = this.pool;
+    const pooled = pool !== null && u >= this.poolBase;
+    if (this.ioStall[u] === 1 || (pooled && !pool!.isRunning(u - this.poolBase))) {
+      this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
+      return;
+    }
+    this.ioStall[u] = 1;
+    this.ioAt[u] = now;
+    this.pause(u);
+    if (pooled) pool!.block(u - this.poolBase, now);
+    // The exit and ioreq_send take about a hypercall's time before the raise.
+    this.engine.schedule(now + this.costs.hypercall_ns, EV_RAISE, 0, this.ioPort[u]);
+    if (this.measuring) this.tplEvents[this.#ioSlot(u)]++;
+  }
+
+  /** QEMU's answer reached Xen: VCPU `u` leaves wait_for_io and resumes. */
+  ioDone(u: number): void {
+    const now = this.engine.now;
+    this.ioStall[u] = 0;
+    if (this.measuring) {
+      const slot = this.#ioSlot(u);
+      this.rt[slot].record(now - this.ioAt[u]);
+      this.tplRequests[slot]++;
+    }
+    const pool = this.pool;
+    if (pool !== null && u >= this.poolBase) pool.wake(u - this.poolBase, now);
+    else this.resume(u);
+    this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
+  }
+
+  // -- Xen --
+
+  /** EVTCHNOP_send reaches Xen: raise `port` in domain `dom`, kick the VCPU it returns. */
+  raise(dom: number, port: number): void {
+    const abi = this.abis[dom];
+    const v = abi.raise(port);
+    if (this.measuring) {
+      this.xenNs += abi.cost;
+      this.raised++;
+      if (abi.outcome === 1) this.coalesced++;
+      if (dom === 0) this.dom0Raised++;
+    }
+    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + abi.cost);
+  }
+
+  /**
+   * The upcall reaches VCPU `u`: `upcall_ns` after the raise on a running
+   * VCPU, `wake_ns` on a halted one (DESIGN §4).
+   */
+  deliver(u: number, t: number): void {
+    if (this.inLoop[u] === 1 || this.upcallWanted[u] === 1) return;
+    this.upcallWanted[u] = 1;
+    const awake = this.running[u] === 1 || this.paused[u] === 1 || this.busyUntil[u] > t;
+    const at = t + (awake ? this.costs.upcall_ns : this.costs.wake_ns);
+    this.deliverAt[u] = at;
+    if (this.running[u] === 0) this.schedule(u, at);
+  }
+
+  /**
+   * Schedule VCPU `u`'s next step at `at` (an idle VCPU), superseding a later
+   * one. A pooled VCPU off its CPU wakes into the scheduler's runqueue instead
+   * and steps when it is given a CPU.
+   */
+  schedule(u: number, at: number): void {
+    if (this.ioStall[u] === 1) return; // stalled in Xen: it steps when QEMU answers
+    const pool = this.pool;
+    if (pool !== null && u >= this.poolBase && !pool.isRunning(u - this.poolBase)) {
+      pool.wake(u - this.poolBase, this.engine.now);
+      return;
+    }
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
+    if (this.stepAt[u] <= at) return;
+    this.stepAt[u] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
+  }
+
+  /**
+   * CPU time `ns` VCPU `u` spends in context `ctx` on work whose effect is
+   * already applied (a hypercall, an unmask, upcall entry, an empty scan): it
+   * is charged now and delays the VCPU's next item, which saves an engine
+   * event per such step.
+   */
+  owe(u: number, ns: number, ctx: number): void {
+    this.debt[u] += ns;
+    if (this.measuring) this.busy[u * CTXS + ctx] += ns;
+  }
+
+  /** A notification from VCPU `u`: EVTCHNOP_send to (`dom`, `port`) after the hypercall. */
+  send(u: number, dom: number, port: number, dev: number, ctx: number): void {
+    this.owe(u, this.costs.hypercall_ns, ctx);
+    this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
+    if (dev >= 0) {
+      this.events[dev]++;
+      if (this.measuring) this.tplEvents[this.devSlot[dev]]++;
+    }
+  }
+
+  /** Late EOI (xen_irq_lateeoi): unmask `port` of `dom` from VCPU `u`. */
+  eoi(u: number, dom: number, port: number, ctx: number): void {
+    const abi = this.abis[dom];
+    const v = abi.unmask(port);
+    this.owe(u, abi.cost, ctx);
+    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
+  }
+
+  /** The scheduler gives pooled VCPU `u` a CPU: resume its paused item, or step. */
+  resume(u: number): void {
+    const now = this.engine.now;
+    if (this.paused[u] === 1) {
+      this.paused[u] = 0;
+      this.running[u] = 1;
+      this.itemStart[u] = now;
+      this.stepAt[u] = now + this.remaining[u];
+      this.engine.schedule(this.stepAt[u], EV_STEP, u, ++this.stepGen[u]);
+      return;
+    }
+    let at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
+    this.stepAt[u] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
+  }
+
+  /** The scheduler takes pooled VCPU `u` off its CPU: its item stops where it is. */
+  pause(u: number): void {
+    const now = this.engine.now;
+    if (this.running[u] === 1) {
+      if (this.measuring) {
+        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
+        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
+      }
+      this.running[u] = 0;
+      this.paused[u] = 1;
+      this.remaining[u] = this.stepAt[u] - now;
+    }
+    this.stepAt[u] = Infinity;
+    this.stepGen[u]++;
+  }
+
+  // -- VCPU work --
+
+  /**
+   * Make thread `t` runnable. A backend kthread woken by VCPU `waker` runs on
+   * its previous dom0 VCPU if that one is idle, else on another idle dom0
+   * VCPU, else on its previous one: the idle-CPU search of Linux's
+   * `select_task_rq_fair`/`select_idle_sibling` (kernel/sched/fair.c), which
+   * keeps a kthread from queueing behind a busy CPU while others idle.
+   * Clients stay on their guest VCPU.
+   */
+  wakeThread(t: number, kthread: boolean, waker = -1): void {
+    if (this.thrOn[t] === 1) return;
+    this.thrOn[t] = 1;
+    if (kthread) {
+      this.thrWake[t] = 1;
+      const prev = this.thrU[t];
+      if (!this.idle(prev, waker)) {
+        const n = this.vcpuBase[1];
+        for (let k = 1; k < n; k++) {
+          const v = (prev + k) % n;
+          if (this.idle(v, waker)) {
+            this.thrU[t] = v;
+            break;
+          }
+        }
+      }
+    }
+    const u = this.thrU[t];
+    this.thrNext[t] = -1;
+    if (this.thrTail[u] < 0) this.thrHead[u] = t;
+    else this.thrNext[this.thrTail[u]] = t;
+    this.thrTail[u] = t;
+    if (this.running[u] === 0) this.schedule(u, this.engine.now);
+  }
+
+  /** Whether VCPU `v` (not `waker`) has nothing to run and nothing coming. */
+  idle(v: number, waker: number): boolean {
+    return v !== waker && this.running[v] === 0 && this.stepAt[v] === Infinity &&
+      this.busyUntil[v] <= this.engine.now &&
+      this.inLoop[v] === 0 && this.upcallWanted[v] === 0 && this.softHead[v] < 0 &&
+      this.thrHead[v] < 0;
+  }
+
+  /**
+   * Begin thread `t`'s next work item on `u` and move it behind the other
+   * runnable threads: threads share the VCPU round robin, one item each (CFS
+   * shares a CPU between runnable kthreads; blkback's loop calls cond_resched).
+   */
+  beginThread(u: number, t: number, ctx: number, ns: number): void {
+    if (this.thrNext[t] >= 0) {
+      this.popThread(u);
+      this.thrNext[this.thrTail[u]] = t;
+      this.thrTail[u] = t;
+    }
+    this.begin(u, IT_THREAD, t, ctx, ns);
+  }
+
+  /** Take the first runnable thread off VCPU `u`'s list. */
+  popThread(u: number): void {
+    const t = this.thrHead[u];
+    this.thrHead[u] = this.thrNext[t];
+    if (this.thrHead[u] < 0) this.thrTail[u] = -1;
+    this.thrNext[t] = -1;
+  }
+
+  /** napi_schedule: put ring `r`'s poll on VCPU `u`'s poll list. */
+  napiSchedule(u: number, r: number): void {
+    if (this.softOn[r] === 1) return;
+    this.softOn[r] = 1;
+    this.pollDone[r] = 0;
+    this.softNext[r] = -1;
+    if (this.softTail[u] < 0) {
+      this.softHead[u] = r;
+      if (this.softSince[u] < 0) this.softSince[u] = this.engine.now;
+    } else this.softNext[this.softTail[u]] = r;
+    this.softTail[u] = r;
+    if (this.running[u] === 0) this.schedule(u, this.engine.now);
+  }
+
+  /** Take the first poll off VCPU `u`'s list. */
+  popSoft(u: number): number {
+    const r = this.softHead[u];
+    this.softHead[u] = this.softNext[r];
+    if (this.softHead[u] < 0) this.softTail[u] = -1;
+    this.softNext[r] = -1;
+    return r;
+  }
+
+  /** Begin an item of `kind` on `u` lasting `ns`. */
+  begin(u: number, kind: number, arg: number, ctx: number, ns: number): void {
+    this.running[u] = 1;
+    this.itemKind[u] = kind;
+    this.itemArg[u] = arg;
+    this.itemCtx[u] = ctx;
+    const now = this.engine.now;
+    const d = this.debt[u];
+    this.debt[u] = 0;
+    this.itemStart[u] = now + d;
+    this.stepAt[u] = now + d + ns;
+    this.engine.schedule(now + d + ns, EV_STEP, u, ++this.stepGen[u]);
+  }
+
+  /** The step of VCPU `u`: finish its item (if any), then pick the next one. */
+  step(u: number): void {
+    const now = this.engine.now;
+    this.stepAt[u] = Infinity;
+    if (this.running[u] === 1) {
+      if (this.measuring) {
+        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
+        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
+      }
+      this.running[u] = 0;
+      this.finish(u);
+    }
+    this.pick(u);
+    // Time owed and no item to carry it: the VCPU is busy until it has passed
+    // (no engine event: a later step starts no earlier).
+    if (this.running[u] === 0 && this.debt[u] > 0) {
+      const until = now + this.debt[u];
+      this.debt[u] = 0;
+      this.busyUntil[u] = until;
+      if (this.stepAt[u] < until) {
+        this.stepAt[u] = until;
+        this.engine.schedule(until, EV_STEP, u, ++this.stepGen[u]);
+      }
+    }
+  }
+
+  /** Choose and begin the next item on `u`: hard IRQ, then softirq, then threads. */
+  pick(u: number): void {
+    const now = this.engine.now;
+    if (this.ioStall[u] === 1) return;
+    const dom = this.vcpuDom[u], lv = u - this.vcpuBase[dom];
+    const abi = this.abis[dom], c = this.costs;
+    if (this.inLoop[u] === 1) {
+      const r = this.irqRing[u];
+      if (r >= 0) {
+        // blkif_interrupt / xennet_tx_buf_gc: consume responses in hard-IRQ context.
+        if (this.rings.unconsumedResponses(r) > 0) {
+          return this.begin(u, IT_IRQ_RSP, r, CTX_HARDIRQ, this.hc.front_response_ns);
+        }
+        if (!this.rings.finalCheckResponses(r)) {
+          this.irqRing[u] = -1;
+          this.eoi(u, dom, this.ringPortG[r], CTX_HARDIRQ);
+        }
+        return this.pick(u);
+      }
+      const port = abi.next(lv);
+      let ns = abi.cost;
+      if (port < 0) {
+        // The pass found nothing: repeat while evtchn_upcall_pending was set again.
+        if (abi.upcallPending(lv)) {
+          abi.beginUpcall(lv);
+          ns += abi.cost;
+        } else this.inLoop[u] = 0;
+        this.owe(u, ns, CTX_HARDIRQ);
+        return this.pick(u);
+      }
+      abi.ack(port);
+      ns += abi.cost + c.dispatch_ns;
+      if (this.measuring) {
+        this.delivered++;
+        if (dom === 0) this.dom0Handled[u]++;
+      }
+      const ring = this.portRing[this.portBase[dom] + port];
+      // QEMU's ports are masked by the evtchn device until user space re-enables them.
+      if (ring >= 0 || (dom === 0 && port < this.portIoreq.length && this.portIoreq[port] >= 0)) {
+        // Every backend and frontend ring port is bound late-EOI (XSA-332,
+        // XSA-391): masked until its work is done.
+        abi.mask(port);
+        ns += abi.cost;
+      }
+      return this.begin(u, IT_HANDLER, port, CTX_HARDIRQ, ns);
+    }
+    if (this.upcallWanted[u] === 1 && this.deliverAt[u] <= now) {
+      this.upcallWanted[u] = 0;
+      this.inLoop[u] = 1;
+      if (this.measuring) this.upcalls++;
+      abi.beginUpcall(lv);
+      this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
+      return this.pick(u);
+    }
+    // Past MAX_SOFTIRQ_TIME (2 ms) of continuous softirq work, __do_softirq
+    // wakes ksoftirqd (kernel/softirq.c): the polls then run as a thread,
+    // taking turns with the kthreads instead of starving them.
+    if (
+      this.softHead[u] >= 0 && this.ksoftirqd[u] === 0 &&
+      now - this.softSince[u] > LINUX.maxSoftirqMs * 1e6
+    ) {
+      this.ksoftirqd[u] = 1;
+    }
+    const softTurn = this.ksoftirqd[u] === 0 || this.thrHead[u] < 0 || this.ksTurn[u] === 1;
+    if (this.softHead[u] >= 0 && softTurn) {
+      this.ksTurn[u] = 0;
+      const r = this.softHead[u];
+      const rings = this.rings;
+      const backend = this.ringKind[r] === R_NET_TX;
+      const left = backend ? rings.unconsumedRequests(r) : rings.unconsumedResponses(r);
+      if (left > 0 && this.pollDone[r] < NAPI_WEIGHT) {
+        const ns = backend ? this.hc.netback_tx_ns + this.hc.stack_ns : this.hc.front_response_ns;
+        return this.begin(u, IT_POLL, r, CTX_SOFTIRQ, ns);
+      }
+      this.popSoft(u);
+      this.softOn[r] = 0;
+      if (left > 0) {
+        // Budget spent: net_rx_action puts the poll back on the list.
+        this.napiSchedule(u, r);
+      } else if (backend) {
+        // xenvif_napi_schedule_or_enable_events: final check, then late EOI.
+        if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
+        else this.eoi(u, 0, this.ringPort0[r], CTX_SOFTIRQ);
+      } else if (rings.finalCheckResponses(r)) {
+        // xennet_poll: napi_complete_done, RING_FINAL_CHECK_FOR_RESPONSES, reschedule if more.
+        this.napiSchedule(u, r);
+      }
+      if (this.softHead[u] < 0) {
+        // The softirq work is done: the next starts a new 2 ms allowance.
+        this.softSince[u] = -1;
+        this.ksoftirqd[u] = 0;
+      }
+      return this.pick(u);
+    }
+    if (this.thrHead[u] >= 0) {
+      this.ksTurn[u] = 1;
+      const t = this.thrHead[u];
+      const r = t >> 1;
+      const rings = this.rings;
+      if (t >= this.qemuBase) {
+        // QEMU (user space): emulate the next waiting ioreq of its guest.
+        const wake = this.thrWake[t] === 1 ? this.hc.user_wake_ns : 0;
+        this.thrWake[t] = 0;
+        const g = t - this.qemuBase;
+        for (let v = this.vcpuBase[g + 1]; v < this.vcpuBase[g + 2]; v++) {
+          if (this.ioQueued[v] === 1) {
+            this.ioQueued[v] = 0;
+            this.itemArg2[u] = v;
+            return this.beginThread(u, t, CTX_USER, this.hc.qemu_ns + wake);
+          }
+        }
+        this.popThread(u);
+        this.thrOn[t] = 0;
+        return this.pick(u);
+      }
+      const wake = this.thrWake[t] === 1 ? this.hc.kthread_wake_ns : 0;
+      this.thrWake[t] = 0;
+      if ((t & 1) === 0) {
+        // The client: produce the next request unless the ring is full.
+        const d = this.ringDev[r];
+        if (this.issued[d] > this.pushed[d]) {
+          if (rings.full(r)) {
+            this.stalled[r] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
+            if (this.measuring) this.ringStalls++;
+            this.popThread(u);
+            this.thrOn[t] = 0;
+            return this.pick(u);
+          }
+          return this.beginThread(u, t, CTX_USER, this.hc.front_request_ns);
+        }
+      } else if (this.ringKind[r] === R_BLK) {
+        if (rings.unconsumedRequests(r) > 0) {
+          return this.beginThread(u, t, CTX_KTHREAD, this.hc.blkback_ns + wake);
+        }
+        if (rings.finalCheckRequests(r)) return this.pick(u);
+        // xen_blkif_schedule: nothing waiting, late EOI, sleep.
+        this.eoi(u, 0, this.ringPort0[r], CTX_KTHREAD);
+      } else if (this.rxQueued[r] > 0) {
+        if (rings.unconsumedRequests(r) > 0) {
+          return this.beginThread(u, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
+        }
+        // Out of RX buffers: xenvif_rx_ring_slots_available asks for a
+        // notification at the next request (req_event = req_prod + 1), checks
+        // again, and the kthread waits for xenvif_rx_interrupt.
+        rings.reqEvent[r] = (rings.reqProd[r] + 1) >>> 0;
+        if (rings.unconsumedRequests(r) > 0) return this.pick(u);
+        this.flushRx(u, r, CTX_KTHREAD);
+      }
+      this.popThread(u);
+      this.thrOn[t] = 0;
+      return this.pick(u);
+    }
+    if (this.upcallWanted[u] === 1) {
+      // The upcall is on its way: wait for it (on the CPU).
+      if (this.stepAt[u] > this.deliverAt[u]) {
+        this.stepAt[u] = this.deliverAt[u];
+        this.engine.schedule(this.deliverAt[u], EV_STEP, u, ++this.stepGen[u]);
+      }
+      return;
+    }
+    // Nothing to do: a pooled VCPU blocks (SCHEDOP_block) and gives up its CPU.
+    if (this.pool !== null && u >= this.poolBase) this.pool.block(u - this.poolBase, now);
+  }
+
+  /** The effects of `u`'s finished item. */
+  finish(u: number): void {
+    const arg = this.itemArg[u];
+    const dom = this.vcpuDom[u];
+    const ctx = this.itemCtx[u];
+    const rings = this.rings;
+    switch (this.itemKind[u]) {
+      case IT_HANDLER: {
+        const r = this.portRing[this.portBase[dom] + arg];
+        if (r < 0) {
+          // drivers/xen/evtchn.c evtchn_interrupt: the port stays masked and
+          // user space (QEMU, woken) reads it.
+          const gu = dom === 0 && arg < this.portIoreq.length ? this.portIoreq[arg] : -1;
+          if (gu >= 0) {
+            this.ioQueued[gu] = 1;
+            this.wakeThread(this.qemuBase + this.vcpuDom[gu] - 1, true, u);
+          }
+          return;
+        }
+        const kind = this.ringKind[r];
+        // An event whose handler finds no work is spurious (XEN_EOI_FLAG_SPURIOUS).
+        const work = kind === R_NET_RX
+          ? (dom === 0 ? this.rxQueued[r] : rings.unconsumedResponses(r))
+          : dom === 0
+          ? rings.unconsumedRequests(r)
+          : rings.unconsumedResponses(r);
+        if (work === 0 && this.measuring) this.spurious++;
+        if (dom === 0) {
+          if (kind === R_NET_TX) {
+            this.napiSchedule(u, r); // xenvif_tx_interrupt
+            // One port for both rings without split channels (xenvif_interrupt).
+            if (this.ringPort0[r + 1] === arg && this.rxQueued[r + 1] > 0) {
+              this.wakeThread(2 * (r + 1) + 1, true, u);
+            }
+          } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true, u); // xen_blkif_be_int
+          else {
+            // xenvif_rx_interrupt: buffers were posted; kick guest-rx and take
+            // the EOI here (Linux defers it to the kthread's pass).
+            if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true, u);
+            this.eoi(u, 0, arg, ctx);
+          }
+          return;
+        }
+        if (kind === R_NET_RX) {
+          // xennet_rx_interrupt: napi_schedule, then late EOI in the top half.
+          this.napiSchedule(u, r);
+          this.eoi(u, dom, arg, ctx);
+        } else {
+          this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
+          // Without split channels one port serves both rings: xennet_interrupt
+          // runs xennet_handle_tx and xennet_handle_rx, then one late EOI.
+          if (kind === R_NET_TX && this.ringPortG[r + 1] === arg) this.napiSchedule(u, r + 1);
+        }
+        return;
+      }
+      case IT_IRQ_RSP: {
+        rings.consumeResponse(arg);
+        const d = this.ringDev[arg];
+        if (this.ringKind[arg] === R_BLK && d >= 0) this.complete(d);
+        this.unstall(arg);
+        return;
+      }
+      case IT_POLL: {
+        this.pollDone[arg]++;
+        if (this.ringKind[arg] === R_NET_TX) {
+          // xenvif_tx_action: consume, answer the TX request, pass the packet up;
+          // the echo is queued for the guest-rx kthread (xenvif_start_xmit).
+          rings.consumeRequest(arg);
+          const d = this.ringDev[arg];
+          if (rings.pushResponse(arg)) {
+            this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d, ctx);
+          }
+          this.rxQueued[arg + 1]++;
+          this.wakeThread(2 * (arg + 1) + 1, true, u);
+        } else {
+          // xennet_poll: take the packet, then post a fresh buffer
+          // (xennet_alloc_rx_buffers: push and check; netback asks for a
+          // notification only when it ran short).
+          rings.consumeResponse(arg);
+          const d = this.ringDev[arg];
+          if (d >= 0) this.complete(d);
+          if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1, ctx);
+        }
+        return;
+      }
+      case IT_THREAD: {
+        if (arg >= this.qemuBase) {
+          // QEMU answers: EVTCHNOP_send on the VCPU's ioreq channel, whose
+          // other end Xen consumes itself (x=1: no upcall in the guest); Xen
+          // wakes the VCPU from wait_for_io; QEMU re-enables its port through
+          // /dev/xen/evtchn (an unmask).
+          const gu = this.itemArg2[u];
+          this.owe(u, this.costs.hypercall_ns, ctx);
+          if (this.measuring) this.tplEvents[this.#ioSlot(gu)]++;
+          this.engine.schedule(
+            this.engine.now + this.debt[u] + this.costs.wake_ns,
+            EV_IODONE,
+            gu,
+            0,
+          );
+          this.eoi(u, 0, this.ioPort[gu], ctx);
+          return;
+        }
+        const r = arg >> 1;
+        const d = this.ringDev[r];
+        if ((arg & 1) === 0) {
+          this.pushed[d]++;
+          if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d, ctx);
+        } else if (this.ringKind[r] === R_BLK) {
+          rings.consumeRequest(r);
+          if (rings.pushResponse(r)) {
+            this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d, ctx);
+          }
+        } else {
+          rings.consumeRequest(r); // one posted RX buffer
+          this.rxQueued[r]--;
+          this.rxBatch[r]++;
+          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) this.flushRx(u, r, ctx);
+        }
+        return;
+      }
+    }
+  }
+
+  /** xenvif_rx_copy_flush: push the batch's RX responses, notify once if the rule says so. */
+  flushRx(u: number, r: number, ctx: number): void {
+    const rings = this.rings;
+    let notify = false;
+    for (let k = this.rxBatch[r]; k > 0; k--) notify = rings.pushResponse(r) || notify;
+    this.rxBatch[r] = 0;
+    if (notify) {
+      this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], this.ringDev[r], ctx);
+    }
+  }
+
+  /** A response consumed on ring `r` freed a slot: a stalled client may go on. */
+  unstall(r: number): void {
+    if (this.stalled[r] === 0) return;
+    this.stalled[r] = 0;
+    this.wakeThread(2 * r, false);
+  }
+}
+
+function deviceCount(t: HostSpec["guests"][number]): { net: number; blk: number } {
+  return { net: t.vifs, blk: t.vbds };
+}
+
+function createGuestAbi(
+  id: string,
+  factory: AbiFactory,
+  vcpus: number,
+  wordBits: 32 | 64,
+  /** Event-channel costs (ns). */
+  costs: Costs,
+): EventChannelAbi {
+  const options = { vcpus, wordBits, costs };
+  try {
+    return createAbi(id, options);
+  } catch {
+    return factory(options); // a design module: guests run it too
+  }
+}
+
+/** Jain's index (sum x)^2 / (n sum x^2) of `xs` (1 when all alike; 1 for none). */
+function jain(xs: readonly number[]): number {
+  let s = 0, s2 = 0;
+  for (const x of xs) {
+    s += x;
+    s2 += x * x;
+  }
+  return xs.length === 0 || s2 === 0 ? 1 : (s * s) / (xs.length * s2);
+}
+
+/**
+ * Run a host scenario to `endNs` and collect its figures: the summary
+ * columns of DESIGN §12 and one guests.csv row per template. Round trips run
+ * from the client's request to the frontend's handling of its response;
+ * requests still outstanding at the end count with their wait so far in the
+ * maximum and in each guest's mean (right-censored, DESIGN §8).
+ *
+ * @example
+ * ```ts
+ * import { runHost } from "./host.ts";
+ * import { parseScenario } from "../scenario/scenario.ts";
+ * import { createAbi } from "../../models/registry.ts";
+ * import { DEFAULT_COSTS } from "../../models/costs.ts";
+ * const s = parseScenario({ name: "h", duration_ms: 5, warmup_ms: 1,
+ *   host: { guests: [{ count: 4 }] } }, "h");
+ * const f = runHost(s, "fifo", { seed: 1, replication: 0, costs: DEFAULT_COSTS,
+ *   factory: (o) => createAbi("fifo", o) }, 6e6);
+ * console.log(f.summary.guests_started, f.summary.requests > 0); // 4 true
+ * ```
+ */
+export function runHost(
+  s: Scenario,
+  abiId: string,
+  options: HostRunOptions,
+  endNs: number,
+): HostFigures {
+  const sim = new HostSimulation(s, abiId, options);
+  sim.start();
+  sim.engine.run(endNs, sim, options.maxEvents ?? Infinity);
+  return hostFigures(sim, endNs);
+}
+
+/** The figures of a host simulation stopped at `endNs`. */
+export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
+  const host = sim.scenario.host!;
+  const L = sim.layout;
+  const S = CLASSES * host.guests.length; // (template, device class) slots
+  const G = L.guestTemplate.length;
+  // Right-censored waits of outstanding requests.
+  const censoredMax = new Float64Array(S);
+  const guestSum = new Float64Array(G), guestN = new Float64Array(G);
+  const slotDevices = new Float64Array(S), suppressed = new Float64Array(S);
+  for (let d = 0; d < sim.devCount; d++) {
+    const g = sim.devGuest[d], slot = sim.devSlot[d];
+    slotDevices[slot]++;
+    suppressed[slot] += sim.rings.suppressed[sim.devReq[d]];
+    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[slot] += sim.rings.suppressed[sim.devRsp[d]];
+    guestSum[g] += sim.devRt[d];
+    guestN[g] += sim.devRtN[d];
+    const buf = sim.issueAt[d];
+    for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
+      const wait = endNs - buf[k % buf.length];
+      if (wait > censoredMax[slot]) censoredMax[slot] = wait;
+      guestSum[g] += wait;
+      guestN[g]++;
+    }
+  }
+  // HVM VCPUs: one ioreq slot per template; a VCPU still stalled is censored.
+  for (let u = 0; u < sim.ioMeanNs.length; u++) {
+    if (sim.ioMeanNs[u] === 0) continue;
+    const slot = CLASSES * L.guestTemplate[sim.vcpuDom[u] - 1] + CLS_IOREQ;
+    slotDevices[slot]++;
+    if (sim.ioStall[u] === 1 && endNs - sim.ioAt[u] > censoredMax[slot]) {
+      censoredMax[slot] = endNs - sim.ioAt[u];
+    }
+  }
+  const measuredNs = Math.max(0, endNs - sim.measureFrom);
+  const nv0 = host.dom0.vcpus;
+  const ctx = new Float64Array(CTXS);
+  for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
+  const dom0Time = measuredNs * nv0;
+  const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
+  const vfrac = (x: number): number => round4(measuredNs > 0 ? x / measuredNs : 0);
+  // Per dom0 VCPU: ports bound, events handled, busy fraction by context. The
+  // busiest VCPU saturates before the average does when many ports land on it.
+  let busiest = 0;
+  const dom0 = Array.from({ length: nv0 }, (_, u) => {
+    const b = (c: number) => sim.busy[u * CTXS + c];
+    const total = b(0) + b(1) + b(2) + b(3);
+    if (total > busiest) busiest = total;
+    return {
+      vcpu: u,
+      ports_bound: L.channelsOnCpu[u],
+      events: sim.dom0Handled[u],
+      busy: vfrac(total),
+      hardirq: vfrac(b(CTX_HARDIRQ)),
+      softirq: vfrac(b(CTX_SOFTIRQ)),
+      kthread: vfrac(b(CTX_KTHREAD)),
+      user: vfrac(b(CTX_USER)),
+    };
+  });
+  // Ring requests (net, blk) make the summary's round trips; ioreqs their own columns.
+  const all = LatencyCounts.sum(sim.rt.filter((_, t) => t % CLASSES !== CLS_IOREQ));
+  const io = LatencyCounts.sum(sim.rt.filter((_, t) => t % CLASSES === CLS_IOREQ));
+  let requests = 0, events = 0, maxCensored = 0, suppressedAll = 0, ioMax = 0;
+  for (let t = 0; t < S; t++) {
+    if (t % CLASSES === CLS_IOREQ) {
+      if (censoredMax[t] > ioMax) ioMax = censoredMax[t];
+      continue;
+    }
+    requests += sim.tplRequests[t];
+    events += sim.tplEvents[t];
+    suppressedAll += suppressed[t];
+    if (censoredMax[t] > maxCensored) maxCensored = censoredMax[t];
+  }
+  const means: number[] = [];
+  for (let g = 0; g < G; g++) if (guestN[g] > 0) means.push(guestSum[g] / guestN[g]);
+  const rtCols = (h: LatencyCounts, censored: number) => ({
+    rt_mean_ns: h.totalCount > 0 ? Math.round(h.mean) : 0,
+    rt_p50_ns: h.totalCount > 0 ? h.getValueAtPercentile(50) : 0,
+    rt_p99_ns: h.totalCount > 0 ? h.getValueAtPercentile(99) : 0,
+    rt_p999_ns: h.totalCount > 0 ? h.getValueAtPercentile(99.9) : 0,
+    rt_max_ns: Math.max(h.totalCount > 0 ? h.maxValue : 0, Math.round(censored)),
+  });
+  const sumArr = (a: number[]): number => a.reduce((x, y) => x + y, 0);
+  const summary: Record<string, number> = {
+    guests_requested: sumArr(L.requested),
+    guests_started: sumArr(L.started),
+    guests_refused: sumArr(L.refused),
+    dom0_ports_bound: L.bound,
+    requests,
+    ...rtCols(all, maxCensored),
+    events_per_request: requests > 0 ? round4(events / requests) : 0,
+    notifies_suppressed: suppressedAll,
+    dom0_busy: round4(frac(ctx[0] + ctx[1] + ctx[2] + ctx[3])),
+    dom0_busy_max: round4(measuredNs > 0 ? busiest / measuredNs : 0),
+    dom0_hardirq: round4(frac(ctx[CTX_HARDIRQ])),
+    dom0_softirq: round4(frac(ctx[CTX_SOFTIRQ])),
+    dom0_kthread: round4(frac(ctx[CTX_KTHREAD])),
+    dom0_user: round4(frac(ctx[CTX_USER])),
+    raised: sim.raised,
+    delivered: sim.delivered,
+    coalesced: sim.coalesced,
+    dom0_raised: sim.dom0Raised,
+    upcalls: sim.upcalls,
+    shared_bytes: sim.abis[0].sharedBytes(),
+    jain_rt: round4(jain(means)),
+    ioreqs: io.totalCount,
+    ioreq_rt_mean_ns: io.totalCount > 0 ? Math.round(io.mean) : 0,
+    ioreq_rt_p99_ns: io.totalCount > 0 ? io.getValueAtPercentile(99) : 0,
+    ioreq_rt_max_ns: Math.max(io.totalCount > 0 ? io.maxValue : 0, Math.round(ioMax)),
+    spurious_events: sim.spurious,
+    ring_stalls: sim.ringStalls,
+    // Mean fraction of the time a guest VCPU was runnable but waiting for a physical CPU.
+    guest_cpu_wait: sim.pool !== null && measuredNs > 0
+      ? round4(sim.pool.waitNs / (measuredNs * sim.pool.credit.length))
+      : 0,
+    sched_switches: sim.pool?.switches ?? 0,
+    sched_preemptions: sim.pool?.preemptions ?? 0,
+  };
+  const guests: Record<string, string | number>[] = [];
+  host.guests.forEach((t, ti) => {
+    for (let cls = 0; cls < CLASSES; cls++) {
+      const slot = CLASSES * ti + cls;
+      if (slotDevices[slot] === 0) continue;
+      const n = sim.tplRequests[slot];
+      guests.push({
+        template: t.name,
+        device: cls === 0 ? "net" : cls === 1 ? "blk" : "ioreq",
+        kind: t.kind,
+        guest_vcpus: t.vcpus,
+        guests_requested: L.requested[ti],
+        guests_started: L.started[ti],
+        guests_refused: L.refused[ti],
+        dom0_ports_per_guest: guestPortCost(t, nv0).total,
+        requests: n,
+        ...rtCols(sim.rt[slot], censoredMax[slot]),
+        events_per_request: n > 0 ? round4(sim.tplEvents[slot] / n) : 0,
+        notifies_suppressed: suppressed[slot],
+      });
+    }
+  });
+  return {
+    layout: L,
+    summary,
+    guests,
+    dom0,
+    simEvents: sim.engine.processed,
+    fingerprint: sim.engine.fingerprint,
+  };
+}
+
+function round4(x: number): number {
+  return Math.round(x * 1e4) / 1e4;
+}

@@ -1,0 +1,75 @@
+import assert from "node:assert/strict";
+import {
+  capacityAnswer,
+  objectiveWords,
+  paramWords,
+  robustCapacity,
+} from "../../reports/capacity_text.ts";
+import { capacityChart } from "../../reports/capacity_chart.ts";
+
+const row = (abi: string, capacity: number, high: number, limit: string, detail = "") => ({
+  abi,
+  capacity,
+  capacity_high: high,
+  limit,
+  limit_detail: detail,
+  objective: "rt_p99_ns<=200000",
+  axis: "host.guests.0.count",
+});
+
+Deno.test("the answer states each ABI's guest count, its interval, the objective and the limit", () => {
+  const [line] = capacityAnswer([
+    row("fifo", 412, 430, "dom0_cpu", "dom0 busy 0.97"),
+    row("2l", 207, 207, "ports", "4095 ports bound"),
+  ], []);
+  assert.equal(
+    line,
+    "fifo serves 412 guests (412–430) at round-trip p99 ≤ 200 µs, limited by dom0's CPU " +
+      "(dom0 busy 0.97); 2l serves 207 guests, limited by its ports (4095 ports bound).",
+  );
+});
+
+Deno.test("a sweep's grid points each get their answer, named in words", () => {
+  const lines = capacityAnswer([
+    { ...row("fifo", 10, 10, "objective"), "host.dom0.vcpus": 4 },
+    { ...row("fifo", 20, 20, "objective"), "host.dom0.vcpus": 8 },
+  ], ["host.dom0.vcpus"]);
+  assert.equal(lines.length, 2);
+  assert.match(lines[0], /^With dom0\.vcpus=4: fifo serves 10 guests/);
+  assert.match(lines[1], /^With dom0\.vcpus=8: fifo serves 20 guests/);
+  assert.equal(paramWords("host.guests.0", '{"name":"hvm-4vcpu","count":1}'), "hvm-4vcpu");
+});
+
+Deno.test("an objective reads in words with its unit", () => {
+  assert.equal(objectiveWords("rt_p99_ns<=200000"), "round-trip p99 ≤ 200 µs");
+  assert.equal(objectiveWords("jain_rt>=0.9"), "jain rt ≥ 0.9");
+});
+
+Deno.test("the robust columns give the range over cost vectors and the field capacity follows", () => {
+  const own = [{ abi: "fifo", capacity: 10 }, { abi: "2l", capacity: 9 }];
+  const per = [1, 2, 3, 4, 5].flatMap((v) => [
+    { cost_vector: v, upcall_ns: v * 100, wake_ns: (v * 37) % 5, abi: "fifo", capacity: 20 - v },
+    { cost_vector: v, upcall_ns: v * 100, wake_ns: (v * 37) % 5, abi: "2l", capacity: 7 },
+  ]);
+  const [fifo, two] = robustCapacity(own, per, []);
+  assert.deepEqual([fifo.robust_low, fifo.robust_high, fifo.follows], [15, 19, "upcall_ns"]);
+  assert.equal(fifo.follows_rho, -1);
+  // A capacity that does not move follows nothing.
+  assert.deepEqual([two.robust_low, two.robust_high, two.follows], [7, 7, ""]);
+});
+
+Deno.test("the capacity chart draws the objective and a rule at each ABI's capacity", () => {
+  const summary = [10, 20, 40].flatMap((n) =>
+    [0, 1].map((r) => ({
+      abi: "fifo",
+      replication: r,
+      "host.guests.0.count": n,
+      rt_p99_ns: 5e3 * n,
+    }))
+  );
+  const chart = capacityChart(summary, [row("fifo", 39, 39, "objective")], [])!;
+  const text = JSON.stringify(chart.spec);
+  assert.match(text, /"datum":200\b/, "the objective at 200 µs");
+  assert.match(text, /"values":\[\{"abi":"fifo","x":39\}\]/, "the capacity rule");
+  assert.ok(capacityChart(summary, [], []) === undefined);
+});
