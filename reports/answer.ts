@@ -25,7 +25,7 @@
 
 import jstat from "jstat";
 import type { CsvRow } from "./csv.ts";
-import { atPoint, fmtParamValue, type ReportContext } from "./context.ts";
+import { atPoint, fmtParamValue, LIMIT_METRICS, ranAll, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
 import { type Estimate, holm, num, pValue, summarize } from "./stats.ts";
 import { fmtCount, fmtNs, fmtNsCi, fmtRatio, sig } from "./format.ts";
@@ -140,14 +140,6 @@ export function questionOf(base: Record<string, unknown>, abis: number): Questio
     ...(q?.per ? { per: q.per } : {}),
   };
 }
-
-/** Whether every row bound every requested port. */
-function boundAll(rows: readonly CsvRow[]): boolean {
-  return rows.every((r) => !(typeof r.bind_failures === "number" && r.bind_failures > 0));
-}
-
-/** Metrics worth comparing where an ABI could not bind every port. */
-const CAPACITY = new Set(["bind_failures", "shared_bytes"]);
 
 function mean(rows: readonly CsvRow[], m: string): Estimate {
   return summarize(rows, [], [m])[0]?.est[m] ?? { mean: NaN, ci: NaN, n: 0 };
@@ -316,7 +308,7 @@ export function computeAnswer(
     const at = (x: string, p: string) => atPoint(s.rows, ctx.params, p).filter((r) => r.abi === x);
     const sum = (x: string, p: string) =>
       atPoint(ctx.set.summary, ctx.params, p).filter((r) => r.abi === x);
-    if (!CAPACITY.has(m) && !(boundAll(sum(abi, k)) && boundAll(sum(ref, rk)))) return;
+    if (!LIMIT_METRICS.has(m) && !(ranAll(sum(abi, k)) && ranAll(sum(ref, rk)))) return;
     const a = at(abi, k), b = at(ref, rk);
     if (a.length === 0 || b.length === 0 || !(m in a[0])) return;
     const diff = paired(a, b, m);
@@ -429,7 +421,7 @@ function capacities(ctx: ReportContext): Capacity[] {
       const rows = atPoint(ctx.set.summary, ctx.params, k).filter((r) => r.abi === abi);
       if (rows.length === 0) continue;
       const req = mean(rows, "ports_requested").mean;
-      if (boundAll(rows)) bound = Number.isFinite(bound) ? Math.max(bound, req) : req;
+      if (ranAll(rows)) bound = Number.isFinite(bound) ? Math.max(bound, req) : req;
       else failed = Number.isFinite(failed) ? Math.min(failed, req) : req;
     }
     out.push({ abi, bound, failed });

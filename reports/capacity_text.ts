@@ -132,6 +132,102 @@ export function capacityAnswer(rows: readonly CsvRow[], params: readonly string[
   return out;
 }
 
+const LIMIT_NAMES: Record<string, string> = {
+  ports: "dom0's ports",
+  dom0_cpu: "dom0's CPU",
+  dom0_vcpu: "a single dom0 VCPU",
+  ring: "a ring",
+  pcpus: "the guests' physical CPUs",
+  objective: "the objective itself",
+  max: "nothing up to the search's upper bound",
+};
+
+/**
+ * The answer in one to three sentences over every grid point: whether the ABIs serve the same
+ * number of guests (their capacity intervals overlap at every point) or which serves more and
+ * where, the range of capacities, what limits them, and the guest count at which each ABI's
+ * ports alone would stop the host (`port_limit_guests`).
+ *
+ * @example
+ * ```ts
+ * import { capacitySummary } from "./capacity_text.ts";
+ * const rows = [
+ *   { p: "a", abi: "2l", capacity: 40, capacity_high: 42, limit: "dom0_cpu",
+ *     objective: "rt_p99_ns<=200000", axis: "host.guests.0.count", port_limit_guests: 183 },
+ *   { p: "a", abi: "fifo", capacity: 41, capacity_high: 41, limit: "dom0_cpu",
+ *     objective: "rt_p99_ns<=200000", axis: "host.guests.0.count", port_limit_guests: "" },
+ * ];
+ * console.log(capacitySummary(rows, ["p"])[0]);
+ * // "At round-trip p99 ≤ 200 µs, 2l and fifo serve the same number of guests at every point (their intervals overlap): 40–42 guests."
+ * ```
+ */
+export function capacitySummary(rows: readonly CsvRow[], params: readonly string[]): string[] {
+  if (rows.length === 0) return [];
+  const abis = [...new Set(rows.map((r) => String(r.abi)))];
+  const unit = guestAxis(String(rows[0].axis ?? "")) ? "guests" : String(rows[0].axis);
+  const where = (r: CsvRow) => params.map((p) => paramWords(p, r[p])).join(", ");
+  const points = new Map<string, CsvRow[]>();
+  for (const r of rows) points.set(where(r), [...(points.get(where(r)) ?? []), r]);
+  const lo = (r: CsvRow) => Number(r.capacity), hi = (r: CsvRow) => Number(r.capacity_high);
+  // Two ABIs differ at a point only when their capacity intervals do not overlap.
+  const differ: string[] = [];
+  for (const [key, rs] of points) {
+    const best = rs.reduce((a, b) => (lo(b) > hi(a) ? b : a));
+    const worse = rs.filter((r) => hi(r) < lo(best));
+    if (worse.length) {
+      differ.push(
+        `${best.abi} serves ${lo(best)} where ${
+          worse.map((r) => `${r.abi} serves ${hi(r) > lo(r) ? `${lo(r)}–${hi(r)}` : lo(r)}`)
+            .join(" and ")
+        }${key ? ` (${key})` : ""}`,
+      );
+    }
+  }
+  const min = rows.reduce((a, b) => (lo(b) < lo(a) ? b : a));
+  const max = rows.reduce((a, b) => (hi(b) > hi(a) ? b : a));
+  const span = lo(min) === hi(max)
+    ? `${lo(min)} ${unit}`
+    : `from ${lo(min)} ${unit}${where(min) ? ` (${where(min)})` : ""} to ${hi(max)}` +
+      `${where(max) ? ` (${where(max)})` : ""}`;
+  const objective = objectiveWords(String(rows[0].objective));
+  const names = abis.length > 1
+    ? `${abis.slice(0, -1).join(", ")} and ${abis[abis.length - 1]}`
+    : abis[0];
+  const first = differ.length === 0
+    ? `At ${objective}, ${names} serve${abis.length > 1 ? "" : "s"} the same number of ` +
+      `${unit} at every point${abis.length > 1 ? " (their intervals overlap)" : ""}: ${span}.`
+    : `At ${objective}, the ABIs differ at ${differ.length} of ${points.size} points: ` +
+      `${differ.join("; ")}. Over every point: ${span}.`;
+  const counts = new Map<string, number>();
+  for (const r of rows) counts.set(String(r.limit), (counts.get(String(r.limit)) ?? 0) + 1);
+  // A limit met only where a swept value is the same (e.g. notify=vcpu0) says so.
+  const shared = (l: string) => {
+    const mine = rows.filter((r) => String(r.limit) === l);
+    if (mine.length < 2 || mine.length === rows.length) return "";
+    const same = params.filter((p) =>
+      mine.every((r) => String(r[p]) === String(mine[0][p])) &&
+      rows.some((r) => String(r[p]) !== String(mine[0][p]))
+    );
+    return same.length
+      ? `, every one with ${same.map((p) => paramWords(p, mine[0][p])).join(", ")}`
+      : "";
+  };
+  const limits = [...counts].sort((a, b) => b[1] - a[1])
+    .map(([l, n]) => `${LIMIT_NAMES[l] ?? l} in ${n} of ${rows.length} searches${shared(l)}`);
+  const second = `What runs out first: ${limits.join(", ")}.`;
+  const byPorts = abis.flatMap((abi) => {
+    const v = rows.filter((r) => r.abi === abi).map((r) => Number(r.port_limit_guests))
+      .filter((x) => Number.isFinite(x) && x > 0);
+    if (v.length === 0) return [];
+    const a = Math.min(...v), b = Math.max(...v);
+    return [`${abi} at ${a === b ? a : `${a}–${b}`} ${unit}`];
+  });
+  const third = byPorts.length && !counts.has("ports")
+    ? [`By ports alone, dom0 would stop at: ${byPorts.join("; ")}.`]
+    : [];
+  return [first, second, ...third];
+}
+
 /**
  * capacity.csv's rows with the robustness columns of `--robust`: per row,
  * the lowest and highest capacity over the cost vectors (`robust_low`,
@@ -197,7 +293,16 @@ export function robustCapacity(
  * ```
  */
 export function capacityText(rows: readonly CsvRow[], params: readonly string[]): string {
-  const out = [...capacityAnswer(rows, params), ""];
+  const summary = capacitySummary(rows, params);
+  const each = summary.length && params.length ? capacityAnswer(rows, params) : [];
+  const out = params.length
+    ? [
+      wrap(summary.join(" "), PAGE),
+      "",
+      ...each.map((x) => wrap(x.replace(/^With /, ""), PAGE, "- ", "  ")),
+      "",
+    ]
+    : [...capacityAnswer(rows, params).map((x) => wrap(x, PAGE)), ""];
   const objective = String(rows[0]?.objective ?? "");
   const metric = /^[A-Za-z0-9_]+/.exec(objective)?.[0] ?? "";
   const value = (mean: unknown, half: unknown) =>

@@ -92,6 +92,44 @@ function baselineOf(base: Record<string, unknown>, abis: readonly string[]): str
 }
 
 /**
+ * Whether every row ran the whole requested load: no port failed to bind and, on a host, no
+ * guest was refused for lack of dom0 ports. Where an ABI did not, its latency describes a
+ * smaller system than its baseline's, so reports flag the point instead of comparing it.
+ *
+ * @example
+ * ```ts
+ * import { ranAll } from "./context.ts";
+ * console.log(ranAll([{ bind_failures: 0 }, { guests_refused: 0 }])); // true
+ * console.log(ranAll([{ guests_refused: 102 }])); // false
+ * ```
+ */
+export function ranAll(rows: readonly CsvRow[]): boolean {
+  return rows.every((r) =>
+    !(typeof r.bind_failures === "number" && r.bind_failures > 0) &&
+    !(typeof r.guests_refused === "number" && r.guests_refused > 0)
+  );
+}
+
+/**
+ * Metrics that are compared even where an ABI did not run the whole load ({@linkcode ranAll}):
+ * they measure the limit itself (ports, guests, memory, hypercalls), not the latency of what ran.
+ *
+ * @example
+ * ```ts
+ * import { LIMIT_METRICS } from "./context.ts";
+ * console.log(LIMIT_METRICS.has("guests_refused")); // true
+ * ```
+ */
+export const LIMIT_METRICS: ReadonlySet<string> = new Set([
+  "bind_failures",
+  "shared_bytes",
+  "hypercalls",
+  "guests_refused",
+  "guests_started",
+  "dom0_ports_bound",
+]);
+
+/**
  * The rows of `rows` at the grid point `key`.
  *
  * @example

@@ -24,7 +24,7 @@
  */
 
 import type { CsvRow } from "./csv.ts";
-import { atPoint, pointText, type ReportContext } from "./context.ts";
+import { atPoint, LIMIT_METRICS, pointText, ranAll, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
 import { fmtCi, fmtNsCi, fmtQuantile, fmtRatio, sig } from "./format.ts";
 import { type Estimate, holm, pairedDiff, pValue, summarize } from "./stats.ts";
@@ -53,7 +53,6 @@ const NOT_COMPARED = new Set([
 ]);
 
 /** Metrics that are meaningless where an ABI could not bind every port (they describe the few it bound). */
-const CAPACITY = new Set(["bind_failures", "shared_bytes", "hypercalls"]);
 
 /** Readable names of known metric columns. */
 const LABELS: Record<string, string> = {
@@ -96,6 +95,30 @@ const LABELS: Record<string, string> = {
   victim_cpu_share: "victims' share of VCPU time",
   attacker_cpu_share: "attacker's share of VCPU time",
   attacker_rate_per_s: "attacker's delivered events per second",
+  // Hosts (DESIGN §12).
+  rt_mean_ns: "mean round trip",
+  rt_p50_ns: "median round trip",
+  rt_p99_ns: "p99 round trip",
+  rt_p999_ns: "p99.9 round trip",
+  rt_max_ns: "longest round trip",
+  guests_requested: "guests requested",
+  guests_started: "guests started",
+  guests_refused: "guests refused",
+  dom0_ports_bound: "dom0 ports bound",
+  requests: "requests completed per run",
+  events_per_request: "events per request",
+  notifies_suppressed: "notifications suppressed per run",
+  dom0_busy: "dom0 busy fraction",
+  dom0_busy_max: "busiest dom0 VCPU's busy fraction",
+  dom0_hardirq: "dom0 share in hard-IRQ context",
+  dom0_softirq: "dom0 share in softirq context",
+  dom0_kthread: "dom0 share in kthreads",
+  dom0_user: "dom0 share in user-space daemons",
+  jain_rt: "Jain index of guests' mean round trips (1 = fair)",
+  ring_stalls: "full-ring stalls per run",
+  guest_cpu_wait: "guests' wait for a physical CPU",
+  ioreq_rt_mean_ns: "mean ioreq round trip",
+  ioreq_rt_p99_ns: "p99 ioreq round trip",
 };
 
 /** A readable name of metric column `m`. */
@@ -105,7 +128,8 @@ export function metricLabel(m: string): string {
 
 /** Whether metric `m` is an index bounded to [0, 1]. */
 export function isUnitIndex(m: string): boolean {
-  return /^jain_/.test(m) || /fraction/.test(m) || /_share$/.test(m);
+  return /^jain_/.test(m) || /fraction/.test(m) || /_share$/.test(m) ||
+    /^dom0_(busy|busy_max|hardirq|softirq|kthread|user)$/.test(m);
 }
 
 /**
@@ -215,11 +239,6 @@ function abiLabel(rows: readonly CsvRow[], abi: string): string {
   const ran = [...new Set(rows.filter((r) => r.abi === abi).map((r) => r.abi_ran))]
     .filter((x) => x !== undefined && x !== "" && x !== abi);
   return ran.length ? `${abi} (ran as ${ran.join("/")})` : abi;
-}
-
-/** Whether `abi` bound every requested port in every row of `rows`. */
-function boundAll(rows: readonly CsvRow[]): boolean {
-  return rows.every((r) => !(typeof r.bind_failures === "number" && r.bind_failures > 0));
 }
 
 function effectOf(m: string, a: Estimate, b: Estimate, d: Estimate): number {
@@ -337,9 +356,9 @@ function abiCandidates(ctx: ReportContext, metrics: string[], answer: string[]):
     for (const abi of ctx.abis) {
       if (abi === ctx.baseline) continue;
       const mine = rows.filter((r) => r.abi === abi);
-      const bound = boundAll(mine) && boundAll(base);
+      const bound = ranAll(mine) && ranAll(base);
       for (const m of metrics) {
-        if (!bound && !CAPACITY.has(m)) continue;
+        if (!bound && !LIMIT_METRICS.has(m)) continue;
         const c = candidate(m, answer.includes(m), "abi", [abi, ctx.baseline], [k, k], mine, base);
         if (c) out.push(c);
       }
@@ -381,14 +400,14 @@ function paramCandidates(ctx: ReportContext, answer: string[]): Candidate[] {
   for (const abi of ctx.abis) {
     const at = (k: string) => atPoint(ctx.set.summary, ctx.params, k).filter((r) => r.abi === abi);
     const ref = keys[0];
-    if (!boundAll(at(ref))) continue;
+    if (!ranAll(at(ref))) continue;
     let others = keys.slice(1);
     if (keys.length > 4) {
-      const ok = others.filter((k) => at(k).length > 0 && boundAll(at(k)));
+      const ok = others.filter((k) => at(k).length > 0 && ranAll(at(k)));
       others = ok.length ? [ok[ok.length - 1]] : [];
     }
     for (const k of others) {
-      if (!boundAll(at(k))) continue;
+      if (!ranAll(at(k))) continue;
       for (const m of answer) {
         if (!(m in (at(k)[0] ?? {}))) continue;
         const c = candidate(m, true, "param", [abi, abi], [k, ref], at(k), at(ref));
@@ -572,7 +591,7 @@ function flags(ctx: ReportContext): { findings: Finding[]; text: string[] } {
     const parts: string[] = [];
     for (const k of pointKeys(ctx)) {
       const rows = atPoint(ctx.set.summary, ctx.params, k).filter((r) => r.abi === abi);
-      if (rows.length === 0 || boundAll(rows)) continue;
+      if (rows.length === 0 || ranAll(rows)) continue;
       const req = estimate(rows, "ports_requested").mean;
       const fail = estimate(rows, "bind_failures").mean;
       const raised = estimate(rows, "raised").mean;
@@ -585,7 +604,14 @@ function flags(ctx: ReportContext): { findings: Finding[]; text: string[] } {
         ? `; it carried ${sig(carried * 100, 2)}% of the offered load`
         : "";
       const w = pointText(k, ctx.params, ctx.labels);
-      parts.push(`${w ? `at ${w}, ` : ""}${abi} bound ${bound} requested ports${load}`);
+      // A host: guests refused for lack of dom0 ports (DESIGN §12), not ports of one guest.
+      const refused = estimate(rows, "guests_refused").mean;
+      const what = refused > 0
+        ? `started ${sig(estimate(rows, "guests_started").mean)} of ` +
+          `${sig(estimate(rows, "guests_requested").mean)} guests (${sig(refused)} refused ` +
+          `for lack of dom0 ports)`
+        : `bound ${bound} requested ports${load}`;
+      parts.push(`${w ? `at ${w}, ` : ""}${abi} ${what}`);
       findings.push({
         kind: "flag",
         metric: "bind_failures",
@@ -602,8 +628,9 @@ function flags(ctx: ReportContext): { findings: Finding[]; text: string[] } {
       });
     }
     if (parts.length === 0) continue;
-    const t = `Not compared: ${parts.join("; ")}. Latency and overhead there describe the ` +
-      `few ports ${abi} could bind.`;
+    const host = ctx.set.summary.some((r) => typeof r.guests_refused === "number");
+    const t = `Not compared: ${parts.join("; ")}. Latency and overhead there describe ` +
+      (host ? `the smaller host ${abi} could start.` : `the few ports ${abi} could bind.`);
     findings.filter((f) => f.abis[0] === abi && f.text === "").forEach((f) => f.text = t);
     text.push(t);
   }

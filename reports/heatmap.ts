@@ -10,7 +10,7 @@
  */
 
 import type { CsvRow } from "./csv.ts";
-import { fmtParamValue, type ReportContext } from "./context.ts";
+import { fmtParamValue, LIMIT_METRICS, ranAll, type ReportContext } from "./context.ts";
 import { pointKey } from "./load.ts";
 import { holm, num, pairedDiff } from "./stats.ts";
 import {
@@ -197,9 +197,6 @@ export function heatmapSpec(cells: readonly HeatCell[], o: HeatmapOptions): VlSp
   };
 }
 
-/** Metrics compared only where an ABI bound fewer ports (the findings' rule). */
-const COMPARED_ANYWHERE = new Set(["bind_failures", "shared_bytes", "hypercalls"]);
-
 /** Whether a metric is an index or fraction in [0, 1] (compared by difference, not ratio). */
 function isIndex(metric: string): boolean {
   return /^jain_|fraction|_share$/.test(metric);
@@ -271,7 +268,7 @@ export function abiHeatmap(ctx: ReportContext, grid: Grid, metric: string): Char
     }
     return n ? s / n : NaN;
   };
-  const failed = (list: readonly CsvRow[]) => list.some((r) => (num(r.bind_failures) ?? 0) > 0);
+  const failed = (list: readonly CsvRow[]) => !ranAll(list);
   const cells: HeatCell[] = [], ps: number[] = [], tested: number[] = [];
   const points = new Set(rows.map((r) => pointKey(r, ctx.params)));
   const reps = new Set(rows.map((r) => r.replication)).size;
@@ -284,7 +281,7 @@ export function abiHeatmap(ctx: ReportContext, grid: Grid, metric: string): Char
       if (a.length === 0) continue;
       const ma = mean(a), mb = mean(b);
       const value = ratio ? (mb > 0 && ma >= 0 ? ma / mb : NaN) : ma - mb;
-      const flag = !COMPARED_ANYWHERE.has(metric) && (failed(a) || failed(b));
+      const flag = !LIMIT_METRICS.has(metric) && (failed(a) || failed(b));
       cells.push({
         abi,
         x: fmtParamValue(xAxis, first[xAxis]),

@@ -186,6 +186,21 @@ export function paramLabel(path: string, base: Record<string, unknown>): string 
     "vcpu_sched.run.ns": "run slice",
     "init_fail_policy": "init_fail_policy",
   };
+  // A host's guest template (DESIGN §12): `host.guests.0.count` reads "guests (pvh)".
+  const g = /^host\.guests\.(\d+)\.(.+)$/.exec(path);
+  if (g) {
+    const name = getPath(base, `host.guests.${g[1]}.name`);
+    const guests = (base.host as { guests?: unknown[] } | undefined)?.guests?.length ?? 1;
+    const which = guests > 1 ? ` (${typeof name === "string" ? name : `template ${g[1]}`})` : "";
+    const field: Record<string, string> = { count: "guests", vcpus: "guest VCPUs" };
+    return `${field[g[2]] ?? `guest ${g[2]}`}${which}`;
+  }
+  const hostKnown: Record<string, string> = {
+    "host.dom0.vcpus": "dom0 VCPUs",
+    "host.dom0.notify": "dom0 notify policy",
+    "host.pcpus": "physical CPUs",
+  };
+  if (hostKnown[path]) return hostKnown[path];
   if (m) {
     const name = getPath(base, `groups.${m[1]}.name`);
     const rest = known[m[2]] ?? m[2];

@@ -36,7 +36,7 @@ import {
 import { buildText, wrap } from "./text.ts";
 import { computeAnswer } from "./answer.ts";
 import { capacitySection } from "./capacity_report.ts";
-import { hostCharts, hostSection } from "./host.ts";
+import { hostCharts, hostPoints, hostSection, hostSentences } from "./host.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -127,9 +127,15 @@ async function writeReport(
   const section = rob ? [...fragile, ...robustnessText(rob, wrap)] : [];
   if (rob) write("robustness.csv", toCsv(rob.rows));
   const first = computeAnswer(ctx);
-  const answer = robust
-    ? computeAnswer(ctx, fragileAnswers(ctx, robust, first.comparisons)).sentences
-    : first.sentences;
+  // A host study's question is how round trips and dom0's CPU grow with the guest count and
+  // what runs out first: its Answer opens with that, per ABI, before the comparisons.
+  const growth = capacity.text ? [] : hostSentences(hostPoints(ctx.set.summary, ctx.params));
+  const answer = [
+    ...growth,
+    ...(robust
+      ? computeAnswer(ctx, fragileAnswers(ctx, robust, first.comparisons)).sentences
+      : first.sentences),
+  ];
   const pngs = new Set(
     files.filter((f) => f.startsWith("charts/") && f.endsWith(".png")).map((f) => f.slice(7, -4)),
   );

@@ -27,6 +27,11 @@ import type { Row } from "../run/metrics.ts";
 /** The names a limit may take in capacity.csv. */
 export type Limit = "ports" | "dom0_cpu" | "dom0_vcpu" | "ring" | "pcpus" | "objective" | "max";
 
+/** A fraction as a percentage with up to 3 significant digits (0.974 -> "97.4%"). */
+function pct(x: number): string {
+  return `${Number((x * 100).toPrecision(3))}%`;
+}
+
 /** A busy fraction at or above this is a saturated CPU. */
 export const CPU_SATURATED = 0.9;
 
@@ -99,11 +104,11 @@ export function classifyLimit(rows: readonly Row[] | undefined): LimitFinding {
   }
   const b = meanOf(rows, busy);
   if (b !== undefined && b >= CPU_SATURATED) {
-    return { limit: "dom0_cpu", detail: `dom0 busy ${fmt(b)}` };
+    return { limit: "dom0_cpu", detail: `dom0 ${pct(b)} busy` };
   }
   const v = meanOf(rows, (r) => num(r, "dom0_busy_max"));
   if (v !== undefined && v >= CPU_SATURATED) {
-    return { limit: "dom0_vcpu", detail: `busiest dom0 VCPU busy ${fmt(v)}` };
+    return { limit: "dom0_vcpu", detail: `busiest dom0 VCPU ${pct(v)} busy` };
   }
   const stalls = meanOf(rows, (r) => num(r, "ring_stalls"));
   const requests = meanOf(rows, (r) => num(r, "requests"));
@@ -112,12 +117,15 @@ export function classifyLimit(rows: readonly Row[] | undefined): LimitFinding {
   }
   const wait = meanOf(rows, (r) => num(r, "guest_cpu_wait"));
   if (wait !== undefined && wait >= PCPU_WAIT) {
-    return { limit: "pcpus", detail: `guest VCPUs waiting for a physical CPU ${fmt(wait)}` };
+    return {
+      limit: "pcpus",
+      detail: `guest VCPUs waiting for a physical CPU ${pct(wait)} of the time`,
+    };
   }
   return {
     limit: "objective",
     detail: b !== undefined
-      ? `no resource saturated (dom0 busy ${fmt(b)})`
+      ? `no resource saturated (dom0 ${pct(b)} busy)`
       : "no resource saturated",
   };
 }

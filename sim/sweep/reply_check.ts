@@ -48,13 +48,25 @@ const COUNTS = new Set([
   "spurious_events",
   "shared_bytes",
   "max_xen_steps",
+  // Hosts (DESIGN §12).
+  "guests_requested",
+  "guests_started",
+  "guests_refused",
+  "dom0_ports_bound",
+  "requests",
+  "notifies_suppressed",
+  "ring_stalls",
+  "ioreqs",
+  "events",
 ]);
 /** Text columns a run writes besides the labels. */
 const TEXT = new Set(["abi_ran"]);
+/** A host's text columns (its guest template, device class and kind, in guests.csv). */
+const HOST_TEXT = new Set(["template", "device", "kind"]);
 /** Columns of the accounting identity. */
 const BOOKS = ["raised", "delivered", "coalesced", "pending_at_end", "dropped"] as const;
 /** Columns that are times inside the run (ns). */
-const TIMES = /^(lat_|done_|victim_lat_|victim_done_)|^max_wait_ns$|^max_stall_ns$/;
+const TIMES = /^(lat_|done_|victim_lat_|victim_done_|rt_|ioreq_rt_)|^max_wait_ns$|^max_stall_ns$/;
 
 /** The label columns of `run`'s rows, from the parent's records. */
 export function labelsOf(run: Run): Row {
@@ -126,6 +138,12 @@ export function checkReply(run: Run, result: RunResult): RunResult {
         }
         continue;
       }
+      if (s.host && HOST_TEXT.has(k)) {
+        if (typeof v !== "string" || !/^[\w.-]{1,100}$/.test(v)) {
+          throw broken("shape", `${what}: ${k} '${String(v)}' is not a name`);
+        }
+        continue;
+      }
       if (TEXT.has(k)) {
         if (typeof v !== "string" || !/^[\w.:/+-]{1,200}$/.test(v)) {
           throw broken("shape", `${what}: ${k} '${String(v)}' is not an ABI id`);
@@ -157,14 +175,33 @@ export function checkReply(run: Run, result: RunResult): RunResult {
       }
     }
   };
-  for (const k of BOOKS) {
+  // A host's rows keep their own books (guests, round trips); one guest's keep the events'.
+  const hostRows = s.host
+    ? { guests: rowsOk(result.guests ?? [], "guests"), dom0: rowsOk(result.dom0 ?? [], "dom0") }
+    : undefined;
+  for (const k of s.host ? [] : BOOKS) {
     if (typeof summary[k] !== "number") throw broken("shape", `summary: no ${k}`);
   }
   checkRow(summary, "summary");
+  hostRows?.guests.forEach((g, i) => checkRow(g, `guests row ${i}`));
+  hostRows?.dom0.forEach((d, i) => checkRow(d, `dom0 row ${i}`));
+  if (s.host) {
+    const [req, started, refused] = ["guests_requested", "guests_started", "guests_refused"]
+      .map((k) => summary[k]);
+    if (
+      typeof req !== "number" || typeof started !== "number" || typeof refused !== "number" ||
+      req !== started + refused
+    ) {
+      throw broken(
+        "guests_requested = guests_started + guests_refused",
+        `summary: ${String(req)} != ${String(started)} + ${String(refused)}`,
+      );
+    }
+  }
   groups.forEach((g, i) => checkRow(g, `group ${s.groups[i].name}`, { group: s.groups[i].name }));
   priorities.forEach((p, i) => checkRow(p, `priority row ${i}`));
   ports.forEach((p, i) => checkRow(p, `port row ${i}`));
-  for (const k of BOOKS) {
+  for (const k of s.host ? [] : BOOKS) {
     const sum = groups.reduce((a, g) => a + (g[k] as number), 0);
     if (sum !== summary[k]) {
       throw broken("groups add up to the run", `${k}: groups sum to ${sum}, summary ${summary[k]}`);
@@ -201,6 +238,9 @@ export function checkReply(run: Run, result: RunResult): RunResult {
     groups: groups.map((g, i) => label(g, { group: s.groups[i].name })),
     priorities: priorities.map((p) => label(p)),
     ports: ports.map((p) => label(p)),
+    ...(hostRows
+      ? { guests: hostRows.guests.map((g) => label(g)), dom0: hostRows.dom0.map((d) => label(d)) }
+      : {}),
     simEvents: result.simEvents,
     wallMs,
     fingerprint: result.fingerprint,

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import {
   capacityAnswer,
+  capacitySummary,
+  capacityText,
   objectiveWords,
   paramWords,
   robustCapacity,
@@ -72,4 +74,48 @@ Deno.test("the capacity chart draws the objective and a rule at each ABI's capac
   assert.match(text, /"datum":200\b/, "the objective at 200 µs");
   assert.match(text, /"values":\[\{"abi":"fifo","x":39\}\]/, "the capacity rule");
   assert.ok(capacityChart(summary, [], []) === undefined);
+});
+
+Deno.test("the summary says the ABIs serve the same guests when their intervals overlap everywhere", () => {
+  const rows = [
+    { ...row("2l", 40, 42, "dom0_cpu"), p: 4, port_limit_guests: 183 },
+    { ...row("fifo", 41, 41, "dom0_cpu"), p: 4, port_limit_guests: "" },
+    { ...row("2l", 80, 80, "dom0_vcpu"), p: 8, port_limit_guests: 189 },
+    { ...row("fifo", 79, 81, "dom0_cpu"), p: 8, port_limit_guests: "" },
+  ];
+  const [first, second, third] = capacitySummary(rows, ["p"]);
+  assert.match(first, /2l and fifo serve the same number of guests at every point/);
+  assert.match(first, /from 40 guests \(p=4\) to 81 \(p=8\)/);
+  assert.equal(
+    second,
+    "What runs out first: dom0's CPU in 3 of 4 searches, a single dom0 VCPU in 1 of 4 searches.",
+  );
+  assert.equal(third, "By ports alone, dom0 would stop at: 2l at 183–189 guests.");
+});
+
+Deno.test("the summary names the points where one ABI's interval lies above another's", () => {
+  const rows = [
+    { ...row("2l", 30, 31, "ports"), p: 1 },
+    { ...row("fifo", 50, 52, "dom0_cpu"), p: 1 },
+    { ...row("2l", 60, 62, "dom0_cpu"), p: 2 },
+    { ...row("fifo", 61, 61, "dom0_cpu"), p: 2 },
+  ];
+  const [first] = capacitySummary(rows, ["p"]);
+  assert.match(
+    first,
+    /the ABIs differ at 1 of 2 points: fifo serves 50 where 2l serves 30–31 \(p=1\)/,
+  );
+  // Ports bound first somewhere: no "by ports alone" sentence.
+  assert.equal(capacitySummary(rows, ["p"]).length, 2);
+});
+
+Deno.test("report.md's capacity lines fit in 78 columns and open with the summary", () => {
+  const rows = Array.from({ length: 6 }, (_, i) => ({
+    ...row(i % 2 ? "fifo" : "2l", 20 + i, 22 + i, "dom0_vcpu", "busiest dom0 VCPU 99.4% busy"),
+    "host.dom0.notify": i < 3 ? "vcpu0" : "least-loaded",
+    "host.dom0.vcpus": 8,
+  }));
+  const text = capacityText(rows, ["host.dom0.notify", "host.dom0.vcpus"]);
+  assert.ok(text.startsWith("At round-trip p99 ≤ 200 µs"), text.slice(0, 80));
+  for (const line of text.split("\n")) assert.ok(line.length <= 78, line);
 });

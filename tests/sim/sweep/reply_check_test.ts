@@ -110,3 +110,21 @@ Deno.test("the rows kept carry the parent's labels and its wall time is never ne
   assert.equal(checked.wallMs, 0);
   assert.deepEqual(Object.keys(checked.summary), Object.keys(REAL.summary), "column order kept");
 });
+
+Deno.test("a host's reply keeps its guests and dom0 rows and its guest books must add up", () => {
+  const run = runsOf("host-round-trip").find((r) => r.abi === "fifo")!;
+  const real = result(run);
+  const checked = checkReply(run, structuredClone(real));
+  assert.ok((real.guests ?? []).length > 0 && (real.dom0 ?? []).length > 0);
+  assert.deepEqual(checked.guests, real.guests);
+  assert.deepEqual(checked.dom0, real.dom0);
+  const forged = structuredClone(real);
+  forged.summary.guests_refused = (forged.summary.guests_refused as number) + 1;
+  assert.throws(
+    () => checkReply(run, forged),
+    /guests_requested = guests_started \+ guests_refused/,
+  );
+  const late = structuredClone(real);
+  (late.guests ?? [])[0].rt_max_ns = 1e12;
+  assert.throws(() => checkReply(run, late), /within the run/);
+});
