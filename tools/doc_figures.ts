@@ -7,9 +7,11 @@
  * (same scenario and seed, same bytes). Wall-clock times are labelled
  * machine-dependent in the pages and never checked.
  *
- * The commands are small on purpose (the whole check takes about 20 s on 2
- * cores): the tutorial's scenario and sweep, the design walk-through's
- * comparison, two runs of `timer-vs-storm` and the validation tests.
+ * The commands are small on purpose: the tutorial's scenario and sweep, the
+ * design walk-through's comparison, two runs of `timer-vs-storm`, the
+ * validation tests, and the Answer of every built-in that `sim run` answers
+ * (each a few seconds; a capacity built-in, whose search takes minutes, is
+ * not among them).
  *
  * Usage: `deno task docs:figures` rewrites the regions; `deno task
  * docs:figures:check` (the `--check` flag) writes nothing and exits 1, naming
@@ -21,6 +23,8 @@
 import { join } from "node:path";
 import { fromCsv } from "../reports/csv.ts";
 import { regenerate, ROOT } from "./gen_docs.ts";
+import { builtinNames } from "../sim/scenario/builtins.ts";
+import { loadInput } from "../sim/scenario/scenario.ts";
 
 /** One quoted command: what the page shows and what is run. */
 export interface Quoted {
@@ -162,7 +166,39 @@ export const FIGURES: Record<string, Figure> = {
     excerpt: (outs) => reportExcerpt(outs[0], ["Findings"]),
   },
   ...validationFigures(),
+  ...answerFigures(),
 };
+
+/**
+ * The Answer section of the report in `out`, as report.md prints it: its
+ * paragraphs up to the standard lines that follow every Answer ("The question
+ * is about: ...").
+ */
+export function answerExcerpt(report: string): string {
+  const body = reportSections(report).get("Answer");
+  if (body === undefined) throw new Error("report.md has no Answer section");
+  const paragraphs = body.split(/\n\s*\n/);
+  const end = paragraphs.findIndex((p) => p.startsWith("The question is about"));
+  return "```text\n" + paragraphs.slice(0, end < 0 ? undefined : end).join("\n\n") + "\n```";
+}
+
+/**
+ * One region per built-in answered by `sim run` (every built-in without a
+ * `capacity` block): its Answer, re-run at its own defaults. A new built-in
+ * fails the check until a page quotes its Answer.
+ */
+function answerFigures(): Record<string, Figure> {
+  const out: Record<string, Figure> = {};
+  for (const name of builtinNames()) {
+    const raw = loadInput(name).raw as Record<string, unknown>;
+    if ("capacity" in raw) continue;
+    out[`answer-${name}`] = {
+      commands: [sim(`run ${name}`)],
+      excerpt: (outs) => answerExcerpt(Deno.readTextFileSync(join(outs[0], "report.md"))),
+    };
+  }
+  return out;
+}
 
 /** One region per validation test file: the table `VALIDATION_PRINT=1` prints. */
 function validationFigures(): Record<string, Figure> {

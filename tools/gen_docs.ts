@@ -2,8 +2,9 @@
  * The generated parts of the manual. The tables of scenario keys come from
  * the zod schema (`sim/scenario/schema.ts`: keys, types, bounds, defaults and
  * `.describe()` texts), the command line from the flag table
- * (`sim/cli/flags.ts`), the CSV columns from the files a small run writes
- * (described by `sim/run/columns.ts`), the cost fields from
+ * (`sim/cli/flags.ts`), the CSV columns from the files small runs write (a
+ * sweep, a host sweep and a capacity search, in `tools/docs/`; described by
+ * `sim/run/columns.ts` and `sim/sweep/capacity_columns.ts`), the cost fields from
  * `models/costs.ts` and `models/cost_docs.ts`, and the built-ins from
  * `scenarios/`.
  *
@@ -24,7 +25,8 @@ import { scenarioJsonSchema } from "../sim/scenario/schema.ts";
 import { COMMANDS, FLAGS, helpText } from "../sim/cli/flags.ts";
 import { COST_FIELDS, COST_RANGES, type Costs, DEFAULT_COSTS } from "../models/costs.ts";
 import { COST_DOCS } from "../models/cost_docs.ts";
-import { COLUMN_DOCS } from "../sim/run/columns.ts";
+import { COLUMN_DOCS, type ColumnDoc, HOST_COLUMN_DOCS } from "../sim/run/columns.ts";
+import { CAPACITY_COLUMN_DOCS } from "../sim/sweep/capacity_columns.ts";
 import { builtinNames } from "../sim/scenario/builtins.ts";
 import { loadInput } from "../sim/scenario/scenario.ts";
 import { countRuns } from "../sim/sweep/plan.ts";
@@ -171,6 +173,22 @@ function scenarioParts(): Record<string, Json> {
   return { sc, guest: top.guest, group, arrival: gp.arrival, service: gp.service, deferred, gp };
 }
 
+/** The `host` block's parts: the block, `dom0`, a guest template, its workload, `costs`. */
+function hostParts(): Record<string, Json> {
+  const host = scenarioParts().sc.properties as Record<string, Json>;
+  const block = host.host;
+  const hp = block.properties as Record<string, Json>;
+  const guest = (hp.guests as Json).items as Json;
+  const workload = (guest.properties as Record<string, Json>).workload;
+  return { block, dom0: hp.dom0, guest, workload, costs: hp.costs };
+}
+
+/** The sweep file's `capacity` block (the search settings of `sim capacity`). */
+function capacityBlock(): Json {
+  const defs = (scenarioJsonSchema().$defs ?? {}) as Record<string, Json>;
+  return (defs.sweep.properties as Record<string, Json>).capacity;
+}
+
 /** Block generators: name -> the Markdown of the region. */
 export function generators(root: string): Record<string, () => string | Promise<string>> {
   return {
@@ -198,6 +216,12 @@ export function generators(root: string): Record<string, () => string | Promise<
       ];
       return parts.map(([name, obj]) => `${code(name)}:\n\n${keysTable(obj)}`).join("\n\n");
     },
+    "scenario-host": () => keysTable(hostParts().block),
+    "scenario-host-dom0": () => keysTable(hostParts().dom0),
+    "scenario-host-guest": () => keysTable(hostParts().guest),
+    "scenario-host-workload": () => kindsTable(hostParts().workload),
+    "scenario-host-costs": () => keysTable(hostParts().costs),
+    "sweep-capacity": () => keysTable(capacityBlock()),
     "cli-help": () => "```\n" + helpText() + "```",
     "cli-commands": () =>
       table(
@@ -240,6 +264,17 @@ export function generators(root: string): Record<string, () => string | Promise<
     "results-priorities": async () => columnsTable((await csvColumns(root))["priorities.csv"]),
     "results-ports": async () => columnsTable((await csvColumns(root))["ports.csv"]),
     "results-aggregate": async () => aggregateTable((await csvColumns(root))["aggregate.csv"]),
+    "results-host-summary": async () =>
+      columnsTable((await hostColumns(root))["summary.csv"], HOST_DOCS),
+    "results-host-guests": async () =>
+      columnsTable((await hostColumns(root))["guests.csv"], HOST_DOCS),
+    "results-host-dom0": async () => columnsTable((await hostColumns(root))["dom0.csv"], HOST_DOCS),
+    "results-host-aggregate": async () =>
+      aggregateMetrics((await hostColumns(root))["aggregate.csv"], HOST_DOCS),
+    "results-capacity": async () =>
+      columnsTable((await capacityColumns(root))["capacity.csv"], CAPACITY_DOCS),
+    "results-capacity-robust": async () =>
+      columnsTable((await capacityColumns(root))["capacity_robust.csv"], CAPACITY_DOCS),
     "builtins": () =>
       table(
         ["name", "question", "answer metrics", "runs"],
@@ -271,56 +306,112 @@ function costsTable(side: "xen" | "delivery" | "guest"): string {
   );
 }
 
-let columnsCache: Promise<Record<string, string[]>> | undefined;
+/** Where a column's meaning is looked up, in order, and the module to name when none has it. */
+interface ColumnSource {
+  /** The tables, first match wins. */
+  tables: Readonly<Record<string, ColumnDoc>>[];
+  /** The module that should describe a column none of the tables has. */
+  module: string;
+}
+
+const RUN_DOCS: ColumnSource = { tables: [COLUMN_DOCS], module: "sim/run/columns.ts" };
+const HOST_DOCS: ColumnSource = {
+  tables: [HOST_COLUMN_DOCS, COLUMN_DOCS],
+  module: "sim/run/columns.ts (HOST_COLUMN_DOCS)",
+};
+const CAPACITY_DOCS: ColumnSource = {
+  tables: [CAPACITY_COLUMN_DOCS],
+  module: "sim/sweep/capacity_columns.ts",
+};
 
 /**
- * The header of every CSV a small sweep writes (`tools/docs/columns_sweep.json`:
- * deferred work, late EOI, an attacker, per-port rows, one swept key), run
+ * The header of every CSV that `sim <args>` writes into a fresh folder, run
  * through the project's own command line.
  */
-function csvColumns(root: string): Promise<Record<string, string[]>> {
-  columnsCache ??= (async () => {
-    const out = Deno.makeTempDirSync({ prefix: "evtchn-docs-" });
-    try {
-      const res = await new Deno.Command(Deno.execPath(), {
-        args: [
-          "run",
-          "--allow-read",
-          "--allow-write",
-          "--allow-env",
-          "--allow-sys",
-          "--allow-ffi",
-          join(root, "sim/cli/cli.ts"),
-          "run",
-          join(root, "tools/docs/columns_sweep.json"),
-          "--out",
-          out,
-          "--ports",
-          "--no-report",
-          "--robust",
-          "0",
-          "--quiet",
-          "--force",
-        ],
-        cwd: root,
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-      if (!res.success) {
-        throw new Error(`the columns sweep failed: ${new TextDecoder().decode(res.stderr)}`);
-      }
-      const cols: Record<string, string[]> = {};
-      for (const e of Deno.readDirSync(out)) {
-        if (!e.name.endsWith(".csv")) continue;
-        const text = Deno.readTextFileSync(join(out, e.name));
-        cols[e.name] = Object.keys(fromCsv(text)[0] ?? {});
-      }
-      return cols;
-    } finally {
-      Deno.removeSync(out, { recursive: true });
+async function writtenColumns(root: string, args: string[]): Promise<Record<string, string[]>> {
+  const out = Deno.makeTempDirSync({ prefix: "evtchn-docs-" });
+  try {
+    const res = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-read",
+        "--allow-write",
+        "--allow-env",
+        "--allow-sys",
+        "--allow-ffi",
+        join(root, "sim/cli/cli.ts"),
+        ...args,
+        "--out",
+        out,
+        "--no-report",
+        "--quiet",
+        "--force",
+      ],
+      cwd: root,
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (!res.success) {
+      throw new Error(`'sim ${args.join(" ")}' failed: ${new TextDecoder().decode(res.stderr)}`);
     }
-  })();
-  return columnsCache;
+    const cols: Record<string, string[]> = {};
+    for (const e of Deno.readDirSync(out)) {
+      if (!e.name.endsWith(".csv")) continue;
+      const text = Deno.readTextFileSync(join(out, e.name));
+      cols[e.name] = Object.keys(fromCsv(text)[0] ?? {});
+    }
+    return cols;
+  } finally {
+    Deno.removeSync(out, { recursive: true });
+  }
+}
+
+const columnsCache = new Map<string, Promise<Record<string, string[]>>>();
+
+/** The CSVs `sim <args>` writes, run once per set of arguments. */
+function cachedColumns(root: string, args: string[]): Promise<Record<string, string[]>> {
+  const key = JSON.stringify([root, args]);
+  let cols = columnsCache.get(key);
+  if (!cols) {
+    cols = writtenColumns(root, args);
+    columnsCache.set(key, cols);
+  }
+  return cols;
+}
+
+/**
+ * The CSVs of a small sweep (`tools/docs/columns_sweep.json`: deferred work,
+ * late EOI, an attacker, per-port rows, one swept key).
+ */
+function csvColumns(root: string): Promise<Record<string, string[]>> {
+  return cachedColumns(root, [
+    "run",
+    join(root, "tools/docs/columns_sweep.json"),
+    "--ports",
+    "--robust",
+    "0",
+  ]);
+}
+
+/**
+ * The CSVs of a small host sweep (`tools/docs/columns_host.json`: a shared
+ * CPU pool, PVH and HVM templates with emulated I/O, the guest count swept).
+ */
+function hostColumns(root: string): Promise<Record<string, string[]>> {
+  return cachedColumns(root, ["run", join(root, "tools/docs/columns_host.json"), "--robust", "0"]);
+}
+
+/**
+ * The CSVs of a small capacity search (`tools/docs/columns_capacity.json`,
+ * with `--robust 2` so that the robustness columns appear).
+ */
+function capacityColumns(root: string): Promise<Record<string, string[]>> {
+  return cachedColumns(root, [
+    "capacity",
+    join(root, "tools/docs/columns_capacity.json"),
+    "--robust",
+    "2",
+  ]);
 }
 
 /** A swept parameter's column: a dotted path into the scenario. */
@@ -328,37 +419,77 @@ function isParam(c: string): boolean {
   return c.includes(".");
 }
 
-function docOf(c: string): { unit: string; text: string } {
-  const d = COLUMN_DOCS[c];
+function lookup(c: string, source: ColumnSource): ColumnDoc | undefined {
+  for (const t of source.tables) if (Object.hasOwn(t, c)) return t[c];
+  return undefined;
+}
+
+function docOf(c: string, source: ColumnSource): ColumnDoc {
+  const d = lookup(c, source);
   if (!d) {
     throw new Error(
-      `column ${c} is written to the results but has no description in sim/run/columns.ts`,
+      `column ${c} is written to the results but has no description in ${source.module}`,
     );
   }
   return d;
 }
 
-function columnsTable(cols: string[] | undefined): string {
-  if (!cols) throw new Error("the columns sweep wrote no such CSV");
+function columnsTable(cols: string[] | undefined, source: ColumnSource = RUN_DOCS): string {
+  if (!cols) throw new Error("the columns run wrote no such CSV");
   const rows: string[][] = [];
   let params = false;
+  let costs = false;
   for (const c of cols) {
+    if ((COST_FIELDS as readonly string[]).includes(c)) {
+      if (!costs) {
+        rows.push([
+          "_one per varied cost field_",
+          "ns",
+          "the vector's value of each cost field the robustness check varies (see the " +
+          "[cost reference](costs.md))",
+        ]);
+      }
+      costs = true;
+      continue;
+    }
     if (isParam(c)) {
       if (!params) {
+        const keys = ["scenario", "abi", "replication", "seed"].every((k) => cols.includes(k));
         rows.push([
           "_one per swept key_",
           "",
           "the value of each parameter a sweep varies (a dotted path such as " +
-          "`groups.1.ports`), right after the run's key columns",
+          (keys ? "`groups.1.ports`), right after the run's key columns" : "`host.dom0.vcpus`)"),
         ]);
       }
       params = true;
       continue;
     }
-    const d = docOf(c);
+    const d = docOf(c, source);
     rows.push([code(c), d.unit, d.text]);
   }
   return table(["column", "unit", "meaning"], rows);
+}
+
+/**
+ * The metrics of an `aggregate.csv` (the bases of its `_mean` columns), in
+ * column order; each must be described, as its other columns must.
+ */
+function aggregateMetrics(cols: string[] | undefined, source: ColumnSource): string {
+  if (!cols) throw new Error("the columns run wrote no aggregate.csv");
+  const metrics: string[] = [];
+  for (const c of cols) {
+    if (!c.endsWith("_mean") || c.endsWith("_diff_mean")) continue;
+    const base = c.slice(0, -"_mean".length);
+    if (lookup(base, source)) metrics.push(base);
+  }
+  for (const c of cols) {
+    if (isParam(c)) continue;
+    const base = c.replace(/(_diff_ci95|_diff|_ci95|_mean)$/, "");
+    if (base !== c && metrics.includes(base)) continue;
+    docOf(c, source);
+  }
+  return `The metrics, in column order: ${metrics.map(code).join(", ")}.`;
 }
 
 function aggregateTable(cols: string[] | undefined): string {
@@ -375,7 +506,7 @@ function aggregateTable(cols: string[] | undefined): string {
   for (const c of cols) {
     const suffix = suffixes.find(([s]) => c.endsWith(s) && !c.endsWith("_diff" + s));
     const base = suffix ? c.slice(0, -suffix[0].length) : "";
-    if (suffix && COLUMN_DOCS[base]) {
+    if (suffix && lookup(base, RUN_DOCS)) {
       if (suffix[0] === "_mean") metrics.push(base);
       continue;
     }
@@ -386,7 +517,7 @@ function aggregateTable(cols: string[] | undefined): string {
       params = true;
       continue;
     }
-    const d = docOf(c);
+    const d = docOf(c, RUN_DOCS);
     rows.push([code(c), d.unit, d.text]);
   }
   for (const [s, text] of suffixes) {

@@ -216,3 +216,163 @@ export const COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.freeze({
     text: "the group's events the backend found no work for (`spurious`)",
   },
 });
+
+/**
+ * The columns of a host run (a scenario with a `host` block, DESIGN §12):
+ * its `summary.csv`, `guests.csv` (one row per run, guest template and device
+ * class) and `dom0.csv` (one row per run and dom0 VCPU). A name found here
+ * means this in a host run's files, whatever {@linkcode COLUMN_DOCS} says of
+ * it for a single guest; the run's key columns (`scenario`, `abi`,
+ * `replication`, `seed`) and `sim_events` mean what they mean there. A
+ * column a host run writes that neither table describes fails
+ * `deno task docs:check`.
+ *
+ * @example
+ * ```ts
+ * import { HOST_COLUMN_DOCS } from "./columns.ts";
+ * console.log(HOST_COLUMN_DOCS.rt_p99_ns.unit); // "ns"
+ * ```
+ */
+export const HOST_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.freeze({
+  template: { unit: "", text: "the guest template's `name`" },
+  device: {
+    unit: "",
+    text: "the device class of the row: `net` (vifs), `blk` (vbds) or `ioreq` (an HVM " +
+      "template's emulated I/O, whose round trips are ioreqs)",
+  },
+  kind: { unit: "", text: "the template's `kind`: `pv`, `pvh` or `hvm`" },
+  guest_vcpus: { unit: "VCPUs", text: "the VCPUs of each guest of the template" },
+  guests_requested: {
+    unit: "guests",
+    text: "guests the scenario asks for: the `count` of every template (in `guests.csv`, of the " +
+      "row's template; likewise `guests_started` and `guests_refused`)",
+  },
+  guests_started: {
+    unit: "guests",
+    text: "guests whose ports dom0 could all bind, which run",
+  },
+  guests_refused: {
+    unit: "guests",
+    text: "guests that did not start because dom0 ran out of ports (their ports were closed " +
+      "again); requested minus started",
+  },
+  dom0_ports_bound: {
+    unit: "ports",
+    text: "ports bound in dom0: its own per-VCPU ports, `reserved_ports` and the started " +
+      "guests' backend ports",
+  },
+  dom0_ports_per_guest: {
+    unit: "ports",
+    text: "the ports one guest of the template costs dom0 (xenstore, console, netback, blkback, " +
+      "QEMU ioreq)",
+  },
+  requests: {
+    unit: "requests",
+    text: "round trips completed while measuring (in `guests.csv`: of the row's template and " +
+      "device class; for `ioreq` rows, ioreqs)",
+  },
+  rt_mean_ns: {
+    unit: "ns",
+    text: "mean round trip: from the client's request to the frontend's handling of its " +
+      "response",
+  },
+  rt_p50_ns: { unit: "ns", text: "median round trip (HDR histogram, 3 significant digits)" },
+  rt_p99_ns: { unit: "ns", text: "99th percentile of the round trip" },
+  rt_p999_ns: { unit: "ns", text: "99.9th percentile of the round trip" },
+  rt_max_ns: {
+    unit: "ns",
+    text: "the longest round trip, requests still outstanding at the end counted with their wait " +
+      "so far (right-censored)",
+  },
+  events_per_request: {
+    unit: "events",
+    text: "notifications sent (`EVTCHNOP_send`, both directions) per completed request: 2 for a " +
+      "block request and 3 for a ping-pong at queue depth 1, fewer when busy consumers stop " +
+      "asking",
+  },
+  notifies_suppressed: {
+    unit: "pushes",
+    text: "ring pushes the notification rule (`RING_PUSH_*_AND_CHECK_NOTIFY`) kept from " +
+      "notifying, RX buffer refills included",
+  },
+  dom0_busy: { unit: "0–1", text: "the fraction of dom0's VCPU time (all its VCPUs) not idle" },
+  dom0_busy_max: { unit: "0–1", text: "the busy fraction of dom0's busiest VCPU" },
+  dom0_hardirq: {
+    unit: "0–1",
+    text: "dom0's time in hard-IRQ context (upcall entry, scans, the backends' handlers), as a " +
+      "fraction of its VCPU time",
+  },
+  dom0_softirq: {
+    unit: "0–1",
+    text: "dom0's time in softirq context (netback's NAPI polls, ksoftirqd included), as a " +
+      "fraction of its VCPU time",
+  },
+  dom0_kthread: {
+    unit: "0–1",
+    text: "dom0's time in kernel threads (blkback's ring threads, netback's guest-rx threads), " +
+      "as a fraction of its VCPU time",
+  },
+  dom0_user: {
+    unit: "0–1",
+    text: "dom0's time in user space (QEMU answering ioreqs), as a fraction of its VCPU time",
+  },
+  raised: { unit: "events", text: "raises in every domain (dom0 and the guests) while measuring" },
+  delivered: { unit: "events", text: "handlers run in every domain while measuring" },
+  coalesced: {
+    unit: "events",
+    text: "raises in every domain that found their port already pending: no new event",
+  },
+  dom0_raised: { unit: "events", text: "raises of dom0's ports (the backends' notifications)" },
+  upcalls: { unit: "upcalls", text: "upcalls started in every domain" },
+  shared_bytes: {
+    unit: "bytes",
+    text: "dom0's ABI's shared-memory footprint for its VCPUs and the ports bound",
+  },
+  jain_rt: {
+    unit: "0–1",
+    text: "Jain's index over the started guests' mean round trips, censored waits included " +
+      "(1 = every guest alike)",
+  },
+  ioreqs: { unit: "ioreqs", text: "HVM emulated-I/O round trips (ioreqs) completed" },
+  ioreq_rt_mean_ns: {
+    unit: "ns",
+    text: "mean ioreq round trip: from the VCPU's exit to its resumption after QEMU's answer",
+  },
+  ioreq_rt_p99_ns: { unit: "ns", text: "99th percentile of the ioreq round trip" },
+  ioreq_rt_max_ns: {
+    unit: "ns",
+    text: "the longest ioreq round trip, a VCPU still stalled at the end counted with its " +
+      "wait so far",
+  },
+  spurious_events: {
+    unit: "events",
+    text: "events whose handler found no work (Linux's `XEN_EOI_FLAG_SPURIOUS`); the protocol " +
+      "as modelled produces none",
+  },
+  ring_stalls: { unit: "stalls", text: "times a client found its ring full and stopped" },
+  guest_cpu_wait: {
+    unit: "0–1",
+    text: "the mean fraction of the time a guest VCPU was runnable but waiting for a physical " +
+      "CPU (0 with `pcpus` `dedicated`)",
+  },
+  sched_switches: {
+    unit: "switches",
+    text: "context switches of the guests' physical-CPU scheduler (0 when dedicated)",
+  },
+  sched_preemptions: {
+    unit: "preemptions",
+    text: "preemptions of a running guest VCPU by a waking one (credit2's `runq_tickle`)",
+  },
+  vcpu: { unit: "", text: "the dom0 VCPU (0-based)" },
+  ports_bound: {
+    unit: "ports",
+    text: "dom0 ports that notify this VCPU (its own, VCPU 0's reserve, the backends placed by " +
+      "`dom0.notify`)",
+  },
+  events: { unit: "events", text: "events this dom0 VCPU handled while measuring" },
+  busy: { unit: "0–1", text: "the fraction of the measured time this dom0 VCPU was not idle" },
+  hardirq: { unit: "0–1", text: "the fraction of the measured time in hard-IRQ context" },
+  softirq: { unit: "0–1", text: "the fraction of the measured time in softirq context" },
+  kthread: { unit: "0–1", text: "the fraction of the measured time in kernel threads" },
+  user: { unit: "0–1", text: "the fraction of the measured time in user space (QEMU)" },
+});

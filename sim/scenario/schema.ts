@@ -514,35 +514,83 @@ const groupSchema = z.strictObject({
 });
 
 const hostName = z.string().min(1).regex(/^[A-Za-z0-9_.-]+$/, "letters, digits, '_', '.' or '-'");
-const hostDevices = z.enum(["all", "net", "blk"]).default("all");
+const hostDevices = z.enum(["all", "net", "blk"]).default("all").describe(
+  "the devices that carry a client: `all`, `net` (vifs only) or `blk` (vbds only); the others' " +
+    "ports are still bound",
+);
 const hostWorkloadSchema = z.discriminatedUnion("kind", [
   z.strictObject({
     kind: z.literal("closed"),
-    window: int.min(1).max(256).default(1),
-    think_us: nonneg.default(100),
+    window: int.min(1).max(256).default(1).describe(
+      "requests each client keeps outstanding (queue depth)",
+    ),
+    think_us: nonneg.default(100).describe(
+      "mean of the exponential think time between a response and the next request (µs; 0: none)",
+    ),
     devices: hostDevices,
-  }),
-  z.strictObject({ kind: z.literal("poisson"), rate_per_s: pos, devices: hostDevices }),
+  }).describe(
+    "a closed-loop client (netperf-like ping-pong, fio at a fixed queue depth): a new request " +
+      "only after a response and a think time",
+  ),
+  z.strictObject({
+    kind: z.literal("poisson"),
+    rate_per_s: pos.describe("requests per second per device (Poisson)"),
+    devices: hostDevices,
+  }).describe(
+    "an open-loop client: requests arrive at `rate_per_s` per device whatever happens to the " +
+      "earlier ones (a full ring stalls the client until a slot frees)",
+  ),
 ]);
 const hostGuestSchema = z.strictObject({
-  name: hostName.default("guest"),
-  count: int.min(0).max(1 << 20),
-  kind: z.enum(["pv", "pvh", "hvm"]).default("pvh"),
-  vcpus: int.min(1).max(4096).default(1),
-  word_bits: z.union([z.literal(32), z.literal(64)]).default(64),
+  name: hostName.default("guest").describe(
+    "the template's name in `guests.csv` and the report; unique in the host",
+  ),
+  count: int.min(0).max(1 << 20).describe(
+    "guests of this template the host creates (in template order); a guest whose dom0 ports " +
+      "cannot all be bound does not start and counts in `guests_refused`",
+  ),
+  kind: z.enum(["pv", "pvh", "hvm"]).default("pvh").describe(
+    "`pv`, `pvh` or `hvm`; an `hvm` guest costs dom0 one QEMU ioreq port per VCPU plus one " +
+      "buffered, and a PV guest binds one more IPI per VCPU (irqwork)",
+  ),
+  vcpus: int.min(1).max(4096).default(1).describe(
+    "VCPUs of each guest: they bound the queues per vif (min(8, guest, dom0 VCPUs)) and " +
+      "rings per vbd (min(4, guest, dom0 VCPUs))",
+  ),
+  word_bits: z.union([z.literal(32), z.literal(64)]).default(64).describe(
+    "the guest's word size (bits), for its own ABI model",
+  ),
   abi: z.string().refine((s) => ABI_IDS.includes(s), {
     message: `one of ${ABI_IDS.join(", ")}`,
-  }).optional(),
-  vifs: int.min(0).max(64).default(1),
-  vbds: int.min(0).max(64).default(1),
-  split_event_channels: z.boolean().default(true),
+  }).optional().describe(
+    "the guests' own ABI id (unset: dom0's, the ABI under comparison), for a mixed host such as " +
+      "a FIFO dom0 with 2-level guests",
+  ),
+  vifs: int.min(0).max(64).default(1).describe(
+    "virtual network interfaces (netfront/netback): each costs dom0 2 ports per queue with split " +
+      "event channels, 1 without",
+  ),
+  vbds: int.min(0).max(64).default(1).describe(
+    "virtual block devices (blkfront/blkback): each costs dom0 1 port per ring",
+  ),
+  split_event_channels: z.boolean().default(true).describe(
+    "netback's `feature-split-event-channels`: separate TX and RX ports per queue (Linux's " +
+      "default); `false`: one port serves both rings",
+  ),
   workload: hostWorkloadSchema.default({
     kind: "closed",
     window: 1,
     think_us: 100,
     devices: "all",
-  }),
-  ioreq_rate_per_s: nonneg.default(0),
+  }).describe(
+    "the request/response client on each device (queue 0 of each vif, ring 0 of each vbd; see " +
+      "the workload kinds); unset: a `closed` client with `window` 1 and `think_us` 100 on " +
+      "every device",
+  ),
+  ioreq_rate_per_s: nonneg.default(0).describe(
+    '`"kind": "hvm"` only: emulated I/O exits per second per VCPU, each a synchronous round trip ' +
+      "to QEMU in dom0 during which the VCPU is stalled (0: none)",
+  ),
 });
 // Host-side cost defaults (ns): order-of-magnitude estimates, reasoning in
 // docs/explanation/host.md. kthread wake: reference costs.md §2 (local wake
@@ -558,21 +606,66 @@ const HOST_COST_DEFAULTS: HostCosts = {
   front_response_ns: 1000,
   qemu_ns: 5000,
 };
+// What each host cost is (the reference's tables are generated from these).
+const HOST_COST_DOCS: Record<keyof HostCosts, string> = {
+  kthread_wake_ns: "waking a sleeping kthread (blkback's ring thread, netback's guest-rx thread) " +
+    "on its CPU; a local wake-up is about 5 µs (ns)",
+  user_wake_ns: "waking a user-space daemon (QEMU, xenstored, xenconsoled) through " +
+    "`/dev/xen/evtchn`; a 10–20 µs estimate (ns)",
+  netback_tx_ns: "netback TX: one packet in `xenvif_tx_action` (grant copy, skb build); " +
+    "estimate (ns)",
+  stack_ns: "dom0's network stack turning a packet round, as a netperf-like peer's echo; " +
+    "estimate (ns)",
+  netback_rx_ns: "netback RX: one packet in `xenvif_rx_action` (grant copy to the guest's " +
+    "buffer); estimate (ns)",
+  blkback_ns: "blkback: one request in `do_block_io_op` with its memory-backed I/O; " +
+    "estimate (ns)",
+  front_request_ns: "a frontend's work per request produced (`xennet_start_xmit`, " +
+    "`blkif_queue_request`); estimate (ns)",
+  front_response_ns: "a frontend's work per response consumed (`xennet_poll`, " +
+    "`blkif_interrupt`); estimate (ns)",
+  qemu_ns: "QEMU's emulation of one ioreq in dom0 user space; estimate (ns)",
+};
 const hostCostsSchema = z.strictObject(
   Object.fromEntries(
-    Object.entries(HOST_COST_DEFAULTS).map(([k, v]) => [k, nonneg.default(v)]),
+    Object.entries(HOST_COST_DEFAULTS).map((
+      [k, v],
+    ) => [k, nonneg.default(v).describe(HOST_COST_DOCS[k as keyof HostCosts])]),
   ) as { [K in keyof HostCosts]: z.ZodDefault<z.ZodNumber> },
 );
 const hostSchema = z.strictObject({
-  pcpus: z.union([int.min(1).max(1 << 16), z.literal("dedicated")]).default("dedicated"),
+  pcpus: z.union([int.min(1).max(1 << 16), z.literal("dedicated")]).default("dedicated").describe(
+    '`"dedicated"`: every VCPU has its own physical CPU; a number: dom0\'s VCPUs are pinned to ' +
+      "the first physical CPUs and the guests' VCPUs share the rest under a credit2-like " +
+      "scheduler (more than `dom0.vcpus`)",
+  ),
   dom0: z.strictObject({
-    vcpus: int.min(1).max(4096).default(8),
-    word_bits: z.union([z.literal(32), z.literal(64)]).default(64),
-    notify: z.enum(["vcpu0", "least-loaded"]).default("least-loaded"),
-    reserved_ports: int.min(0).max(1 << 20).default(50),
-  }).default({ vcpus: 8, word_bits: 64, notify: "least-loaded", reserved_ports: 50 }),
-  guests: z.array(hostGuestSchema).min(1),
-  costs: hostCostsSchema.default(HOST_COST_DEFAULTS),
+    vcpus: int.min(1).max(4096).default(8).describe(
+      "dom0's VCPUs: each binds its own timer and IPI ports (6 under FIFO, 7 under 2-level and " +
+        "3-level), and they cap the queues per vif and rings per vbd",
+    ),
+    word_bits: z.union([z.literal(32), z.literal(64)]).default(64).describe(
+      "dom0's word size (bits): a 32-bit 2-level dom0 has 1023 ports, a 64-bit one 4095",
+    ),
+    notify: z.enum(["vcpu0", "least-loaded"]).default("least-loaded").describe(
+      "which dom0 VCPU a newly bound backend port notifies: `least-loaded` (Linux 5.11+, " +
+        "93b6adbf0420 `select_target_cpu`: the online CPU with the fewest channels) or `vcpu0` " +
+        "(Linux before 5.11)",
+    ),
+    reserved_ports: int.min(0).max(1 << 20).default(50).describe(
+      "ports dom0 binds on VCPU 0 for itself besides its per-VCPU ports (physical IRQs, global " +
+        'VIRQs; XenServer\'s "around 50-100")',
+    ),
+  }).default({ vcpus: 8, word_bits: 64, notify: "least-loaded", reserved_ports: 50 }).describe(
+    "the backend domain (see the `host.dom0` keys)",
+  ),
+  guests: z.array(hostGuestSchema).min(1).describe(
+    "guest templates, created in order (see the `host.guests[i]` keys)",
+  ),
+  costs: hostCostsSchema.default(HOST_COST_DEFAULTS).describe(
+    "host-side costs (ns) of the work a request causes, beyond the scenario's event-channel " +
+      "`costs` (see the `host.costs` keys)",
+  ),
 });
 
 const costOverrides = z.strictObject({
@@ -930,12 +1023,40 @@ export function scenarioJsonSchema(): Record<string, unknown> {
         type: "object",
         description: "Settings of `sim capacity` (flags override them); a sweep ignores them.",
         properties: {
-          objective: { type: "string", description: 'e.g. "rt_p99_ns<=200us"' },
-          axis: { type: "string", description: "dotted path of the integer key searched" },
-          start: { type: "integer", minimum: 1 },
-          max: { type: "integer", minimum: 1 },
-          resolution: { type: "integer", minimum: 1 },
-          max_replications: { type: "integer", minimum: 2 },
+          objective: {
+            type: "string",
+            description: '`"<column><=<value>"` or `">="`: a `summary.csv` column and a bound; a ' +
+              "time column (`_ns`) takes a unit (`ns`, `us`, `ms`, `s`), e.g. " +
+              '`"rt_p99_ns<=200us"` (`--objective`; required, here or as the flag)',
+          },
+          axis: {
+            type: "string",
+            description: "dotted path of the integer key searched (`--axis`; default " +
+              "`host.guests.0.count` for a host, required otherwise)",
+          },
+          start: {
+            type: "integer",
+            minimum: 1,
+            description: "the first value tried (`--start`; default: the scenario's own value)",
+          },
+          max: {
+            type: "integer",
+            minimum: 1,
+            description: "the largest value tried (`--max`; default 1024 × `start`)",
+          },
+          resolution: {
+            type: "integer",
+            minimum: 1,
+            default: 1,
+            description: "bisection stops at gaps this wide (`--resolution`)",
+          },
+          max_replications: {
+            type: "integer",
+            minimum: 2,
+            description: "replications a value near the boundary may grow to " +
+              "(`--max-replications`; default 4 × a first look's: the scenario's " +
+              "replications, at least 2)",
+          },
         },
         additionalProperties: false,
       },

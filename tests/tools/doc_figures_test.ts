@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { FIGURES, reportSections } from "../../tools/doc_figures.ts";
+import { answerExcerpt, FIGURES, reportSections } from "../../tools/doc_figures.ts";
+import { builtinNames } from "../../sim/scenario/builtins.ts";
 import { copyProject, runTool } from "./docs_helpers.ts";
 
 Deno.test("a report's sections are cut at their underlined titles, indentation kept", () => {
@@ -24,6 +25,39 @@ Deno.test("a report's sections are cut at their underlined titles, indentation k
   assert.deepEqual([...s.keys()], ["Findings", "Table"]);
   assert.equal(s.get("Findings"), "- one");
   assert.equal(s.get("Table"), "  a  b\n  -  -");
+});
+
+Deno.test("a quoted Answer keeps every paragraph of it and stops at the lines every report adds", () => {
+  const text = [
+    "Question: q?",
+    "",
+    "Answer",
+    "------",
+    "",
+    "2l: first paragraph",
+    "of two lines.",
+    "",
+    "fifo against 2l: second.",
+    "",
+    "The question is about: mean round trip.",
+    "",
+    "ABIs: 2l, fifo.",
+    "",
+    "Findings",
+    "--------",
+    "",
+    "- one",
+  ].join("\n");
+  assert.equal(
+    answerExcerpt(text),
+    "```text\n2l: first paragraph\nof two lines.\n\nfifo against 2l: second.\n```",
+  );
+});
+
+Deno.test("every built-in that sim run answers has its Answer among the quoted figures", () => {
+  const quoted = Object.keys(FIGURES).filter((n) => n.startsWith("answer-"));
+  const runs = builtinNames().filter((n) => n !== "dom0-capacity");
+  assert.deepEqual(quoted.sort(), runs.map((n) => `answer-${n}`).sort());
 });
 
 Deno.test("every quoted figure names the command a user would type", () => {

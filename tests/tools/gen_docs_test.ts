@@ -75,6 +75,35 @@ Deno.test("docs:check fails when a column is written that nothing describes", as
   }
 });
 
+Deno.test("docs:check fails when a host run or a capacity search writes a column that nothing describes", async () => {
+  const dir = await copyProject();
+  try {
+    const host = join(dir, "sim/host/host.ts");
+    const before = Deno.readTextFileSync(host);
+    edit(host, "ring_stalls: sim.ringStalls,", "ring_stalls: sim.ringStalls, host_mystery: 1,");
+    const res = await runTool(dir, "tools/gen_docs.ts", ["--check"]);
+    assert.equal(res.code, 1, res.stderr);
+    assert.match(
+      res.stderr,
+      /column host_mystery is written to the results but has no description in sim\/run\/columns\.ts/,
+    );
+    Deno.writeTextFileSync(host, before);
+    edit(
+      join(dir, "sim/sweep/capacity.ts"),
+      "steps: a.steps.length,",
+      "steps: a.steps.length, capacity_mystery: 1,",
+    );
+    const cap = await runTool(dir, "tools/gen_docs.ts", ["--check"]);
+    assert.equal(cap.code, 1, cap.stderr);
+    assert.match(
+      cap.stderr,
+      /column capacity_mystery is written to the results but has no description in sim\/sweep\/capacity_columns\.ts/,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("a key's type reads as its bounds and choices", () => {
   assert.equal(typeOf({ type: "integer", minimum: 1, maximum: 4096 }), "integer 1–4096");
   assert.equal(typeOf({ type: "number", exclusiveMinimum: 0 }), "number > 0");
