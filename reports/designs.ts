@@ -44,7 +44,8 @@ export function withDesignNames(set: ResultSet): ResultSet {
  * @example
  * ```ts
  * import { identicalDesigns } from "./designs.ts";
- * const rows = [
+ * import type { CsvRow } from "./csv.ts";
+ * const rows: CsvRow[] = [
  *   { abi: "fifo", replication: 0, lat_p99_ns: 7 },
  *   { abi: "./d.ts", abi_ran: "fifo:d", replication: 0, lat_p99_ns: 7 },
  * ];

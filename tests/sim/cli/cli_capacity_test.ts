@@ -89,10 +89,12 @@ Deno.test("sim capacity writes the answer first in report.md and a capacity char
   const r = await runCli([...PERMS, CLI], dir, [...args, "--out", out, "--quiet"]);
   assert.equal(r.code, 0, r.stderr);
   const md = read(out, "report.md");
-  const first = md.split("\n")[0];
+  // The answer's paragraph, wrapped at 78 columns in report.md, one line on stdout.
+  const first = md.split("\n\n")[0].replace(/\n/g, " ");
   assert.match(first, /^2l reaches groups\.0\.arrival\.rate_per_s = \d+/);
   assert.match(first, /at mean response time ≤ 4 µs/);
   assert.match(first, /; fifo reaches /);
+  assert.ok(md.split("\n").every((l) => [...l].length <= 78), "report.md within 78 columns");
   assert.equal(r.stdout.split("\n")[0], first, "the answer is printed too");
   const spec = JSON.parse(read(out, "charts/capacity.vl.json"));
   assert.match(JSON.stringify(spec), /"datum":4(,|})/, "the objective's rule at 4 µs");
