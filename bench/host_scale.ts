@@ -24,7 +24,7 @@ import { hostFigures, HostSimulation } from "../sim/host/host.ts";
 import { parseScenario, type Scenario } from "../sim/scenario/scenario.ts";
 import { createAbi } from "../models/registry.ts";
 import { resolveCosts } from "../models/costs.ts";
-import { mm1Scenario, runMm1 } from "./mm1.ts";
+import { median, mm1Scenario, runMm1 } from "./mm1.ts";
 import { executeRun } from "../sim/run/run.ts";
 import { loadInput } from "../sim/scenario/scenario.ts";
 import { expandPlan } from "../sim/sweep/plan.ts";
@@ -110,13 +110,6 @@ export function hostScaleRun(durationMs: number, guests = 1000, thinkUs = 1000):
     setupCpuMs: t1 - t0,
     runCpuMs: t2 - t1,
   };
-}
-
-/** The median of `xs` (the middle one of an odd count, the mean of the two middle ones otherwise). */
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 === 1 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
 /** Figures of the single-guest reference. */
