@@ -9,12 +9,12 @@
  * - `deno task bench:host [duration_ms] [guests] [think_us]`: a warm-up, one
  *   measured run, then the single-guest reference and the verdicts; measure
  *   the maximum resident set with `/usr/bin/time -v`.
+ * - `deno bench bench/host_scale.ts`: a Deno.bench entry (10 ms simulated).
  *
  * Deliveries per second are the simulation's: the host's set-up (building
  * the domains, their ABI models and ports) is timed and printed apart, and the
  * reference's fixed part is taken off likewise (docs/explanation/host.md,
  * Performance, says why).
- * - `deno bench bench/host_scale.ts`: a Deno.bench entry (10 ms simulated).
  *
  * @module
  */
@@ -133,7 +133,7 @@ export interface SingleGuestFigures {
  * @example
  * ```ts
  * import { singleGuestFigures } from "./host_scale.ts";
- * console.log(singleGuestFigures(1, 20).rate > 0); // true
+ * console.log(singleGuestFigures(1, 100).rate > 0); // true
  * ```
  */
 export function singleGuestFigures(runs = 5, durationMs = 1000): SingleGuestFigures {
@@ -165,7 +165,7 @@ export function singleGuestFigures(runs = 5, durationMs = 1000): SingleGuestFigu
  * @example
  * ```ts
  * import { singleGuestRate } from "./host_scale.ts";
- * console.log(singleGuestRate(1, 20) > 0); // true
+ * console.log(singleGuestRate(1, 100) > 0); // true
  * ```
  */
 export function singleGuestRate(runs = 5, durationMs = 1000): number {
