@@ -252,8 +252,19 @@ export class HostSimulation {
   readonly devRt: Float64Array;
   /** Per device: number of its measured round trips. */
   readonly devRtN: Float64Array;
-  /** Per device: issue times of its outstanding requests (a circular buffer). */
-  readonly issueAt: Float64Array[];
+  /**
+   * Issue times of the outstanding requests, every device's circular buffer
+   * in one array: device d's request k at `issueOff[d] + k % issueCap[d]`
+   * (one allocation for all devices, so a request's bookkeeping touches one
+   * cache line rather than an object and its own buffer).
+   */
+  issueAt: Float64Array;
+  /** Per device: where its circular buffer starts in `issueAt`. */
+  readonly issueOff: Int32Array;
+  /** Per device: its circular buffer's length. */
+  readonly issueCap: Int32Array;
+  /** Entries of `issueAt` handed out so far. */
+  issueTop = 0;
   /** Per device: its client's random stream. */
   readonly rng: RandomStream[];
   /** Per device: 1 for a closed-loop client. */
@@ -415,7 +426,9 @@ export class HostSimulation {
     this.events = new Float64Array(nDevs);
     this.devRt = new Float64Array(nDevs);
     this.devRtN = new Float64Array(nDevs);
-    this.issueAt = [];
+    this.issueOff = new Int32Array(nDevs);
+    this.issueCap = new Int32Array(nDevs);
+    this.issueAt = new Float64Array(Math.max(16, 4 * nDevs));
     this.rng = [];
     this.closed = new Uint8Array(nDevs);
     this.window = new Int32Array(nDevs);
@@ -499,7 +512,9 @@ export class HostSimulation {
         this.devReq[dv] = req;
         this.devRsp[dv] = rsp;
         this.devSlot[dv] = CLASSES * ti + (req === rsp ? 1 : 0);
-        this.issueAt.push(new Float64Array(64));
+        // Room for a closed client's window (at least 4), or 16 for an open
+        // client; a buffer grows by doubling when outstanding requests fill it.
+        this.#issueBuffer(dv, w.kind === "closed" ? Math.max(4, w.window) : 16);
         this.rng.push(RandomStream.derive(o.seed, o.replication, `host/guest${g}/dev${dv}`));
         if (w.kind === "closed") {
           this.closed[dv] = 1;
@@ -670,28 +685,40 @@ export class HostSimulation {
     if (this.closed[d] === 0) {
       this.engine.schedule(now + this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
     }
-    let buf = this.issueAt[d];
-    const out = this.issued[d] - this.completed[d];
-    if (out >= buf.length) {
+    if (this.issued[d] - this.completed[d] >= this.issueCap[d]) {
       // Grows by doubling, rarely: only an overloaded open-loop client gets here.
-      const bigger = new Float64Array(buf.length * 2);
+      const off = this.issueOff[d], cap = this.issueCap[d];
+      this.#issueBuffer(d, 2 * cap);
+      const buf = this.issueAt, off2 = this.issueOff[d], cap2 = this.issueCap[d];
       for (let k = this.completed[d]; k < this.issued[d]; k++) {
-        bigger[k % bigger.length] = buf[k % buf.length];
+        buf[off2 + k % cap2] = buf[off + k % cap];
       }
-      this.issueAt[d] = buf = bigger;
     }
-    buf[this.issued[d] % buf.length] = now;
+    this.issueAt[this.issueOff[d] + this.issued[d] % this.issueCap[d]] = now;
     this.issued[d]++;
     const req = this.devReq[d];
     if (this.stalled[req] === 0) this.wakeThread(2 * req, false);
   }
 
+  /** Give device `d` a fresh circular buffer of `cap` entries at the end of `issueAt`. */
+  #issueBuffer(d: number, cap: number): void {
+    if (this.issueTop + cap > this.issueAt.length) {
+      let n = this.issueAt.length * 2;
+      while (n < this.issueTop + cap) n *= 2;
+      const bigger = new Float64Array(n);
+      bigger.set(this.issueAt.subarray(0, this.issueTop));
+      this.issueAt = bigger;
+    }
+    this.issueOff[d] = this.issueTop;
+    this.issueCap[d] = cap;
+    this.issueTop += cap;
+  }
+
   /** Request `k`'s completion on device `d` (requests complete in order). */
   complete(d: number): void {
     const now = this.engine.now;
-    const buf = this.issueAt[d];
     const k = this.completed[d]++;
-    const rt = now - buf[k % buf.length];
+    const rt = now - this.issueAt[this.issueOff[d] + k % this.issueCap[d]];
     if (this.measuring) {
       const slot = this.devSlot[d];
       this.rt[slot].record(rt);
@@ -1374,9 +1401,9 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     if (sim.devRsp[d] !== sim.devReq[d]) suppressed[slot] += sim.rings.suppressed[sim.devRsp[d]];
     guestSum[g] += sim.devRt[d];
     guestN[g] += sim.devRtN[d];
-    const buf = sim.issueAt[d];
+    const off = sim.issueOff[d], cap = sim.issueCap[d];
     for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
-      const wait = endNs - buf[k % buf.length];
+      const wait = endNs - sim.issueAt[off + k % cap];
       if (wait > censoredMax[slot]) censoredMax[slot] = wait;
       guestSum[g] += wait;
       guestN[g]++;
