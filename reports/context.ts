@@ -92,6 +92,24 @@ function baselineOf(base: Record<string, unknown>, abis: readonly string[]): str
 }
 
 /**
+ * What "latency" means in this report, in one sentence: dispatch latency for a guest's ports; on
+ * a host (DESIGN §12) the round trip comes first.
+ *
+ * @example
+ * ```ts
+ * import { latencyDefinition } from "./context.ts";
+ * console.log(latencyDefinition([{ rt_mean_ns: 30000 }]).startsWith("A round trip")); // true
+ * ```
+ */
+export function latencyDefinition(summary: readonly CsvRow[]): string {
+  const dispatch = "from the raise that made a port pending to the start of its handler";
+  return summary.some((r) => typeof r.rt_mean_ns === "number")
+    ? "A round trip runs from a guest's request to its frontend's handling of the response; " +
+      `dispatch latency runs ${dispatch}.`
+    : `Latency is dispatch latency: ${dispatch}.`;
+}
+
+/**
  * Whether every row ran the whole requested load: no port failed to bind and, on a host, no
  * guest was refused for lack of dom0 ports. Where an ABI did not, its latency describes a
  * smaller system than its baseline's, so reports flag the point instead of comparing it.

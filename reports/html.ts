@@ -11,7 +11,7 @@
  */
 
 import type { Chart } from "./charts.ts";
-import { atPoint, pointText, type ReportContext } from "./context.ts";
+import { atPoint, latencyDefinition, pointText, type ReportContext } from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
 import { fmtCi, fmtNsCi } from "./format.ts";
 import { summarize } from "./stats.ts";
@@ -219,8 +219,8 @@ ${
       : ""
   }
 <p>ABIs: ${esc(ctx.abis.join(", "))}; ${points} grid point(s); ${reps} replication(s) each
-(common random numbers). Latency is dispatch latency, from the raise that made a port pending to
-the start of its handler; “±” is the 95% confidence half-width over replications.</p>
+(common random numbers). ${esc(latencyDefinition(ctx.set.summary))} “±” is the 95% confidence
+half-width over replications.</p>
 ${toc(charts, sections, ctx.set.groups.length > 0, answer.length > 0)}
 <h2 id="findings">Findings</h2>
 ${

@@ -6,7 +6,13 @@
  * @module
  */
 
-import { atPoint, fmtParamValue, pointText, type ReportContext } from "./context.ts";
+import {
+  atPoint,
+  fmtParamValue,
+  latencyDefinition,
+  pointText,
+  type ReportContext,
+} from "./context.ts";
 import { distinct, pointKey } from "./load.ts";
 import { sig, textTable } from "./format.ts";
 import type { CsvRow } from "./csv.ts";
@@ -370,9 +376,8 @@ export function buildText(
     wrap(
       `ABIs: ${ctx.abis.join(", ")} (baseline ${ctx.baseline}); ${ctx.points} grid ` +
         `point(s); ${reps} replication(s) each (common random numbers: replication r of ` +
-        `every ABI sees the same arrivals). Latency is dispatch latency: from the raise ` +
-        `that made a port pending to the start of its handler. "±" is the 95% confidence ` +
-        `half-width over replications.`,
+        `every ABI sees the same arrivals). ${latencyDefinition(ctx.set.summary)} "±" is ` +
+        `the 95% confidence half-width over replications.`,
     ),
     "",
   );
