@@ -133,8 +133,13 @@ export class FifoAbi implements EventChannelAbi {
   readonly drain: boolean;
 
   // -- shared memory --
-  /** The event array: one 32-bit event word per port (P M L B, LINK). Words past `pages * 1024` do not exist. */
-  readonly words: Uint32Array;
+  /**
+   * The event array: one 32-bit event word per port (P M L B, LINK), exactly
+   * `pages * 1024` words; {@linkcode FifoAbi.expandArray} replaces it by one a
+   * page longer (evtchn_fifo_expand_array), so hold it only across calls
+   * that do not expand.
+   */
+  words: Uint32Array = new Uint32Array(0);
   /** Per VCPU: the control block, {@linkcode FIFO_CONTROL_WORDS} words: ready, _rsvd, head[16]. */
   readonly control: Uint32Array;
   /** Per VCPU: vcpu_info.evtchn_upcall_pending. */
@@ -143,16 +148,22 @@ export class FifoAbi implements EventChannelAbi {
   // -- Xen-private --
   /** Per (VCPU, queue): the queue's tail port (struct evtchn_fifo_queue.tail). */
   readonly tail: Uint32Array;
+  // Per-port Xen state covers `portSlots` ports: the bound ports and the event
+  // array, rounded up to whole pages. It grows (reallocated and copied) when a
+  // port is bound above it or the array is expanded, as Xen allocates struct
+  // evtchn buckets in evtchn_allocate_port; ports above it are unbound.
   /** Per port: evtchn_fifo_lastq, the queue last linked onto: `(vcpu << 8) | priority`. */
-  readonly lastq: Uint32Array;
+  lastq: Uint32Array = new Uint32Array(0);
   /** Per port: evtchn->priority. */
-  readonly priority: Uint8Array;
+  priority: Uint8Array = new Uint8Array(0);
   /** Per port: notify_vcpu_id. */
-  readonly notify: Int32Array;
+  notify: Int32Array = new Int32Array(0);
   /** Per port: 1 when bound. */
-  readonly bound: Uint8Array;
+  bound: Uint8Array = new Uint8Array(0);
   /** Per port: evtchn->pending, saved when the port's array page did not exist. */
-  readonly savedPending: Uint8Array;
+  savedPending: Uint8Array = new Uint8Array(0);
+  /** Ports the per-port Xen state covers: a multiple of 1024, at least `pages * 1024`. */
+  portSlots = 0;
   /** Per VCPU: 1 when its control block is mapped. */
   readonly controlMapped: Uint8Array;
   /** Event-array pages added so far (0..128). */
@@ -180,8 +191,8 @@ export class FifoAbi implements EventChannelAbi {
   protected readonly rereadPending: Uint8Array;
 
   // -- cache-line ownership (cost model only) --
-  /** Per 64-byte line of event words (16 ports): LINE_XEN or LINE_GUEST, whoever wrote it last. */
-  protected readonly wordLine: Uint8Array;
+  /** Per 64-byte line of event words (16 ports): LINE_XEN or LINE_GUEST; grows with `words`. */
+  protected wordLine: Uint8Array = new Uint8Array(0);
   /** Per VCPU: owner of the control block's line. */
   protected readonly ctrlLine: Uint8Array;
 
@@ -213,26 +224,18 @@ export class FifoAbi implements EventChannelAbi {
     if (!(options.vcpus >= 1)) throw new RangeError("vcpus must be >= 1");
     if (options.vcpus > 0xffff) throw new RangeError("vcpus must fit lastq's 16-bit VCPU id");
     const V = options.vcpus;
-    const N = FIFO_NR_CHANNELS;
     this.id = label;
     this.vcpus = V;
     this.lowestFirst = id === "fifo:lowest-first";
     this.naiveLink = id === "fifo:naive-link";
     this.drain = id === "fifo:drain";
-    this.words = new Uint32Array(N);
     this.control = new Uint32Array(V * FIFO_CONTROL_WORDS);
     this.upcall = new Uint8Array(V);
     this.tail = new Uint32Array(V * PRIORITIES);
-    this.lastq = new Uint32Array(N);
-    this.priority = new Uint8Array(N).fill(PRIORITY_DEFAULT);
-    this.notify = new Int32Array(N);
-    this.bound = new Uint8Array(N);
-    this.savedPending = new Uint8Array(N);
     this.controlMapped = new Uint8Array(V);
     this.localReady = new Uint32Array(V);
     this.localHead = new Uint32Array(V * PRIORITIES);
     this.rereadPending = new Uint8Array(V);
-    this.wordLine = new Uint8Array(N >>> 4);
     this.ctrlLine = new Uint8Array(V);
     const c = options.costs;
     this.raiseNs = c.xen_raise_fifo_ns;
@@ -303,7 +306,17 @@ export class FifoAbi implements EventChannelAbi {
     if (this.pages >= FIFO_MAX_PAGES) return -ENOSPC;
     const first = this.pages * FIFO_WORDS_PER_PAGE;
     const end = first + FIFO_WORDS_PER_PAGE;
-    this.words.fill(FIFO_MASKED, first, end);
+    // evtchn_fifo_expand_array / add_page_to_event_array: the array grows by
+    // exactly one page, so the model's event words (and their cache-line
+    // owners) are reallocated one page longer, never allocated ahead.
+    const words = new Uint32Array(end);
+    words.set(this.words);
+    words.fill(FIFO_MASKED, first, end);
+    this.words = words;
+    const lines = new Uint8Array(end >>> 4);
+    lines.set(this.wordLine);
+    this.wordLine = lines;
+    this.growPorts(end);
     this.pages++;
     for (let p = first; p < end; p++) {
       if (this.savedPending[p] !== 0) {
@@ -314,6 +327,35 @@ export class FifoAbi implements EventChannelAbi {
     this.cost = 0;
     this.steps = 0;
     return OK;
+  }
+
+  /**
+   * Cover ports below `end` with per-port Xen state, rounded up to a page of
+   * ports: evtchn_allocate_port allocates struct evtchn buckets up to the port
+   * it allocates (event_channel.c), and expand_array needs the state of the
+   * ports of the page it adds. Only bind and expandArray call it.
+   */
+  private growPorts(end: number): void {
+    if (end <= this.portSlots) return;
+    const n = Math.ceil(end / FIFO_WORDS_PER_PAGE) * FIFO_WORDS_PER_PAGE;
+    const lastq = new Uint32Array(n);
+    lastq.set(this.lastq);
+    this.lastq = lastq;
+    const priority = new Uint8Array(n);
+    priority.set(this.priority);
+    // A new port's priority: EVTCHN_FIFO_PRIORITY_DEFAULT (evtchn_fifo_init).
+    priority.fill(PRIORITY_DEFAULT, this.portSlots);
+    this.priority = priority;
+    const notify = new Int32Array(n);
+    notify.set(this.notify);
+    this.notify = notify;
+    const bound = new Uint8Array(n);
+    bound.set(this.bound);
+    this.bound = bound;
+    const saved = new Uint8Array(n);
+    saved.set(this.savedPending);
+    this.savedPending = saved;
+    this.portSlots = n;
   }
 
   /** Implicit guest boot (no explicit initControl): map every control block. */
@@ -337,9 +379,10 @@ export class FifoAbi implements EventChannelAbi {
     this.steps = 0;
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
     if (!(port >= 0 && port < FIFO_NR_CHANNELS)) return -ENOSPC;
-    if (port === 0 || this.bound[port] !== 0) return -EBUSY;
+    if (port === 0 || (port < this.portSlots && this.bound[port] !== 0)) return -EBUSY;
     if (this.isBusy(port)) return -EBUSY;
     if (!this.explicitSetup) this.autoBoot(port);
+    this.growPorts(port + 1);
     this.bound[port] = 1;
     this.notify[port] = vcpu;
     this.priority[port] = PRIORITY_DEFAULT;
@@ -358,7 +401,7 @@ export class FifoAbi implements EventChannelAbi {
   close(port: number): number {
     this.cost = 0;
     this.steps = 0;
-    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) return -EINVAL;
+    if (!(port >= 1 && port < this.portSlots) || this.bound[port] === 0) return -EINVAL;
     this.bound[port] = 0;
     this.savedPending[port] = 0;
     this.notify[port] = 0;
@@ -376,7 +419,7 @@ export class FifoAbi implements EventChannelAbi {
   setPriority(port: number, priority: number): number {
     this.cost = 0;
     this.steps = 0;
-    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) return -EINVAL;
+    if (!(port >= 1 && port < this.portSlots) || this.bound[port] === 0) return -EINVAL;
     if (!(priority >= 0 && priority < PRIORITIES) || priority !== (priority | 0)) return -EINVAL;
     this.priority[port] = priority;
     return OK;
@@ -392,7 +435,7 @@ export class FifoAbi implements EventChannelAbi {
     this.steps = 0;
     // event_channel.c evtchn_bind_vcpu: the VCPU is checked first (-ENOENT), then the port.
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
-    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) return -EINVAL;
+    if (!(port >= 1 && port < this.portSlots) || this.bound[port] === 0) return -EINVAL;
     this.notify[port] = vcpu;
     return OK;
   }
@@ -409,7 +452,8 @@ export class FifoAbi implements EventChannelAbi {
 
   /** Xen evtchn_fifo_set_pending on the port's notify VCPU; returns the VCPU to upcall or -1. */
   raise(port: number): number {
-    if (!(port >= 1 && port < FIFO_NR_CHANNELS) || this.bound[port] === 0) {
+    // Ports above portSlots were never bound.
+    if (!(port >= 1 && port < this.portSlots) || this.bound[port] === 0) {
       // Sending on an unbound or closed port delivers nothing.
       this.outcome = RAISE_DROPPED;
       this.cost = this.raiseNs;
@@ -763,7 +807,7 @@ export class FifoAbi implements EventChannelAbi {
       if (this.wordLine[line] === LINE_XEN) this.cost = this.missNs;
       this.wordLine[line] = LINE_GUEST;
       this.words[port] &= ~FIFO_PENDING;
-    } else {
+    } else if (port < this.portSlots) {
       this.savedPending[port] = 0;
     }
   }
@@ -778,7 +822,7 @@ export class FifoAbi implements EventChannelAbi {
   /** Whether P is set (or saved while the page is missing). */
   isPending(port: number): boolean {
     if (port < this.pages * FIFO_WORDS_PER_PAGE) return (this.words[port] & FIFO_PENDING) !== 0;
-    return this.savedPending[port] !== 0;
+    return port < this.portSlots && this.savedPending[port] !== 0;
   }
 
   /**

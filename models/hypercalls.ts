@@ -75,8 +75,12 @@ export class Domain {
   pages = 0;
   /** Whether a control block was set up (the domain switched to FIFO port ops). */
   fifoActive = false;
-  /** Per port: 1 when bound through this domain. */
-  readonly bound: Uint8Array;
+  /**
+   * Per port below {@linkcode Domain.validPorts}: 1 when bound through this
+   * domain. It grows with validPorts (reallocated and copied at bind), as
+   * Xen's struct evtchn buckets do; ports above it are unbound.
+   */
+  bound: Uint8Array = new Uint8Array(EVTCHNS_PER_BUCKET);
   private readonly controlDone: Uint8Array;
   private readonly failInit: Uint8Array;
   /** Every port below this one is bound (bind's search starts here; busy ports are rare). */
@@ -93,7 +97,6 @@ export class Domain {
     this.abi = abi;
     this.isFifo = typeof abi.initControl === "function" && typeof abi.expandArray === "function";
     this.maxPort = Math.min(abi.maxPorts - 1, options.maxEvtchnPort ?? abi.maxPorts - 1);
-    this.bound = new Uint8Array(abi.maxPorts);
     this.controlDone = new Uint8Array(abi.vcpus);
     this.failInit = new Uint8Array(abi.vcpus);
     for (const v of options.initControlFailVcpus ?? []) {
@@ -240,7 +243,7 @@ export class Domain {
     let port = this.firstUnbound;
     for (;; port++) {
       if (port > this.maxPort || port >= max) return -ENOSPC;
-      if (this.bound[port] === 0 && !this.abi.isBusy(port)) break;
+      if ((port >= this.bound.length || this.bound[port] === 0) && !this.abi.isBusy(port)) break;
     }
     if (this.isFifo && this.fifoActive) {
       while (this.pages * WORDS_PER_PAGE <= port) {
@@ -253,10 +256,16 @@ export class Domain {
     }
     const rc = this.abi.bind(port, vcpu);
     if (rc < 0) return rc;
-    this.bound[port] = 1;
     // evtchn_allocate_port: add buckets until the port has its struct evtchn.
     while (this.validPorts <= port) this.validPorts += EVTCHNS_PER_BUCKET;
-    while (this.firstUnbound < max && this.bound[this.firstUnbound] !== 0) this.firstUnbound++;
+    if (this.bound.length < this.validPorts) {
+      const bound = new Uint8Array(this.validPorts);
+      bound.set(this.bound);
+      this.bound = bound;
+    }
+    this.bound[port] = 1;
+    const end = this.bound.length;
+    while (this.firstUnbound < end && this.bound[this.firstUnbound] !== 0) this.firstUnbound++;
     return port;
   }
 
@@ -331,6 +340,6 @@ export class Domain {
 
   /** Whether `port` is a bound port of this domain. */
   private isBoundPort(port: number): boolean {
-    return port >= 1 && port < this.abi.maxPorts && this.bound[port] === 1;
+    return port >= 1 && port < this.bound.length && this.bound[port] === 1;
   }
 }

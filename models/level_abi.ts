@@ -95,6 +95,8 @@ const PH_TAKE = 5;
 
 /** Bits of a pending bitmap per 64-byte cache line. */
 const LINE_BITS_SHIFT = 9;
+/** EVTCHNS_PER_BUCKET (xen/include/xen/sched.h): 64 ports per struct evtchn bucket. */
+const EVTCHN_BUCKET = 64;
 
 /**
  * Base class of {@linkcode TwoLevelAbi} and {@linkcode ThreeLevelAbi}: an
@@ -155,10 +157,13 @@ export abstract class LevelAbi implements EventChannelAbi {
   readonly upcall: Uint8Array;
 
   // -- Xen-private per port --
+  // Both cover the ports bound so far (at least 64, doubling up to maxPorts):
+  // Xen allocates struct evtchn buckets as evtchn_allocate_port reaches them
+  // (event_channel.c), so bind reallocates them; ports above are unbound.
   /** Per port: notify_vcpu_id. */
-  readonly notify: Int32Array;
+  notify: Int32Array = new Int32Array(EVTCHN_BUCKET);
   /** Per port: 1 when bound. */
-  readonly bound: Uint8Array;
+  bound: Uint8Array = new Uint8Array(EVTCHN_BUCKET);
 
   // -- Linux guest state --
   /** Per VCPU: Linux cpu_evtchn_mask (only ports bound to this VCPU), one bitmap each. */
@@ -255,8 +260,6 @@ export abstract class LevelAbi implements EventChannelAbi {
     this.sel1 = new Uint32Array(V * H);
     this.sel2 = new Uint32Array(levels === 3 ? V * W * H : 0);
     this.upcall = new Uint8Array(V);
-    this.notify = new Int32Array(this.maxPorts);
-    this.bound = new Uint8Array(this.maxPorts);
     this.cpuMask = new Uint32Array(V * this.bitmapWords);
     this.timerPort = new Int32Array(V);
     this.c1 = new Int32Array(V);
@@ -309,7 +312,8 @@ export abstract class LevelAbi implements EventChannelAbi {
     this.steps = 0;
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
     if (!(port >= 0 && port < this.maxPorts)) return -ENOSPC;
-    if (port === 0 || this.bound[port] !== 0) return -EBUSY;
+    if (port === 0 || (port < this.bound.length && this.bound[port] !== 0)) return -EBUSY;
+    if (port >= this.bound.length) this.growPorts(port);
     this.bound[port] = 1;
     this.notify[port] = vcpu;
     // A freed channel had its pending bit cleared (event_channel.c evtchn_free);
@@ -321,11 +325,27 @@ export abstract class LevelAbi implements EventChannelAbi {
     return OK;
   }
 
+  /**
+   * Cover `port` with per-port Xen state (evtchn_allocate_port's buckets),
+   * doubling so that binding n ports copies O(n) bytes; at bind only.
+   */
+  private growPorts(port: number): void {
+    let n = this.bound.length;
+    while (n <= port) n *= 2;
+    n = Math.min(n, this.maxPorts);
+    const bound = new Uint8Array(n);
+    bound.set(this.bound);
+    this.bound = bound;
+    const notify = new Int32Array(n);
+    notify.set(this.notify);
+    this.notify = notify;
+  }
+
   /** Close `port`: Linux masks it first, Xen clears pending and resets it to VCPU 0. */
   close(port: number): number {
     this.cost = 0;
     this.steps = 0;
-    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) return -EINVAL;
+    if (!(port >= 1 && port < this.bound.length) || this.bound[port] === 0) return -EINVAL;
     this.bound[port] = 0;
     testAndSet(this.maskMap, 0, port); // events_base.c __unbind_from_irq masks before EVTCHNOP_close
     testAndClear(this.pendingMap, 0, port); // event_channel.c evtchn_free: clear_pending
@@ -353,7 +373,7 @@ export abstract class LevelAbi implements EventChannelAbi {
     this.steps = 0;
     // event_channel.c evtchn_bind_vcpu: the VCPU is checked first (-ENOENT), then the port.
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
-    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) return -EINVAL;
+    if (!(port >= 1 && port < this.bound.length) || this.bound[port] === 0) return -EINVAL;
     testAndClear(this.cpuMask, this.notify[port] * this.bitmapWords, port);
     this.notify[port] = vcpu;
     testAndSet(this.cpuMask, vcpu * this.bitmapWords, port);
@@ -383,7 +403,7 @@ export abstract class LevelAbi implements EventChannelAbi {
   raise(port: number): number {
     let cost = this.raiseNs;
     this.steps = 1;
-    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) {
+    if (!(port >= 1 && port < this.bound.length) || this.bound[port] === 0) {
       // Sending on an unbound/closed port delivers nothing.
       this.outcome = RAISE_DROPPED;
       this.cost = cost;
@@ -454,7 +474,7 @@ export abstract class LevelAbi implements EventChannelAbi {
     this.steps = 0;
     this.outcome = RAISE_COALESCED;
     this.cost = this.maskNs;
-    if (!(port >= 1 && port < this.maxPorts) || this.bound[port] === 0) return -1;
+    if (!(port >= 1 && port < this.bound.length) || this.bound[port] === 0) return -1;
     const wasMasked = testAndClear(this.maskMap, 0, port);
     if (!testBit(this.pendingMap, 0, port)) return -1;
     // Pending: Linux HVM re-masks and calls EVTCHNOP_unmask (events_2l.c evtchn_2l_unmask).
@@ -771,7 +791,7 @@ export abstract class LevelAbi implements EventChannelAbi {
       while (gone !== 0) {
         const port = k * 32 + lowestBit(gone);
         gone &= gone - 1;
-        if (this.bound[port] !== 0) this.lostPorts[lost++] = port;
+        if (port < this.bound.length && this.bound[port] !== 0) this.lostPorts[lost++] = port;
       }
       return lost;
     }

@@ -453,3 +453,51 @@ Deno.test("fifo bind_vcpu refuses a free port, never bound or closed", () => {
   assert.equal(abi.close(1), 0);
   assert.equal(abi.bindVcpu(1, 0), -EINVAL);
 });
+
+Deno.test("fifo grows its event words one page per expand_array and keeps the words already there", () => {
+  // event_fifo.c evtchn_fifo_expand_array -> add_page_to_event_array: one page of 1024
+  // event words per call; the array holds exactly the pages added so far.
+  const abi = new FifoAbi(opts());
+  assert.equal(abi.initControl(0), 0);
+  assert.equal(abi.words.length, 0, "no page before the first expand_array");
+  assert.equal(abi.expandArray(), 0);
+  assert.equal(abi.words.length, 1024);
+  assert.equal(abi.bind(5, 0), 0);
+  assert.equal(abi.raise(5), 0);
+  const before = abi.words[5];
+  assert.equal((before & (FIFO_PENDING | FIFO_LINKED)) >>> 0, (FIFO_PENDING | FIFO_LINKED) >>> 0);
+  assert.equal(abi.expandArray(), 0);
+  assert.equal(abi.words.length, 2048, "one more page, not the whole array");
+  assert.equal(abi.words[5], before, "the linked word survives the growth");
+  assert.equal(abi.words[2047], FIFO_MASKED);
+  assert.equal(abi.sharedBytes(), 2 * 4096 + 72);
+  assert.deepEqual(drain(abi), [5]);
+});
+
+Deno.test("fifo keeps per-port Xen state for ports bound beyond the event array, page by page", () => {
+  // evtchn_allocate_port allocates struct evtchn for a port whatever the array's size; a
+  // raise there is saved in evtchn->pending (event_fifo.c evtchn_fifo_set_pending,
+  // 917c123029) and nothing exists for ports never bound.
+  const abi = new FifoAbi(opts());
+  abi.initControl(0);
+  abi.expandArray();
+  assert.equal(abi.portSlots, 1024);
+  assert.equal(abi.bind(5000, 0), 0);
+  assert.equal(abi.portSlots, 5120, "state up to the page holding port 5000");
+  assert.equal(abi.words.length, 1024, "binding adds no event-array page");
+  assert.equal(abi.raise(5000), -1);
+  assert.equal(abi.outcome, RAISE_NEW);
+  assert.equal(abi.isPending(5000), true);
+  assert.equal(abi.setPriority(5000, 2), 0);
+  assert.equal(abi.raise(100000), -1, "a port above every bound one");
+  assert.equal(abi.outcome, RAISE_DROPPED);
+  assert.equal(abi.isPending(100000), false);
+  assert.equal(abi.close(100000), -EINVAL);
+  assert.equal(abi.bindVcpu(100000, 0), -EINVAL);
+  assert.equal(abi.portSlots, 5120, "unbound ports allocate nothing");
+  while (abi.pages * 1024 <= 5000) assert.equal(abi.expandArray(), 0);
+  assert.equal(abi.words.length, 5120);
+  assert.equal(abi.words[5000], (FIFO_MASKED | FIFO_PENDING) >>> 0, "re-raised on a MASKED word");
+  assert.equal(abi.unmask(5000), 0);
+  assert.deepEqual(drain(abi), [5000]);
+});

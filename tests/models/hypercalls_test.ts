@@ -246,3 +246,19 @@ Deno.test("the domain counts every hypercall", () => {
   d.setLimit(100);
   assert.equal(d.hypercalls, 9);
 });
+
+Deno.test("a domain's per-port bound flags grow with its struct evtchn buckets", () => {
+  // evtchn_allocate_port adds EVTCHNS_PER_BUCKET ports at a time up to the port it allocates.
+  const d = fifoDomain();
+  d.initControl(0);
+  assert.equal(d.bound.length, 64, "one bucket at domain creation (evtchn_init)");
+  const ports: number[] = [];
+  for (let i = 0; i < 100; i++) ports.push(d.bind(0));
+  assert.deepEqual([ports[0], ports[99]], [1, 100], "lowest free ports, in order");
+  assert.equal(d.bound.length, 128);
+  assert.equal(d.validPorts, 128);
+  assert.equal(d.close(1), 0);
+  assert.equal(d.bind(0), 1, "a closed port is reused first");
+  assert.equal(d.unmask(128), -EINVAL, "a port above every bucket is not bound");
+  assert.equal(d.unmask(100), 0);
+});

@@ -506,3 +506,22 @@ Deno.test("3l gives 2l's order inside one L1 word, with events raised during the
     }
   }
 });
+
+Deno.test("3l keeps per-port Xen state only up to the highest port bound", () => {
+  // evtchn_allocate_port allocates struct evtchn buckets up to the port it allocates
+  // (event_channel.c); a port above them is not bound: a raise delivers nothing.
+  const abi = new ThreeLevelAbi(opts());
+  assert.equal(abi.bound.length, 64, "one bucket before any bind");
+  assert.equal(abi.bind(5, 0), 0);
+  assert.equal(abi.bound.length, 64);
+  assert.equal(abi.bind(100000, 0), 0);
+  assert.ok(abi.bound.length > 100000 && abi.bound.length < abi.maxPorts, "not all 262144");
+  assert.equal(abi.bind(5, 0), -EBUSY, "the earlier binding survives the growth");
+  assert.equal(abi.raise(200000), -1, "above the state: never bound");
+  assert.equal(abi.close(250000), -22);
+  assert.equal(abi.raise(100000), 0);
+  assert.equal(abi.raise(5), -1, "VCPU 0 already has its upcall");
+  assert.deepEqual(drain(abi), [5, 100000]);
+  assert.equal(abi.bind(262143, 0), 0, "the last port");
+  assert.equal(abi.bound.length, 262144);
+});
