@@ -67,7 +67,8 @@ export {
   ScenarioSchema,
 } from "./sim/scenario/scenario.ts";
 export { executeRun, type Run, runOne, type RunOptions, type RunResult } from "./sim/run/run.ts";
-export { type HostFigures, type HostRunOptions, HostSimulation, runHost } from "./sim/host/host.ts";
+export { type HostRunOptions, HostSimulation } from "./sim/host/host.ts";
+export { type HostFigures, hostFigures, runHost } from "./sim/host/run_host.ts";
 export { allocateHost, guestPortCost, type HostLayout } from "./sim/host/ports.ts";
 export { expandPlan, type Plan, type PlanOverrides } from "./sim/sweep/plan.ts";
 export { writeResults } from "./sim/sweep/results.ts";

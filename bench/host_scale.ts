@@ -20,7 +20,8 @@
  */
 
 import process from "node:process";
-import { hostFigures, HostSimulation } from "../sim/host/host.ts";
+import { HostSimulation } from "../sim/host/host.ts";
+import { hostFigures } from "../sim/host/run_host.ts";
 import { parseScenario, type Scenario } from "../sim/scenario/scenario.ts";
 import { createAbi } from "../models/registry.ts";
 import { resolveCosts } from "../models/costs.ts";

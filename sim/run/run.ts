@@ -37,7 +37,7 @@ import { Metrics, type Row } from "./metrics.ts";
 import type { Scenario } from "../scenario/scenario.ts";
 import { type DomainSetup, groupPriority, setupDomain } from "./setup.ts";
 import { compileCount, compileDistribution, Workload } from "./workload.ts";
-import { runHost } from "../host/host.ts";
+import { runHost } from "../host/run_host.ts";
 
 /** A swept parameter value. */
 export type ParamValue = string | number | boolean;

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { hostFigures, HostSimulation, runHost } from "../../../sim/host/host.ts";
+import { HostSimulation } from "../../../sim/host/host.ts";
+import { hostFigures, runHost } from "../../../sim/host/run_host.ts";
 import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
 import { createAbi } from "../../../models/registry.ts";
 import { type Costs, resolveCosts } from "../../../models/costs.ts";
