@@ -78,7 +78,7 @@ Deno.test("docs:check fails when a column is written that nothing describes", as
 Deno.test("docs:check fails when a host run or a capacity search writes a column that nothing describes", async () => {
   const dir = await copyProject();
   try {
-    const host = join(dir, "sim/host/host.ts");
+    const host = join(dir, "sim/host/run_host.ts");
     const before = Deno.readTextFileSync(host);
     edit(host, "ring_stalls: sim.ringStalls,", "ring_stalls: sim.ringStalls, host_mystery: 1,");
     const res = await runTool(dir, "tools/gen_docs.ts", ["--check"]);
