@@ -465,11 +465,11 @@ function exists(path: string): boolean {
 async function capacity(rest: string[], flags: Flags, command: string): Promise<number> {
   if (rest.length !== 1) throw new InputError("capacity: expected one scenario file or name");
   const input = loadInput(rest[0]);
-  const name = (() => {
-    const raw = splitCapacity(input).input.raw as Record<string, unknown>;
-    const base = typeof raw.base === "string" ? loadInput(raw.base).raw : raw.base ?? raw;
-    return String((base as Record<string, unknown>).name ?? "capacity");
-  })();
+  // The study's name from its own plan, whose base path resolves as every sweep's does.
+  const name = expandPlan(splitCapacity(input).input, {
+    ...overridesOf(flags),
+    replications: 1,
+  }, pathsOf(overridesOf(flags))).name;
   const out = resolveUserPath(str(flags.out) ?? `results/${name}-capacity`);
   const robustFlag = str(flags.robust);
   const robust = robustFlag === undefined
@@ -490,6 +490,7 @@ async function capacity(rest: string[], flags: Flags, command: string): Promise<
   const { rows } = await runCapacity(input, {
     settings,
     overrides: overridesOf(flags),
+    resolvePath: pathsOf(overridesOf(flags)),
     out,
     resume: flags.resume === true,
     force: flags.force === true,

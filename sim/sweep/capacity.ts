@@ -62,6 +62,12 @@ export interface CapacityOptions {
   settings: CapacitySettings;
   /** `--abi`, `--seed`, `--replications`, `--set`. */
   overrides: PlanOverrides;
+  /**
+   * Resolves a design module's path (`abis.N`, `--abi`) as `run` and `sweep` do: command-line
+   * paths against the user's directory, a file's own paths against its folder. Default: as
+   * written.
+   */
+  resolvePath?: (p: string, key: string) => string;
   /** The results folder. */
   out: string;
   /** Continue a search from the folder's journal. */
@@ -193,7 +199,7 @@ export async function runCapacity(
   const objective = parseObjective(settings.objective);
   const overrides = options.overrides;
   // The grid points, the ABIs and the base of the study, from the file's own plan.
-  const first = expandPlan(input, { ...overrides, replications: 1 });
+  const first = expandPlan(input, { ...overrides, replications: 1 }, options.resolvePath);
   const base = first.base as unknown as Record<string, unknown>;
   const axis: string = settings.axis ?? defaultAxis(base, src);
   if (first.params.includes(axis)) {
@@ -269,7 +275,7 @@ export async function runCapacity(
         ...overrides,
         sets: [...(overrides.sets ?? []), ...vectorSets[vector]],
         replications,
-      });
+      }, options.resolvePath);
       plans.set(key, plan);
     }
     return plan;

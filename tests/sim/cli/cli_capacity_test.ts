@@ -149,3 +149,25 @@ Deno.test("help capacity lists the search's flags", async () => {
     assert.ok(r.stdout.includes(flag), flag);
   }
 });
+
+Deno.test("a capacity sweep whose base is a file beside it runs from another directory", async () => {
+  const dir = Deno.makeTempDirSync();
+  Deno.mkdirSync(`${dir}/study`);
+  scenario(`${dir}/study`);
+  Deno.writeTextFileSync(
+    `${dir}/study/sweep.json`,
+    JSON.stringify({ base: "./cap.json", grid: { "groups.0.service.mean_ns": [1000] } }),
+  );
+  // Run from `dir`: the base resolves against the sweep file's folder, not the command's.
+  const r = await runCli([...PERMS, CLI], dir, [
+    "capacity",
+    "study/sweep.json",
+    ...SEARCH,
+    "--max",
+    "200000",
+    "--quiet",
+  ]);
+  assert.equal(r.code, 0, r.stderr);
+  assert.ok(listing(dir).includes("results/cap-capacity/capacity.csv"), listing(dir).join(" "));
+  Deno.removeSync(dir, { recursive: true });
+});
