@@ -170,8 +170,11 @@ function failure(run: Run, error: { name: string; message: string; stack: string
         `${where}:\n${String(error.message).split("\n").map(quoteName).join("\n")}`,
       );
     }
+    // Deno names the module in one of three ways: the lockfile's specifier, a
+    // remote or cached specifier, or (an npm package whose registry entry is
+    // not cached) the bare package name.
     const loaded =
-      /lockfile is out of date[^]*?"((?:npm|jsr):[^"]+)"|(?:remote specifier was requested|not found in cache)[^"']*["'`]?([a-z]+:[^"'`\s]+)/
+      /lockfile is out of date[^]*?"((?:npm|jsr):[^"]+)"|(?:remote specifier was requested|not found in cache)[^"']*["'`]?([a-z]+:[^"'`\s]+)|npm package not found in cache: "([^"]+)"/
         .exec(String(error.message));
     if (/Array buffer allocation failed|out of memory/i.test(String(error.message))) {
       const mb = designLimits().memoryMb;
@@ -182,7 +185,9 @@ function failure(run: Run, error: { name: string; message: string; stack: string
     }
     if (loaded !== null) {
       return new InputError(
-        `${where} tried to load ${quoteName(loaded[1] ?? loaded[2])} at run time: a design may ` +
+        `${where} tried to load ${
+          quoteName(loaded[1] ?? loaded[2] ?? `npm:${loaded[3]}`)
+        } at run time: a design may ` +
           `import only files inside its own folder and the project's mod.ts; remote modules ` +
           `and npm packages are never fetched for it`,
       );

@@ -84,7 +84,9 @@ Deno.test("a design that imports an npm package, statically or at run time, is r
   );
   await assertHostile(hidden, "hidden", [
     "design module ./designs/hidden.ts",
-    "tried to load npm:left-pad@1.3.0 at run time",
+    // Deno names the package with its version or without, depending on what
+    // its cache holds: either way the message names it.
+    "tried to load npm:left-pad",
   ]);
 });
 
