@@ -38,7 +38,21 @@ export interface HostPoint {
   busyMax: number;
   /** Events per request. */
   events: number;
+  /**
+   * dom0's time per context, as fractions of its VCPU time (they add up to
+   * `busy`): hard IRQ, softirq, kernel threads, user space; NaN when the rows
+   * do not have them.
+   */
+  contexts: [number, number, number, number];
 }
+
+/** dom0's execution contexts, as host summary columns and as the report names them. */
+export const DOM0_CONTEXTS: readonly { column: string; name: string }[] = [
+  { column: "dom0_hardirq", name: "hard IRQ (event handlers)" },
+  { column: "dom0_softirq", name: "softirq (netback's NAPI polls)" },
+  { column: "dom0_kthread", name: "kernel threads (blkback, guest-rx)" },
+  { column: "dom0_user", name: "user space (xenstored, xenconsoled, QEMU)" },
+];
 
 const num = (r: CsvRow, k: string): number => Number(r[k]);
 
@@ -87,6 +101,9 @@ export function hostPoints(rows: readonly CsvRow[], params: readonly string[] = 
       busy: mean(rs, "dom0_busy"),
       busyMax: mean(rs, "dom0_busy_max"),
       events: mean(rs, "events_per_request"),
+      contexts: DOM0_CONTEXTS.map(({ column }) =>
+        column in rs[0] ? mean(rs, column) : NaN
+      ) as HostPoint["contexts"],
     };
   }).sort((a, b) =>
     abis.indexOf(a.abi) - abis.indexOf(b.abi) ||
@@ -125,6 +142,7 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
         `${fmtNs(a.rtMean)} to ${fmtNs(b.rtMean)} (p99 ${fmtNs(a.rtP99)} to ` +
         `${fmtNs(b.rtP99)}), and dom0 from ${pct(a.busy)} to ${pct(b.busy)} busy ` +
         `(busiest VCPU ${pct(a.busyMax)} to ${pct(b.busyMax)}).`;
+    s += whereDom0TimeGoes(b);
     const cpu = ps.find((p) => p.busyMax >= SATURATED);
     const ports = ps.find((p) => p.refused > 0);
     if (cpu && (!ports || cpu.guests <= ports.guests)) {
@@ -143,6 +161,27 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
     out.push(s);
   }
   return out;
+}
+
+/**
+ * Where dom0's busy time goes at one point, largest context first, contexts
+ * under 1% of its VCPU time left out: " At 600 guests dom0's time goes to
+ * softirq (netback's NAPI polls) 40%, ...". Empty without the context columns.
+ *
+ * @example
+ * ```ts
+ * import { whereDom0TimeGoes } from "./host.ts";
+ * console.log(whereDom0TimeGoes({ guests: 10, contexts: [0.05, 0.3, 0.2, 0] }));
+ * ```
+ */
+export function whereDom0TimeGoes(p: Pick<HostPoint, "guests" | "contexts">): string {
+  const parts = p.contexts
+    .map((f, i) => ({ f, name: DOM0_CONTEXTS[i].name }))
+    .filter((c) => Number.isFinite(c.f) && c.f >= 0.005)
+    .sort((a, b) => b.f - a.f);
+  if (parts.length === 0) return "";
+  return ` At ${p.guests} guests dom0's VCPU time goes to ` +
+    parts.map((c) => `${c.name} ${pct(c.f)}`).join(", ") + ".";
 }
 
 /**
@@ -245,9 +284,10 @@ function hostLine(
 }
 
 /**
- * The host charts: round trip (p99 and mean) and dom0's busy fraction (all
- * VCPUs and the busiest) against the guest count, one line per ABI; none
- * unless the guest count takes two values or more.
+ * The host charts: round trip (p99 and mean), dom0's busy fraction (all
+ * VCPUs and the busiest) and dom0's time per context against the guest
+ * count, one line per ABI; none unless the guest count takes two values or
+ * more.
  *
  * @example
  * ```ts
@@ -278,7 +318,10 @@ export function hostCharts(rows: readonly CsvRow[], params: readonly string[]): 
     ...hostLine(rows, params, "dom0_busy", 100, "all dom0 VCPUs"),
     ...hostLine(rows, params, "dom0_busy_max", 100, "busiest dom0 VCPU"),
   ];
-  return [
+  const contexts = DOM0_CONTEXTS.flatMap(({ column, name }) =>
+    hostLine(rows, params, column, 100, name)
+  );
+  const charts: Chart[] = [
     {
       name: "host_rt_vs_guests",
       title: "Round trip against the number of guests",
@@ -295,4 +338,18 @@ export function hostCharts(rows: readonly CsvRow[], params: readonly string[]): 
       spec: lineSpec(busy, { ...text("dom0's CPU against the number of guests", "busy (%)") }),
     },
   ];
+  if (contexts.length > 0) {
+    charts.push({
+      name: "host_dom0_contexts_vs_guests",
+      title: "Where dom0's CPU goes, against the number of guests",
+      caption: "dom0's time in each execution context (rows: hard IRQ, softirq, kernel " +
+        "threads, user space) as a percentage of its VCPU time, against the guests requested, " +
+        "one line per ABI, with 95% bands; the rows add up to the busy line of the chart above.",
+      spec: lineSpec(
+        contexts,
+        text("Where dom0's CPU goes, against the number of guests", "share of VCPU time (%)"),
+      ),
+    });
+  }
+  return charts;
 }

@@ -91,3 +91,52 @@ Deno.test("host charts plot round trips and dom0's CPU against the guest count, 
   assert.deepEqual(busiest.map((v) => v.y), [20, 100]);
   assert.deepEqual(hostCharts([row("fifo", 10)], []), []);
 });
+
+Deno.test("the section says where dom0's time goes at the largest point, largest context first", () => {
+  const ctx = (hard: number, soft: number, kthread: number, user: number) => ({
+    dom0_hardirq: hard,
+    dom0_softirq: soft,
+    dom0_kthread: kthread,
+    dom0_user: user,
+  });
+  const [s] = hostSentences(hostPoints([
+    { ...row("fifo", 10, { busy: 0.1 }), ...ctx(0.02, 0.05, 0.03, 0) },
+    { ...row("fifo", 100, { busy: 0.6 }), ...ctx(0.1, 0.3, 0.2, 0.001) },
+    { ...row("fifo", 100, { busy: 0.6 }), ...ctx(0.1, 0.34, 0.16, 0.001) },
+  ]));
+  // Means over the two replications at 100 guests; user space (0.1%) is below 1% and left out.
+  assert.match(
+    s,
+    /At 100 guests dom0's VCPU time goes to softirq \(netback's NAPI polls\) 32%, kernel threads \(blkback, guest-rx\) 18%, hard IRQ \(event handlers\) 10%\./,
+  );
+  assert.doesNotMatch(s, /user space/);
+  // Without the context columns the sentence is not written.
+  const [plain] = hostSentences(hostPoints([row("fifo", 10), row("fifo", 20)]));
+  assert.doesNotMatch(plain, /VCPU time goes to/);
+});
+
+Deno.test("a host chart shows dom0's time per context, the rows adding up to its busy fraction", () => {
+  const r = (n: number, soft: number, kthread: number) => ({
+    ...row("2l", n, { busy: 0.05 + soft + kthread }),
+    dom0_hardirq: 0.05,
+    dom0_softirq: soft,
+    dom0_kthread: kthread,
+    dom0_user: 0,
+  });
+  const charts = hostCharts([r(10, 0.1, 0.05), r(100, 0.4, 0.3)], ["host.guests.0.count"]);
+  const chart = charts.find((c) => c.name === "host_dom0_contexts_vs_guests");
+  assert.ok(chart, "the context chart is drawn");
+  const values = (chart.spec.data as { values: { x: number; y: number; row: string }[] }).values;
+  const at100 = values.filter((v) => v.x === 100);
+  const busy100 = values.length && (0.05 + 0.4 + 0.3) * 100;
+  assert.ok(Math.abs(at100.reduce((a, v) => a + v.y, 0) - busy100) < 1e-9);
+  assert.deepEqual(
+    [...new Set(values.map((v) => v.row))],
+    [
+      "hard IRQ (event handlers)",
+      "softirq (netback's NAPI polls)",
+      "kernel threads (blkback, guest-rx)",
+      "user space (xenstored, xenconsoled, QEMU)",
+    ],
+  );
+});
