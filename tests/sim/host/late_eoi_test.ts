@@ -171,3 +171,39 @@ Deno.test("loop control in a host: late EOIs issued in a dom0 loop past event_lo
   assert.equal(late.length, guests - 511);
   assert.equal(firstUnmask.size, guests);
 });
+
+Deno.test("netback and netfront EOI with XEN_EOI_FLAG_SPURIOUS when their interrupt finds nothing, and without it after real work", () => {
+  // netback interface.c xenvif_tx_interrupt: no unconsumed request -> no NAPI,
+  // xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS); with one, the poll's end
+  // (xenvif_napi_schedule_or_enable_events) EOIs with flags 0. netfront
+  // xennet_rx_interrupt: no more unconsumed responses than rx_rsp_unconsumed
+  // -> *eoi stays XEN_EOI_FLAG_SPURIOUS.
+  const s = scenario({
+    dom0: { vcpus: 1, notify: "vcpu0" },
+    guests: [{
+      count: 1,
+      vcpus: 1,
+      vifs: 1,
+      vbds: 0,
+      split_event_channels: true,
+      workload: { kind: "closed", window: 1, think_us: 1e9, devices: "net" },
+    }],
+  });
+  const h = sim(s, "fifo", resolveCosts("default"));
+  h.startMeasuring();
+  const tx = h.ringKind.indexOf(R_NET_TX), rx = tx + 1;
+  const txIdx = h.portBase[0] + h.ringPort0[tx], rxIdx = h.portBase[1] + h.ringPortG[rx];
+  h.engine.schedule(0, EV_TEST_RAISE, 0, h.ringPort0[tx]);
+  h.engine.schedule(0, EV_TEST_RAISE, 1, h.ringPortG[rx]);
+  run(h, 1e6);
+  assert.equal(h.lateEoi.spCnt[txIdx], 1);
+  assert.equal(h.lateEoi.spCnt[rxIdx], 1);
+  assert.equal(h.softOn[tx], 0); // no poll was scheduled
+  assert.equal(h.spurious, 2);
+  h.issue(h.ringDev[tx]); // a ping-pong: TX request, TX response, RX response
+  run(h, 2e6);
+  assert.equal(h.completed[h.ringDev[tx]], 1);
+  assert.equal(h.lateEoi.spCnt[txIdx], 0);
+  assert.equal(h.lateEoi.spCnt[rxIdx], 0);
+  assert.equal(h.spurious, 2);
+});
