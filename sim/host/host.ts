@@ -60,10 +60,11 @@ import {
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
 import { LINUX } from "../run/guest.ts";
+import { DEFER_SPURIOUS, EOI_LISTED, EOI_NOW, LateEoi } from "../run/late_eoi.ts";
 
 // Engine event kinds of a host run.
 const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
-const EV_IOREQ = 6, EV_IODONE = 7;
+const EV_IOREQ = 6, EV_IODONE = 7, EV_LATE_EOI = 8;
 /** Device classes per guest template (slot `CLASSES * template + class`): netif, blkif, ioreq. */
 export const CLASSES = 3;
 /** The device class of HVM ioreqs (0 netif, 1 blkif). */
@@ -89,6 +90,8 @@ const CTXS = 4;
 const NAPI_WEIGHT = 64;
 /** netback rx.c RX_BATCH_SIZE: skbs one guest-rx pass copies before it pushes responses. */
 const RX_BATCH_SIZE = 64;
+/** Every domain's HZ: the single guest's default (`guest.hz`, 250). */
+const LINUX_HZ = 250;
 
 /** Options of a host run. */
 export interface HostRunOptions {
@@ -206,6 +209,19 @@ export class HostSimulation {
   readonly rxQueued: Int32Array;
   /** Per netif RX ring: packets copied and not yet pushed. */
   readonly rxBatch: Int32Array;
+  /**
+   * Per (ring, side) at `2 * ring + side` (0 the frontend, 1 the backend):
+   * 1 when the side's handler or kthread consumed something since its last
+   * late EOI (the EOI is XEN_EOI_FLAG_SPURIOUS when 0).
+   */
+  readonly eoiWork: Uint8Array;
+  /** Per netif RX ring: netfront's rx_rsp_unconsumed (responses it has seen, not consumed). */
+  readonly rxSeen: Int32Array;
+  /**
+   * Linux's late-EOI bookkeeping (loop control, spurious backoff) of every
+   * domain: ports at `portBase[domain] + port`, VCPUs host-wide.
+   */
+  readonly lateEoi: LateEoi;
   // Threads: 2 * ring + side (0 the frontend's client, 1 the backend's kthread).
   /** Per thread (`2 * ring + side`): next runnable thread on its VCPU, or -1. */
   readonly thrNext: Int32Array;
@@ -294,6 +310,10 @@ export class HostSimulation {
   ringStalls = 0;
   /** Events whose handler found no work, while measuring. */
   spurious = 0;
+  /** Late EOIs the spurious backoff delayed, while measuring. */
+  eoiDeferredBackoff = 0;
+  /** Late EOIs loop control deferred, while measuring. */
+  eoiDeferredLoop = 0;
   /** The scenario. */
   readonly scenario: Scenario;
   /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
@@ -389,6 +409,8 @@ export class HostSimulation {
     this.pollDone = new Int32Array(nRings);
     this.rxQueued = new Int32Array(nRings);
     this.rxBatch = new Int32Array(nRings);
+    this.eoiWork = new Uint8Array(2 * nRings);
+    this.rxSeen = new Int32Array(nRings);
     // Threads: per ring its client (2r) and backend kthread (2r + 1), then one
     // QEMU per guest (2 * rings + guest).
     this.thrNext = new Int32Array(2 * nRings + G).fill(-1);
@@ -588,6 +610,7 @@ export class HostSimulation {
     this.qemuBase = 2 * r;
     this.devCount = dv;
     this.ringCount = r;
+    this.lateEoi = new LateEoi(this.portBase[G + 1], U, { hz: LINUX_HZ });
   }
 
   /** Per dom0 port: the guest VCPU whose ioreq channel it is, or -1. */
@@ -651,6 +674,8 @@ export class HostSimulation {
         return this.ioExit(a);
       case EV_IODONE:
         return this.ioDone(a);
+      case EV_LATE_EOI:
+        return this.lateEoiWorker(a, b);
     }
   }
 
@@ -832,12 +857,53 @@ export class HostSimulation {
     }
   }
 
-  /** Late EOI (xen_irq_lateeoi): unmask `port` of `dom` from VCPU `u`. */
-  eoi(u: number, dom: number, port: number, ctx: number): void {
+  /**
+   * Late EOI (events_base.c xen_irq_lateeoi) of `port` of `dom` from VCPU
+   * `u`, `spurious` with XEN_EOI_FLAG_SPURIOUS: the shared rules of
+   * `late_eoi.ts` unmask it now or leave it masked until the lateeoi
+   * worker's jiffy (an engine event).
+   */
+  eoi(u: number, dom: number, port: number, spurious: boolean, ctx: number): void {
+    const le = this.lateEoi;
+    const at = le.eoi(u, this.portBase[dom] + port, spurious, this.engine.now);
+    if (at === EOI_NOW) return this.unmask(u, dom, port, ctx);
+    if (at === EOI_LISTED) return;
+    this.engine.schedule(at * le.tickNs, EV_LATE_EOI, dom, port);
+    if (this.measuring) {
+      if (le.lastDefer === DEFER_SPURIOUS) this.eoiDeferredBackoff++;
+      else this.eoiDeferredLoop++;
+    }
+  }
+
+  /**
+   * events_base.c xen_irq_lateeoi_worker: a deferred EOI of `port` of `dom`
+   * is due; the worker runs (a kworker) on the VCPU that deferred it
+   * (eoi_cpu) and unmasks the port.
+   */
+  lateEoiWorker(dom: number, port: number): void {
+    const i = this.portBase[dom] + port;
+    const u = this.lateEoi.eoiVcpu[i];
+    this.lateEoi.worker(i);
+    this.unmask(u, dom, port, CTX_KTHREAD);
+  }
+
+  /** Unmask `port` of `dom` from VCPU `u` (EVTCHNOP_unmask when P is set); deliver its upcall. */
+  unmask(u: number, dom: number, port: number, ctx: number): void {
     const abi = this.abis[dom];
     const v = abi.unmask(port);
     this.owe(u, abi.cost, ctx);
     if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
+  }
+
+  /**
+   * netfront xennet_handle_rx: whether RX ring `r` has more unconsumed
+   * responses than rx_rsp_unconsumed recorded (then the record follows).
+   */
+  #rxGrew(r: number): boolean {
+    const q = this.rings.unconsumedResponses(r);
+    if (q <= this.rxSeen[r]) return false;
+    this.rxSeen[r] = q;
+    return true;
   }
 
   /** The scheduler gives pooled VCPU `u` a CPU: resume its paused item, or step. */
@@ -1016,7 +1082,11 @@ export class HostSimulation {
         }
         if (!this.rings.finalCheckResponses(r)) {
           this.irqRing[u] = -1;
-          this.eoi(u, dom, this.ringPortG[r], CTX_HARDIRQ);
+          // blkif_interrupt, xennet_tx_interrupt (xennet_handle_tx) and
+          // xennet_interrupt: eoiflag starts XEN_EOI_FLAG_SPURIOUS and is
+          // cleared when a response was consumed (or, xennet_handle_rx, new
+          // RX responses were seen).
+          this.eoi(u, dom, this.ringPortG[r], this.eoiWork[2 * r] === 0, CTX_HARDIRQ);
         }
         return this.pick(u);
       }
@@ -1027,12 +1097,17 @@ export class HostSimulation {
         if (abi.upcallPending(lv)) {
           abi.beginUpcall(lv);
           ns += abi.cost;
-        } else this.inLoop[u] = 0;
+        } else {
+          this.inLoop[u] = 0;
+          this.lateEoi.loopEnd(u); // __xen_evtchn_do_upcall: irq_epoch++ after the loop
+        }
         this.owe(u, ns, CTX_HARDIRQ);
         return this.pick(u);
       }
       abi.ack(port);
       ns += abi.cost + c.dispatch_ns;
+      // handle_irq_for_port: loop control counts every event handed to an IRQ.
+      this.lateEoi.handled(u, this.portBase[dom] + port, now);
       if (this.measuring) {
         this.delivered++;
         if (dom === 0) this.dom0Handled[u]++;
@@ -1051,6 +1126,7 @@ export class HostSimulation {
       this.upcallWanted[u] = 0;
       this.inLoop[u] = 1;
       if (this.measuring) this.upcalls++;
+      this.lateEoi.upcallStart(u); // struct evtchn_loop_ctrl ctrl = { 0 }
       abi.beginUpcall(lv);
       this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
       return this.pick(u);
@@ -1081,9 +1157,10 @@ export class HostSimulation {
         // Budget spent: net_rx_action puts the poll back on the list.
         this.napiSchedule(u, r);
       } else if (backend) {
-        // xenvif_napi_schedule_or_enable_events: final check, then late EOI.
+        // xenvif_napi_schedule_or_enable_events: final check, then
+        // xen_irq_lateeoi(queue->tx_irq, 0) (not spurious: the interrupt found work).
         if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
-        else this.eoi(u, 0, this.ringPort0[r], CTX_SOFTIRQ);
+        else this.eoi(u, 0, this.ringPort0[r], false, CTX_SOFTIRQ);
       } else if (rings.finalCheckResponses(r)) {
         // xennet_poll: napi_complete_done, RING_FINAL_CHECK_FOR_RESPONSES, reschedule if more.
         this.napiSchedule(u, r);
@@ -1136,8 +1213,11 @@ export class HostSimulation {
           return this.beginThread(u, t, CTX_KTHREAD, this.hc.blkback_ns + wake);
         }
         if (rings.finalCheckRequests(r)) return this.pick(u);
-        // xen_blkif_schedule: nothing waiting, late EOI, sleep.
-        this.eoi(u, 0, this.ringPort0[r], CTX_KTHREAD);
+        // xen_blkif_schedule: nothing waiting, late EOI, sleep. eoi_flags
+        // is XEN_EOI_FLAG_SPURIOUS unless do_block_io_op consumed a request
+        // since the last EOI, and is set again after it.
+        this.eoi(u, 0, this.ringPort0[r], this.eoiWork[2 * r + 1] === 0, CTX_KTHREAD);
+        this.eoiWork[2 * r + 1] = 0;
       } else if (this.rxQueued[r] > 0) {
         if (rings.unconsumedRequests(r) > 0) {
           return this.beginThread(u, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
@@ -1194,34 +1274,51 @@ export class HostSimulation {
         if (work === 0 && this.measuring) this.spurious++;
         if (dom === 0) {
           if (kind === R_NET_TX) {
-            this.napiSchedule(u, r); // xenvif_tx_interrupt
-            // One port for both rings without split channels (xenvif_interrupt).
-            if (this.ringPort0[r + 1] === arg && this.rxQueued[r + 1] > 0) {
-              this.wakeThread(2 * (r + 1) + 1, true, u);
-            }
+            // xenvif_tx_interrupt (interface.c): xenvif_handle_tx_interrupt
+            // schedules NAPI if requests wait (its EOI comes at the poll's
+            // end); without split channels xenvif_interrupt also kicks
+            // guest-rx if it has work. No work at all: xen_irq_lateeoi(irq,
+            // XEN_EOI_FLAG_SPURIOUS) at once.
+            const tx = rings.unconsumedRequests(r) > 0;
+            if (tx) this.napiSchedule(u, r);
+            const rx = this.ringPort0[r + 1] === arg && this.rxQueued[r + 1] > 0;
+            if (rx) this.wakeThread(2 * (r + 1) + 1, true, u);
+            // Only guest-rx has work: its EOI is taken here (Linux leaves it to
+            // the kthread's wait, xenvif_wait_for_rx_work), not spurious.
+            if (!tx) this.eoi(u, 0, arg, !rx, ctx);
           } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true, u); // xen_blkif_be_int
           else {
             // xenvif_rx_interrupt: buffers were posted; kick guest-rx and take
-            // the EOI here (Linux defers it to the kthread's pass).
+            // the EOI here (Linux defers it to the kthread's wait,
+            // xenvif_wait_for_rx_work, with flags 0); nothing queued:
+            // XEN_EOI_FLAG_SPURIOUS (xenvif_have_rx_work false).
             if (this.rxQueued[r] > 0) this.wakeThread(2 * r + 1, true, u);
-            this.eoi(u, 0, arg, ctx);
+            this.eoi(u, 0, arg, this.rxQueued[r] === 0, ctx);
           }
           return;
         }
         if (kind === R_NET_RX) {
-          // xennet_rx_interrupt: napi_schedule, then late EOI in the top half.
-          this.napiSchedule(u, r);
-          this.eoi(u, dom, arg, ctx);
+          // xennet_rx_interrupt (xennet_handle_rx): napi_schedule if responses
+          // wait, then the late EOI in the top half, spurious unless more
+          // responses are unconsumed than rx_rsp_unconsumed recorded.
+          const grew = this.#rxGrew(r);
+          if (rings.unconsumedResponses(r) > 0) this.napiSchedule(u, r);
+          this.eoi(u, dom, arg, !grew, ctx);
         } else {
           this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
+          this.eoiWork[2 * r] = 0; // eoiflag = XEN_EOI_FLAG_SPURIOUS
           // Without split channels one port serves both rings: xennet_interrupt
           // runs xennet_handle_tx and xennet_handle_rx, then one late EOI.
-          if (kind === R_NET_TX && this.ringPortG[r + 1] === arg) this.napiSchedule(u, r + 1);
+          if (kind === R_NET_TX && this.ringPortG[r + 1] === arg) {
+            if (this.#rxGrew(r + 1)) this.eoiWork[2 * r] = 1;
+            if (rings.unconsumedResponses(r + 1) > 0) this.napiSchedule(u, r + 1);
+          }
         }
         return;
       }
       case IT_IRQ_RSP: {
         rings.consumeResponse(arg);
+        this.eoiWork[2 * arg] = 1; // blkif_interrupt, xennet_tx_buf_gc: eoiflag = 0
         const d = this.ringDev[arg];
         if (this.ringKind[arg] === R_BLK && d >= 0) this.complete(d);
         this.unstall(arg);
@@ -1244,6 +1341,8 @@ export class HostSimulation {
           // (xennet_alloc_rx_buffers: push and check; netback asks for a
           // notification only when it ran short).
           rings.consumeResponse(arg);
+          // xennet_set_rx_rsp_cons: rx_rsp_unconsumed follows the consumer.
+          this.rxSeen[arg] = rings.unconsumedResponses(arg);
           const d = this.ringDev[arg];
           if (d >= 0) this.complete(d);
           if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1, ctx);
@@ -1265,7 +1364,8 @@ export class HostSimulation {
             gu,
             0,
           );
-          this.eoi(u, 0, this.ioPort[gu], ctx);
+          // evtchn.c evtchn_write: xen_irq_lateeoi(irq, 0), never spurious.
+          this.eoi(u, 0, this.ioPort[gu], false, ctx);
           return;
         }
         const r = arg >> 1;
@@ -1275,6 +1375,7 @@ export class HostSimulation {
           if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d, ctx);
         } else if (this.ringKind[r] === R_BLK) {
           rings.consumeRequest(r);
+          this.eoiWork[2 * r + 1] = 1; // __do_block_io_op: *eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS
           if (rings.pushResponse(r)) {
             this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d, ctx);
           }

@@ -193,6 +193,8 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     ioreq_rt_p99_ns: io.totalCount > 0 ? io.getValueAtPercentile(99) : 0,
     ioreq_rt_max_ns: Math.max(io.totalCount > 0 ? io.maxValue : 0, Math.round(ioMax)),
     spurious_events: sim.spurious,
+    eoi_deferred_backoff: sim.eoiDeferredBackoff,
+    eoi_deferred_loop: sim.eoiDeferredLoop,
     ring_stalls: sim.ringStalls,
     // Mean fraction of the time a guest VCPU was runnable but waiting for a physical CPU.
     guest_cpu_wait: sim.pool !== null && measuredNs > 0

@@ -346,8 +346,17 @@ export const HOST_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.free
   },
   spurious_events: {
     unit: "events",
-    text: "events whose handler found no work (Linux's `XEN_EOI_FLAG_SPURIOUS`); the protocol " +
-      "as modelled produces none",
+    text: "events whose handler found no work (Linux's `XEN_EOI_FLAG_SPURIOUS`)",
+  },
+  eoi_deferred_backoff: {
+    unit: "EOIs",
+    text: "late EOIs, in every domain, that the spurious-event backoff of `xen_irq_lateeoi` " +
+      "delayed (the port stays masked until the lateeoi worker's jiffy)",
+  },
+  eoi_deferred_loop: {
+    unit: "EOIs",
+    text: "late EOIs, in every domain, that loop control (`evtchn_loop_ctrl`: an upcall loop " +
+      "past `event_loop_timeout`) deferred by `event_eoi_delay` jiffies",
   },
   ring_stalls: { unit: "stalls", text: "times a client found its ring full and stopped" },
   guest_cpu_wait: {

@@ -54,6 +54,16 @@ import {
   type Metrics,
 } from "./metrics.ts";
 import { type Distribution, RandomStream } from "../engine/random.ts";
+import {
+  EOI_LISTED,
+  EOI_NOW,
+  jiffiesToMsecs,
+  LateEoi,
+  LOOP_CHECK_EVENTS,
+  SPURIOUS_THRESHOLD,
+} from "./late_eoi.ts";
+
+export { jiffiesToMsecs };
 
 /** Receives what happens on VCPUs, for timelines. Every method is optional work: keep it cheap. */
 export interface Tracer {
@@ -80,9 +90,9 @@ export const LINUX = {
   /** kernel/softirq.c MAX_SOFTIRQ_RESTART: __do_softirq runs at most this many rounds. */
   maxSoftirqRestart: 10,
   /** events_base.c handle_irq_for_port: the loop checks its timeout every 256 events. */
-  loopCheckEvents: 256,
+  loopCheckEvents: LOOP_CHECK_EVENTS,
   /** drivers/xen/xenbus/xenbus_probe.c xenbus_dev_probe: dev->spurious_threshold = 1. */
-  spuriousThreshold: 1,
+  spuriousThreshold: SPURIOUS_THRESHOLD,
 } as const;
 
 /** A group's bottom half, as the runtime needs it. */
@@ -210,10 +220,8 @@ export class Guest {
   readonly #spuriousRng: RandomStream[];
   readonly #tick: number;
   readonly #hz: number;
-  readonly #loopCtrl: boolean;
-  readonly #backoff: boolean;
-  readonly #loopTimeoutNs: number;
-  readonly #eoiDelay: number;
+  /** Linux's late-EOI bookkeeping: loop control and the spurious-event backoff (late_eoi.ts). */
+  readonly lateEoi: LateEoi;
   /** Per VCPU: context (CTX_*), and since when. */
   readonly #ctx: Uint8Array;
   readonly #ctxSince: Float64Array;
@@ -249,11 +257,6 @@ export class Guest {
   readonly #head: Int32Array;
   readonly #tail: Int32Array;
   readonly #len: Int32Array;
-  /** Per VCPU: loop control (count, timeout, defer_eoi) and irq_epoch. */
-  readonly #ctrlCount: Int32Array;
-  readonly #ctrlTimeout: Float64Array;
-  readonly #deferEoi: Uint8Array;
-  readonly #epoch: Int32Array;
   // per port
   readonly #next: Int32Array;
   readonly #napiSched: Uint8Array;
@@ -262,11 +265,6 @@ export class Guest {
   readonly #doneItems: Float64Array;
   readonly #qHead: Int32Array;
   readonly #qTail: Int32Array;
-  readonly #spCnt: Uint8Array;
-  readonly #eoiTime: Float64Array;
-  readonly #eoiVcpu: Int32Array;
-  readonly #irqEpoch: Int32Array;
-  readonly #eoiListed: Uint8Array;
   // measured instances waiting for their deferred work: a pool of records
   #iRaise: Float64Array;
   #iEnd: Float64Array;
@@ -322,11 +320,13 @@ export class Guest {
     );
     this.#hz = cfg.hz ?? 250;
     this.#tick = 1e9 / this.#hz;
-    this.#loopCtrl = cfg.loopCtrl ?? true;
-    this.#backoff = cfg.eoiBackoff ?? true;
-    // events_base.c: ktime_add_ms(kt, jiffies_to_msecs(event_loop_timeout)).
-    this.#loopTimeoutNs = jiffiesToMsecs(cfg.eventLoopTimeout ?? 2, this.#hz) * 1e6;
-    this.#eoiDelay = cfg.eventEoiDelay ?? 10;
+    this.lateEoi = new LateEoi(cfg.portGroup.length, n, {
+      hz: this.#hz,
+      loopCtrl: cfg.loopCtrl,
+      backoff: cfg.eoiBackoff,
+      eventLoopTimeout: cfg.eventLoopTimeout,
+      eventEoiDelay: cfg.eventEoiDelay,
+    });
     this.#ctx = new Uint8Array(n);
     this.#ctxSince = new Float64Array(n);
     this.#busy = new Uint8Array(n);
@@ -349,10 +349,6 @@ export class Guest {
     this.#head = new Int32Array(n * LISTS).fill(-1);
     this.#tail = new Int32Array(n * LISTS).fill(-1);
     this.#len = new Int32Array(n * LISTS);
-    this.#ctrlCount = new Int32Array(n);
-    this.#ctrlTimeout = new Float64Array(n);
-    this.#deferEoi = new Uint8Array(n);
-    this.#epoch = new Int32Array(n);
     const P = cfg.portGroup.length;
     this.#next = new Int32Array(P).fill(-1);
     this.#napiSched = new Uint8Array(P);
@@ -361,11 +357,6 @@ export class Guest {
     this.#doneItems = new Float64Array(P);
     this.#qHead = new Int32Array(P).fill(-1);
     this.#qTail = new Int32Array(P).fill(-1);
-    this.#spCnt = new Uint8Array(P);
-    this.#eoiTime = new Float64Array(P);
-    this.#eoiVcpu = new Int32Array(P);
-    this.#irqEpoch = new Int32Array(P);
-    this.#eoiListed = new Uint8Array(P);
     this.#iRaise = new Float64Array(0);
     this.#iEnd = new Float64Array(0);
     this.#iPrio = new Uint8Array(0);
@@ -396,7 +387,7 @@ export class Guest {
 
   /** The jiffies counter at time `t` (ns). */
   jiffies(t: number): number {
-    return Math.floor(t / this.#tick);
+    return this.lateEoi.jiffies(t);
   }
 
   /**
@@ -564,9 +555,7 @@ export class Guest {
     if (m.measuring) m.upcalls++;
     this.#setCtx(v, CTX_HARDIRQ);
     // events_base.c __xen_evtchn_do_upcall: struct evtchn_loop_ctrl ctrl = { 0 } per upcall.
-    this.#ctrlCount[v] = 0;
-    this.#ctrlTimeout[v] = 0;
-    this.#deferEoi[v] = 0;
+    this.lateEoi.upcallStart(v);
     // The vector is delivered (IRR -> ISR) and Linux EOIs the LAPIC at entry
     // (sysvec_xen_hvm_callback: apic_eoi() when xen_percpu_upcall), so a later
     // edge latches IRR again.
@@ -592,7 +581,7 @@ export class Guest {
       this.inLoop[v] = 0;
       // events_base.c: irq_epoch is incremented only after the loop, so only
       // late EOIs issued inside it are deferred by loop control.
-      this.#epoch[v]++;
+      this.lateEoi.loopEnd(v);
       return this.#irqExit(v);
     }
     abi.beginUpcall(v);
@@ -615,7 +604,7 @@ export class Guest {
     abi.ack(port); // Linux acks (clears P) before running the handler
     const g = this.#cfg.portGroup[port];
     // handle_irq_for_port counts every event it hands to an IRQ, late EOI or not.
-    if (g >= 0 && this.#loopCtrl) this.#loopControl(v, port, now);
+    if (g >= 0) this.lateEoi.handled(v, port, now);
     if (g >= 0 && this.#cfg.groupLateEoi[g] === 1) {
       // lateeoi_ack_dynirq: do_mask(EOI_PENDING) at ack; xen_irq_lateeoi unmasks (events_base.c).
       this.masks.mask(port, MASK_EOI_PENDING);
@@ -631,28 +620,6 @@ export class Guest {
       // A time-shared VCPU may be descheduled during the scan and dispatch: the
       // handler starts when that time has really passed on the VCPU.
       this.#work(v, EV_DISPATCH, start);
-    }
-  }
-
-  /**
-   * Linux events_base.c handle_irq_for_port (evtchn_loop_ctrl, XSA-332):
-   * every 256th event of an upcall checks the time; the first check sets a
-   * timeout of event_loop_timeout jiffies, a later check past it sets
-   * defer_eoi, and from then on each handled port records eoi_time =
-   * jiffies + event_eoi_delay and the loop's irq_epoch. The count runs over
-   * every event whose port has an IRQ (`++ctrl->count` comes before any test
-   * of the IRQ's type), so events of ports without late EOI bring the check
-   * nearer too; only late-EOI ports ever read eoi_time.
-   */
-  #loopControl(v: number, port: number, now: number): void {
-    if (this.#deferEoi[v] === 0 && (++this.#ctrlCount[v] & (LINUX.loopCheckEvents - 1)) === 0) {
-      if (this.#ctrlTimeout[v] === 0) this.#ctrlTimeout[v] = now + this.#loopTimeoutNs;
-      else if (now > this.#ctrlTimeout[v]) this.#deferEoi[v] = 1;
-    }
-    if (this.#deferEoi[v] === 1) {
-      this.#eoiVcpu[port] = v;
-      this.#irqEpoch[port] = this.#epoch[v];
-      this.#eoiTime[port] = this.jiffies(now) + this.#eoiDelay;
     }
   }
 
@@ -718,52 +685,24 @@ export class Guest {
   }
 
   /**
-   * Linux events_base.c xen_irq_lateeoi_locked: the late EOI of `port`,
-   * `spurious` when the backend found no work. Returns the guest-side cost.
-   * - Spurious-event backoff: each consecutive spurious EOI increments
-   *   spurious_cnt (while 1 << cnt < HZ << 2); past the threshold (xenbus
-   *   default 1) the EOI is delayed 1 << (cnt - 1 - threshold) jiffies,
-   *   capped at HZ. A non-spurious EOI resets the count, and so does the
-   *   worker's own EOI (xen_irq_lateeoi_worker calls it with spurious false).
-   * - Loop control: an eoi_time set by handle_irq_for_port defers the EOI
-   *   when it is issued in the same loop (same irq_epoch) as the event.
-   * A deferred EOI goes on the per-CPU list; the worker unmasks the port
-   * when jiffies reach its eoi_time (lateeoi_list_add: at least 1 jiffy).
+   * Linux events_base.c xen_irq_lateeoi_locked (late_eoi.ts LateEoi.eoi): the
+   * late EOI of `port`, `spurious` when the backend found no work. Unmasks
+   * now, or puts the port on the EOI list until the worker's jiffy. Returns
+   * the guest-side cost.
    */
   #lateEoi(v: number, port: number, spurious: boolean): number {
-    if (this.#eoiListed[port] === 1) return 0; // already on the EOI list
-    const now = this.#engine.now;
-    let delay = 0;
-    if (spurious && this.#backoff) {
-      const hz = this.#hz, th = LINUX.spuriousThreshold;
-      if (2 ** this.#spCnt[port] < hz * 4 && this.#spCnt[port] !== 0xff) this.#spCnt[port]++;
-      if (this.#spCnt[port] > th) {
-        delay = Math.min(2 ** (this.#spCnt[port] - 1 - th), hz);
-        if (this.#eoiTime[port] === 0) this.#eoiVcpu[port] = v;
-        this.#eoiTime[port] = this.jiffies(now) + delay;
-      }
-    } else {
-      this.#spCnt[port] = 0;
-    }
-    const t = this.#eoiTime[port];
-    if (t !== 0 && (this.#irqEpoch[port] === this.#epoch[this.#eoiVcpu[port]] || delay > 0)) {
-      this.#eoiListed[port] = 1;
-      const nowJ = this.jiffies(now);
-      const at = (nowJ < t ? t : nowJ + 1) * this.#tick;
-      this.#engine.schedule(at, EV_LATE_EOI, port, 0);
-      const g = this.#cfg.portGroup[port];
-      if (this.#metrics.measuring && g >= 0) this.#metrics.gEoiDeferred[g]++;
-      return 0;
-    }
-    this.#eoiTime[port] = 0;
-    return this.#unmask(port);
+    const at = this.lateEoi.eoi(v, port, spurious, this.#engine.now);
+    if (at === EOI_LISTED) return 0;
+    if (at === EOI_NOW) return this.#unmask(port);
+    this.#engine.schedule(at * this.#tick, EV_LATE_EOI, port, 0);
+    const g = this.#cfg.portGroup[port];
+    if (this.#metrics.measuring && g >= 0) this.#metrics.gEoiDeferred[g]++;
+    return 0;
   }
 
-  /** xen_irq_lateeoi_worker: the delayed EOI of `port` is due. */
+  /** xen_irq_lateeoi_worker: the delayed EOI of `port` is due (late_eoi.ts LateEoi.worker). */
   #lateEoiWorker(port: number): void {
-    this.#eoiListed[port] = 0;
-    this.#eoiTime[port] = 0;
-    this.#spCnt[port] = 0; // xen_irq_lateeoi_locked(info, false)
+    this.lateEoi.worker(port);
     this.#unmask(port);
   }
 
@@ -1049,11 +988,6 @@ export class Guest {
       this.#work(v, EV_UPCALL, e.now);
     }
   }
-}
-
-/** include/linux/jiffies.h jiffies_to_msecs: `j` jiffies in ms (rounded up). */
-export function jiffiesToMsecs(j: number, hz: number): number {
-  return Math.ceil(j * 1000 / hz);
 }
 
 /** include/linux/jiffies.h msecs_to_jiffies: `ms` in jiffies, rounded up. */

@@ -1,0 +1,209 @@
+/**
+ * Linux's late-EOI rules inside a host: the spurious-event backoff and loop
+ * control of drivers/xen/events/events_base.c, shared with the single guest
+ * through sim/run/late_eoi.ts, driven through a host's own handlers.
+ */
+import assert from "node:assert/strict";
+import { HostSimulation } from "../../../sim/host/host.ts";
+import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
+import { createAbi } from "../../../models/registry.ts";
+import { type Costs, resolveCosts } from "../../../models/costs.ts";
+
+/** The test's own engine event: Xen delivers an EVTCHNOP_send to dom0's port `b`. */
+const EV_TEST_RAISE = 99;
+const R_BLK = 0, R_NET_TX = 1; // host.ts ring kinds
+
+function scenario(host: unknown): Scenario {
+  return parseScenario({ name: "h", duration_ms: 50, warmup_ms: 0, host }, "h.json");
+}
+
+function sim(s: Scenario, abi: string, costs: Costs, stopIssuingNs?: number): HostSimulation {
+  return new HostSimulation(s, abi, {
+    seed: s.seed,
+    replication: 0,
+    costs,
+    factory: (o) => createAbi(abi, o),
+    ...(stopIssuingNs !== undefined ? { stopIssuingNs } : {}),
+  });
+}
+
+/** Run `h` to `until`, with the test's raises of dom0 ports besides the host's own events. */
+function run(h: HostSimulation, until: number): void {
+  h.engine.run(until, {
+    handle: (kind: number, a: number, b: number) => {
+      if (kind === EV_TEST_RAISE) h.raise(a, b);
+      else h.handle(kind, a, b);
+    },
+  });
+}
+
+/** Record when dom0's `port` is unmasked (the EOI reaching the ABI). */
+function unmasks(h: HostSimulation, port: number): number[] {
+  const abi = h.abis[0], at: number[] = [];
+  const unmask = abi.unmask.bind(abi);
+  abi.unmask = (p: number) => {
+    if (p === port) at.push(h.engine.now);
+    return unmask(p);
+  };
+  return at;
+}
+
+/** One 1-VCPU guest with one vbd, its client idle: only the test raises dom0's blkback port. */
+function blkHost(stopIssuingNs?: number): { h: HostSimulation; ring: number; port: number } {
+  const s = scenario({
+    dom0: { vcpus: 1, notify: "vcpu0" },
+    guests: [{
+      count: 1,
+      vcpus: 1,
+      vifs: 0,
+      vbds: 1,
+      workload: { kind: "closed", window: 1, think_us: 1e9, devices: "blk" },
+    }],
+  });
+  const h = sim(s, "fifo", resolveCosts("default"), stopIssuingNs);
+  const ring = h.ringKind.indexOf(R_BLK);
+  return { h, ring, port: h.ringPort0[ring] };
+}
+
+Deno.test("a blkback port raised with no request gets spurious EOIs; every second one waits for the next jiffy", () => {
+  // A frontend that notifies with no new request: xen_blkif_be_int wakes the
+  // kthread, do_block_io_op finds nothing, and xen_blkif_schedule EOIs with
+  // eoi_flags still XEN_EOI_FLAG_SPURIOUS. xen_irq_lateeoi_locked: spurious_cnt
+  // 1 is within the xenbus threshold (1): unmasked at once; 2 delays
+  // 1 << (2 - 1 - 1) = 1 jiffy; the lateeoi worker's own EOI
+  // (xen_irq_lateeoi_locked(info, false)) resets the count, so the pattern repeats.
+  const { h, port } = blkHost(0);
+  h.start();
+  const at = unmasks(h, port);
+  const every = 50e3, end = 40e6;
+  for (let t = 0; t < end; t += every) h.engine.schedule(t, EV_TEST_RAISE, 0, port);
+  run(h, end + 1e6);
+  const tick = h.lateEoi.tickNs;
+  assert.equal(tick, 4e6); // HZ 250
+  // Every jiffy of the raises defers one EOI to the next jiffy's start.
+  const jiffies = end / tick;
+  const onBoundary = at.filter((t) => t % tick === 0);
+  assert.deepEqual(onBoundary, Array.from({ length: jiffies }, (_, j) => (j + 1) * tick));
+  assert.equal(h.eoiDeferredBackoff, jiffies);
+  assert.equal(h.eoiDeferredLoop, 0);
+  // Each deferred unmask finds the port pending (raised meanwhile): the upcall
+  // runs, the first spurious EOI of the new count unmasks at once, and the next
+  // raise (within 50 µs) is deferred again: two unmasks per jiffy.
+  assert.equal(at.length, 1 + 2 * jiffies);
+  for (let k = 1; k < at.length; k += 2) {
+    assert.equal(at[k] % tick, 0, `unmask ${k} at ${at[k]}`);
+    assert.ok(at[k + 1] - at[k] < every, `immediate unmask ${k + 1} at ${at[k + 1]}`);
+  }
+});
+
+Deno.test("a blkback EOI after a real request resets the spurious count: the next spurious EOI unmasks at once", () => {
+  // xen_irq_lateeoi_locked: a non-spurious EOI sets spurious_cnt = 0;
+  // blkback's eoi_flags lose XEN_EOI_FLAG_SPURIOUS when __do_block_io_op
+  // consumed a request.
+  const { h, port, ring } = blkHost();
+  h.startMeasuring();
+  const i = h.portBase[0] + port;
+  const at = unmasks(h, port);
+  h.engine.schedule(0, EV_TEST_RAISE, 0, port); // spurious: count 1, unmasked at once
+  run(h, 1e6);
+  assert.equal(h.lateEoi.spCnt[i], 1);
+  assert.equal(at.length, 1);
+  const d = h.ringDev[ring];
+  h.issue(d); // the client's request: blkback consumes it and EOIs, not spurious
+  run(h, 2e6);
+  assert.equal(h.completed[d], 1);
+  assert.equal(h.lateEoi.spCnt[i], 0);
+  assert.equal(at.length, 2);
+  h.engine.schedule(2e6, EV_TEST_RAISE, 0, port); // spurious again: count 1, at once
+  run(h, 2.5e6);
+  assert.equal(at.length, 3);
+  assert.equal(h.eoiDeferredBackoff, 0);
+  h.engine.schedule(2.5e6, EV_TEST_RAISE, 0, port); // count 2: deferred to the next jiffy
+  run(h, 3e6);
+  assert.equal(at.length, 3);
+  assert.equal(h.eoiDeferredBackoff, 1);
+  run(h, 4e6 + 1);
+  assert.deepEqual(at.slice(3), [4e6]);
+});
+
+Deno.test("loop control in a host: late EOIs issued in a dom0 loop past event_loop_timeout wait event_eoi_delay jiffies", () => {
+  // events_base.c handle_irq_for_port: the 256th event of the loop sets a
+  // timeout of event_loop_timeout (2 jiffies: 8 ms at HZ 250); the 512th,
+  // past it, sets defer_eoi and from then on every handled port records
+  // eoi_time = jiffies + event_eoi_delay (10). netback's xenvif_tx_interrupt
+  // finds no request and EOIs at once in the same loop (same irq_epoch), so
+  // that EOI goes on the list (xen_irq_lateeoi_locked).
+  const guests = 600;
+  const s = scenario({
+    dom0: { vcpus: 1, notify: "vcpu0" },
+    guests: [{
+      count: guests,
+      vcpus: 1,
+      vifs: 1,
+      vbds: 0,
+      split_event_channels: true,
+      workload: { kind: "closed", window: 1, think_us: 1000, devices: "net" },
+    }],
+  });
+  // 40 µs per handled event: 256 events take 10.24 ms, past the 8 ms timeout.
+  const costs = resolveCosts({ preset: "default", dispatch_ns: 40e3 });
+  const h = sim(s, "fifo", costs, 0);
+  h.start();
+  const tx: number[] = [];
+  for (let r = 0; r < h.ringCount; r++) if (h.ringKind[r] === R_NET_TX) tx.push(h.ringPort0[r]);
+  assert.equal(tx.length, guests);
+  for (const p of tx) h.raise(0, p); // every TX port pending before the upcall arrives
+  const firstUnmask = new Map<number, number>();
+  const abi = h.abis[0], unmask = abi.unmask.bind(abi);
+  abi.unmask = (p: number) => {
+    if (!firstUnmask.has(p)) firstUnmask.set(p, h.engine.now);
+    return unmask(p);
+  };
+  run(h, 70e6); // the last deferred EOIs are due at jiffy 16 (64 ms)
+  assert.equal(h.upcalls, 1); // one loop handled them all
+  // Events 512..600 were handled with defer_eoi set: 600 - 511 EOIs deferred.
+  assert.equal(h.eoiDeferredLoop, guests - 511);
+  assert.equal(h.eoiDeferredBackoff, 0); // each port's first spurious EOI is not delayed
+  // A deferred EOI unmasks at a jiffy boundary, event_eoi_delay (10) jiffies
+  // after the jiffy its event was handled in: later than the loop's end.
+  const tick = h.lateEoi.tickNs;
+  const late = [...firstUnmask.values()].filter((t) => t % tick === 0 && t >= 10 * tick);
+  assert.equal(late.length, guests - 511);
+  assert.equal(firstUnmask.size, guests);
+});
+
+Deno.test("netback and netfront EOI with XEN_EOI_FLAG_SPURIOUS when their interrupt finds nothing, and without it after real work", () => {
+  // netback interface.c xenvif_tx_interrupt: no unconsumed request -> no NAPI,
+  // xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS); with one, the poll's end
+  // (xenvif_napi_schedule_or_enable_events) EOIs with flags 0. netfront
+  // xennet_rx_interrupt: no more unconsumed responses than rx_rsp_unconsumed
+  // -> *eoi stays XEN_EOI_FLAG_SPURIOUS.
+  const s = scenario({
+    dom0: { vcpus: 1, notify: "vcpu0" },
+    guests: [{
+      count: 1,
+      vcpus: 1,
+      vifs: 1,
+      vbds: 0,
+      split_event_channels: true,
+      workload: { kind: "closed", window: 1, think_us: 1e9, devices: "net" },
+    }],
+  });
+  const h = sim(s, "fifo", resolveCosts("default"));
+  h.startMeasuring();
+  const tx = h.ringKind.indexOf(R_NET_TX), rx = tx + 1;
+  const txIdx = h.portBase[0] + h.ringPort0[tx], rxIdx = h.portBase[1] + h.ringPortG[rx];
+  h.engine.schedule(0, EV_TEST_RAISE, 0, h.ringPort0[tx]);
+  h.engine.schedule(0, EV_TEST_RAISE, 1, h.ringPortG[rx]);
+  run(h, 1e6);
+  assert.equal(h.lateEoi.spCnt[txIdx], 1);
+  assert.equal(h.lateEoi.spCnt[rxIdx], 1);
+  assert.equal(h.softOn[tx], 0); // no poll was scheduled
+  assert.equal(h.spurious, 2);
+  h.issue(h.ringDev[tx]); // a ping-pong: TX request, TX response, RX response
+  run(h, 2e6);
+  assert.equal(h.completed[h.ringDev[tx]], 1);
+  assert.equal(h.lateEoi.spCnt[txIdx], 0);
+  assert.equal(h.lateEoi.spCnt[rxIdx], 0);
+  assert.equal(h.spurious, 2);
+});
