@@ -37,6 +37,8 @@ const COUNTS = new Set([
   "unbound_raises",
   "completed",
   "eoi_deferred",
+  "eoi_deferred_backoff",
+  "eoi_deferred_loop",
   "ksoftirqd_wakeups",
   "hypercalls",
   "ports_requested",
