@@ -75,6 +75,11 @@ const R_BLK = 0, R_NET_TX = 1, R_NET_RX = 2;
 
 // Work item kinds.
 const IT_HANDLER = 3, IT_IRQ_RSP = 4, IT_POLL = 5, IT_THREAD = 6;
+/**
+ * A frontend's hard-IRQ handler and the first response it reaps, as one item
+ * (IT_HANDLER then IT_IRQ_RSP, one engine event fewer; see `pick`).
+ */
+const IT_HANDLER_RSP = 7;
 
 /** Execution contexts, for CPU time per context. */
 export const CTX_HARDIRQ = 0;
@@ -1027,8 +1032,8 @@ export class HostSimulation {
     return r;
   }
 
-  /** Begin an item of `kind` on `u` lasting `ns`. */
-  begin(u: number, kind: number, arg: number, ctx: number, ns: number): void {
+  /** Begin an item of `kind` on `u` lasting `ns` (then `ns2`, for an item of two parts). */
+  begin(u: number, kind: number, arg: number, ctx: number, ns: number, ns2 = 0): void {
     this.running[u] = 1;
     this.itemKind[u] = kind;
     this.itemArg[u] = arg;
@@ -1037,8 +1042,11 @@ export class HostSimulation {
     const d = this.debt[u];
     this.debt[u] = 0;
     this.itemStart[u] = now + d;
-    this.stepAt[u] = now + d + ns;
-    this.engine.schedule(now + d + ns, EV_STEP, u, ++this.stepGen[u]);
+    // Summed in this order, an item of two parts ends exactly when the second
+    // part would end begun on its own at the first's end.
+    const end = now + d + ns + ns2;
+    this.stepAt[u] = end;
+    this.engine.schedule(end, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /** The step of VCPU `u`: finish its item (if any), then pick the next one. */
@@ -1119,6 +1127,22 @@ export class HostSimulation {
         // XSA-391): masked until its work is done.
         abi.mask(port);
         ns += abi.cost;
+      }
+      // blkif_interrupt / xennet_tx_interrupt with a response already waiting:
+      // the handler runs on into reaping it, with nothing between the two
+      // that another VCPU could see (only this handler consumes the ring's
+      // responses, so they are still there when it ends). One item then
+      // stands for both, ending when the second would (the same sum, in the
+      // same order); only on a VCPU that nothing can stop in between (its
+      // own physical CPU, no emulated I/O), so that a pause cannot split it.
+      if (
+        dom !== 0 && ring >= 0 &&
+        (this.ringKind[ring] === R_BLK ||
+          (this.ringKind[ring] === R_NET_TX && this.ringPortG[ring + 1] !== port)) &&
+        (this.pool === null || u < this.poolBase) && this.ioMeanNs[u] === 0 &&
+        this.rings.unconsumedResponses(ring) > 0
+      ) {
+        return this.begin(u, IT_HANDLER_RSP, ring, CTX_HARDIRQ, ns, this.hc.front_response_ns);
       }
       return this.begin(u, IT_HANDLER, port, CTX_HARDIRQ, ns);
     }
@@ -1316,6 +1340,18 @@ export class HostSimulation {
         }
         return;
       }
+      case IT_HANDLER_RSP:
+        // The handler's part (blkif_interrupt, xennet_tx_interrupt; it found
+        // work, so nothing is spurious), then the reaping below.
+        this.irqRing[u] = arg;
+        this.eoiWork[2 * arg] = 0;
+        rings.consumeResponse(arg);
+        this.eoiWork[2 * arg] = 1;
+        if (this.ringKind[arg] === R_BLK && this.ringDev[arg] >= 0) {
+          this.complete(this.ringDev[arg]);
+        }
+        this.unstall(arg);
+        return;
       case IT_IRQ_RSP: {
         rings.consumeResponse(arg);
         this.eoiWork[2 * arg] = 1; // blkif_interrupt, xennet_tx_buf_gc: eoiflag = 0
