@@ -181,6 +181,30 @@ export class FifoAbi implements EventChannelAbi {
   protected explicitSetup = false;
   /** Whether the last setPending linked the event onto a queue. */
   private didLink = false;
+  // Hot-path views: one 32-bit and one byte view over each of the two
+  // buffers, so that an operation on a domain reads four array headers
+  // instead of a dozen (a host touches thousands of domains in turn). The
+  // named arrays above are views of the same memory.
+  /** The per-port buffer as 32-bit words: event words at 0, lastq at `oLastq`, notify at `oNotify`. */
+  #p32: Int32Array = new Int32Array(0);
+  /** The per-port buffer as bytes: wordLine at `oLine`, priority at `oPrio`, bound at `oBound`. */
+  #p8: Uint8Array = new Uint8Array(0);
+  #oLastq = 0;
+  #oNotify = 0;
+  #oLine = 0;
+  #oPrio = 0;
+  #oBound = 0;
+  /** The per-VCPU buffer as 32-bit words: control blocks at 0, tails at `oTail`. */
+  readonly #v32: Int32Array;
+  /** The per-VCPU buffer as bytes: upcall at `oUp`, controlMapped at `oMapped`, ctrlLine at `oCtrlLine`. */
+  readonly #v8: Uint8Array;
+  readonly #oTail: number;
+  readonly #oHead: number;
+  readonly #oReady: number;
+  readonly #oReread: number;
+  readonly #oUp: number;
+  readonly #oMapped: number;
+  readonly #oCtrlLine: number;
 
   // -- Linux guest --
   /** Per VCPU: the local `ready` of __evtchn_fifo_handle_events. */
@@ -246,13 +270,22 @@ export class FifoAbi implements EventChannelAbi {
       return a;
     };
     this.control = u32(V * FIFO_CONTROL_WORDS);
+    this.#oTail = at / 4;
     this.tail = u32(V * PRIORITIES);
+    this.#oHead = at / 4;
     this.localHead = u32(V * PRIORITIES);
+    this.#oReady = at / 4;
     this.localReady = u32(V);
+    this.#oUp = at;
     this.upcall = u8(V);
+    this.#oMapped = at;
     this.controlMapped = u8(V);
+    this.#oReread = at;
     this.rereadPending = u8(V);
+    this.#oCtrlLine = at;
     this.ctrlLine = u8(V);
+    this.#v32 = new Int32Array(buf, 0, b32 / 4);
+    this.#v8 = new Uint8Array(buf);
     const c = options.costs;
     this.raiseNs = c.xen_raise_fifo_ns;
     this.retryNs = c.cmpxchg_retry_ns;
@@ -382,6 +415,13 @@ export class FifoAbi implements EventChannelAbi {
     const saved = new Uint8Array(buf, at + 2 * n, n);
     saved.set(this.savedPending);
     this.savedPending = saved;
+    this.#p32 = new Int32Array(buf, 0, 3 * n);
+    this.#p8 = new Uint8Array(buf);
+    this.#oLastq = n;
+    this.#oNotify = 2 * n;
+    this.#oLine = 12 * n;
+    this.#oPrio = at;
+    this.#oBound = at + n;
     this.portSlots = n;
   }
 
@@ -480,14 +520,14 @@ export class FifoAbi implements EventChannelAbi {
   /** Xen evtchn_fifo_set_pending on the port's notify VCPU; returns the VCPU to upcall or -1. */
   raise(port: number): number {
     // Ports above portSlots were never bound.
-    if (!(port >= 1 && port < this.portSlots) || this.bound[port] === 0) {
+    if (!(port >= 1 && port < this.portSlots) || this.#p8[this.#oBound + port] === 0) {
       // Sending on an unbound or closed port delivers nothing.
       this.outcome = RAISE_DROPPED;
       this.cost = this.raiseNs;
       this.steps = 0;
       return -1;
     }
-    return this.setPending(this.notify[port], port, this.raiseNs);
+    return this.setPending(this.#p32[this.#oNotify + port], port, this.raiseNs);
   }
 
   /** The raise/link algorithm of evtchn_fifo_set_pending; sets cost, steps, outcome. */
@@ -501,22 +541,23 @@ export class FifoAbi implements EventChannelAbi {
       this.savedPending[port] = 1;
       return -1;
     }
+    const v8 = this.#v8, p8 = this.#p8, p32 = this.#p32;
     // No control block: the event is dropped and P left alone (8aa0e9d2d1).
-    if (this.controlMapped[v] === 0) {
+    if (v8[this.#oMapped + v] === 0) {
       this.outcome = RAISE_DROPPED;
       return -1;
     }
-    const line = port >>> 4;
-    if (this.wordLine[line] === LINE_GUEST) this.cost += this.remoteNs;
-    this.wordLine[line] = LINE_XEN;
-    const w = this.words[port];
+    const line = this.#oLine + (port >>> 4);
+    if (p8[line] === LINE_GUEST) this.cost += this.remoteNs;
+    p8[line] = LINE_XEN;
+    const w = p32[port];
     // Coalescing: P already set means no new instance (test_and_set P).
     this.outcome = (w & FIFO_PENDING) !== 0 ? RAISE_COALESCED : RAISE_NEW;
     let newHead = false;
-    const q = this.priority[port];
+    const q = p8[this.#oPrio + port];
     // Link only if unmasked and not already LINKED: masked events are never linked.
     if ((w & (FIFO_MASKED | FIFO_LINKED)) === 0) {
-      this.words[port] = w | FIFO_PENDING | FIFO_LINKED;
+      p32[port] = w | FIFO_PENDING | FIFO_LINKED;
       this.didLink = true;
       if (this.naiveLink) {
         const r = this.linkNaive(v, q, port);
@@ -531,7 +572,7 @@ export class FifoAbi implements EventChannelAbi {
         newHead = r === 1;
       } else newHead = this.linkTail(v, q, port);
     } else {
-      this.words[port] = w | FIFO_PENDING;
+      p32[port] = w | FIFO_PENDING;
     }
     const cb = v * FIFO_CONTROL_WORDS;
     let readySet: boolean;
@@ -544,15 +585,18 @@ export class FifoAbi implements EventChannelAbi {
     }
     if (!readySet) return -1;
     const bit = 1 << q;
-    const old = this.control[cb];
-    this.control[cb] = old | bit;
-    if (this.ctrlLine[v] === LINE_GUEST) this.cost += this.remoteNs;
-    this.ctrlLine[v] = LINE_XEN;
+    const v32 = this.#v32;
+    const old = v32[cb];
+    v32[cb] = old | bit;
+    const cl = this.#oCtrlLine + v;
+    if (v8[cl] === LINE_GUEST) this.cost += this.remoteNs;
+    v8[cl] = LINE_XEN;
     // Edge filter 1: READY bit 0->1.
     if ((old & bit) !== 0) return -1;
     // Edge filter 2: evtchn_upcall_pending 0->1 (domain.c vcpu_mark_events_pending).
-    if (this.upcall[v] !== 0) return -1;
-    this.upcall[v] = 1;
+    const up = this.#oUp + v;
+    if (v8[up] !== 0) return -1;
+    v8[up] = 1;
     return v;
   }
 
@@ -561,18 +605,20 @@ export class FifoAbi implements EventChannelAbi {
    * returns true when a new HEAD was written (the queue was empty).
    */
   private linkTail(v: number, q: number, port: number): boolean {
-    const old = this.lastq[port];
-    const oldIdx = (old >>> 8) * PRIORITIES + (old & 0xff);
-    const qi = v * PRIORITIES + q;
+    const p32 = this.#p32, v32 = this.#v32;
+    const lq = this.#oLastq + port;
+    const old = p32[lq];
+    const oldIdx = this.#oTail + (old >>> 8) * PRIORITIES + (old & 0xff);
+    const qi = this.#oTail + v * PRIORITIES + q;
     // "If this event was a tail, the old queue is now empty" (evtchn_fifo_set_pending).
-    if (this.tail[oldIdx] === port) this.tail[oldIdx] = 0;
+    if (v32[oldIdx] === port) v32[oldIdx] = 0;
     // Moved to a different queue: record it as the new lastq.
-    if (oldIdx !== qi) this.lastq[port] = (v << 8) | q;
+    if (oldIdx !== qi) p32[lq] = (v << 8) | q;
     let linked = false;
-    const t = this.tail[qi];
+    const t = v32[qi];
     if (t !== 0) linked = this.setLink(t, port);
-    if (!linked) this.control[v * FIFO_CONTROL_WORDS + HEAD0 + q] = port;
-    this.tail[qi] = port;
+    if (!linked) v32[v * FIFO_CONTROL_WORDS + HEAD0 + q] = port;
+    v32[qi] = port;
     return !linked;
   }
 
@@ -683,13 +729,17 @@ export class FifoAbi implements EventChannelAbi {
     this.steps = 0;
     this.outcome = RAISE_COALESCED;
     this.cost = this.maskNs;
-    if (!(port >= 1 && port < this.pages * FIFO_WORDS_PER_PAGE) || this.bound[port] === 0) {
+    const p32 = this.#p32;
+    if (
+      !(port >= 1 && port < this.pages * FIFO_WORDS_PER_PAGE) ||
+      this.#p8[this.#oBound + port] === 0
+    ) {
       return -1;
     }
-    const w = this.words[port];
-    this.words[port] = w & ~FIFO_MASKED;
+    const w = p32[port];
+    p32[port] = w & ~FIFO_MASKED;
     if ((w & FIFO_PENDING) === 0) return -1;
-    const r = this.setPending(this.notify[port], port, this.hypercallNs + this.raiseNs);
+    const r = this.setPending(p32[this.#oNotify + port], port, this.hypercallNs + this.raiseNs);
     if (this.outcome !== RAISE_DROPPED) this.outcome = this.didLink ? RAISE_NEW : RAISE_COALESCED;
     return r;
   }
@@ -701,21 +751,24 @@ export class FifoAbi implements EventChannelAbi {
    * (events_fifo.c __evtchn_fifo_handle_events).
    */
   beginUpcall(v: number): void {
-    this.upcall[v] = 0;
-    this.rereadPending[v] = 0;
+    const v8 = this.#v8;
+    v8[this.#oUp + v] = 0;
+    v8[this.#oReread + v] = 0;
     this.cost = 0;
     this.steps = 0;
-    this.localReady[v] |= this.xchgReady(v);
+    this.#v32[this.#oReady + v] |= this.xchgReady(v);
   }
 
   /** xchg(&control_block->ready, 0), adding its cost to `this.cost`. */
   private xchgReady(v: number): number {
     const cb = v * FIFO_CONTROL_WORDS;
+    const v8 = this.#v8, v32 = this.#v32;
     this.cost += this.xchgNs;
-    if (this.ctrlLine[v] === LINE_XEN) this.cost += this.missNs;
-    this.ctrlLine[v] = LINE_GUEST;
-    const r = this.control[cb];
-    this.control[cb] = 0;
+    const cl = this.#oCtrlLine + v;
+    if (v8[cl] === LINE_XEN) this.cost += this.missNs;
+    v8[cl] = LINE_GUEST;
+    const r = v32[cb];
+    v32[cb] = 0;
     // Only bits 0..15 name a queue: a robust guest ignores the rest (a hostile write).
     return r & READY_MASK;
   }
@@ -752,77 +805,78 @@ export class FifoAbi implements EventChannelAbi {
   next(v: number): number {
     this.cost = 0;
     let steps = 0;
-    let ready = this.localReady[v];
-    if (this.rereadPending[v] !== 0) {
-      this.rereadPending[v] = 0;
+    const v32 = this.#v32, v8 = this.#v8, p32 = this.#p32, p8 = this.#p8;
+    const ri = this.#oReady + v, rr = this.#oReread + v, cl = this.#oCtrlLine + v;
+    let ready = v32[ri];
+    if (v8[rr] !== 0) {
+      v8[rr] = 0;
       ready |= this.xchgReady(v);
     }
-    const words = this.words;
     const size = this.pages * FIFO_WORDS_PER_PAGE;
     while (ready !== 0) {
       if (steps >= FIFO_CONSUME_LIMIT) {
         // Bounded consume loop: yield, keeping the local state, with
         // evtchn_upcall_pending set so that the next pass resumes here.
-        this.localReady[v] = ready;
-        this.upcall[v] = 1;
+        v32[ri] = ready;
+        v8[this.#oUp + v] = 1;
         this.faults++;
         this.steps = steps;
         return -1;
       }
       const q = this.pickQueue(ready, v);
-      const hi = v * PRIORITIES + q;
-      let port = this.localHead[hi];
+      const hi = this.#oHead + v * PRIORITIES + q;
+      let port = v32[hi];
       if (port === 0) {
         // Local cursor exhausted: take Xen's HEAD (valid since READY was seen, 70ccddb14a).
-        port = this.control[v * FIFO_CONTROL_WORDS + HEAD0 + q];
-        if (this.ctrlLine[v] === LINE_XEN) this.cost += this.missNs;
-        this.ctrlLine[v] = LINE_GUEST;
+        port = v32[v * FIFO_CONTROL_WORDS + HEAD0 + q];
+        if (v8[cl] === LINE_XEN) this.cost += this.missNs;
+        v8[cl] = LINE_GUEST;
       }
       steps++;
       this.cost += this.consumeNs;
-      if (port === 0 || port >= size) {
+      if (port <= 0 || port >= size) {
         // A HEAD of 0 under a READY bit, or a HEAD/LINK outside the event array:
         // only a guest that wrote its own control block or event words gets
         // here. Drop the rest of this queue rather than read outside the array.
         this.faults++;
         ready &= ~(1 << q);
-        this.localHead[hi] = 0;
+        v32[hi] = 0;
         if (this.rereadReady(v, q, true)) ready |= this.xchgReady(v);
         continue;
       }
-      const line = port >>> 4;
-      if (this.wordLine[line] === LINE_XEN) this.cost += this.missNs;
-      this.wordLine[line] = LINE_GUEST;
-      const w = words[port];
+      const line = this.#oLine + (port >>> 4);
+      if (p8[line] === LINE_XEN) this.cost += this.missNs;
+      p8[line] = LINE_GUEST;
+      const w = p32[port];
       let link = w & FIFO_LINK_MASK;
       // clear_linked: one cmpxchg clears L and LINK together, returning the old LINK.
-      words[port] = w & ~(FIFO_LINKED | FIFO_LINK_MASK);
+      p32[port] = w & ~(FIFO_LINKED | FIFO_LINK_MASK);
       if (link >= size) {
         this.faults++; // LINK outside the event array: end the queue here
         link = 0;
       }
       const drained = link === 0;
       if (drained) ready &= ~(1 << q);
-      this.localHead[hi] = link;
+      v32[hi] = link;
       const reread = this.rereadReady(v, q, drained);
       // Handle only if pending, unmasked and bound (Linux: evtchn_to_irq finds an irq);
       // stale, acked or masked entries are skipped.
-      if ((w & (FIFO_PENDING | FIFO_MASKED)) === FIFO_PENDING && this.bound[port] !== 0) {
-        this.localReady[v] = ready;
-        this.rereadPending[v] = reread ? 1 : 0;
+      if ((w & (FIFO_PENDING | FIFO_MASKED)) === FIFO_PENDING && p8[this.#oBound + port] !== 0) {
+        v32[ri] = ready;
+        v8[rr] = reread ? 1 : 0;
         this.steps = steps;
         return port;
       }
       if (reread) ready |= this.xchgReady(v);
     }
-    this.localReady[v] = 0;
+    v32[ri] = 0;
     this.steps = steps;
     return -1;
   }
 
   /** Whether evtchn_upcall_pending is set. */
   upcallPending(v: number): boolean {
-    return this.upcall[v] !== 0;
+    return this.#v8[this.#oUp + v] !== 0;
   }
 
   /** Clear P (Linux clear_evtchn from ack_dynirq); its cost is in fifo_consume_ns. */
@@ -830,10 +884,10 @@ export class FifoAbi implements EventChannelAbi {
     this.cost = 0;
     this.steps = 0;
     if (port < this.pages * FIFO_WORDS_PER_PAGE) {
-      const line = port >>> 4;
-      if (this.wordLine[line] === LINE_XEN) this.cost = this.missNs;
-      this.wordLine[line] = LINE_GUEST;
-      this.words[port] &= ~FIFO_PENDING;
+      const p8 = this.#p8, line = this.#oLine + (port >>> 4);
+      if (p8[line] === LINE_XEN) this.cost = this.missNs;
+      p8[line] = LINE_GUEST;
+      this.#p32[port] &= ~FIFO_PENDING;
     } else if (port < this.portSlots) {
       this.savedPending[port] = 0;
     }
@@ -843,7 +897,7 @@ export class FifoAbi implements EventChannelAbi {
   mask(port: number): void {
     this.cost = this.maskNs;
     this.steps = 0;
-    if (port < this.pages * FIFO_WORDS_PER_PAGE) this.words[port] |= FIFO_MASKED;
+    if (port < this.pages * FIFO_WORDS_PER_PAGE) this.#p32[port] |= FIFO_MASKED;
   }
 
   /** Whether P is set (or saved while the page is missing). */
