@@ -132,6 +132,52 @@ export class FifoAbi implements EventChannelAbi {
   /** Variant: consume a whole queue before re-reading READY. */
   readonly drain: boolean;
 
+  // Hot-path views: one 32-bit and one byte view over each of the two
+  // buffers, so that an operation on a domain reads four array headers
+  // instead of a dozen (a host touches thousands of domains in turn). The
+  // named arrays below are views of the same memory. Declared first, with
+  // the costs, so that the fields an operation reads share a few cache lines.
+  /** The per-port buffer as 32-bit words: event words at 0, lastq at `oLastq`, notify at `oNotify`. */
+  #p32: Int32Array = new Int32Array(0);
+  /** The per-port buffer as bytes: wordLine at `oLine`, priority at `oPrio`, bound at `oBound`. */
+  #p8: Uint8Array = new Uint8Array(0);
+  #oLastq = 0;
+  #oNotify = 0;
+  #oLine = 0;
+  #oPrio = 0;
+  #oBound = 0;
+  /** The per-VCPU buffer as 32-bit words: control blocks at 0, tails at `oTail`. */
+  readonly #v32: Int32Array;
+  /** The per-VCPU buffer as bytes: upcall at `oUp`, controlMapped at `oMapped`, ctrlLine at `oCtrlLine`. */
+  readonly #v8: Uint8Array;
+  readonly #oTail: number;
+  readonly #oHead: number;
+  readonly #oReady: number;
+  readonly #oReread: number;
+  readonly #oUp: number;
+  readonly #oMapped: number;
+  readonly #oCtrlLine: number;
+
+  // -- costs --
+  /** Xen raise: xen_raise_fifo_ns. */
+  protected readonly raiseNs: number;
+  /** One extra set_link attempt: cmpxchg_retry_ns. */
+  protected readonly retryNs: number;
+  /** One list node walked (naive-link): scan_word_ns. */
+  protected readonly walkNs: number;
+  /** Xen write to a line the guest touched last: remote_line_ns. */
+  protected readonly remoteNs: number;
+  /** Guest touch of a line Xen wrote: line_miss_ns. */
+  protected readonly missNs: number;
+  /** One READY xchg: xchg_ns. */
+  protected readonly xchgNs: number;
+  /** One event consumed: fifo_consume_ns. */
+  protected readonly consumeNs: number;
+  /** One guest mask (or unmask with P clear): mask_ns. */
+  protected readonly maskNs: number;
+  /** One hypercall round trip: hypercall_ns. */
+  protected readonly hypercallNs: number;
+
   // -- shared memory --
   /**
    * The event array: one 32-bit event word per port (P M L B, LINK), exactly
@@ -181,31 +227,6 @@ export class FifoAbi implements EventChannelAbi {
   protected explicitSetup = false;
   /** Whether the last setPending linked the event onto a queue. */
   private didLink = false;
-  // Hot-path views: one 32-bit and one byte view over each of the two
-  // buffers, so that an operation on a domain reads four array headers
-  // instead of a dozen (a host touches thousands of domains in turn). The
-  // named arrays above are views of the same memory.
-  /** The per-port buffer as 32-bit words: event words at 0, lastq at `oLastq`, notify at `oNotify`. */
-  #p32: Int32Array = new Int32Array(0);
-  /** The per-port buffer as bytes: wordLine at `oLine`, priority at `oPrio`, bound at `oBound`. */
-  #p8: Uint8Array = new Uint8Array(0);
-  #oLastq = 0;
-  #oNotify = 0;
-  #oLine = 0;
-  #oPrio = 0;
-  #oBound = 0;
-  /** The per-VCPU buffer as 32-bit words: control blocks at 0, tails at `oTail`. */
-  readonly #v32: Int32Array;
-  /** The per-VCPU buffer as bytes: upcall at `oUp`, controlMapped at `oMapped`, ctrlLine at `oCtrlLine`. */
-  readonly #v8: Uint8Array;
-  readonly #oTail: number;
-  readonly #oHead: number;
-  readonly #oReady: number;
-  readonly #oReread: number;
-  readonly #oUp: number;
-  readonly #oMapped: number;
-  readonly #oCtrlLine: number;
-
   // -- Linux guest --
   /** Per VCPU: the local `ready` of __evtchn_fifo_handle_events. */
   protected readonly localReady: Uint32Array;
@@ -219,26 +240,6 @@ export class FifoAbi implements EventChannelAbi {
   protected wordLine: Uint8Array = new Uint8Array(0);
   /** Per VCPU: owner of the control block's line. */
   protected readonly ctrlLine: Uint8Array;
-
-  // -- costs --
-  /** Xen raise: xen_raise_fifo_ns. */
-  protected readonly raiseNs: number;
-  /** One extra set_link attempt: cmpxchg_retry_ns. */
-  protected readonly retryNs: number;
-  /** One list node walked (naive-link): scan_word_ns. */
-  protected readonly walkNs: number;
-  /** Xen write to a line the guest touched last: remote_line_ns. */
-  protected readonly remoteNs: number;
-  /** Guest touch of a line Xen wrote: line_miss_ns. */
-  protected readonly missNs: number;
-  /** One READY xchg: xchg_ns. */
-  protected readonly xchgNs: number;
-  /** One event consumed: fifo_consume_ns. */
-  protected readonly consumeNs: number;
-  /** One guest mask (or unmask with P clear): mask_ns. */
-  protected readonly maskNs: number;
-  /** One hypercall round trip: hypercall_ns. */
-  protected readonly hypercallNs: number;
 
   /**
    * Build the model; `id` selects the variant (default `"fifo"`), `label`
