@@ -93,9 +93,11 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
     const domains = sim.layout.guestTemplate.length + 1;
     for (let d = 0; d < domains; d++) {
       const t = d === 0 ? null : host.guests[sim.layout.guestTemplate[d - 1]];
+      // A guest's template name follows its kind unless it says nothing more
+      // (the kind itself, or the schema's default "guest").
       const name = t === null
         ? "dom0"
-        : t.name === t.kind
+        : t.name === t.kind || t.name === "guest"
         ? `guest ${d} (${t.kind})`
         : `guest ${d} (${t.kind}, ${t.name})`;
       this.process(d + 1, name, d);

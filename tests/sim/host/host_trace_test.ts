@@ -173,7 +173,7 @@ Deno.test("a traced host names one process per domain and one track per VCPU and
     "1:0 dom0",
     "2:0 guest 1 (pv, web)",
     "3:0 guest 2 (pv, web)",
-    "4:0 guest 3 (pvh, guest)",
+    "4:0 guest 3 (pvh)",
   ]);
   const vcpus = [3, 2, 2, 1];
   const expected = vcpus.flatMap((n, d) =>
