@@ -101,7 +101,8 @@ export async function traceCommand(
   const budget = options.budget ?? { events: DEFAULT_EVENT_BUDGET, bytes: DEFAULT_MEMORY_BUDGET };
   const work = checkBudget({ runs: [run] }, budget, 1);
   const estimate = Math.round(Math.min(options.maxEvents ?? Infinity, work.events));
-  const size = estimate * (s.host !== undefined ? TRACE_BYTES_PER_HOST_EVENT : TRACE_BYTES_PER_EVENT);
+  const size = estimate *
+    (s.host !== undefined ? TRACE_BYTES_PER_HOST_EVENT : TRACE_BYTES_PER_EVENT);
   if (!(size <= budget.bytes)) {
     throw new InputError(
       `refusing to start: the trace would be about ${formatBytes(size)} ` +
