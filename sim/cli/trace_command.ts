@@ -2,7 +2,8 @@
  * `deno task sim trace <file|name> --out trace.json [--until-ms N] [--abi ID]`:
  * runs the first replication of the first grid point for one ABI with a
  * Chrome tracer, in its sandbox like every run, and writes the Chrome
- * trace JSON.
+ * trace JSON: a single guest's timeline (`sim/run/trace.ts`), or a host's
+ * with a process per domain (`sim/host/host_trace.ts`).
  *
  * Bounded like every run: `--until-ms` is capped at the scenario's length
  * (warm-up + duration; raise `duration_ms` with `--set` to trace longer),
@@ -24,6 +25,13 @@ import { DEFAULT_EVENT_BUDGET, DEFAULT_MEMORY_BUDGET, formatBytes } from "../sce
 
 /** Bytes of trace JSON per simulated event: 80 to 125 measured on the built-ins (README), rounded up. */
 export const TRACE_BYTES_PER_EVENT = 150;
+
+/**
+ * Bytes of a host's trace JSON per simulated event: 129 to 144 measured on
+ * the first 5 ms of `host-round-trip` (50 and 600 guests, dedicated and 12
+ * physical CPUs) and `dom0-capacity` (PV and HVM guests), rounded up.
+ */
+export const TRACE_BYTES_PER_HOST_EVENT = 170;
 
 /** Options of the trace command. */
 export interface TraceOptions {
@@ -93,7 +101,8 @@ export async function traceCommand(
   const budget = options.budget ?? { events: DEFAULT_EVENT_BUDGET, bytes: DEFAULT_MEMORY_BUDGET };
   const work = checkBudget({ runs: [run] }, budget, 1);
   const estimate = Math.round(Math.min(options.maxEvents ?? Infinity, work.events));
-  const size = estimate * TRACE_BYTES_PER_EVENT;
+  const size = estimate *
+    (s.host !== undefined ? TRACE_BYTES_PER_HOST_EVENT : TRACE_BYTES_PER_EVENT);
   if (!(size <= budget.bytes)) {
     throw new InputError(
       `refusing to start: the trace would be about ${formatBytes(size)} ` +

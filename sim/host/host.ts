@@ -70,16 +70,59 @@ export const CLASSES = 3;
 /** The device class of HVM ioreqs (0 netif, 1 blkif). */
 export const CLS_IOREQ = 2;
 
-// Ring kinds.
-const R_BLK = 0, R_NET_TX = 1, R_NET_RX = 2;
+/** Ring kind: a blkif ring. */
+export const R_BLK = 0;
+/** Ring kind: a netif TX ring (the guest's requests carry packets to dom0). */
+export const R_NET_TX = 1;
+/** Ring kind: a netif RX ring (dom0's responses carry packets to the guest). */
+export const R_NET_RX = 2;
 
-// Work item kinds.
-const IT_HANDLER = 3, IT_IRQ_RSP = 4, IT_POLL = 5, IT_THREAD = 6;
+/** Work item: an event handler (hard IRQ; its argument is the port). */
+export const IT_HANDLER = 3;
+/** Work item: one response consumed in hard-IRQ context (argument: the ring). */
+export const IT_IRQ_RSP = 4;
+/** Work item: one NAPI poll step (argument: the ring). */
+export const IT_POLL = 5;
+/** Work item: one step of a thread (argument: the thread, `2 * ring + side` or QEMU's). */
+export const IT_THREAD = 6;
 /**
- * A frontend's hard-IRQ handler and the first response it reaps, as one item
- * (IT_HANDLER then IT_IRQ_RSP, one engine event fewer; see `pick`).
+ * Work item: a frontend's hard-IRQ handler and the first response it reaps,
+ * as one item (IT_HANDLER then IT_IRQ_RSP, one engine event fewer; see
+ * `pick`; argument: the ring). A tracer sees its two parts.
  */
-const IT_HANDLER_RSP = 7;
+export const IT_HANDLER_RSP = 7;
+
+/**
+ * Receives what a host's VCPUs and Xen do, for timelines (`host_trace.ts`).
+ * Called only when a tracer is set; times in ns.
+ *
+ * @example
+ * ```ts
+ * import type { HostTracer } from "./host.ts";
+ * const items: number[] = [];
+ * const t: HostTracer = {
+ *   item: (_u, kind) => void items.push(kind),
+ *   raise: () => {},
+ *   upcall: () => {},
+ *   off: () => {},
+ *   on: () => {},
+ * };
+ * t.item(0, 3, 5, 0, 1000, 500);
+ * console.log(items); // [ 3 ]
+ * ```
+ */
+export interface HostTracer {
+  /** An item of `kind` (`IT_*`) with `arg` in context `ctx` begins on VCPU `u` at `start`, for `ns`. */
+  item(u: number, kind: number, arg: number, ctx: number, start: number, ns: number): void;
+  /** Xen raised `port` of domain `dom` at `t` (outcome 0 new, 1 coalesced, 2 dropped), kicking `vcpu` (-1: none). */
+  raise(t: number, dom: number, port: number, outcome: number, vcpu: number): void;
+  /** VCPU `u`, kicked to arrive at `at`, enters its upcall at `t`, which costs `ns`. */
+  upcall(u: number, at: number, t: number, ns: number): void;
+  /** VCPU `u` is off a CPU from `t`: `why` 0 preempted, 1 stalled for QEMU, 2 woken, waiting for one. */
+  off(u: number, t: number, why: number): void;
+  /** VCPU `u` is given a CPU at `t`. */
+  on(u: number, t: number): void;
+}
 
 /** Execution contexts, for CPU time per context. */
 export const CTX_HARDIRQ = 0;
@@ -331,6 +374,8 @@ export class HostSimulation {
   readonly remaining: Float64Array;
   /** Per physical CPU of the pool: generation of its slice timer. */
   readonly sliceGen: Int32Array;
+  /** A timeline recorder, or null (the default: nothing is recorded). */
+  tracer: HostTracer | null = null;
 
   /** Build the host: dom0, its port layout, the started guests, their rings and clients. */
   constructor(s: Scenario, abiId: string, o: HostRunOptions) {
@@ -801,6 +846,7 @@ export class HostSimulation {
   raise(dom: number, port: number): void {
     const abi = this.abis[dom];
     const v = abi.raise(port);
+    if (this.tracer !== null) this.tracer.raise(this.engine.now, dom, port, abi.outcome, v);
     if (this.measuring) {
       this.xenNs += abi.cost;
       this.raised++;
@@ -832,6 +878,7 @@ export class HostSimulation {
     if (this.ioStall[u] === 1) return; // stalled in Xen: it steps when QEMU answers
     const pool = this.pool;
     if (pool !== null && u >= this.poolBase && !pool.isRunning(u - this.poolBase)) {
+      if (this.tracer !== null) this.tracer.off(u, this.engine.now, 2);
       pool.wake(u - this.poolBase, this.engine.now);
       return;
     }
@@ -914,6 +961,7 @@ export class HostSimulation {
   /** The scheduler gives pooled VCPU `u` a CPU: resume its paused item, or step. */
   resume(u: number): void {
     const now = this.engine.now;
+    if (this.tracer !== null) this.tracer.on(u, now);
     if (this.paused[u] === 1) {
       this.paused[u] = 0;
       this.running[u] = 1;
@@ -931,6 +979,7 @@ export class HostSimulation {
   /** The scheduler takes pooled VCPU `u` off its CPU: its item stops where it is. */
   pause(u: number): void {
     const now = this.engine.now;
+    if (this.tracer !== null) this.tracer.off(u, now, this.ioStall[u]);
     if (this.running[u] === 1) {
       if (this.measuring) {
         const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
@@ -1046,6 +1095,12 @@ export class HostSimulation {
     // part would end begun on its own at the first's end.
     const end = now + d + ns + ns2;
     this.stepAt[u] = end;
+    if (this.tracer !== null) {
+      if (kind === IT_HANDLER_RSP) {
+        this.tracer.item(u, IT_HANDLER, this.ringPortG[arg], ctx, now + d, ns);
+        this.tracer.item(u, IT_IRQ_RSP, arg, ctx, now + d + ns, ns2);
+      } else this.tracer.item(u, kind, arg, ctx, now + d, ns);
+    }
     this.engine.schedule(end, EV_STEP, u, ++this.stepGen[u]);
   }
 
@@ -1152,6 +1207,9 @@ export class HostSimulation {
       if (this.measuring) this.upcalls++;
       this.lateEoi.upcallStart(u); // struct evtchn_loop_ctrl ctrl = { 0 }
       abi.beginUpcall(lv);
+      if (this.tracer !== null) {
+        this.tracer.upcall(u, this.deliverAt[u], now + this.debt[u], c.guest_entry_ns + abi.cost);
+      }
       this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
       return this.pick(u);
     }

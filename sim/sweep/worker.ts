@@ -19,6 +19,7 @@ import type { Run } from "../run/run.ts";
 import { loadAbiFactory } from "../../models/registry.ts";
 import { primeTraces, type TraceEntry } from "../scenario/trace_file.ts";
 import { ChromeTracer } from "../run/trace.ts";
+import { traceHostRun } from "../host/host_trace.ts";
 import { executeRun } from "../run/run.ts";
 import { EventLimitError } from "../engine/engine.ts";
 
@@ -74,8 +75,15 @@ export async function handleRequest(
     }
     if (req.kind === "trace") {
       const s = req.run.scenario;
-      const tracer = new ChromeTracer(s.groups.map((g) => g.name), s.guest.vcpus);
       const factory = await loadAbiFactory(req.run.module ?? req.run.abi);
+      if (s.host !== undefined) {
+        const { untilNs, maxEvents } = req.options;
+        const t = traceHostRun(req.run, factory, { untilNs, maxEvents });
+        const result = { id: req.run.id, index: req.run.index } as RunResult;
+        const trace = t.tracer.toJson();
+        return { ok: true, result, trace, traceEvents: t.tracer.events.length, stopped: t.stopped };
+      }
+      const tracer = new ChromeTracer(s.groups.map((g) => g.name), s.guest.vcpus);
       let result = { id: req.run.id, index: req.run.index } as RunResult;
       let stopped = false;
       try {
