@@ -146,7 +146,15 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
   return out;
 }
 
-/** A relative difference at or under this reads as "alike", significant or not. */
+/**
+ * A relative difference at or under this reads as "alike", significant or not.
+ *
+ * @example
+ * ```ts
+ * import { ALIKE } from "./host.ts";
+ * console.log(ALIKE); // 0.05
+ * ```
+ */
 export const ALIKE = 0.05;
 
 /** Whether guests fare alike or by creation order, for one ABI (and other swept values). */

@@ -17,10 +17,26 @@
 const SUB = 32;
 /** Powers of two above the exact range (64 ns to 2^38 ns). */
 const OCTAVES = 32;
-/** Buckets of one compact histogram. */
-export const GUEST_BUCKETS = 2 * SUB + OCTAVES * SUB;
-/** The relative width of the widest bucket: a quantile's largest relative error. */
-export const GUEST_HIST_REL_ERROR = 1 / SUB;
+/**
+ * Buckets of one compact histogram.
+ *
+ * @example
+ * ```ts
+ * import { GUEST_BUCKETS } from "./guest_hist.ts";
+ * console.log(GUEST_BUCKETS * 4); // 4352 (bytes per histogram)
+ * ```
+ */
+export const GUEST_BUCKETS: number = 2 * SUB + OCTAVES * SUB;
+/**
+ * The relative width of the widest bucket: a quantile's largest relative error.
+ *
+ * @example
+ * ```ts
+ * import { GUEST_HIST_REL_ERROR } from "./guest_hist.ts";
+ * console.log(GUEST_HIST_REL_ERROR); // 0.03125
+ * ```
+ */
+export const GUEST_HIST_REL_ERROR: number = 1 / SUB;
 /** 2^32: values from here take the slow path. */
 const TWO32 = 4294967296;
 
