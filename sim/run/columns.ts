@@ -289,21 +289,17 @@ export const HOST_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.free
   requests: {
     unit: "requests",
     text: "round trips completed while measuring (in `guests.csv`: of the row's template and " +
-      "device class; in `per_guest.csv`, of the row's guest and device class; for `ioreq` " +
-      "rows, ioreqs)",
+      "device class; in `per_guest.csv`, of its guest and class; for `ioreq` rows, ioreqs)",
   },
   rt_mean_ns: {
     unit: "ns",
     text: "mean round trip: from the client's request to the frontend's handling of its " +
-      "response (in `per_guest.csv`: exact, and requests still outstanding at the end count " +
-      "with their wait so far)",
+      "response (in `per_guest.csv`: exact, censored waits included)",
   },
   rt_p50_ns: {
     unit: "ns",
-    text: "median round trip (HDR histogram, 3 significant digits; in `per_guest.csv`, and " +
-      "likewise its `rt_p99_ns` and `rt_p999_ns`, a compact histogram of 32 buckets per power " +
-      "of two: the top of the quantile's bucket, at most 3.2% above the true value, capped at " +
-      "the row's largest completed round trip)",
+    text: "median round trip (HDR histogram, 3 significant digits; in `per_guest.csv`, as its " +
+      "`rt_p99_ns` and `rt_p999_ns`, a compact one: at most 3.2% high)",
   },
   rt_p99_ns: { unit: "ns", text: "99th percentile of the round trip" },
   rt_p999_ns: { unit: "ns", text: "99.9th percentile of the round trip" },
