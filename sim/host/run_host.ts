@@ -276,8 +276,12 @@ export function perGuestRows(
   // Right-censored waits of the requests outstanding at the end, per guest slot.
   const censoredSum = new Float64Array(n), censoredN = new Float64Array(n);
   const censoredMax = new Float64Array(n), suppressed = new Float64Array(n);
+  // Completed round trips: ioreqs counted per guest slot, ring requests per device.
+  const done = Float64Array.from(sim.guestRequests), sum = Float64Array.from(sim.guestRtSum);
   for (let d = 0; d < sim.devCount; d++) {
     const gs = sim.devGuestSlot[d];
+    done[gs] += sim.devRtN[d];
+    sum[gs] += sim.devRt[d];
     suppressed[gs] += sim.rings.suppressed[sim.devReq[d]];
     if (sim.devRsp[d] !== sim.devReq[d]) suppressed[gs] += sim.rings.suppressed[sim.devRsp[d]];
     const off = sim.issueOff[d], cap = sim.issueCap[d];
@@ -301,7 +305,7 @@ export function perGuestRows(
   for (let gs = 0; gs < n; gs++) {
     const g = sim.slotGuest[gs];
     const t = host.guests[L.guestTemplate[g]];
-    const req = sim.guestRequests[gs], max = Math.round(sim.guestRtMax[gs]);
+    const req = done[gs], max = Math.round(sim.guestRtMax[gs]);
     const q = (p: number): number => Math.min(guestQuantile(sim.guestRt, gs, req, p), max);
     const all = req + censoredN[gs];
     rows.push({
@@ -312,7 +316,7 @@ export function perGuestRows(
       guest_abi: t.abi ?? sim.abiId,
       first_port: L.ports[L.guestFirst[g]],
       requests: req,
-      rt_mean_ns: all > 0 ? Math.round((sim.guestRtSum[gs] + censoredSum[gs]) / all) : 0,
+      rt_mean_ns: all > 0 ? Math.round((sum[gs] + censoredSum[gs]) / all) : 0,
       rt_p50_ns: q(50),
       rt_p99_ns: q(99),
       rt_p999_ns: q(99.9),
