@@ -946,7 +946,9 @@ function tooManyPanels(ctx: ReportContext, grid: Grid, param: string): boolean {
 /**
  * Per-entity distributions: p99 latency across port groups when there are more groups than
  * panel rows, and across guests when the results hold a per-guest table (`guests`, one row
- * per guest, ABI and replication, as a host's `guests.csv` provides).
+ * per guest, ABI and replication, as a host's `per_guest.csv` provides). A host's rows carry
+ * a device class each (`net`, `blk`, `ioreq`): one chart per class, since a guest's block
+ * and network round trips differ by design.
  */
 function entityCharts(ctx: ReportContext, grid: Grid): (Chart | null)[] {
   const out: (Chart | null)[] = [];
@@ -959,18 +961,31 @@ function entityCharts(ctx: ReportContext, grid: Grid): (Chart | null)[] {
       entityTitle: "port group",
     }));
   }
-  const guests = (ctx.set as { guests?: CsvRow[] }).guests ?? [];
+  const guests = ctx.set.guests ?? [];
   const entity = ["guest", "name", "template"].find((c) => guests.some((r) => c in r));
   if (entity) {
-    for (const [metric, yTitle] of GUEST_METRICS) {
-      if (!guests.some((r) => typeof r[metric] === "number")) continue;
-      out.push(entityDistribution(ctx, grid, guests, {
-        entity,
-        metric,
-        yTitle,
-        scale: us,
-        entityTitle: "guest",
-      }));
+    const devices = guests.some((r) => "device" in r)
+      ? [...new Set(guests.map((r) => String(r.device)))]
+      : [undefined];
+    for (const device of devices) {
+      const rows = device === undefined ? guests : guests.filter((r) => r.device === device);
+      for (const [metric, yTitle] of GUEST_METRICS) {
+        if (!rows.some((r) => typeof r[metric] === "number")) continue;
+        const chart = entityDistribution(ctx, grid, rows, {
+          entity,
+          metric,
+          yTitle: device === undefined
+            ? yTitle
+            : yTitle.replace("round-trip", `${device} round-trip`),
+          scale: us,
+          entityTitle: "guest",
+        });
+        out.push(
+          chart && device !== undefined
+            ? { ...chart, name: `${chart.name}_${slug(device)}` }
+            : chart,
+        );
+      }
     }
   }
   return out;

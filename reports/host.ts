@@ -1,8 +1,9 @@
 /**
  * The report's host section (DESIGN §12): for a results folder of host runs,
  * in words, how the round trip and dom0's CPU grow with the number of guests
- * under each ABI and which resource runs out first, then a table of the
- * means over replications. Reads summary rows only; never simulates.
+ * under each ABI and which resource runs out first, whether guests fare
+ * alike or by creation order (from per_guest.csv, when present), then a table
+ * of the means over replications. Reads result rows only; never simulates.
  *
  * @module
  */
@@ -185,8 +186,189 @@ export function whereDom0TimeGoes(p: Pick<HostPoint, "guests" | "contexts">): st
 }
 
 /**
+ * A relative difference at or under this reads as "alike", significant or not.
+ *
+ * @example
+ * ```ts
+ * import { ALIKE } from "./host.ts";
+ * console.log(ALIKE); // 0.05
+ * ```
+ */
+export const ALIKE = 0.05;
+
+/** Whether guests fare alike or by creation order, for one ABI (and other swept values). */
+export interface GuestOrder {
+  /** The ABI. */
+  abi: string;
+  /** The other swept parameters of the point ("" when none). */
+  label: string;
+  /** Guests with round trips at the point (started guests with ring traffic). */
+  guests: number;
+  /** Guests in each tenth compared. */
+  tenth: number;
+  /** Mean round trip of the first tenth of guests by creation index (ns). */
+  first: number;
+  /** Mean round trip of the last tenth (ns). */
+  last: number;
+  /** 95% half-width of last - first (ns; NaN when unknown). */
+  half: number;
+  /** The lowest per-guest mean round trip (ns). */
+  min: number;
+  /** The median per-guest mean round trip (ns). */
+  median: number;
+  /** The highest per-guest mean round trip (ns). */
+  max: number;
+}
+
+/**
+ * Per ABI (and other swept values), at the point with the most guests: the
+ * mean round trip of the first and the last tenth of guests by creation
+ * index, from per_guest.csv rows (ring requests, `net` and `blk`; a guest's
+ * value is its round trips' mean weighted by requests, averaged over
+ * replications). The difference's 95% interval comes from the per-replication
+ * differences with two replications or more (paired: both tenths come from
+ * the same runs), else from the spread across guests (Welch). A tenth has at
+ * least 2 guests; a series with fewer than 4 guests gives nothing.
+ *
+ * @example
+ * ```ts
+ * import { guestOrder } from "./host.ts";
+ * const rows = Array.from({ length: 20 }, (_, g) => ({ abi: "2l", replication: 0, guest: g,
+ *   device: "net", requests: 10, rt_mean_ns: 30000 + 100 * g }));
+ * const o = guestOrder(rows)[0];
+ * console.log(o.tenth, o.first, o.last); // 2 30050 31850
+ * ```
+ */
+export function guestOrder(rows: readonly CsvRow[], params: readonly string[] = []): GuestOrder[] {
+  const ring = rows.filter((r) =>
+    "guest" in r && (r.device === "net" || r.device === "blk") && num(r, "requests") > 0 &&
+    Number.isFinite(num(r, "rt_mean_ns"))
+  );
+  const counts = params.filter((p) => /^host\.guests\.\d+\.count$/.test(p));
+  const others = params.filter((p) => !counts.includes(p) && p in (ring[0] ?? {}))
+    .filter((p) => new Set(ring.map((r) => String(r[p]))).size > 1);
+  const labelOf = (r: CsvRow) => others.map((p) => `${p} = ${r[p]}`).join(", ");
+  const pointOf = (r: CsvRow) => JSON.stringify(counts.map((p) => r[p]));
+  const series = new Map<string, CsvRow[]>();
+  for (const r of ring) {
+    const key = `${r.abi}\u0000${labelOf(r)}`;
+    if (!series.has(key)) series.set(key, []);
+    series.get(key)!.push(r);
+  }
+  const out: GuestOrder[] = [];
+  for (const rs of series.values()) {
+    // The point with the most guests (ties: the first found).
+    const byPoint = new Map<string, CsvRow[]>();
+    for (const r of rs) {
+      if (!byPoint.has(pointOf(r))) byPoint.set(pointOf(r), []);
+      byPoint.get(pointOf(r))!.push(r);
+    }
+    const nGuests = (x: CsvRow[]) => new Set(x.map((r) => num(r, "guest"))).size;
+    const here = [...byPoint.values()].reduce((a, b) => (nGuests(b) > nGuests(a) ? b : a));
+    // Per replication and guest: the requests-weighted mean of its ring round trips.
+    const reps = [...new Set(here.map((r) => num(r, "replication")))].sort((a, b) => a - b);
+    const per = new Map<number, Map<number, [number, number]>>();
+    for (const r of here) {
+      const rep = num(r, "replication"), g = num(r, "guest");
+      if (!per.has(rep)) per.set(rep, new Map());
+      const m = per.get(rep)!;
+      const [s, n] = m.get(g) ?? [0, 0];
+      m.set(g, [s + num(r, "rt_mean_ns") * num(r, "requests"), n + num(r, "requests")]);
+    }
+    const guests = [...new Set(here.map((r) => num(r, "guest")))].sort((a, b) => a - b);
+    const valueAt = (rep: number, g: number): number | undefined => {
+      const v = per.get(rep)?.get(g);
+      return v ? v[0] / v[1] : undefined;
+    };
+    const meanOf = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+    const perGuest = guests.map((g) =>
+      meanOf(reps.map((rep) => valueAt(rep, g)).filter((v): v is number => v !== undefined))
+    );
+    const n = guests.length;
+    const k = Math.max(2, Math.floor(n / 10));
+    if (n < 2 * k) continue;
+    const firstG = guests.slice(0, k), lastG = guests.slice(n - k);
+    const first = meanOf(perGuest.slice(0, k)), last = meanOf(perGuest.slice(n - k));
+    let half = NaN;
+    if (reps.length >= 2) {
+      const diffs = reps.map((rep) => {
+        const f = firstG.map((g) => valueAt(rep, g)).filter((v): v is number => v !== undefined);
+        const l = lastG.map((g) => valueAt(rep, g)).filter((v): v is number => v !== undefined);
+        return f.length && l.length ? meanOf(l) - meanOf(f) : NaN;
+      }).filter(Number.isFinite);
+      half = meanCi(diffs).half;
+    } else {
+      const v = (xs: number[]) => {
+        const m = meanOf(xs);
+        return xs.reduce((a, x) => a + (x - m) * (x - m), 0) / (xs.length - 1);
+      };
+      half = 1.96 * Math.sqrt(v(perGuest.slice(0, k)) / k + v(perGuest.slice(n - k)) / k);
+    }
+    const sorted = [...perGuest].sort((a, b) => a - b);
+    const mid = Math.floor(n / 2);
+    out.push({
+      abi: String(here[0].abi),
+      label: labelOf(here[0]),
+      guests: n,
+      tenth: k,
+      first,
+      last,
+      half,
+      min: sorted[0],
+      median: n % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2,
+      max: sorted[n - 1],
+    });
+  }
+  return out;
+}
+
+/**
+ * One sentence per {@linkcode GuestOrder}: whether later (or earlier) guests
+ * fare worse, only when the difference's 95% interval excludes zero and the
+ * difference exceeds {@linkcode ALIKE} of the first tenth's mean; otherwise
+ * that guests fare alike whatever their creation order. With the per-guest
+ * spread.
+ *
+ * @example
+ * ```ts
+ * import { guestOrder, guestOrderSentences } from "./host.ts";
+ * const rows = Array.from({ length: 20 }, (_, g) => ({ abi: "fifo", replication: 0, guest: g,
+ *   device: "net", requests: 10, rt_mean_ns: 30000 + (g % 2) * 100 }));
+ * console.log(guestOrderSentences(guestOrder(rows))[0].includes("alike")); // true
+ * ```
+ */
+export function guestOrderSentences(orders: readonly GuestOrder[]): string[] {
+  return orders.map((o) => {
+    const abi = o.label ? `${o.abi} (${o.label})` : o.abi;
+    const d = o.last - o.first;
+    const rel = o.first > 0 ? d / o.first : 0;
+    const known = Number.isFinite(o.half);
+    const shown = known && Math.abs(d) > o.half && Math.abs(rel) > ALIKE;
+    const pctS = (x: number) => `${x > 0 ? "+" : ""}${sig(100 * x, 2)}%`;
+    const tenths = `the first ${o.tenth} guests by creation order average ${fmtNs(o.first)} ` +
+      `per round trip, the last ${o.tenth} ${fmtNs(o.last)}`;
+    let s = `${abi}, ${o.guests} guests: `;
+    if (shown) {
+      s += `${d > 0 ? "later" : "earlier"} guests fare worse: ${tenths} (${pctS(rel)}, 95% CI ` +
+        `${pctS((d - o.half) / o.first)} to ${pctS((d + o.half) / o.first)}).`;
+    } else {
+      s += `guests fare alike whatever their creation order: ${tenths} (` +
+        (!known
+          ? `too few runs to tell a difference`
+          : Math.abs(d) > o.half
+          ? `${pctS(rel)}, within ${sig(100 * ALIKE)}%`
+          : `the difference is within noise`) +
+        `).`;
+    }
+    return s + ` Per-guest means run from ${fmtNs(o.min)} to ${fmtNs(o.max)} ` +
+      `(median ${fmtNs(o.median)}).`;
+  });
+}
+
+/**
  * The host section's lines for report.md (title, rule, paragraphs, table),
- * or none when the rows are not a host's.
+ * or none when the rows are not a host's; with `perGuest` (per_guest.csv
+ * rows), whether guests fare alike or by creation order.
  *
  * @example
  * ```ts
@@ -198,8 +380,10 @@ export function hostSection(
   rows: readonly CsvRow[],
   wrap: (text: string, width?: number, first?: string, indent?: string) => string,
   params: readonly string[] = [],
+  perGuest: readonly CsvRow[] = [],
 ): string[] {
   const points = hostPoints(rows, params);
+  const order = guestOrderSentences(guestOrder(perGuest, params));
   const labelled = points.some((p) => p.label !== "");
   if (points.length === 0) return [];
   const title = "Host: round trips and dom0's CPU against the number of guests";
@@ -231,6 +415,17 @@ export function hostSection(
     "-".repeat(title.length),
     "",
     ...hostSentences(points).flatMap((s) => [wrap(s, undefined, "- ", "  ")]),
+    ...(order.length > 0
+      ? [
+        "",
+        wrap(
+          "Per guest, at the point with the most guests (per_guest.csv): do guests " +
+            "fare alike, or by the order they were created in?",
+        ),
+        "",
+        ...order.map((s) => wrap(s, undefined, "- ", "  ")),
+      ]
+      : []),
     "",
     wrap(
       "Means over replications. A round trip runs from the client's request to the " +

@@ -36,6 +36,11 @@ export interface ResultSet {
   groups: CsvRow[];
   /** priorities.csv rows. */
   priorities: CsvRow[];
+  /**
+   * Per-guest rows (a host's per_guest.csv: one per run, started guest and
+   * device class), when the folder has them.
+   */
+  guests?: CsvRow[];
 }
 
 function readCsv(path: string): CsvRow[] {
@@ -59,12 +64,14 @@ function readCsv(path: string): CsvRow[] {
  */
 export function loadResults(dir: string): ResultSet {
   const manifest = JSON.parse(Deno.readTextFileSync(`${dir}/manifest.json`)) as ManifestInfo;
+  const guests = readCsv(`${dir}/per_guest.csv`);
   return {
     dir,
     manifest: { ...manifest, params: manifest.params ?? [] },
     summary: readCsv(`${dir}/summary.csv`),
     groups: readCsv(`${dir}/groups.csv`),
     priorities: readCsv(`${dir}/priorities.csv`),
+    ...(guests.length > 0 ? { guests } : {}),
   };
 }
 

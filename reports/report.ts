@@ -140,7 +140,7 @@ async function writeReport(
     files.filter((f) => f.startsWith("charts/") && f.endsWith(".png")).map((f) => f.slice(7, -4)),
   );
   // Host runs (DESIGN §12): round trips and dom0's CPU against the guest count.
-  const host = hostSection(ctx.set.summary, wrap, ctx.params);
+  const host = hostSection(ctx.set.summary, wrap, ctx.params, ctx.set.guests);
   write(
     "report.md",
     capacity.text + buildText(ctx, findings, charts, [...host, ...section], answer, pngs),

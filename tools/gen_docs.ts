@@ -269,6 +269,8 @@ export function generators(root: string): Record<string, () => string | Promise<
     "results-host-guests": async () =>
       columnsTable((await hostColumns(root))["guests.csv"], HOST_DOCS),
     "results-host-dom0": async () => columnsTable((await hostColumns(root))["dom0.csv"], HOST_DOCS),
+    "results-host-per-guest": async () =>
+      columnsTable((await hostColumns(root))["per_guest.csv"], HOST_DOCS),
     "results-host-aggregate": async () =>
       aggregateMetrics((await hostColumns(root))["aggregate.csv"], HOST_DOCS),
     "results-capacity": async () =>

@@ -59,6 +59,7 @@ import {
 } from "./ports.ts";
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
+import { GUEST_BUCKETS, guestBucket, guestRecord } from "./guest_hist.ts";
 import { LINUX } from "../run/guest.ts";
 import { DEFER_SPURIOUS, EOI_LISTED, EOI_NOW, LateEoi } from "../run/late_eoi.ts";
 
@@ -340,6 +341,25 @@ export class HostSimulation {
   readonly tplEvents: Float64Array;
   /** Per device: its slot. */
   readonly devSlot: Int32Array;
+  // Per started guest and device class (a "guest slot"; only the classes a guest uses).
+  /** Per `CLASSES * guest + class`: its guest slot, or -1 when the guest has no such traffic. */
+  readonly guestSlot: Int32Array;
+  /** Per device: its guest slot. */
+  readonly devGuestSlot: Int32Array;
+  /** Per guest slot: its guest (0-based among the started guests, in creation order). */
+  readonly slotGuest: Int32Array;
+  /** Per guest slot: its device class. */
+  readonly slotClass: Uint8Array;
+  /** Per guest slot: its round trips while measuring, a compact histogram each (`guest_hist.ts`). */
+  readonly guestRt: Uint32Array;
+  /** Per guest slot: ioreqs completed while measuring (ring requests: its devices' `devRtN`). */
+  readonly guestRequests: Float64Array;
+  /** Per guest slot: sum of those ioreqs' round trips (ns; ring requests: `devRt`). */
+  readonly guestRtSum: Float64Array;
+  /** Per guest slot: the longest of them (ns). */
+  readonly guestRtMax: Float64Array;
+  /** Per guest slot: notifications sent for its requests (both ways) while measuring. */
+  readonly guestEvents: Float64Array;
   /** Per dom0 VCPU: event handlers run while measuring. */
   readonly dom0Handled: Float64Array;
   /** Raises in dom0 while measuring. */
@@ -364,6 +384,8 @@ export class HostSimulation {
   eoiDeferredLoop = 0;
   /** The scenario. */
   readonly scenario: Scenario;
+  /** dom0's ABI (the one compared); a guest runs it unless its template names one. */
+  readonly abiId: string;
   /** The guests' CPU pool (null: dedicated CPUs). Pool VCPU i is VCPU nv0 + i. */
   readonly pool: Credit2 | null = null;
   /** The first pooled VCPU (the first guest VCPU). */
@@ -381,6 +403,7 @@ export class HostSimulation {
   constructor(s: Scenario, abiId: string, o: HostRunOptions) {
     const host = s.host!;
     this.scenario = s;
+    this.abiId = abiId;
     this.costs = o.costs;
     this.hc = host.costs;
     this.stopIssuingNs = o.stopIssuingNs ?? Infinity;
@@ -661,6 +684,47 @@ export class HostSimulation {
     this.devCount = dv;
     this.ringCount = r;
     this.lateEoi = new LateEoi(this.portBase[G + 1], U, { hz: LINUX_HZ });
+    // Guest slots, guest by guest in creation order: a compact histogram for
+    // each class a guest has traffic in, none for the others.
+    this.guestSlot = new Int32Array(CLASSES * G).fill(-1);
+    for (let d = 0; d < dv; d++) {
+      this.guestSlot[CLASSES * this.devGuest[d] + (this.devReq[d] === this.devRsp[d] ? 1 : 0)] = 0;
+    }
+    for (let u = 0; u < U; u++) {
+      if (this.ioMeanNs[u] > 0) this.guestSlot[CLASSES * (this.vcpuDom[u] - 1) + CLS_IOREQ] = 0;
+    }
+    let nSlots = 0;
+    for (let k = 0; k < CLASSES * G; k++) if (this.guestSlot[k] === 0) this.guestSlot[k] = nSlots++;
+    this.slotGuest = new Int32Array(nSlots);
+    this.slotClass = new Uint8Array(nSlots);
+    for (let k = 0; k < CLASSES * G; k++) {
+      if (this.guestSlot[k] < 0) continue;
+      this.slotGuest[this.guestSlot[k]] = Math.floor(k / CLASSES);
+      this.slotClass[this.guestSlot[k]] = k % CLASSES;
+    }
+    this.devGuestSlot = new Int32Array(dv);
+    for (let d = 0; d < dv; d++) {
+      this.devGuestSlot[d] =
+        this.guestSlot[CLASSES * this.devGuest[d] + (this.devReq[d] === this.devRsp[d] ? 1 : 0)];
+    }
+    this.guestRt = new Uint32Array(nSlots * GUEST_BUCKETS);
+    this.guestRequests = new Float64Array(nSlots);
+    this.guestRtSum = new Float64Array(nSlots);
+    this.guestRtMax = new Float64Array(nSlots);
+    this.guestEvents = new Float64Array(nSlots);
+  }
+
+  /** Count ioreq round trip `rt` (ns) of guest slot `gs` while measuring (allocation-free). */
+  #guestRoundTrip(gs: number, rt: number): void {
+    guestRecord(this.guestRt, gs, rt);
+    this.guestRequests[gs]++;
+    this.guestRtSum[gs] += rt;
+    if (rt > this.guestRtMax[gs]) this.guestRtMax[gs] = rt;
+  }
+
+  /** Guest slot of guest VCPU `u`'s ioreqs. */
+  #ioGuestSlot(u: number): number {
+    return this.guestSlot[CLASSES * (this.vcpuDom[u] - 1) + CLS_IOREQ];
   }
 
   /** Per dom0 port: the guest VCPU whose ioreq channel it is, or -1. */
@@ -786,6 +850,11 @@ export class HostSimulation {
       this.tplRequests[slot]++;
       this.devRt[d] += rt;
       this.devRtN[d]++;
+      // The guest's own figures, inline (no call): one count in its compact
+      // histogram and its maximum (its count and sum are the devices' devRtN, devRt).
+      const gs = this.devGuestSlot[d];
+      this.guestRt[gs * GUEST_BUCKETS + guestBucket(rt)]++;
+      if (rt > this.guestRtMax[gs]) this.guestRtMax[gs] = rt;
     }
     if (this.closed[d] === 1) {
       const think = this.thinkNs[d] > 0 ? this.rng[d].exponential(this.thinkNs[d]) : 0;
@@ -822,7 +891,10 @@ export class HostSimulation {
     if (pooled) pool!.block(u - this.poolBase, now);
     // The exit and ioreq_send take about a hypercall's time before the raise.
     this.engine.schedule(now + this.costs.hypercall_ns, EV_RAISE, 0, this.ioPort[u]);
-    if (this.measuring) this.tplEvents[this.#ioSlot(u)]++;
+    if (this.measuring) {
+      this.tplEvents[this.#ioSlot(u)]++;
+      this.guestEvents[this.#ioGuestSlot(u)]++;
+    }
   }
 
   /** QEMU's answer reached Xen: VCPU `u` leaves wait_for_io and resumes. */
@@ -833,6 +905,7 @@ export class HostSimulation {
       const slot = this.#ioSlot(u);
       this.rt[slot].record(now - this.ioAt[u]);
       this.tplRequests[slot]++;
+      this.#guestRoundTrip(this.#ioGuestSlot(u), now - this.ioAt[u]);
     }
     const pool = this.pool;
     if (pool !== null && u >= this.poolBase) pool.wake(u - this.poolBase, now);
@@ -905,7 +978,10 @@ export class HostSimulation {
     this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
     if (dev >= 0) {
       this.events[dev]++;
-      if (this.measuring) this.tplEvents[this.devSlot[dev]]++;
+      if (this.measuring) {
+        this.tplEvents[this.devSlot[dev]]++;
+        this.guestEvents[this.devGuestSlot[dev]]++;
+      }
     }
   }
 
@@ -1451,7 +1527,10 @@ export class HostSimulation {
           // /dev/xen/evtchn (an unmask).
           const gu = this.itemArg2[u];
           this.owe(u, this.costs.hypercall_ns, ctx);
-          if (this.measuring) this.tplEvents[this.#ioSlot(gu)]++;
+          if (this.measuring) {
+            this.tplEvents[this.#ioSlot(gu)]++;
+            this.guestEvents[this.#ioGuestSlot(gu)]++;
+          }
           this.engine.schedule(
             this.engine.now + this.debt[u] + this.costs.wake_ns,
             EV_IODONE,

@@ -1,7 +1,8 @@
 /**
  * A host run end to end (DESIGN §12): build the host simulation, run it, and
  * read its figures: the summary columns, one guests.csv row per guest
- * template and device class, one dom0.csv row per dom0 VCPU. Round trips run
+ * template and device class, one per_guest.csv row per started guest and
+ * device class, one dom0.csv row per dom0 VCPU. Round trips run
  * from the client's request to the frontend's handling of its response;
  * requests still outstanding at the end count with their wait so far in the
  * maximum and in each guest's mean (right-censored, DESIGN §8).
@@ -10,6 +11,7 @@
  */
 
 import { LatencyCounts } from "../run/histogram.ts";
+import { guestQuantile } from "./guest_hist.ts";
 import { guestPortCost, type HostLayout } from "./ports.ts";
 import {
   CLASSES,
@@ -35,6 +37,8 @@ export interface HostFigures {
   guests: Record<string, string | number>[];
   /** Rows for dom0.csv, one per dom0 VCPU. */
   dom0: Record<string, number>[];
+  /** Rows for per_guest.csv, one per started guest and device class it has traffic in. */
+  perGuest: Record<string, string | number>[];
   /** Engine events processed. */
   simEvents: number;
   /** Hash of the processed event sequence. */
@@ -211,7 +215,7 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
       const n = sim.tplRequests[slot];
       guests.push({
         template: t.name,
-        device: cls === 0 ? "net" : cls === 1 ? "blk" : "ioreq",
+        device: deviceName(cls),
         kind: t.kind,
         guest_vcpus: t.vcpus,
         guests_requested: L.requested[ti],
@@ -230,9 +234,101 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     summary,
     guests,
     dom0,
+    perGuest: perGuestRows(sim, endNs),
     simEvents: sim.engine.processed,
     fingerprint: sim.engine.fingerprint,
   };
+}
+
+/** The name of device class `cls` in the CSVs. */
+function deviceName(cls: number): string {
+  return cls === 0 ? "net" : cls === 1 ? "blk" : "ioreq";
+}
+
+/**
+ * One row per started guest and device class it has traffic in, guests in
+ * creation order: its round trips while measuring (quantiles from its compact
+ * histogram, `guest_hist.ts`, capped at its exact maximum), requests still
+ * outstanding at the end counted with their wait so far in its mean and its
+ * maximum (right-censored, DESIGN §8), and its notifications. The rows of a
+ * template and class add up to its guests.csv row: the same requests, the
+ * same notifications, the same suppressed pushes.
+ *
+ * @example
+ * ```ts
+ * import { runHost } from "./run_host.ts";
+ * import { parseScenario } from "../scenario/scenario.ts";
+ * import { createAbi } from "../../models/registry.ts";
+ * import { DEFAULT_COSTS } from "../../models/costs.ts";
+ * const s = parseScenario({ name: "h", duration_ms: 5, warmup_ms: 1,
+ *   host: { guests: [{ count: 3 }] } }, "h");
+ * const f = runHost(s, "2l", { seed: 1, replication: 0, costs: DEFAULT_COSTS,
+ *   factory: (o) => createAbi("2l", o) }, 6e6);
+ * console.log(f.perGuest.map((r) => `${r.guest}:${r.device}`).join(" "));
+ * // 0:net 0:blk 1:net 1:blk 2:net 2:blk
+ * ```
+ */
+export function perGuestRows(
+  sim: HostSimulation,
+  endNs: number,
+): Record<string, string | number>[] {
+  const host = sim.scenario.host!;
+  const L = sim.layout;
+  const n = sim.slotGuest.length;
+  // Right-censored waits of the requests outstanding at the end, per guest slot.
+  const censoredSum = new Float64Array(n), censoredN = new Float64Array(n);
+  const censoredMax = new Float64Array(n), suppressed = new Float64Array(n);
+  // Completed round trips: ioreqs counted per guest slot, ring requests per device.
+  const done = Float64Array.from(sim.guestRequests), sum = Float64Array.from(sim.guestRtSum);
+  for (let d = 0; d < sim.devCount; d++) {
+    const gs = sim.devGuestSlot[d];
+    done[gs] += sim.devRtN[d];
+    sum[gs] += sim.devRt[d];
+    suppressed[gs] += sim.rings.suppressed[sim.devReq[d]];
+    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[gs] += sim.rings.suppressed[sim.devRsp[d]];
+    const off = sim.issueOff[d], cap = sim.issueCap[d];
+    for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
+      const wait = endNs - sim.issueAt[off + k % cap];
+      censoredSum[gs] += wait;
+      censoredN[gs]++;
+      if (wait > censoredMax[gs]) censoredMax[gs] = wait;
+    }
+  }
+  // An HVM VCPU still stalled in wait_for_io at the end: its ioreq is censored.
+  for (let u = 0; u < sim.ioMeanNs.length; u++) {
+    if (sim.ioMeanNs[u] === 0 || sim.ioStall[u] !== 1) continue;
+    const gs = sim.guestSlot[CLASSES * (sim.vcpuDom[u] - 1) + CLS_IOREQ];
+    const wait = endNs - sim.ioAt[u];
+    censoredSum[gs] += wait;
+    censoredN[gs]++;
+    if (wait > censoredMax[gs]) censoredMax[gs] = wait;
+  }
+  const rows: Record<string, string | number>[] = [];
+  for (let gs = 0; gs < n; gs++) {
+    const g = sim.slotGuest[gs];
+    const t = host.guests[L.guestTemplate[g]];
+    const req = done[gs], max = Math.round(sim.guestRtMax[gs]);
+    const q = (p: number): number => Math.min(guestQuantile(sim.guestRt, gs, req, p), max);
+    const all = req + censoredN[gs];
+    rows.push({
+      guest: g,
+      template: t.name,
+      device: deviceName(sim.slotClass[gs]),
+      kind: t.kind,
+      guest_abi: t.abi ?? sim.abiId,
+      first_port: L.ports[L.guestFirst[g]],
+      requests: req,
+      rt_mean_ns: all > 0 ? Math.round((sum[gs] + censoredSum[gs]) / all) : 0,
+      rt_p50_ns: q(50),
+      rt_p99_ns: q(99),
+      rt_p999_ns: q(99.9),
+      rt_max_ns: Math.max(max, Math.round(censoredMax[gs])),
+      notifies: sim.guestEvents[gs],
+      events_per_request: req > 0 ? round4(sim.guestEvents[gs] / req) : 0,
+      notifies_suppressed: suppressed[gs],
+    });
+  }
+  return rows;
 }
 
 function round4(x: number): number {

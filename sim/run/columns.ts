@@ -220,7 +220,8 @@ export const COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.freeze({
 /**
  * The columns of a host run (a scenario with a `host` block, DESIGN §12):
  * its `summary.csv`, `guests.csv` (one row per run, guest template and device
- * class) and `dom0.csv` (one row per run and dom0 VCPU). A name found here
+ * class), `per_guest.csv` (one row per run, started guest and device class)
+ * and `dom0.csv` (one row per run and dom0 VCPU). A name found here
  * means this in a host run's files, whatever {@linkcode COLUMN_DOCS} says of
  * it for a single guest; the run's key columns (`scenario`, `abi`,
  * `replication`, `seed`) and `sim_events` mean what they mean there. A
@@ -235,6 +236,25 @@ export const COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.freeze({
  */
 export const HOST_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.freeze({
   template: { unit: "", text: "the guest template's `name`" },
+  guest: {
+    unit: "",
+    text: "the guest's creation index among the started guests (0-based; templates in order, " +
+      "each template's guests in order; its domain id is this plus 1)",
+  },
+  guest_abi: {
+    unit: "",
+    text: "the guest's own ABI: its template's `abi`, else dom0's (the row's `abi`)",
+  },
+  first_port: {
+    unit: "port",
+    text: "the guest's first port in dom0 (its xenstore channel): where its backend ports " +
+      "start in dom0's port space, so in a 2-level scan",
+  },
+  notifies: {
+    unit: "events",
+    text: "notifications sent (`EVTCHNOP_send`, both directions) for the guest's requests of " +
+      "the row's class while measuring; `events_per_request` is this over `requests`",
+  },
   device: {
     unit: "",
     text: "the device class of the row: `net` (vifs), `blk` (vbds) or `ioreq` (an HVM " +
@@ -269,14 +289,18 @@ export const HOST_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.free
   requests: {
     unit: "requests",
     text: "round trips completed while measuring (in `guests.csv`: of the row's template and " +
-      "device class; for `ioreq` rows, ioreqs)",
+      "device class; in `per_guest.csv`, of its guest and class; for `ioreq` rows, ioreqs)",
   },
   rt_mean_ns: {
     unit: "ns",
     text: "mean round trip: from the client's request to the frontend's handling of its " +
-      "response",
+      "response (in `per_guest.csv`: exact, censored waits included)",
   },
-  rt_p50_ns: { unit: "ns", text: "median round trip (HDR histogram, 3 significant digits)" },
+  rt_p50_ns: {
+    unit: "ns",
+    text: "median round trip (HDR histogram, 3 significant digits; in `per_guest.csv`, as its " +
+      "`rt_p99_ns` and `rt_p999_ns`, a compact one: at most 3.2% high)",
+  },
   rt_p99_ns: { unit: "ns", text: "99th percentile of the round trip" },
   rt_p999_ns: { unit: "ns", text: "99.9th percentile of the round trip" },
   rt_max_ns: {

@@ -82,6 +82,8 @@ export interface RunResult {
   guests?: Row[];
   /** The dom0.csv rows (host scenarios only: one per dom0 VCPU). */
   dom0?: Row[];
+  /** The per_guest.csv rows (host scenarios only: one per started guest and device class). */
+  perGuest?: Row[];
   /** Events the engine processed. */
   simEvents: number;
   /** Wall-clock time of the run in ms (goes to the manifest only). */
@@ -423,6 +425,7 @@ function executeHostRun(
     ports: [],
     guests: f.guests.map((r) => ({ ...head, ...r })),
     dom0: f.dom0.map((r) => ({ ...head, ...r })),
+    perGuest: f.perGuest.map((r) => ({ ...head, ...r })),
     simEvents: f.simEvents,
     wallMs: performance.now() - t0,
     fingerprint: f.fingerprint.toString(16).padStart(8, "0"),

@@ -60,9 +60,12 @@ const COUNTS = new Set([
   "ring_stalls",
   "ioreqs",
   "events",
+  "notifies",
+  "guest",
+  "first_port",
 ]);
-/** Text columns a run writes besides the labels. */
-const TEXT = new Set(["abi_ran"]);
+/** Text columns a run writes besides the labels (ABI ids; a host guest's ABI in per_guest.csv). */
+const TEXT = new Set(["abi_ran", "guest_abi"]);
 /** A host's text columns (its guest template, device class and kind, in guests.csv). */
 const HOST_TEXT = new Set(["template", "device", "kind"]);
 /** Columns of the accounting identity. */
@@ -179,7 +182,11 @@ export function checkReply(run: Run, result: RunResult): RunResult {
   };
   // A host's rows keep their own books (guests, round trips); one guest's keep the events'.
   const hostRows = s.host
-    ? { guests: rowsOk(result.guests ?? [], "guests"), dom0: rowsOk(result.dom0 ?? [], "dom0") }
+    ? {
+      guests: rowsOk(result.guests ?? [], "guests"),
+      dom0: rowsOk(result.dom0 ?? [], "dom0"),
+      perGuest: rowsOk(result.perGuest ?? [], "perGuest"),
+    }
     : undefined;
   for (const k of s.host ? [] : BOOKS) {
     if (typeof summary[k] !== "number") throw broken("shape", `summary: no ${k}`);
@@ -187,6 +194,7 @@ export function checkReply(run: Run, result: RunResult): RunResult {
   checkRow(summary, "summary");
   hostRows?.guests.forEach((g, i) => checkRow(g, `guests row ${i}`));
   hostRows?.dom0.forEach((d, i) => checkRow(d, `dom0 row ${i}`));
+  hostRows?.perGuest.forEach((g, i) => checkRow(g, `per-guest row ${i}`));
   if (s.host) {
     const [req, started, refused] = ["guests_requested", "guests_started", "guests_refused"]
       .map((k) => summary[k]);
@@ -241,7 +249,11 @@ export function checkReply(run: Run, result: RunResult): RunResult {
     priorities: priorities.map((p) => label(p)),
     ports: ports.map((p) => label(p)),
     ...(hostRows
-      ? { guests: hostRows.guests.map((g) => label(g)), dom0: hostRows.dom0.map((d) => label(d)) }
+      ? {
+        guests: hostRows.guests.map((g) => label(g)),
+        dom0: hostRows.dom0.map((d) => label(d)),
+        perGuest: hostRows.perGuest.map((g) => label(g)),
+      }
       : {}),
     simEvents: result.simEvents,
     wallMs,

@@ -271,6 +271,8 @@ export function resultTables(results: readonly RunResult[]): Record<string, Row[
   if (guests.length > 0) tables["guests.csv"] = guests;
   const dom0 = sorted.flatMap((r) => r.dom0 ?? []);
   if (dom0.length > 0) tables["dom0.csv"] = dom0;
+  const perGuest = sorted.flatMap((r) => r.perGuest ?? []);
+  if (perGuest.length > 0) tables["per_guest.csv"] = perGuest;
   return tables;
 }
 

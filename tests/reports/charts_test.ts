@@ -403,3 +403,22 @@ Deno.test("charts: a heatmap of more ABIs than columns puts one ABI per panel ro
   const wrapped = heatmapSpec(cells.map(({ row: _, ...c }) => c), o);
   assert.equal(wrapped.columns, 3, "without a third axis the ABIs' panels wrap after three");
 });
+
+Deno.test("charts: a host's per-guest rows get one distribution per device class, never mixing them", () => {
+  const set = bigSet(true);
+  // Each guest has a net and a blk row; blk round trips are ten times the net ones.
+  const guests = set.guests!.flatMap((r) => [
+    { ...r, device: "net" },
+    { ...r, device: "blk", rt_p99_ns: 10 * Number(r.rt_p99_ns) },
+  ]);
+  const ctx = buildContext({ ...set, guests });
+  const charts = buildCharts(ctx);
+  const net = charts.find((c) => c.name === "dist_rt_p99_ns_by_guest_net")!;
+  const blk = charts.find((c) => c.name === "dist_rt_p99_ns_by_guest_blk")!;
+  assert.ok(net && blk, charts.map((c) => c.name).join(", "));
+  assert.equal(charts.find((c) => c.name === "dist_rt_p99_ns_by_guest"), undefined);
+  assert.equal(values(net.spec).length, 6 * 2);
+  assert.equal(values(net.spec).find((x) => x.entity === "vm2" && x.abi === "fifo")!.value, 3.001);
+  assert.equal(values(blk.spec).find((x) => x.entity === "vm2" && x.abi === "fifo")!.value, 30.01);
+  assert.match(net.title, /p99 net round-trip time/);
+});

@@ -1,5 +1,13 @@
 import assert from "node:assert/strict";
-import { hostCharts, hostPoints, hostSection, hostSentences } from "../../reports/host.ts";
+import {
+  guestOrder,
+  hostCharts,
+  hostPoints,
+  hostSection,
+  hostSentences,
+} from "../../reports/host.ts";
+import { wrap } from "../../reports/text.ts";
+import { fmtNs } from "../../reports/format.ts";
 import type { CsvRow } from "../../reports/csv.ts";
 
 function row(abi: string, n: number, o: Partial<Record<string, number>> = {}): CsvRow {
@@ -139,4 +147,126 @@ Deno.test("a host chart shows dom0's time per context, the rows adding up to its
       "user space (xenstored, xenconsoled, QEMU)",
     ],
   );
+});
+
+/**
+ * Hand-made per_guest.csv rows: `n` guests x `reps` replications, a net and a blk row each,
+ * guest g's round trip `rt(g, rep)` on both (requests alike, so the weighted mean is rt).
+ */
+function perGuestRows(
+  abi: string,
+  n: number,
+  reps: number,
+  rt: (g: number, rep: number) => number,
+  extra: CsvRow = {},
+): CsvRow[] {
+  const rows: CsvRow[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    for (let g = 0; g < n; g++) {
+      for (const device of ["net", "blk"]) {
+        rows.push({
+          abi,
+          replication: rep,
+          ...extra,
+          guest: g,
+          device,
+          requests: 40,
+          rt_mean_ns: rt(g, rep),
+        });
+      }
+    }
+  }
+  return rows;
+}
+
+/** Lines of the section for `perGuest`, joined, with one summary row per ABI present. */
+function sectionText(perGuest: CsvRow[], params: string[] = []): string {
+  const abis = [...new Set(perGuest.map((r) => String(r.abi)))];
+  return hostSection(abis.map((a) => row(a, 40)), wrap, params, perGuest).join("\n")
+    .replace(/\u00a0/g, " ");
+}
+
+Deno.test("guests that fare alike whatever their creation order read as alike, with their spread", () => {
+  // 40 guests, 3 replications: guest g waits 30 µs plus noise that does not follow g.
+  const noise = (g: number, rep: number) => ((g * 7 + rep * 13) % 11) * 100;
+  const rows = perGuestRows("fifo", 40, 3, (g, rep) => 30000 + noise(g, rep));
+  const o = guestOrder(rows)[0];
+  assert.equal(o.guests, 40);
+  assert.equal(o.tenth, 4);
+  const mean = (gs: number[]) =>
+    gs.reduce((a, g) => a + [0, 1, 2].reduce((b, r) => b + 30000 + noise(g, r), 0) / 3, 0) /
+    gs.length;
+  assert.ok(Math.abs(o.first - mean([0, 1, 2, 3])) < 1e-6);
+  assert.ok(Math.abs(o.last - mean([36, 37, 38, 39])) < 1e-6);
+  const text = sectionText(rows);
+  assert.match(text, /fifo, 40 guests: guests fare alike whatever their creation order/);
+  const each = Array.from({ length: 40 }, (_, g) => mean([g]));
+  const [lo, hi] = [Math.min(...each), Math.max(...each)];
+  assert.equal(o.min, lo);
+  assert.equal(o.max, hi);
+  assert.ok(text.replace(/\n +/g, " ").includes(`run from ${fmtNs(lo)} to ${fmtNs(hi)}`));
+  assert.doesNotMatch(text, /fare worse/);
+  for (const line of text.split("\n")) assert.ok(line.length <= 78, line);
+});
+
+Deno.test("later guests that wait longer read as faring worse, with the difference and its interval", () => {
+  // Guest g waits 30 µs + 0.5 µs per creation index: the last tenth 19.5 µs more than the first.
+  const rows = perGuestRows("2l", 40, 3, (g, rep) => 30000 + 500 * g + 50 * rep);
+  const o = guestOrder(rows)[0];
+  assert.ok(Math.abs(o.last - o.first - 500 * 36) < 1e-6, `${o.last - o.first}`);
+  assert.equal(o.half, 0, "the same difference in every replication");
+  const text = sectionText(rows).replace(/\n +/g, " ");
+  // first tenth: 30 µs + 0.5 µs x 1.5 + 50 ns = 30.8 µs; last: + 0.5 µs x 37.5 = 48.8 µs.
+  assert.match(text, /2l, 40 guests: later guests fare worse: the first 4 guests by creation/);
+  assert.match(text, /average 30\.8 µs per round trip, the last 4 48\.8 µs \(\+58%/);
+});
+
+Deno.test("a small difference in line with creation order still reads as alike; one run uses the spread across guests", () => {
+  // 2% more for the later guests, every replication: significant but under the 5% threshold.
+  const small = perGuestRows("fifo", 20, 3, (g) => (g < 10 ? 30000 : 30600));
+  assert.match(sectionText(small), /guests fare alike whatever their creation order/);
+  assert.match(sectionText(small).replace(/\n +/g, " "), /\+2%, within 5%/);
+  // One replication: the interval comes from the guests' spread (Welch); a clear step shows.
+  const one = perGuestRows(
+    "2l",
+    20,
+    1,
+    (g) => (g < 10 ? 30000 + (g % 3) * 100 : 45000 + (g % 3) * 100),
+  );
+  assert.match(sectionText(one), /later guests fare worse/);
+  // Too few guests to compare tenths: nothing is said.
+  assert.equal(guestOrder(perGuestRows("2l", 3, 1, (g) => 1000 * g)).length, 0);
+});
+
+Deno.test("per-guest order takes the point with the most guests, and ioreq rows stay out", () => {
+  const P = "host.guests.0.count";
+  const rows = [
+    ...perGuestRows("2l", 10, 2, () => 30000, { [P]: 10 }),
+    ...perGuestRows("2l", 30, 2, (g) => 30000 + 1000 * g, { [P]: 30 }),
+    ...Array.from({ length: 30 }, (_, g) => ({
+      abi: "2l",
+      replication: 0,
+      [P]: 30,
+      guest: g,
+      device: "ioreq",
+      requests: 5,
+      rt_mean_ns: 1e9,
+    })),
+  ];
+  const [o] = guestOrder(rows, [P]);
+  assert.equal(o.guests, 30);
+  assert.equal(o.max, 30000 + 1000 * 29);
+});
+
+Deno.test("a large difference that changes sign across replications reads as within noise, not as an order", () => {
+  // The last 4 of 40 guests wait 12, -6 and 3 µs more than the rest in replications 0..2:
+  // +10% on average, but the paired interval spans zero.
+  const step = [12000, -6000, 3000];
+  const rows = perGuestRows("2l", 40, 3, (g, rep) => 30000 + (g >= 36 ? step[rep] : 0));
+  const o = guestOrder(rows)[0];
+  assert.ok(Math.abs((o.last - o.first) / o.first - 0.1) < 1e-9);
+  assert.ok(o.half > o.last - o.first, `half ${o.half}`);
+  const text = sectionText(rows).replace(/\n +/g, " ");
+  assert.match(text, /guests fare alike whatever their creation order: .*within noise/);
+  assert.doesNotMatch(text, /fare worse/);
 });

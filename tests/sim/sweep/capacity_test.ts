@@ -200,5 +200,8 @@ Deno.test("M/D/1 host: the guest count whose mean round trip meets 5 µs is the 
   const low = Number(r.capacity), high = Number(r.capacity_high);
   assert.ok(low <= 88 && 88 <= high, `capacity ${low}–${high}`);
   assert.ok(high - low <= 8, `capacity ${low}–${high}`);
+  // The search keeps the template rows, not one row per guest of every step.
+  assert.ok(Deno.statSync(`${dir}/out/guests.csv`).isFile);
+  assert.throws(() => Deno.statSync(`${dir}/out/per_guest.csv`), Deno.errors.NotFound);
   Deno.removeSync(dir, { recursive: true });
 });

@@ -128,3 +128,19 @@ Deno.test("a host's reply keeps its guests and dom0 rows and its guest books mus
   (late.guests ?? [])[0].rt_max_ns = 1e12;
   assert.throws(() => checkReply(run, late), /within the run/);
 });
+
+Deno.test("a host's reply keeps its per-guest rows, labelled by the parent and checked like the others", () => {
+  const run = runsOf("host-round-trip").find((r) => r.abi === "2l")!;
+  const real = result(run);
+  assert.ok((real.perGuest ?? []).length >= 2 * 50, "a net and a blk row per guest");
+  assert.deepEqual(checkReply(run, structuredClone(real)).perGuest, real.perGuest);
+  const late = structuredClone(real);
+  (late.perGuest ?? [])[3].rt_p99_ns = 1e12;
+  assert.throws(() => checkReply(run, late), /per-guest row 3: rt_p99_ns .* longer than the run/);
+  const relabelled = structuredClone(real);
+  (relabelled.perGuest ?? [])[0].replication = 9;
+  assert.throws(() => checkReply(run, relabelled), /per-guest row 0: replication/);
+  const named = structuredClone(real);
+  (named.perGuest ?? [])[0].guest_abi = "=HYPERLINK(1)";
+  assert.throws(() => checkReply(run, named), /not an ABI id/);
+});

@@ -1,0 +1,125 @@
+/**
+ * Compact latency histograms, many in one typed array: one per started guest
+ * and device class of a host run, so that a host of thousands of guests keeps
+ * per-guest round-trip quantiles in a few MiB. The bucket layout is that of
+ * an HDR histogram with 32 sub-buckets per power of two instead of 2048:
+ * values below 64 ns are exact, then each power of two [2^k, 2^(k+1)) has 32
+ * buckets of width 2^(k-5), up to 2^38 ns (about 275 s; larger values count in
+ * the top bucket, and the exact maximum is kept apart by the caller). A
+ * quantile is reported as the highest value of the bucket that reaches it, so
+ * it lies at or above the true quantile by less than 1/32 of it (3.2%).
+ * Each histogram is {@linkcode GUEST_BUCKETS} 32-bit counts: 4352 bytes.
+ *
+ * @module
+ */
+
+/** Sub-buckets per power of two. */
+const SUB = 32;
+/** Powers of two above the exact range (64 ns to 2^38 ns). */
+const OCTAVES = 32;
+/**
+ * Buckets of one compact histogram.
+ *
+ * @example
+ * ```ts
+ * import { GUEST_BUCKETS } from "./guest_hist.ts";
+ * console.log(GUEST_BUCKETS * 4); // 4352 (bytes per histogram)
+ * ```
+ */
+export const GUEST_BUCKETS: number = 2 * SUB + OCTAVES * SUB;
+/**
+ * The relative width of the widest bucket: a quantile's largest relative error.
+ *
+ * @example
+ * ```ts
+ * import { GUEST_HIST_REL_ERROR } from "./guest_hist.ts";
+ * console.log(GUEST_HIST_REL_ERROR); // 0.03125
+ * ```
+ */
+export const GUEST_HIST_REL_ERROR: number = 1 / SUB;
+/** 2^32: values from here take the slow path. */
+const TWO32 = 4294967296;
+
+/**
+ * The bucket of a non-negative value (rounded to an integer ns).
+ *
+ * @example
+ * ```ts
+ * import { guestBucket } from "./guest_hist.ts";
+ * console.log(guestBucket(63), guestBucket(64), guestBucket(65)); // 63 64 64
+ * ```
+ */
+export function guestBucket(value: number): number {
+  const v = value > 0 ? Math.round(value) : 0;
+  if (v < 2 * SUB) return v;
+  let idx: number;
+  if (v < TWO32) {
+    const e = 26 - Math.clz32(v); // floor(log2 v) - 5
+    idx = e * SUB + (v >>> e);
+  } else {
+    const e = Math.floor(Math.log2(v)) - 5;
+    idx = e * SUB + Math.floor(v / 2 ** e);
+  }
+  return idx < GUEST_BUCKETS ? idx : GUEST_BUCKETS - 1;
+}
+
+/** The lowest value of bucket `idx`. */
+function lowOf(idx: number): number {
+  if (idx < 2 * SUB) return idx;
+  const e = (idx >> 5) - 1;
+  return (idx - e * SUB) * 2 ** e;
+}
+
+/** The width of bucket `idx`. */
+function widthOf(idx: number): number {
+  return idx < 2 * SUB ? 1 : 2 ** ((idx >> 5) - 1);
+}
+
+/**
+ * Count `value` in histogram `h` of `counts` (allocation-free).
+ *
+ * @example
+ * ```ts
+ * import { GUEST_BUCKETS, guestRecord, guestQuantile } from "./guest_hist.ts";
+ * const counts = new Uint32Array(2 * GUEST_BUCKETS);
+ * guestRecord(counts, 1, 1000);
+ * console.log(guestQuantile(counts, 1, 1, 50)); // 1007
+ * ```
+ */
+export function guestRecord(counts: Uint32Array, h: number, value: number): void {
+  counts[h * GUEST_BUCKETS + guestBucket(value)]++;
+}
+
+/**
+ * The value at `percentile` (0 to 100) of histogram `h`, which holds `total`
+ * values: the highest value of the first bucket whose running count reaches
+ * ceil(percentile / 100 * total) (at least 1), as an HDR histogram's
+ * `getValueAtPercentile` does; 0 when `total` is 0. The caller caps it at the
+ * exact maximum.
+ *
+ * @example
+ * ```ts
+ * import { GUEST_BUCKETS, guestRecord, guestQuantile } from "./guest_hist.ts";
+ * const counts = new Uint32Array(GUEST_BUCKETS);
+ * for (let v = 1; v <= 100; v++) guestRecord(counts, 0, v);
+ * console.log(guestQuantile(counts, 0, 100, 50), guestQuantile(counts, 0, 100, 99)); // 50 99
+ * ```
+ */
+export function guestQuantile(
+  counts: Uint32Array,
+  h: number,
+  total: number,
+  percentile: number,
+): number {
+  if (total <= 0) return 0;
+  // The count to reach, less one ulp against rounding (hdr-histogram-js getValueAtPercentile).
+  const fp = (Math.min(percentile, 100) / 100) * total;
+  const target = Math.max(1, Math.ceil(fp - Math.pow(2, Math.floor(Math.log2(fp)) - 52)));
+  const base = h * GUEST_BUCKETS;
+  let acc = 0;
+  for (let i = 0; i < GUEST_BUCKETS; i++) {
+    acc += counts[base + i];
+    if (acc >= target) return lowOf(i) + widthOf(i) - 1;
+  }
+  return lowOf(GUEST_BUCKETS - 1) + widthOf(GUEST_BUCKETS - 1) - 1;
+}
