@@ -218,6 +218,13 @@ export interface GuestOrder {
   median: number;
   /** The highest per-guest mean round trip (ns). */
   max: number;
+  /**
+   * With per_guest.csv's `dom0_vcpu`: the dom0 VCPU whose guest devices wait
+   * longest (requests-weighted mean round trip over every replication), and
+   * the same for the devices notifying the other dom0 VCPUs; absent when all
+   * devices notify one VCPU.
+   */
+  byVcpu?: { vcpu: number; devices: number; mean: number; otherDevices: number; otherMean: number };
 }
 
 /**
@@ -304,6 +311,35 @@ export function guestOrder(rows: readonly CsvRow[], params: readonly string[] = 
       };
       half = 1.96 * Math.sqrt(v(perGuest.slice(0, k)) / k + v(perGuest.slice(n - k)) / k);
     }
+    // Guest devices by the dom0 VCPU their requests notify.
+    const vcpus = new Map<number, { s: number; n: number; devices: Set<string> }>();
+    for (const r of here) {
+      if (!Number.isFinite(num(r, "dom0_vcpu"))) continue;
+      const v = num(r, "dom0_vcpu");
+      if (!vcpus.has(v)) vcpus.set(v, { s: 0, n: 0, devices: new Set() });
+      const e = vcpus.get(v)!;
+      e.s += num(r, "rt_mean_ns") * num(r, "requests");
+      e.n += num(r, "requests");
+      e.devices.add(`${r.guest}\u0000${r.device}`);
+    }
+    let byVcpu: GuestOrder["byVcpu"];
+    if (vcpus.size >= 2) {
+      const [worst, e] = [...vcpus].reduce((a, b) => (b[1].s / b[1].n > a[1].s / a[1].n ? b : a));
+      let os = 0, on = 0, od = 0;
+      for (const [v, x] of vcpus) {
+        if (v === worst) continue;
+        os += x.s;
+        on += x.n;
+        od += x.devices.size;
+      }
+      byVcpu = {
+        vcpu: worst,
+        devices: e.devices.size,
+        mean: e.s / e.n,
+        otherDevices: od,
+        otherMean: os / on,
+      };
+    }
     const sorted = [...perGuest].sort((a, b) => a - b);
     const mid = Math.floor(n / 2);
     out.push({
@@ -317,6 +353,7 @@ export function guestOrder(rows: readonly CsvRow[], params: readonly string[] = 
       min: sorted[0],
       median: n % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2,
       max: sorted[n - 1],
+      ...(byVcpu ? { byVcpu } : {}),
     });
   }
   return out;
@@ -351,6 +388,14 @@ export function guestOrderSentences(orders: readonly GuestOrder[]): string[] {
     if (shown) {
       s += `${d > 0 ? "later" : "earlier"} guests fare worse: ${tenths} (${pctS(rel)}, 95% CI ` +
         `${pctS((d - o.half) / o.first)} to ${pctS((d + o.half) / o.first)}).`;
+      const b = o.byVcpu;
+      if (b && b.otherMean > 0 && (b.mean - b.otherMean) / b.otherMean > ALIKE) {
+        // Creation order decides which dom0 VCPU a guest's backend ports notify
+        // (ports are bound in creation order); say where the waiting is.
+        s += ` The guest devices whose requests notify dom0 VCPU ${b.vcpu} (${b.devices} of ` +
+          `${b.devices + b.otherDevices}) average ${fmtNs(b.mean)}, the others ` +
+          `${fmtNs(b.otherMean)}.`;
+      }
     } else {
       s += `guests fare alike whatever their creation order: ${tenths} (` +
         (!known

@@ -12,7 +12,7 @@
 
 import { LatencyCounts } from "../run/histogram.ts";
 import { guestQuantile } from "./guest_hist.ts";
-import { guestPortCost, type HostLayout } from "./ports.ts";
+import { guestPortCost, type HostLayout, PK_IOREQ } from "./ports.ts";
 import {
   CLASSES,
   CLS_IOREQ,
@@ -303,6 +303,21 @@ export function perGuestRows(
     censoredN[gs]++;
     if (wait > censoredMax[gs]) censoredMax[gs] = wait;
   }
+  // The dom0 VCPU each slot's requests notify: its device's request ring's
+  // backend port (netback TX queue 0, blkback ring 0); for ioreqs, QEMU's
+  // first ioreq port.
+  const dom0Vcpu = new Int32Array(n).fill(-1);
+  for (let d = 0; d < sim.devCount; d++) dom0Vcpu[sim.devGuestSlot[d]] = sim.ringU0[sim.devReq[d]];
+  for (let gs = 0; gs < n; gs++) {
+    if (dom0Vcpu[gs] >= 0) continue;
+    const g = sim.slotGuest[gs];
+    for (let i = L.guestFirst[g]; i < L.guestFirst[g + 1]; i++) {
+      if (L.kinds[i] === PK_IOREQ) {
+        dom0Vcpu[gs] = L.vcpus[i];
+        break;
+      }
+    }
+  }
   const rows: Record<string, string | number>[] = [];
   for (let gs = 0; gs < n; gs++) {
     const g = sim.slotGuest[gs];
@@ -317,6 +332,7 @@ export function perGuestRows(
       kind: t.kind,
       guest_abi: t.abi ?? sim.abiId,
       first_port: L.ports[L.guestFirst[g]],
+      dom0_vcpu: dom0Vcpu[gs],
       requests: req,
       rt_mean_ns: all > 0 ? Math.round((sum[gs] + censoredSum[gs]) / all) : 0,
       rt_p50_ns: q(50),

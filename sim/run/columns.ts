@@ -250,6 +250,12 @@ export const HOST_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.free
     text: "the guest's first port in dom0 (its xenstore channel): where its backend ports " +
       "start in dom0's port space, so in a 2-level scan",
   },
+  dom0_vcpu: {
+    unit: "VCPU",
+    text: "the dom0 VCPU this device's requests notify (the backend port of netback's TX " +
+      "queue 0 or blkback's ring 0; for ioreqs, QEMU's first ioreq port): the VCPU whose " +
+      "hard IRQ, softirq and (first) kthread work its requests start",
+  },
   notifies: {
     unit: "events",
     text: "notifications sent (`EVTCHNOP_send`, both directions) for the guest's requests of " +

@@ -270,3 +270,35 @@ Deno.test("a large difference that changes sign across replications reads as wit
   assert.match(text, /guests fare alike whatever their creation order: .*within noise/);
   assert.doesNotMatch(text, /fare worse/);
 });
+
+Deno.test("when later guests fare worse, the section says which dom0 VCPU their requests wait on", () => {
+  // 20 guests: the net devices of guests 5.. notify dom0 VCPU 3 and wait 1 ms; every other
+  // device (the first 5 guests' net, every blk) notifies VCPU 1 or 2 and waits 40 µs.
+  const rows = perGuestRows("fifo", 20, 2, () => 0).map((r) => {
+    const late = r.device === "net" && Number(r.guest) >= 5;
+    return {
+      ...r,
+      dom0_vcpu: late ? 3 : r.device === "net" ? 1 : 2,
+      rt_mean_ns: late ? 1e6 : 40000,
+    };
+  });
+  const o = guestOrder(rows)[0];
+  // Devices: 15 late net devices on VCPU 3; 5 net + 20 blk elsewhere.
+  assert.deepEqual(o.byVcpu, {
+    vcpu: 3,
+    devices: 15,
+    mean: 1e6,
+    otherDevices: 25,
+    otherMean: 40000,
+  });
+  const text = sectionText(rows).replace(/\n +/g, " ");
+  assert.match(text, /later guests fare worse/);
+  assert.match(
+    text,
+    /The guest devices whose requests notify dom0 VCPU 3 \(15 of 40\) average 1 ms, the others 40 µs\./,
+  );
+  // Without the column nothing is said of VCPUs.
+  const plain = rows.map(({ dom0_vcpu: _, ...r }) => r);
+  assert.equal(guestOrder(plain)[0].byVcpu, undefined);
+  assert.doesNotMatch(sectionText(plain).replace(/\n +/g, " "), /requests notify dom0 VCPU/);
+});

@@ -124,3 +124,36 @@ Deno.test("a compact histogram's quantile lies at or above the true one by less 
     }
   }
 });
+
+Deno.test("a per-guest row names the dom0 VCPU its requests notify: VCPU 0 for every device under notify=vcpu0", () => {
+  const rowsOf = (notify: string) => {
+    const s = parseScenario({
+      name: "h",
+      duration_ms: 2,
+      warmup_ms: 0,
+      host: { dom0: { vcpus: 4, notify }, guests: [{ count: 6, vcpus: 2 }] },
+    }, "h.json");
+    const sim = new HostSimulation(s, "fifo", {
+      seed: 1,
+      replication: 0,
+      costs: resolveCosts("default"),
+      factory: (o) => createAbi("fifo", o),
+    });
+    sim.start();
+    sim.engine.run(2e6, sim);
+    return { sim, rows: hostFigures(sim, 2e6).perGuest };
+  };
+  const v0 = rowsOf("vcpu0").rows;
+  assert.ok(v0.length > 0);
+  assert.ok(v0.every((r) => r.dom0_vcpu === 0));
+  // least-loaded: each row's VCPU is its device's request ring's backend port's VCPU.
+  const { sim, rows } = rowsOf("least-loaded");
+  for (let d = 0; d < sim.devCount; d++) {
+    const r = rows.find((x) =>
+      x.guest === sim.devGuest[d] &&
+      x.device === (sim.devReq[d] === sim.devRsp[d] ? "blk" : "net")
+    )!;
+    assert.equal(r.dom0_vcpu, sim.ringU0[sim.devReq[d]]);
+  }
+  assert.ok(new Set(rows.map((r) => r.dom0_vcpu)).size > 1, "spread over dom0's VCPUs");
+});
