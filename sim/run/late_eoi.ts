@@ -20,9 +20,9 @@ export const LOOP_CHECK_EVENTS = 256;
 export const SPURIOUS_THRESHOLD = 1;
 
 /** {@linkcode LateEoi.eoi}: the port is unmasked now (do_unmask). */
-export const EOI_NOW = -1;
+export const EOI_NOW: number = -1;
 /** {@linkcode LateEoi.eoi}: the port is already on the EOI list; nothing happens. */
-export const EOI_LISTED = -2;
+export const EOI_LISTED: number = -2;
 
 /** Why the last {@linkcode LateEoi.eoi} went on the EOI list. */
 export const DEFER_NONE = 0;
@@ -97,7 +97,7 @@ export class LateEoi {
   /** Per VCPU: irq_epoch. */
   readonly epoch: Int32Array;
   /** Why the last {@linkcode eoi} that returned a jiffy deferred (DEFER_*). */
-  lastDefer = DEFER_NONE;
+  lastDefer: number = DEFER_NONE;
 
   /** State for `ports` ports and `vcpus` VCPUs. */
   constructor(ports: number, vcpus: number, o: LateEoiOptions = {}) {
