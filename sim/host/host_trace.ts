@@ -323,7 +323,12 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
     const ev = this.events;
     let k = 0;
     for (let i = 0; i < ev.length; i++) {
-      if (!(ev[i].ph === "X" && ev[i].ts > endUs)) ev[k++] = ev[i];
+      const e = ev[i];
+      if (e.ph === "X" && e.ts > endUs) continue;
+      // An item of two parts (a handler and its first reaping) is two slices
+      // begun together: the first may be the one the end cuts.
+      if (e.ph === "X" && e.ts + e.dur! > endUs) e.dur = endUs - e.ts;
+      ev[k++] = e;
     }
     ev.length = k;
   }
