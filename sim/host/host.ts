@@ -339,6 +339,8 @@ export class HostSimulation {
   readonly tplRequests: Float64Array;
   /** Per slot: notifications sent (both ways) while measuring. */
   readonly tplEvents: Float64Array;
+  /** Per slot: events whose handler found no work (spurious), while measuring. */
+  readonly tplSpurious: Float64Array;
   /** Per device: its slot. */
   readonly devSlot: Int32Array;
   // Per started guest and device class (a "guest slot"; only the classes a guest uses).
@@ -360,6 +362,8 @@ export class HostSimulation {
   readonly guestRtMax: Float64Array;
   /** Per guest slot: notifications sent for its requests (both ways) while measuring. */
   readonly guestEvents: Float64Array;
+  /** Per guest slot: events whose handler found no work (spurious), while measuring. */
+  readonly guestSpurious: Float64Array;
   /** Per dom0 VCPU: event handlers run while measuring. */
   readonly dom0Handled: Float64Array;
   /** Raises in dom0 while measuring. */
@@ -518,6 +522,7 @@ export class HostSimulation {
     this.rt = Array.from({ length: CLASSES * host.guests.length }, () => new LatencyCounts());
     this.tplRequests = new Float64Array(CLASSES * host.guests.length);
     this.tplEvents = new Float64Array(CLASSES * host.guests.length);
+    this.tplSpurious = new Float64Array(CLASSES * host.guests.length);
     this.devSlot = new Int32Array(nDevs);
     this.dom0Handled = new Float64Array(nv0);
     // Port -> ring tables, dom0 first.
@@ -712,6 +717,7 @@ export class HostSimulation {
     this.guestRtSum = new Float64Array(nSlots);
     this.guestRtMax = new Float64Array(nSlots);
     this.guestEvents = new Float64Array(nSlots);
+    this.guestSpurious = new Float64Array(nSlots);
   }
 
   /** Count ioreq round trip `rt` (ns) of guest slot `gs` while measuring (allocation-free). */
@@ -1429,7 +1435,15 @@ export class HostSimulation {
           : dom === 0
           ? rings.unconsumedRequests(r)
           : rings.unconsumedResponses(r);
-        if (work === 0 && this.measuring) this.spurious++;
+        if (work === 0 && this.measuring) {
+          this.spurious++;
+          // And per template and guest, for a ring with a client.
+          const sd = this.ringDev[r];
+          if (sd >= 0) {
+            this.tplSpurious[this.devSlot[sd]]++;
+            this.guestSpurious[this.devGuestSlot[sd]]++;
+          }
+        }
         if (dom === 0) {
           if (kind === R_NET_TX) {
             // xenvif_tx_interrupt (interface.c): xenvif_handle_tx_interrupt

@@ -226,6 +226,7 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
         ...rtCols(sim.rt[slot], censoredMax[slot]),
         events_per_request: n > 0 ? round4(sim.tplEvents[slot] / n) : 0,
         notifies_suppressed: suppressed[slot],
+        spurious_events: sim.tplSpurious[slot],
       });
     }
   });
@@ -342,6 +343,7 @@ export function perGuestRows(
       notifies: sim.guestEvents[gs],
       events_per_request: req > 0 ? round4(sim.guestEvents[gs] / req) : 0,
       notifies_suppressed: suppressed[gs],
+      spurious_events: sim.guestSpurious[gs],
     });
   }
   return rows;

@@ -5,6 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { HostSimulation } from "../../../sim/host/host.ts";
+import { hostFigures } from "../../../sim/host/run_host.ts";
 import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
 import { createAbi } from "../../../models/registry.ts";
 import { type Costs, resolveCosts } from "../../../models/costs.ts";
@@ -206,4 +207,33 @@ Deno.test("netback and netfront EOI with XEN_EOI_FLAG_SPURIOUS when their interr
   assert.equal(h.lateEoi.spCnt[txIdx], 0);
   assert.equal(h.lateEoi.spCnt[rxIdx], 0);
   assert.equal(h.spurious, 2);
+});
+
+Deno.test("spurious events count per template and per guest: the guest whose port was raised for nothing has them all", () => {
+  // Two 1-VCPU guests with one vbd, their clients idle; only guest 1's blkback port is raised.
+  const s = scenario({
+    dom0: { vcpus: 1, notify: "vcpu0" },
+    guests: [{
+      count: 2,
+      vcpus: 1,
+      vifs: 0,
+      vbds: 1,
+      workload: { kind: "closed", window: 1, think_us: 1e9, devices: "blk" },
+    }],
+  });
+  const h = sim(s, "fifo", resolveCosts("default"), 0);
+  h.start();
+  const d1 = h.devGuest.indexOf(1);
+  const port = h.ringPort0[h.devReq[d1]];
+  const end = 10e6;
+  for (let t = 0; t < end; t += 100e3) h.engine.schedule(t, EV_TEST_RAISE, 0, port);
+  run(h, end);
+  const f = hostFigures(h, end);
+  assert.ok(h.spurious > 0, "xen_blkif_be_int found no request");
+  const blk = f.guests.find((r) => r.device === "blk")!;
+  assert.equal(blk.spurious_events, h.spurious);
+  const byGuest = f.perGuest.filter((r) => r.device === "blk")
+    .map((r) => [r.guest, r.spurious_events]);
+  assert.deepEqual(byGuest, [[0, 0], [1, h.spurious]]);
+  assert.equal(f.summary.spurious_events, h.spurious);
 });
