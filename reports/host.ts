@@ -57,6 +57,20 @@ export const DOM0_CONTEXTS: readonly { column: string; name: string }[] = [
 
 const num = (r: CsvRow, k: string): number => Number(r[k]);
 
+/** A swept guest count (`host.guests.N.count`). */
+const GUEST_COUNT = /^host\.guests\.\d+\.count$/;
+
+/**
+ * The label of a row's other swept parameters (those that are not a guest
+ * count and take two values or more among `rows`), e.g. `host.pcpus = 12`;
+ * "" when there are none. Each such combination is a series of its own.
+ */
+function otherParams(rows: readonly CsvRow[], params: readonly string[]): (r: CsvRow) => string {
+  const others = params.filter((p) => !GUEST_COUNT.test(p) && p in (rows[0] ?? {}))
+    .filter((p) => new Set(rows.map((r) => String(r[p]))).size > 1);
+  return (r) => others.map((p) => `${p} = ${r[p]}`).join(", ");
+}
+
 /**
  * The per-(ABI, guest count) means of host summary rows, ABIs in order of
  * appearance and guest counts ascending; empty when the rows are not a host's.
@@ -73,9 +87,7 @@ const num = (r: CsvRow, k: string): number => Number(r[k]);
 export function hostPoints(rows: readonly CsvRow[], params: readonly string[] = []): HostPoint[] {
   const host = rows.filter((r) => "guests_requested" in r && "rt_mean_ns" in r);
   // Swept parameters other than a guest count label a series of their own.
-  const others = params.filter((p) => !/^host\.guests\.\d+\.count$/.test(p) && p in (host[0] ?? {}))
-    .filter((p) => new Set(host.map((r) => String(r[p]))).size > 1);
-  const labelOf = (r: CsvRow) => others.map((p) => `${p} = ${r[p]}`).join(", ");
+  const labelOf = otherParams(host, params);
   const keys: string[] = [];
   const groups = new Map<string, CsvRow[]>();
   for (const r of host) {
@@ -251,10 +263,8 @@ export function guestOrder(rows: readonly CsvRow[], params: readonly string[] = 
     "guest" in r && (r.device === "net" || r.device === "blk") && num(r, "requests") > 0 &&
     Number.isFinite(num(r, "rt_mean_ns"))
   );
-  const counts = params.filter((p) => /^host\.guests\.\d+\.count$/.test(p));
-  const others = params.filter((p) => !counts.includes(p) && p in (ring[0] ?? {}))
-    .filter((p) => new Set(ring.map((r) => String(r[p]))).size > 1);
-  const labelOf = (r: CsvRow) => others.map((p) => `${p} = ${r[p]}`).join(", ");
+  const counts = params.filter((p) => GUEST_COUNT.test(p));
+  const labelOf = otherParams(ring, params);
   const pointOf = (r: CsvRow) => JSON.stringify(counts.map((p) => r[p]));
   const series = new Map<string, CsvRow[]>();
   for (const r of ring) {
@@ -496,11 +506,10 @@ function hostLine(
   row?: string,
 ): LinePoint[] {
   const host = rows.filter((r) => "guests_requested" in r && col in r);
-  const others = params.filter((p) => !/^host\.guests\.\d+\.count$/.test(p) && p in (host[0] ?? {}))
-    .filter((p) => new Set(host.map((r) => String(r[p]))).size > 1);
+  const facetOf = otherParams(host, params);
   const groups = new Map<string, { abi: string; x: number; facet: string; ys: number[] }>();
   for (const r of host) {
-    const facet = others.map((p) => `${p} = ${r[p]}`).join(", ");
+    const facet = facetOf(r);
     const x = num(r, "guests_requested");
     const key = `${r.abi}\u0000${facet}\u0000${x}`;
     if (!groups.has(key)) groups.set(key, { abi: String(r.abi), x, facet, ys: [] });

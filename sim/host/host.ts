@@ -59,7 +59,7 @@ import {
 } from "./ports.ts";
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
-import { GUEST_BUCKETS, guestBucket, guestRecord } from "./guest_hist.ts";
+import { GUEST_BUCKETS, guestRecord } from "./guest_hist.ts";
 import { LINUX } from "../run/guest.ts";
 import { DEFER_SPURIOUS, EOI_LISTED, EOI_NOW, LateEoi } from "../run/late_eoi.ts";
 
@@ -856,10 +856,10 @@ export class HostSimulation {
       this.tplRequests[slot]++;
       this.devRt[d] += rt;
       this.devRtN[d]++;
-      // The guest's own figures, inline (no call): one count in its compact
-      // histogram and its maximum (its count and sum are the devices' devRtN, devRt).
+      // The guest's own figures: one count in its compact histogram and its
+      // maximum (its count and sum are the devices' devRtN, devRt).
       const gs = this.devGuestSlot[d];
-      this.guestRt[gs * GUEST_BUCKETS + guestBucket(rt)]++;
+      guestRecord(this.guestRt, gs, rt);
       if (rt > this.guestRtMax[gs]) this.guestRtMax[gs] = rt;
     }
     if (this.closed[d] === 1) {
@@ -1489,18 +1489,10 @@ export class HostSimulation {
         return;
       }
       case IT_HANDLER_RSP:
-        // The handler's part (blkif_interrupt, xennet_tx_interrupt; it found
-        // work, so nothing is spurious), then the reaping below.
-        this.irqRing[u] = arg;
-        this.eoiWork[2 * arg] = 0;
-        rings.consumeResponse(arg);
-        this.eoiWork[2 * arg] = 1;
-        if (this.ringKind[arg] === R_BLK && this.ringDev[arg] >= 0) {
-          this.complete(this.ringDev[arg]);
-        }
-        this.unstall(arg);
-        return;
       case IT_IRQ_RSP: {
+        // A two-part item first does its handler's part (blkif_interrupt,
+        // xennet_tx_interrupt: it found work, so nothing is spurious).
+        if (this.itemKind[u] === IT_HANDLER_RSP) this.irqRing[u] = arg;
         rings.consumeResponse(arg);
         this.eoiWork[2 * arg] = 1; // blkif_interrupt, xennet_tx_buf_gc: eoiflag = 0
         const d = this.ringDev[arg];

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { HostSimulation } from "../../../sim/host/host.ts";
 import { hostFigures, runHost } from "../../../sim/host/run_host.ts";
 import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
 import { createAbi } from "../../../models/registry.ts";
+import { sim } from "./host_fixture.ts";
 import { type Costs, resolveCosts } from "../../../models/costs.ts";
 
 /** Default costs with the ABI models' own per-operation costs set to zero. */
@@ -24,16 +24,6 @@ const NO_ABI_COSTS: Costs = resolveCosts({
 
 function scenario(host: unknown, extra: Record<string, unknown> = {}): Scenario {
   return parseScenario({ name: "h", duration_ms: 20, warmup_ms: 0, host, ...extra }, "h.json");
-}
-
-function sim(s: Scenario, abi: string, costs: Costs, stopIssuingNs?: number): HostSimulation {
-  return new HostSimulation(s, abi, {
-    seed: s.seed,
-    replication: 0,
-    costs,
-    factory: (o) => createAbi(abi, o),
-    ...(stopIssuingNs !== undefined ? { stopIssuingNs } : {}),
-  });
 }
 
 for (const abi of ["2l", "fifo"]) {

@@ -4,11 +4,11 @@
  * through sim/run/late_eoi.ts, driven through a host's own handlers.
  */
 import assert from "node:assert/strict";
-import { HostSimulation } from "../../../sim/host/host.ts";
+import type { HostSimulation } from "../../../sim/host/host.ts";
 import { hostFigures } from "../../../sim/host/run_host.ts";
 import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
-import { createAbi } from "../../../models/registry.ts";
-import { type Costs, resolveCosts } from "../../../models/costs.ts";
+import { sim } from "./host_fixture.ts";
+import { resolveCosts } from "../../../models/costs.ts";
 
 /** The test's own engine event: Xen delivers an EVTCHNOP_send to dom0's port `b`. */
 const EV_TEST_RAISE = 99;
@@ -16,16 +16,6 @@ const R_BLK = 0, R_NET_TX = 1; // host.ts ring kinds
 
 function scenario(host: unknown): Scenario {
   return parseScenario({ name: "h", duration_ms: 50, warmup_ms: 0, host }, "h.json");
-}
-
-function sim(s: Scenario, abi: string, costs: Costs, stopIssuingNs?: number): HostSimulation {
-  return new HostSimulation(s, abi, {
-    seed: s.seed,
-    replication: 0,
-    costs,
-    factory: (o) => createAbi(abi, o),
-    ...(stopIssuingNs !== undefined ? { stopIssuingNs } : {}),
-  });
 }
 
 /** Run `h` to `until`, with the test's raises of dom0 ports besides the host's own events. */
