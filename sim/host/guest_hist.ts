@@ -123,3 +123,58 @@ export function guestQuantile(
   }
   return lowOf(GUEST_BUCKETS - 1) + widthOf(GUEST_BUCKETS - 1) - 1;
 }
+
+/** Records a {@linkcode GuestHistograms} buffers before it counts them. */
+const BATCH = 8192;
+
+/**
+ * Many compact histograms (`slots` of {@linkcode GUEST_BUCKETS} counts in one
+ * typed array) fed in batches: {@linkcode GuestHistograms.record} appends the
+ * (histogram, value) pair to a buffer, and the buffer is counted when it is
+ * full or when a figure is read. A host touches thousands of histograms in
+ * turn, each count a cache line (and a page) the last thousand events did not
+ * touch; counted in a tight loop, those misses overlap instead of stalling
+ * the simulation one by one. Figures are those of counting at once.
+ *
+ * @example
+ * ```ts
+ * import { GuestHistograms } from "./guest_hist.ts";
+ * const h = new GuestHistograms(2);
+ * for (let v = 1; v <= 100; v++) h.record(1, v);
+ * console.log(h.quantile(1, 100, 50), h.quantile(0, 0, 50)); // 50 0
+ * ```
+ */
+export class GuestHistograms {
+  /** The counts: histogram `h` at `h * GUEST_BUCKETS`, complete after {@linkcode GuestHistograms.flush}. */
+  readonly counts: Uint32Array;
+  #slot: Int32Array = new Int32Array(BATCH);
+  #value: Float64Array = new Float64Array(BATCH);
+  #n = 0;
+
+  /** `slots` empty histograms. */
+  constructor(slots: number) {
+    this.counts = new Uint32Array(slots * GUEST_BUCKETS);
+  }
+
+  /** Count `value` in histogram `h` (allocation-free; counted at the next flush). */
+  record(h: number, value: number): void {
+    const n = this.#n;
+    this.#slot[n] = h;
+    this.#value[n] = value;
+    this.#n = n + 1;
+    if (n + 1 === BATCH) this.flush();
+  }
+
+  /** Count every buffered value. */
+  flush(): void {
+    const counts = this.counts, slot = this.#slot, value = this.#value, n = this.#n;
+    for (let i = 0; i < n; i++) counts[slot[i] * GUEST_BUCKETS + guestBucket(value[i])]++;
+    this.#n = 0;
+  }
+
+  /** {@linkcode guestQuantile} of histogram `h`, which holds `total` values, after a flush. */
+  quantile(h: number, total: number, percentile: number): number {
+    if (this.#n > 0) this.flush();
+    return guestQuantile(this.counts, h, total, percentile);
+  }
+}

@@ -59,7 +59,7 @@ import {
 } from "./ports.ts";
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
-import { GUEST_BUCKETS, guestRecord } from "./guest_hist.ts";
+import { GuestHistograms } from "./guest_hist.ts";
 import { LINUX } from "../run/guest.ts";
 import { DEFER_SPURIOUS, EOI_LISTED, EOI_NOW, LateEoi } from "../run/late_eoi.ts";
 
@@ -353,7 +353,7 @@ export class HostSimulation {
   /** Per guest slot: its device class. */
   readonly slotClass: Uint8Array;
   /** Per guest slot: its round trips while measuring, a compact histogram each (`guest_hist.ts`). */
-  readonly guestRt: Uint32Array;
+  readonly guestRt: GuestHistograms;
   /** Per guest slot: ioreqs completed while measuring (ring requests: its devices' `devRtN`). */
   readonly guestRequests: Float64Array;
   /** Per guest slot: sum of those ioreqs' round trips (ns; ring requests: `devRt`). */
@@ -712,7 +712,7 @@ export class HostSimulation {
       this.devGuestSlot[d] =
         this.guestSlot[CLASSES * this.devGuest[d] + (this.devReq[d] === this.devRsp[d] ? 1 : 0)];
     }
-    this.guestRt = new Uint32Array(nSlots * GUEST_BUCKETS);
+    this.guestRt = new GuestHistograms(nSlots);
     this.guestRequests = new Float64Array(nSlots);
     this.guestRtSum = new Float64Array(nSlots);
     this.guestRtMax = new Float64Array(nSlots);
@@ -722,7 +722,7 @@ export class HostSimulation {
 
   /** Count ioreq round trip `rt` (ns) of guest slot `gs` while measuring (allocation-free). */
   #guestRoundTrip(gs: number, rt: number): void {
-    guestRecord(this.guestRt, gs, rt);
+    this.guestRt.record(gs, rt);
     this.guestRequests[gs]++;
     this.guestRtSum[gs] += rt;
     if (rt > this.guestRtMax[gs]) this.guestRtMax[gs] = rt;
@@ -777,6 +777,27 @@ export class HostSimulation {
 
   /** Engine callback. */
   handle(kind: number, a: number, b: number): void {
+    this.#inEvent = true;
+    this.#dispatch(kind, a, b);
+    // A step due now with nothing else pending at now: it would be the next
+    // event the engine pops, so it runs here, saving the engine event.
+    while (this.#nowU >= 0) {
+      const u = this.#nowU;
+      this.#nowU = -1;
+      if (this.#nowGen === this.stepGen[u]) this.step(u);
+    }
+    this.#inEvent = false;
+  }
+
+  /** Whether an engine event is being handled (a step due now can wait for its end). */
+  #inEvent = false;
+  /** The VCPU whose step is due now and runs at the end of this event, or -1. */
+  #nowU = -1;
+  /** That step's generation (superseded when `stepGen` moves on). */
+  #nowGen = 0;
+
+  /** Handle one engine event. */
+  #dispatch(kind: number, a: number, b: number): void {
     switch (kind) {
       case EV_STEP:
         if (b === this.stepGen[a]) this.step(a);
@@ -859,7 +880,7 @@ export class HostSimulation {
       // The guest's own figures: one count in its compact histogram and its
       // maximum (its count and sum are the devices' devRtN, devRt).
       const gs = this.devGuestSlot[d];
-      guestRecord(this.guestRt, gs, rt);
+      this.guestRt.record(gs, rt);
       if (rt > this.guestRtMax[gs]) this.guestRtMax[gs] = rt;
     }
     if (this.closed[d] === 1) {
@@ -964,7 +985,15 @@ export class HostSimulation {
     if (at < this.busyUntil[u]) at = this.busyUntil[u];
     if (this.stepAt[u] <= at) return;
     this.stepAt[u] = at;
-    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
+    const e = this.engine;
+    // Due now, and no event pending at now: no other event can come between
+    // this one and the step, which runs when this event is handled (`handle`).
+    if (at <= e.now && this.#inEvent && this.#nowU < 0 && e.peekTime() > e.now) {
+      this.#nowU = u;
+      this.#nowGen = ++this.stepGen[u];
+      return;
+    }
+    e.schedule(at, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /**
@@ -1016,7 +1045,7 @@ export class HostSimulation {
    */
   lateEoiWorker(dom: number, port: number): void {
     const i = this.portBase[dom] + port;
-    const u = this.lateEoi.eoiVcpu[i];
+    const u = this.lateEoi.eoiVcpu(i);
     this.lateEoi.worker(i);
     this.unmask(u, dom, port, CTX_KTHREAD);
   }

@@ -11,7 +11,6 @@
  */
 
 import { LatencyCounts } from "../run/histogram.ts";
-import { guestQuantile } from "./guest_hist.ts";
 import { guestPortCost, type HostLayout, PK_IOREQ } from "./ports.ts";
 import {
   CLASSES,
@@ -324,7 +323,7 @@ export function perGuestRows(
     const g = sim.slotGuest[gs];
     const t = host.guests[L.guestTemplate[g]];
     const req = done[gs], max = Math.round(sim.guestRtMax[gs]);
-    const q = (p: number): number => Math.min(guestQuantile(sim.guestRt, gs, req, p), max);
+    const q = (p: number): number => Math.min(sim.guestRt.quantile(gs, req, p), max);
     const all = req + censoredN[gs];
     rows.push({
       guest: g,

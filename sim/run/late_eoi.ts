@@ -45,6 +45,11 @@ export interface LateEoiOptions {
   eventEoiDelay?: number;
 }
 
+// Field offsets in the 32-byte records (see LateEoi): i32 indexes past 8 *
+// the record, byte indexes past 32 * the record.
+const EOI_CPU = 2, IRQ_EPOCH = 3, SP_CNT = 16, LISTED = 17;
+const CTRL_COUNT = 2, EPOCH = 3, DEFER = 16;
+
 /**
  * Late-EOI state of `ports` ports and `vcpus` VCPUs.
  *
@@ -76,26 +81,20 @@ export class LateEoi {
   readonly loopTimeoutNs: number;
   /** event_eoi_delay (jiffies). */
   readonly eoiDelay: number;
-  // per port
-  /** Per port: spurious_cnt. */
-  readonly spCnt: Uint8Array;
-  /** Per port: eoi_time (jiffies; 0 none). */
-  readonly eoiTime: Float64Array;
-  /** Per port: eoi_cpu. */
-  readonly eoiVcpu: Int32Array;
-  /** Per port: the irq_epoch loop control recorded. */
-  readonly irqEpoch: Int32Array;
-  /** Per port: 1 while on the EOI list. */
-  readonly listed: Uint8Array;
-  // per VCPU
-  /** Per VCPU: the loop's ctrl->count. */
-  readonly ctrlCount: Int32Array;
-  /** Per VCPU: the loop's ctrl->timeout (ns; 0 unset). */
-  readonly ctrlTimeout: Float64Array;
-  /** Per VCPU: the loop's ctrl->defer_eoi. */
-  readonly deferEoi: Uint8Array;
-  /** Per VCPU: irq_epoch. */
-  readonly epoch: Int32Array;
+  // One 32-byte record per port and per VCPU, so that an operation reads
+  // one cache line, not one per field (a host's ports run to the ten
+  // thousands and are touched in turn). Port p: eoi_time (jiffies, 0 none)
+  // as f64 at `4p`; eoi_cpu and the irq_epoch loop control recorded as i32
+  // at `8p + 2`, `8p + 3`; spurious_cnt and "on the EOI list" as bytes at
+  // `32p + 16`, `32p + 17`. VCPU v: ctrl->timeout (ns, 0 unset) as f64 at
+  // `4v`; ctrl->count and irq_epoch as i32 at `8v + 2`, `8v + 3`;
+  // ctrl->defer_eoi as a byte at `32v + 16`.
+  readonly #pf: Float64Array;
+  readonly #pi: Int32Array;
+  readonly #pb: Uint8Array;
+  readonly #vf: Float64Array;
+  readonly #vi: Int32Array;
+  readonly #vb: Uint8Array;
   /** Why the last {@linkcode eoi} that returned a jiffy deferred (DEFER_*). */
   lastDefer: number = DEFER_NONE;
 
@@ -108,15 +107,12 @@ export class LateEoi {
     // events_base.c: ktime_add_ms(kt, jiffies_to_msecs(event_loop_timeout)).
     this.loopTimeoutNs = jiffiesToMsecs(o.eventLoopTimeout ?? 2, this.hz) * 1e6;
     this.eoiDelay = o.eventEoiDelay ?? 10;
-    this.spCnt = new Uint8Array(ports);
-    this.eoiTime = new Float64Array(ports);
-    this.eoiVcpu = new Int32Array(ports);
-    this.irqEpoch = new Int32Array(ports);
-    this.listed = new Uint8Array(ports);
-    this.ctrlCount = new Int32Array(vcpus);
-    this.ctrlTimeout = new Float64Array(vcpus);
-    this.deferEoi = new Uint8Array(vcpus);
-    this.epoch = new Int32Array(vcpus);
+    this.#pf = new Float64Array(4 * ports);
+    this.#pi = new Int32Array(this.#pf.buffer);
+    this.#pb = new Uint8Array(this.#pf.buffer);
+    this.#vf = new Float64Array(4 * vcpus);
+    this.#vi = new Int32Array(this.#vf.buffer);
+    this.#vb = new Uint8Array(this.#vf.buffer);
   }
 
   /** The jiffies counter at time `t` (ns). */
@@ -126,9 +122,9 @@ export class LateEoi {
 
   /** events_base.c __xen_evtchn_do_upcall: `struct evtchn_loop_ctrl ctrl = { 0 }` on `v`. */
   upcallStart(v: number): void {
-    this.ctrlCount[v] = 0;
-    this.ctrlTimeout[v] = 0;
-    this.deferEoi[v] = 0;
+    this.#vi[8 * v + CTRL_COUNT] = 0;
+    this.#vf[4 * v] = 0;
+    this.#vb[32 * v + DEFER] = 0;
   }
 
   /**
@@ -143,14 +139,15 @@ export class LateEoi {
    */
   handled(v: number, port: number, now: number): void {
     if (!this.loopCtrl) return;
-    if (this.deferEoi[v] === 0 && (++this.ctrlCount[v] & (LOOP_CHECK_EVENTS - 1)) === 0) {
-      if (this.ctrlTimeout[v] === 0) this.ctrlTimeout[v] = now + this.loopTimeoutNs;
-      else if (now > this.ctrlTimeout[v]) this.deferEoi[v] = 1;
+    const vf = this.#vf, vi = this.#vi, vb = this.#vb;
+    if (vb[32 * v + DEFER] === 0 && (++vi[8 * v + CTRL_COUNT] & (LOOP_CHECK_EVENTS - 1)) === 0) {
+      if (vf[4 * v] === 0) vf[4 * v] = now + this.loopTimeoutNs;
+      else if (now > vf[4 * v]) vb[32 * v + DEFER] = 1;
     }
-    if (this.deferEoi[v] === 1) {
-      this.eoiVcpu[port] = v;
-      this.irqEpoch[port] = this.epoch[v];
-      this.eoiTime[port] = this.jiffies(now) + this.eoiDelay;
+    if (vb[32 * v + DEFER] === 1) {
+      this.#pi[8 * port + EOI_CPU] = v;
+      this.#pi[8 * port + IRQ_EPOCH] = vi[8 * v + EPOCH];
+      this.#pf[4 * port] = this.jiffies(now) + this.eoiDelay;
     }
   }
 
@@ -160,7 +157,7 @@ export class LateEoi {
    * deferred by loop control.
    */
   loopEnd(v: number): void {
-    this.epoch[v]++;
+    this.#vi[8 * v + EPOCH]++;
   }
 
   /**
@@ -180,27 +177,29 @@ export class LateEoi {
    * is cleared and {@linkcode EOI_NOW} returned: the caller unmasks.
    */
   eoi(v: number, port: number, spurious: boolean, now: number): number {
-    if (this.listed[port] === 1) return EOI_LISTED;
+    const pf = this.#pf, pi = this.#pi, pb = this.#pb;
+    const f = 4 * port, i = 8 * port, b = 32 * port;
+    if (pb[b + LISTED] === 1) return EOI_LISTED;
     let delay = 0;
     if (spurious && this.backoff) {
       const th = SPURIOUS_THRESHOLD;
-      if (2 ** this.spCnt[port] < this.hz * 4 && this.spCnt[port] !== 0xff) this.spCnt[port]++;
-      if (this.spCnt[port] > th) {
-        delay = Math.min(2 ** (this.spCnt[port] - 1 - th), this.hz);
-        if (this.eoiTime[port] === 0) this.eoiVcpu[port] = v;
-        this.eoiTime[port] = this.jiffies(now) + delay;
+      if (2 ** pb[b + SP_CNT] < this.hz * 4 && pb[b + SP_CNT] !== 0xff) pb[b + SP_CNT]++;
+      if (pb[b + SP_CNT] > th) {
+        delay = Math.min(2 ** (pb[b + SP_CNT] - 1 - th), this.hz);
+        if (pf[f] === 0) pi[i + EOI_CPU] = v;
+        pf[f] = this.jiffies(now) + delay;
       }
     } else {
-      this.spCnt[port] = 0;
+      pb[b + SP_CNT] = 0;
     }
-    const t = this.eoiTime[port];
-    if (t !== 0 && (this.irqEpoch[port] === this.epoch[this.eoiVcpu[port]] || delay > 0)) {
-      this.listed[port] = 1;
+    const t = pf[f];
+    if (t !== 0 && (pi[i + IRQ_EPOCH] === this.#vi[8 * pi[i + EOI_CPU] + EPOCH] || delay > 0)) {
+      pb[b + LISTED] = 1;
       this.lastDefer = delay > 0 ? DEFER_SPURIOUS : DEFER_LOOP;
       const nowJ = this.jiffies(now);
       return nowJ < t ? t : nowJ + 1;
     }
-    this.eoiTime[port] = 0;
+    pf[f] = 0;
     return EOI_NOW;
   }
 
@@ -210,9 +209,81 @@ export class LateEoi {
    * false) runs, which resets spurious_cnt and unmasks (the caller unmasks).
    */
   worker(port: number): void {
-    this.listed[port] = 0;
-    this.eoiTime[port] = 0;
-    this.spCnt[port] = 0;
+    this.#pb[32 * port + LISTED] = 0;
+    this.#pf[4 * port] = 0;
+    this.#pb[32 * port + SP_CNT] = 0;
+  }
+
+  /**
+   * Port `port`'s spurious_cnt.
+   *
+   * @example
+   * ```ts
+   * import { LateEoi } from "./late_eoi.ts";
+   * const le = new LateEoi(4, 1);
+   * le.eoi(0, 2, true, 0);
+   * console.log(le.spuriousCount(2)); // 1
+   * ```
+   */
+  spuriousCount(port: number): number {
+    return this.#pb[32 * port + SP_CNT];
+  }
+
+  /** Set port `port`'s spurious_cnt (a test's starting state). */
+  setSpuriousCount(port: number, n: number): void {
+    this.#pb[32 * port + SP_CNT] = n;
+  }
+
+  /**
+   * Port `port`'s eoi_time (jiffies; 0 none).
+   *
+   * @example
+   * ```ts
+   * import { LateEoi } from "./late_eoi.ts";
+   * const le = new LateEoi(4, 1);
+   * le.eoi(0, 2, true, 0);
+   * le.eoi(0, 2, true, 0);
+   * console.log(le.eoiTime(2)); // 1
+   * ```
+   */
+  eoiTime(port: number): number {
+    return this.#pf[4 * port];
+  }
+
+  /** Set port `port`'s eoi_time (a test's starting state). */
+  setEoiTime(port: number, jiffy: number): void {
+    this.#pf[4 * port] = jiffy;
+  }
+
+  /**
+   * Port `port`'s eoi_cpu: the VCPU whose lateeoi worker takes its deferred EOI.
+   *
+   * @example
+   * ```ts
+   * import { LateEoi } from "./late_eoi.ts";
+   * const le = new LateEoi(4, 2);
+   * le.eoi(1, 2, true, 0);
+   * le.eoi(1, 2, true, 0);
+   * console.log(le.eoiVcpu(2)); // 1
+   * ```
+   */
+  eoiVcpu(port: number): number {
+    return this.#pi[8 * port + EOI_CPU];
+  }
+
+  /**
+   * Whether VCPU `v`'s upcall loop defers its EOIs (ctrl->defer_eoi).
+   *
+   * @example
+   * ```ts
+   * import { LateEoi } from "./late_eoi.ts";
+   * const le = new LateEoi(4, 1);
+   * le.upcallStart(0);
+   * console.log(le.deferring(0)); // false
+   * ```
+   */
+  deferring(v: number): boolean {
+    return this.#vb[32 * v + DEFER] === 1;
   }
 }
 

@@ -97,13 +97,13 @@ Deno.test("a blkback EOI after a real request resets the spurious count: the nex
   const at = unmasks(h, port);
   h.engine.schedule(0, EV_TEST_RAISE, 0, port); // spurious: count 1, unmasked at once
   run(h, 1e6);
-  assert.equal(h.lateEoi.spCnt[i], 1);
+  assert.equal(h.lateEoi.spuriousCount(i), 1);
   assert.equal(at.length, 1);
   const d = h.ringDev[ring];
   h.issue(d); // the client's request: blkback consumes it and EOIs, not spurious
   run(h, 2e6);
   assert.equal(h.completed[d], 1);
-  assert.equal(h.lateEoi.spCnt[i], 0);
+  assert.equal(h.lateEoi.spuriousCount(i), 0);
   assert.equal(at.length, 2);
   h.engine.schedule(2e6, EV_TEST_RAISE, 0, port); // spurious again: count 1, at once
   run(h, 2.5e6);
@@ -187,15 +187,15 @@ Deno.test("netback and netfront EOI with XEN_EOI_FLAG_SPURIOUS when their interr
   h.engine.schedule(0, EV_TEST_RAISE, 0, h.ringPort0[tx]);
   h.engine.schedule(0, EV_TEST_RAISE, 1, h.ringPortG[rx]);
   run(h, 1e6);
-  assert.equal(h.lateEoi.spCnt[txIdx], 1);
-  assert.equal(h.lateEoi.spCnt[rxIdx], 1);
+  assert.equal(h.lateEoi.spuriousCount(txIdx), 1);
+  assert.equal(h.lateEoi.spuriousCount(rxIdx), 1);
   assert.equal(h.softOn[tx], 0); // no poll was scheduled
   assert.equal(h.spurious, 2);
   h.issue(h.ringDev[tx]); // a ping-pong: TX request, TX response, RX response
   run(h, 2e6);
   assert.equal(h.completed[h.ringDev[tx]], 1);
-  assert.equal(h.lateEoi.spCnt[txIdx], 0);
-  assert.equal(h.lateEoi.spCnt[rxIdx], 0);
+  assert.equal(h.lateEoi.spuriousCount(txIdx), 0);
+  assert.equal(h.lateEoi.spuriousCount(rxIdx), 0);
   assert.equal(h.spurious, 2);
 });
 

@@ -5,6 +5,7 @@ import { hostFigures } from "../../../sim/host/run_host.ts";
 import {
   GUEST_BUCKETS,
   GUEST_HIST_REL_ERROR,
+  GuestHistograms,
   guestQuantile,
   guestRecord,
 } from "../../../sim/host/guest_hist.ts";
@@ -123,6 +124,27 @@ Deno.test("a compact histogram's quantile lies at or above the true one by less 
       assert.ok(q - exact < Math.max(1, exact * GUEST_HIST_REL_ERROR), `${q} vs ${exact}`);
     }
   }
+});
+
+Deno.test("batched per-guest histograms count what counting each value at once counts, across several flushes", () => {
+  const rng = RandomStream.derive(12, 0, "guest-hist-batch");
+  const slots = 7, n = 30000; // several times the batch
+  const direct = new Uint32Array(slots * GUEST_BUCKETS);
+  const batched = new GuestHistograms(slots);
+  const total = new Array(slots).fill(0);
+  for (let i = 0; i < n; i++) {
+    const h = rng.int(slots), v = Math.round(rng.exponential(1e5));
+    guestRecord(direct, h, v);
+    batched.record(h, v);
+    total[h]++;
+  }
+  // A quantile read flushes what is buffered: every count is then in place.
+  for (let h = 0; h < slots; h++) {
+    for (const p of [50, 99, 100]) {
+      assert.equal(batched.quantile(h, total[h], p), guestQuantile(direct, h, total[h], p));
+    }
+  }
+  assert.deepEqual(batched.counts, direct);
 });
 
 Deno.test("a per-guest row names the dom0 VCPU its requests notify: VCPU 0 for every device under notify=vcpu0", () => {
