@@ -267,7 +267,8 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
     // Woken onto an idle CPU at once: no time off to show.
     if (t === this.#offAt[u] && this.#offWhy[u] === 2) this.#offAt[u] = -1;
     else this.#offSlice(u, t);
-    if (sim.paused[u] === 1) {
+    const state = sim.vcpuState(u);
+    if (state.paused) {
       const e = this.#last[u];
       if (e !== null) {
         this.#last[u] = this.slice(
@@ -276,7 +277,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
           e.pid,
           e.tid,
           t,
-          t + sim.remaining[u],
+          t + state.remaining,
           { ...e.args, resumed: true },
         );
       }

@@ -102,7 +102,7 @@ Deno.test("a blkback EOI after a real request resets the spurious count: the nex
   const d = h.ringDev[ring];
   h.issue(d); // the client's request: blkback consumes it and EOIs, not spurious
   run(h, 2e6);
-  assert.equal(h.completed[d], 1);
+  assert.equal(h.deviceCounts(d).completed, 1);
   assert.equal(h.lateEoi.spuriousCount(i), 0);
   assert.equal(at.length, 2);
   h.engine.schedule(2e6, EV_TEST_RAISE, 0, port); // spurious again: count 1, at once
@@ -189,11 +189,11 @@ Deno.test("netback and netfront EOI with XEN_EOI_FLAG_SPURIOUS when their interr
   run(h, 1e6);
   assert.equal(h.lateEoi.spuriousCount(txIdx), 1);
   assert.equal(h.lateEoi.spuriousCount(rxIdx), 1);
-  assert.equal(h.softOn[tx], 0); // no poll was scheduled
+  assert.equal(h.ringState(tx).softOn, false); // no poll was scheduled
   assert.equal(h.spurious, 2);
   h.issue(h.ringDev[tx]); // a ping-pong: TX request, TX response, RX response
   run(h, 2e6);
-  assert.equal(h.completed[h.ringDev[tx]], 1);
+  assert.equal(h.deviceCounts(h.ringDev[tx]).completed, 1);
   assert.equal(h.lateEoi.spuriousCount(txIdx), 0);
   assert.equal(h.lateEoi.spuriousCount(rxIdx), 0);
   assert.equal(h.spurious, 2);
