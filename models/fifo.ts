@@ -88,25 +88,80 @@ const READY_MASK = (1 << PRIORITIES) - 1;
 
 // ------------------------------------------------------------ memory layout
 //
-// A domain's FIFO state lives in two regions of 32-bit words (with byte views
-// of the same memory), laid out so that one operation on a domain that no
-// recent event touched reads few cache lines and pages (a host touches
-// thousands of domains in turn).
+// A domain's FIFO state is one region of 32-bit words (with a byte view of the
+// same memory), laid out so that one operation on a domain that no recent
+// event touched reads few cache lines and pages (a host touches thousands of
+// domains in turn): the VCPU records, then the port records.
 //
-// Per port, a 16-byte record (four ports per 64-byte line):
+// Per VCPU, a 256-byte record (four 64-byte lines), the fields an upcall
+// reads first:
+//   word 0: the Linux guest's local `ready` (__evtchn_fifo_handle_events);
+//   bytes 4-7: vcpu_info.evtchn_upcall_pending; 1 when the control block is
+//   mapped; 1 when READY must be OR-ed in before choosing the next queue
+//   (guest); the owner (LINE_XEN or LINE_GUEST) of the control block's line
+//   (cost model only);
+//   words 2-3: the shared control block's READY and _rsvd;
+//   words 4 + 3s .. 6 + 3s, per queue q at slot s = 7q mod 16: the control
+//   block's HEAD[q], the guest's local head cursor (Linux
+//   per_cpu(cpu_queue).head[q]) and Xen's tail (struct
+//   evtchn_fifo_queue.tail), so that a raise and a consume on one queue read
+//   one triplet. The first line holds slots 0-3: queues 0 and 7, the two a
+//   Linux guest uses (the timer's XEN_IRQ_PRIORITY_MAX, time.c
+//   xen_setup_timer, and EVTCHN_FIFO_PRIORITY_DEFAULT for the rest), so that
+//   its upcalls read one line of the record.
+// Record v starts at word `vb + 64v` (`vb + (v << 6)`), byte `vB + (v << 8)`.
+/** Int32 words per VCPU record. */
+const VCPU_WORDS = 64;
+/** Bytes per VCPU record. */
+const VCPU_BYTES = 4 * VCPU_WORDS;
+/** VCPU record: the guest's local ready (word). */
+const V_READY = 0;
+/** VCPU record: the control block's READY (word); _rsvd follows. */
+const V_XREADY = 2;
+/** VCPU record: slot 0's queue triplet (words); see {@linkcode queueAt}. */
+const V_Q = 4;
+/** Queue triplet: the control block's HEAD[q] (word). */
+const Q_HEAD = 0;
+/** Queue triplet: the guest's local head cursor (word). */
+const Q_LHEAD = 1;
+/** Queue triplet: Xen's tail (word). */
+const Q_TAIL = 2;
+/** VCPU record: evtchn_upcall_pending (byte). */
+const VB_UP = 4;
+/** VCPU record: control block mapped (byte). */
+const VB_MAPPED = 5;
+/** VCPU record: READY re-read pending (byte). */
+const VB_REREAD = 6;
+/** VCPU record: owner of the control block's line (byte). */
+const VB_CTRL_LINE = 7;
+
+/** Word of a VCPU record where queue `q`'s triplet starts: slot `7q mod 16` (a bijection). */
+function queueAt(q: number): number {
+  return V_Q + 3 * ((q * 7) & 15);
+}
+
+/** Word of a VCPU record holding word `index` of its control block (READY, _rsvd, HEAD[16]). */
+function controlSlot(index: number): number {
+  return index < HEAD0 ? V_XREADY + index : queueAt(index - HEAD0) + Q_HEAD;
+}
+//
+// Per port, a 16-byte record (four ports per line):
 //   word 0: the event word (P M L B, LINK): the shared event array;
 //   word 1: lastq (Xen-private evtchn_fifo_lastq: `(vcpu << 8) | priority`);
 //   word 2: notify_vcpu_id (Xen-private);
 //   bytes 12-14: evtchn->priority, bound (1 when bound), evtchn->pending saved
 //   while the port's array page did not exist (Xen-private);
-//   byte 15 of the record of the first port of every 16: the owner (LINE_XEN
-//   or LINE_GUEST) of the 64-byte line of event words that covers those 16
-//   ports (cost model only).
-// The records cover `portSlots` ports: the bound ports and the event array,
-// rounded up to whole pages; the event words are the records' word 0 of the
-// first `pages * 1024` ports.
+//   byte 15 of the record of the first port of every 16: the owner of the
+//   64-byte line of event words that covers those 16 ports (cost model only).
+// Record p starts at word `pb + 4p` (`pb + (p << 2)`), byte `pB + (p << 4)`;
+// the owner of p's line is byte `pB + ((p >>> 4) << 8) + 15`. The records
+// cover `portSlots` ports: the bound ports and the event array, rounded up to
+// whole pages; the event words are the records' word 0 of the first
+// `pages * 1024` ports.
 /** Int32 words per port record. */
 const PORT_WORDS = 4;
+/** Bytes per port record. */
+const PORT_BYTES = 4 * PORT_WORDS;
 /** Port record: lastq (word). */
 const P_LASTQ = 1;
 /** Port record: notify VCPU (word). */
@@ -119,40 +174,12 @@ const PB_BOUND = 13;
 const PB_SAVED = 14;
 /** Record of a line's first port: owner of the line of 16 event words (byte). */
 const PB_LINE = 15;
-//
-// Per VCPU, a 256-byte record (four lines), the fields an upcall reads first:
-//   word 0: the Linux guest's local `ready` (__evtchn_fifo_handle_events);
-//   bytes 4-7: vcpu_info.evtchn_upcall_pending; 1 when the control block is
-//   mapped; 1 when READY must be OR-ed in before choosing the next queue
-//   (guest); the owner of the control block's line (cost model only);
-//   words 2-19: the shared control block: READY, _rsvd, HEAD[16];
-//   words 20-35: per queue, Linux per_cpu(cpu_queue).head[], the guest's
-//   local head cursor;
-//   words 36-51: per queue, Xen's struct evtchn_fifo_queue.tail.
-/** Int32 words per VCPU record. */
-const VCPU_WORDS = 64;
-/** VCPU record: the guest's local ready (word). */
-const V_READY = 0;
-/** VCPU record: the control block (words). */
-const V_CTRL = 2;
-/** VCPU record: the local head cursors (words). */
-const V_LHEAD = V_CTRL + FIFO_CONTROL_WORDS;
-/** VCPU record: Xen's queue tails (words). */
-const V_TAIL = V_LHEAD + PRIORITIES;
-/** VCPU record: evtchn_upcall_pending (byte). */
-const VB_UP = 4;
-/** VCPU record: control block mapped (byte). */
-const VB_MAPPED = 5;
-/** VCPU record: READY re-read pending (byte). */
-const VB_REREAD = 6;
-/** VCPU record: owner of the control block's line (byte). */
-const VB_CTRL_LINE = 7;
 
 // Small domains share slabs: one ArrayBuffer and one pair of views for many
 // domains' regions, so that the view objects an operation reads stay in
 // cache whichever domain it is on. A slab lives while one of its domains
-// does; a region it no longer uses (a domain's port records before they
-// grew) is not reused. A region larger than SLAB_MAX_REGION gets a buffer of
+// does; a region it no longer uses (a domain's region before it grew) is not
+// reused. A region larger than SLAB_MAX_REGION gets a buffer of
 // its own.
 /** Bytes of one slab. */
 const SLAB_BYTES = 1 << 20;
@@ -216,20 +243,38 @@ function allocRegion(bytes: number): { slab: Slab; at: number } {
  * ```
  */
 export class FifoAbi implements EventChannelAbi {
-  /** The ABI id reported, e.g. `"fifo:drain"`. */
-  readonly id: string;
-  /** One more than the highest usable port: FIFO_NR_CHANNELS. */
-  readonly maxPorts: number = FIFO_NR_CHANNELS;
-  /** Number of VCPUs. */
-  readonly vcpus: number;
-  /** Always true: FIFO queues events by priority. */
-  readonly hasPriorities = true;
   /** Cost of the last operation (ns). */
   cost = 0;
   /** Outcome of the last raise or unmask: RAISE_NEW, RAISE_COALESCED or RAISE_DROPPED. */
   outcome: number = RAISE_NEW;
   /** Xen-side steps of the last operation. */
   steps = 0;
+  /** Whether the last setPending linked the event onto a queue. */
+  private didLink = false;
+
+  // The fields an operation reads, declared first so that they share a few
+  // cache lines of the object: the results, the domain's region (see the
+  // memory layout) and its extent, the variant, then the costs.
+  /** The slab holding the region, as 32-bit words. */
+  #i32: Int32Array;
+  /** The slab holding the region, as bytes. */
+  #u8: Uint8Array;
+  /** Word index of VCPU 0's record in `#i32`. */
+  #vb: number;
+  /** Byte index of VCPU 0's record in `#u8` (`4 * #vb`). */
+  #vB: number;
+  /** Word index of port 0's record in `#i32`. */
+  #pb: number;
+  /** Byte index of port 0's record in `#u8` (`4 * #pb`). */
+  #pB: number;
+  // Per-port Xen state covers `portSlots` ports: the bound ports and the event
+  // array, rounded up to whole pages. It grows (reallocated and copied) when a
+  // port is bound above it or the array is expanded, as Xen allocates struct
+  // evtchn buckets in evtchn_allocate_port; ports above it are unbound.
+  /** Ports the per-port Xen state covers: a multiple of 1024, at least `pages * 1024`. */
+  portSlots = 0;
+  /** Event-array pages added so far (0..128): the array holds exactly `pages * 1024` words. */
+  pages = 0;
 
   /** Variant: pick the highest set READY bit (win-xenbus). */
   readonly lowestFirst: boolean;
@@ -237,25 +282,6 @@ export class FifoAbi implements EventChannelAbi {
   readonly naiveLink: boolean;
   /** Variant: consume a whole queue before re-reading READY. */
   readonly drain: boolean;
-
-  // The regions (see the memory layout): declared first, with the costs, so
-  // that the fields an operation reads share a few cache lines.
-  /** The port records' slab, as 32-bit words. */
-  #pi: Int32Array = new Int32Array(0);
-  /** The port records' slab, as bytes. */
-  #pu: Uint8Array = new Uint8Array(0);
-  /** Word index of port 0's record in `#pi`. */
-  #pb = 0;
-  /** Byte index of port 0's record in `#pu` (`4 * #pb`). */
-  #pB = 0;
-  /** The VCPU records' slab, as 32-bit words. */
-  readonly #vi: Int32Array;
-  /** The VCPU records' slab, as bytes. */
-  readonly #vu: Uint8Array;
-  /** Word index of VCPU 0's record in `#vi`. */
-  readonly #vb: number;
-  /** Byte index of VCPU 0's record in `#vu` (`4 * #vb`). */
-  readonly #vB: number;
 
   // -- costs --
   /** Xen raise: xen_raise_fifo_ns. */
@@ -277,14 +303,14 @@ export class FifoAbi implements EventChannelAbi {
   /** One hypercall round trip: hypercall_ns. */
   protected readonly hypercallNs: number;
 
-  // Per-port Xen state covers `portSlots` ports: the bound ports and the event
-  // array, rounded up to whole pages. It grows (reallocated and copied) when a
-  // port is bound above it or the array is expanded, as Xen allocates struct
-  // evtchn buckets in evtchn_allocate_port; ports above it are unbound.
-  /** Ports the per-port Xen state covers: a multiple of 1024, at least `pages * 1024`. */
-  portSlots = 0;
-  /** Event-array pages added so far (0..128): the array holds exactly `pages * 1024` words. */
-  pages = 0;
+  /** The ABI id reported, e.g. `"fifo:drain"`. */
+  readonly id: string;
+  /** One more than the highest usable port: FIFO_NR_CHANNELS. */
+  readonly maxPorts: number = FIFO_NR_CHANNELS;
+  /** Number of VCPUs. */
+  readonly vcpus: number;
+  /** Always true: FIFO queues events by priority. */
+  readonly hasPriorities = true;
   /**
    * Hostile-guest hook: the number of upcoming set_link cmpxchg attempts that
    * fail because the guest changes the tail word concurrently.
@@ -296,8 +322,6 @@ export class FifoAbi implements EventChannelAbi {
   faults = 0;
   /** Whether set-up is explicit (initControl was called): bind then never grows the array. */
   protected explicitSetup = false;
-  /** Whether the last setPending linked the event onto a queue. */
-  private didLink = false;
 
   /**
    * Build the model; `id` selects the variant (default `"fifo"`), `label`
@@ -312,11 +336,14 @@ export class FifoAbi implements EventChannelAbi {
     this.lowestFirst = id === "fifo:lowest-first";
     this.naiveLink = id === "fifo:naive-link";
     this.drain = id === "fifo:drain";
-    const r = allocRegion(V * VCPU_WORDS * 4);
-    this.#vi = r.slab.i32;
-    this.#vu = r.slab.u8;
+    // No port records yet: the region is the VCPU records (growPorts adds them).
+    const r = allocRegion(V * VCPU_BYTES);
+    this.#i32 = r.slab.i32;
+    this.#u8 = r.slab.u8;
     this.#vb = r.at >>> 2;
     this.#vB = r.at;
+    this.#pb = this.#vb + V * VCPU_WORDS;
+    this.#pB = 4 * this.#pb;
     const c = options.costs;
     this.raiseNs = c.xen_raise_fifo_ns;
     this.retryNs = c.cmpxchg_retry_ns;
@@ -366,7 +393,7 @@ export class FifoAbi implements EventChannelAbi {
     if (!(port >= 0 && port < this.pages * FIFO_WORDS_PER_PAGE) || port !== Math.trunc(port)) {
       throw new RangeError(`port ${port} is outside the event array`);
     }
-    return this.#pi[this.#pb + port * PORT_WORDS] >>> 0;
+    return this.#i32[this.#pb + port * PORT_WORDS] >>> 0;
   }
 
   /**
@@ -390,7 +417,7 @@ export class FifoAbi implements EventChannelAbi {
     ) {
       throw new RangeError(`no control word ${index} of VCPU ${vcpu}`);
     }
-    return this.#vi[this.#vb + vcpu * VCPU_WORDS + V_CTRL + index] >>> 0;
+    return this.#i32[this.#vb + vcpu * VCPU_WORDS + controlSlot(index)] >>> 0;
   }
 
   /**
@@ -412,17 +439,17 @@ export class FifoAbi implements EventChannelAbi {
     if (!(port >= 0 && port < this.portSlots) || port !== Math.trunc(port)) {
       throw new RangeError(`port ${port} has no per-port state`);
     }
-    return this.#pu[this.#pB + port * 16 + PB_PRIO];
+    return this.#u8[this.#pB + port * PORT_BYTES + PB_PRIO];
   }
 
   /** Whether `port` is bound (per-port state covers it and its bound byte is set). */
   #isBound(port: number): boolean {
-    return this.#pu[this.#pB + (port << 4) + PB_BOUND] !== 0;
+    return this.#u8[this.#pB + (port << 4) + PB_BOUND] !== 0;
   }
 
   /** Whether `vcpu`'s control block is mapped. */
   #mapped(vcpu: number): boolean {
-    return this.#vu[this.#vB + vcpu * (VCPU_WORDS * 4) + VB_MAPPED] !== 0;
+    return this.#u8[this.#vB + vcpu * VCPU_BYTES + VB_MAPPED] !== 0;
   }
 
   // ------------------------------------------------------------ hypercalls
@@ -447,9 +474,9 @@ export class FifoAbi implements EventChannelAbi {
     // "control block already mapped" -> -EINVAL (map_control_block).
     if (this.#mapped(vcpu)) return -EINVAL;
     this.explicitSetup = true;
-    this.#vu[this.#vB + vcpu * (VCPU_WORDS * 4) + VB_MAPPED] = 1;
-    const cb = this.#vb + vcpu * VCPU_WORDS + V_CTRL;
-    this.#vi.fill(0, cb, cb + FIFO_CONTROL_WORDS);
+    this.#u8[this.#vB + vcpu * VCPU_BYTES + VB_MAPPED] = 1;
+    const vb = this.#vb + vcpu * VCPU_WORDS;
+    for (let j = 0; j < FIFO_CONTROL_WORDS; j++) this.#i32[vb + controlSlot(j)] = 0;
     return OK;
   }
 
@@ -487,14 +514,14 @@ export class FifoAbi implements EventChannelAbi {
     // exactly one page: the words (and their cache-line owners) of one more
     // page of ports, never more than the pages added.
     this.growPorts(end);
-    const pi = this.#pi, pu = this.#pu;
-    for (let p = first; p < end; p++) pi[this.#pb + (p << 2)] = FIFO_MASKED;
+    const i32 = this.#i32, u8 = this.#u8;
+    for (let p = first; p < end; p++) i32[this.#pb + (p << 2)] = FIFO_MASKED;
     this.pages++;
     for (let p = first; p < end; p++) {
       const s = this.#pB + (p << 4) + PB_SAVED;
-      if (pu[s] !== 0) {
-        pu[s] = 0;
-        this.setPending(pi[this.#pb + (p << 2) + P_NOTIFY], p, 0);
+      if (u8[s] !== 0) {
+        u8[s] = 0;
+        this.setPending(i32[this.#pb + (p << 2) + P_NOTIFY], p, 0);
       }
     }
     this.cost = 0;
@@ -511,21 +538,25 @@ export class FifoAbi implements EventChannelAbi {
   private growPorts(end: number): void {
     if (end <= this.portSlots) return;
     const n = Math.ceil(end / FIFO_WORDS_PER_PAGE) * FIFO_WORDS_PER_PAGE;
-    const r = allocRegion(n * PORT_WORDS * 4);
+    const vcpuBytes = this.vcpus * VCPU_BYTES;
+    const r = allocRegion(vcpuBytes + n * PORT_BYTES);
     const u8 = r.slab.u8;
-    u8.set(this.#pu.subarray(this.#pB, this.#pB + this.portSlots * PORT_WORDS * 4), r.at);
+    u8.set(this.#u8.subarray(this.#vB, this.#pB + this.portSlots * PORT_BYTES), r.at);
+    const pB = r.at + vcpuBytes;
     // A new port's priority: EVTCHN_FIFO_PRIORITY_DEFAULT (evtchn_fifo_init).
-    for (let p = this.portSlots; p < n; p++) u8[r.at + (p << 4) + PB_PRIO] = PRIORITY_DEFAULT;
-    this.#pi = r.slab.i32;
-    this.#pu = u8;
-    this.#pb = r.at >>> 2;
-    this.#pB = r.at;
+    for (let p = this.portSlots; p < n; p++) u8[pB + p * PORT_BYTES + PB_PRIO] = PRIORITY_DEFAULT;
+    this.#i32 = r.slab.i32;
+    this.#u8 = u8;
+    this.#vb = r.at >>> 2;
+    this.#vB = r.at;
+    this.#pb = pB >>> 2;
+    this.#pB = pB;
     this.portSlots = n;
   }
 
   /** Implicit guest boot (no explicit initControl): map every control block. */
   private autoBoot(port: number): void {
-    for (let v = 0; v < this.vcpus; v++) this.#vu[this.#vB + v * (VCPU_WORDS * 4) + VB_MAPPED] = 1;
+    for (let v = 0; v < this.vcpus; v++) this.#u8[this.#vB + v * VCPU_BYTES + VB_MAPPED] = 1;
     while (this.pages * FIFO_WORDS_PER_PAGE <= port) this.expandArray();
   }
 
@@ -548,14 +579,14 @@ export class FifoAbi implements EventChannelAbi {
     if (this.isBusy(port)) return -EBUSY;
     if (!this.explicitSetup) this.autoBoot(port);
     this.growPorts(port + 1);
-    const pi = this.#pi, pu = this.#pu;
+    const i32 = this.#i32, u8 = this.#u8;
     const wi = this.#pb + (port << 2), b = this.#pB + (port << 4);
-    pu[b + PB_BOUND] = 1;
-    pi[wi + P_NOTIFY] = vcpu;
-    pu[b + PB_PRIO] = PRIORITY_DEFAULT;
-    pu[b + PB_SAVED] = 0;
+    u8[b + PB_BOUND] = 1;
+    i32[wi + P_NOTIFY] = vcpu;
+    u8[b + PB_PRIO] = PRIORITY_DEFAULT;
+    u8[b + PB_SAVED] = 0;
     if (port < this.pages * FIFO_WORDS_PER_PAGE) {
-      pi[wi] &= ~(FIFO_PENDING | FIFO_MASKED | FIFO_BUSY);
+      i32[wi] &= ~(FIFO_PENDING | FIFO_MASKED | FIFO_BUSY);
     }
     return OK;
   }
@@ -569,13 +600,13 @@ export class FifoAbi implements EventChannelAbi {
     this.cost = 0;
     this.steps = 0;
     if (!(port >= 1 && port < this.portSlots) || !this.#isBound(port)) return -EINVAL;
-    const pi = this.#pi, pu = this.#pu;
+    const i32 = this.#i32, u8 = this.#u8;
     const wi = this.#pb + (port << 2), b = this.#pB + (port << 4);
-    pu[b + PB_BOUND] = 0;
-    pu[b + PB_SAVED] = 0;
-    pi[wi + P_NOTIFY] = 0;
+    u8[b + PB_BOUND] = 0;
+    u8[b + PB_SAVED] = 0;
+    i32[wi + P_NOTIFY] = 0;
     if (port < this.pages * FIFO_WORDS_PER_PAGE) {
-      pi[wi] = (pi[wi] | FIFO_MASKED) & ~FIFO_PENDING;
+      i32[wi] = (i32[wi] | FIFO_MASKED) & ~FIFO_PENDING;
     }
     return OK;
   }
@@ -590,7 +621,7 @@ export class FifoAbi implements EventChannelAbi {
     this.steps = 0;
     if (!(port >= 1 && port < this.portSlots) || !this.#isBound(port)) return -EINVAL;
     if (!(priority >= 0 && priority < PRIORITIES) || priority !== (priority | 0)) return -EINVAL;
-    this.#pu[this.#pB + (port << 4) + PB_PRIO] = priority;
+    this.#u8[this.#pB + (port << 4) + PB_PRIO] = priority;
     return OK;
   }
 
@@ -605,7 +636,7 @@ export class FifoAbi implements EventChannelAbi {
     // event_channel.c evtchn_bind_vcpu: the VCPU is checked first (-ENOENT), then the port.
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
     if (!(port >= 1 && port < this.portSlots) || !this.#isBound(port)) return -EINVAL;
-    this.#pi[this.#pb + (port << 2) + P_NOTIFY] = vcpu;
+    this.#i32[this.#pb + (port << 2) + P_NOTIFY] = vcpu;
     return OK;
   }
 
@@ -615,7 +646,7 @@ export class FifoAbi implements EventChannelAbi {
   /** Whether the port is still LINKED (event_fifo.c evtchn_fifo_is_busy). */
   isBusy(port: number): boolean {
     return port >= 0 && port < this.pages * FIFO_WORDS_PER_PAGE &&
-      (this.#pi[this.#pb + (port << 2)] & FIFO_LINKED) !== 0;
+      (this.#i32[this.#pb + (port << 2)] & FIFO_LINKED) !== 0;
   }
 
   // --------------------------------------------------------------- Xen side
@@ -624,7 +655,7 @@ export class FifoAbi implements EventChannelAbi {
   raise(port: number): number {
     // Ports above portSlots were never bound.
     if (
-      !(port >= 1 && port < this.portSlots) || this.#pu[this.#pB + (port << 4) + PB_BOUND] === 0
+      !(port >= 1 && port < this.portSlots) || this.#u8[this.#pB + (port << 4) + PB_BOUND] === 0
     ) {
       // Sending on an unbound or closed port delivers nothing.
       this.outcome = RAISE_DROPPED;
@@ -632,7 +663,7 @@ export class FifoAbi implements EventChannelAbi {
       this.steps = 0;
       return -1;
     }
-    return this.setPending(this.#pi[this.#pb + (port << 2) + P_NOTIFY], port, this.raiseNs);
+    return this.setPending(this.#i32[this.#pb + (port << 2) + P_NOTIFY], port, this.raiseNs);
   }
 
   /** The raise/link algorithm of evtchn_fifo_set_pending; sets cost, steps, outcome. */
@@ -640,39 +671,38 @@ export class FifoAbi implements EventChannelAbi {
     this.cost = cost;
     this.steps = 0;
     this.didLink = false;
-    const pu = this.#pu, pi = this.#pi;
+    const u8 = this.#u8, i32 = this.#i32;
     // Event array page missing: save `pending` for expand_array (event_fifo.c, 917c123029).
     if (port >= this.pages * FIFO_WORDS_PER_PAGE) {
       const s = this.#pB + (port << 4) + PB_SAVED;
-      this.outcome = pu[s] !== 0 ? RAISE_COALESCED : RAISE_NEW;
-      pu[s] = 1;
+      this.outcome = u8[s] !== 0 ? RAISE_COALESCED : RAISE_NEW;
+      u8[s] = 1;
       return -1;
     }
-    const vu = this.#vu;
     const vB = this.#vB + (v << 8);
     // No control block: the event is dropped and P left alone (8aa0e9d2d1).
-    if (vu[vB + VB_MAPPED] === 0) {
+    if (u8[vB + VB_MAPPED] === 0) {
       this.outcome = RAISE_DROPPED;
       return -1;
     }
     const line = this.#pB + ((port >>> 4) << 8) + PB_LINE;
-    if (pu[line] === LINE_GUEST) this.cost += this.remoteNs;
-    pu[line] = LINE_XEN;
+    if (u8[line] === LINE_GUEST) this.cost += this.remoteNs;
+    u8[line] = LINE_XEN;
     const wi = this.#pb + (port << 2);
-    const w = pi[wi];
+    const w = i32[wi];
     // Coalescing: P already set means no new instance (test_and_set P).
     this.outcome = (w & FIFO_PENDING) !== 0 ? RAISE_COALESCED : RAISE_NEW;
     let newHead = false;
-    const q = pu[this.#pB + (port << 4) + PB_PRIO];
+    const q = u8[this.#pB + (port << 4) + PB_PRIO];
     // Link only if unmasked and not already LINKED: masked events are never linked.
     if ((w & (FIFO_MASKED | FIFO_LINKED)) === 0) {
-      pi[wi] = w | FIFO_PENDING | FIFO_LINKED;
+      i32[wi] = w | FIFO_PENDING | FIFO_LINKED;
       this.didLink = true;
       if (this.naiveLink) {
         const r = this.linkNaive(v, q, port);
         if (r < 0) {
           // Corrupted list: the hardened walk gives up and the raise leaves no trace.
-          pi[wi] = w;
+          i32[wi] = w;
           this.didLink = false;
           this.outcome = RAISE_DROPPED;
           this.faults++;
@@ -681,7 +711,7 @@ export class FifoAbi implements EventChannelAbi {
         newHead = r === 1;
       } else newHead = this.linkTail(v, q, port);
     } else {
-      pi[wi] = w | FIFO_PENDING;
+      i32[wi] = w | FIFO_PENDING;
     }
     let readySet: boolean;
     if (this.naiveLink) {
@@ -693,19 +723,18 @@ export class FifoAbi implements EventChannelAbi {
     }
     if (!readySet) return -1;
     const bit = 1 << q;
-    const vi = this.#vi;
-    const cb = this.#vb + (v << 6) + V_CTRL;
-    const old = vi[cb];
-    vi[cb] = old | bit;
+    const cb = this.#vb + (v << 6) + V_XREADY;
+    const old = i32[cb];
+    i32[cb] = old | bit;
     const cl = vB + VB_CTRL_LINE;
-    if (vu[cl] === LINE_GUEST) this.cost += this.remoteNs;
-    vu[cl] = LINE_XEN;
+    if (u8[cl] === LINE_GUEST) this.cost += this.remoteNs;
+    u8[cl] = LINE_XEN;
     // Edge filter 1: READY bit 0->1.
     if ((old & bit) !== 0) return -1;
     // Edge filter 2: evtchn_upcall_pending 0->1 (domain.c vcpu_mark_events_pending).
     const up = vB + VB_UP;
-    if (vu[up] !== 0) return -1;
-    vu[up] = 1;
+    if (u8[up] !== 0) return -1;
+    u8[up] = 1;
     return v;
   }
 
@@ -714,21 +743,21 @@ export class FifoAbi implements EventChannelAbi {
    * returns true when a new HEAD was written (the queue was empty).
    */
   private linkTail(v: number, q: number, port: number): boolean {
-    const pi = this.#pi, vi = this.#vi;
+    const i32 = this.#i32;
     const lq = this.#pb + (port << 2) + P_LASTQ;
-    const old = pi[lq];
-    const oldIdx = this.#vb + (old >>> 8) * VCPU_WORDS + V_TAIL + (old & 0xff);
-    const vb = this.#vb + (v << 6);
-    const qi = vb + V_TAIL + q;
+    const old = i32[lq];
+    const oldIdx = this.#vb + (old >>> 8) * VCPU_WORDS + queueAt(old & 0xff) + Q_TAIL;
+    const qb = this.#vb + (v << 6) + queueAt(q);
+    const qi = qb + Q_TAIL;
     // "If this event was a tail, the old queue is now empty" (evtchn_fifo_set_pending).
-    if (vi[oldIdx] === port) vi[oldIdx] = 0;
+    if (i32[oldIdx] === port) i32[oldIdx] = 0;
     // Moved to a different queue: record it as the new lastq.
-    if (oldIdx !== qi) pi[lq] = (v << 8) | q;
+    if (oldIdx !== qi) i32[lq] = (v << 8) | q;
     let linked = false;
-    const t = vi[qi];
+    const t = i32[qi];
     if (t !== 0) linked = this.setLink(t, port);
-    if (!linked) vi[vb + V_CTRL + HEAD0 + q] = port;
-    vi[qi] = port;
+    if (!linked) i32[qb + Q_HEAD] = port;
+    i32[qi] = port;
     return !linked;
   }
 
@@ -747,20 +776,20 @@ export class FifoAbi implements EventChannelAbi {
    * garbage. Steps are thus at most the array size (`pages * 1024`).
    */
   private linkNaive(v: number, q: number, port: number): number {
-    const vi = this.#vi, pi = this.#pi, pu = this.#pu, pb = this.#pb, pB = this.#pB;
-    const hi = this.#vb + (v << 6) + V_CTRL + HEAD0 + q;
+    const i32 = this.#i32, u8 = this.#u8, pb = this.#pb, pB = this.#pB;
+    const hi = this.#vb + (v << 6) + queueAt(q) + Q_HEAD;
     const size = this.pages * FIFO_WORDS_PER_PAGE;
     // HEAD is an unsigned word of guest memory.
-    const h = vi[hi] >>> 0;
-    if (h === 0 || h === port || h >= size || (pi[pb + (h << 2)] & FIFO_LINKED) === 0) {
+    const h = i32[hi] >>> 0;
+    if (h === 0 || h === port || h >= size || (i32[pb + (h << 2)] & FIFO_LINKED) === 0) {
       if (h >= size) this.faults++;
-      vi[hi] = port;
+      i32[hi] = port;
       return 1;
     }
     let t = h;
     let n = 1;
     let mark = h, power = 1, lam = 0;
-    let l = pi[pb + (t << 2)] & FIFO_LINK_MASK;
+    let l = i32[pb + (t << 2)] & FIFO_LINK_MASK;
     let broken = false;
     while (l !== 0 && l !== port) {
       if (l >= size || n >= size) {
@@ -769,7 +798,7 @@ export class FifoAbi implements EventChannelAbi {
       }
       t = l;
       n++;
-      if (pu[pB + ((t >>> 4) << 8) + PB_LINE] === LINE_GUEST) this.cost += this.remoteNs;
+      if (u8[pB + ((t >>> 4) << 8) + PB_LINE] === LINE_GUEST) this.cost += this.remoteNs;
       if (t === mark) {
         broken = true; // a cycle that does not contain `port`
         break;
@@ -779,14 +808,14 @@ export class FifoAbi implements EventChannelAbi {
         power *= 2;
         lam = 0;
       }
-      l = pi[pb + (t << 2)] & FIFO_LINK_MASK;
+      l = i32[pb + (t << 2)] & FIFO_LINK_MASK;
     }
     this.steps += n;
     this.cost += n * this.walkNs;
     if (broken) return -1;
     if (l === port) return 0; // already on the list (MicroV stops there)
     if (this.setLink(t, port)) return 0;
-    vi[hi] = port;
+    i32[hi] = port;
     return 1;
   }
 
@@ -798,33 +827,33 @@ export class FifoAbi implements EventChannelAbi {
    * as linked and lost ("not linked" warning): outcome RAISE_DROPPED.
    */
   private setLink(t: number, port: number): boolean {
-    const pi = this.#pi, ti = this.#pb + (t << 2);
-    let tw = pi[ti];
+    const i32 = this.#i32, ti = this.#pb + (t << 2);
+    let tw = i32[ti];
     this.steps++;
     if ((tw & FIFO_LINKED) === 0) return false;
     if (this.tailRaces <= 0) {
-      pi[ti] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
+      i32[ti] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
       return true;
     }
     this.tailRaces--;
     // Lock the word against guest unmasking: set BUSY, then retry.
-    pi[ti] = tw | FIFO_BUSY;
+    i32[ti] = tw | FIFO_BUSY;
     for (let i = 0; i < SET_LINK_RETRIES; i++) {
       this.steps++;
       this.cost += this.retryNs;
-      tw = pi[ti];
+      tw = i32[ti];
       if ((tw & FIFO_LINKED) === 0) {
-        pi[ti] = tw & ~FIFO_BUSY;
+        i32[ti] = tw & ~FIFO_BUSY;
         return false;
       }
       if (this.tailRaces > 0) {
         this.tailRaces--;
         continue;
       }
-      pi[ti] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
+      i32[ti] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
       return true;
     }
-    pi[ti] &= ~FIFO_BUSY;
+    i32[ti] &= ~FIFO_BUSY;
     this.outcome = RAISE_DROPPED;
     this.faults++;
     return true;
@@ -842,15 +871,15 @@ export class FifoAbi implements EventChannelAbi {
     this.cost = this.maskNs;
     if (
       !(port >= 1 && port < this.pages * FIFO_WORDS_PER_PAGE) ||
-      this.#pu[this.#pB + (port << 4) + PB_BOUND] === 0
+      this.#u8[this.#pB + (port << 4) + PB_BOUND] === 0
     ) {
       return -1;
     }
-    const pi = this.#pi, wi = this.#pb + (port << 2);
-    const w = pi[wi];
-    pi[wi] = w & ~FIFO_MASKED;
+    const i32 = this.#i32, wi = this.#pb + (port << 2);
+    const w = i32[wi];
+    i32[wi] = w & ~FIFO_MASKED;
     if ((w & FIFO_PENDING) === 0) return -1;
-    const r = this.setPending(pi[wi + P_NOTIFY], port, this.hypercallNs + this.raiseNs);
+    const r = this.setPending(i32[wi + P_NOTIFY], port, this.hypercallNs + this.raiseNs);
     if (this.outcome !== RAISE_DROPPED) this.outcome = this.didLink ? RAISE_NEW : RAISE_COALESCED;
     return r;
   }
@@ -862,24 +891,24 @@ export class FifoAbi implements EventChannelAbi {
    * (events_fifo.c __evtchn_fifo_handle_events).
    */
   beginUpcall(v: number): void {
-    const vu = this.#vu, vB = this.#vB + (v << 8);
-    vu[vB + VB_UP] = 0;
-    vu[vB + VB_REREAD] = 0;
+    const u8 = this.#u8, vB = this.#vB + (v << 8);
+    u8[vB + VB_UP] = 0;
+    u8[vB + VB_REREAD] = 0;
     this.cost = 0;
     this.steps = 0;
-    this.#vi[this.#vb + (v << 6) + V_READY] |= this.xchgReady(v);
+    this.#i32[this.#vb + (v << 6) + V_READY] |= this.xchgReady(v);
   }
 
   /** xchg(&control_block->ready, 0), adding its cost to `this.cost`. */
   private xchgReady(v: number): number {
-    const vu = this.#vu, vi = this.#vi;
-    const cb = this.#vb + (v << 6) + V_CTRL;
+    const u8 = this.#u8, i32 = this.#i32;
+    const cb = this.#vb + (v << 6) + V_XREADY;
     this.cost += this.xchgNs;
     const cl = this.#vB + (v << 8) + VB_CTRL_LINE;
-    if (vu[cl] === LINE_XEN) this.cost += this.missNs;
-    vu[cl] = LINE_GUEST;
-    const r = vi[cb];
-    vi[cb] = 0;
+    if (u8[cl] === LINE_XEN) this.cost += this.missNs;
+    u8[cl] = LINE_GUEST;
+    const r = i32[cb];
+    i32[cb] = 0;
     // Only bits 0..15 name a queue: a robust guest ignores the rest (a hostile write).
     return r & READY_MASK;
   }
@@ -916,13 +945,13 @@ export class FifoAbi implements EventChannelAbi {
   next(v: number): number {
     this.cost = 0;
     let steps = 0;
-    const vi = this.#vi, vu = this.#vu, pi = this.#pi, pu = this.#pu;
+    const i32 = this.#i32, u8 = this.#u8;
     const pb = this.#pb, pB = this.#pB;
     const vb = this.#vb + (v << 6), vB = this.#vB + (v << 8);
     const ri = vb + V_READY, rr = vB + VB_REREAD, cl = vB + VB_CTRL_LINE;
-    let ready = vi[ri];
-    if (vu[rr] !== 0) {
-      vu[rr] = 0;
+    let ready = i32[ri];
+    if (u8[rr] !== 0) {
+      u8[rr] = 0;
       ready |= this.xchgReady(v);
     }
     const size = this.pages * FIFO_WORDS_PER_PAGE;
@@ -930,20 +959,21 @@ export class FifoAbi implements EventChannelAbi {
       if (steps >= FIFO_CONSUME_LIMIT) {
         // Bounded consume loop: yield, keeping the local state, with
         // evtchn_upcall_pending set so that the next pass resumes here.
-        vi[ri] = ready;
-        vu[vB + VB_UP] = 1;
+        i32[ri] = ready;
+        u8[vB + VB_UP] = 1;
         this.faults++;
         this.steps = steps;
         return -1;
       }
       const q = this.pickQueue(ready, v);
-      const hi = vb + V_LHEAD + q;
-      let port = vi[hi];
+      const qb = vb + queueAt(q);
+      const hi = qb + Q_LHEAD;
+      let port = i32[hi];
       if (port === 0) {
         // Local cursor exhausted: take Xen's HEAD (valid since READY was seen, 70ccddb14a).
-        port = vi[vb + V_CTRL + HEAD0 + q];
-        if (vu[cl] === LINE_XEN) this.cost += this.missNs;
-        vu[cl] = LINE_GUEST;
+        port = i32[qb + Q_HEAD];
+        if (u8[cl] === LINE_XEN) this.cost += this.missNs;
+        u8[cl] = LINE_GUEST;
       }
       steps++;
       this.cost += this.consumeNs;
@@ -953,46 +983,46 @@ export class FifoAbi implements EventChannelAbi {
         // here. Drop the rest of this queue rather than read outside the array.
         this.faults++;
         ready &= ~(1 << q);
-        vi[hi] = 0;
+        i32[hi] = 0;
         if (this.rereadReady(v, q, true)) ready |= this.xchgReady(v);
         continue;
       }
       const line = pB + ((port >>> 4) << 8) + PB_LINE;
-      if (pu[line] === LINE_XEN) this.cost += this.missNs;
-      pu[line] = LINE_GUEST;
+      if (u8[line] === LINE_XEN) this.cost += this.missNs;
+      u8[line] = LINE_GUEST;
       const wi = pb + (port << 2);
-      const w = pi[wi];
+      const w = i32[wi];
       let link = w & FIFO_LINK_MASK;
       // clear_linked: one cmpxchg clears L and LINK together, returning the old LINK.
-      pi[wi] = w & ~(FIFO_LINKED | FIFO_LINK_MASK);
+      i32[wi] = w & ~(FIFO_LINKED | FIFO_LINK_MASK);
       if (link >= size) {
         this.faults++; // LINK outside the event array: end the queue here
         link = 0;
       }
       const drained = link === 0;
       if (drained) ready &= ~(1 << q);
-      vi[hi] = link;
+      i32[hi] = link;
       const reread = this.rereadReady(v, q, drained);
       // Handle only if pending, unmasked and bound (Linux: evtchn_to_irq finds an irq);
       // stale, acked or masked entries are skipped.
       if (
-        (w & (FIFO_PENDING | FIFO_MASKED)) === FIFO_PENDING && pu[pB + (port << 4) + PB_BOUND] !== 0
+        (w & (FIFO_PENDING | FIFO_MASKED)) === FIFO_PENDING && u8[pB + (port << 4) + PB_BOUND] !== 0
       ) {
-        vi[ri] = ready;
-        vu[rr] = reread ? 1 : 0;
+        i32[ri] = ready;
+        u8[rr] = reread ? 1 : 0;
         this.steps = steps;
         return port;
       }
       if (reread) ready |= this.xchgReady(v);
     }
-    vi[ri] = 0;
+    i32[ri] = 0;
     this.steps = steps;
     return -1;
   }
 
   /** Whether evtchn_upcall_pending is set. */
   upcallPending(v: number): boolean {
-    return this.#vu[this.#vB + (v << 8) + VB_UP] !== 0;
+    return this.#u8[this.#vB + (v << 8) + VB_UP] !== 0;
   }
 
   /** Clear P (Linux clear_evtchn from ack_dynirq); its cost is in fifo_consume_ns. */
@@ -1001,12 +1031,12 @@ export class FifoAbi implements EventChannelAbi {
     this.steps = 0;
     if (!(port >= 0)) return;
     if (port < this.pages * FIFO_WORDS_PER_PAGE) {
-      const pu = this.#pu, line = this.#pB + ((port >>> 4) << 8) + PB_LINE;
-      if (pu[line] === LINE_XEN) this.cost = this.missNs;
-      pu[line] = LINE_GUEST;
-      this.#pi[this.#pb + (port << 2)] &= ~FIFO_PENDING;
+      const u8 = this.#u8, line = this.#pB + ((port >>> 4) << 8) + PB_LINE;
+      if (u8[line] === LINE_XEN) this.cost = this.missNs;
+      u8[line] = LINE_GUEST;
+      this.#i32[this.#pb + (port << 2)] &= ~FIFO_PENDING;
     } else if (port < this.portSlots) {
-      this.#pu[this.#pB + (port << 4) + PB_SAVED] = 0;
+      this.#u8[this.#pB + (port << 4) + PB_SAVED] = 0;
     }
   }
 
@@ -1015,7 +1045,7 @@ export class FifoAbi implements EventChannelAbi {
     this.cost = this.maskNs;
     this.steps = 0;
     if (port >= 0 && port < this.pages * FIFO_WORDS_PER_PAGE) {
-      this.#pi[this.#pb + (port << 2)] |= FIFO_MASKED;
+      this.#i32[this.#pb + (port << 2)] |= FIFO_MASKED;
     }
   }
 
@@ -1023,9 +1053,9 @@ export class FifoAbi implements EventChannelAbi {
   isPending(port: number): boolean {
     if (!(port >= 0)) return false;
     if (port < this.pages * FIFO_WORDS_PER_PAGE) {
-      return (this.#pi[this.#pb + (port << 2)] & FIFO_PENDING) !== 0;
+      return (this.#i32[this.#pb + (port << 2)] & FIFO_PENDING) !== 0;
     }
-    return port < this.portSlots && this.#pu[this.#pB + (port << 4) + PB_SAVED] !== 0;
+    return port < this.portSlots && this.#u8[this.#pB + (port << 4) + PB_SAVED] !== 0;
   }
 
   /**
@@ -1059,10 +1089,10 @@ export class FifoAbi implements EventChannelAbi {
       const size = this.pages * FIFO_WORDS_PER_PAGE;
       if (size === 0) return 0;
       const port = i % size;
-      const pi = this.#pi, wi = this.#pb + (port << 2);
-      const old = pi[wi];
-      pi[wi] = x;
-      this.#pu[this.#pB + ((port >>> 4) << 8) + PB_LINE] = LINE_GUEST;
+      const i32 = this.#i32, wi = this.#pb + (port << 2);
+      const old = i32[wi];
+      i32[wi] = x;
+      this.#u8[this.#pB + ((port >>> 4) << 8) + PB_LINE] = LINE_GUEST;
       if (this.#isBound(port) && (old & FIFO_PENDING) !== 0 && (x & FIFO_PENDING) === 0) {
         this.lostPorts[0] = port;
         return 1;
@@ -1072,8 +1102,8 @@ export class FifoAbi implements EventChannelAbi {
     if (target === SHARED_CONTROL) {
       const k = i % (this.vcpus * FIFO_CONTROL_WORDS);
       const v = (k / FIFO_CONTROL_WORDS) | 0;
-      this.#vi[this.#vb + v * VCPU_WORDS + V_CTRL + k - v * FIFO_CONTROL_WORDS] = x;
-      this.#vu[this.#vB + v * (VCPU_WORDS * 4) + VB_CTRL_LINE] = LINE_GUEST;
+      this.#i32[this.#vb + v * VCPU_WORDS + controlSlot(k - v * FIFO_CONTROL_WORDS)] = x;
+      this.#u8[this.#vB + v * VCPU_BYTES + VB_CTRL_LINE] = LINE_GUEST;
       return 0;
     }
     if (target === SHARED_LINK_RACE) this.tailRaces = x % (SET_LINK_RETRIES + 2);
