@@ -503,3 +503,27 @@ Deno.test("fifo keeps per-port Xen state for ports bound beyond the event array,
   assert.equal(abi.unmask(5000), 0);
   assert.deepEqual(drain(abi), [5000]);
 });
+
+Deno.test("fifo domains keep their own event words, control blocks and port state", () => {
+  // Each domain has its own event array, control blocks and struct evtchn (event_fifo.c
+  // evtchn_fifo_init_control, evtchn_allocate_port), whatever memory the model shares.
+  const a = setup([5, 6]);
+  const b = setup([5, 6]);
+  a.setPriority(6, 2);
+  assert.equal(a.raise(5), 0);
+  assert.equal(b.word(5), 0, "b's word 5: bound, unmasked, nothing pending");
+  assert.equal(b.controlWord(0, 0), 0, "b's READY untouched");
+  assert.equal(b.priorityOf(6), 7);
+  // a grows its per-port state (a port beyond its array): b and a's own state stay.
+  assert.equal(a.bind(5000, 0), 0);
+  assert.equal(a.portSlots, 5120);
+  assert.equal(
+    a.word(5),
+    (FIFO_PENDING | FIFO_LINKED) >>> 0,
+    "a's linked word survives the growth",
+  );
+  assert.equal(a.priorityOf(6), 2);
+  assert.equal(b.raise(6), 0);
+  assert.deepEqual(drain(b), [6]);
+  assert.deepEqual(drain(a), [5]);
+});
