@@ -71,7 +71,7 @@ export const FIFO_WORDS_PER_PAGE = 1024;
 export const FIFO_MAX_PAGES = FIFO_NR_CHANNELS / FIFO_WORDS_PER_PAGE;
 /** sizeof(struct evtchn_fifo_control_block): ready, _rsvd, head[16]. */
 export const FIFO_CONTROL_BLOCK_BYTES = 72;
-/** `Uint32` words per control block in {@linkcode FifoAbi.control}. */
+/** `Uint32` words per control block (see {@linkcode FifoAbi.controlWord}). */
 export const FIFO_CONTROL_WORDS = 18;
 /** Index of head[0] inside a control block. */
 const HEAD0 = 2;
@@ -86,6 +86,134 @@ export const FIFO_CONSUME_LIMIT = 1024;
 /** READY bits that name a queue (EVTCHN_FIFO_MAX_QUEUES = 16); a guest ignores the others. */
 const READY_MASK = (1 << PRIORITIES) - 1;
 
+// ------------------------------------------------------------ memory layout
+//
+// A domain's FIFO state is one region of 32-bit words (with a byte view of the
+// same memory), laid out so that one operation on a domain that no recent
+// event touched reads few cache lines and pages (a host touches thousands of
+// domains in turn): the VCPU records, then the port records.
+//
+// Per VCPU, a 256-byte record (four 64-byte lines), the fields an upcall
+// reads first:
+//   word 0: the Linux guest's local `ready` (__evtchn_fifo_handle_events);
+//   bytes 4-7: vcpu_info.evtchn_upcall_pending; 1 when the control block is
+//   mapped; 1 when READY must be OR-ed in before choosing the next queue
+//   (guest); the owner (LINE_XEN or LINE_GUEST) of the control block's line
+//   (cost model only);
+//   words 2-3: the shared control block's READY and _rsvd;
+//   words 4 + 3s .. 6 + 3s, per queue q at slot s = 7q mod 16: the control
+//   block's HEAD[q], the guest's local head cursor (Linux
+//   per_cpu(cpu_queue).head[q]) and Xen's tail (struct
+//   evtchn_fifo_queue.tail), so that a raise and a consume on one queue read
+//   one triplet. The first line holds slots 0-3: queues 0 and 7, the two a
+//   Linux guest uses (the timer's XEN_IRQ_PRIORITY_MAX, time.c
+//   xen_setup_timer, and EVTCHN_FIFO_PRIORITY_DEFAULT for the rest), so that
+//   its upcalls read one line of the record.
+// Record v starts at word `vb + 64v` (`vb + (v << 6)`), byte `vB + (v << 8)`.
+/** Int32 words per VCPU record. */
+const VCPU_WORDS = 64;
+/** Bytes per VCPU record. */
+const VCPU_BYTES = 4 * VCPU_WORDS;
+/** VCPU record: the guest's local ready (word). */
+const V_READY = 0;
+/** VCPU record: the control block's READY (word); _rsvd follows. */
+const V_XREADY = 2;
+/** VCPU record: slot 0's queue triplet (words); see {@linkcode queueAt}. */
+const V_Q = 4;
+/** Queue triplet: the control block's HEAD[q] (word). */
+const Q_HEAD = 0;
+/** Queue triplet: the guest's local head cursor (word). */
+const Q_LHEAD = 1;
+/** Queue triplet: Xen's tail (word). */
+const Q_TAIL = 2;
+/** VCPU record: evtchn_upcall_pending (byte). */
+const VB_UP = 4;
+/** VCPU record: control block mapped (byte). */
+const VB_MAPPED = 5;
+/** VCPU record: READY re-read pending (byte). */
+const VB_REREAD = 6;
+/** VCPU record: owner of the control block's line (byte). */
+const VB_CTRL_LINE = 7;
+
+/** Word of a VCPU record where queue `q`'s triplet starts: slot `7q mod 16` (a bijection). */
+function queueAt(q: number): number {
+  return V_Q + 3 * ((q * 7) & 15);
+}
+
+/** Word of a VCPU record holding word `index` of its control block (READY, _rsvd, HEAD[16]). */
+function controlSlot(index: number): number {
+  return index < HEAD0 ? V_XREADY + index : queueAt(index - HEAD0) + Q_HEAD;
+}
+//
+// Per port, a 16-byte record (four ports per line):
+//   word 0: the event word (P M L B, LINK): the shared event array;
+//   word 1: lastq (Xen-private evtchn_fifo_lastq: `(vcpu << 8) | priority`);
+//   word 2: notify_vcpu_id (Xen-private);
+//   bytes 12-14: evtchn->priority, bound (1 when bound), evtchn->pending saved
+//   while the port's array page did not exist (Xen-private);
+//   byte 15 of the record of the first port of every 16: the owner of the
+//   64-byte line of event words that covers those 16 ports (cost model only).
+// Record p starts at word `pb + 4p` (`pb + (p << 2)`), byte `pB + (p << 4)`;
+// the owner of p's line is byte `pB + ((p >>> 4) << 8) + 15`. The records
+// cover `portSlots` ports: the bound ports and the event array, rounded up to
+// whole pages; the event words are the records' word 0 of the first
+// `pages * 1024` ports.
+/** Int32 words per port record. */
+const PORT_WORDS = 4;
+/** Bytes per port record. */
+const PORT_BYTES = 4 * PORT_WORDS;
+/** Port record: lastq (word). */
+const P_LASTQ = 1;
+/** Port record: notify VCPU (word). */
+const P_NOTIFY = 2;
+/** Port record: priority (byte). */
+const PB_PRIO = 12;
+/** Port record: 1 when bound (byte). */
+const PB_BOUND = 13;
+/** Port record: pending saved while the page is missing (byte). */
+const PB_SAVED = 14;
+/** Record of a line's first port: owner of the line of 16 event words (byte). */
+const PB_LINE = 15;
+
+// Small domains share slabs: one ArrayBuffer and one pair of views for many
+// domains' regions, so that the view objects an operation reads stay in
+// cache whichever domain it is on. A slab lives while one of its domains
+// does; a region it no longer uses (a domain's region before it grew) is not
+// reused. A region larger than SLAB_MAX_REGION gets a buffer of
+// its own.
+/** Bytes of one slab. */
+const SLAB_BYTES = 1 << 20;
+/** The largest region placed in a slab (bytes). */
+const SLAB_MAX_REGION = SLAB_BYTES >>> 3;
+
+/** A buffer and its views, with the bytes handed out so far. */
+interface Slab {
+  readonly i32: Int32Array;
+  readonly u8: Uint8Array;
+  used: number;
+}
+
+/** The slab being filled. */
+let openSlab: Slab | null = null;
+
+function newSlab(bytes: number): Slab {
+  const buf = new ArrayBuffer(bytes);
+  return { i32: new Int32Array(buf), u8: new Uint8Array(buf), used: 0 };
+}
+
+/**
+ * A zeroed region of `bytes` bytes (a multiple of 64): a slab and the byte
+ * offset of the region in it, 64-byte aligned.
+ */
+function allocRegion(bytes: number): { slab: Slab; at: number } {
+  if (bytes > SLAB_MAX_REGION) return { slab: newSlab(bytes), at: 0 };
+  let s = openSlab;
+  if (s === null || s.used + bytes > SLAB_BYTES) s = openSlab = newSlab(SLAB_BYTES);
+  const at = s.used;
+  s.used += bytes;
+  return { slab: s, at };
+}
+
 /**
  * The FIFO ABI model and its variants.
  *
@@ -95,6 +223,11 @@ const READY_MASK = (1 << PRIORITIES) - 1;
  * `initControl` call, the model boots itself on the first `bind`: it maps
  * every VCPU's control block and grows the array to cover each port bound
  * (as the Linux guest does at boot and in evtchn_fifo_setup).
+ *
+ * The shared memory and Xen's per-port and per-VCPU state are records in
+ * buffers shared by many domains (see the memory layout above); read them
+ * through {@linkcode FifoAbi.word}, {@linkcode FifoAbi.controlWord} and
+ * {@linkcode FifoAbi.priorityOf}.
  *
  * @example
  * ```ts
@@ -110,20 +243,38 @@ const READY_MASK = (1 << PRIORITIES) - 1;
  * ```
  */
 export class FifoAbi implements EventChannelAbi {
-  /** The ABI id reported, e.g. `"fifo:drain"`. */
-  readonly id: string;
-  /** One more than the highest usable port: FIFO_NR_CHANNELS. */
-  readonly maxPorts: number = FIFO_NR_CHANNELS;
-  /** Number of VCPUs. */
-  readonly vcpus: number;
-  /** Always true: FIFO queues events by priority. */
-  readonly hasPriorities = true;
   /** Cost of the last operation (ns). */
   cost = 0;
   /** Outcome of the last raise or unmask: RAISE_NEW, RAISE_COALESCED or RAISE_DROPPED. */
   outcome: number = RAISE_NEW;
   /** Xen-side steps of the last operation. */
   steps = 0;
+  /** Whether the last setPending linked the event onto a queue. */
+  private didLink = false;
+
+  // The fields an operation reads, declared first so that they share a few
+  // cache lines of the object: the results, the domain's region (see the
+  // memory layout) and its extent, the variant, then the costs.
+  /** The slab holding the region, as 32-bit words. */
+  #i32: Int32Array;
+  /** The slab holding the region, as bytes. */
+  #u8: Uint8Array;
+  /** Word index of VCPU 0's record in `#i32`. */
+  #vb: number;
+  /** Byte index of VCPU 0's record in `#u8` (`4 * #vb`). */
+  #vB: number;
+  /** Word index of port 0's record in `#i32`. */
+  #pb: number;
+  /** Byte index of port 0's record in `#u8` (`4 * #pb`). */
+  #pB: number;
+  // Per-port Xen state covers `portSlots` ports: the bound ports and the event
+  // array, rounded up to whole pages. It grows (reallocated and copied) when a
+  // port is bound above it or the array is expanded, as Xen allocates struct
+  // evtchn buckets in evtchn_allocate_port; ports above it are unbound.
+  /** Ports the per-port Xen state covers: a multiple of 1024, at least `pages * 1024`. */
+  portSlots = 0;
+  /** Event-array pages added so far (0..128): the array holds exactly `pages * 1024` words. */
+  pages = 0;
 
   /** Variant: pick the highest set READY bit (win-xenbus). */
   readonly lowestFirst: boolean;
@@ -131,32 +282,6 @@ export class FifoAbi implements EventChannelAbi {
   readonly naiveLink: boolean;
   /** Variant: consume a whole queue before re-reading READY. */
   readonly drain: boolean;
-
-  // Hot-path views: one 32-bit and one byte view over each of the two
-  // buffers, so that an operation on a domain reads four array headers
-  // instead of a dozen (a host touches thousands of domains in turn). The
-  // named arrays below are views of the same memory. Declared first, with
-  // the costs, so that the fields an operation reads share a few cache lines.
-  /** The per-port buffer as 32-bit words: event words at 0, lastq at `oLastq`, notify at `oNotify`. */
-  #p32: Int32Array = new Int32Array(0);
-  /** The per-port buffer as bytes: wordLine at `oLine`, priority at `oPrio`, bound at `oBound`. */
-  #p8: Uint8Array = new Uint8Array(0);
-  #oLastq = 0;
-  #oNotify = 0;
-  #oLine = 0;
-  #oPrio = 0;
-  #oBound = 0;
-  /** The per-VCPU buffer as 32-bit words: control blocks at 0, tails at `oTail`. */
-  readonly #v32: Int32Array;
-  /** The per-VCPU buffer as bytes: upcall at `oUp`, controlMapped at `oMapped`, ctrlLine at `oCtrlLine`. */
-  readonly #v8: Uint8Array;
-  readonly #oTail: number;
-  readonly #oHead: number;
-  readonly #oReady: number;
-  readonly #oReread: number;
-  readonly #oUp: number;
-  readonly #oMapped: number;
-  readonly #oCtrlLine: number;
 
   // -- costs --
   /** Xen raise: xen_raise_fifo_ns. */
@@ -178,42 +303,14 @@ export class FifoAbi implements EventChannelAbi {
   /** One hypercall round trip: hypercall_ns. */
   protected readonly hypercallNs: number;
 
-  // -- shared memory --
-  /**
-   * The event array: one 32-bit event word per port (P M L B, LINK), exactly
-   * `pages * 1024` words; {@linkcode FifoAbi.expandArray} replaces it by one a
-   * page longer (evtchn_fifo_expand_array), so hold it only across calls
-   * that do not expand.
-   */
-  words: Uint32Array = new Uint32Array(0);
-  /** Per VCPU: the control block, {@linkcode FIFO_CONTROL_WORDS} words: ready, _rsvd, head[16]. */
-  readonly control: Uint32Array;
-  /** Per VCPU: vcpu_info.evtchn_upcall_pending. */
-  readonly upcall: Uint8Array;
-
-  // -- Xen-private --
-  /** Per (VCPU, queue): the queue's tail port (struct evtchn_fifo_queue.tail). */
-  readonly tail: Uint32Array;
-  // Per-port Xen state covers `portSlots` ports: the bound ports and the event
-  // array, rounded up to whole pages. It grows (reallocated and copied) when a
-  // port is bound above it or the array is expanded, as Xen allocates struct
-  // evtchn buckets in evtchn_allocate_port; ports above it are unbound.
-  /** Per port: evtchn_fifo_lastq, the queue last linked onto: `(vcpu << 8) | priority`. */
-  lastq: Uint32Array = new Uint32Array(0);
-  /** Per port: evtchn->priority. */
-  priority: Uint8Array = new Uint8Array(0);
-  /** Per port: notify_vcpu_id. */
-  notify: Int32Array = new Int32Array(0);
-  /** Per port: 1 when bound. */
-  bound: Uint8Array = new Uint8Array(0);
-  /** Per port: evtchn->pending, saved when the port's array page did not exist. */
-  savedPending: Uint8Array = new Uint8Array(0);
-  /** Ports the per-port Xen state covers: a multiple of 1024, at least `pages * 1024`. */
-  portSlots = 0;
-  /** Per VCPU: 1 when its control block is mapped. */
-  readonly controlMapped: Uint8Array;
-  /** Event-array pages added so far (0..128). */
-  pages = 0;
+  /** The ABI id reported, e.g. `"fifo:drain"`. */
+  readonly id: string;
+  /** One more than the highest usable port: FIFO_NR_CHANNELS. */
+  readonly maxPorts: number = FIFO_NR_CHANNELS;
+  /** Number of VCPUs. */
+  readonly vcpus: number;
+  /** Always true: FIFO queues events by priority. */
+  readonly hasPriorities = true;
   /**
    * Hostile-guest hook: the number of upcoming set_link cmpxchg attempts that
    * fail because the guest changes the tail word concurrently.
@@ -225,21 +322,6 @@ export class FifoAbi implements EventChannelAbi {
   faults = 0;
   /** Whether set-up is explicit (initControl was called): bind then never grows the array. */
   protected explicitSetup = false;
-  /** Whether the last setPending linked the event onto a queue. */
-  private didLink = false;
-  // -- Linux guest --
-  /** Per VCPU: the local `ready` of __evtchn_fifo_handle_events. */
-  protected readonly localReady: Uint32Array;
-  /** Per (VCPU, queue): Linux per_cpu(cpu_queue).head[], the local head cursor. */
-  protected readonly localHead: Uint32Array;
-  /** Per VCPU: 1 when READY must be OR-ed in before choosing the next queue. */
-  protected readonly rereadPending: Uint8Array;
-
-  // -- cache-line ownership (cost model only) --
-  /** Per 64-byte line of event words (16 ports): LINE_XEN or LINE_GUEST; grows with `words`. */
-  protected wordLine: Uint8Array = new Uint8Array(0);
-  /** Per VCPU: owner of the control block's line. */
-  protected readonly ctrlLine: Uint8Array;
 
   /**
    * Build the model; `id` selects the variant (default `"fifo"`), `label`
@@ -254,39 +336,14 @@ export class FifoAbi implements EventChannelAbi {
     this.lowestFirst = id === "fifo:lowest-first";
     this.naiveLink = id === "fifo:naive-link";
     this.drain = id === "fifo:drain";
-    // Every per-VCPU array in one buffer: a domain's VCPU state is a few
-    // adjacent cache lines, not eight allocations scattered over the heap
-    // (a host touches thousands of domains in turn).
-    const b32 = (2 * FIFO_CONTROL_WORDS + 3 * PRIORITIES + 2) * V * 4;
-    const buf = new ArrayBuffer(b32 + 4 * V);
-    let at = 0;
-    const u32 = (n: number): Uint32Array => {
-      const a = new Uint32Array(buf, at, n);
-      at += 4 * n;
-      return a;
-    };
-    const u8 = (n: number): Uint8Array => {
-      const a = new Uint8Array(buf, at, n);
-      at += n;
-      return a;
-    };
-    this.control = u32(V * FIFO_CONTROL_WORDS);
-    this.#oTail = at / 4;
-    this.tail = u32(V * PRIORITIES);
-    this.#oHead = at / 4;
-    this.localHead = u32(V * PRIORITIES);
-    this.#oReady = at / 4;
-    this.localReady = u32(V);
-    this.#oUp = at;
-    this.upcall = u8(V);
-    this.#oMapped = at;
-    this.controlMapped = u8(V);
-    this.#oReread = at;
-    this.rereadPending = u8(V);
-    this.#oCtrlLine = at;
-    this.ctrlLine = u8(V);
-    this.#v32 = new Int32Array(buf, 0, b32 / 4);
-    this.#v8 = new Uint8Array(buf);
+    // No port records yet: the region is the VCPU records (growPorts adds them).
+    const r = allocRegion(V * VCPU_BYTES);
+    this.#i32 = r.slab.i32;
+    this.#u8 = r.slab.u8;
+    this.#vb = r.at >>> 2;
+    this.#vB = r.at;
+    this.#pb = this.#vb + V * VCPU_WORDS;
+    this.#pB = 4 * this.#pb;
     const c = options.costs;
     this.raiseNs = c.xen_raise_fifo_ns;
     this.retryNs = c.cmpxchg_retry_ns;
@@ -297,6 +354,102 @@ export class FifoAbi implements EventChannelAbi {
     this.consumeNs = c.fifo_consume_ns;
     this.maskNs = c.mask_ns;
     this.hypercallNs = c.hypercall_ns;
+  }
+
+  // ------------------------------------------------------------- read access
+
+  /**
+   * Words in the event array: exactly `pages * 1024`
+   * ({@linkcode FifoAbi.expandArray} adds one page of 1024).
+   *
+   * @example
+   * ```ts
+   * import { FifoAbi } from "./fifo.ts";
+   * import { DEFAULT_COSTS } from "./costs.ts";
+   * const abi = new FifoAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS });
+   * abi.initControl(0);
+   * console.log(abi.wordCount, abi.expandArray(), abi.wordCount); // 0 0 1024
+   * ```
+   */
+  get wordCount(): number {
+    return this.pages * FIFO_WORDS_PER_PAGE;
+  }
+
+  /**
+   * Event word `port` of the shared event array (P M L B, LINK), unsigned;
+   * a RangeError for a port outside the array (`0 <= port < wordCount`).
+   *
+   * @example
+   * ```ts
+   * import { FIFO_LINKED, FIFO_PENDING, FifoAbi } from "./fifo.ts";
+   * import { DEFAULT_COSTS } from "./costs.ts";
+   * const abi = new FifoAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS });
+   * abi.bind(5, 0);
+   * abi.raise(5);
+   * console.log(abi.word(5) === ((FIFO_PENDING | FIFO_LINKED) >>> 0)); // true
+   * ```
+   */
+  word(port: number): number {
+    if (!(port >= 0 && port < this.pages * FIFO_WORDS_PER_PAGE) || port !== Math.trunc(port)) {
+      throw new RangeError(`port ${port} is outside the event array`);
+    }
+    return this.#i32[this.#pb + port * PORT_WORDS] >>> 0;
+  }
+
+  /**
+   * Word `index` of `vcpu`'s control block, unsigned: 0 READY, 1 _rsvd,
+   * 2 + q HEAD[q] (struct evtchn_fifo_control_block); a RangeError outside it.
+   *
+   * @example
+   * ```ts
+   * import { FifoAbi } from "./fifo.ts";
+   * import { DEFAULT_COSTS } from "./costs.ts";
+   * const abi = new FifoAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS });
+   * abi.bind(5, 0);
+   * abi.raise(5); // priority 7: HEAD[7] = 5, READY bit 7
+   * console.log(abi.controlWord(0, 0), abi.controlWord(0, 2 + 7)); // 128 5
+   * ```
+   */
+  controlWord(vcpu: number, index: number): number {
+    if (
+      !(vcpu >= 0 && vcpu < this.vcpus && index >= 0 && index < FIFO_CONTROL_WORDS) ||
+      vcpu !== Math.trunc(vcpu) || index !== Math.trunc(index)
+    ) {
+      throw new RangeError(`no control word ${index} of VCPU ${vcpu}`);
+    }
+    return this.#i32[this.#vb + vcpu * VCPU_WORDS + controlSlot(index)] >>> 0;
+  }
+
+  /**
+   * The priority stored for `port` (evtchn->priority): the queue its next link
+   * uses; a RangeError for a port the per-port state does not cover
+   * (`0 <= port < portSlots`).
+   *
+   * @example
+   * ```ts
+   * import { FifoAbi } from "./fifo.ts";
+   * import { DEFAULT_COSTS } from "./costs.ts";
+   * const abi = new FifoAbi({ vcpus: 1, wordBits: 64, costs: DEFAULT_COSTS });
+   * abi.bind(5, 0);
+   * abi.setPriority(5, 2);
+   * console.log(abi.priorityOf(5), abi.priorityOf(6)); // 2 7
+   * ```
+   */
+  priorityOf(port: number): number {
+    if (!(port >= 0 && port < this.portSlots) || port !== Math.trunc(port)) {
+      throw new RangeError(`port ${port} has no per-port state`);
+    }
+    return this.#u8[this.#pB + port * PORT_BYTES + PB_PRIO];
+  }
+
+  /** Whether `port` is bound (per-port state covers it and its bound byte is set). */
+  #isBound(port: number): boolean {
+    return this.#u8[this.#pB + (port << 4) + PB_BOUND] !== 0;
+  }
+
+  /** Whether `vcpu`'s control block is mapped. */
+  #mapped(vcpu: number): boolean {
+    return this.#u8[this.#vB + vcpu * VCPU_BYTES + VB_MAPPED] !== 0;
   }
 
   // ------------------------------------------------------------ hypercalls
@@ -319,10 +472,11 @@ export class FifoAbi implements EventChannelAbi {
     this.steps = 0;
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
     // "control block already mapped" -> -EINVAL (map_control_block).
-    if (this.controlMapped[vcpu] !== 0) return -EINVAL;
+    if (this.#mapped(vcpu)) return -EINVAL;
     this.explicitSetup = true;
-    this.controlMapped[vcpu] = 1;
-    this.control.fill(0, vcpu * FIFO_CONTROL_WORDS, (vcpu + 1) * FIFO_CONTROL_WORDS);
+    this.#u8[this.#vB + vcpu * VCPU_BYTES + VB_MAPPED] = 1;
+    const vb = this.#vb + vcpu * VCPU_WORDS;
+    for (let j = 0; j < FIFO_CONTROL_WORDS; j++) this.#i32[vb + controlSlot(j)] = 0;
     return OK;
   }
 
@@ -350,27 +504,24 @@ export class FifoAbi implements EventChannelAbi {
   expandArray(): number {
     this.steps = 0;
     this.cost = 0;
-    let mapped = 0;
-    for (let v = 0; v < this.vcpus; v++) mapped |= this.controlMapped[v];
-    if (mapped === 0) return -EOPNOTSUPP;
+    let mapped = false;
+    for (let v = 0; v < this.vcpus; v++) mapped ||= this.#mapped(v);
+    if (!mapped) return -EOPNOTSUPP;
     if (this.pages >= FIFO_MAX_PAGES) return -ENOSPC;
     const first = this.pages * FIFO_WORDS_PER_PAGE;
     const end = first + FIFO_WORDS_PER_PAGE;
     // evtchn_fifo_expand_array / add_page_to_event_array: the array grows by
-    // exactly one page: `words` (and their cache-line owners) become one page
-    // longer, never longer than the pages added.
+    // exactly one page: the words (and their cache-line owners) of one more
+    // page of ports, never more than the pages added.
     this.growPorts(end);
-    const buf = this.words.buffer;
-    const n = this.portSlots;
-    const words = new Uint32Array(buf, 0, end);
-    words.fill(FIFO_MASKED, first, end);
-    this.words = words;
-    this.wordLine = new Uint8Array(buf, 12 * n, end >>> 4);
+    const i32 = this.#i32, u8 = this.#u8;
+    for (let p = first; p < end; p++) i32[this.#pb + (p << 2)] = FIFO_MASKED;
     this.pages++;
     for (let p = first; p < end; p++) {
-      if (this.savedPending[p] !== 0) {
-        this.savedPending[p] = 0;
-        this.setPending(this.notify[p], p, 0);
+      const s = this.#pB + (p << 4) + PB_SAVED;
+      if (u8[s] !== 0) {
+        u8[s] = 0;
+        this.setPending(i32[this.#pb + (p << 2) + P_NOTIFY], p, 0);
       }
     }
     this.cost = 0;
@@ -387,48 +538,25 @@ export class FifoAbi implements EventChannelAbi {
   private growPorts(end: number): void {
     if (end <= this.portSlots) return;
     const n = Math.ceil(end / FIFO_WORDS_PER_PAGE) * FIFO_WORDS_PER_PAGE;
-    // One buffer holds the event words and every per-port array, so that a
-    // domain's port state is one allocation, not seven scattered over the heap
-    // (a host touches thousands of domains in turn). Layout, n ports:
-    // words 4n | lastq 4n | notify 4n | wordLine n/16 | priority n | bound n | saved n.
-    const buf = new ArrayBuffer(12 * n + (n >>> 4) + 3 * n);
-    const words = new Uint32Array(buf, 0, this.words.length);
-    words.set(this.words);
-    this.words = words;
-    const lastq = new Uint32Array(buf, 4 * n, n);
-    lastq.set(this.lastq);
-    this.lastq = lastq;
-    const notify = new Int32Array(buf, 8 * n, n);
-    notify.set(this.notify);
-    this.notify = notify;
-    const lines = new Uint8Array(buf, 12 * n, this.wordLine.length);
-    lines.set(this.wordLine);
-    this.wordLine = lines;
-    const at = 12 * n + (n >>> 4);
-    const priority = new Uint8Array(buf, at, n);
-    priority.set(this.priority);
+    const vcpuBytes = this.vcpus * VCPU_BYTES;
+    const r = allocRegion(vcpuBytes + n * PORT_BYTES);
+    const u8 = r.slab.u8;
+    u8.set(this.#u8.subarray(this.#vB, this.#pB + this.portSlots * PORT_BYTES), r.at);
+    const pB = r.at + vcpuBytes;
     // A new port's priority: EVTCHN_FIFO_PRIORITY_DEFAULT (evtchn_fifo_init).
-    priority.fill(PRIORITY_DEFAULT, this.portSlots);
-    this.priority = priority;
-    const bound = new Uint8Array(buf, at + n, n);
-    bound.set(this.bound);
-    this.bound = bound;
-    const saved = new Uint8Array(buf, at + 2 * n, n);
-    saved.set(this.savedPending);
-    this.savedPending = saved;
-    this.#p32 = new Int32Array(buf, 0, 3 * n);
-    this.#p8 = new Uint8Array(buf);
-    this.#oLastq = n;
-    this.#oNotify = 2 * n;
-    this.#oLine = 12 * n;
-    this.#oPrio = at;
-    this.#oBound = at + n;
+    for (let p = this.portSlots; p < n; p++) u8[pB + p * PORT_BYTES + PB_PRIO] = PRIORITY_DEFAULT;
+    this.#i32 = r.slab.i32;
+    this.#u8 = u8;
+    this.#vb = r.at >>> 2;
+    this.#vB = r.at;
+    this.#pb = pB >>> 2;
+    this.#pB = pB;
     this.portSlots = n;
   }
 
   /** Implicit guest boot (no explicit initControl): map every control block. */
   private autoBoot(port: number): void {
-    for (let v = 0; v < this.vcpus; v++) this.controlMapped[v] = 1;
+    for (let v = 0; v < this.vcpus; v++) this.#u8[this.#vB + v * VCPU_BYTES + VB_MAPPED] = 1;
     while (this.pages * FIFO_WORDS_PER_PAGE <= port) this.expandArray();
   }
 
@@ -447,16 +575,18 @@ export class FifoAbi implements EventChannelAbi {
     this.steps = 0;
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
     if (!(port >= 0 && port < FIFO_NR_CHANNELS)) return -ENOSPC;
-    if (port === 0 || (port < this.portSlots && this.bound[port] !== 0)) return -EBUSY;
+    if (port === 0 || (port < this.portSlots && this.#isBound(port))) return -EBUSY;
     if (this.isBusy(port)) return -EBUSY;
     if (!this.explicitSetup) this.autoBoot(port);
     this.growPorts(port + 1);
-    this.bound[port] = 1;
-    this.notify[port] = vcpu;
-    this.priority[port] = PRIORITY_DEFAULT;
-    this.savedPending[port] = 0;
+    const i32 = this.#i32, u8 = this.#u8;
+    const wi = this.#pb + (port << 2), b = this.#pB + (port << 4);
+    u8[b + PB_BOUND] = 1;
+    i32[wi + P_NOTIFY] = vcpu;
+    u8[b + PB_PRIO] = PRIORITY_DEFAULT;
+    u8[b + PB_SAVED] = 0;
     if (port < this.pages * FIFO_WORDS_PER_PAGE) {
-      this.words[port] &= ~(FIFO_PENDING | FIFO_MASKED | FIFO_BUSY);
+      i32[wi] &= ~(FIFO_PENDING | FIFO_MASKED | FIFO_BUSY);
     }
     return OK;
   }
@@ -469,12 +599,14 @@ export class FifoAbi implements EventChannelAbi {
   close(port: number): number {
     this.cost = 0;
     this.steps = 0;
-    if (!(port >= 1 && port < this.portSlots) || this.bound[port] === 0) return -EINVAL;
-    this.bound[port] = 0;
-    this.savedPending[port] = 0;
-    this.notify[port] = 0;
+    if (!(port >= 1 && port < this.portSlots) || !this.#isBound(port)) return -EINVAL;
+    const i32 = this.#i32, u8 = this.#u8;
+    const wi = this.#pb + (port << 2), b = this.#pB + (port << 4);
+    u8[b + PB_BOUND] = 0;
+    u8[b + PB_SAVED] = 0;
+    i32[wi + P_NOTIFY] = 0;
     if (port < this.pages * FIFO_WORDS_PER_PAGE) {
-      this.words[port] = (this.words[port] | FIFO_MASKED) & ~FIFO_PENDING;
+      i32[wi] = (i32[wi] | FIFO_MASKED) & ~FIFO_PENDING;
     }
     return OK;
   }
@@ -487,9 +619,9 @@ export class FifoAbi implements EventChannelAbi {
   setPriority(port: number, priority: number): number {
     this.cost = 0;
     this.steps = 0;
-    if (!(port >= 1 && port < this.portSlots) || this.bound[port] === 0) return -EINVAL;
+    if (!(port >= 1 && port < this.portSlots) || !this.#isBound(port)) return -EINVAL;
     if (!(priority >= 0 && priority < PRIORITIES) || priority !== (priority | 0)) return -EINVAL;
-    this.priority[port] = priority;
+    this.#u8[this.#pB + (port << 4) + PB_PRIO] = priority;
     return OK;
   }
 
@@ -503,8 +635,8 @@ export class FifoAbi implements EventChannelAbi {
     this.steps = 0;
     // event_channel.c evtchn_bind_vcpu: the VCPU is checked first (-ENOENT), then the port.
     if (!(vcpu >= 0 && vcpu < this.vcpus)) return -ENOENT;
-    if (!(port >= 1 && port < this.portSlots) || this.bound[port] === 0) return -EINVAL;
-    this.notify[port] = vcpu;
+    if (!(port >= 1 && port < this.portSlots) || !this.#isBound(port)) return -EINVAL;
+    this.#i32[this.#pb + (port << 2) + P_NOTIFY] = vcpu;
     return OK;
   }
 
@@ -513,7 +645,8 @@ export class FifoAbi implements EventChannelAbi {
 
   /** Whether the port is still LINKED (event_fifo.c evtchn_fifo_is_busy). */
   isBusy(port: number): boolean {
-    return port < this.pages * FIFO_WORDS_PER_PAGE && (this.words[port] & FIFO_LINKED) !== 0;
+    return port >= 0 && port < this.pages * FIFO_WORDS_PER_PAGE &&
+      (this.#i32[this.#pb + (port << 2)] & FIFO_LINKED) !== 0;
   }
 
   // --------------------------------------------------------------- Xen side
@@ -521,14 +654,16 @@ export class FifoAbi implements EventChannelAbi {
   /** Xen evtchn_fifo_set_pending on the port's notify VCPU; returns the VCPU to upcall or -1. */
   raise(port: number): number {
     // Ports above portSlots were never bound.
-    if (!(port >= 1 && port < this.portSlots) || this.#p8[this.#oBound + port] === 0) {
+    if (
+      !(port >= 1 && port < this.portSlots) || this.#u8[this.#pB + (port << 4) + PB_BOUND] === 0
+    ) {
       // Sending on an unbound or closed port delivers nothing.
       this.outcome = RAISE_DROPPED;
       this.cost = this.raiseNs;
       this.steps = 0;
       return -1;
     }
-    return this.setPending(this.#p32[this.#oNotify + port], port, this.raiseNs);
+    return this.setPending(this.#i32[this.#pb + (port << 2) + P_NOTIFY], port, this.raiseNs);
   }
 
   /** The raise/link algorithm of evtchn_fifo_set_pending; sets cost, steps, outcome. */
@@ -536,35 +671,38 @@ export class FifoAbi implements EventChannelAbi {
     this.cost = cost;
     this.steps = 0;
     this.didLink = false;
+    const u8 = this.#u8, i32 = this.#i32;
     // Event array page missing: save `pending` for expand_array (event_fifo.c, 917c123029).
     if (port >= this.pages * FIFO_WORDS_PER_PAGE) {
-      this.outcome = this.savedPending[port] !== 0 ? RAISE_COALESCED : RAISE_NEW;
-      this.savedPending[port] = 1;
+      const s = this.#pB + (port << 4) + PB_SAVED;
+      this.outcome = u8[s] !== 0 ? RAISE_COALESCED : RAISE_NEW;
+      u8[s] = 1;
       return -1;
     }
-    const v8 = this.#v8, p8 = this.#p8, p32 = this.#p32;
+    const vB = this.#vB + (v << 8);
     // No control block: the event is dropped and P left alone (8aa0e9d2d1).
-    if (v8[this.#oMapped + v] === 0) {
+    if (u8[vB + VB_MAPPED] === 0) {
       this.outcome = RAISE_DROPPED;
       return -1;
     }
-    const line = this.#oLine + (port >>> 4);
-    if (p8[line] === LINE_GUEST) this.cost += this.remoteNs;
-    p8[line] = LINE_XEN;
-    const w = p32[port];
+    const line = this.#pB + ((port >>> 4) << 8) + PB_LINE;
+    if (u8[line] === LINE_GUEST) this.cost += this.remoteNs;
+    u8[line] = LINE_XEN;
+    const wi = this.#pb + (port << 2);
+    const w = i32[wi];
     // Coalescing: P already set means no new instance (test_and_set P).
     this.outcome = (w & FIFO_PENDING) !== 0 ? RAISE_COALESCED : RAISE_NEW;
     let newHead = false;
-    const q = p8[this.#oPrio + port];
+    const q = u8[this.#pB + (port << 4) + PB_PRIO];
     // Link only if unmasked and not already LINKED: masked events are never linked.
     if ((w & (FIFO_MASKED | FIFO_LINKED)) === 0) {
-      p32[port] = w | FIFO_PENDING | FIFO_LINKED;
+      i32[wi] = w | FIFO_PENDING | FIFO_LINKED;
       this.didLink = true;
       if (this.naiveLink) {
         const r = this.linkNaive(v, q, port);
         if (r < 0) {
           // Corrupted list: the hardened walk gives up and the raise leaves no trace.
-          this.words[port] = w;
+          i32[wi] = w;
           this.didLink = false;
           this.outcome = RAISE_DROPPED;
           this.faults++;
@@ -573,9 +711,8 @@ export class FifoAbi implements EventChannelAbi {
         newHead = r === 1;
       } else newHead = this.linkTail(v, q, port);
     } else {
-      p32[port] = w | FIFO_PENDING;
+      i32[wi] = w | FIFO_PENDING;
     }
-    const cb = v * FIFO_CONTROL_WORDS;
     let readySet: boolean;
     if (this.naiveLink) {
       // MicroV: READY is set on every unmasked raise, new head or not.
@@ -586,18 +723,18 @@ export class FifoAbi implements EventChannelAbi {
     }
     if (!readySet) return -1;
     const bit = 1 << q;
-    const v32 = this.#v32;
-    const old = v32[cb];
-    v32[cb] = old | bit;
-    const cl = this.#oCtrlLine + v;
-    if (v8[cl] === LINE_GUEST) this.cost += this.remoteNs;
-    v8[cl] = LINE_XEN;
+    const cb = this.#vb + (v << 6) + V_XREADY;
+    const old = i32[cb];
+    i32[cb] = old | bit;
+    const cl = vB + VB_CTRL_LINE;
+    if (u8[cl] === LINE_GUEST) this.cost += this.remoteNs;
+    u8[cl] = LINE_XEN;
     // Edge filter 1: READY bit 0->1.
     if ((old & bit) !== 0) return -1;
     // Edge filter 2: evtchn_upcall_pending 0->1 (domain.c vcpu_mark_events_pending).
-    const up = this.#oUp + v;
-    if (v8[up] !== 0) return -1;
-    v8[up] = 1;
+    const up = vB + VB_UP;
+    if (u8[up] !== 0) return -1;
+    u8[up] = 1;
     return v;
   }
 
@@ -606,20 +743,21 @@ export class FifoAbi implements EventChannelAbi {
    * returns true when a new HEAD was written (the queue was empty).
    */
   private linkTail(v: number, q: number, port: number): boolean {
-    const p32 = this.#p32, v32 = this.#v32;
-    const lq = this.#oLastq + port;
-    const old = p32[lq];
-    const oldIdx = this.#oTail + (old >>> 8) * PRIORITIES + (old & 0xff);
-    const qi = this.#oTail + v * PRIORITIES + q;
+    const i32 = this.#i32;
+    const lq = this.#pb + (port << 2) + P_LASTQ;
+    const old = i32[lq];
+    const oldIdx = this.#vb + (old >>> 8) * VCPU_WORDS + queueAt(old & 0xff) + Q_TAIL;
+    const qb = this.#vb + (v << 6) + queueAt(q);
+    const qi = qb + Q_TAIL;
     // "If this event was a tail, the old queue is now empty" (evtchn_fifo_set_pending).
-    if (v32[oldIdx] === port) v32[oldIdx] = 0;
+    if (i32[oldIdx] === port) i32[oldIdx] = 0;
     // Moved to a different queue: record it as the new lastq.
-    if (oldIdx !== qi) p32[lq] = (v << 8) | q;
+    if (oldIdx !== qi) i32[lq] = (v << 8) | q;
     let linked = false;
-    const t = v32[qi];
+    const t = i32[qi];
     if (t !== 0) linked = this.setLink(t, port);
-    if (!linked) v32[v * FIFO_CONTROL_WORDS + HEAD0 + q] = port;
-    v32[qi] = port;
+    if (!linked) i32[qb + Q_HEAD] = port;
+    i32[qi] = port;
     return !linked;
   }
 
@@ -638,19 +776,20 @@ export class FifoAbi implements EventChannelAbi {
    * garbage. Steps are thus at most the array size (`pages * 1024`).
    */
   private linkNaive(v: number, q: number, port: number): number {
-    const hi = v * FIFO_CONTROL_WORDS + HEAD0 + q;
+    const i32 = this.#i32, u8 = this.#u8, pb = this.#pb, pB = this.#pB;
+    const hi = this.#vb + (v << 6) + queueAt(q) + Q_HEAD;
     const size = this.pages * FIFO_WORDS_PER_PAGE;
-    const words = this.words;
-    const h = this.control[hi];
-    if (h === 0 || h === port || h >= size || (words[h] & FIFO_LINKED) === 0) {
+    // HEAD is an unsigned word of guest memory.
+    const h = i32[hi] >>> 0;
+    if (h === 0 || h === port || h >= size || (i32[pb + (h << 2)] & FIFO_LINKED) === 0) {
       if (h >= size) this.faults++;
-      this.control[hi] = port;
+      i32[hi] = port;
       return 1;
     }
     let t = h;
     let n = 1;
     let mark = h, power = 1, lam = 0;
-    let l = words[t] & FIFO_LINK_MASK;
+    let l = i32[pb + (t << 2)] & FIFO_LINK_MASK;
     let broken = false;
     while (l !== 0 && l !== port) {
       if (l >= size || n >= size) {
@@ -659,8 +798,7 @@ export class FifoAbi implements EventChannelAbi {
       }
       t = l;
       n++;
-      const line = t >>> 4;
-      if (this.wordLine[line] === LINE_GUEST) this.cost += this.remoteNs;
+      if (u8[pB + ((t >>> 4) << 8) + PB_LINE] === LINE_GUEST) this.cost += this.remoteNs;
       if (t === mark) {
         broken = true; // a cycle that does not contain `port`
         break;
@@ -670,14 +808,14 @@ export class FifoAbi implements EventChannelAbi {
         power *= 2;
         lam = 0;
       }
-      l = words[t] & FIFO_LINK_MASK;
+      l = i32[pb + (t << 2)] & FIFO_LINK_MASK;
     }
     this.steps += n;
     this.cost += n * this.walkNs;
     if (broken) return -1;
     if (l === port) return 0; // already on the list (MicroV stops there)
     if (this.setLink(t, port)) return 0;
-    this.control[hi] = port;
+    i32[hi] = port;
     return 1;
   }
 
@@ -689,32 +827,33 @@ export class FifoAbi implements EventChannelAbi {
    * as linked and lost ("not linked" warning): outcome RAISE_DROPPED.
    */
   private setLink(t: number, port: number): boolean {
-    let tw = this.words[t];
+    const i32 = this.#i32, ti = this.#pb + (t << 2);
+    let tw = i32[ti];
     this.steps++;
     if ((tw & FIFO_LINKED) === 0) return false;
     if (this.tailRaces <= 0) {
-      this.words[t] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
+      i32[ti] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
       return true;
     }
     this.tailRaces--;
     // Lock the word against guest unmasking: set BUSY, then retry.
-    this.words[t] = tw | FIFO_BUSY;
+    i32[ti] = tw | FIFO_BUSY;
     for (let i = 0; i < SET_LINK_RETRIES; i++) {
       this.steps++;
       this.cost += this.retryNs;
-      tw = this.words[t];
+      tw = i32[ti];
       if ((tw & FIFO_LINKED) === 0) {
-        this.words[t] = tw & ~FIFO_BUSY;
+        i32[ti] = tw & ~FIFO_BUSY;
         return false;
       }
       if (this.tailRaces > 0) {
         this.tailRaces--;
         continue;
       }
-      this.words[t] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
+      i32[ti] = (tw & ~(FIFO_BUSY | FIFO_LINK_MASK)) | port;
       return true;
     }
-    this.words[t] &= ~FIFO_BUSY;
+    i32[ti] &= ~FIFO_BUSY;
     this.outcome = RAISE_DROPPED;
     this.faults++;
     return true;
@@ -730,17 +869,17 @@ export class FifoAbi implements EventChannelAbi {
     this.steps = 0;
     this.outcome = RAISE_COALESCED;
     this.cost = this.maskNs;
-    const p32 = this.#p32;
     if (
       !(port >= 1 && port < this.pages * FIFO_WORDS_PER_PAGE) ||
-      this.#p8[this.#oBound + port] === 0
+      this.#u8[this.#pB + (port << 4) + PB_BOUND] === 0
     ) {
       return -1;
     }
-    const w = p32[port];
-    p32[port] = w & ~FIFO_MASKED;
+    const i32 = this.#i32, wi = this.#pb + (port << 2);
+    const w = i32[wi];
+    i32[wi] = w & ~FIFO_MASKED;
     if ((w & FIFO_PENDING) === 0) return -1;
-    const r = this.setPending(p32[this.#oNotify + port], port, this.hypercallNs + this.raiseNs);
+    const r = this.setPending(i32[wi + P_NOTIFY], port, this.hypercallNs + this.raiseNs);
     if (this.outcome !== RAISE_DROPPED) this.outcome = this.didLink ? RAISE_NEW : RAISE_COALESCED;
     return r;
   }
@@ -752,24 +891,24 @@ export class FifoAbi implements EventChannelAbi {
    * (events_fifo.c __evtchn_fifo_handle_events).
    */
   beginUpcall(v: number): void {
-    const v8 = this.#v8;
-    v8[this.#oUp + v] = 0;
-    v8[this.#oReread + v] = 0;
+    const u8 = this.#u8, vB = this.#vB + (v << 8);
+    u8[vB + VB_UP] = 0;
+    u8[vB + VB_REREAD] = 0;
     this.cost = 0;
     this.steps = 0;
-    this.#v32[this.#oReady + v] |= this.xchgReady(v);
+    this.#i32[this.#vb + (v << 6) + V_READY] |= this.xchgReady(v);
   }
 
   /** xchg(&control_block->ready, 0), adding its cost to `this.cost`. */
   private xchgReady(v: number): number {
-    const cb = v * FIFO_CONTROL_WORDS;
-    const v8 = this.#v8, v32 = this.#v32;
+    const u8 = this.#u8, i32 = this.#i32;
+    const cb = this.#vb + (v << 6) + V_XREADY;
     this.cost += this.xchgNs;
-    const cl = this.#oCtrlLine + v;
-    if (v8[cl] === LINE_XEN) this.cost += this.missNs;
-    v8[cl] = LINE_GUEST;
-    const r = v32[cb];
-    v32[cb] = 0;
+    const cl = this.#vB + (v << 8) + VB_CTRL_LINE;
+    if (u8[cl] === LINE_XEN) this.cost += this.missNs;
+    u8[cl] = LINE_GUEST;
+    const r = i32[cb];
+    i32[cb] = 0;
     // Only bits 0..15 name a queue: a robust guest ignores the rest (a hostile write).
     return r & READY_MASK;
   }
@@ -806,11 +945,13 @@ export class FifoAbi implements EventChannelAbi {
   next(v: number): number {
     this.cost = 0;
     let steps = 0;
-    const v32 = this.#v32, v8 = this.#v8, p32 = this.#p32, p8 = this.#p8;
-    const ri = this.#oReady + v, rr = this.#oReread + v, cl = this.#oCtrlLine + v;
-    let ready = v32[ri];
-    if (v8[rr] !== 0) {
-      v8[rr] = 0;
+    const i32 = this.#i32, u8 = this.#u8;
+    const pb = this.#pb, pB = this.#pB;
+    const vb = this.#vb + (v << 6), vB = this.#vB + (v << 8);
+    const ri = vb + V_READY, rr = vB + VB_REREAD, cl = vB + VB_CTRL_LINE;
+    let ready = i32[ri];
+    if (u8[rr] !== 0) {
+      u8[rr] = 0;
       ready |= this.xchgReady(v);
     }
     const size = this.pages * FIFO_WORDS_PER_PAGE;
@@ -818,20 +959,21 @@ export class FifoAbi implements EventChannelAbi {
       if (steps >= FIFO_CONSUME_LIMIT) {
         // Bounded consume loop: yield, keeping the local state, with
         // evtchn_upcall_pending set so that the next pass resumes here.
-        v32[ri] = ready;
-        v8[this.#oUp + v] = 1;
+        i32[ri] = ready;
+        u8[vB + VB_UP] = 1;
         this.faults++;
         this.steps = steps;
         return -1;
       }
       const q = this.pickQueue(ready, v);
-      const hi = this.#oHead + v * PRIORITIES + q;
-      let port = v32[hi];
+      const qb = vb + queueAt(q);
+      const hi = qb + Q_LHEAD;
+      let port = i32[hi];
       if (port === 0) {
         // Local cursor exhausted: take Xen's HEAD (valid since READY was seen, 70ccddb14a).
-        port = v32[v * FIFO_CONTROL_WORDS + HEAD0 + q];
-        if (v8[cl] === LINE_XEN) this.cost += this.missNs;
-        v8[cl] = LINE_GUEST;
+        port = i32[qb + Q_HEAD];
+        if (u8[cl] === LINE_XEN) this.cost += this.missNs;
+        u8[cl] = LINE_GUEST;
       }
       steps++;
       this.cost += this.consumeNs;
@@ -841,56 +983,60 @@ export class FifoAbi implements EventChannelAbi {
         // here. Drop the rest of this queue rather than read outside the array.
         this.faults++;
         ready &= ~(1 << q);
-        v32[hi] = 0;
+        i32[hi] = 0;
         if (this.rereadReady(v, q, true)) ready |= this.xchgReady(v);
         continue;
       }
-      const line = this.#oLine + (port >>> 4);
-      if (p8[line] === LINE_XEN) this.cost += this.missNs;
-      p8[line] = LINE_GUEST;
-      const w = p32[port];
+      const line = pB + ((port >>> 4) << 8) + PB_LINE;
+      if (u8[line] === LINE_XEN) this.cost += this.missNs;
+      u8[line] = LINE_GUEST;
+      const wi = pb + (port << 2);
+      const w = i32[wi];
       let link = w & FIFO_LINK_MASK;
       // clear_linked: one cmpxchg clears L and LINK together, returning the old LINK.
-      p32[port] = w & ~(FIFO_LINKED | FIFO_LINK_MASK);
+      i32[wi] = w & ~(FIFO_LINKED | FIFO_LINK_MASK);
       if (link >= size) {
         this.faults++; // LINK outside the event array: end the queue here
         link = 0;
       }
       const drained = link === 0;
       if (drained) ready &= ~(1 << q);
-      v32[hi] = link;
+      i32[hi] = link;
       const reread = this.rereadReady(v, q, drained);
       // Handle only if pending, unmasked and bound (Linux: evtchn_to_irq finds an irq);
       // stale, acked or masked entries are skipped.
-      if ((w & (FIFO_PENDING | FIFO_MASKED)) === FIFO_PENDING && p8[this.#oBound + port] !== 0) {
-        v32[ri] = ready;
-        v8[rr] = reread ? 1 : 0;
+      if (
+        (w & (FIFO_PENDING | FIFO_MASKED)) === FIFO_PENDING && u8[pB + (port << 4) + PB_BOUND] !== 0
+      ) {
+        i32[ri] = ready;
+        u8[rr] = reread ? 1 : 0;
         this.steps = steps;
         return port;
       }
       if (reread) ready |= this.xchgReady(v);
     }
-    v32[ri] = 0;
+    i32[ri] = 0;
     this.steps = steps;
     return -1;
   }
 
   /** Whether evtchn_upcall_pending is set. */
   upcallPending(v: number): boolean {
-    return this.#v8[this.#oUp + v] !== 0;
+    return this.#u8[this.#vB + (v << 8) + VB_UP] !== 0;
   }
 
   /** Clear P (Linux clear_evtchn from ack_dynirq); its cost is in fifo_consume_ns. */
   ack(port: number): void {
     this.cost = 0;
     this.steps = 0;
+    if (!(port >= 0)) return;
     if (port < this.pages * FIFO_WORDS_PER_PAGE) {
-      const p8 = this.#p8, line = this.#oLine + (port >>> 4);
-      if (p8[line] === LINE_XEN) this.cost = this.missNs;
-      p8[line] = LINE_GUEST;
-      this.#p32[port] &= ~FIFO_PENDING;
+      const u8 = this.#u8, line = this.#pB + ((port >>> 4) << 8) + PB_LINE;
+      if (u8[line] === LINE_XEN) this.cost = this.missNs;
+      u8[line] = LINE_GUEST;
+      this.#i32[this.#pb + (port << 2)] &= ~FIFO_PENDING;
     } else if (port < this.portSlots) {
-      this.savedPending[port] = 0;
+      this.#u8[this.#pB + (port << 4) + PB_SAVED] = 0;
     }
   }
 
@@ -898,24 +1044,30 @@ export class FifoAbi implements EventChannelAbi {
   mask(port: number): void {
     this.cost = this.maskNs;
     this.steps = 0;
-    if (port < this.pages * FIFO_WORDS_PER_PAGE) this.#p32[port] |= FIFO_MASKED;
+    if (port >= 0 && port < this.pages * FIFO_WORDS_PER_PAGE) {
+      this.#i32[this.#pb + (port << 2)] |= FIFO_MASKED;
+    }
   }
 
   /** Whether P is set (or saved while the page is missing). */
   isPending(port: number): boolean {
-    if (port < this.pages * FIFO_WORDS_PER_PAGE) return (this.words[port] & FIFO_PENDING) !== 0;
-    return port < this.portSlots && this.savedPending[port] !== 0;
+    if (!(port >= 0)) return false;
+    if (port < this.pages * FIFO_WORDS_PER_PAGE) {
+      return (this.#i32[this.#pb + (port << 2)] & FIFO_PENDING) !== 0;
+    }
+    return port < this.portSlots && this.#u8[this.#pB + (port << 4) + PB_SAVED] !== 0;
   }
 
   /**
    * A hostile guest writes its own shared memory: `SHARED_EVENT_WORDS` writes
    * event word `index` (modulo the words of the pages added so far; flags and
    * LINK alike), `SHARED_CONTROL` writes word `index` of the control blocks
-   * (READY, _rsvd or a HEAD), `SHARED_LINK_RACE` makes the next set_link lose
-   * its cmpxchg `value % 6` times (5: Xen's retries run out and the event is
-   * dropped). Returns the number of instances destroyed: a bound port whose P
-   * the write cleared (its port is in `lostPorts[0]`). Xen never trusts what
-   * it reads back: see `next`, `linkNaive` and `setLink` for the bounds.
+   * (READY, _rsvd or a HEAD; the VCPUs' blocks in turn, 18 words each),
+   * `SHARED_LINK_RACE` makes the next set_link lose its cmpxchg `value % 6`
+   * times (5: Xen's retries run out and the event is dropped). Returns the
+   * number of instances destroyed: a bound port whose P the write cleared (its
+   * port is in `lostPorts[0]`). Xen never trusts what it reads back: see
+   * `next`, `linkNaive` and `setLink` for the bounds.
    *
    * @example
    * ```ts
@@ -937,19 +1089,21 @@ export class FifoAbi implements EventChannelAbi {
       const size = this.pages * FIFO_WORDS_PER_PAGE;
       if (size === 0) return 0;
       const port = i % size;
-      const old = this.words[port];
-      this.words[port] = x;
-      this.wordLine[port >>> 4] = LINE_GUEST;
-      if (this.bound[port] !== 0 && (old & FIFO_PENDING) !== 0 && (x & FIFO_PENDING) === 0) {
+      const i32 = this.#i32, wi = this.#pb + (port << 2);
+      const old = i32[wi];
+      i32[wi] = x;
+      this.#u8[this.#pB + ((port >>> 4) << 8) + PB_LINE] = LINE_GUEST;
+      if (this.#isBound(port) && (old & FIFO_PENDING) !== 0 && (x & FIFO_PENDING) === 0) {
         this.lostPorts[0] = port;
         return 1;
       }
       return 0;
     }
     if (target === SHARED_CONTROL) {
-      const k = i % this.control.length;
-      this.control[k] = x;
-      this.ctrlLine[(k / FIFO_CONTROL_WORDS) | 0] = LINE_GUEST;
+      const k = i % (this.vcpus * FIFO_CONTROL_WORDS);
+      const v = (k / FIFO_CONTROL_WORDS) | 0;
+      this.#i32[this.#vb + v * VCPU_WORDS + controlSlot(k - v * FIFO_CONTROL_WORDS)] = x;
+      this.#u8[this.#vB + v * VCPU_BYTES + VB_CTRL_LINE] = LINE_GUEST;
       return 0;
     }
     if (target === SHARED_LINK_RACE) this.tailRaces = x % (SET_LINK_RETRIES + 2);
@@ -972,7 +1126,7 @@ export class FifoAbi implements EventChannelAbi {
    */
   sharedBytes(): number {
     let mapped = 0;
-    for (let v = 0; v < this.vcpus; v++) mapped += this.controlMapped[v];
+    for (let v = 0; v < this.vcpus; v++) if (this.#mapped(v)) mapped++;
     return this.pages * 4096 + mapped * FIFO_CONTROL_BLOCK_BYTES;
   }
 }

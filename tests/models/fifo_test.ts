@@ -78,7 +78,7 @@ Deno.test("fifo starts every word of a page added by expand_array MASKED", () =>
   abi.expandArray();
   assert.equal(abi.bind(1500, 0), 0, "bound before its page exists (Xen side)");
   abi.expandArray();
-  for (const p of [1024, 1500, 2047]) assert.equal(abi.words[p], FIFO_MASKED, `word ${p}`);
+  for (const p of [1024, 1500, 2047]) assert.equal(abi.word(p), FIFO_MASKED, `word ${p}`);
   assert.equal(abi.raise(1500), -1, "masked: P set, not linked");
   assert.equal(abi.isPending(1500), true);
   assert.equal(abi.unmask(1500), 0, "the guest's unmask links it");
@@ -101,7 +101,7 @@ Deno.test("fifo sets READY only when a new HEAD is written", () => {
   assert.equal(abi.raise(1), 0);
   abi.beginUpcall(0); // READY taken by the guest
   assert.equal(abi.raise(2), -1, "linked behind the tail: no new HEAD");
-  assert.equal(abi.control[0], 0, "READY still clear");
+  assert.equal(abi.controlWord(0, 0), 0, "READY still clear");
   assert.deepEqual([abi.next(0), abi.next(0), abi.next(0)], [1, 2, -1]);
 });
 
@@ -111,7 +111,7 @@ Deno.test("fifo upcalls only when READY and then evtchn_upcall_pending go 0 to 1
   abi.setPriority(2, 3);
   assert.equal(abi.raise(1), 0);
   assert.equal(abi.raise(2), -1, "READY bit 3 went 0->1 but upcall_pending was set");
-  assert.equal(abi.control[0], (1 << 7) | (1 << 3));
+  assert.equal(abi.controlWord(0, 0), (1 << 7) | (1 << 3));
   abi.beginUpcall(0);
   assert.equal(abi.upcallPending(0), false);
 });
@@ -209,7 +209,7 @@ Deno.test("fifo keeps a linked event on its old queue after a priority change", 
   abi.raise(2);
   assert.equal(abi.setPriority(2, 0), 0);
   abi.raise(3);
-  assert.equal(abi.control[0], 1 << 7, "only queue 7 is ready");
+  assert.equal(abi.controlWord(0, 0), 1 << 7, "only queue 7 is ready");
   assert.deepEqual(drain(abi), [1, 2, 3]);
   abi.raise(3);
   abi.raise(2); // next link uses priority 0
@@ -224,8 +224,8 @@ Deno.test("fifo invalidates the old queue's tail when an event moves queue", () 
   abi.setPriority(1, 0);
   abi.raise(1); // moves to queue 0: queue 7's tail (1) must be forgotten
   abi.raise(2); // queue 7 again: must become a new HEAD, not a link behind 1
-  assert.equal(abi.control[2 + 7], 2);
-  assert.equal(abi.control[0], (1 << 0) | (1 << 7));
+  assert.equal(abi.controlWord(0, 2 + 7), 2);
+  assert.equal(abi.controlWord(0, 0), (1 << 0) | (1 << 7));
   assert.deepEqual(drain(abi), [1, 2]);
 });
 
@@ -256,7 +256,7 @@ Deno.test("fifo saves a raise on a port whose page is missing and delivers it at
   assert.equal(abi.outcome, RAISE_COALESCED);
   assert.equal(abi.expandArray(), 0);
   assert.equal(abi.upcallPending(0), false, "nothing delivered at expand time");
-  assert.equal(abi.words[1500], (FIFO_MASKED | FIFO_PENDING) >>> 0);
+  assert.equal(abi.word(1500), (FIFO_MASKED | FIFO_PENDING) >>> 0);
   assert.deepEqual(drain(abi), []);
   assert.equal(abi.unmask(1500), 0, "the unmask links it as a new HEAD");
   assert.equal(abi.outcome, RAISE_NEW);
@@ -292,13 +292,13 @@ Deno.test("fifo set_link retries with BUSY at most 4 times", () => {
   assert.equal(abi.steps, 3, "first cmpxchg + 2 retries");
   assert.equal(abi.cost, 12);
   assert.equal(abi.outcome, RAISE_NEW);
-  assert.equal(abi.words[1] & FIFO_BUSY, 0, "BUSY cleared by the successful cmpxchg");
+  assert.equal(abi.word(1) & FIFO_BUSY, 0, "BUSY cleared by the successful cmpxchg");
   abi.tailRaces = 100;
   abi.raise(3);
   assert.equal(abi.steps, 5, "bounded: 1 + 4 attempts");
   assert.equal(abi.tailRaces, 95);
   assert.equal(abi.outcome, RAISE_DROPPED, "treated as linked: the event is lost");
-  assert.equal(abi.words[2] & FIFO_BUSY, 0);
+  assert.equal(abi.word(2) & FIFO_BUSY, 0);
   assert.deepEqual(drain(abi), [1, 2]);
   assert.equal(abi.isBusy(3), true, "LINKED but on no reachable list");
 });
@@ -334,9 +334,9 @@ Deno.test("fifo:naive-link sets READY on every raise", () => {
   const abi = setup([1, 2], "fifo:naive-link");
   abi.raise(1);
   abi.beginUpcall(0);
-  assert.equal(abi.control[0], 0);
+  assert.equal(abi.controlWord(0, 0), 0);
   abi.raise(2);
-  assert.equal(abi.control[0], 1 << 7, "READY set although HEAD did not change");
+  assert.equal(abi.controlWord(0, 0), 1 << 7, "READY set although HEAD did not change");
   assert.deepEqual([abi.next(0), abi.next(0), abi.next(0)], [1, 2, -1]);
 });
 
@@ -386,7 +386,7 @@ Deno.test("fifo relinks an event raised after it was dequeued but before the ack
   assert.equal(abi.next(0), 1); // dequeued, not acked yet
   abi.raise(1);
   assert.equal(abi.outcome, RAISE_COALESCED);
-  assert.equal(abi.words[1] & FIFO_LINKED, FIFO_LINKED);
+  assert.equal(abi.word(1) & FIFO_LINKED, FIFO_LINKED);
   abi.ack(1);
   assert.equal(abi.next(0), -1, "re-read READY: the new entry has P clear and is skipped");
   assert.equal(abi.isBusy(1), false);
@@ -459,17 +459,19 @@ Deno.test("fifo grows its event words one page per expand_array and keeps the wo
   // event words per call; the array holds exactly the pages added so far.
   const abi = new FifoAbi(opts());
   assert.equal(abi.initControl(0), 0);
-  assert.equal(abi.words.length, 0, "no page before the first expand_array");
+  assert.equal(abi.wordCount, 0, "no page before the first expand_array");
+  assert.throws(() => abi.word(0), RangeError);
   assert.equal(abi.expandArray(), 0);
-  assert.equal(abi.words.length, 1024);
+  assert.equal(abi.wordCount, 1024);
   assert.equal(abi.bind(5, 0), 0);
   assert.equal(abi.raise(5), 0);
-  const before = abi.words[5];
+  const before = abi.word(5);
   assert.equal((before & (FIFO_PENDING | FIFO_LINKED)) >>> 0, (FIFO_PENDING | FIFO_LINKED) >>> 0);
   assert.equal(abi.expandArray(), 0);
-  assert.equal(abi.words.length, 2048, "one more page, not the whole array");
-  assert.equal(abi.words[5], before, "the linked word survives the growth");
-  assert.equal(abi.words[2047], FIFO_MASKED);
+  assert.equal(abi.wordCount, 2048, "one more page, not the whole array");
+  assert.throws(() => abi.word(2048), RangeError, "no word past the pages added");
+  assert.equal(abi.word(5), before, "the linked word survives the growth");
+  assert.equal(abi.word(2047), FIFO_MASKED);
   assert.equal(abi.sharedBytes(), 2 * 4096 + 72);
   assert.deepEqual(drain(abi), [5]);
 });
@@ -484,7 +486,7 @@ Deno.test("fifo keeps per-port Xen state for ports bound beyond the event array,
   assert.equal(abi.portSlots, 1024);
   assert.equal(abi.bind(5000, 0), 0);
   assert.equal(abi.portSlots, 5120, "state up to the page holding port 5000");
-  assert.equal(abi.words.length, 1024, "binding adds no event-array page");
+  assert.equal(abi.wordCount, 1024, "binding adds no event-array page");
   assert.equal(abi.raise(5000), -1);
   assert.equal(abi.outcome, RAISE_NEW);
   assert.equal(abi.isPending(5000), true);
@@ -496,8 +498,32 @@ Deno.test("fifo keeps per-port Xen state for ports bound beyond the event array,
   assert.equal(abi.bindVcpu(100000, 0), -EINVAL);
   assert.equal(abi.portSlots, 5120, "unbound ports allocate nothing");
   while (abi.pages * 1024 <= 5000) assert.equal(abi.expandArray(), 0);
-  assert.equal(abi.words.length, 5120);
-  assert.equal(abi.words[5000], (FIFO_MASKED | FIFO_PENDING) >>> 0, "re-raised on a MASKED word");
+  assert.equal(abi.wordCount, 5120);
+  assert.equal(abi.word(5000), (FIFO_MASKED | FIFO_PENDING) >>> 0, "re-raised on a MASKED word");
   assert.equal(abi.unmask(5000), 0);
   assert.deepEqual(drain(abi), [5000]);
+});
+
+Deno.test("fifo domains keep their own event words, control blocks and port state", () => {
+  // Each domain has its own event array, control blocks and struct evtchn (event_fifo.c
+  // evtchn_fifo_init_control, evtchn_allocate_port), whatever memory the model shares.
+  const a = setup([5, 6]);
+  const b = setup([5, 6]);
+  a.setPriority(6, 2);
+  assert.equal(a.raise(5), 0);
+  assert.equal(b.word(5), 0, "b's word 5: bound, unmasked, nothing pending");
+  assert.equal(b.controlWord(0, 0), 0, "b's READY untouched");
+  assert.equal(b.priorityOf(6), 7);
+  // a grows its per-port state (a port beyond its array): b and a's own state stay.
+  assert.equal(a.bind(5000, 0), 0);
+  assert.equal(a.portSlots, 5120);
+  assert.equal(
+    a.word(5),
+    (FIFO_PENDING | FIFO_LINKED) >>> 0,
+    "a's linked word survives the growth",
+  );
+  assert.equal(a.priorityOf(6), 2);
+  assert.equal(b.raise(6), 0);
+  assert.deepEqual(drain(b), [6]);
+  assert.deepEqual(drain(a), [5]);
 });

@@ -123,12 +123,12 @@ Deno.test("timer ports get FIFO priority 0 unless the group gives one", () => {
   const d = run({ guest: { vcpus: 2 }, groups }, "fifo");
   const fifo = d.abi as FifoAbi;
   const [t0, t1] = d.groupPorts[0];
-  assert.equal(fifo.priority[t0], 0);
-  assert.equal(fifo.priority[t1], 0);
+  assert.equal(fifo.priorityOf(t0), 0);
+  assert.equal(fifo.priorityOf(t1), 0);
   assert.equal(d.portPriority[t0], 0);
-  assert.equal(fifo.priority[d.groupPorts[1][0]], 3);
+  assert.equal(fifo.priorityOf(d.groupPorts[1][0]), 3);
   assert.equal(d.portPriority[d.groupPorts[1][0]], 3);
-  assert.equal(fifo.priority[d.groupPorts[2][0]], 7);
+  assert.equal(fifo.priorityOf(d.groupPorts[2][0]), 7);
   assert.equal(d.portVcpu[t1], 1);
 });
 
