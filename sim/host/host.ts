@@ -151,6 +151,8 @@ const D_ISSUED = 0, D_PUSHED = 1, D_COMPLETED = 2, D_EVENTS = 3, D_RT = 4, D_RTN
 const D_THINK = 6, D_RATE = 7;
 const D_REQ = 16, D_RSP = 17, D_ISSUE_OFF = 18, D_ISSUE_CAP = 19, D_CLOSED = 20, D_SLOT = 21;
 const D_GUEST_SLOT = 22;
+/** f64 12-15: the issue times of a device with a small window (`#issueBuffer`). */
+const D_INLINE = 12, ISSUE_INLINE = 4;
 
 /** Execution contexts, for CPU time per context. */
 export const CTX_HARDIRQ = 0;
@@ -226,7 +228,7 @@ export interface VcpuState {
  * ```ts
  * import type { DeviceCounts } from "./host.ts";
  * const c: DeviceCounts = {
- *   issued: 3, pushed: 3, completed: 2, events: 5, rtSum: 9e4, rtCount: 2, issueOff: 0, issueCap: 4,
+ *   issued: 3, pushed: 3, completed: 2, events: 5, rtSum: 9e4, rtCount: 2, issueCap: 4,
  * };
  * console.log(c.issued - c.completed); // 1 outstanding
  * ```
@@ -244,8 +246,6 @@ export interface DeviceCounts {
   rtSum: number;
   /** Number of its measured round trips. */
   rtCount: number;
-  /** Where its circular buffer starts in `issueAt` (request k at `issueOff + k % issueCap`). */
-  issueOff: number;
   /** Its circular buffer's length. */
   issueCap: number;
 }
@@ -846,15 +846,14 @@ export class HostSimulation {
       events: df[f + D_EVENTS],
       rtSum: df[f + D_RT],
       rtCount: df[f + D_RTN],
-      issueOff: di[i + D_ISSUE_OFF],
       issueCap: di[i + D_ISSUE_CAP],
     };
   }
 
   /** When device `d`'s request `k` was issued (ns); `k` is outstanding or the last completed. */
   issueTime(d: number, k: number): number {
-    const i = DI * d;
-    return this.issueAt[this.di[i + D_ISSUE_OFF] + k % this.di[i + D_ISSUE_CAP]];
+    const off = this.di[DI * d + D_ISSUE_OFF], cap = this.di[DI * d + D_ISSUE_CAP];
+    return off < 0 ? this.df[DF * d + D_INLINE + k % cap] : this.issueAt[off + k % cap];
   }
 
   /** A copy of ring `r`'s run-time state beyond its indexes (`rings.indexes`), for checks. */
@@ -948,38 +947,37 @@ export class HostSimulation {
   issue(d: number): void {
     const now = this.engine.now;
     if (now >= this.stopIssuingNs) return;
-    if (this.di[DI * d + D_CLOSED] === 0) {
-      this.engine.schedule(
-        now + this.rng[d].exponential(1 / this.df[DF * d + D_RATE]),
-        EV_ISSUE,
-        d,
-        0,
-      );
+    const df = this.df, di = this.di, f = DF * d, i = DI * d;
+    if (di[i + D_CLOSED] === 0) {
+      this.engine.schedule(now + this.rng[d].exponential(1 / df[f + D_RATE]), EV_ISSUE, d, 0);
     }
-    if (
-      this.df[DF * d + D_ISSUED] - this.df[DF * d + D_COMPLETED] >= this.di[DI * d + D_ISSUE_CAP]
-    ) {
+    const issued = df[f + D_ISSUED];
+    if (issued - df[f + D_COMPLETED] >= di[i + D_ISSUE_CAP]) {
       // Grows by doubling, rarely: only an overloaded open-loop client gets here.
-      const off = this.di[DI * d + D_ISSUE_OFF], cap = this.di[DI * d + D_ISSUE_CAP];
-      this.#issueBuffer(d, 2 * cap);
-      const buf = this.issueAt,
-        off2 = this.di[DI * d + D_ISSUE_OFF],
-        cap2 = this.di[DI * d + D_ISSUE_CAP];
-      for (let k = this.df[DF * d + D_COMPLETED]; k < this.df[DF * d + D_ISSUED]; k++) {
-        buf[off2 + k % cap2] = buf[off + k % cap];
+      const keep: number[] = [];
+      for (let k = df[f + D_COMPLETED]; k < issued; k++) keep.push(this.issueTime(d, k));
+      this.#issueBuffer(d, 2 * di[i + D_ISSUE_CAP]);
+      for (let k = df[f + D_COMPLETED]; k < issued; k++) {
+        this.#setIssueTime(d, k, keep[k - df[f + D_COMPLETED]]);
       }
     }
-    this
-      .issueAt[
-        this.di[DI * d + D_ISSUE_OFF] + this.df[DF * d + D_ISSUED] % this.di[DI * d + D_ISSUE_CAP]
-      ] = now;
-    this.df[DF * d + D_ISSUED]++;
-    const req = this.di[DI * d + D_REQ];
+    this.#setIssueTime(d, issued, now);
+    df[f + D_ISSUED] = issued + 1;
+    const req = di[i + D_REQ];
     if (this.ri[RING_WORDS * req + R_STALLED] === 0) this.wakeThread(2 * req, false);
   }
 
-  /** Give device `d` a fresh circular buffer of `cap` entries at the end of `issueAt`. */
+  /**
+   * Give device `d` a circular buffer of `cap` issue times: in its own record
+   * when `cap` is at most {@linkcode ISSUE_INLINE} (a closed client's small
+   * window: no other cache line per request), else at the end of `issueAt`.
+   */
   #issueBuffer(d: number, cap: number): void {
+    this.di[DI * d + D_ISSUE_CAP] = cap;
+    if (cap <= ISSUE_INLINE) {
+      this.di[DI * d + D_ISSUE_OFF] = -1;
+      return;
+    }
     if (this.issueTop + cap > this.issueAt.length) {
       let n = this.issueAt.length * 2;
       while (n < this.issueTop + cap) n *= 2;
@@ -988,32 +986,36 @@ export class HostSimulation {
       this.issueAt = bigger;
     }
     this.di[DI * d + D_ISSUE_OFF] = this.issueTop;
-    this.di[DI * d + D_ISSUE_CAP] = cap;
     this.issueTop += cap;
+  }
+
+  /** Record that device `d`'s request `k` was issued at `t`. */
+  #setIssueTime(d: number, k: number, t: number): void {
+    const off = this.di[DI * d + D_ISSUE_OFF], cap = this.di[DI * d + D_ISSUE_CAP];
+    if (off < 0) this.df[DF * d + D_INLINE + k % cap] = t;
+    else this.issueAt[off + k % cap] = t;
   }
 
   /** Request `k`'s completion on device `d` (requests complete in order). */
   complete(d: number): void {
     const now = this.engine.now;
-    const k = this.df[DF * d + D_COMPLETED]++;
-    const rt = now -
-      this.issueAt[this.di[DI * d + D_ISSUE_OFF] + k % this.di[DI * d + D_ISSUE_CAP]];
+    const df = this.df, di = this.di, f = DF * d, i = DI * d;
+    const k = df[f + D_COMPLETED]++;
+    const rt = now - this.issueTime(d, k);
     if (this.measuring) {
-      const slot = this.di[DI * d + D_SLOT];
+      const slot = di[i + D_SLOT];
       this.rt[slot].record(rt);
       this.tplRequests[slot]++;
-      this.df[DF * d + D_RT] += rt;
-      this.df[DF * d + D_RTN]++;
+      df[f + D_RT] += rt;
+      df[f + D_RTN]++;
       // The guest's own figures: one count in its compact histogram and its
-      // maximum (its count and sum are the devices' devRtN, devRt).
-      const gs = this.di[DI * d + D_GUEST_SLOT];
+      // maximum (its count and sum are the devices' counts).
+      const gs = di[i + D_GUEST_SLOT];
       this.guestRt.record(gs, rt);
       if (rt > this.guestRtMax[gs]) this.guestRtMax[gs] = rt;
     }
-    if (this.di[DI * d + D_CLOSED] === 1) {
-      const think = this.df[DF * d + D_THINK] > 0
-        ? this.rng[d].exponential(this.df[DF * d + D_THINK])
-        : 0;
+    if (di[i + D_CLOSED] === 1) {
+      const think = df[f + D_THINK] > 0 ? this.rng[d].exponential(df[f + D_THINK]) : 0;
       this.engine.schedule(now + think, EV_ISSUE, d, 0);
     }
   }

@@ -90,6 +90,13 @@ export class LateEoi {
   // `4v`; ctrl->count and irq_epoch as i32 at `8v + 2`, `8v + 3`;
   // ctrl->defer_eoi as a byte at `32v + 16`.
   readonly #pf: Float64Array;
+  /**
+   * Per port, 1 unless its record holds the default state (not listed,
+   * spurious_cnt 0, no eoi_time): the common EOI of such a port (not
+   * spurious) needs no more than this byte, so that it reads one small,
+   * warm array instead of the port's cold record.
+   */
+  readonly #dirty: Uint8Array;
   readonly #pi: Int32Array;
   readonly #pb: Uint8Array;
   readonly #vf: Float64Array;
@@ -108,6 +115,7 @@ export class LateEoi {
     this.loopTimeoutNs = jiffiesToMsecs(o.eventLoopTimeout ?? 2, this.hz) * 1e6;
     this.eoiDelay = o.eventEoiDelay ?? 10;
     this.#pf = new Float64Array(4 * ports);
+    this.#dirty = new Uint8Array(ports);
     this.#pi = new Int32Array(this.#pf.buffer);
     this.#pb = new Uint8Array(this.#pf.buffer);
     this.#vf = new Float64Array(4 * vcpus);
@@ -148,6 +156,7 @@ export class LateEoi {
       this.#pi[8 * port + EOI_CPU] = v;
       this.#pi[8 * port + IRQ_EPOCH] = vi[8 * v + EPOCH];
       this.#pf[4 * port] = this.jiffies(now) + this.eoiDelay;
+      this.#dirty[port] = 1;
     }
   }
 
@@ -177,6 +186,16 @@ export class LateEoi {
    * is cleared and {@linkcode EOI_NOW} returned: the caller unmasks.
    */
   eoi(v: number, port: number, spurious: boolean, now: number): number {
+    // Default state and no backoff step: the rules below leave it as it is
+    // and unmask at once.
+    if (this.#dirty[port] === 0 && !(spurious && this.backoff)) return EOI_NOW;
+    const r = this.#eoiRecord(v, port, spurious, now);
+    this.#clean(port);
+    return r;
+  }
+
+  /** {@linkcode LateEoi.eoi} on the port's record. */
+  #eoiRecord(v: number, port: number, spurious: boolean, now: number): number {
     const pf = this.#pf, pi = this.#pi, pb = this.#pb;
     const f = 4 * port, i = 8 * port, b = 32 * port;
     if (pb[b + LISTED] === 1) return EOI_LISTED;
@@ -212,6 +231,16 @@ export class LateEoi {
     this.#pb[32 * port + LISTED] = 0;
     this.#pf[4 * port] = 0;
     this.#pb[32 * port + SP_CNT] = 0;
+    this.#dirty[port] = 0;
+  }
+
+  /** Recompute port `port`'s dirty byte from its record. */
+  #clean(port: number): void {
+    const b = 32 * port;
+    this.#dirty[port] = this.#pb[b + LISTED] !== 0 || this.#pb[b + SP_CNT] !== 0 ||
+        this.#pf[4 * port] !== 0
+      ? 1
+      : 0;
   }
 
   /**
@@ -232,6 +261,7 @@ export class LateEoi {
   /** Set port `port`'s spurious_cnt (a test's starting state). */
   setSpuriousCount(port: number, n: number): void {
     this.#pb[32 * port + SP_CNT] = n;
+    this.#clean(port);
   }
 
   /**
@@ -253,6 +283,7 @@ export class LateEoi {
   /** Set port `port`'s eoi_time (a test's starting state). */
   setEoiTime(port: number, jiffy: number): void {
     this.#pf[4 * port] = jiffy;
+    this.#clean(port);
   }
 
   /**
