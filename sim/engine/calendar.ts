@@ -58,6 +58,8 @@ export class CalendarList implements EventList {
   // per bucket
   #head: Int32Array;
   #tail: Int32Array;
+  /** Per bucket: its tail's time (valid while the bucket is not empty), so an append reads no slot. */
+  #tailTime: Float64Array;
   #mask = MIN_BUCKETS - 1;
   #inv = 1;
   /** Virtual bucket (floor(time * inv)) the scan is at: no pending event is below it. */
@@ -75,6 +77,7 @@ export class CalendarList implements EventList {
     this.#chainFree(0, n);
     this.#head = new Int32Array(MIN_BUCKETS).fill(-1);
     this.#tail = new Int32Array(MIN_BUCKETS).fill(-1);
+    this.#tailTime = new Float64Array(MIN_BUCKETS);
   }
 
   /** Number of pending events. */
@@ -150,13 +153,14 @@ export class CalendarList implements EventList {
     if (h === -1) {
       head[idx] = s;
       tail[idx] = s;
+      this.#tailTime[idx] = t;
       rec[(s << 3) + NEXT] = -1;
       return;
     }
-    const tl = tail[idx];
-    if (time[tl << 2] <= t) {
-      rec[(tl << 3) + NEXT] = s;
+    if (this.#tailTime[idx] <= t) {
+      rec[(tail[idx] << 3) + NEXT] = s;
       tail[idx] = s;
+      this.#tailTime[idx] = t;
       rec[(s << 3) + NEXT] = -1;
       return;
     }
@@ -235,6 +239,7 @@ export class CalendarList implements EventList {
     if (nb !== this.#mask + 1) {
       this.#head = new Int32Array(nb);
       this.#tail = new Int32Array(nb);
+      this.#tailTime = new Float64Array(nb);
       this.#mask = nb - 1;
     }
     this.#head.fill(-1);
