@@ -143,6 +143,9 @@ const R_POLL_DONE = R_KIND + 8, R_RX_QUEUED = R_KIND + 9, R_RX_BATCH = R_KIND + 
 const R_RX_SEEN = R_KIND + 11, R_STALLED = R_KIND + 12;
 /** 1 when the side's handler or kthread consumed something since its last late EOI (else its EOI is XEN_EOI_FLAG_SPURIOUS). */
 const R_EOI_FRONT = R_KIND + 13, R_EOI_BACK = R_KIND + 14;
+/** A netif queue's eoi_pending bits (netback common.h), in its TX ring's record. */
+const R_EOI_PENDING = R_KIND + 15;
+const NETBK_RX_EOI = 0x01, NETBK_TX_EOI = 0x02, NETBK_COMMON_EOI = 0x04;
 // Thread.
 const T_NEXT = 0, T_ON = 1, T_WAKE = 2, T_U = 3;
 // Device: f64 indexes past DF * d, i32 past DI * d.
@@ -1513,10 +1516,11 @@ export class HostSimulation {
         // Budget spent: net_rx_action puts the poll back on the list.
         this.napiSchedule(u, r);
       } else if (backend) {
-        // xenvif_napi_schedule_or_enable_events: final check, then
+        // xenvif_napi_schedule_or_enable_events: final check, then, if
+        // NETBK_TX_EOI or NETBK_COMMON_EOI was pending (cleared here),
         // xen_irq_lateeoi(queue->tx_irq, 0) (not spurious: the interrupt found work).
         if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
-        else this.eoi(u, 0, this.ri[RING_WORDS * r + R_PORT0], false, CTX_SOFTIRQ);
+        else this.#netbackEoi(u, r, NETBK_TX_EOI, this.ri[RING_WORDS * r + R_PORT0], CTX_SOFTIRQ);
       } else if (rings.finalCheckResponses(r)) {
         // xennet_poll: napi_complete_done, RING_FINAL_CHECK_FOR_RESPONSES, reschedule if more.
         this.napiSchedule(u, r);
@@ -1591,6 +1595,12 @@ export class HostSimulation {
         if (rings.unconsumedRequests(r) > 0) return this.pick(u);
         this.flushRx(u, r, CTX_KTHREAD);
       }
+      if ((t & 1) === 1 && this.ri[RING_WORDS * r + R_KIND] === R_NET_RX) {
+        // xenvif_wait_for_rx_work: no work, so before it sleeps guest-rx
+        // takes the EOI its interrupt left pending (NETBK_RX_EOI or
+        // NETBK_COMMON_EOI): xen_irq_lateeoi(queue->rx_irq, 0).
+        this.#netbackEoi(u, r - 1, NETBK_RX_EOI, this.ri[RING_WORDS * r + R_PORT0], CTX_KTHREAD);
+      }
       this.popThread(u);
       this.thr[4 * t + T_ON] = 0;
       return this.pick(u);
@@ -1649,27 +1659,38 @@ export class HostSimulation {
         }
         if (dom === 0) {
           if (kind === R_NET_TX) {
-            // xenvif_tx_interrupt (interface.c): xenvif_handle_tx_interrupt
-            // schedules NAPI if requests wait (its EOI comes at the poll's
-            // end); without split channels xenvif_interrupt also kicks
-            // guest-rx if it has work. No work at all: xen_irq_lateeoi(irq,
-            // XEN_EOI_FLAG_SPURIOUS) at once.
+            // xenvif_tx_interrupt (interface.c) sets NETBK_TX_EOI in
+            // eoi_pending; xenvif_handle_tx_interrupt schedules NAPI if
+            // requests wait, whose end takes the EOI. Without split channels
+            // xenvif_interrupt sets NETBK_COMMON_EOI and also kicks guest-rx
+            // if xenvif_have_rx_work: the first of the poll's end and the
+            // kthread's wait takes the EOI. No work at all: the bit is cleared
+            // and xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS) at once.
+            const common = this.ri[RING_WORDS * (r + 1) + R_PORT0] === arg;
+            const bit = common ? NETBK_COMMON_EOI : NETBK_TX_EOI;
+            this.ri[RING_WORDS * r + R_EOI_PENDING] |= bit;
             const tx = rings.unconsumedRequests(r) > 0;
             if (tx) this.napiSchedule(u, r);
-            const rx = this.ri[RING_WORDS * (r + 1) + R_PORT0] === arg &&
-              this.ri[RING_WORDS * (r + 1) + R_RX_QUEUED] > 0;
+            const rx = common && this.#haveRxWork(r + 1);
             if (rx) this.wakeThread(2 * (r + 1) + 1, true, u);
-            // Only guest-rx has work: its EOI is taken here (Linux leaves it to
-            // the kthread's wait, xenvif_wait_for_rx_work), not spurious.
-            if (!tx) this.eoi(u, 0, arg, !rx, ctx);
+            if (!tx && !rx) {
+              this.ri[RING_WORDS * r + R_EOI_PENDING] &= ~bit;
+              this.eoi(u, 0, arg, true, ctx);
+            }
           } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true, u); // xen_blkif_be_int
           else {
-            // xenvif_rx_interrupt: buffers were posted; kick guest-rx and take
-            // the EOI here (Linux defers it to the kthread's wait,
-            // xenvif_wait_for_rx_work, with flags 0); nothing queued:
-            // XEN_EOI_FLAG_SPURIOUS (xenvif_have_rx_work false).
-            if (this.ri[RING_WORDS * r + R_RX_QUEUED] > 0) this.wakeThread(2 * r + 1, true, u);
-            this.eoi(u, 0, arg, this.ri[RING_WORDS * r + R_RX_QUEUED] === 0, ctx);
+            // xenvif_rx_interrupt: NETBK_RX_EOI in eoi_pending; with
+            // xenvif_have_rx_work it kicks guest-rx, whose wait
+            // (xenvif_wait_for_rx_work) takes the EOI before it sleeps;
+            // without, the bit is cleared and the EOI is
+            // XEN_EOI_FLAG_SPURIOUS at once. The queue's bits live with its
+            // TX ring (r - 1).
+            this.ri[RING_WORDS * (r - 1) + R_EOI_PENDING] |= NETBK_RX_EOI;
+            if (this.#haveRxWork(r)) this.wakeThread(2 * r + 1, true, u);
+            else {
+              this.ri[RING_WORDS * (r - 1) + R_EOI_PENDING] &= ~NETBK_RX_EOI;
+              this.eoi(u, 0, arg, true, ctx);
+            }
           }
           return;
         }
@@ -1786,6 +1807,32 @@ export class HostSimulation {
         return;
       }
     }
+  }
+
+  /**
+   * netback's late EOI of queue `q` (its TX ring) from VCPU `u`: when `bit`
+   * or NETBK_COMMON_EOI is pending in eoi_pending, clear both and
+   * xen_irq_lateeoi(`port`, 0) (netback.c
+   * xenvif_napi_schedule_or_enable_events, rx.c xenvif_wait_for_rx_work).
+   */
+  #netbackEoi(u: number, q: number, bit: number, port: number, ctx: number): void {
+    const i = RING_WORDS * q + R_EOI_PENDING;
+    const was = this.ri[i];
+    this.ri[i] = was & ~(bit | NETBK_COMMON_EOI);
+    if ((was & (bit | NETBK_COMMON_EOI)) !== 0) this.eoi(u, 0, port, false, ctx);
+  }
+
+  /**
+   * rx.c xenvif_have_rx_work (xenvif_rx_ring_slots_available): a packet is
+   * queued for RX ring `r` and the guest posted a buffer for it; a queued
+   * packet without a buffer asks for a notification at the next one
+   * (`req_event = req_prod + 1`).
+   */
+  #haveRxWork(r: number): boolean {
+    if (this.ri[RING_WORDS * r + R_RX_QUEUED] === 0) return false;
+    if (this.rings.unconsumedRequests(r) > 0) return true;
+    this.rings.requestNextNotify(r);
+    return this.rings.unconsumedRequests(r) > 0;
   }
 
   /** xenvif_rx_copy_flush: push the batch's RX responses, notify once if the rule says so. */

@@ -227,3 +227,56 @@ Deno.test("spurious events count per template and per guest: the guest whose por
   assert.deepEqual(byGuest, [[0, 0], [1, h.spurious]]);
   assert.equal(f.summary.spurious_events, h.spurious);
 });
+
+Deno.test("netback's guest-rx takes the RX late EOI when it goes to sleep, not in its interrupt (xenvif_wait_for_rx_work)", () => {
+  // interface.c xenvif_rx_interrupt sets NETBK_RX_EOI in eoi_pending; with
+  // xenvif_have_rx_work it only kicks the guest-rx kthread, and rx.c
+  // xenvif_wait_for_rx_work clears the bit and calls xen_irq_lateeoi(rx_irq, 0)
+  // when the kthread has no more work and sleeps. Without work the interrupt
+  // clears the bit and EOIs at once with XEN_EOI_FLAG_SPURIOUS.
+  const s = scenario({
+    dom0: { vcpus: 1, notify: "vcpu0" },
+    guests: [{
+      count: 1,
+      vcpus: 1,
+      vifs: 1,
+      vbds: 0,
+      split_event_channels: true,
+      workload: { kind: "closed", window: 2, think_us: 1e9, devices: "net" },
+    }],
+  });
+  const h = sim(s, "fifo", resolveCosts("default"));
+  h.startMeasuring();
+  const tx = h.ringKind.indexOf(R_NET_TX), rx = tx + 1;
+  const port = h.ringPort0[rx];
+  // At each unmask of dom0's RX port: packets guest-rx has yet to copy or push.
+  const leftAtUnmask: number[] = [];
+  const abi = h.abis[0], unmask = abi.unmask.bind(abi);
+  abi.unmask = (p: number) => {
+    if (p === port) {
+      const st = h.ringState(rx);
+      leftAtUnmask.push(st.rxQueued + st.rxBatch);
+    }
+    return unmask(p);
+  };
+  // Nothing queued for the guest: a spurious RX interrupt, EOI at once.
+  h.engine.schedule(0, EV_TEST_RAISE, 0, port);
+  run(h, 1e6);
+  assert.deepEqual(leftAtUnmask, [0]);
+  assert.equal(h.lateEoi.spuriousCount(h.portBase[0] + port), 1);
+  // netfront has posted one RX buffer (size, req_prod, req_event, rsp_prod,
+  // rsp_event, req_cons, rsp_cons): two echoes, so guest-rx copies one, runs
+  // out of buffers and sleeps with the other queued; the guest's next buffer
+  // notifies dom0's RX port, whose interrupt finds work and kicks guest-rx.
+  h.rings.setIndexes(rx, [256, 1, 1, 0, 1, 0, 0]);
+  const d = h.ringDev[tx];
+  h.issue(d);
+  h.issue(d);
+  run(h, 3e6);
+  assert.equal(h.deviceCounts(d).completed, 2);
+  // The interrupt came while a packet waited, and its EOI (flags 0, so the
+  // spurious count is reset) came when guest-rx had nothing left.
+  assert.equal(leftAtUnmask.length, 2);
+  assert.deepEqual(leftAtUnmask, [0, 0]);
+  assert.equal(h.lateEoi.spuriousCount(h.portBase[0] + port), 0);
+});
