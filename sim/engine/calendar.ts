@@ -22,8 +22,6 @@ const MIN_BUCKETS = 16;
 const MAX_WORK_PER_OP = 6;
 /** Events sampled for the width estimate. */
 const WIDTH_SAMPLE = 64;
-/** A slot's i32 fields, at `8 * slot +` these (its f64 time is at `4 * slot`). */
-const NEXT = 2, KIND = 3, A = 4, B = 5;
 
 /**
  * Calendar queue over typed arrays, FIFO on equal times.
@@ -48,18 +46,17 @@ export class CalendarList implements EventList {
   outKind = 0;
   outA = 0;
   outB = 0;
-  // Per slot, one 32-byte record (a slot's fields share a cache line: a
-  // large list's slots are cold when popped): the time as f64 at `4 * s`,
-  // then next, kind, a and b as i32 at `8 * s + 2` to `8 * s + 5`.
+  // per slot
   #time: Float64Array;
-  #rec: Int32Array;
+  #next: Int32Array;
+  #kind: Int32Array;
+  #a: Int32Array;
+  #b: Int32Array;
   #order: Int32Array;
   #free = -1;
   // per bucket
   #head: Int32Array;
   #tail: Int32Array;
-  /** Per bucket: its tail's time (valid while the bucket is not empty), so an append reads no slot. */
-  #tailTime: Float64Array;
   #mask = MIN_BUCKETS - 1;
   #inv = 1;
   /** Virtual bucket (floor(time * inv)) the scan is at: no pending event is below it. */
@@ -71,13 +68,15 @@ export class CalendarList implements EventList {
   /** Create a list with room for `capacity` events before the first growth. */
   constructor(capacity = 1024) {
     const n = Math.max(16, capacity | 0);
-    this.#time = new Float64Array(4 * n);
-    this.#rec = new Int32Array(this.#time.buffer);
+    this.#time = new Float64Array(n);
+    this.#next = new Int32Array(n);
+    this.#kind = new Int32Array(n);
+    this.#a = new Int32Array(n);
+    this.#b = new Int32Array(n);
     this.#order = new Int32Array(n);
     this.#chainFree(0, n);
     this.#head = new Int32Array(MIN_BUCKETS).fill(-1);
     this.#tail = new Int32Array(MIN_BUCKETS).fill(-1);
-    this.#tailTime = new Float64Array(MIN_BUCKETS);
   }
 
   /** Number of pending events. */
@@ -89,12 +88,12 @@ export class CalendarList implements EventList {
   push(t: number, kind: number, a: number, b: number): void {
     if (this.#free === -1) this.#grow();
     const s = this.#free;
-    const rec = this.#rec, r = s << 3;
-    this.#free = rec[r + NEXT];
-    this.#time[s << 2] = t;
-    rec[r + KIND] = kind;
-    rec[r + A] = a;
-    rec[r + B] = b;
+    const next = this.#next;
+    this.#free = next[s];
+    this.#time[s] = t;
+    this.#kind[s] = kind;
+    this.#a[s] = a;
+    this.#b[s] = b;
     const vb = Math.floor(t * this.#inv);
     if (vb < this.#cur) this.#cur = vb;
     this.#link(s, t, vb & this.#mask);
@@ -107,7 +106,7 @@ export class CalendarList implements EventList {
   peekTime(): number {
     if (this.#size === 0) return Infinity;
     const s = this.#findMin();
-    return this.#time[s << 2];
+    return this.#time[s];
   }
 
   /** Remove the earliest event into the out fields. */
@@ -122,7 +121,7 @@ export class CalendarList implements EventList {
   popUntil(until: number): boolean {
     if (this.#size === 0) return false;
     const s = this.#findMin();
-    if (this.#time[s << 2] > until) return false;
+    if (this.#time[s] > until) return false;
     this.#take(s);
     return true;
   }
@@ -130,15 +129,15 @@ export class CalendarList implements EventList {
   /** Unlink `s`, the head of the current bucket, into the out fields and free its slot. */
   #take(s: number): void {
     const idx = this.#cur & this.#mask;
-    const rec = this.#rec, r = s << 3;
-    const nx = rec[r + NEXT];
+    const next = this.#next;
+    const nx = next[s];
     this.#head[idx] = nx;
     if (nx === -1) this.#tail[idx] = -1;
-    this.outTime = this.#time[s << 2];
-    this.outKind = rec[r + KIND];
-    this.outA = rec[r + A];
-    this.outB = rec[r + B];
-    rec[r + NEXT] = this.#free;
+    this.outTime = this.#time[s];
+    this.outKind = this.#kind[s];
+    this.outA = this.#a[s];
+    this.outB = this.#b[s];
+    next[s] = this.#free;
     this.#free = s;
     const n = --this.#size;
     const nb = this.#mask + 1;
@@ -148,36 +147,34 @@ export class CalendarList implements EventList {
 
   /** Link slot `s` (time `t`) into bucket `idx`, after every event with time <= t. */
   #link(s: number, t: number, idx: number): void {
-    const head = this.#head, tail = this.#tail, rec = this.#rec, time = this.#time;
+    const head = this.#head, tail = this.#tail, next = this.#next, time = this.#time;
     const h = head[idx];
     if (h === -1) {
       head[idx] = s;
       tail[idx] = s;
-      this.#tailTime[idx] = t;
-      rec[(s << 3) + NEXT] = -1;
+      next[s] = -1;
       return;
     }
-    if (this.#tailTime[idx] <= t) {
-      rec[(tail[idx] << 3) + NEXT] = s;
+    const tl = tail[idx];
+    if (time[tl] <= t) {
+      next[tl] = s;
       tail[idx] = s;
-      this.#tailTime[idx] = t;
-      rec[(s << 3) + NEXT] = -1;
+      next[s] = -1;
       return;
     }
-    if (t < time[h << 2]) {
-      rec[(s << 3) + NEXT] = h;
+    if (t < time[h]) {
+      next[s] = h;
       head[idx] = s;
       return;
     }
     let p = h, w = 1;
-    // The tail is later than t: q !== -1.
-    for (let q = rec[(p << 3) + NEXT]; time[q << 2] <= t; q = rec[(p << 3) + NEXT]) {
+    for (let q = next[p]; time[q] <= t; q = next[p]) { // the tail is later than t: q !== -1
       p = q;
       w++;
     }
     this.#work += w;
-    rec[(s << 3) + NEXT] = rec[(p << 3) + NEXT];
-    rec[(p << 3) + NEXT] = s;
+    next[s] = next[p];
+    next[p] = s;
   }
 
   /** Advance the scan to the bucket holding the earliest event and return its slot. */
@@ -186,7 +183,7 @@ export class CalendarList implements EventList {
     let cur = this.#cur;
     for (let scanned = 0; scanned <= mask; scanned++) {
       const h = head[cur & mask];
-      if (h !== -1 && Math.floor(time[h << 2] * inv) <= cur) {
+      if (h !== -1 && Math.floor(time[h] * inv) <= cur) {
         this.#cur = cur;
         this.#work += scanned;
         return h;
@@ -198,8 +195,8 @@ export class CalendarList implements EventList {
     let best = -1, bt = Infinity;
     for (let i = 0; i <= mask; i++) {
       const h = head[i];
-      if (h !== -1 && time[h << 2] < bt) {
-        bt = time[h << 2];
+      if (h !== -1 && time[h] < bt) {
+        bt = time[h];
         best = h;
       }
     }
@@ -217,36 +214,33 @@ export class CalendarList implements EventList {
 
   /** Re-bucket every event into `nb` buckets with a width estimated from the earliest ones. */
   #rebuild(nb: number): void {
-    const n = this.#size, order = this.#order, time = this.#time, rec = this.#rec;
+    const n = this.#size, order = this.#order, time = this.#time, next = this.#next;
     // Take events out in order (unlinking, slots kept).
     for (let i = 0; i < n; i++) {
       const s = this.#findMin();
       const idx = this.#cur & this.#mask;
-      const nx = rec[(s << 3) + NEXT];
-      this.#head[idx] = nx;
-      if (nx === -1) this.#tail[idx] = -1;
+      this.#head[idx] = next[s];
+      if (next[s] === -1) this.#tail[idx] = -1;
       order[i] = s;
     }
-    const at = (i: number): number => time[order[i] << 2];
     let width = 0;
     if (n > 1) {
       const k = Math.min(n, WIDTH_SAMPLE) - 1;
-      width = 3 * (at(k) - at(0)) / k;
-      if (!(width > 0)) width = 3 * (at(n - 1) - at(0)) / (n - 1);
+      width = 3 * (time[order[k]] - time[order[0]]) / k;
+      if (!(width > 0)) width = 3 * (time[order[n - 1]] - time[order[0]]) / (n - 1);
     }
     if (!(width > 0) || !Number.isFinite(width)) width = 1 / this.#inv;
     this.#inv = 1 / width;
     if (nb !== this.#mask + 1) {
       this.#head = new Int32Array(nb);
       this.#tail = new Int32Array(nb);
-      this.#tailTime = new Float64Array(nb);
       this.#mask = nb - 1;
     }
     this.#head.fill(-1);
     this.#tail.fill(-1);
-    this.#cur = n > 0 ? Math.floor(at(0) * this.#inv) : 0;
+    this.#cur = n > 0 ? Math.floor(time[order[0]] * this.#inv) : 0;
     for (let i = 0; i < n; i++) {
-      const s = order[i], t = time[s << 2];
+      const s = order[i], t = time[s];
       this.#link(s, t, Math.floor(t * this.#inv) & this.#mask);
     }
     this.#work = 0;
@@ -254,16 +248,18 @@ export class CalendarList implements EventList {
   }
 
   #chainFree(from: number, to: number): void {
-    const rec = this.#rec;
-    for (let i = from; i < to - 1; i++) rec[(i << 3) + NEXT] = i + 1;
-    rec[((to - 1) << 3) + NEXT] = -1;
+    for (let i = from; i < to - 1; i++) this.#next[i] = i + 1;
+    this.#next[to - 1] = -1;
     this.#free = from;
   }
 
   #grow(): void {
-    const old = this.#time.length >> 2, n = old * 2;
-    this.#time = grown(this.#time, 4 * n);
-    this.#rec = new Int32Array(this.#time.buffer);
+    const old = this.#time.length, n = old * 2;
+    this.#time = grown(this.#time, n);
+    this.#next = grown(this.#next, n);
+    this.#kind = grown(this.#kind, n);
+    this.#a = grown(this.#a, n);
+    this.#b = grown(this.#b, n);
     this.#order = new Int32Array(n);
     this.#chainFree(old, n);
   }

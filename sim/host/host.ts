@@ -57,7 +57,7 @@ import {
   PK_NET_RX,
   PK_NET_TX,
 } from "./ports.ts";
-import { BLKIF_RING_SIZE, NETIF_RING_SIZE, RING_OWNER_WORD, RING_WORDS, Rings } from "./ring.ts";
+import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
 import { GuestHistograms } from "./guest_hist.ts";
 import { LINUX } from "../run/guest.ts";
@@ -125,38 +125,6 @@ export interface HostTracer {
   on(u: number, t: number): void;
 }
 
-// Record layouts (see HostSimulation.vf, ri, thr, df). VCPU: f64 and i32
-// indexes past VF * u and VI * u; the hottest fields fill the first line.
-const VF = 24, VI = 48;
-const V_STEP_AT = 0, V_DEBT = 1, V_BUSY_UNTIL = 2, V_ITEM_START = 3, V_DELIVER_AT = 4;
-const V_RUNNING = 10, V_STEP_GEN = 11, V_ITEM_KIND = 12, V_ITEM_ARG = 13, V_ITEM_CTX = 14;
-const V_IO_STALL = 15;
-const V_BUSY = 8; // f64 8-11: busy time per context while measuring
-const V_IN_LOOP = 24, V_UPCALL = 25, V_IRQ_RING = 26, V_SOFT_HEAD = 27, V_SOFT_TAIL = 28;
-const V_THR_HEAD = 29, V_THR_TAIL = 30, V_KS_TURN = 31;
-const V_SOFT_SINCE = 16, V_REMAINING = 17, V_IO_MEAN = 18; // f64
-const V_KSOFTIRQD = 38, V_PAUSED = 39;
-// Ring: the owner's i32 words of a `Rings` record.
-const R_KIND = RING_OWNER_WORD, R_DEV = R_KIND + 1, R_PORT0 = R_KIND + 2, R_PORTG = R_KIND + 3;
-const R_UG = R_KIND + 4, R_U0 = R_KIND + 5, R_SOFT_NEXT = R_KIND + 6, R_SOFT_ON = R_KIND + 7;
-const R_POLL_DONE = R_KIND + 8, R_RX_QUEUED = R_KIND + 9, R_RX_BATCH = R_KIND + 10;
-const R_RX_SEEN = R_KIND + 11, R_STALLED = R_KIND + 12;
-/** 1 when the side's handler or kthread consumed something since its last late EOI (else its EOI is XEN_EOI_FLAG_SPURIOUS). */
-const R_EOI_FRONT = R_KIND + 13, R_EOI_BACK = R_KIND + 14;
-/** A netif queue's eoi_pending bits (netback common.h), in its TX ring's record. */
-const R_EOI_PENDING = R_KIND + 15;
-const NETBK_RX_EOI = 0x01, NETBK_TX_EOI = 0x02, NETBK_COMMON_EOI = 0x04;
-// Thread.
-const T_NEXT = 0, T_ON = 1, T_WAKE = 2, T_U = 3;
-// Device: f64 indexes past DF * d, i32 past DI * d.
-const DF = 16, DI = 32;
-const D_ISSUED = 0, D_PUSHED = 1, D_COMPLETED = 2, D_EVENTS = 3, D_RT = 4, D_RTN = 5;
-const D_THINK = 6, D_RATE = 7;
-const D_REQ = 16, D_RSP = 17, D_ISSUE_OFF = 18, D_ISSUE_CAP = 19, D_CLOSED = 20, D_SLOT = 21;
-const D_GUEST_SLOT = 22;
-/** f64 12-15: the issue times of a device with a small window (`#issueBuffer`). */
-const D_INLINE = 12, ISSUE_INLINE = 4;
-
 /** Execution contexts, for CPU time per context. */
 export const CTX_HARDIRQ = 0;
 /** Softirq (NAPI polls). */
@@ -166,6 +134,8 @@ export const CTX_KTHREAD = 2;
 /** User space (the guests' clients; dom0's daemons, which carry no traffic here). */
 export const CTX_USER = 3;
 const CTXS = 4;
+/** netback common.h: a netif queue's eoi_pending bits. */
+const NETBK_RX_EOI = 0x01, NETBK_TX_EOI = 0x02, NETBK_COMMON_EOI = 0x04;
 
 /** linux/netdevice.h NAPI_POLL_WEIGHT; netback's XENVIF_NAPI_WEIGHT and netfront's poll weight. */
 const NAPI_WEIGHT = 64;
@@ -188,90 +158,6 @@ export interface HostRunOptions {
   stopIssuingNs?: number;
   /** Stop the engine after this many events. */
   maxEvents?: number;
-}
-
-/**
- * A copy of a host VCPU's run-time state ({@linkcode HostSimulation.vcpuState}).
- *
- * @example
- * ```ts
- * import type { VcpuState } from "./host.ts";
- * const idle: VcpuState = {
- *   running: false, paused: false, remaining: 0, inLoop: false, upcallWanted: false,
- *   ioStall: false, softHead: -1, thrHead: -1, stepAt: Infinity,
- * };
- * console.log(idle.running); // false
- * ```
- */
-export interface VcpuState {
-  /** A work item runs. */
-  running: boolean;
-  /** Its item was stopped by preemption. */
-  paused: boolean;
-  /** What the stopped item has left (ns). */
-  remaining: number;
-  /** Inside its upcall loop. */
-  inLoop: boolean;
-  /** An upcall is on its way. */
-  upcallWanted: boolean;
-  /** Stalled in Xen waiting for QEMU. */
-  ioStall: boolean;
-  /** First ring on its NAPI poll list, or -1. */
-  softHead: number;
-  /** First runnable thread, or -1. */
-  thrHead: number;
-  /** Time of its pending step (Infinity: none). */
-  stepAt: number;
-}
-
-/**
- * A copy of a host device's counters ({@linkcode HostSimulation.deviceCounts}).
- *
- * @example
- * ```ts
- * import type { DeviceCounts } from "./host.ts";
- * const c: DeviceCounts = {
- *   issued: 3, pushed: 3, completed: 2, events: 5, rtSum: 9e4, rtCount: 2, issueCap: 4,
- * };
- * console.log(c.issued - c.completed); // 1 outstanding
- * ```
- */
-export interface DeviceCounts {
-  /** Requests issued. */
-  issued: number;
-  /** Requests put on the ring. */
-  pushed: number;
-  /** Requests completed. */
-  completed: number;
-  /** Notifications sent for it, both ways. */
-  events: number;
-  /** Sum of its measured round trips (ns). */
-  rtSum: number;
-  /** Number of its measured round trips. */
-  rtCount: number;
-  /** Its circular buffer's length. */
-  issueCap: number;
-}
-
-/**
- * A copy of a host ring's run-time state ({@linkcode HostSimulation.ringState}).
- *
- * @example
- * ```ts
- * import type { RingState } from "./host.ts";
- * const r: RingState = { softOn: false, rxQueued: 0, rxBatch: 0, stalled: false };
- * console.log(r.rxQueued + r.rxBatch); // 0
- * ```
- */
-export interface RingState {
-  /** Its NAPI poll is scheduled. */
-  softOn: boolean;
-  /** netif RX: packets dom0's stack queued for the guest-rx kthread. */
-  rxQueued: number;
-  /** netif RX: packets copied and not yet pushed. */
-  rxBatch: number;
-  /** Its client waits for a free slot. */
-  stalled: boolean;
 }
 
 /**
@@ -307,24 +193,51 @@ export class HostSimulation {
   // VCPUs.
   /** Per VCPU: its domain. */
   readonly vcpuDom: Int32Array;
-  /**
-   * Per VCPU, one 192-byte record of its run-time state (`VF` f64 or `VI`
-   * i32 per record, fields `V_*`): what one step reads shares two or three
-   * cache lines instead of one line per field (a host steps thousands of
-   * VCPUs in turn, each cold). `vi` views the same memory.
-   */
-  readonly vf: Float64Array;
-  /** The VCPU records as i32 (`VI * u + V_*`). */
-  readonly vi: Int32Array;
+  /** Per VCPU: 1 while a work item runs. */
+  readonly running: Uint8Array;
+  /** Per VCPU: generation of its pending step (older steps are ignored). */
+  readonly stepGen: Int32Array;
+  /** Per VCPU: time of its pending step (Infinity: none). */
+  readonly stepAt: Float64Array;
+  /** Per VCPU: kind of the work item in progress. */
+  readonly itemKind: Uint8Array;
+  /** Per VCPU: the item's argument (a port, ring or thread). */
+  readonly itemArg: Int32Array;
   /** Per VCPU: a second argument of the item (QEMU: the guest VCPU it answers). */
   readonly itemArg2: Int32Array;
+  /** Per VCPU: the item's execution context. */
+  readonly itemCtx: Uint8Array;
+  /** Per VCPU: when the item started. */
+  readonly itemStart: Float64Array;
+  /** Per VCPU: time owed before its next item (ns). */
+  readonly debt: Float64Array;
+  /** Per VCPU: busy with owed time until then (no item runs). */
+  readonly busyUntil: Float64Array;
+  /** Per VCPU: 1 inside its upcall loop. */
+  readonly inLoop: Uint8Array;
+  /** Per VCPU: 1 when an upcall is on its way. */
+  readonly upcallWanted: Uint8Array;
+  /** Per VCPU: when that upcall arrives. */
+  readonly deliverAt: Float64Array;
+  /** Per VCPU: the ring whose responses its hard-IRQ handler is consuming, or -1. */
+  readonly irqRing: Int32Array;
+  /** Per VCPU: first ring on its NAPI poll list, or -1. */
+  readonly softHead: Int32Array;
+  /** Per VCPU: last ring on its NAPI poll list, or -1. */
+  readonly softTail: Int32Array;
+  /** Per VCPU: when its current run of softirq work started (-1: none pending). */
+  readonly softSince: Float64Array;
+  /** Per VCPU: 1 while its softirq work runs in ksoftirqd (thread context, round robin). */
+  readonly ksoftirqd: Uint8Array;
+  /** Per VCPU: 1 when ksoftirqd's turn comes next among the threads. */
+  readonly ksTurn: Uint8Array;
+  /** Per VCPU: first runnable thread, or -1. */
+  readonly thrHead: Int32Array;
+  /** Per VCPU: last runnable thread, or -1. */
+  readonly thrTail: Int32Array;
+  /** Per VCPU and context (`4 * vcpu + ctx`): busy time while measuring (ns). */
+  readonly busy: Float64Array;
   // Rings.
-  /**
-   * The owner's words of every ring's record in `rings` (`RING_WORDS * r +
-   * R_*`): its run-time state next to the ring's indexes, and copies of the
-   * set-up fields below that the hot path reads.
-   */
-  readonly ri: Int32Array;
   /** Per ring: blkif, netif TX or netif RX. */
   readonly ringKind: Uint8Array;
   /** Per ring: the device whose client uses it, or -1. */
@@ -337,27 +250,43 @@ export class HostSimulation {
   readonly ringPort0: Int32Array;
   /** Per ring: its port in the guest. */
   readonly ringPortG: Int32Array;
+  /** Per ring: next ring on its VCPU's poll list, or -1. */
+  readonly softNext: Int32Array;
+  /** Per ring: 1 while its NAPI poll is scheduled. */
+  readonly softOn: Uint8Array;
+  /** Per ring: packets its current poll has taken (against the weight). */
+  readonly pollDone: Int32Array;
+  /** Per netif RX ring: packets dom0's stack queued for the guest-rx kthread. */
+  readonly rxQueued: Int32Array;
+  /** Per netif RX ring: packets copied and not yet pushed. */
+  readonly rxBatch: Int32Array;
+  /**
+   * Per (ring, side) at `2 * ring + side` (0 the frontend, 1 the backend):
+   * 1 when the side's handler or kthread consumed something since its last
+   * late EOI (the EOI is XEN_EOI_FLAG_SPURIOUS when 0).
+   */
+  readonly eoiWork: Uint8Array;
+  /** Per netif RX ring: netfront's rx_rsp_unconsumed (responses it has seen, not consumed). */
+  readonly rxSeen: Int32Array;
+  /** Per netif TX ring: its queue's eoi_pending bits (netback common.h, `NETBK_*_EOI`). */
+  readonly eoiPending: Uint8Array;
   /**
    * Linux's late-EOI bookkeeping (loop control, spurious backoff) of every
    * domain: ports at `portBase[domain] + port`, VCPUs host-wide.
    */
   readonly lateEoi: LateEoi;
-  /**
-   * Per thread (`2 * ring + side`, 0 the frontend's client, 1 the backend's
-   * kthread; then one QEMU per guest), four i32 at `4 * t + T_*`: next
-   * runnable thread on its VCPU (-1 none), runnable, pays the wake-up next,
-   * its VCPU.
-   */
-  readonly thr: Int32Array;
+  // Threads: 2 * ring + side (0 the frontend's client, 1 the backend's kthread).
+  /** Per thread (`2 * ring + side`): next runnable thread on its VCPU, or -1. */
+  readonly thrNext: Int32Array;
+  /** Per thread: 1 while runnable. */
+  readonly thrOn: Uint8Array;
+  /** Per thread: 1 when its next item pays the kthread wake-up. */
+  readonly thrWake: Uint8Array;
+  /** Per thread: the VCPU it runs on. */
+  readonly thrU: Int32Array;
+  /** Per ring: 1 while its client waits for a free slot. */
+  readonly stalled: Uint8Array;
   // Devices (one client each).
-  /**
-   * Per device, one 128-byte record (`DF * d + D_*` as f64, `DI * d + D_*`
-   * as i32): its client's counters, its `issueAt` buffer, and copies of the
-   * set-up fields the hot path reads. Read them with `deviceCounts`.
-   */
-  readonly df: Float64Array;
-  /** The device records as i32. */
-  readonly di: Int32Array;
   /** Per device: its guest (0-based among the started guests). */
   readonly devGuest: Int32Array;
   /** Per device: its guest template. */
@@ -366,6 +295,18 @@ export class HostSimulation {
   readonly devReq: Int32Array;
   /** Per device: the ring whose responses complete its requests. */
   readonly devRsp: Int32Array;
+  /** Per device: requests issued. */
+  readonly issued: Float64Array;
+  /** Per device: requests put on the ring. */
+  readonly pushed: Float64Array;
+  /** Per device: requests completed. */
+  readonly completed: Float64Array;
+  /** Per device: notifications sent for it, both ways. */
+  readonly events: Float64Array;
+  /** Per device: sum of its measured round trips (ns). */
+  readonly devRt: Float64Array;
+  /** Per device: number of its measured round trips. */
+  readonly devRtN: Float64Array;
   /**
    * Issue times of the outstanding requests, every device's circular buffer
    * in one array: device d's request k at `issueOff[d] + k % issueCap[d]`
@@ -373,6 +314,10 @@ export class HostSimulation {
    * cache line rather than an object and its own buffer).
    */
   issueAt: Float64Array;
+  /** Per device: where its circular buffer starts in `issueAt`. */
+  readonly issueOff: Int32Array;
+  /** Per device: its circular buffer's length. */
+  readonly issueCap: Int32Array;
   /** Entries of `issueAt` handed out so far. */
   issueTop = 0;
   /** Per device: its client's random stream. */
@@ -453,6 +398,10 @@ export class HostSimulation {
   readonly pool: Credit2 | null = null;
   /** The first pooled VCPU (the first guest VCPU). */
   readonly poolBase: number = 0;
+  /** Per VCPU: 1 when its item was stopped by preemption. */
+  readonly paused: Uint8Array;
+  /** Per VCPU: what its stopped item has left (ns). */
+  readonly remaining: Float64Array;
   /** Per physical CPU of the pool: generation of its slice timer. */
   readonly sliceGen: Int32Array;
   /** A timeline recorder, or null (the default: nothing is recorded). */
@@ -495,16 +444,30 @@ export class HostSimulation {
     for (let d = 0; d <= G; d++) {
       for (let u = this.vcpuBase[d]; u < this.vcpuBase[d + 1]; u++) this.vcpuDom[u] = d;
     }
-    this.vf = new Float64Array(VF * U);
-    this.vi = new Int32Array(this.vf.buffer);
-    for (let u = 0; u < U; u++) {
-      this.vf[VF * u + V_STEP_AT] = Infinity;
-      this.vf[VF * u + V_SOFT_SINCE] = -1;
-      this.vi[VI * u + V_IRQ_RING] = -1;
-      this.vi[VI * u + V_SOFT_HEAD] = this.vi[VI * u + V_SOFT_TAIL] = -1;
-      this.vi[VI * u + V_THR_HEAD] = this.vi[VI * u + V_THR_TAIL] = -1;
-    }
+    this.running = new Uint8Array(U);
+    this.stepGen = new Int32Array(U);
+    this.stepAt = new Float64Array(U).fill(Infinity);
+    this.itemKind = new Uint8Array(U);
+    this.itemArg = new Int32Array(U);
     this.itemArg2 = new Int32Array(U);
+    this.itemCtx = new Uint8Array(U);
+    this.itemStart = new Float64Array(U);
+    this.debt = new Float64Array(U);
+    this.busyUntil = new Float64Array(U);
+    this.inLoop = new Uint8Array(U);
+    this.upcallWanted = new Uint8Array(U);
+    this.deliverAt = new Float64Array(U);
+    this.irqRing = new Int32Array(U).fill(-1);
+    this.softHead = new Int32Array(U).fill(-1);
+    this.softTail = new Int32Array(U).fill(-1);
+    this.softSince = new Float64Array(U).fill(-1);
+    this.ksoftirqd = new Uint8Array(U);
+    this.ksTurn = new Uint8Array(U);
+    this.thrHead = new Int32Array(U).fill(-1);
+    this.thrTail = new Int32Array(U).fill(-1);
+    this.busy = new Float64Array(U * CTXS);
+    this.paused = new Uint8Array(U);
+    this.remaining = new Float64Array(U);
     if (host.pcpus !== "dedicated" && U > nv0) {
       const pcpus = host.pcpus - nv0;
       this.poolBase = nv0;
@@ -516,29 +479,45 @@ export class HostSimulation {
       });
     } else this.sliceGen = new Int32Array(0);
     this.rings = new Rings(nRings);
-    this.ri = new Int32Array(this.rings.buffer);
     this.ringKind = new Uint8Array(nRings);
     this.ringDev = new Int32Array(nRings);
     this.ringU0 = new Int32Array(nRings);
     this.ringUg = new Int32Array(nRings);
     this.ringPort0 = new Int32Array(nRings);
     this.ringPortG = new Int32Array(nRings);
-    for (let k = 0; k < nRings; k++) this.ri[RING_WORDS * k + R_SOFT_NEXT] = -1;
+    this.softNext = new Int32Array(nRings).fill(-1);
+    this.softOn = new Uint8Array(nRings);
+    this.pollDone = new Int32Array(nRings);
+    this.rxQueued = new Int32Array(nRings);
+    this.rxBatch = new Int32Array(nRings);
+    this.eoiWork = new Uint8Array(2 * nRings);
+    this.rxSeen = new Int32Array(nRings);
+    this.eoiPending = new Uint8Array(nRings);
     // Threads: per ring its client (2r) and backend kthread (2r + 1), then one
     // QEMU per guest (2 * rings + guest).
-    this.thr = new Int32Array(4 * (2 * nRings + G));
-    for (let t = 0; t < 2 * nRings + G; t++) this.thr[4 * t + T_NEXT] = -1;
+    this.thrNext = new Int32Array(2 * nRings + G).fill(-1);
+    this.thrOn = new Uint8Array(2 * nRings + G);
+    this.thrWake = new Uint8Array(2 * nRings + G);
+    this.thrU = new Int32Array(2 * nRings + G);
     this.ioPort = new Int32Array(U).fill(-1);
+    this.ioStall = new Uint8Array(U);
     this.ioQueued = new Uint8Array(U);
     this.ioAt = new Float64Array(U);
     this.ioMeanNs = new Float64Array(U);
     this.ioRng = [];
+    this.stalled = new Uint8Array(nRings);
     this.devGuest = new Int32Array(nDevs);
     this.devTemplate = new Int32Array(nDevs);
     this.devReq = new Int32Array(nDevs);
     this.devRsp = new Int32Array(nDevs);
-    this.df = new Float64Array(DF * nDevs);
-    this.di = new Int32Array(this.df.buffer);
+    this.issued = new Float64Array(nDevs);
+    this.pushed = new Float64Array(nDevs);
+    this.completed = new Float64Array(nDevs);
+    this.events = new Float64Array(nDevs);
+    this.devRt = new Float64Array(nDevs);
+    this.devRtN = new Float64Array(nDevs);
+    this.issueOff = new Int32Array(nDevs);
+    this.issueCap = new Int32Array(nDevs);
     this.issueAt = new Float64Array(Math.max(16, 4 * nDevs));
     this.rng = [];
     this.closed = new Uint8Array(nDevs);
@@ -646,7 +625,7 @@ export class HostSimulation {
         // netfront fills the RX ring with buffers when it connects
         // (xennet_alloc_rx_buffers); that first push's notification falls
         // before the run and is not simulated.
-        this.rings.prefill(rx, NETIF_RING_SIZE);
+        this.rings.reqProd[rx] = NETIF_RING_SIZE;
         this.ringKind[tx] = R_NET_TX;
         this.ringKind[rx] = R_NET_RX;
         const rxAt = t.split_event_channels ? at + 1 : at;
@@ -685,22 +664,20 @@ export class HostSimulation {
     // backend's kthread where its port's IRQ wakes it (guest-rx: where the
     // TX NAPI poll hands it packets).
     for (let k = 0; k < r; k++) {
-      this.thr[4 * (2 * k) + T_U] = this.ringUg[k];
-      this.thr[4 * (2 * k + 1) + T_U] = this.ringKind[k] === R_NET_RX
-        ? this.ringU0[k - 1]
-        : this.ringU0[k];
+      this.thrU[2 * k] = this.ringUg[k];
+      this.thrU[2 * k + 1] = this.ringKind[k] === R_NET_RX ? this.ringU0[k - 1] : this.ringU0[k];
     }
     // HVM guests: QEMU's ioreq port per VCPU (xen/common/ioreq.c
     // ioreq_server_add_vcpu; QEMU binds them in VCPU order, then the buffered one).
     this.portIoreq = new Int32Array(this.portTop[0]).fill(-1);
     for (let g = 0; g < G; g++) {
       const t = host.guests[L.guestTemplate[g]];
-      this.thr[4 * (2 * r + g) + T_U] = 0;
+      this.thrU[2 * r + g] = 0;
       if (t.kind !== "hvm") continue;
       let k = 0;
       for (let i = L.guestFirst[g]; i < L.guestFirst[g + 1]; i++) {
         if (L.kinds[i] !== PK_IOREQ) continue;
-        if (k === 0) this.thr[4 * (2 * r + g) + T_U] = L.vcpus[i]; // QEMU wakes where its ports notify
+        if (k === 0) this.thrU[2 * r + g] = L.vcpus[i]; // QEMU wakes where its ports notify
         if (k < t.vcpus) {
           const u = this.vcpuBase[g + 1] + k;
           this.ioPort[u] = L.ports[i];
@@ -746,27 +723,6 @@ export class HostSimulation {
     this.guestRtMax = new Float64Array(nSlots);
     this.guestEvents = new Float64Array(nSlots);
     this.guestSpurious = new Float64Array(nSlots);
-    // The records' copies of what the hot path reads of the set-up.
-    const ri = this.ri, di = this.di, df = this.df;
-    for (let k = 0; k < nRings; k++) {
-      const i = RING_WORDS * k;
-      ri[i + R_KIND] = this.ringKind[k];
-      ri[i + R_DEV] = this.ringDev[k];
-      ri[i + R_U0] = this.ringU0[k];
-      ri[i + R_UG] = this.ringUg[k];
-      ri[i + R_PORT0] = this.ringPort0[k];
-      ri[i + R_PORTG] = this.ringPortG[k];
-    }
-    for (let d = 0; d < dv; d++) {
-      di[DI * d + D_REQ] = this.devReq[d];
-      di[DI * d + D_RSP] = this.devRsp[d];
-      di[DI * d + D_SLOT] = this.devSlot[d];
-      di[DI * d + D_GUEST_SLOT] = this.devGuestSlot[d];
-      di[DI * d + D_CLOSED] = this.closed[d];
-      df[DF * d + D_THINK] = this.thinkNs[d];
-      df[DF * d + D_RATE] = this.ratePerNs[d];
-    }
-    for (let u = 0; u < U; u++) this.vf[VF * u + V_IO_MEAN] = this.ioMeanNs[u];
   }
 
   /** Count ioreq round trip `rt` (ns) of guest slot `gs` while measuring (allocation-free). */
@@ -786,6 +742,8 @@ export class HostSimulation {
   readonly portIoreq: Int32Array;
   /** Per VCPU: its ioreq port in dom0 (HVM guests), or -1. */
   readonly ioPort: Int32Array;
+  /** Per VCPU: 1 while stalled in Xen waiting for QEMU (wait_for_io). */
+  readonly ioStall: Uint8Array;
   /** Per VCPU: 1 while its ioreq waits for QEMU to pick it up. */
   readonly ioQueued: Uint8Array;
   /** Per VCPU: when its ioreq left the guest. */
@@ -801,122 +759,32 @@ export class HostSimulation {
   /** Rings in use. */
   ringCount: number;
 
-  /**
-   * CPU time VCPU `u` spent in context `ctx` (`CTX_*`) while measuring (ns).
-   *
-   * @example
-   * ```ts
-   * import { CTX_KTHREAD, HostSimulation } from "./host.ts";
-   * import { parseScenario } from "../scenario/scenario.ts";
-   * import { createAbi } from "../../models/registry.ts";
-   * import { resolveCosts } from "../../models/costs.ts";
-   * const s = parseScenario({ name: "h", duration_ms: 2, host: { guests: [{ count: 2 }] } }, "h.json");
-   * const h = new HostSimulation(s, "fifo", {
-   *   seed: 1, replication: 0, costs: resolveCosts("default"), factory: (o) => createAbi("fifo", o),
-   * });
-   * h.start();
-   * h.engine.run(2e6, h);
-   * console.log(h.busyNs(0, CTX_KTHREAD) >= 0); // true
-   * ```
-   */
-  busyNs(u: number, ctx: number): number {
-    return ctx >= 0 && ctx < CTXS ? this.vf[VF * u + V_BUSY + ctx] : 0;
-  }
-
-  /** A copy of VCPU `u`'s run-time state, for checks and timelines (not the hot path). */
-  vcpuState(u: number): VcpuState {
-    const f = VF * u, i = VI * u, vf = this.vf, vi = this.vi;
-    return {
-      running: vi[i + V_RUNNING] === 1,
-      paused: vi[i + V_PAUSED] === 1,
-      remaining: vf[f + V_REMAINING],
-      inLoop: vi[i + V_IN_LOOP] === 1,
-      upcallWanted: vi[i + V_UPCALL] === 1,
-      ioStall: vi[i + V_IO_STALL] === 1,
-      softHead: vi[i + V_SOFT_HEAD],
-      thrHead: vi[i + V_THR_HEAD],
-      stepAt: vf[f + V_STEP_AT],
-    };
-  }
-
-  /** A copy of device `d`'s counters and its requests' buffer, for figures and checks. */
-  deviceCounts(d: number): DeviceCounts {
-    const f = DF * d, i = DI * d, df = this.df, di = this.di;
-    return {
-      issued: df[f + D_ISSUED],
-      pushed: df[f + D_PUSHED],
-      completed: df[f + D_COMPLETED],
-      events: df[f + D_EVENTS],
-      rtSum: df[f + D_RT],
-      rtCount: df[f + D_RTN],
-      issueCap: di[i + D_ISSUE_CAP],
-    };
-  }
-
-  /** When device `d`'s request `k` was issued (ns); `k` is outstanding or the last completed. */
-  issueTime(d: number, k: number): number {
-    const off = this.di[DI * d + D_ISSUE_OFF], cap = this.di[DI * d + D_ISSUE_CAP];
-    return off < 0 ? this.df[DF * d + D_INLINE + k % cap] : this.issueAt[off + k % cap];
-  }
-
-  /** A copy of ring `r`'s run-time state beyond its indexes (`rings.indexes`), for checks. */
-  ringState(r: number): RingState {
-    const i = RING_WORDS * r, ri = this.ri;
-    return {
-      softOn: ri[i + R_SOFT_ON] === 1,
-      rxQueued: ri[i + R_RX_QUEUED],
-      rxBatch: ri[i + R_RX_BATCH],
-      stalled: ri[i + R_STALLED] === 1,
-    };
-  }
-
   /** Start the clients and the warm-up timer. */
   start(): void {
     const s = this.scenario, e = this.engine;
     this.measuring = s.warmup_ms === 0;
     if (s.warmup_ms > 0) e.schedule(s.warmup_ms * 1e6, EV_WARMUP_END, 0, 0);
     for (let d = 0; d < this.devCount; d++) {
-      if (this.di[DI * d + D_CLOSED] === 1) {
+      if (this.closed[d] === 1) {
         // Stagger the clients' first requests over one think time (or 100 µs).
-        const spread = this.df[DF * d + D_THINK] > 0 ? this.df[DF * d + D_THINK] : 100e3;
+        const spread = this.thinkNs[d] > 0 ? this.thinkNs[d] : 100e3;
         for (let k = 0; k < this.window[d]; k++) {
           e.schedule(this.rng[d].uniform() * spread, EV_ISSUE, d, 0);
         }
-      } else e.schedule(this.rng[d].exponential(1 / this.df[DF * d + D_RATE]), EV_ISSUE, d, 0);
+      } else e.schedule(this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
     }
     for (let u = 0; u < this.ioMeanNs.length; u++) {
-      if (this.vf[VF * u + V_IO_MEAN] > 0) {
-        e.schedule(this.ioRng[u].exponential(this.vf[VF * u + V_IO_MEAN]), EV_IOREQ, u, 0);
+      if (this.ioMeanNs[u] > 0) {
+        e.schedule(this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
       }
     }
   }
 
   /** Engine callback. */
   handle(kind: number, a: number, b: number): void {
-    this.#inEvent = true;
-    this.#dispatch(kind, a, b);
-    // A step due now with nothing else pending at now: it would be the next
-    // event the engine pops, so it runs here, saving the engine event.
-    while (this.#nowU >= 0) {
-      const u = this.#nowU;
-      this.#nowU = -1;
-      if (this.#nowGen === this.vi[VI * u + V_STEP_GEN]) this.step(u);
-    }
-    this.#inEvent = false;
-  }
-
-  /** Whether an engine event is being handled (a step due now can wait for its end). */
-  #inEvent = false;
-  /** The VCPU whose step is due now and runs at the end of this event, or -1. */
-  #nowU = -1;
-  /** That step's generation (superseded when `stepGen` moves on). */
-  #nowGen = 0;
-
-  /** Handle one engine event. */
-  #dispatch(kind: number, a: number, b: number): void {
     switch (kind) {
       case EV_STEP:
-        if (b === this.vi[VI * a + V_STEP_GEN]) this.step(a);
+        if (b === this.stepGen[a]) this.step(a);
         return;
       case EV_RAISE:
         return this.raise(a, b);
@@ -940,7 +808,7 @@ export class HostSimulation {
   startMeasuring(): void {
     this.measuring = true;
     this.measureFrom = this.engine.now;
-    this.rings.clearSuppressed();
+    this.rings.suppressed.fill(0);
     if (this.pool !== null) this.pool.waitNs = 0;
   }
 
@@ -950,37 +818,26 @@ export class HostSimulation {
   issue(d: number): void {
     const now = this.engine.now;
     if (now >= this.stopIssuingNs) return;
-    const df = this.df, di = this.di, f = DF * d, i = DI * d;
-    if (di[i + D_CLOSED] === 0) {
-      this.engine.schedule(now + this.rng[d].exponential(1 / df[f + D_RATE]), EV_ISSUE, d, 0);
+    if (this.closed[d] === 0) {
+      this.engine.schedule(now + this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
     }
-    const issued = df[f + D_ISSUED];
-    if (issued - df[f + D_COMPLETED] >= di[i + D_ISSUE_CAP]) {
+    if (this.issued[d] - this.completed[d] >= this.issueCap[d]) {
       // Grows by doubling, rarely: only an overloaded open-loop client gets here.
-      const keep: number[] = [];
-      for (let k = df[f + D_COMPLETED]; k < issued; k++) keep.push(this.issueTime(d, k));
-      this.#issueBuffer(d, 2 * di[i + D_ISSUE_CAP]);
-      for (let k = df[f + D_COMPLETED]; k < issued; k++) {
-        this.#setIssueTime(d, k, keep[k - df[f + D_COMPLETED]]);
+      const off = this.issueOff[d], cap = this.issueCap[d];
+      this.#issueBuffer(d, 2 * cap);
+      const buf = this.issueAt, off2 = this.issueOff[d], cap2 = this.issueCap[d];
+      for (let k = this.completed[d]; k < this.issued[d]; k++) {
+        buf[off2 + k % cap2] = buf[off + k % cap];
       }
     }
-    this.#setIssueTime(d, issued, now);
-    df[f + D_ISSUED] = issued + 1;
-    const req = di[i + D_REQ];
-    if (this.ri[RING_WORDS * req + R_STALLED] === 0) this.wakeThread(2 * req, false);
+    this.issueAt[this.issueOff[d] + this.issued[d] % this.issueCap[d]] = now;
+    this.issued[d]++;
+    const req = this.devReq[d];
+    if (this.stalled[req] === 0) this.wakeThread(2 * req, false);
   }
 
-  /**
-   * Give device `d` a circular buffer of `cap` issue times: in its own record
-   * when `cap` is at most {@linkcode ISSUE_INLINE} (a closed client's small
-   * window: no other cache line per request), else at the end of `issueAt`.
-   */
+  /** Give device `d` a fresh circular buffer of `cap` entries at the end of `issueAt`. */
   #issueBuffer(d: number, cap: number): void {
-    this.di[DI * d + D_ISSUE_CAP] = cap;
-    if (cap <= ISSUE_INLINE) {
-      this.di[DI * d + D_ISSUE_OFF] = -1;
-      return;
-    }
     if (this.issueTop + cap > this.issueAt.length) {
       let n = this.issueAt.length * 2;
       while (n < this.issueTop + cap) n *= 2;
@@ -988,37 +845,30 @@ export class HostSimulation {
       bigger.set(this.issueAt.subarray(0, this.issueTop));
       this.issueAt = bigger;
     }
-    this.di[DI * d + D_ISSUE_OFF] = this.issueTop;
+    this.issueOff[d] = this.issueTop;
+    this.issueCap[d] = cap;
     this.issueTop += cap;
-  }
-
-  /** Record that device `d`'s request `k` was issued at `t`. */
-  #setIssueTime(d: number, k: number, t: number): void {
-    const off = this.di[DI * d + D_ISSUE_OFF], cap = this.di[DI * d + D_ISSUE_CAP];
-    if (off < 0) this.df[DF * d + D_INLINE + k % cap] = t;
-    else this.issueAt[off + k % cap] = t;
   }
 
   /** Request `k`'s completion on device `d` (requests complete in order). */
   complete(d: number): void {
     const now = this.engine.now;
-    const df = this.df, di = this.di, f = DF * d, i = DI * d;
-    const k = df[f + D_COMPLETED]++;
-    const rt = now - this.issueTime(d, k);
+    const k = this.completed[d]++;
+    const rt = now - this.issueAt[this.issueOff[d] + k % this.issueCap[d]];
     if (this.measuring) {
-      const slot = di[i + D_SLOT];
+      const slot = this.devSlot[d];
       this.rt[slot].record(rt);
       this.tplRequests[slot]++;
-      df[f + D_RT] += rt;
-      df[f + D_RTN]++;
+      this.devRt[d] += rt;
+      this.devRtN[d]++;
       // The guest's own figures: one count in its compact histogram and its
-      // maximum (its count and sum are the devices' counts).
-      const gs = di[i + D_GUEST_SLOT];
+      // maximum (its count and sum are the devices' devRtN, devRt).
+      const gs = this.devGuestSlot[d];
       this.guestRt.record(gs, rt);
       if (rt > this.guestRtMax[gs]) this.guestRtMax[gs] = rt;
     }
-    if (di[i + D_CLOSED] === 1) {
-      const think = df[f + D_THINK] > 0 ? this.rng[d].exponential(df[f + D_THINK]) : 0;
+    if (this.closed[d] === 1) {
+      const think = this.thinkNs[d] > 0 ? this.rng[d].exponential(this.thinkNs[d]) : 0;
       this.engine.schedule(now + think, EV_ISSUE, d, 0);
     }
   }
@@ -1042,16 +892,11 @@ export class HostSimulation {
     if (now >= this.stopIssuingNs) return;
     const pool = this.pool;
     const pooled = pool !== null && u >= this.poolBase;
-    if (this.vi[VI * u + V_IO_STALL] === 1 || (pooled && !pool!.isRunning(u - this.poolBase))) {
-      this.engine.schedule(
-        now + this.ioRng[u].exponential(this.vf[VF * u + V_IO_MEAN]),
-        EV_IOREQ,
-        u,
-        0,
-      );
+    if (this.ioStall[u] === 1 || (pooled && !pool!.isRunning(u - this.poolBase))) {
+      this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
       return;
     }
-    this.vi[VI * u + V_IO_STALL] = 1;
+    this.ioStall[u] = 1;
     this.ioAt[u] = now;
     this.pause(u);
     if (pooled) pool!.block(u - this.poolBase, now);
@@ -1066,7 +911,7 @@ export class HostSimulation {
   /** QEMU's answer reached Xen: VCPU `u` leaves wait_for_io and resumes. */
   ioDone(u: number): void {
     const now = this.engine.now;
-    this.vi[VI * u + V_IO_STALL] = 0;
+    this.ioStall[u] = 0;
     if (this.measuring) {
       const slot = this.#ioSlot(u);
       this.rt[slot].record(now - this.ioAt[u]);
@@ -1076,12 +921,7 @@ export class HostSimulation {
     const pool = this.pool;
     if (pool !== null && u >= this.poolBase) pool.wake(u - this.poolBase, now);
     else this.resume(u);
-    this.engine.schedule(
-      now + this.ioRng[u].exponential(this.vf[VF * u + V_IO_MEAN]),
-      EV_IOREQ,
-      u,
-      0,
-    );
+    this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
   }
 
   // -- Xen --
@@ -1105,13 +945,12 @@ export class HostSimulation {
    * VCPU, `wake_ns` on a halted one (DESIGN §4).
    */
   deliver(u: number, t: number): void {
-    if (this.vi[VI * u + V_IN_LOOP] === 1 || this.vi[VI * u + V_UPCALL] === 1) return;
-    this.vi[VI * u + V_UPCALL] = 1;
-    const awake = this.vi[VI * u + V_RUNNING] === 1 || this.vi[VI * u + V_PAUSED] === 1 ||
-      this.vf[VF * u + V_BUSY_UNTIL] > t;
+    if (this.inLoop[u] === 1 || this.upcallWanted[u] === 1) return;
+    this.upcallWanted[u] = 1;
+    const awake = this.running[u] === 1 || this.paused[u] === 1 || this.busyUntil[u] > t;
     const at = t + (awake ? this.costs.upcall_ns : this.costs.wake_ns);
-    this.vf[VF * u + V_DELIVER_AT] = at;
-    if (this.vi[VI * u + V_RUNNING] === 0) this.schedule(u, at);
+    this.deliverAt[u] = at;
+    if (this.running[u] === 0) this.schedule(u, at);
   }
 
   /**
@@ -1120,25 +959,17 @@ export class HostSimulation {
    * and steps when it is given a CPU.
    */
   schedule(u: number, at: number): void {
-    if (this.vi[VI * u + V_IO_STALL] === 1) return; // stalled in Xen: it steps when QEMU answers
+    if (this.ioStall[u] === 1) return; // stalled in Xen: it steps when QEMU answers
     const pool = this.pool;
     if (pool !== null && u >= this.poolBase && !pool.isRunning(u - this.poolBase)) {
       if (this.tracer !== null) this.tracer.off(u, this.engine.now, 2);
       pool.wake(u - this.poolBase, this.engine.now);
       return;
     }
-    if (at < this.vf[VF * u + V_BUSY_UNTIL]) at = this.vf[VF * u + V_BUSY_UNTIL];
-    if (this.vf[VF * u + V_STEP_AT] <= at) return;
-    this.vf[VF * u + V_STEP_AT] = at;
-    const e = this.engine;
-    // Due now, and no event pending at now: no other event can come between
-    // this one and the step, which runs when this event is handled (`handle`).
-    if (at <= e.now && this.#inEvent && this.#nowU < 0 && e.peekTime() > e.now) {
-      this.#nowU = u;
-      this.#nowGen = ++this.vi[VI * u + V_STEP_GEN];
-      return;
-    }
-    e.schedule(at, EV_STEP, u, ++this.vi[VI * u + V_STEP_GEN]);
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
+    if (this.stepAt[u] <= at) return;
+    this.stepAt[u] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /**
@@ -1148,19 +979,19 @@ export class HostSimulation {
    * event per such step.
    */
   owe(u: number, ns: number, ctx: number): void {
-    this.vf[VF * u + V_DEBT] += ns;
-    if (this.measuring) this.vf[VF * u + V_BUSY + ctx] += ns;
+    this.debt[u] += ns;
+    if (this.measuring) this.busy[u * CTXS + ctx] += ns;
   }
 
   /** A notification from VCPU `u`: EVTCHNOP_send to (`dom`, `port`) after the hypercall. */
   send(u: number, dom: number, port: number, dev: number, ctx: number): void {
     this.owe(u, this.costs.hypercall_ns, ctx);
-    this.engine.schedule(this.engine.now + this.vf[VF * u + V_DEBT], EV_RAISE, dom, port);
+    this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
     if (dev >= 0) {
-      this.df[DF * dev + D_EVENTS]++;
+      this.events[dev]++;
       if (this.measuring) {
-        this.tplEvents[this.di[DI * dev + D_SLOT]]++;
-        this.guestEvents[this.di[DI * dev + D_GUEST_SLOT]]++;
+        this.tplEvents[this.devSlot[dev]]++;
+        this.guestEvents[this.devGuestSlot[dev]]++;
       }
     }
   }
@@ -1200,7 +1031,7 @@ export class HostSimulation {
     const abi = this.abis[dom];
     const v = abi.unmask(port);
     this.owe(u, abi.cost, ctx);
-    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.vf[VF * u + V_DEBT]);
+    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
   }
 
   /**
@@ -1209,8 +1040,8 @@ export class HostSimulation {
    */
   #rxGrew(r: number): boolean {
     const q = this.rings.unconsumedResponses(r);
-    if (q <= this.ri[RING_WORDS * r + R_RX_SEEN]) return false;
-    this.ri[RING_WORDS * r + R_RX_SEEN] = q;
+    if (q <= this.rxSeen[r]) return false;
+    this.rxSeen[r] = q;
     return true;
   }
 
@@ -1218,39 +1049,35 @@ export class HostSimulation {
   resume(u: number): void {
     const now = this.engine.now;
     if (this.tracer !== null) this.tracer.on(u, now);
-    if (this.vi[VI * u + V_PAUSED] === 1) {
-      this.vi[VI * u + V_PAUSED] = 0;
-      this.vi[VI * u + V_RUNNING] = 1;
-      this.vf[VF * u + V_ITEM_START] = now;
-      this.vf[VF * u + V_STEP_AT] = now + this.vf[VF * u + V_REMAINING];
-      this.engine.schedule(this.vf[VF * u + V_STEP_AT], EV_STEP, u, ++this.vi[VI * u + V_STEP_GEN]);
+    if (this.paused[u] === 1) {
+      this.paused[u] = 0;
+      this.running[u] = 1;
+      this.itemStart[u] = now;
+      this.stepAt[u] = now + this.remaining[u];
+      this.engine.schedule(this.stepAt[u], EV_STEP, u, ++this.stepGen[u]);
       return;
     }
-    let at = this.vi[VI * u + V_UPCALL] === 1 && this.vf[VF * u + V_DELIVER_AT] > now
-      ? this.vf[VF * u + V_DELIVER_AT]
-      : now;
-    if (at < this.vf[VF * u + V_BUSY_UNTIL]) at = this.vf[VF * u + V_BUSY_UNTIL];
-    this.vf[VF * u + V_STEP_AT] = at;
-    this.engine.schedule(at, EV_STEP, u, ++this.vi[VI * u + V_STEP_GEN]);
+    let at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
+    this.stepAt[u] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /** The scheduler takes pooled VCPU `u` off its CPU: its item stops where it is. */
   pause(u: number): void {
     const now = this.engine.now;
-    if (this.tracer !== null) this.tracer.off(u, now, this.vi[VI * u + V_IO_STALL]);
-    if (this.vi[VI * u + V_RUNNING] === 1) {
+    if (this.tracer !== null) this.tracer.off(u, now, this.ioStall[u]);
+    if (this.running[u] === 1) {
       if (this.measuring) {
-        const from = this.vf[VF * u + V_ITEM_START] > this.measureFrom
-          ? this.vf[VF * u + V_ITEM_START]
-          : this.measureFrom;
-        if (now > from) this.vf[VF * u + V_BUSY + this.vi[VI * u + V_ITEM_CTX]] += now - from;
+        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
+        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
       }
-      this.vi[VI * u + V_RUNNING] = 0;
-      this.vi[VI * u + V_PAUSED] = 1;
-      this.vf[VF * u + V_REMAINING] = this.vf[VF * u + V_STEP_AT] - now;
+      this.running[u] = 0;
+      this.paused[u] = 1;
+      this.remaining[u] = this.stepAt[u] - now;
     }
-    this.vf[VF * u + V_STEP_AT] = Infinity;
-    this.vi[VI * u + V_STEP_GEN]++;
+    this.stepAt[u] = Infinity;
+    this.stepGen[u]++;
   }
 
   // -- VCPU work --
@@ -1264,38 +1091,36 @@ export class HostSimulation {
    * Clients stay on their guest VCPU.
    */
   wakeThread(t: number, kthread: boolean, waker = -1): void {
-    if (this.thr[4 * t + T_ON] === 1) return;
-    this.thr[4 * t + T_ON] = 1;
+    if (this.thrOn[t] === 1) return;
+    this.thrOn[t] = 1;
     if (kthread) {
-      this.thr[4 * t + T_WAKE] = 1;
-      const prev = this.thr[4 * t + T_U];
+      this.thrWake[t] = 1;
+      const prev = this.thrU[t];
       if (!this.idle(prev, waker)) {
         const n = this.vcpuBase[1];
         for (let k = 1; k < n; k++) {
           const v = (prev + k) % n;
           if (this.idle(v, waker)) {
-            this.thr[4 * t + T_U] = v;
+            this.thrU[t] = v;
             break;
           }
         }
       }
     }
-    const u = this.thr[4 * t + T_U];
-    this.thr[4 * t + T_NEXT] = -1;
-    if (this.vi[VI * u + V_THR_TAIL] < 0) this.vi[VI * u + V_THR_HEAD] = t;
-    else this.thr[4 * (this.vi[VI * u + V_THR_TAIL]) + T_NEXT] = t;
-    this.vi[VI * u + V_THR_TAIL] = t;
-    if (this.vi[VI * u + V_RUNNING] === 0) this.schedule(u, this.engine.now);
+    const u = this.thrU[t];
+    this.thrNext[t] = -1;
+    if (this.thrTail[u] < 0) this.thrHead[u] = t;
+    else this.thrNext[this.thrTail[u]] = t;
+    this.thrTail[u] = t;
+    if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
   /** Whether VCPU `v` (not `waker`) has nothing to run and nothing coming. */
   idle(v: number, waker: number): boolean {
-    return v !== waker && this.vi[VI * v + V_RUNNING] === 0 &&
-      this.vf[VF * v + V_STEP_AT] === Infinity &&
-      this.vf[VF * v + V_BUSY_UNTIL] <= this.engine.now &&
-      this.vi[VI * v + V_IN_LOOP] === 0 && this.vi[VI * v + V_UPCALL] === 0 &&
-      this.vi[VI * v + V_SOFT_HEAD] < 0 &&
-      this.vi[VI * v + V_THR_HEAD] < 0;
+    return v !== waker && this.running[v] === 0 && this.stepAt[v] === Infinity &&
+      this.busyUntil[v] <= this.engine.now &&
+      this.inLoop[v] === 0 && this.upcallWanted[v] === 0 && this.softHead[v] < 0 &&
+      this.thrHead[v] < 0;
   }
 
   /**
@@ -1304,92 +1129,90 @@ export class HostSimulation {
    * shares a CPU between runnable kthreads; blkback's loop calls cond_resched).
    */
   beginThread(u: number, t: number, ctx: number, ns: number): void {
-    if (this.thr[4 * t + T_NEXT] >= 0) {
+    if (this.thrNext[t] >= 0) {
       this.popThread(u);
-      this.thr[4 * (this.vi[VI * u + V_THR_TAIL]) + T_NEXT] = t;
-      this.vi[VI * u + V_THR_TAIL] = t;
+      this.thrNext[this.thrTail[u]] = t;
+      this.thrTail[u] = t;
     }
     this.begin(u, IT_THREAD, t, ctx, ns);
   }
 
   /** Take the first runnable thread off VCPU `u`'s list. */
   popThread(u: number): void {
-    const t = this.vi[VI * u + V_THR_HEAD];
-    this.vi[VI * u + V_THR_HEAD] = this.thr[4 * t + T_NEXT];
-    if (this.vi[VI * u + V_THR_HEAD] < 0) this.vi[VI * u + V_THR_TAIL] = -1;
-    this.thr[4 * t + T_NEXT] = -1;
+    const t = this.thrHead[u];
+    this.thrHead[u] = this.thrNext[t];
+    if (this.thrHead[u] < 0) this.thrTail[u] = -1;
+    this.thrNext[t] = -1;
   }
 
   /** napi_schedule: put ring `r`'s poll on VCPU `u`'s poll list. */
   napiSchedule(u: number, r: number): void {
-    if (this.ri[RING_WORDS * r + R_SOFT_ON] === 1) return;
-    this.ri[RING_WORDS * r + R_SOFT_ON] = 1;
-    this.ri[RING_WORDS * r + R_POLL_DONE] = 0;
-    this.ri[RING_WORDS * r + R_SOFT_NEXT] = -1;
-    if (this.vi[VI * u + V_SOFT_TAIL] < 0) {
-      this.vi[VI * u + V_SOFT_HEAD] = r;
-      if (this.vf[VF * u + V_SOFT_SINCE] < 0) this.vf[VF * u + V_SOFT_SINCE] = this.engine.now;
-    } else this.ri[RING_WORDS * (this.vi[VI * u + V_SOFT_TAIL]) + R_SOFT_NEXT] = r;
-    this.vi[VI * u + V_SOFT_TAIL] = r;
-    if (this.vi[VI * u + V_RUNNING] === 0) this.schedule(u, this.engine.now);
+    if (this.softOn[r] === 1) return;
+    this.softOn[r] = 1;
+    this.pollDone[r] = 0;
+    this.softNext[r] = -1;
+    if (this.softTail[u] < 0) {
+      this.softHead[u] = r;
+      if (this.softSince[u] < 0) this.softSince[u] = this.engine.now;
+    } else this.softNext[this.softTail[u]] = r;
+    this.softTail[u] = r;
+    if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
   /** Take the first poll off VCPU `u`'s list. */
   popSoft(u: number): number {
-    const r = this.vi[VI * u + V_SOFT_HEAD];
-    this.vi[VI * u + V_SOFT_HEAD] = this.ri[RING_WORDS * r + R_SOFT_NEXT];
-    if (this.vi[VI * u + V_SOFT_HEAD] < 0) this.vi[VI * u + V_SOFT_TAIL] = -1;
-    this.ri[RING_WORDS * r + R_SOFT_NEXT] = -1;
+    const r = this.softHead[u];
+    this.softHead[u] = this.softNext[r];
+    if (this.softHead[u] < 0) this.softTail[u] = -1;
+    this.softNext[r] = -1;
     return r;
   }
 
   /** Begin an item of `kind` on `u` lasting `ns` (then `ns2`, for an item of two parts). */
   begin(u: number, kind: number, arg: number, ctx: number, ns: number, ns2 = 0): void {
-    this.vi[VI * u + V_RUNNING] = 1;
-    this.vi[VI * u + V_ITEM_KIND] = kind;
-    this.vi[VI * u + V_ITEM_ARG] = arg;
-    this.vi[VI * u + V_ITEM_CTX] = ctx;
+    this.running[u] = 1;
+    this.itemKind[u] = kind;
+    this.itemArg[u] = arg;
+    this.itemCtx[u] = ctx;
     const now = this.engine.now;
-    const d = this.vf[VF * u + V_DEBT];
-    this.vf[VF * u + V_DEBT] = 0;
-    this.vf[VF * u + V_ITEM_START] = now + d;
+    const d = this.debt[u];
+    this.debt[u] = 0;
+    this.itemStart[u] = now + d;
     // Summed in this order, an item of two parts ends exactly when the second
     // part would end begun on its own at the first's end.
     const end = now + d + ns + ns2;
-    this.vf[VF * u + V_STEP_AT] = end;
+    this.stepAt[u] = end;
     if (this.tracer !== null) {
       if (kind === IT_HANDLER_RSP) {
-        this.tracer.item(u, IT_HANDLER, this.ri[RING_WORDS * arg + R_PORTG], ctx, now + d, ns);
+        this.tracer.item(u, IT_HANDLER, this.ringPortG[arg], ctx, now + d, ns);
         this.tracer.item(u, IT_IRQ_RSP, arg, ctx, now + d + ns, ns2);
       } else this.tracer.item(u, kind, arg, ctx, now + d, ns);
     }
-    this.engine.schedule(end, EV_STEP, u, ++this.vi[VI * u + V_STEP_GEN]);
+    this.engine.schedule(end, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /** The step of VCPU `u`: finish its item (if any), then pick the next one. */
   step(u: number): void {
     const now = this.engine.now;
-    this.vf[VF * u + V_STEP_AT] = Infinity;
-    if (this.vi[VI * u + V_RUNNING] === 1) {
+    this.stepAt[u] = Infinity;
+    if (this.running[u] === 1) {
       if (this.measuring) {
-        const from = this.vf[VF * u + V_ITEM_START] > this.measureFrom
-          ? this.vf[VF * u + V_ITEM_START]
-          : this.measureFrom;
-        if (now > from) this.vf[VF * u + V_BUSY + this.vi[VI * u + V_ITEM_CTX]] += now - from;
+        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
+        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
       }
-      this.vi[VI * u + V_RUNNING] = 0;
+      this.running[u] = 0;
       this.finish(u);
     }
     this.pick(u);
     // Time owed and no item to carry it: the VCPU is busy until it has passed
     // (no engine event: a later step starts no earlier).
-    if (this.vi[VI * u + V_RUNNING] === 0 && this.vf[VF * u + V_DEBT] > 0) {
-      const until = now + this.vf[VF * u + V_DEBT];
-      this.vf[VF * u + V_DEBT] = 0;
-      this.vf[VF * u + V_BUSY_UNTIL] = until;
-      if (this.vf[VF * u + V_STEP_AT] < until) {
-        this.vf[VF * u + V_STEP_AT] = until;
-        this.engine.schedule(until, EV_STEP, u, ++this.vi[VI * u + V_STEP_GEN]);
+    if (this.running[u] === 0 && this.debt[u] > 0) {
+      const until = now + this.debt[u];
+      this.debt[u] = 0;
+      this.busyUntil[u] = until;
+      if (this.stepAt[u] < until) {
+        this.stepAt[u] = until;
+        this.engine.schedule(until, EV_STEP, u, ++this.stepGen[u]);
       }
     }
   }
@@ -1397,29 +1220,23 @@ export class HostSimulation {
   /** Choose and begin the next item on `u`: hard IRQ, then softirq, then threads. */
   pick(u: number): void {
     const now = this.engine.now;
-    if (this.vi[VI * u + V_IO_STALL] === 1) return;
+    if (this.ioStall[u] === 1) return;
     const dom = this.vcpuDom[u], lv = u - this.vcpuBase[dom];
     const abi = this.abis[dom], c = this.costs;
-    if (this.vi[VI * u + V_IN_LOOP] === 1) {
-      const r = this.vi[VI * u + V_IRQ_RING];
+    if (this.inLoop[u] === 1) {
+      const r = this.irqRing[u];
       if (r >= 0) {
         // blkif_interrupt / xennet_tx_buf_gc: consume responses in hard-IRQ context.
         if (this.rings.unconsumedResponses(r) > 0) {
           return this.begin(u, IT_IRQ_RSP, r, CTX_HARDIRQ, this.hc.front_response_ns);
         }
         if (!this.rings.finalCheckResponses(r)) {
-          this.vi[VI * u + V_IRQ_RING] = -1;
+          this.irqRing[u] = -1;
           // blkif_interrupt, xennet_tx_interrupt (xennet_handle_tx) and
           // xennet_interrupt: eoiflag starts XEN_EOI_FLAG_SPURIOUS and is
           // cleared when a response was consumed (or, xennet_handle_rx, new
           // RX responses were seen).
-          this.eoi(
-            u,
-            dom,
-            this.ri[RING_WORDS * r + R_PORTG],
-            this.ri[RING_WORDS * r + R_EOI_FRONT] === 0,
-            CTX_HARDIRQ,
-          );
+          this.eoi(u, dom, this.ringPortG[r], this.eoiWork[2 * r] === 0, CTX_HARDIRQ);
         }
         return this.pick(u);
       }
@@ -1431,7 +1248,7 @@ export class HostSimulation {
           abi.beginUpcall(lv);
           ns += abi.cost;
         } else {
-          this.vi[VI * u + V_IN_LOOP] = 0;
+          this.inLoop[u] = 0;
           this.lateEoi.loopEnd(u); // __xen_evtchn_do_upcall: irq_epoch++ after the loop
         }
         this.owe(u, ns, CTX_HARDIRQ);
@@ -1462,29 +1279,23 @@ export class HostSimulation {
       // own physical CPU, no emulated I/O), so that a pause cannot split it.
       if (
         dom !== 0 && ring >= 0 &&
-        (this.ri[RING_WORDS * ring + R_KIND] === R_BLK ||
-          (this.ri[RING_WORDS * ring + R_KIND] === R_NET_TX &&
-            this.ri[RING_WORDS * (ring + 1) + R_PORTG] !== port)) &&
-        (this.pool === null || u < this.poolBase) && this.vf[VF * u + V_IO_MEAN] === 0 &&
+        (this.ringKind[ring] === R_BLK ||
+          (this.ringKind[ring] === R_NET_TX && this.ringPortG[ring + 1] !== port)) &&
+        (this.pool === null || u < this.poolBase) && this.ioMeanNs[u] === 0 &&
         this.rings.unconsumedResponses(ring) > 0
       ) {
         return this.begin(u, IT_HANDLER_RSP, ring, CTX_HARDIRQ, ns, this.hc.front_response_ns);
       }
       return this.begin(u, IT_HANDLER, port, CTX_HARDIRQ, ns);
     }
-    if (this.vi[VI * u + V_UPCALL] === 1 && this.vf[VF * u + V_DELIVER_AT] <= now) {
-      this.vi[VI * u + V_UPCALL] = 0;
-      this.vi[VI * u + V_IN_LOOP] = 1;
+    if (this.upcallWanted[u] === 1 && this.deliverAt[u] <= now) {
+      this.upcallWanted[u] = 0;
+      this.inLoop[u] = 1;
       if (this.measuring) this.upcalls++;
       this.lateEoi.upcallStart(u); // struct evtchn_loop_ctrl ctrl = { 0 }
       abi.beginUpcall(lv);
       if (this.tracer !== null) {
-        this.tracer.upcall(
-          u,
-          this.vf[VF * u + V_DELIVER_AT],
-          now + this.vf[VF * u + V_DEBT],
-          c.guest_entry_ns + abi.cost,
-        );
+        this.tracer.upcall(u, this.deliverAt[u], now + this.debt[u], c.guest_entry_ns + abi.cost);
       }
       this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
       return this.pick(u);
@@ -1493,25 +1304,24 @@ export class HostSimulation {
     // wakes ksoftirqd (kernel/softirq.c): the polls then run as a thread,
     // taking turns with the kthreads instead of starving them.
     if (
-      this.vi[VI * u + V_SOFT_HEAD] >= 0 && this.vi[VI * u + V_KSOFTIRQD] === 0 &&
-      now - this.vf[VF * u + V_SOFT_SINCE] > LINUX.maxSoftirqMs * 1e6
+      this.softHead[u] >= 0 && this.ksoftirqd[u] === 0 &&
+      now - this.softSince[u] > LINUX.maxSoftirqMs * 1e6
     ) {
-      this.vi[VI * u + V_KSOFTIRQD] = 1;
+      this.ksoftirqd[u] = 1;
     }
-    const softTurn = this.vi[VI * u + V_KSOFTIRQD] === 0 || this.vi[VI * u + V_THR_HEAD] < 0 ||
-      this.vi[VI * u + V_KS_TURN] === 1;
-    if (this.vi[VI * u + V_SOFT_HEAD] >= 0 && softTurn) {
-      this.vi[VI * u + V_KS_TURN] = 0;
-      const r = this.vi[VI * u + V_SOFT_HEAD];
+    const softTurn = this.ksoftirqd[u] === 0 || this.thrHead[u] < 0 || this.ksTurn[u] === 1;
+    if (this.softHead[u] >= 0 && softTurn) {
+      this.ksTurn[u] = 0;
+      const r = this.softHead[u];
       const rings = this.rings;
-      const backend = this.ri[RING_WORDS * r + R_KIND] === R_NET_TX;
+      const backend = this.ringKind[r] === R_NET_TX;
       const left = backend ? rings.unconsumedRequests(r) : rings.unconsumedResponses(r);
-      if (left > 0 && this.ri[RING_WORDS * r + R_POLL_DONE] < NAPI_WEIGHT) {
+      if (left > 0 && this.pollDone[r] < NAPI_WEIGHT) {
         const ns = backend ? this.hc.netback_tx_ns + this.hc.stack_ns : this.hc.front_response_ns;
         return this.begin(u, IT_POLL, r, CTX_SOFTIRQ, ns);
       }
       this.popSoft(u);
-      this.ri[RING_WORDS * r + R_SOFT_ON] = 0;
+      this.softOn[r] = 0;
       if (left > 0) {
         // Budget spent: net_rx_action puts the poll back on the list.
         this.napiSchedule(u, r);
@@ -1520,27 +1330,27 @@ export class HostSimulation {
         // NETBK_TX_EOI or NETBK_COMMON_EOI was pending (cleared here),
         // xen_irq_lateeoi(queue->tx_irq, 0) (not spurious: the interrupt found work).
         if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
-        else this.#netbackEoi(u, r, NETBK_TX_EOI, this.ri[RING_WORDS * r + R_PORT0], CTX_SOFTIRQ);
+        else this.#netbackEoi(u, r, NETBK_TX_EOI, this.ringPort0[r], CTX_SOFTIRQ);
       } else if (rings.finalCheckResponses(r)) {
         // xennet_poll: napi_complete_done, RING_FINAL_CHECK_FOR_RESPONSES, reschedule if more.
         this.napiSchedule(u, r);
       }
-      if (this.vi[VI * u + V_SOFT_HEAD] < 0) {
+      if (this.softHead[u] < 0) {
         // The softirq work is done: the next starts a new 2 ms allowance.
-        this.vf[VF * u + V_SOFT_SINCE] = -1;
-        this.vi[VI * u + V_KSOFTIRQD] = 0;
+        this.softSince[u] = -1;
+        this.ksoftirqd[u] = 0;
       }
       return this.pick(u);
     }
-    if (this.vi[VI * u + V_THR_HEAD] >= 0) {
-      this.vi[VI * u + V_KS_TURN] = 1;
-      const t = this.vi[VI * u + V_THR_HEAD];
+    if (this.thrHead[u] >= 0) {
+      this.ksTurn[u] = 1;
+      const t = this.thrHead[u];
       const r = t >> 1;
       const rings = this.rings;
       if (t >= this.qemuBase) {
         // QEMU (user space): emulate the next waiting ioreq of its guest.
-        const wake = this.thr[4 * t + T_WAKE] === 1 ? this.hc.user_wake_ns : 0;
-        this.thr[4 * t + T_WAKE] = 0;
+        const wake = this.thrWake[t] === 1 ? this.hc.user_wake_ns : 0;
+        this.thrWake[t] = 0;
         const g = t - this.qemuBase;
         for (let v = this.vcpuBase[g + 1]; v < this.vcpuBase[g + 2]; v++) {
           if (this.ioQueued[v] === 1) {
@@ -1550,25 +1360,25 @@ export class HostSimulation {
           }
         }
         this.popThread(u);
-        this.thr[4 * t + T_ON] = 0;
+        this.thrOn[t] = 0;
         return this.pick(u);
       }
-      const wake = this.thr[4 * t + T_WAKE] === 1 ? this.hc.kthread_wake_ns : 0;
-      this.thr[4 * t + T_WAKE] = 0;
+      const wake = this.thrWake[t] === 1 ? this.hc.kthread_wake_ns : 0;
+      this.thrWake[t] = 0;
       if ((t & 1) === 0) {
         // The client: produce the next request unless the ring is full.
-        const d = this.ri[RING_WORDS * r + R_DEV];
-        if (this.df[DF * d + D_ISSUED] > this.df[DF * d + D_PUSHED]) {
+        const d = this.ringDev[r];
+        if (this.issued[d] > this.pushed[d]) {
           if (rings.full(r)) {
-            this.ri[RING_WORDS * r + R_STALLED] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
+            this.stalled[r] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
             if (this.measuring) this.ringStalls++;
             this.popThread(u);
-            this.thr[4 * t + T_ON] = 0;
+            this.thrOn[t] = 0;
             return this.pick(u);
           }
           return this.beginThread(u, t, CTX_USER, this.hc.front_request_ns);
         }
-      } else if (this.ri[RING_WORDS * r + R_KIND] === R_BLK) {
+      } else if (this.ringKind[r] === R_BLK) {
         if (rings.unconsumedRequests(r) > 0) {
           return this.beginThread(u, t, CTX_KTHREAD, this.hc.blkback_ns + wake);
         }
@@ -1576,45 +1386,34 @@ export class HostSimulation {
         // xen_blkif_schedule: nothing waiting, late EOI, sleep. eoi_flags
         // is XEN_EOI_FLAG_SPURIOUS unless do_block_io_op consumed a request
         // since the last EOI, and is set again after it.
-        this.eoi(
-          u,
-          0,
-          this.ri[RING_WORDS * r + R_PORT0],
-          this.ri[RING_WORDS * r + R_EOI_BACK] === 0,
-          CTX_KTHREAD,
-        );
-        this.ri[RING_WORDS * r + R_EOI_BACK] = 0;
-      } else if (this.ri[RING_WORDS * r + R_RX_QUEUED] > 0) {
+        this.eoi(u, 0, this.ringPort0[r], this.eoiWork[2 * r + 1] === 0, CTX_KTHREAD);
+        this.eoiWork[2 * r + 1] = 0;
+      } else if (this.rxQueued[r] > 0) {
         if (rings.unconsumedRequests(r) > 0) {
           return this.beginThread(u, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
         }
         // Out of RX buffers: xenvif_rx_ring_slots_available asks for a
         // notification at the next request (req_event = req_prod + 1), checks
         // again, and the kthread waits for xenvif_rx_interrupt.
-        rings.requestNextNotify(r);
+        rings.reqEvent[r] = (rings.reqProd[r] + 1) >>> 0;
         if (rings.unconsumedRequests(r) > 0) return this.pick(u);
         this.flushRx(u, r, CTX_KTHREAD);
       }
-      if ((t & 1) === 1 && this.ri[RING_WORDS * r + R_KIND] === R_NET_RX) {
+      if ((t & 1) === 1 && this.ringKind[r] === R_NET_RX) {
         // xenvif_wait_for_rx_work: no work, so before it sleeps guest-rx
         // takes the EOI its interrupt left pending (NETBK_RX_EOI or
         // NETBK_COMMON_EOI): xen_irq_lateeoi(queue->rx_irq, 0).
-        this.#netbackEoi(u, r - 1, NETBK_RX_EOI, this.ri[RING_WORDS * r + R_PORT0], CTX_KTHREAD);
+        this.#netbackEoi(u, r - 1, NETBK_RX_EOI, this.ringPort0[r], CTX_KTHREAD);
       }
       this.popThread(u);
-      this.thr[4 * t + T_ON] = 0;
+      this.thrOn[t] = 0;
       return this.pick(u);
     }
-    if (this.vi[VI * u + V_UPCALL] === 1) {
+    if (this.upcallWanted[u] === 1) {
       // The upcall is on its way: wait for it (on the CPU).
-      if (this.vf[VF * u + V_STEP_AT] > this.vf[VF * u + V_DELIVER_AT]) {
-        this.vf[VF * u + V_STEP_AT] = this.vf[VF * u + V_DELIVER_AT];
-        this.engine.schedule(
-          this.vf[VF * u + V_DELIVER_AT],
-          EV_STEP,
-          u,
-          ++this.vi[VI * u + V_STEP_GEN],
-        );
+      if (this.stepAt[u] > this.deliverAt[u]) {
+        this.stepAt[u] = this.deliverAt[u];
+        this.engine.schedule(this.deliverAt[u], EV_STEP, u, ++this.stepGen[u]);
       }
       return;
     }
@@ -1624,11 +1423,11 @@ export class HostSimulation {
 
   /** The effects of `u`'s finished item. */
   finish(u: number): void {
-    const arg = this.vi[VI * u + V_ITEM_ARG];
+    const arg = this.itemArg[u];
     const dom = this.vcpuDom[u];
-    const ctx = this.vi[VI * u + V_ITEM_CTX];
+    const ctx = this.itemCtx[u];
     const rings = this.rings;
-    switch (this.vi[VI * u + V_ITEM_KIND]) {
+    switch (this.itemKind[u]) {
       case IT_HANDLER: {
         const r = this.portRing[this.portBase[dom] + arg];
         if (r < 0) {
@@ -1641,20 +1440,20 @@ export class HostSimulation {
           }
           return;
         }
-        const kind = this.ri[RING_WORDS * r + R_KIND];
+        const kind = this.ringKind[r];
         // An event whose handler finds no work is spurious (XEN_EOI_FLAG_SPURIOUS).
         const work = kind === R_NET_RX
-          ? (dom === 0 ? this.ri[RING_WORDS * r + R_RX_QUEUED] : rings.unconsumedResponses(r))
+          ? (dom === 0 ? this.rxQueued[r] : rings.unconsumedResponses(r))
           : dom === 0
           ? rings.unconsumedRequests(r)
           : rings.unconsumedResponses(r);
         if (work === 0 && this.measuring) {
           this.spurious++;
           // And per template and guest, for a ring with a client.
-          const sd = this.ri[RING_WORDS * r + R_DEV];
+          const sd = this.ringDev[r];
           if (sd >= 0) {
-            this.tplSpurious[this.di[DI * sd + D_SLOT]]++;
-            this.guestSpurious[this.di[DI * sd + D_GUEST_SLOT]]++;
+            this.tplSpurious[this.devSlot[sd]]++;
+            this.guestSpurious[this.devGuestSlot[sd]]++;
           }
         }
         if (dom === 0) {
@@ -1666,15 +1465,15 @@ export class HostSimulation {
             // if xenvif_have_rx_work: the first of the poll's end and the
             // kthread's wait takes the EOI. No work at all: the bit is cleared
             // and xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS) at once.
-            const common = this.ri[RING_WORDS * (r + 1) + R_PORT0] === arg;
+            const common = this.ringPort0[r + 1] === arg;
             const bit = common ? NETBK_COMMON_EOI : NETBK_TX_EOI;
-            this.ri[RING_WORDS * r + R_EOI_PENDING] |= bit;
+            this.eoiPending[r] |= bit;
             const tx = rings.unconsumedRequests(r) > 0;
             if (tx) this.napiSchedule(u, r);
             const rx = common && this.#haveRxWork(r + 1);
             if (rx) this.wakeThread(2 * (r + 1) + 1, true, u);
             if (!tx && !rx) {
-              this.ri[RING_WORDS * r + R_EOI_PENDING] &= ~bit;
+              this.eoiPending[r] &= ~bit;
               this.eoi(u, 0, arg, true, ctx);
             }
           } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true, u); // xen_blkif_be_int
@@ -1683,12 +1482,12 @@ export class HostSimulation {
             // xenvif_have_rx_work it kicks guest-rx, whose wait
             // (xenvif_wait_for_rx_work) takes the EOI before it sleeps;
             // without, the bit is cleared and the EOI is
-            // XEN_EOI_FLAG_SPURIOUS at once. The queue's bits live with its
-            // TX ring (r - 1).
-            this.ri[RING_WORDS * (r - 1) + R_EOI_PENDING] |= NETBK_RX_EOI;
+            // XEN_EOI_FLAG_SPURIOUS at once. The queue's bits are kept with
+            // its TX ring (r - 1).
+            this.eoiPending[r - 1] |= NETBK_RX_EOI;
             if (this.#haveRxWork(r)) this.wakeThread(2 * r + 1, true, u);
             else {
-              this.ri[RING_WORDS * (r - 1) + R_EOI_PENDING] &= ~NETBK_RX_EOI;
+              this.eoiPending[r - 1] &= ~NETBK_RX_EOI;
               this.eoi(u, 0, arg, true, ctx);
             }
           }
@@ -1702,12 +1501,12 @@ export class HostSimulation {
           if (rings.unconsumedResponses(r) > 0) this.napiSchedule(u, r);
           this.eoi(u, dom, arg, !grew, ctx);
         } else {
-          this.vi[VI * u + V_IRQ_RING] = r; // blkif_interrupt, xennet_tx_interrupt
-          this.ri[RING_WORDS * r + R_EOI_FRONT] = 0; // eoiflag = XEN_EOI_FLAG_SPURIOUS
+          this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
+          this.eoiWork[2 * r] = 0; // eoiflag = XEN_EOI_FLAG_SPURIOUS
           // Without split channels one port serves both rings: xennet_interrupt
           // runs xennet_handle_tx and xennet_handle_rx, then one late EOI.
-          if (kind === R_NET_TX && this.ri[RING_WORDS * (r + 1) + R_PORTG] === arg) {
-            if (this.#rxGrew(r + 1)) this.ri[RING_WORDS * r + R_EOI_FRONT] = 1;
+          if (kind === R_NET_TX && this.ringPortG[r + 1] === arg) {
+            if (this.#rxGrew(r + 1)) this.eoiWork[2 * r] = 1;
             if (rings.unconsumedResponses(r + 1) > 0) this.napiSchedule(u, r + 1);
           }
         }
@@ -1717,31 +1516,25 @@ export class HostSimulation {
       case IT_IRQ_RSP: {
         // A two-part item first does its handler's part (blkif_interrupt,
         // xennet_tx_interrupt: it found work, so nothing is spurious).
-        if (this.vi[VI * u + V_ITEM_KIND] === IT_HANDLER_RSP) this.vi[VI * u + V_IRQ_RING] = arg;
+        if (this.itemKind[u] === IT_HANDLER_RSP) this.irqRing[u] = arg;
         rings.consumeResponse(arg);
-        this.ri[RING_WORDS * arg + R_EOI_FRONT] = 1; // blkif_interrupt, xennet_tx_buf_gc: eoiflag = 0
-        const d = this.ri[RING_WORDS * arg + R_DEV];
-        if (this.ri[RING_WORDS * arg + R_KIND] === R_BLK && d >= 0) this.complete(d);
+        this.eoiWork[2 * arg] = 1; // blkif_interrupt, xennet_tx_buf_gc: eoiflag = 0
+        const d = this.ringDev[arg];
+        if (this.ringKind[arg] === R_BLK && d >= 0) this.complete(d);
         this.unstall(arg);
         return;
       }
       case IT_POLL: {
-        this.ri[RING_WORDS * arg + R_POLL_DONE]++;
-        if (this.ri[RING_WORDS * arg + R_KIND] === R_NET_TX) {
+        this.pollDone[arg]++;
+        if (this.ringKind[arg] === R_NET_TX) {
           // xenvif_tx_action: consume, answer the TX request, pass the packet up;
           // the echo is queued for the guest-rx kthread (xenvif_start_xmit).
           rings.consumeRequest(arg);
-          const d = this.ri[RING_WORDS * arg + R_DEV];
+          const d = this.ringDev[arg];
           if (rings.pushResponse(arg)) {
-            this.send(
-              u,
-              this.vcpuDom[this.ri[RING_WORDS * arg + R_UG]],
-              this.ri[RING_WORDS * arg + R_PORTG],
-              d,
-              ctx,
-            );
+            this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d, ctx);
           }
-          this.ri[RING_WORDS * (arg + 1) + R_RX_QUEUED]++;
+          this.rxQueued[arg + 1]++;
           this.wakeThread(2 * (arg + 1) + 1, true, u);
         } else {
           // xennet_poll: take the packet, then post a fresh buffer
@@ -1749,10 +1542,10 @@ export class HostSimulation {
           // notification only when it ran short).
           rings.consumeResponse(arg);
           // xennet_set_rx_rsp_cons: rx_rsp_unconsumed follows the consumer.
-          this.ri[RING_WORDS * arg + R_RX_SEEN] = rings.unconsumedResponses(arg);
-          const d = this.ri[RING_WORDS * arg + R_DEV];
+          this.rxSeen[arg] = rings.unconsumedResponses(arg);
+          const d = this.ringDev[arg];
           if (d >= 0) this.complete(d);
-          if (rings.pushRequest(arg)) this.send(u, 0, this.ri[RING_WORDS * arg + R_PORT0], -1, ctx);
+          if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1, ctx);
         }
         return;
       }
@@ -1769,7 +1562,7 @@ export class HostSimulation {
             this.guestEvents[this.#ioGuestSlot(gu)]++;
           }
           this.engine.schedule(
-            this.engine.now + this.vf[VF * u + V_DEBT] + this.costs.wake_ns,
+            this.engine.now + this.debt[u] + this.costs.wake_ns,
             EV_IODONE,
             gu,
             0,
@@ -1779,30 +1572,21 @@ export class HostSimulation {
           return;
         }
         const r = arg >> 1;
-        const d = this.ri[RING_WORDS * r + R_DEV];
+        const d = this.ringDev[r];
         if ((arg & 1) === 0) {
-          this.df[DF * d + D_PUSHED]++;
-          if (rings.pushRequest(r)) this.send(u, 0, this.ri[RING_WORDS * r + R_PORT0], d, ctx);
-        } else if (this.ri[RING_WORDS * r + R_KIND] === R_BLK) {
+          this.pushed[d]++;
+          if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d, ctx);
+        } else if (this.ringKind[r] === R_BLK) {
           rings.consumeRequest(r);
-          this.ri[RING_WORDS * r + R_EOI_BACK] = 1; // __do_block_io_op: *eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS
+          this.eoiWork[2 * r + 1] = 1; // __do_block_io_op: *eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS
           if (rings.pushResponse(r)) {
-            this.send(
-              u,
-              this.vcpuDom[this.ri[RING_WORDS * r + R_UG]],
-              this.ri[RING_WORDS * r + R_PORTG],
-              d,
-              ctx,
-            );
+            this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d, ctx);
           }
         } else {
           rings.consumeRequest(r); // one posted RX buffer
-          this.ri[RING_WORDS * r + R_RX_QUEUED]--;
-          this.ri[RING_WORDS * r + R_RX_BATCH]++;
-          if (
-            this.ri[RING_WORDS * r + R_RX_QUEUED] === 0 ||
-            this.ri[RING_WORDS * r + R_RX_BATCH] === RX_BATCH_SIZE
-          ) this.flushRx(u, r, ctx);
+          this.rxQueued[r]--;
+          this.rxBatch[r]++;
+          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) this.flushRx(u, r, ctx);
         }
         return;
       }
@@ -1816,9 +1600,8 @@ export class HostSimulation {
    * xenvif_napi_schedule_or_enable_events, rx.c xenvif_wait_for_rx_work).
    */
   #netbackEoi(u: number, q: number, bit: number, port: number, ctx: number): void {
-    const i = RING_WORDS * q + R_EOI_PENDING;
-    const was = this.ri[i];
-    this.ri[i] = was & ~(bit | NETBK_COMMON_EOI);
+    const was = this.eoiPending[q];
+    this.eoiPending[q] = was & ~(bit | NETBK_COMMON_EOI);
     if ((was & (bit | NETBK_COMMON_EOI)) !== 0) this.eoi(u, 0, port, false, ctx);
   }
 
@@ -1829,35 +1612,28 @@ export class HostSimulation {
    * (`req_event = req_prod + 1`).
    */
   #haveRxWork(r: number): boolean {
-    if (this.ri[RING_WORDS * r + R_RX_QUEUED] === 0) return false;
-    if (this.rings.unconsumedRequests(r) > 0) return true;
-    this.rings.requestNextNotify(r);
-    return this.rings.unconsumedRequests(r) > 0;
+    if (this.rxQueued[r] === 0) return false;
+    const rings = this.rings;
+    if (rings.unconsumedRequests(r) > 0) return true;
+    rings.reqEvent[r] = (rings.reqProd[r] + 1) >>> 0;
+    return rings.unconsumedRequests(r) > 0;
   }
 
   /** xenvif_rx_copy_flush: push the batch's RX responses, notify once if the rule says so. */
   flushRx(u: number, r: number, ctx: number): void {
     const rings = this.rings;
     let notify = false;
-    for (let k = this.ri[RING_WORDS * r + R_RX_BATCH]; k > 0; k--) {
-      notify = rings.pushResponse(r) || notify;
-    }
-    this.ri[RING_WORDS * r + R_RX_BATCH] = 0;
+    for (let k = this.rxBatch[r]; k > 0; k--) notify = rings.pushResponse(r) || notify;
+    this.rxBatch[r] = 0;
     if (notify) {
-      this.send(
-        u,
-        this.vcpuDom[this.ri[RING_WORDS * r + R_UG]],
-        this.ri[RING_WORDS * r + R_PORTG],
-        this.ri[RING_WORDS * r + R_DEV],
-        ctx,
-      );
+      this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], this.ringDev[r], ctx);
     }
   }
 
   /** A response consumed on ring `r` freed a slot: a stalled client may go on. */
   unstall(r: number): void {
-    if (this.ri[RING_WORDS * r + R_STALLED] === 0) return;
-    this.ri[RING_WORDS * r + R_STALLED] = 0;
+    if (this.stalled[r] === 0) return;
+    this.stalled[r] = 0;
     this.wakeThread(2 * r, false);
   }
 }

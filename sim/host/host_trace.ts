@@ -267,8 +267,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
     // Woken onto an idle CPU at once: no time off to show.
     if (t === this.#offAt[u] && this.#offWhy[u] === 2) this.#offAt[u] = -1;
     else this.#offSlice(u, t);
-    const state = sim.vcpuState(u);
-    if (state.paused) {
+    if (sim.paused[u] === 1) {
       const e = this.#last[u];
       if (e !== null) {
         this.#last[u] = this.slice(
@@ -277,7 +276,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
           e.pid,
           e.tid,
           t,
-          t + state.remaining,
+          t + sim.remaining[u],
           { ...e.args, resumed: true },
         );
       }

@@ -99,13 +99,13 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   for (let d = 0; d < sim.devCount; d++) {
     const g = sim.devGuest[d], slot = sim.devSlot[d];
     slotDevices[slot]++;
-    suppressed[slot] += sim.rings.suppressed(sim.devReq[d]);
-    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[slot] += sim.rings.suppressed(sim.devRsp[d]);
-    const c = sim.deviceCounts(d);
-    guestSum[g] += c.rtSum;
-    guestN[g] += c.rtCount;
-    for (let k = c.completed; k < c.issued; k++) {
-      const wait = endNs - sim.issueTime(d, k);
+    suppressed[slot] += sim.rings.suppressed[sim.devReq[d]];
+    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[slot] += sim.rings.suppressed[sim.devRsp[d]];
+    guestSum[g] += sim.devRt[d];
+    guestN[g] += sim.devRtN[d];
+    const off = sim.issueOff[d], cap = sim.issueCap[d];
+    for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
+      const wait = endNs - sim.issueAt[off + k % cap];
       if (wait > censoredMax[slot]) censoredMax[slot] = wait;
       guestSum[g] += wait;
       guestN[g]++;
@@ -116,14 +116,14 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     if (sim.ioMeanNs[u] === 0) continue;
     const slot = CLASSES * L.guestTemplate[sim.vcpuDom[u] - 1] + CLS_IOREQ;
     slotDevices[slot]++;
-    if (sim.vcpuState(u).ioStall && endNs - sim.ioAt[u] > censoredMax[slot]) {
+    if (sim.ioStall[u] === 1 && endNs - sim.ioAt[u] > censoredMax[slot]) {
       censoredMax[slot] = endNs - sim.ioAt[u];
     }
   }
   const measuredNs = Math.max(0, endNs - sim.measureFrom);
   const nv0 = host.dom0.vcpus;
   const ctx = new Float64Array(CTXS);
-  for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busyNs(u, c);
+  for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
   const dom0Time = measuredNs * nv0;
   const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
   const vfrac = (x: number): number => round4(measuredNs > 0 ? x / measuredNs : 0);
@@ -131,7 +131,7 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   // busiest VCPU saturates before the average does when many ports land on it.
   let busiest = 0;
   const dom0 = Array.from({ length: nv0 }, (_, u) => {
-    const b = (c: number) => sim.busyNs(u, c);
+    const b = (c: number) => sim.busy[u * CTXS + c];
     const total = b(0) + b(1) + b(2) + b(3);
     if (total > busiest) busiest = total;
     return {
@@ -282,13 +282,13 @@ export function perGuestRows(
   const done = Float64Array.from(sim.guestRequests), sum = Float64Array.from(sim.guestRtSum);
   for (let d = 0; d < sim.devCount; d++) {
     const gs = sim.devGuestSlot[d];
-    const c = sim.deviceCounts(d);
-    done[gs] += c.rtCount;
-    sum[gs] += c.rtSum;
-    suppressed[gs] += sim.rings.suppressed(sim.devReq[d]);
-    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[gs] += sim.rings.suppressed(sim.devRsp[d]);
-    for (let k = c.completed; k < c.issued; k++) {
-      const wait = endNs - sim.issueTime(d, k);
+    done[gs] += sim.devRtN[d];
+    sum[gs] += sim.devRt[d];
+    suppressed[gs] += sim.rings.suppressed[sim.devReq[d]];
+    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[gs] += sim.rings.suppressed[sim.devRsp[d]];
+    const off = sim.issueOff[d], cap = sim.issueCap[d];
+    for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
+      const wait = endNs - sim.issueAt[off + k % cap];
       censoredSum[gs] += wait;
       censoredN[gs]++;
       if (wait > censoredMax[gs]) censoredMax[gs] = wait;
@@ -296,7 +296,7 @@ export function perGuestRows(
   }
   // An HVM VCPU still stalled in wait_for_io at the end: its ioreq is censored.
   for (let u = 0; u < sim.ioMeanNs.length; u++) {
-    if (sim.ioMeanNs[u] === 0 || !sim.vcpuState(u).ioStall) continue;
+    if (sim.ioMeanNs[u] === 0 || sim.ioStall[u] !== 1) continue;
     const gs = sim.guestSlot[CLASSES * (sim.vcpuDom[u] - 1) + CLS_IOREQ];
     const wait = endNs - sim.ioAt[u];
     censoredSum[gs] += wait;

@@ -4,7 +4,6 @@ import { hostFigures, runHost } from "../../../sim/host/run_host.ts";
 import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
 import { createAbi } from "../../../models/registry.ts";
 import { sim } from "./host_fixture.ts";
-import { CTX_HARDIRQ, CTX_KTHREAD } from "../../../sim/host/host.ts";
 import { type Costs, resolveCosts } from "../../../models/costs.ts";
 
 /** Default costs with the ABI models' own per-operation costs set to zero. */
@@ -45,11 +44,8 @@ for (const abi of ["2l", "fifo"]) {
     const expected = k.front_request_ns + c.hypercall_ns + c.wake_ns + c.guest_entry_ns +
       c.dispatch_ns + k.kthread_wake_ns + k.blkback_ns + c.hypercall_ns + c.wake_ns +
       c.guest_entry_ns + c.dispatch_ns + k.front_response_ns;
-    assert.ok(h.deviceCounts(0).rtCount > 10, `round trips ${h.deviceCounts(0).rtCount}`);
-    assert.ok(
-      Math.abs(h.deviceCounts(0).rtSum / h.deviceCounts(0).rtCount - expected) < 1e-6,
-      `${h.deviceCounts(0).rtSum / h.deviceCounts(0).rtCount}`,
-    );
+    assert.ok(h.devRtN[0] > 10, `round trips ${h.devRtN[0]}`);
+    assert.ok(Math.abs(h.devRt[0] / h.devRtN[0] - expected) < 1e-6, `${h.devRt[0] / h.devRtN[0]}`);
   });
 
   Deno.test(`${abi}: a network ping-pong at zero load is the sum of its parts`, () => {
@@ -73,11 +69,8 @@ for (const abi of ["2l", "fifo"]) {
       c.dispatch_ns + k.netback_tx_ns + k.stack_ns + c.hypercall_ns + c.wake_ns +
       c.guest_entry_ns + c.dispatch_ns + k.front_response_ns + c.dispatch_ns +
       k.front_response_ns;
-    assert.ok(h.deviceCounts(0).rtCount > 10);
-    assert.ok(
-      Math.abs(h.deviceCounts(0).rtSum / h.deviceCounts(0).rtCount - expected) < 1e-6,
-      `${h.deviceCounts(0).rtSum / h.deviceCounts(0).rtCount}`,
-    );
+    assert.ok(h.devRtN[0] > 10);
+    assert.ok(Math.abs(h.devRt[0] / h.devRtN[0] - expected) < 1e-6, `${h.devRt[0] / h.devRtN[0]}`);
   });
 }
 
@@ -134,7 +127,7 @@ Deno.test("notify vcpu0 takes every backend event on dom0's VCPU 0; least-loaded
     const h = sim(scenario(host(notify), { warmup_ms: 1 }), "fifo", resolveCosts("default"));
     h.start();
     h.engine.run(10e6, h);
-    return [0, 1, 2, 3].map((u) => h.busyNs(u, CTX_HARDIRQ));
+    return [0, 1, 2, 3].map((u) => h.busy[u * 4]); // CTX_HARDIRQ
   };
   const zero = hardirq("vcpu0");
   assert.ok(zero[0] > 0 && zero[1] === 0 && zero[2] === 0 && zero[3] === 0, `${zero}`);
@@ -152,7 +145,7 @@ Deno.test("a woken backend kthread runs on an idle dom0 VCPU rather than queue b
   const h = sim(s, "fifo", resolveCosts("default"));
   h.start();
   h.engine.run(10e6, h);
-  const kthread = [0, 1, 2, 3].map((u) => h.busyNs(u, CTX_KTHREAD));
+  const kthread = [0, 1, 2, 3].map((u) => h.busy[u * 4 + 2]); // CTX_KTHREAD
   // Every event lands on VCPU 0 (vcpu0), whose IRQ handler wakes the ring's
   // kthread; it runs on the other, idle VCPUs.
   assert.ok(kthread[1] > 0 && kthread[2] > 0 && kthread[3] > 0, `${kthread}`);
@@ -201,43 +194,32 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
         const check = () => {
           for (let k = 0; k < h.ringCount; k++) {
             // Never more requests in flight than slots; consumers never pass producers.
-            const [size, reqProd, , rspProd, , reqCons, rspCons] = r.indexes(k);
-            assert.ok(((reqProd - rspCons) >>> 0) <= size);
-            assert.ok(((reqProd - reqCons) >>> 0) <= size);
-            assert.ok(((rspProd - rspCons) >>> 0) <= size);
+            assert.ok(((r.reqProd[k] - r.rspCons[k]) >>> 0) <= r.size[k]);
+            assert.ok(((r.reqProd[k] - r.reqCons[k]) >>> 0) <= r.size[k]);
+            assert.ok(((r.rspProd[k] - r.rspCons[k]) >>> 0) <= r.size[k]);
           }
         };
         h.start();
         h.engine.run(Infinity, { handle: (k, a, b) => (h.handle(k, a, b), check()) }, 5e6);
         assert.equal(h.engine.size, 0, "the run drained");
         for (let d = 0; d < h.devCount; d++) {
-          const c = h.deviceCounts(d);
-          assert.equal(c.completed, c.issued, `device ${d}: every request answered`);
-          assert.equal(c.pushed, c.issued);
+          assert.equal(h.completed[d], h.issued[d], `device ${d}: every request answered`);
+          assert.equal(h.pushed[d], h.issued[d]);
           const req = h.devReq[d], rsp = h.devRsp[d];
-          const [, reqProd, , , , reqCons] = r.indexes(req);
-          const [, , , rspProd, , , rspCons] = r.indexes(rsp);
-          assert.equal(reqProd, c.pushed >>> 0);
-          assert.equal(rspCons, c.completed >>> 0);
+          assert.equal(r.reqProd[req], h.pushed[d] >>> 0);
+          assert.equal(r.rspCons[rsp], h.completed[d] >>> 0);
           if (req !== rsp) {
             // Every TX request consumed was answered and its echo delivered.
-            assert.equal(reqCons, rspProd);
-            const rx = h.ringState(rsp);
-            assert.equal(rx.rxQueued + rx.rxBatch, 0);
+            assert.equal(r.reqCons[req], r.rspProd[rsp]);
+            assert.equal(h.rxQueued[rsp] + h.rxBatch[rsp], 0);
           }
         }
         // Every VCPU ended idle with nothing left to do, every port unmasked.
-        for (let u = 0; u < h.vcpuDom.length; u++) {
-          const v = h.vcpuState(u);
-          assert.deepEqual([v.running, v.paused, v.inLoop, v.upcallWanted], [
-            false,
-            false,
-            false,
-            false,
-          ]);
-          assert.equal(v.ioStall || h.ioQueued[u] === 1, false, `VCPU ${u} still waits for QEMU`);
-          assert.equal(v.softHead, -1);
-          assert.equal(v.thrHead, -1);
+        for (let u = 0; u < h.running.length; u++) {
+          assert.equal(h.running[u] + h.paused[u] + h.inLoop[u] + h.upcallWanted[u], 0);
+          assert.equal(h.ioStall[u] + h.ioQueued[u], 0, `VCPU ${u} still waits for QEMU`);
+          assert.equal(h.softHead[u], -1);
+          assert.equal(h.thrHead[u], -1);
         }
       },
     ),
@@ -387,27 +369,21 @@ Deno.test("an overloaded open-loop client's round trips run from each request's 
   let sum = 0, n = 0;
   const issue = h.issue.bind(h), complete = h.complete.bind(h);
   h.issue = (d: number) => {
-    const before = h.deviceCounts(d).issued;
+    const before = h.issued[d];
     issue(d);
-    if (h.deviceCounts(d).issued > before) issuedAt.push(h.engine.now);
+    if (h.issued[d] > before) issuedAt.push(h.engine.now);
   };
   h.complete = (d: number) => {
-    const t = issuedAt[h.deviceCounts(d).completed];
+    const t = issuedAt[h.completed[d]];
     complete(d);
     sum += h.engine.now - t;
     n++;
   };
   h.start();
   h.engine.run(2e6, h);
-  assert.ok(h.deviceCounts(0).issueCap >= 256, `buffer ${h.deviceCounts(0).issueCap}: it grew`);
-  assert.ok(
-    h.deviceCounts(0).issued - h.deviceCounts(0).completed > 128,
-    `${h.deviceCounts(0).issued - h.deviceCounts(0).completed} outstanding`,
-  );
-  assert.equal(h.deviceCounts(0).rtCount, n);
+  assert.ok(h.issueCap[0] >= 256, `buffer ${h.issueCap[0]}: it grew`);
+  assert.ok(h.issued[0] - h.completed[0] > 128, `${h.issued[0] - h.completed[0]} outstanding`);
+  assert.equal(h.devRtN[0], n);
   assert.ok(n > 100, `${n} round trips`);
-  assert.ok(
-    Math.abs(h.deviceCounts(0).rtSum - sum) <= 1e-9 * sum,
-    `${h.deviceCounts(0).rtSum} vs ${sum}`,
-  );
+  assert.ok(Math.abs(h.devRt[0] - sum) <= 1e-9 * sum, `${h.devRt[0]} vs ${sum}`);
 });

@@ -13,7 +13,7 @@ Deno.test("a consumer that has not done its final check gets no further notifica
   r.pushRequest(0);
   r.consumeRequest(0); // busy: consumed without re-arming
   assert.deepEqual([r.pushRequest(0), r.pushRequest(0)], [false, false]);
-  assert.equal(r.suppressed(0), 2);
+  assert.equal(r.suppressed[0], 2);
 });
 
 Deno.test("the final check re-arms the event index so the very next request notifies", () => {
@@ -25,7 +25,7 @@ Deno.test("the final check re-arms the event index so the very next request noti
   assert.equal(r.finalCheckRequests(0), true); // one still waiting: no re-arm
   r.consumeRequest(0);
   assert.equal(r.finalCheckRequests(0), false);
-  assert.equal(r.indexes(0)[2], 3); // req_event = req_cons + 1
+  assert.equal(r.reqEvent[0], 3);
   assert.equal(r.pushRequest(0), true);
 });
 
@@ -57,10 +57,14 @@ Deno.test("indexes wrap at 2^32 and the notify rule still holds", () => {
   const r = new Rings(1);
   r.init(0, 32);
   const top = 0xffffffff;
-  // size, req_prod, req_event (= top + 1), rsp_prod, rsp_event, req_cons, rsp_cons
-  r.setIndexes(0, [32, top, 0, top, 1, top, top]);
+  r.reqProd[0] =
+    r.reqCons[0] =
+    r.rspProd[0] =
+    r.rspCons[0] =
+      top;
+  r.reqEvent[0] = 0; // = top + 1
   assert.equal(r.pushRequest(0), true);
-  assert.equal(r.indexes(0)[1], 0); // req_prod wrapped
+  assert.equal(r.reqProd[0], 0);
   assert.equal(r.unconsumedRequests(0), 1);
   assert.equal(r.pushRequest(0), false);
 });
