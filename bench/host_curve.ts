@@ -11,10 +11,7 @@
  * @module
  */
 
-import { HostSimulation } from "../sim/host/host.ts";
-import { createAbi } from "../models/registry.ts";
-import { resolveCosts } from "../models/costs.ts";
-import { hostScaleScenario } from "./host_scale.ts";
+import { hostScaleSimulation } from "./host_scale.ts";
 
 /**
  * CPU ns per delivery of a host of `guests` guests with `thinkUs` think time,
@@ -27,13 +24,7 @@ import { hostScaleScenario } from "./host_scale.ts";
  * ```
  */
 export function steadyNsPerDelivery(guests: number, thinkUs: number, ms: number): number {
-  const s = hostScaleScenario(ms, guests, thinkUs);
-  const sim = new HostSimulation(s, "fifo", {
-    seed: 1,
-    replication: 0,
-    costs: resolveCosts("default"),
-    factory: (o) => createAbi("fifo", o),
-  });
+  const sim = hostScaleSimulation(ms, guests, thinkUs);
   sim.start();
   sim.engine.run(ms * 1e6 / 2, sim);
   const d0 = sim.delivered, t0 = performance.now();

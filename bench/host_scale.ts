@@ -67,6 +67,29 @@ export function hostScaleScenario(durationMs: number, guests = 1000, thinkUs = 1
   }, "bench:host");
 }
 
+/**
+ * The host of {@linkcode hostScaleScenario}, built (FIFO in every domain,
+ * default costs, seed 1) and not yet started.
+ *
+ * @example
+ * ```ts
+ * import { hostScaleSimulation } from "./host_scale.ts";
+ * console.log(hostScaleSimulation(1, 10).layout.guestTemplate.length); // 10
+ * ```
+ */
+export function hostScaleSimulation(
+  durationMs: number,
+  guests = 1000,
+  thinkUs = 1000,
+): HostSimulation {
+  return new HostSimulation(hostScaleScenario(durationMs, guests, thinkUs), "fifo", {
+    seed: 1,
+    replication: 0,
+    costs: resolveCosts("default"),
+    factory: (o) => createAbi("fifo", o),
+  });
+}
+
 /** Figures of one host run: CPU times of set-up and simulation, deliveries, events. */
 export interface HostScaleFigures {
   /** Event handlers run, in every domain. */
@@ -91,14 +114,8 @@ export interface HostScaleFigures {
  * ```
  */
 export function hostScaleRun(durationMs: number, guests = 1000, thinkUs = 1000): HostScaleFigures {
-  const s = hostScaleScenario(durationMs, guests, thinkUs);
   const t0 = cpuMs();
-  const sim = new HostSimulation(s, "fifo", {
-    seed: 1,
-    replication: 0,
-    costs: resolveCosts("default"),
-    factory: (o) => createAbi("fifo", o),
-  });
+  const sim = hostScaleSimulation(durationMs, guests, thinkUs);
   const t1 = cpuMs();
   sim.start();
   sim.engine.run(durationMs * 1e6, sim);

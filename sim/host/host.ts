@@ -1393,10 +1393,9 @@ export class HostSimulation {
           return this.beginThread(u, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
         }
         // Out of RX buffers: xenvif_rx_ring_slots_available asks for a
-        // notification at the next request (req_event = req_prod + 1), checks
-        // again, and the kthread waits for xenvif_rx_interrupt.
-        rings.reqEvent[r] = (rings.reqProd[r] + 1) >>> 0;
-        if (rings.unconsumedRequests(r) > 0) return this.pick(u);
+        // notification at the next request and checks again; without one
+        // the kthread waits for xenvif_rx_interrupt.
+        if (this.#haveRxWork(r)) return this.pick(u);
         this.flushRx(u, r, CTX_KTHREAD);
       }
       if ((t & 1) === 1 && this.ringKind[r] === R_NET_RX) {

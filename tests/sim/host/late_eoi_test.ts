@@ -28,15 +28,39 @@ function run(h: HostSimulation, until: number): void {
   });
 }
 
-/** Record when dom0's `port` is unmasked (the EOI reaching the ABI). */
-function unmasks(h: HostSimulation, port: number): number[] {
+/**
+ * Record, at each unmask of dom0's `port` (the EOI reaching the ABI), what
+ * `seen` reads then (by default the time).
+ */
+function unmasks(h: HostSimulation, port: number, seen = () => h.engine.now): number[] {
   const abi = h.abis[0], at: number[] = [];
   const unmask = abi.unmask.bind(abi);
   abi.unmask = (p: number) => {
-    if (p === port) at.push(h.engine.now);
+    if (p === port) at.push(seen());
     return unmask(p);
   };
   return at;
+}
+
+/**
+ * One 1-VCPU guest with one vif (split channels), its client idle with a
+ * window of `window`: only the test drives it. Its TX ring and RX ring.
+ */
+function netHost(window: number): { h: HostSimulation; tx: number; rx: number } {
+  const s = scenario({
+    dom0: { vcpus: 1, notify: "vcpu0" },
+    guests: [{
+      count: 1,
+      vcpus: 1,
+      vifs: 1,
+      vbds: 0,
+      split_event_channels: true,
+      workload: { kind: "closed", window, think_us: 1e9, devices: "net" },
+    }],
+  });
+  const h = sim(s, "fifo", resolveCosts("default"));
+  const tx = h.ringKind.indexOf(R_NET_TX);
+  return { h, tx, rx: tx + 1 };
 }
 
 /** One 1-VCPU guest with one vbd, its client idle: only the test raises dom0's blkback port. */
@@ -169,20 +193,8 @@ Deno.test("netback and netfront EOI with XEN_EOI_FLAG_SPURIOUS when their interr
   // (xenvif_napi_schedule_or_enable_events) EOIs with flags 0. netfront
   // xennet_rx_interrupt: no more unconsumed responses than rx_rsp_unconsumed
   // -> *eoi stays XEN_EOI_FLAG_SPURIOUS.
-  const s = scenario({
-    dom0: { vcpus: 1, notify: "vcpu0" },
-    guests: [{
-      count: 1,
-      vcpus: 1,
-      vifs: 1,
-      vbds: 0,
-      split_event_channels: true,
-      workload: { kind: "closed", window: 1, think_us: 1e9, devices: "net" },
-    }],
-  });
-  const h = sim(s, "fifo", resolveCosts("default"));
+  const { h, tx, rx } = netHost(1);
   h.startMeasuring();
-  const tx = h.ringKind.indexOf(R_NET_TX), rx = tx + 1;
   const txIdx = h.portBase[0] + h.ringPort0[tx], rxIdx = h.portBase[1] + h.ringPortG[rx];
   h.engine.schedule(0, EV_TEST_RAISE, 0, h.ringPort0[tx]);
   h.engine.schedule(0, EV_TEST_RAISE, 1, h.ringPortG[rx]);
@@ -234,30 +246,11 @@ Deno.test("netback's guest-rx takes the RX late EOI when it goes to sleep, not i
   // xenvif_wait_for_rx_work clears the bit and calls xen_irq_lateeoi(rx_irq, 0)
   // when the kthread has no more work and sleeps. Without work the interrupt
   // clears the bit and EOIs at once with XEN_EOI_FLAG_SPURIOUS.
-  const s = scenario({
-    dom0: { vcpus: 1, notify: "vcpu0" },
-    guests: [{
-      count: 1,
-      vcpus: 1,
-      vifs: 1,
-      vbds: 0,
-      split_event_channels: true,
-      workload: { kind: "closed", window: 2, think_us: 1e9, devices: "net" },
-    }],
-  });
-  const h = sim(s, "fifo", resolveCosts("default"));
+  const { h, tx, rx } = netHost(2);
   h.startMeasuring();
-  const tx = h.ringKind.indexOf(R_NET_TX), rx = tx + 1;
   const port = h.ringPort0[rx];
   // At each unmask of dom0's RX port: packets guest-rx has yet to copy or push.
-  const leftAtUnmask: number[] = [];
-  const abi = h.abis[0], unmask = abi.unmask.bind(abi);
-  abi.unmask = (p: number) => {
-    if (p === port) {
-      leftAtUnmask.push(h.rxQueued[rx] + h.rxBatch[rx]);
-    }
-    return unmask(p);
-  };
+  const leftAtUnmask = unmasks(h, port, () => h.rxQueued[rx] + h.rxBatch[rx]);
   // Nothing queued for the guest: a spurious RX interrupt, EOI at once.
   h.engine.schedule(0, EV_TEST_RAISE, 0, port);
   run(h, 1e6);
