@@ -60,7 +60,8 @@ import {
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
 import { GuestHistograms } from "./guest_hist.ts";
-import { LINUX } from "../run/guest.ts";
+import { ItemLists } from "../run/item_lists.ts";
+import { rebuildPollList, SOFTIRQ, SoftirqControl } from "../run/softirq.ts";
 import { DEFER_SPURIOUS, EOI_LISTED, EOI_NOW, LateEoi } from "../run/late_eoi.ts";
 
 // Engine event kinds of a host run.
@@ -138,7 +139,9 @@ const CTXS = 4;
 const NETBK_RX_EOI = 0x01, NETBK_TX_EOI = 0x02, NETBK_COMMON_EOI = 0x04;
 
 /** linux/netdevice.h NAPI_POLL_WEIGHT; netback's XENVIF_NAPI_WEIGHT and netfront's poll weight. */
-const NAPI_WEIGHT = 64;
+const NAPI_WEIGHT = SOFTIRQ.napiWeight;
+/** A VCPU's poll lists (`POLL_LISTS * vcpu + list`): sd->poll_list, net_rx_action's own list, its repoll list. */
+const POLL_LISTS = 3, L_SD = 0, L_TAKEN = 1, L_REPOLL = 2;
 /** netback rx.c RX_BATCH_SIZE: skbs one guest-rx pass copies before it pushes responses. */
 const RX_BATCH_SIZE = 64;
 /** Every domain's HZ: the single guest's default (`guest.hz`, 250). */
@@ -221,20 +224,24 @@ export class HostSimulation {
   readonly deliverAt: Float64Array;
   /** Per VCPU: the ring whose responses its hard-IRQ handler is consuming, or -1. */
   readonly irqRing: Int32Array;
-  /** Per VCPU: first ring on its NAPI poll list, or -1. */
-  readonly softHead: Int32Array;
-  /** Per VCPU: last ring on its NAPI poll list, or -1. */
-  readonly softTail: Int32Array;
-  /** Per VCPU: when its current run of softirq work started (-1: none pending). */
-  readonly softSince: Float64Array;
-  /** Per VCPU: 1 while its softirq work runs in ksoftirqd (thread context, round robin). */
+  /**
+   * Per VCPU, its NAPI polls (rings) on three lists (`POLL_LISTS * vcpu +
+   * list`): the poll list (`sd->poll_list`), the polls net_rx_action has
+   * taken and not yet run, and those to repoll.
+   */
+  readonly polls: ItemLists;
+  /** Per VCPU: `__do_softirq`'s and `net_rx_action`'s loop control (kernel/softirq.c, net/core/dev.c). */
+  readonly softirq: SoftirqControl;
+  /** Per VCPU: while a `__do_softirq` runs on it, 1 (at irq_exit) or 2 (in ksoftirqd); else 0. */
+  readonly inSoftirq: Uint8Array;
+  /** Per VCPU: the ring whose poll net_rx_action is running, or -1. */
+  readonly pollRing: Int32Array;
+  /** Per VCPU: 1 while its ksoftirqd is woken (`wakeup_softirqd`) and not yet asleep. */
   readonly ksoftirqd: Uint8Array;
-  /** Per VCPU: 1 when ksoftirqd's turn comes next among the threads. */
-  readonly ksTurn: Uint8Array;
-  /** Per VCPU: first runnable thread, or -1. */
-  readonly thrHead: Int32Array;
-  /** Per VCPU: last runnable thread, or -1. */
-  readonly thrTail: Int32Array;
+  /** Per VCPU: thread items left before its ksoftirqd's next turn. */
+  readonly ktLeft: Int32Array;
+  /** Per VCPU: its runnable threads, in turn order (list `vcpu`). */
+  readonly threads: ItemLists;
   /** Per VCPU and context (`4 * vcpu + ctx`): busy time while measuring (ns). */
   readonly busy: Float64Array;
   // Rings.
@@ -250,9 +257,7 @@ export class HostSimulation {
   readonly ringPort0: Int32Array;
   /** Per ring: its port in the guest. */
   readonly ringPortG: Int32Array;
-  /** Per ring: next ring on its VCPU's poll list, or -1. */
-  readonly softNext: Int32Array;
-  /** Per ring: 1 while its NAPI poll is scheduled. */
+  /** Per ring: 1 while its NAPI poll is scheduled (NAPI_STATE_SCHED). */
   readonly softOn: Uint8Array;
   /** Per ring: packets its current poll has taken (against the weight). */
   readonly pollDone: Int32Array;
@@ -276,8 +281,6 @@ export class HostSimulation {
    */
   readonly lateEoi: LateEoi;
   // Threads: 2 * ring + side (0 the frontend's client, 1 the backend's kthread).
-  /** Per thread (`2 * ring + side`): next runnable thread on its VCPU, or -1. */
-  readonly thrNext: Int32Array;
   /** Per thread: 1 while runnable. */
   readonly thrOn: Uint8Array;
   /** Per thread: 1 when its next item pays the kthread wake-up. */
@@ -458,13 +461,13 @@ export class HostSimulation {
     this.upcallWanted = new Uint8Array(U);
     this.deliverAt = new Float64Array(U);
     this.irqRing = new Int32Array(U).fill(-1);
-    this.softHead = new Int32Array(U).fill(-1);
-    this.softTail = new Int32Array(U).fill(-1);
-    this.softSince = new Float64Array(U).fill(-1);
+    this.polls = new ItemLists(POLL_LISTS * U, nRings);
+    this.softirq = new SoftirqControl(U, LINUX_HZ);
+    this.inSoftirq = new Uint8Array(U);
+    this.pollRing = new Int32Array(U).fill(-1);
     this.ksoftirqd = new Uint8Array(U);
-    this.ksTurn = new Uint8Array(U);
-    this.thrHead = new Int32Array(U).fill(-1);
-    this.thrTail = new Int32Array(U).fill(-1);
+    this.ktLeft = new Int32Array(U);
+    this.threads = new ItemLists(U, 2 * nRings + G);
     this.busy = new Float64Array(U * CTXS);
     this.paused = new Uint8Array(U);
     this.remaining = new Float64Array(U);
@@ -485,7 +488,6 @@ export class HostSimulation {
     this.ringUg = new Int32Array(nRings);
     this.ringPort0 = new Int32Array(nRings);
     this.ringPortG = new Int32Array(nRings);
-    this.softNext = new Int32Array(nRings).fill(-1);
     this.softOn = new Uint8Array(nRings);
     this.pollDone = new Int32Array(nRings);
     this.rxQueued = new Int32Array(nRings);
@@ -495,7 +497,6 @@ export class HostSimulation {
     this.eoiPending = new Uint8Array(nRings);
     // Threads: per ring its client (2r) and backend kthread (2r + 1), then one
     // QEMU per guest (2 * rings + guest).
-    this.thrNext = new Int32Array(2 * nRings + G).fill(-1);
     this.thrOn = new Uint8Array(2 * nRings + G);
     this.thrWake = new Uint8Array(2 * nRings + G);
     this.thrU = new Int32Array(2 * nRings + G);
@@ -1108,10 +1109,7 @@ export class HostSimulation {
       }
     }
     const u = this.thrU[t];
-    this.thrNext[t] = -1;
-    if (this.thrTail[u] < 0) this.thrHead[u] = t;
-    else this.thrNext[this.thrTail[u]] = t;
-    this.thrTail[u] = t;
+    this.threads.push(u, t);
     if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
@@ -1119,53 +1117,121 @@ export class HostSimulation {
   idle(v: number, waker: number): boolean {
     return v !== waker && this.running[v] === 0 && this.stepAt[v] === Infinity &&
       this.busyUntil[v] <= this.engine.now &&
-      this.inLoop[v] === 0 && this.upcallWanted[v] === 0 && this.softHead[v] < 0 &&
-      this.thrHead[v] < 0;
+      this.inLoop[v] === 0 && this.upcallWanted[v] === 0 && this.inSoftirq[v] === 0 &&
+      this.polls.head[POLL_LISTS * v + L_SD] < 0 && this.threads.head[v] < 0;
   }
 
   /**
    * Begin thread `t`'s next work item on `u` and move it behind the other
    * runnable threads: threads share the VCPU round robin, one item each (CFS
    * shares a CPU between runnable kthreads; blkback's loop calls cond_resched).
+   * The item is one of the turns the threads take before ksoftirqd's next.
    */
   beginThread(u: number, t: number, ctx: number, ns: number): void {
-    if (this.thrNext[t] >= 0) {
-      this.popThread(u);
-      this.thrNext[this.thrTail[u]] = t;
-      this.thrTail[u] = t;
+    const threads = this.threads;
+    if (threads.next[t] >= 0) {
+      threads.pop(u);
+      threads.push(u, t);
     }
+    this.ktLeft[u]--;
     this.begin(u, IT_THREAD, t, ctx, ns);
   }
 
   /** Take the first runnable thread off VCPU `u`'s list. */
   popThread(u: number): void {
-    const t = this.thrHead[u];
-    this.thrHead[u] = this.thrNext[t];
-    if (this.thrHead[u] < 0) this.thrTail[u] = -1;
-    this.thrNext[t] = -1;
+    this.threads.pop(u);
   }
 
   /** napi_schedule: put ring `r`'s poll on VCPU `u`'s poll list. */
   napiSchedule(u: number, r: number): void {
-    if (this.softOn[r] === 1) return;
+    if (this.softOn[r] === 1) return; // NAPI_STATE_SCHED: already scheduled or running
     this.softOn[r] = 1;
-    this.pollDone[r] = 0;
-    this.softNext[r] = -1;
-    if (this.softTail[u] < 0) {
-      this.softHead[u] = r;
-      if (this.softSince[u] < 0) this.softSince[u] = this.engine.now;
-    } else this.softNext[this.softTail[u]] = r;
-    this.softTail[u] = r;
+    this.polls.push(POLL_LISTS * u + L_SD, r); // ____napi_schedule, NET_RX raised
     if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
-  /** Take the first poll off VCPU `u`'s list. */
-  popSoft(u: number): number {
-    const r = this.softHead[u];
-    this.softHead[u] = this.softNext[r];
-    if (this.softHead[u] < 0) this.softTail[u] = -1;
-    this.softNext[r] = -1;
-    return r;
+  /**
+   * kernel/softirq.c __do_softirq on `u` (at irq_exit, or in ksoftirqd):
+   * `end = jiffies + MAX_SOFTIRQ_TIME`, `max_restart = MAX_SOFTIRQ_RESTART`,
+   * then NET_RX's handler, net_rx_action.
+   */
+  #doSoftirq(u: number, ksoftirqd: boolean): void {
+    this.inSoftirq[u] = ksoftirqd ? 2 : 1;
+    this.softirq.doSoftirq(u, this.lateEoi.jiffies(this.engine.now));
+    this.#netRxAction(u);
+  }
+
+  /** net/core/dev.c net_rx_action: take the poll list, with a budget and a time limit. */
+  #netRxAction(u: number): void {
+    this.softirq.netRxAction(u, this.lateEoi.jiffies(this.engine.now));
+    const b = POLL_LISTS * u;
+    this.polls.splice(b + L_TAKEN, b + L_SD); // list_splice_init(&sd->poll_list, &list)
+    this.pollRing[u] = -1;
+    this.#pollStep(u);
+  }
+
+  /** One step of net_rx_action on `u`: the next packet of the current poll, or the next poll. */
+  #pollStep(u: number): void {
+    const b = POLL_LISTS * u;
+    const polls = this.polls, rings = this.rings;
+    for (;;) {
+      const r = this.pollRing[u];
+      if (r >= 0) {
+        const backend = this.ringKind[r] === R_NET_TX;
+        const left = backend ? rings.unconsumedRequests(r) : rings.unconsumedResponses(r);
+        if (left > 0 && this.pollDone[r] < NAPI_WEIGHT) {
+          const ns = backend ? this.hc.netback_tx_ns + this.hc.stack_ns : this.hc.front_response_ns;
+          return this.begin(u, IT_POLL, r, CTX_SOFTIRQ, ns);
+        }
+        // napi_poll: the poll returns the packets it took.
+        this.pollRing[u] = -1;
+        const work = this.pollDone[r];
+        if (work >= NAPI_WEIGHT) {
+          // xenvif_poll / xennet_poll used the whole weight: no
+          // napi_complete_done, the poll goes on the repoll list.
+          polls.push(b + L_REPOLL, r);
+        } else {
+          this.softOn[r] = 0; // napi_complete_done
+          if (backend) {
+            // xenvif_napi_schedule_or_enable_events: final check, then, if
+            // NETBK_TX_EOI or NETBK_COMMON_EOI was pending (cleared here),
+            // xen_irq_lateeoi(queue->tx_irq, 0) (not spurious: the interrupt found work).
+            if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
+            else this.#netbackEoi(u, r, NETBK_TX_EOI, this.ringPort0[r], CTX_SOFTIRQ);
+          } else if (rings.finalCheckResponses(r)) {
+            // xennet_poll: RING_FINAL_CHECK_FOR_RESPONSES, napi_schedule if more.
+            this.napiSchedule(u, r);
+          }
+        }
+        // budget -= napi_poll(n, &repoll); stop at the budget or the time limit.
+        if (this.softirq.spend(u, work, this.lateEoi.jiffies(this.engine.now))) {
+          return this.#netRxEnd(u);
+        }
+      }
+      const next = polls.pop(b + L_TAKEN);
+      if (next < 0) return this.#netRxEnd(u);
+      this.pollRing[u] = next;
+      this.pollDone[next] = 0;
+    }
+  }
+
+  /**
+   * The end of net_rx_action on `u`: the poll list is rebuilt in Linux's
+   * order; with polls on it NET_RX is pending again, and __do_softirq
+   * restarts within MAX_SOFTIRQ_TIME and MAX_SOFTIRQ_RESTART, else wakes
+   * ksoftirqd (wakeup_softirqd), which takes its turns among the threads.
+   */
+  #netRxEnd(u: number): void {
+    const b = POLL_LISTS * u;
+    rebuildPollList(this.polls, b + L_SD, b + L_TAKEN, b + L_REPOLL);
+    if (this.polls.head[b + L_SD] >= 0) {
+      if (this.softirq.restart(u, this.lateEoi.jiffies(this.engine.now))) {
+        return this.#netRxAction(u);
+      }
+      this.ksoftirqd[u] = 1;
+    }
+    this.inSoftirq[u] = 0;
+    this.pick(u);
   }
 
   /** Begin an item of `kind` on `u` lasting `ns` (then `ns2`, for an item of two parts). */
@@ -1300,51 +1366,24 @@ export class HostSimulation {
       this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
       return this.pick(u);
     }
-    // Past MAX_SOFTIRQ_TIME (2 ms) of continuous softirq work, __do_softirq
-    // wakes ksoftirqd (kernel/softirq.c): the polls then run as a thread,
-    // taking turns with the kthreads instead of starving them.
-    if (
-      this.softHead[u] >= 0 && this.ksoftirqd[u] === 0 &&
-      now - this.softSince[u] > LINUX.maxSoftirqMs * 1e6
-    ) {
-      this.ksoftirqd[u] = 1;
+    // Softirq: a __do_softirq under way goes on (only hard IRQs come first);
+    // else irq_exit's invoke_softirq starts one while NET_RX is pending,
+    // unless ksoftirqd is woken (ksoftirqd_running(), Linux 4.9 to 6.4).
+    if (this.inSoftirq[u] !== 0) return this.#pollStep(u);
+    const sd = this.polls.head[POLL_LISTS * u + L_SD] >= 0;
+    if (sd && this.ksoftirqd[u] === 0) return this.#doSoftirq(u, false);
+    // Thread context: ksoftirqd sleeps once nothing is pending; awake, it
+    // runs __do_softirq (run_ksoftirqd) whenever every thread runnable at its
+    // last turn has had one item (CFS gives runnable threads their share).
+    if (this.ksoftirqd[u] === 1) {
+      if (!sd) this.ksoftirqd[u] = 0;
+      else if (this.threads.head[u] < 0 || this.ktLeft[u] <= 0) {
+        this.ktLeft[u] = this.threads.len[u];
+        return this.#doSoftirq(u, true); // run_ksoftirqd
+      }
     }
-    const softTurn = this.ksoftirqd[u] === 0 || this.thrHead[u] < 0 || this.ksTurn[u] === 1;
-    if (this.softHead[u] >= 0 && softTurn) {
-      this.ksTurn[u] = 0;
-      const r = this.softHead[u];
-      const rings = this.rings;
-      const backend = this.ringKind[r] === R_NET_TX;
-      const left = backend ? rings.unconsumedRequests(r) : rings.unconsumedResponses(r);
-      if (left > 0 && this.pollDone[r] < NAPI_WEIGHT) {
-        const ns = backend ? this.hc.netback_tx_ns + this.hc.stack_ns : this.hc.front_response_ns;
-        return this.begin(u, IT_POLL, r, CTX_SOFTIRQ, ns);
-      }
-      this.popSoft(u);
-      this.softOn[r] = 0;
-      if (left > 0) {
-        // Budget spent: net_rx_action puts the poll back on the list.
-        this.napiSchedule(u, r);
-      } else if (backend) {
-        // xenvif_napi_schedule_or_enable_events: final check, then, if
-        // NETBK_TX_EOI or NETBK_COMMON_EOI was pending (cleared here),
-        // xen_irq_lateeoi(queue->tx_irq, 0) (not spurious: the interrupt found work).
-        if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
-        else this.#netbackEoi(u, r, NETBK_TX_EOI, this.ringPort0[r], CTX_SOFTIRQ);
-      } else if (rings.finalCheckResponses(r)) {
-        // xennet_poll: napi_complete_done, RING_FINAL_CHECK_FOR_RESPONSES, reschedule if more.
-        this.napiSchedule(u, r);
-      }
-      if (this.softHead[u] < 0) {
-        // The softirq work is done: the next starts a new 2 ms allowance.
-        this.softSince[u] = -1;
-        this.ksoftirqd[u] = 0;
-      }
-      return this.pick(u);
-    }
-    if (this.thrHead[u] >= 0) {
-      this.ksTurn[u] = 1;
-      const t = this.thrHead[u];
+    if (this.threads.head[u] >= 0) {
+      const t = this.threads.head[u];
       const r = t >> 1;
       const rings = this.rings;
       if (t >= this.qemuBase) {

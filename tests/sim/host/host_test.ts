@@ -218,8 +218,9 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
         for (let u = 0; u < h.running.length; u++) {
           assert.equal(h.running[u] + h.paused[u] + h.inLoop[u] + h.upcallWanted[u], 0);
           assert.equal(h.ioStall[u] + h.ioQueued[u], 0, `VCPU ${u} still waits for QEMU`);
-          assert.equal(h.softHead[u], -1);
-          assert.equal(h.thrHead[u], -1);
+          assert.equal(h.inSoftirq[u] + h.ksoftirqd[u], 0, `VCPU ${u} still in softirq`);
+          for (let l = 3 * u; l < 3 * u + 3; l++) assert.equal(h.polls.head[l], -1);
+          assert.equal(h.threads.head[u], -1);
         }
       },
     ),
