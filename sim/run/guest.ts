@@ -62,8 +62,11 @@ import {
   LOOP_CHECK_EVENTS,
   SPURIOUS_THRESHOLD,
 } from "./late_eoi.ts";
+import { ItemLists } from "./item_lists.ts";
+import { rebuildPollList, SOFTIRQ, SoftirqControl } from "./softirq.ts";
 
 export { jiffiesToMsecs };
+export { msecsToJiffies } from "./softirq.ts";
 
 /** Receives what happens on VCPUs, for timelines. Every method is optional work: keep it cheap. */
 export interface Tracer {
@@ -80,15 +83,15 @@ export interface Tracer {
 /** Linux's constants for bottom halves and late EOI, each from its source. */
 export const LINUX = {
   /** include/linux/netdevice.h NAPI_POLL_WEIGHT: a poll's default budget of items. */
-  napiWeight: 64,
+  napiWeight: SOFTIRQ.napiWeight,
   /** net/core/dev.c netdev_budget: items one net_rx_action may process. */
-  netdevBudget: 300,
+  netdevBudget: SOFTIRQ.netdevBudget,
   /** net/core/dev.c netdev_budget_usecs = 2 * USEC_PER_SEC / HZ: net_rx_action's time limit, 2 jiffies. */
-  netdevBudgetJiffies: 2,
+  netdevBudgetJiffies: SOFTIRQ.netdevBudgetJiffies,
   /** kernel/softirq.c MAX_SOFTIRQ_TIME = msecs_to_jiffies(2). */
-  maxSoftirqMs: 2,
+  maxSoftirqMs: SOFTIRQ.maxSoftirqMs,
   /** kernel/softirq.c MAX_SOFTIRQ_RESTART: __do_softirq runs at most this many rounds. */
-  maxSoftirqRestart: 10,
+  maxSoftirqRestart: SOFTIRQ.maxSoftirqRestart,
   /** events_base.c handle_irq_for_port: the loop checks its timeout every 256 events. */
   loopCheckEvents: LOOP_CHECK_EVENTS,
   /** drivers/xen/xenbus/xenbus_probe.c xenbus_dev_probe: dev->spurious_threshold = 1. */
@@ -169,9 +172,9 @@ export interface ServiceSource {
   serviceTime(g: number): number;
 }
 
-// Per-VCPU lists of ports, linked through one per-port `next` array (a port
-// is on at most one list): the softirq poll list (sd->poll_list), the list a
-// net_rx_action took at its start, its repoll list, and the kthread queue.
+// Per-VCPU lists of ports (list `v * LISTS + L_xx`; a port is on at most one
+// list): the softirq poll list (sd->poll_list), the list a net_rx_action took
+// at its start, its repoll list, and the kthread queue.
 const L_SD = 0, L_ACT = 1, L_REP = 2, L_THR = 3, LISTS = 4;
 /** Thread-context activity: ksoftirqd running __do_softirq, or a kthread. */
 const T_KSOFTIRQD = 1, T_KTHREAD = 2;
@@ -237,11 +240,8 @@ export class Guest {
   /** Per VCPU: the port a poll (softirq or ksoftirqd) is working on, or -1; items it did. */
   readonly #pollPort: Int32Array;
   readonly #polled: Int32Array;
-  /** Per VCPU: net_rx_action's budget and time limit (jiffies); __do_softirq's end (jiffies) and rounds left. */
-  readonly #budget: Int32Array;
-  readonly #actionLimit: Float64Array;
-  readonly #softEnd: Float64Array;
-  readonly #restarts: Int32Array;
+  /** Per VCPU: __do_softirq's end and rounds left, net_rx_action's budget and time limit (softirq.ts). */
+  readonly #soft: SoftirqControl;
   /**
    * Per VCPU: ksoftirqd woken; kthread runs left before ksoftirqd's next turn
    * (round robin: every kthread queued when ksoftirqd's turn ended runs once
@@ -253,12 +253,9 @@ export class Guest {
   readonly #thrMode: Uint8Array;
   readonly #thrPort: Int32Array;
   readonly #thrItems: Int32Array;
-  /** Per (VCPU, list): head and tail port, -1 when empty, and length. */
-  readonly #head: Int32Array;
-  readonly #tail: Int32Array;
-  readonly #len: Int32Array;
+  /** Per VCPU: its LISTS lists of ports (item_lists.ts). */
+  readonly #lists: ItemLists;
   // per port
-  readonly #next: Int32Array;
   readonly #napiSched: Uint8Array;
   readonly #thrQueued: Uint8Array;
   readonly #added: Float64Array;
@@ -337,20 +334,14 @@ export class Guest {
     this.#threadRem = new Float64Array(n).fill(-1);
     this.#pollPort = new Int32Array(n).fill(-1);
     this.#polled = new Int32Array(n);
-    this.#budget = new Int32Array(n);
-    this.#actionLimit = new Float64Array(n);
-    this.#softEnd = new Float64Array(n);
-    this.#restarts = new Int32Array(n);
+    this.#soft = new SoftirqControl(n, this.#hz);
     this.#ksoftirqd = new Uint8Array(n);
     this.#ktLeft = new Int32Array(n);
     this.#thrMode = new Uint8Array(n);
     this.#thrPort = new Int32Array(n).fill(-1);
     this.#thrItems = new Int32Array(n);
-    this.#head = new Int32Array(n * LISTS).fill(-1);
-    this.#tail = new Int32Array(n * LISTS).fill(-1);
-    this.#len = new Int32Array(n * LISTS);
     const P = cfg.portGroup.length;
-    this.#next = new Int32Array(P).fill(-1);
+    this.#lists = new ItemLists(n * LISTS, P);
     this.#napiSched = new Uint8Array(P);
     this.#thrQueued = new Uint8Array(P);
     this.#added = new Float64Array(P);
@@ -668,13 +659,13 @@ export class Guest {
         // napi_schedule: the poll joins this VCPU's poll list and NET_RX is raised.
         if (this.#napiSched[port] === 0) {
           this.#napiSched[port] = 1;
-          this.#push(v * LISTS + L_SD, port);
+          this.#lists.push(v * LISTS + L_SD, port);
         }
       } else if (dk === DEFER_THREAD) {
         // blkback xen_blkif_be_int: waiting_reqs = 1; wake_up(&blkif->wq).
         if (this.#thrQueued[port] === 0) {
           this.#thrQueued[port] = 1;
-          this.#push(v * LISTS + L_THR, port);
+          this.#lists.push(v * LISTS + L_THR, port);
         }
       } else if (this.#cfg.groupLateEoi[g] === 1) {
         // The top half's own EOI (netback xenvif_*_interrupt: no work -> XEN_EOI_FLAG_SPURIOUS).
@@ -735,7 +726,7 @@ export class Guest {
     }
     // invoke_softirq: nothing to do while ksoftirqd runs the pending softirqs
     // (ksoftirqd_running(), 4cd13c21b207, Linux 4.9 to 6.4; d15121be7485 drops it in 6.5).
-    if (this.#head[v * LISTS + L_SD] >= 0 && this.#ksoftirqd[v] === 0) {
+    if (this.#lists.head[v * LISTS + L_SD] >= 0 && this.#ksoftirqd[v] === 0) {
       this.#setCtx(v, CTX_SOFTIRQ);
       return this.#doSoftirq(v);
     }
@@ -744,18 +735,15 @@ export class Guest {
 
   /** kernel/softirq.c __do_softirq: at most MAX_SOFTIRQ_RESTART rounds within MAX_SOFTIRQ_TIME. */
   #doSoftirq(v: number): void {
-    this.#softEnd[v] = this.jiffies(this.#engine.now) +
-      msecsToJiffies(LINUX.maxSoftirqMs, this.#hz);
-    this.#restarts[v] = LINUX.maxSoftirqRestart;
+    this.#soft.doSoftirq(v, this.jiffies(this.#engine.now));
     this.#netRxAction(v);
   }
 
   /** net/core/dev.c net_rx_action: take the poll list, with a budget and a time limit. */
   #netRxAction(v: number): void {
     const b = v * LISTS;
-    this.#budget[v] = LINUX.netdevBudget;
-    this.#actionLimit[v] = this.jiffies(this.#engine.now) + LINUX.netdevBudgetJiffies;
-    this.#splice(b + L_ACT, b + L_SD);
+    this.#soft.netRxAction(v, this.jiffies(this.#engine.now));
+    this.#lists.splice(b + L_ACT, b + L_SD);
     this.#pollPort[v] = -1;
     this.#pollStep(v);
   }
@@ -775,18 +763,19 @@ export class Guest {
         // napi_poll: a poll that used its whole weight is rescheduled (repoll);
         // one that found its work done completes (napi_complete_done) and EOIs.
         this.#pollPort[v] = -1;
-        this.#budget[v] -= this.#polled[v];
-        if (this.#polled[v] >= d.weight) {
-          this.#push(b + L_REP, p);
+        const work = this.#polled[v];
+        if (work >= d.weight) {
+          this.#lists.push(b + L_REP, p);
         } else {
           this.#napiSched[p] = 0;
           if (this.#cfg.groupLateEoi[g] === 1) this.#lateEoi(v, p, false);
         }
-        if (this.#budget[v] <= 0 || this.jiffies(this.#engine.now) >= this.#actionLimit[v]) {
-          return this.#netRxEnd(v); // time_squeeze
+        // budget -= work; past the budget or the time limit: time_squeeze.
+        if (this.#soft.spend(v, work, this.jiffies(this.#engine.now))) {
+          return this.#netRxEnd(v);
         }
       }
-      const next = this.#pop(b + L_ACT);
+      const next = this.#lists.pop(b + L_ACT);
       if (next < 0) return this.#netRxEnd(v);
       this.#pollPort[v] = next;
       this.#polled[v] = 0;
@@ -803,13 +792,9 @@ export class Guest {
    */
   #netRxEnd(v: number): void {
     const b = v * LISTS;
-    this.#splice(b + L_ACT, b + L_SD); // the untouched polls, then those scheduled meanwhile
-    this.#splice(b + L_ACT, b + L_REP); // then the repolls
-    this.#splice(b + L_SD, b + L_ACT); // the whole list is the poll list again
-    if (this.#head[b + L_SD] >= 0) {
-      if (this.jiffies(this.#engine.now) < this.#softEnd[v] && --this.#restarts[v] > 0) {
-        return this.#netRxAction(v);
-      }
+    rebuildPollList(this.#lists, b + L_SD, b + L_ACT, b + L_REP);
+    if (this.#lists.head[b + L_SD] >= 0) {
+      if (this.#soft.restart(v, this.jiffies(this.#engine.now))) return this.#netRxAction(v);
       if (this.#ksoftirqd[v] === 0) {
         this.#ksoftirqd[v] = 1; // wakeup_softirqd
         if (this.#metrics.measuring) this.#metrics.ksoftirqdWakeups++;
@@ -828,19 +813,19 @@ export class Guest {
       return this.#work(v, EV_THREAD, now + rem);
     }
     const b = v * LISTS;
-    const softPending = this.#head[b + L_SD] >= 0;
+    const softPending = this.#lists.head[b + L_SD] >= 0;
     if (this.#ksoftirqd[v] === 1 && !softPending) this.#ksoftirqd[v] = 0; // ksoftirqd sleeps
     const ks = this.#ksoftirqd[v] === 1;
-    const kt = this.#head[b + L_THR] >= 0;
+    const kt = this.#lists.head[b + L_THR] >= 0;
     if (ks && (!kt || this.#ktLeft[v] <= 0)) {
-      this.#ktLeft[v] = this.#len[b + L_THR];
+      this.#ktLeft[v] = this.#lists.len[b + L_THR];
       this.#thrMode[v] = T_KSOFTIRQD;
       this.#setCtx(v, CTX_THREAD);
       return this.#doSoftirq(v); // run_ksoftirqd
     }
     if (kt) {
       this.#ktLeft[v]--;
-      const p = this.#pop(b + L_THR);
+      const p = this.#lists.pop(b + L_THR);
       this.#thrMode[v] = T_KTHREAD;
       this.#thrPort[v] = p;
       this.#thrItems[v] = 0;
@@ -918,39 +903,6 @@ export class Guest {
     this.#iRaise = raise, this.#iEnd = end, this.#iPrio = prio, this.#iNext = next;
   }
 
-  #push(list: number, port: number): void {
-    this.#next[port] = -1;
-    this.#len[list]++;
-    const t = this.#tail[list];
-    if (t >= 0) this.#next[t] = port;
-    else this.#head[list] = port;
-    this.#tail[list] = port;
-  }
-
-  #pop(list: number): number {
-    const p = this.#head[list];
-    if (p < 0) return -1;
-    this.#head[list] = this.#next[p];
-    this.#len[list]--;
-    if (this.#head[list] < 0) this.#tail[list] = -1;
-    this.#next[p] = -1;
-    return p;
-  }
-
-  /** Append list `src` to list `dst`; `src` becomes empty. */
-  #splice(dst: number, src: number): void {
-    const h = this.#head[src];
-    if (h < 0) return;
-    const t = this.#tail[dst];
-    if (t >= 0) this.#next[t] = h;
-    else this.#head[dst] = h;
-    this.#tail[dst] = this.#tail[src];
-    this.#len[dst] += this.#len[src];
-    this.#head[src] = -1;
-    this.#tail[src] = -1;
-    this.#len[src] = 0;
-  }
-
   #sched(v: number, run: boolean): void {
     const e = this.#engine, ts = this.#cfg.timeshare!;
     const r = this.#rng[v];
@@ -988,9 +940,4 @@ export class Guest {
       this.#work(v, EV_UPCALL, e.now);
     }
   }
-}
-
-/** include/linux/jiffies.h msecs_to_jiffies: `ms` in jiffies, rounded up. */
-export function msecsToJiffies(ms: number, hz: number): number {
-  return Math.ceil(ms * hz / 1000);
 }
