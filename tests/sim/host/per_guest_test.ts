@@ -144,7 +144,33 @@ Deno.test("batched per-guest histograms count what counting each value at once c
       assert.equal(batched.quantile(h, total[h], p), guestQuantile(direct, h, total[h], p));
     }
   }
-  assert.deepEqual(batched.counts, direct);
+  assert.deepEqual(batched.dense(), direct);
+});
+
+Deno.test("per-guest histograms make a block only where a value falls, and keep every count when their pool grows", () => {
+  // One value per histogram, all in one block each: one block per histogram.
+  const few = new GuestHistograms(5);
+  for (let h = 0; h < 5; h++) few.record(h, 1000 + h);
+  few.flush();
+  assert.equal(few.blocks, 5);
+  // Values over every power of two in 40 histograms: more blocks than the
+  // first pool holds (64, or two per histogram), so it grows while counting.
+  const slots = 40;
+  const rng = RandomStream.derive(13, 0, "guest-hist-grow");
+  const direct = new Uint32Array(slots * GUEST_BUCKETS);
+  const many = new GuestHistograms(slots);
+  for (let i = 0; i < 20000; i++) {
+    const h = rng.int(slots), v = Math.floor(2 ** (rng.uniform() * 38));
+    guestRecord(direct, h, v);
+    many.record(h, v);
+  }
+  assert.deepEqual(many.dense(), direct);
+  let used = 0;
+  for (let k = 0; k < direct.length; k += 32) {
+    if (direct.subarray(k, k + 32).some((c) => c > 0)) used++;
+  }
+  assert.equal(many.blocks, used);
+  assert.ok(used > 2 * 64, `${used} blocks: the pool must have grown`);
 });
 
 Deno.test("a per-guest row names the dom0 VCPU its requests notify: VCPU 0 for every device under notify=vcpu0", () => {
