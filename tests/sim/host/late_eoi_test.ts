@@ -6,17 +6,12 @@
 import assert from "node:assert/strict";
 import type { HostSimulation } from "../../../sim/host/host.ts";
 import { hostFigures } from "../../../sim/host/run_host.ts";
-import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
-import { sim } from "./host_fixture.ts";
+import { vcpu0Host } from "./host_fixture.ts";
 import { resolveCosts } from "../../../models/costs.ts";
 
 /** The test's own engine event: Xen delivers an EVTCHNOP_send to dom0's port `b`. */
 const EV_TEST_RAISE = 99;
 const R_BLK = 0, R_NET_TX = 1; // host.ts ring kinds
-
-function scenario(host: unknown): Scenario {
-  return parseScenario({ name: "h", duration_ms: 50, warmup_ms: 0, host }, "h.json");
-}
 
 /** Run `h` to `until`, with the test's raises of dom0 ports besides the host's own events. */
 function run(h: HostSimulation, until: number): void {
@@ -47,35 +42,25 @@ function unmasks(h: HostSimulation, port: number, seen = () => h.engine.now): nu
  * window of `window`: only the test drives it. Its TX ring and RX ring.
  */
 function netHost(window: number): { h: HostSimulation; tx: number; rx: number } {
-  const s = scenario({
-    dom0: { vcpus: 1, notify: "vcpu0" },
-    guests: [{
-      count: 1,
-      vcpus: 1,
-      vifs: 1,
-      vbds: 0,
-      split_event_channels: true,
-      workload: { kind: "closed", window, think_us: 1e9, devices: "net" },
-    }],
+  const h = vcpu0Host({
+    guests: 1,
+    vifs: 1,
+    vbds: 0,
+    workload: { kind: "closed", window, think_us: 1e9, devices: "net" },
   });
-  const h = sim(s, "fifo", resolveCosts("default"));
   const tx = h.ringKind.indexOf(R_NET_TX);
   return { h, tx, rx: tx + 1 };
 }
 
 /** One 1-VCPU guest with one vbd, its client idle: only the test raises dom0's blkback port. */
 function blkHost(stopIssuingNs?: number): { h: HostSimulation; ring: number; port: number } {
-  const s = scenario({
-    dom0: { vcpus: 1, notify: "vcpu0" },
-    guests: [{
-      count: 1,
-      vcpus: 1,
-      vifs: 0,
-      vbds: 1,
-      workload: { kind: "closed", window: 1, think_us: 1e9, devices: "blk" },
-    }],
+  const h = vcpu0Host({
+    guests: 1,
+    vifs: 0,
+    vbds: 1,
+    workload: { kind: "closed", window: 1, think_us: 1e9, devices: "blk" },
+    stopIssuingNs,
   });
-  const h = sim(s, "fifo", resolveCosts("default"), stopIssuingNs);
   const ring = h.ringKind.indexOf(R_BLK);
   return { h, ring, port: h.ringPort0[ring] };
 }
@@ -149,20 +134,15 @@ Deno.test("loop control in a host: late EOIs issued in a dom0 loop past event_lo
   // finds no request and EOIs at once in the same loop (same irq_epoch), so
   // that EOI goes on the list (xen_irq_lateeoi_locked).
   const guests = 600;
-  const s = scenario({
-    dom0: { vcpus: 1, notify: "vcpu0" },
-    guests: [{
-      count: guests,
-      vcpus: 1,
-      vifs: 1,
-      vbds: 0,
-      split_event_channels: true,
-      workload: { kind: "closed", window: 1, think_us: 1000, devices: "net" },
-    }],
+  const h = vcpu0Host({
+    guests,
+    vifs: 1,
+    vbds: 0,
+    workload: { kind: "closed", window: 1, think_us: 1000, devices: "net" },
+    // 40 µs per handled event: 256 events take 10.24 ms, past the 8 ms timeout.
+    costs: resolveCosts({ preset: "default", dispatch_ns: 40e3 }),
+    stopIssuingNs: 0,
   });
-  // 40 µs per handled event: 256 events take 10.24 ms, past the 8 ms timeout.
-  const costs = resolveCosts({ preset: "default", dispatch_ns: 40e3 });
-  const h = sim(s, "fifo", costs, 0);
   h.start();
   const tx: number[] = [];
   for (let r = 0; r < h.ringCount; r++) if (h.ringKind[r] === R_NET_TX) tx.push(h.ringPort0[r]);
@@ -213,17 +193,13 @@ Deno.test("netback and netfront EOI with XEN_EOI_FLAG_SPURIOUS when their interr
 
 Deno.test("spurious events count per template and per guest: the guest whose port was raised for nothing has them all", () => {
   // Two 1-VCPU guests with one vbd, their clients idle; only guest 1's blkback port is raised.
-  const s = scenario({
-    dom0: { vcpus: 1, notify: "vcpu0" },
-    guests: [{
-      count: 2,
-      vcpus: 1,
-      vifs: 0,
-      vbds: 1,
-      workload: { kind: "closed", window: 1, think_us: 1e9, devices: "blk" },
-    }],
+  const h = vcpu0Host({
+    guests: 2,
+    vifs: 0,
+    vbds: 1,
+    workload: { kind: "closed", window: 1, think_us: 1e9, devices: "blk" },
+    stopIssuingNs: 0,
   });
-  const h = sim(s, "fifo", resolveCosts("default"), 0);
   h.start();
   const d1 = h.devGuest.indexOf(1);
   const port = h.ringPort0[h.devReq[d1]];

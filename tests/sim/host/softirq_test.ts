@@ -7,10 +7,8 @@
  */
 import assert from "node:assert/strict";
 import { type HostSimulation, IT_POLL, IT_THREAD } from "../../../sim/host/host.ts";
-import { parseScenario } from "../../../sim/scenario/scenario.ts";
-import { resolveCosts } from "../../../models/costs.ts";
 import { SOFTIRQ } from "../../../sim/run/softirq.ts";
-import { sim } from "./host_fixture.ts";
+import { vcpu0Host } from "./host_fixture.ts";
 
 /** What a dom0 VCPU's softirq did, as seen through the host's own calls. */
 interface Watch {
@@ -45,22 +43,13 @@ function list(h: HostSimulation, u: number, l: number): number[] {
  * while watching dom0's VCPU 0.
  */
 function watch(guests: number, ms: number): Watch {
-  const s = parseScenario({
-    name: "softirq",
-    duration_ms: ms,
-    warmup_ms: 0,
-    host: {
-      dom0: { vcpus: 1, notify: "vcpu0" },
-      guests: [{
-        count: guests,
-        vcpus: 1,
-        vifs: 1,
-        vbds: 0,
-        workload: { kind: "closed", window: 256, think_us: 0, devices: "net" },
-      }],
-    },
-  }, "softirq.json");
-  const h = sim(s, "fifo", resolveCosts("default"));
+  const h = vcpu0Host({
+    guests,
+    vifs: 1,
+    vbds: 0,
+    workload: { kind: "closed", window: 256, think_us: 0, devices: "net" },
+    durationMs: ms,
+  });
   const w: Watch = { h, actions: [], runs: [], threadItems: [], runnableAtRun: [] };
   const j = () => h.lateEoi.jiffies(h.engine.now);
   const sc = h.softirq;
