@@ -1137,11 +1137,6 @@ export class HostSimulation {
     this.begin(u, IT_THREAD, t, ctx, ns);
   }
 
-  /** Take the first runnable thread off VCPU `u`'s list. */
-  popThread(u: number): void {
-    this.threads.pop(u);
-  }
-
   /** napi_schedule: put ring `r`'s poll on VCPU `u`'s poll list. */
   napiSchedule(u: number, r: number): void {
     if (this.softOn[r] === 1) return; // NAPI_STATE_SCHED: already scheduled or running
@@ -1398,7 +1393,7 @@ export class HostSimulation {
             return this.beginThread(u, t, CTX_USER, this.hc.qemu_ns + wake);
           }
         }
-        this.popThread(u);
+        this.threads.pop(u);
         this.thrOn[t] = 0;
         return this.pick(u);
       }
@@ -1411,7 +1406,7 @@ export class HostSimulation {
           if (rings.full(r)) {
             this.stalled[r] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
             if (this.measuring) this.ringStalls++;
-            this.popThread(u);
+            this.threads.pop(u);
             this.thrOn[t] = 0;
             return this.pick(u);
           }
@@ -1443,7 +1438,7 @@ export class HostSimulation {
         // NETBK_COMMON_EOI): xen_irq_lateeoi(queue->rx_irq, 0).
         this.#netbackEoi(u, r - 1, NETBK_RX_EOI, this.ringPort0[r], CTX_KTHREAD);
       }
-      this.popThread(u);
+      this.threads.pop(u);
       this.thrOn[t] = 0;
       return this.pick(u);
     }

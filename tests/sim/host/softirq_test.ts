@@ -38,7 +38,7 @@ function list(h: HostSimulation, u: number, l: number): number[] {
 
 /**
  * A 1-VCPU dom0 serving `guests` 1-VCPU guests, each with one vif whose
- * client keeps 128 requests outstanding with no think time: dom0's only VCPU
+ * client keeps 256 requests outstanding with no think time: dom0's only VCPU
  * is saturated by netback's TX polls and guest-rx kthreads. Run for `ms`
  * while watching dom0's VCPU 0.
  */
