@@ -144,8 +144,6 @@ const NAPI_WEIGHT = SOFTIRQ.napiWeight;
 const POLL_LISTS = 3, L_SD = 0, L_TAKEN = 1, L_REPOLL = 2;
 /** netback rx.c RX_BATCH_SIZE: skbs one guest-rx pass copies before it pushes responses. */
 const RX_BATCH_SIZE = 64;
-/** Every domain's HZ: the single guest's default (`guest.hz`, 250). */
-const LINUX_HZ = 250;
 
 /** Options of a host run. */
 export interface HostRunOptions {
@@ -230,8 +228,12 @@ export class HostSimulation {
    * taken and not yet run, and those to repoll.
    */
   readonly polls: ItemLists;
-  /** Per VCPU: `__do_softirq`'s and `net_rx_action`'s loop control (kernel/softirq.c, net/core/dev.c). */
-  readonly softirq: SoftirqControl;
+  /**
+   * Per domain: the loop control of `__do_softirq` and `net_rx_action`
+   * (kernel/softirq.c, net/core/dev.c) of its VCPUs, at the domain's HZ
+   * (VCPUs host-wide; domains of one HZ share one).
+   */
+  readonly softirq: SoftirqControl[] = [];
   /** Per VCPU: while a `__do_softirq` runs on it, 1 (at irq_exit) or 2 (in ksoftirqd); else 0. */
   readonly inSoftirq: Uint8Array;
   /** Per VCPU: the ring whose poll net_rx_action is running, or -1. */
@@ -276,10 +278,13 @@ export class HostSimulation {
   /** Per netif TX ring: its queue's eoi_pending bits (netback common.h, `NETBK_*_EOI`). */
   readonly eoiPending: Uint8Array;
   /**
-   * Linux's late-EOI bookkeeping (loop control, spurious backoff) of every
-   * domain: ports at `portBase[domain] + port`, VCPUs host-wide.
+   * Per domain: Linux's late-EOI bookkeeping (loop control, spurious
+   * backoff) at the domain's HZ, whose jiffies it counts: ports at
+   * `portBase[domain] + port`, VCPUs host-wide (domains of one HZ share one).
    */
-  readonly lateEoi: LateEoi;
+  readonly lateEoi: LateEoi[] = [];
+  /** Per domain: its kernel's HZ (`host.dom0.hz`, a template's `hz`). */
+  readonly hz: Int32Array;
   // Threads: 2 * ring + side (0 the frontend's client, 1 the backend's kthread).
   /** Per thread: 1 while runnable. */
   readonly thrOn: Uint8Array;
@@ -462,7 +467,6 @@ export class HostSimulation {
     this.deliverAt = new Float64Array(U);
     this.irqRing = new Int32Array(U).fill(-1);
     this.polls = new ItemLists(POLL_LISTS * U, nRings);
-    this.softirq = new SoftirqControl(U, LINUX_HZ);
     this.inSoftirq = new Uint8Array(U);
     this.pollRing = new Int32Array(U).fill(-1);
     this.ksoftirqd = new Uint8Array(U);
@@ -694,7 +698,21 @@ export class HostSimulation {
     this.qemuBase = 2 * r;
     this.devCount = dv;
     this.ringCount = r;
-    this.lateEoi = new LateEoi(this.portBase[G + 1], U, { hz: LINUX_HZ });
+    // Each domain's kernel counts jiffies at its own HZ: late EOIs and softirq
+    // limits in them (domains of one HZ share the books, which are host-wide).
+    this.hz = new Int32Array(G + 1);
+    const byHz = new Map<number, { le: LateEoi; sq: SoftirqControl }>();
+    for (let d = 0; d <= G; d++) {
+      const hz = d === 0 ? host.dom0.hz : host.guests[L.guestTemplate[d - 1]].hz;
+      this.hz[d] = hz;
+      let books = byHz.get(hz);
+      if (books === undefined) {
+        books = { le: new LateEoi(this.portBase[G + 1], U, { hz }), sq: new SoftirqControl(U, hz) };
+        byHz.set(hz, books);
+      }
+      this.lateEoi.push(books.le);
+      this.softirq.push(books.sq);
+    }
     // Guest slots, guest by guest in creation order: a compact histogram for
     // each class a guest has traffic in, none for the others.
     this.guestSlot = new Int32Array(CLASSES * G).fill(-1);
@@ -1004,7 +1022,7 @@ export class HostSimulation {
    * worker's jiffy (an engine event).
    */
   eoi(u: number, dom: number, port: number, spurious: boolean, ctx: number): void {
-    const le = this.lateEoi;
+    const le = this.lateEoi[dom];
     const at = le.eoi(u, this.portBase[dom] + port, spurious, this.engine.now);
     if (at === EOI_NOW) return this.unmask(u, dom, port, ctx);
     if (at === EOI_LISTED) return;
@@ -1022,8 +1040,9 @@ export class HostSimulation {
    */
   lateEoiWorker(dom: number, port: number): void {
     const i = this.portBase[dom] + port;
-    const u = this.lateEoi.eoiVcpu(i);
-    this.lateEoi.worker(i);
+    const le = this.lateEoi[dom];
+    const u = le.eoiVcpu(i);
+    le.worker(i);
     this.unmask(u, dom, port, CTX_KTHREAD);
   }
 
@@ -1137,6 +1156,11 @@ export class HostSimulation {
     this.begin(u, IT_THREAD, t, ctx, ns);
   }
 
+  /** The jiffy now in the kernel of VCPU `u`'s domain. */
+  #jiffies(u: number): number {
+    return this.lateEoi[this.vcpuDom[u]].jiffies(this.engine.now);
+  }
+
   /** napi_schedule: put ring `r`'s poll on VCPU `u`'s poll list. */
   napiSchedule(u: number, r: number): void {
     if (this.softOn[r] === 1) return; // NAPI_STATE_SCHED: already scheduled or running
@@ -1152,13 +1176,13 @@ export class HostSimulation {
    */
   #doSoftirq(u: number, ksoftirqd: boolean): void {
     this.inSoftirq[u] = ksoftirqd ? 2 : 1;
-    this.softirq.doSoftirq(u, this.lateEoi.jiffies(this.engine.now));
+    this.softirq[this.vcpuDom[u]].doSoftirq(u, this.#jiffies(u));
     this.#netRxAction(u);
   }
 
   /** net/core/dev.c net_rx_action: take the poll list, with a budget and a time limit. */
   #netRxAction(u: number): void {
-    this.softirq.netRxAction(u, this.lateEoi.jiffies(this.engine.now));
+    this.softirq[this.vcpuDom[u]].netRxAction(u, this.#jiffies(u));
     const b = POLL_LISTS * u;
     this.polls.splice(b + L_TAKEN, b + L_SD); // list_splice_init(&sd->poll_list, &list)
     this.pollRing[u] = -1;
@@ -1199,7 +1223,7 @@ export class HostSimulation {
           }
         }
         // budget -= napi_poll(n, &repoll); stop at the budget or the time limit.
-        if (this.softirq.spend(u, work, this.lateEoi.jiffies(this.engine.now))) {
+        if (this.softirq[this.vcpuDom[u]].spend(u, work, this.#jiffies(u))) {
           return this.#netRxEnd(u);
         }
       }
@@ -1220,7 +1244,7 @@ export class HostSimulation {
     const b = POLL_LISTS * u;
     rebuildPollList(this.polls, b + L_SD, b + L_TAKEN, b + L_REPOLL);
     if (this.polls.head[b + L_SD] >= 0) {
-      if (this.softirq.restart(u, this.lateEoi.jiffies(this.engine.now))) {
+      if (this.softirq[this.vcpuDom[u]].restart(u, this.#jiffies(u))) {
         return this.#netRxAction(u);
       }
       this.ksoftirqd[u] = 1;
@@ -1310,7 +1334,7 @@ export class HostSimulation {
           ns += abi.cost;
         } else {
           this.inLoop[u] = 0;
-          this.lateEoi.loopEnd(u); // __xen_evtchn_do_upcall: irq_epoch++ after the loop
+          this.lateEoi[dom].loopEnd(u); // __xen_evtchn_do_upcall: irq_epoch++ after the loop
         }
         this.owe(u, ns, CTX_HARDIRQ);
         return this.pick(u);
@@ -1318,7 +1342,7 @@ export class HostSimulation {
       abi.ack(port);
       ns += abi.cost + c.dispatch_ns;
       // handle_irq_for_port: loop control counts every event handed to an IRQ.
-      this.lateEoi.handled(u, this.portBase[dom] + port, now);
+      this.lateEoi[dom].handled(u, this.portBase[dom] + port, now);
       if (this.measuring) {
         this.delivered++;
         if (dom === 0) this.dom0Handled[u]++;
@@ -1353,7 +1377,7 @@ export class HostSimulation {
       this.upcallWanted[u] = 0;
       this.inLoop[u] = 1;
       if (this.measuring) this.upcalls++;
-      this.lateEoi.upcallStart(u); // struct evtchn_loop_ctrl ctrl = { 0 }
+      this.lateEoi[dom].upcallStart(u); // struct evtchn_loop_ctrl ctrl = { 0 }
       abi.beginUpcall(lv);
       if (this.tracer !== null) {
         this.tracer.upcall(u, this.deliverAt[u], now + this.debt[u], c.guest_entry_ns + abi.cost);

@@ -261,6 +261,8 @@ export interface HostGuestTemplate {
    * round trip to QEMU in dom0 during which the VCPU is stalled (0: none).
    */
   ioreq_rate_per_s: number;
+  /** The guest kernel's HZ: the jiffy its late EOIs and softirq limits count in. */
+  hz: number;
 }
 
 /** Host-side costs (ns) of the work a request causes, beyond the event-channel costs. */
@@ -302,6 +304,8 @@ export interface HostSpec {
     notify: "vcpu0" | "least-loaded";
     /** Ports dom0 binds for itself besides per-VCPU timers and IPIs (PIRQs, global VIRQs). */
     reserved_ports: number;
+    /** dom0's kernel's HZ: the jiffy its late EOIs and softirq limits count in. */
+    hz: number;
   };
   /** Guest templates, created in order. */
   guests: HostGuestTemplate[];
@@ -541,6 +545,13 @@ const hostWorkloadSchema = z.discriminatedUnion("kind", [
       "earlier ones (a full ring stalls the client until a slot frees)",
   ),
 ]);
+// A host domain's CONFIG_HZ, as `guest.hz` for a single guest.
+const hzSchema = int.min(1).max(10000).default(250).describe(
+  "the kernel's timer ticks per second (`CONFIG_HZ`: 250 in Debian's kernels, 1000 in " +
+    "Fedora's, RHEL's and Ubuntu's since 24.04): the jiffy its late EOIs (loop control, " +
+    "spurious backoff) and its softirq limits count in",
+);
+
 const hostGuestSchema = z.strictObject({
   name: hostName.default("guest").describe(
     "the template's name in `guests.csv` and the report; unique in the host",
@@ -591,6 +602,7 @@ const hostGuestSchema = z.strictObject({
     '`"kind": "hvm"` only: emulated I/O exits per second per VCPU, each a synchronous round trip ' +
       "to QEMU in dom0 during which the VCPU is stalled (0: none)",
   ),
+  hz: hzSchema,
 });
 // Host-side cost defaults (ns): order-of-magnitude estimates, reasoning in
 // docs/explanation/host.md. kthread wake: reference costs.md §2 (local wake
@@ -656,7 +668,14 @@ const hostSchema = z.strictObject({
       "ports dom0 binds on VCPU 0 for itself besides its per-VCPU ports (physical IRQs, global " +
         'VIRQs; XenServer\'s "around 50-100")',
     ),
-  }).default({ vcpus: 8, word_bits: 64, notify: "least-loaded", reserved_ports: 50 }).describe(
+    hz: hzSchema,
+  }).default({
+    vcpus: 8,
+    word_bits: 64,
+    notify: "least-loaded",
+    reserved_ports: 50,
+    hz: 250,
+  }).describe(
     "the backend domain (see the `host.dom0` keys)",
   ),
   guests: z.array(hostGuestSchema).min(1).describe(

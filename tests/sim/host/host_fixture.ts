@@ -55,6 +55,10 @@ export interface Vcpu0HostOptions {
   costs?: Costs;
   /** Clients issue no new request from this time on (ns); default: never stop. */
   stopIssuingNs?: number;
+  /** dom0's HZ; default 250. */
+  dom0Hz?: number;
+  /** The guests' HZ; default 250. */
+  guestHz?: number;
 }
 
 /**
@@ -83,7 +87,7 @@ export function vcpu0Host(o: Vcpu0HostOptions): HostSimulation {
     duration_ms: o.durationMs ?? 50,
     warmup_ms: 0,
     host: {
-      dom0: { vcpus: 1, notify: "vcpu0" },
+      dom0: { vcpus: 1, notify: "vcpu0", hz: o.dom0Hz ?? 250 },
       guests: [{
         count: o.guests,
         vcpus: 1,
@@ -91,6 +95,7 @@ export function vcpu0Host(o: Vcpu0HostOptions): HostSimulation {
         vbds: o.vbds,
         split_event_channels: true,
         workload: o.workload,
+        hz: o.guestHz ?? 250,
       }],
     },
   }, "h.json");

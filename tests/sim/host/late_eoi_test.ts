@@ -53,48 +53,56 @@ function netHost(window: number): { h: HostSimulation; tx: number; rx: number } 
 }
 
 /** One 1-VCPU guest with one vbd, its client idle: only the test raises dom0's blkback port. */
-function blkHost(stopIssuingNs?: number): { h: HostSimulation; ring: number; port: number } {
+function blkHost(
+  stopIssuingNs?: number,
+  dom0Hz?: number,
+  guestHz?: number,
+): { h: HostSimulation; ring: number; port: number } {
   const h = vcpu0Host({
     guests: 1,
     vifs: 0,
     vbds: 1,
     workload: { kind: "closed", window: 1, think_us: 1e9, devices: "blk" },
     stopIssuingNs,
+    dom0Hz,
+    guestHz,
   });
   const ring = h.ringKind.indexOf(R_BLK);
   return { h, ring, port: h.ringPort0[ring] };
 }
 
-Deno.test("a blkback port raised with no request gets spurious EOIs; every second one waits for the next jiffy", () => {
-  // A frontend that notifies with no new request: xen_blkif_be_int wakes the
-  // kthread, do_block_io_op finds nothing, and xen_blkif_schedule EOIs with
-  // eoi_flags still XEN_EOI_FLAG_SPURIOUS. xen_irq_lateeoi_locked: spurious_cnt
-  // 1 is within the xenbus threshold (1): unmasked at once; 2 delays
-  // 1 << (2 - 1 - 1) = 1 jiffy; the lateeoi worker's own EOI
-  // (xen_irq_lateeoi_locked(info, false)) resets the count, so the pattern repeats.
-  const { h, port } = blkHost(0);
-  h.start();
-  const at = unmasks(h, port);
-  const every = 50e3, end = 40e6;
-  for (let t = 0; t < end; t += every) h.engine.schedule(t, EV_TEST_RAISE, 0, port);
-  run(h, end + 1e6);
-  const tick = h.lateEoi.tickNs;
-  assert.equal(tick, 4e6); // HZ 250
-  // Every jiffy of the raises defers one EOI to the next jiffy's start.
-  const jiffies = end / tick;
-  const onBoundary = at.filter((t) => t % tick === 0);
-  assert.deepEqual(onBoundary, Array.from({ length: jiffies }, (_, j) => (j + 1) * tick));
-  assert.equal(h.eoiDeferredBackoff, jiffies);
-  assert.equal(h.eoiDeferredLoop, 0);
-  // Each deferred unmask finds the port pending (raised meanwhile): the upcall
-  // runs, the first spurious EOI of the new count unmasks at once, and the next
-  // raise (within 50 µs) is deferred again: two unmasks per jiffy.
-  assert.equal(at.length, 1 + 2 * jiffies);
-  for (let k = 1; k < at.length; k += 2) {
-    assert.equal(at[k] % tick, 0, `unmask ${k} at ${at[k]}`);
-    assert.ok(at[k + 1] - at[k] < every, `immediate unmask ${k + 1} at ${at[k + 1]}`);
-  }
-});
+for (const [dom0Hz, guestHz] of [[250, 250], [1000, 100]]) {
+  Deno.test(`a blkback port raised with no request gets spurious EOIs; every second one waits for dom0's next jiffy (dom0 at HZ ${dom0Hz}, guests at ${guestHz})`, () => {
+    // A frontend that notifies with no new request: xen_blkif_be_int wakes the
+    // kthread, do_block_io_op finds nothing, and xen_blkif_schedule EOIs with
+    // eoi_flags still XEN_EOI_FLAG_SPURIOUS. xen_irq_lateeoi_locked: spurious_cnt
+    // 1 is within the xenbus threshold (1): unmasked at once; 2 delays
+    // 1 << (2 - 1 - 1) = 1 jiffy; the lateeoi worker's own EOI
+    // (xen_irq_lateeoi_locked(info, false)) resets the count, so the pattern repeats.
+    const { h, port } = blkHost(0, dom0Hz, guestHz);
+    h.start();
+    const at = unmasks(h, port);
+    const every = 50e3, end = 40e6;
+    for (let t = 0; t < end; t += every) h.engine.schedule(t, EV_TEST_RAISE, 0, port);
+    run(h, end + 1e6);
+    const tick = h.lateEoi[0].tickNs;
+    assert.equal(tick, 1e9 / dom0Hz); // dom0's jiffy, not the guests'
+    // Every jiffy of the raises defers one EOI to the next jiffy's start.
+    const jiffies = end / tick;
+    const onBoundary = at.filter((t) => t % tick === 0);
+    assert.deepEqual(onBoundary, Array.from({ length: jiffies }, (_, j) => (j + 1) * tick));
+    assert.equal(h.eoiDeferredBackoff, jiffies);
+    assert.equal(h.eoiDeferredLoop, 0);
+    // Each deferred unmask finds the port pending (raised meanwhile): the upcall
+    // runs, the first spurious EOI of the new count unmasks at once, and the next
+    // raise (within 50 µs) is deferred again: two unmasks per jiffy.
+    assert.equal(at.length, 1 + 2 * jiffies);
+    for (let k = 1; k < at.length; k += 2) {
+      assert.equal(at[k] % tick, 0, `unmask ${k} at ${at[k]}`);
+      assert.ok(at[k + 1] - at[k] < every, `immediate unmask ${k + 1} at ${at[k + 1]}`);
+    }
+  });
+}
 
 Deno.test("a blkback EOI after a real request resets the spurious count: the next spurious EOI unmasks at once", () => {
   // xen_irq_lateeoi_locked: a non-spurious EOI sets spurious_cnt = 0;
@@ -106,13 +114,13 @@ Deno.test("a blkback EOI after a real request resets the spurious count: the nex
   const at = unmasks(h, port);
   h.engine.schedule(0, EV_TEST_RAISE, 0, port); // spurious: count 1, unmasked at once
   run(h, 1e6);
-  assert.equal(h.lateEoi.spuriousCount(i), 1);
+  assert.equal(h.lateEoi[0].spuriousCount(i), 1);
   assert.equal(at.length, 1);
   const d = h.ringDev[ring];
   h.issue(d); // the client's request: blkback consumes it and EOIs, not spurious
   run(h, 2e6);
   assert.equal(h.completed[d], 1);
-  assert.equal(h.lateEoi.spuriousCount(i), 0);
+  assert.equal(h.lateEoi[0].spuriousCount(i), 0);
   assert.equal(at.length, 2);
   h.engine.schedule(2e6, EV_TEST_RAISE, 0, port); // spurious again: count 1, at once
   run(h, 2.5e6);
@@ -161,7 +169,7 @@ Deno.test("loop control in a host: late EOIs issued in a dom0 loop past event_lo
   assert.equal(h.eoiDeferredBackoff, 0); // each port's first spurious EOI is not delayed
   // A deferred EOI unmasks at a jiffy boundary, event_eoi_delay (10) jiffies
   // after the jiffy its event was handled in: later than the loop's end.
-  const tick = h.lateEoi.tickNs;
+  const tick = h.lateEoi[0].tickNs;
   const late = [...firstUnmask.values()].filter((t) => t % tick === 0 && t >= 10 * tick);
   assert.equal(late.length, guests - 511);
   assert.equal(firstUnmask.size, guests);
@@ -179,15 +187,15 @@ Deno.test("netback and netfront EOI with XEN_EOI_FLAG_SPURIOUS when their interr
   h.engine.schedule(0, EV_TEST_RAISE, 0, h.ringPort0[tx]);
   h.engine.schedule(0, EV_TEST_RAISE, 1, h.ringPortG[rx]);
   run(h, 1e6);
-  assert.equal(h.lateEoi.spuriousCount(txIdx), 1);
-  assert.equal(h.lateEoi.spuriousCount(rxIdx), 1);
+  assert.equal(h.lateEoi[0].spuriousCount(txIdx), 1);
+  assert.equal(h.lateEoi[0].spuriousCount(rxIdx), 1);
   assert.equal(h.softOn[tx], 0); // no poll was scheduled
   assert.equal(h.spurious, 2);
   h.issue(h.ringDev[tx]); // a ping-pong: TX request, TX response, RX response
   run(h, 2e6);
   assert.equal(h.completed[h.ringDev[tx]], 1);
-  assert.equal(h.lateEoi.spuriousCount(txIdx), 0);
-  assert.equal(h.lateEoi.spuriousCount(rxIdx), 0);
+  assert.equal(h.lateEoi[0].spuriousCount(txIdx), 0);
+  assert.equal(h.lateEoi[0].spuriousCount(rxIdx), 0);
   assert.equal(h.spurious, 2);
 });
 
@@ -231,7 +239,7 @@ Deno.test("netback's guest-rx takes the RX late EOI when it goes to sleep, not i
   h.engine.schedule(0, EV_TEST_RAISE, 0, port);
   run(h, 1e6);
   assert.deepEqual(leftAtUnmask, [0]);
-  assert.equal(h.lateEoi.spuriousCount(h.portBase[0] + port), 1);
+  assert.equal(h.lateEoi[0].spuriousCount(h.portBase[0] + port), 1);
   // netfront has posted one RX buffer (req_prod 1, not the full ring): two
   // echoes, so guest-rx copies one, runs
   // out of buffers and sleeps with the other queued; the guest's next buffer
@@ -246,5 +254,22 @@ Deno.test("netback's guest-rx takes the RX late EOI when it goes to sleep, not i
   // spurious count is reset) came when guest-rx had nothing left.
   assert.equal(leftAtUnmask.length, 2);
   assert.deepEqual(leftAtUnmask, [0, 0]);
-  assert.equal(h.lateEoi.spuriousCount(h.portBase[0] + port), 0);
+  assert.equal(h.lateEoi[0].spuriousCount(h.portBase[0] + port), 0);
+});
+
+Deno.test("each domain keeps late-EOI books and softirq limits at its own HZ; domains of one HZ share them", () => {
+  const h = vcpu0Host({
+    guests: 2,
+    vifs: 1,
+    vbds: 0,
+    workload: { kind: "closed", window: 1, think_us: 100, devices: "net" },
+    dom0Hz: 1000,
+    guestHz: 100,
+  });
+  assert.deepEqual(Array.from(h.hz), [1000, 100, 100]);
+  assert.deepEqual(h.lateEoi.map((le) => le.tickNs), [1e6, 1e7, 1e7]);
+  assert.equal(h.lateEoi[1], h.lateEoi[2]);
+  assert.notEqual(h.lateEoi[0], h.lateEoi[1]);
+  assert.equal(h.softirq[1], h.softirq[2]);
+  assert.notEqual(h.softirq[0], h.softirq[1]);
 });

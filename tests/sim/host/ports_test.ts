@@ -124,12 +124,20 @@ Deno.test("a host scenario needs no groups and fills every guest-template defaul
   const s = parseScenario({ name: "h", host: { guests: [{ count: 3 }] } }, "h.json");
   assert.deepEqual(s.groups, []);
   const t = s.host!.guests[0];
-  assert.deepEqual([t.kind, t.vcpus, t.vifs, t.vbds, t.workload.kind], ["pvh", 1, 1, 1, "closed"]);
+  assert.deepEqual([t.kind, t.vcpus, t.vifs, t.vbds, t.workload.kind, t.hz], [
+    "pvh",
+    1,
+    1,
+    1,
+    "closed",
+    250,
+  ]);
   assert.deepEqual(s.host!.dom0, {
     vcpus: 8,
     word_bits: 64,
     notify: "least-loaded",
     reserved_ports: 50,
+    hz: 250,
   });
 });
 
@@ -138,5 +146,9 @@ Deno.test("a scenario with neither groups nor a host is refused, naming groups",
   assert.throws(
     () => parseScenario({ name: "h", host: { guests: [{ count: 1, kind: "xen" }] } }, "h.json"),
     /host\.guests\.0\.kind/,
+  );
+  assert.throws(
+    () => parseScenario({ name: "h", host: { dom0: { hz: 0 }, guests: [{ count: 1 }] } }, "h.json"),
+    /host\.dom0\.hz/,
   );
 });

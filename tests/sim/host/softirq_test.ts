@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { type HostSimulation, IT_POLL, IT_THREAD } from "../../../sim/host/host.ts";
-import { SOFTIRQ } from "../../../sim/run/softirq.ts";
+import { msecsToJiffies, SOFTIRQ } from "../../../sim/run/softirq.ts";
 import { vcpu0Host } from "./host_fixture.ts";
 
 /** What a dom0 VCPU's softirq did, as seen through the host's own calls. */
@@ -42,17 +42,19 @@ function list(h: HostSimulation, u: number, l: number): number[] {
  * is saturated by netback's TX polls and guest-rx kthreads. Run for `ms`
  * while watching dom0's VCPU 0.
  */
-function watch(guests: number, ms: number): Watch {
+function watch(guests: number, ms: number, dom0Hz = 250, guestHz = 250): Watch {
   const h = vcpu0Host({
     guests,
     vifs: 1,
     vbds: 0,
     workload: { kind: "closed", window: 256, think_us: 0, devices: "net" },
     durationMs: ms,
+    dom0Hz,
+    guestHz,
   });
   const w: Watch = { h, actions: [], runs: [], threadItems: [], runnableAtRun: [] };
-  const j = () => h.lateEoi.jiffies(h.engine.now);
-  const sc = h.softirq;
+  const j = () => h.lateEoi[0].jiffies(h.engine.now);
+  const sc = h.softirq[0];
   const doSoftirq = sc.doSoftirq.bind(sc);
   sc.doSoftirq = (u, jiffy) => {
     if (u === 0) {
@@ -125,6 +127,8 @@ function watch(guests: number, ms: number): Watch {
 }
 
 const W = watch(24, 40);
+/** The same host with dom0 at HZ 1000 and its guests at HZ 100: dom0's softirq counts dom0's jiffies. */
+const W1000 = watch(24, 40, 1000, 100);
 
 Deno.test("host: net_rx_action stops once its budget of 300 packets is spent, polls taking at most 64", () => {
   let spent = 0;
@@ -155,25 +159,30 @@ Deno.test("host: net_rx_action rebuilds the poll list untaken polls first, then 
   assert.ok(checked > 20 && reordered > 5, `${checked} actions checked, ${reordered} reordered`);
 });
 
-Deno.test("host: __do_softirq restarts at most MAX_SOFTIRQ_RESTART rounds and only before its jiffy ends", () => {
-  let byTime = 0;
-  for (const run of W.runs) {
-    assert.ok(run.rounds <= SOFTIRQ.maxSoftirqRestart, `${run.rounds} rounds`);
-    // A restart needs time_before(jiffies, end): every round after the first begins before `end`.
-    for (const rj of run.roundJ.slice(1)) {
-      assert.ok(rj < run.j + 1, `a round in jiffy ${rj} from ${run.j}`);
+for (const [hz, w] of [[250, W], [1000, W1000]] as const) {
+  // MAX_SOFTIRQ_TIME = msecs_to_jiffies(2): one jiffy at HZ 250, two at HZ 1000.
+  const maxJ = msecsToJiffies(SOFTIRQ.maxSoftirqMs, hz);
+  Deno.test(`host: __do_softirq restarts at most MAX_SOFTIRQ_RESTART rounds and only before MAX_SOFTIRQ_TIME ends (dom0 at HZ ${hz})`, () => {
+    assert.equal(w.h.lateEoi[0].hz, hz);
+    let byTime = 0;
+    for (const run of w.runs) {
+      assert.ok(run.rounds <= SOFTIRQ.maxSoftirqRestart, `${run.rounds} rounds`);
+      // A restart needs time_before(jiffies, end): every round after the first begins before `end`.
+      for (const rj of run.roundJ.slice(1)) {
+        assert.ok(rj < run.j + maxJ, `a round in jiffy ${rj} from ${run.j}`);
+      }
+      if (run.woke) {
+        // wakeup_softirqd: the time (end = jiffies + MAX_SOFTIRQ_TIME) or the rounds ran out.
+        assert.ok(
+          run.endJ >= run.j + maxJ || run.rounds === SOFTIRQ.maxSoftirqRestart,
+          `ksoftirqd woken in jiffy ${run.endJ} after ${run.rounds} rounds from jiffy ${run.j}`,
+        );
+        if (run.endJ >= run.j + maxJ) byTime++;
+      }
     }
-    if (run.woke) {
-      // wakeup_softirqd: the time (end = jiffies + MAX_SOFTIRQ_TIME, one jiffy at HZ 250) or the rounds ran out.
-      assert.ok(
-        run.endJ >= run.j + 1 || run.rounds === SOFTIRQ.maxSoftirqRestart,
-        `ksoftirqd woken in jiffy ${run.endJ} after ${run.rounds} rounds from jiffy ${run.j}`,
-      );
-      if (run.endJ >= run.j + 1) byTime++;
-    }
-  }
-  assert.ok(byTime > 0, "no __do_softirq reached its jiffy's end");
-});
+    assert.ok(byTime > 0, "no __do_softirq reached the end of MAX_SOFTIRQ_TIME");
+  });
+}
 
 Deno.test("host: while ksoftirqd is woken, irq_exit leaves NET_RX to it and the threads take turns with it", () => {
   const inThread = W.runs.filter((r) => r.inKsoftirqd).length;
