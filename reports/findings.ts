@@ -195,7 +195,7 @@ export type FindingKind =
 export interface Finding {
   /** What is compared. */
   kind: FindingKind;
-  /** The metric column ("" for a flag). */
+  /** The metric column (for a flag: the limit it reports, `bind_failures` or `guests_refused`). */
   metric: string;
   /** Whether the metric is one the scenario's question is about (`answer`). */
   answer: boolean;
@@ -612,14 +612,16 @@ function flags(ctx: ReportContext): { findings: Finding[]; text: string[] } {
           `for lack of dom0 ports)`
         : `bound ${bound} requested ports${load}`;
       parts.push(`${w ? `at ${w}, ` : ""}${abi} ${what}`);
+      // What was not run: a host's refused guests, a single guest's unbound ports.
+      const limit = refused > 0 ? "guests_refused" : "bind_failures";
       findings.push({
         kind: "flag",
-        metric: "bind_failures",
+        metric: limit,
         answer: false,
         abis: [abi, abi],
         points: [k, k],
         direction: "same",
-        a: estimate(rows, "bind_failures"),
+        a: estimate(rows, limit),
         b: none,
         diff: none,
         effect: Number.isFinite(carried) ? 1 - carried : NaN,

@@ -176,6 +176,83 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
   return out;
 }
 
+/** What runs out first in one series of host points: a dom0 VCPU, dom0's ports, or nothing. */
+function firstLimit(ps: readonly HostPoint[]): { what: "cpu" | "ports" | "none"; guests: number } {
+  const cpu = ps.find((p) => p.busyMax >= SATURATED);
+  const ports = ps.find((p) => p.refused > 0);
+  if (cpu && (!ports || cpu.guests <= ports.guests)) return { what: "cpu", guests: cpu.guests };
+  if (ports) return { what: "ports", guests: ports.guests };
+  return { what: "none", guests: NaN };
+}
+
+/** "150", or "150–450": the range of some numbers. */
+function span(xs: readonly number[], fmt: (x: number) => string = (x) => `${x}`): string {
+  const lo = Math.min(...xs), hi = Math.max(...xs);
+  return lo === hi ? fmt(lo) : `${fmt(lo)}–${fmt(hi)}`;
+}
+
+/**
+ * The Answer's growth sentences checked against the robustness check's cost
+ * vectors (`robust/summary.csv` rows, `cost_vector` first): per series, what
+ * runs out first in each vector and at what guest count, and the range of the
+ * mean round trip at the largest guest count. Empty without vectors or host rows.
+ *
+ * @example
+ * ```ts
+ * import { hostRobustSentences } from "./host.ts";
+ * const row = (v: number, n: number, rt: number, max: number) => ({ cost_vector: v, abi: "2l",
+ *   guests_requested: n, guests_started: n, guests_refused: 0, rt_mean_ns: rt, rt_p99_ns: rt,
+ *   dom0_busy: max / 2, dom0_busy_max: max, events_per_request: 2 });
+ * console.log(hostRobustSentences([row(0, 10, 3e4, 0.2), row(0, 100, 9e4, 1),
+ *   row(1, 10, 4e4, 0.3), row(1, 100, 2e5, 0.9)], [], ["host.blkback_ns"])[0]);
+ * ```
+ */
+export function hostRobustSentences(
+  rows: readonly CsvRow[],
+  params: readonly string[] = [],
+  varied: readonly string[] = [],
+): string[] {
+  const vectors = [...new Set(rows.map((r) => Number(r.cost_vector)))]
+    .filter(Number.isFinite).sort((a, b) => a - b);
+  if (vectors.length === 0) return [];
+  const perVector = vectors.map((v) =>
+    hostPoints(rows.filter((r) => Number(r.cost_vector) === v), params)
+  );
+  const series = [...new Set(perVector.flat().map((p) => `${p.abi}\u0000${p.label}`))];
+  if (series.length === 0) return [];
+  const host = varied.filter((f) => f.startsWith("host.")).length;
+  const parts = series.map((key) => {
+    const limits = perVector.map((ps) =>
+      firstLimit(ps.filter((p) => `${p.abi}\u0000${p.label}` === key))
+    );
+    const ends = perVector.map((ps) => ps.filter((p) => `${p.abi}\u0000${p.label}` === key))
+      .filter((ps) => ps.length > 0).map((ps) => ps[ps.length - 1]);
+    const [abi, label] = key.split("\u0000");
+    const name = label ? `${abi} (${label})` : abi;
+    const said: string[] = [];
+    for (const what of ["cpu", "ports", "none"] as const) {
+      const at = limits.filter((l) => l.what === what).map((l) => l.guests);
+      if (at.length === 0) continue;
+      const k = `${at.length} of ${vectors.length}`;
+      said.push(
+        what === "cpu"
+          ? `a dom0 VCPU saturates first at ${span(at)} guests in ${k}`
+          : what === "ports"
+          ? `dom0's ports run out first, at ${span(at)} guests, in ${k}`
+          : `nothing runs out within the sweep in ${k}`,
+      );
+    }
+    const last = ends[0]?.guests;
+    return `${name}: ${said.join("; ")}; at ${last} guests the mean round trip is ` +
+      `${span(ends.map((p) => p.rtMean), fmtNs)}`;
+  });
+  return [
+    `Under the robustness check's ${vectors.length} cost vectors (${varied.length} cost fields ` +
+    `varied over their ranges, ${host} of them the host's own: backend, frontend and wake-up ` +
+    `costs), ${parts.join(". ")}.`,
+  ];
+}
+
 /**
  * Where dom0's busy time goes at one point, largest context first, contexts
  * under 1% of its VCPU time left out: " At 600 guests dom0's time goes to

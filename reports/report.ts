@@ -36,7 +36,7 @@ import {
 import { buildText, wrap } from "./text.ts";
 import { computeAnswer } from "./answer.ts";
 import { capacitySection } from "./capacity_report.ts";
-import { hostCharts, hostPoints, hostSection, hostSentences } from "./host.ts";
+import { hostCharts, hostPoints, hostRobustSentences, hostSection, hostSentences } from "./host.ts";
 
 /** What renderReport wrote. */
 export interface ReportFiles {
@@ -129,7 +129,13 @@ async function writeReport(
   const first = computeAnswer(ctx);
   // A host study's question is how round trips and dom0's CPU grow with the guest count and
   // what runs out first: its Answer opens with that, per ABI, before the comparisons.
-  const growth = capacity.text ? [] : hostSentences(hostPoints(ctx.set.summary, ctx.params));
+  const growth = capacity.text ? [] : [
+    ...hostSentences(hostPoints(ctx.set.summary, ctx.params)),
+    // The same under the cost model's uncertainty, with a robustness check.
+    ...(robust
+      ? hostRobustSentences(robust.summary, ctx.params, robust.design.varied.map((f) => f.field))
+      : []),
+  ];
   const answer = [
     ...growth,
     ...(robust

@@ -32,7 +32,7 @@ export interface CheckSide {
  * What a finding asserts, in a form checked again on the rows of every cost vector:
  * - `pair`: `metric` of `a` minus that of `b` (paired by replication) has sign `sign` and a
  *   95% confidence interval that excludes 0;
- * - `positive`: `metric` of `abi` at `point` is above 0 (bind failures);
+ * - `positive`: `metric` of `abi` at `point` is above 0 (bind failures, a host's refused guests);
  * - `nodiff`: no paired difference of `metric` between `a` and `b` passes the report's own
  *   test (Holm over the points at {@linkcode ALPHA} and the practical threshold), at every
  *   grid point when the points are "".
@@ -59,7 +59,8 @@ export type FindingCheck =
 export function checkOf(f: Finding): FindingCheck {
   const a = { abi: f.abis[0], point: f.points[0] }, b = { abi: f.abis[1], point: f.points[1] };
   const group = f.group !== undefined ? { group: f.group } : {};
-  if (f.kind === "flag") return { kind: "positive", metric: "bind_failures", ...a };
+  // A flagged point: its limit (bind failures, or a host's refused guests) is still above 0.
+  if (f.kind === "flag") return { kind: "positive", metric: f.metric, ...a };
   if (f.kind === "none" || f.direction === "same") {
     return { kind: "nodiff", metric: f.metric, ...group, a, b };
   }

@@ -145,8 +145,13 @@ export interface Question {
 /** Cost-model overrides: a preset to start from and any `Costs` fields (ns). */
 export type CostOverrides = { preset?: "default" | "zero" } & Partial<Costs>;
 
-/** Per cost field, the range `--robust` draws from instead of the built-in one (ns). */
-export type CostRanges = Partial<Record<keyof Costs, CostRange>>;
+/**
+ * Per cost field, the range `--robust` draws from instead of the built-in one
+ * (ns); `host` holds the host-side cost fields' ranges.
+ */
+export type CostRanges = Partial<Record<keyof Costs, CostRange>> & {
+  host?: Partial<Record<keyof HostCosts, CostRange>>;
+};
 
 /** A validated scenario with every default filled in (README: Scenarios). */
 export interface Scenario {
@@ -604,10 +609,18 @@ const hostGuestSchema = z.strictObject({
   ),
   hz: hzSchema,
 });
-// Host-side cost defaults (ns): order-of-magnitude estimates, reasoning in
-// docs/explanation/host.md. kthread wake: reference costs.md §2 (local wake
-// ~5 µs); user-space wake through /dev/xen/evtchn: 10-20 µs (estimate).
-const HOST_COST_DEFAULTS: HostCosts = {
+/**
+ * Host-side cost defaults (ns): order-of-magnitude estimates, reasoning in
+ * docs/explanation/host.md. kthread wake: the costs notes §2 (local wake
+ * ~5 µs); user-space wake through /dev/xen/evtchn: 10-20 µs (estimate).
+ *
+ * @example
+ * ```ts
+ * import { HOST_COST_DEFAULTS } from "./schema.ts";
+ * console.log(HOST_COST_DEFAULTS.blkback_ns); // 3000
+ * ```
+ */
+export const HOST_COST_DEFAULTS: Readonly<HostCosts> = Object.freeze({
   kthread_wake_ns: 5000,
   user_wake_ns: 15000,
   netback_tx_ns: 1500,
@@ -617,7 +630,38 @@ const HOST_COST_DEFAULTS: HostCosts = {
   front_request_ns: 1000,
   front_response_ns: 1000,
   qemu_ns: 5000,
-};
+});
+
+/** The host-side cost fields, in the reference's order. */
+export const HOST_COST_FIELDS: readonly (keyof HostCosts)[] = Object.keys(
+  HOST_COST_DEFAULTS,
+) as (keyof HostCosts)[];
+
+/**
+ * The range (ns) `--robust` draws each host-side cost from. The wakes
+ * follow their sources: a kthread wake from a same-CPU wake (3.4-4.7 µs) to
+ * a cross-CPU one (11-12 µs) in the costs notes' local measurement (§2), a
+ * daemon's wake over its 10-20 µs estimate. The other fields are estimates
+ * of an order of magnitude: from half to twice the default.
+ *
+ * @example
+ * ```ts
+ * import { HOST_COST_RANGES } from "./schema.ts";
+ * console.log(HOST_COST_RANGES.blkback_ns); // { low: 1500, high: 6000 }
+ * ```
+ */
+export const HOST_COST_RANGES: Readonly<Record<keyof HostCosts, Readonly<CostRange>>> = Object
+  .freeze({
+    kthread_wake_ns: { low: 3000, high: 12000 },
+    user_wake_ns: { low: 10000, high: 20000 },
+    netback_tx_ns: { low: 750, high: 3000 },
+    stack_ns: { low: 1000, high: 4000 },
+    netback_rx_ns: { low: 750, high: 3000 },
+    blkback_ns: { low: 1500, high: 6000 },
+    front_request_ns: { low: 500, high: 2000 },
+    front_response_ns: { low: 500, high: 2000 },
+    qemu_ns: { low: 2500, high: 10000 },
+  });
 // What each host cost is (the reference's tables are generated from these).
 const HOST_COST_DOCS: Record<keyof HostCosts, string> = {
   kthread_wake_ns: "waking a sleeping kthread (blkback's ring thread, netback's guest-rx thread) " +
@@ -642,7 +686,15 @@ const hostCostsSchema = z.strictObject(
   Object.fromEntries(
     Object.entries(HOST_COST_DEFAULTS).map((
       [k, v],
-    ) => [k, nonneg.default(v).describe(HOST_COST_DOCS[k as keyof HostCosts])]),
+    ) => {
+      const r = HOST_COST_RANGES[k as keyof HostCosts];
+      return [
+        k,
+        nonneg.default(v).describe(
+          `${HOST_COST_DOCS[k as keyof HostCosts]}; \`--robust\` range ${r.low}–${r.high}`,
+        ),
+      ];
+    }),
   ) as { [K in keyof HostCosts]: z.ZodDefault<z.ZodNumber> },
 );
 const hostSchema = z.strictObject({
@@ -697,9 +749,12 @@ const costRange = z.strictObject({ low: nonneg, high: nonneg }).refine(
   "low <= high",
 );
 
-const costRanges = z.strictObject(
-  Object.fromEntries(COST_FIELDS.map((k) => [k, costRange.optional()])),
-) as unknown as z.ZodType<CostRanges>;
+const costRanges = z.strictObject({
+  ...Object.fromEntries(COST_FIELDS.map((k) => [k, costRange.optional()])),
+  host: z.strictObject(
+    Object.fromEntries(HOST_COST_FIELDS.map((k) => [k, costRange.optional()])),
+  ).optional(),
+}) as unknown as z.ZodType<CostRanges>;
 
 const scenarioSchema = z.strictObject({
   // The name is a folder name (results/<name>/): never `.` or `..`.
@@ -817,7 +872,8 @@ const scenarioSchema = z.strictObject({
     ),
   cost_ranges: costRanges.optional().describe(
     'per cost field `{ "low": ns, "high": ns }`: the range `--robust` draws that field ' +
-      "from instead of its built-in one (`low` = `high` holds it fixed)",
+      "from instead of its built-in one (`low` = `high` holds it fixed); a host's own cost " +
+      'fields go in `"host": { ... }`',
   ),
   starvation_ms: pos.default(10).describe(
     "an instance waiting longer than this (ms; delivered or still pending at the end) is " +

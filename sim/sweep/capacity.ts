@@ -35,7 +35,7 @@ import { executeRuns } from "./pool.ts";
 import { countRuns, expandPlan, hashJson, type Plan, type PlanOverrides } from "./plan.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
 import { checkOutputDir, lockFolder, TOOL_VERSION, writeResults } from "./results.ts";
-import { costSpace, latinHypercube } from "./robust.ts";
+import { costSpace, costVectorSets, latinHypercube } from "./robust.ts";
 
 /** The axis searched when a host scenario names none. */
 export const DEFAULT_AXIS = "host.guests.0.count";
@@ -246,9 +246,7 @@ export async function runCapacity(
       );
     }
     robustCosts = latinHypercube(varied, vectors, first.base.seed);
-    const costs = first.base.costs;
-    const fixed = typeof costs === "string" ? { preset: costs } : costs;
-    for (const v of robustCosts) vectorSets.push([`costs=${JSON.stringify({ ...fixed, ...v })}`]);
+    for (const v of robustCosts) vectorSets.push(costVectorSets(first.base, v));
   }
 
   // The plan of one value at one grid point, under one cost vector.

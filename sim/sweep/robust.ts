@@ -13,7 +13,7 @@
  * @module
  */
 
-import { COST_FIELDS, COST_RANGES, type Costs } from "../../models/costs.ts";
+import { COST_FIELDS, COST_RANGES } from "../../models/costs.ts";
 import { RandomStream } from "../engine/random.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { InputError } from "../io/errors.ts";
@@ -21,6 +21,7 @@ import { toCsv } from "../../reports/csv.ts";
 import type { Row } from "../run/metrics.ts";
 import type { Run, RunResult } from "../run/run.ts";
 import type { Scenario } from "../scenario/scenario.ts";
+import { HOST_COST_DEFAULTS, HOST_COST_FIELDS, HOST_COST_RANGES } from "../scenario/schema.ts";
 import { executeRuns } from "./pool.ts";
 import type { Plan } from "./plan.ts";
 import { createProgress, type ProgressMode } from "./progress.ts";
@@ -28,10 +29,13 @@ import { createProgress, type ProgressMode } from "./progress.ts";
 /** The number of cost vectors `--robust` draws when no number is given. */
 export const DEFAULT_ROBUST_VECTORS = 10;
 
-/** A cost field varied by the robustness check, with its range (ns). */
+/**
+ * A cost field varied by the robustness check, with its range (ns). A host's
+ * own cost fields are named `host.<field>` (e.g. `host.blkback_ns`).
+ */
 export interface VariedField {
-  /** Cost field name. */
-  field: keyof Costs;
+  /** Cost field name: a `Costs` field, or `host.` and a host cost field. */
+  field: string;
   /** Low end (ns). */
   low: number;
   /** High end (ns). */
@@ -40,8 +44,8 @@ export interface VariedField {
 
 /** A cost field the robustness check holds fixed, and why. */
 export interface HeldField {
-  /** Cost field name. */
-  field: keyof Costs;
+  /** Cost field name: a `Costs` field, or `host.` and a host cost field. */
+  field: string;
   /** Why it is held: set by the scenario, swept by the grid, or a range of zero width. */
   why: "set by the scenario" | "swept by the grid" | "range of zero width";
 }
@@ -69,7 +73,10 @@ export interface RobustDesign {
  * built-in range (`COST_RANGES`), or the scenario's `cost_ranges` entry;
  * held fixed are the fields the scenario sets in `costs` (or all of them
  * under the `"zero"` preset) unless `cost_ranges` names them, the fields a
- * grid sweeps (`costs.x` parameters), and ranges of zero width.
+ * grid sweeps (`costs.x` parameters), and ranges of zero width. A host
+ * scenario's own costs (`host.costs`, named `host.<field>`) vary likewise
+ * over `HOST_COST_RANGES` or `cost_ranges.host`; one the scenario sets to
+ * other than its default, or a grid sweeps (`host.costs.x`), is held.
  *
  * @example
  * ```ts
@@ -101,6 +108,20 @@ export function costSpace(
       const r = own ?? COST_RANGES[field];
       if (r.high > r.low) varied.push({ field, low: r.low, high: r.high });
       else held.push({ field, why: "range of zero width" });
+    }
+  }
+  if (base.host !== undefined) {
+    const hostCosts = base.host.costs, own = ranges.host ?? {};
+    for (const f of HOST_COST_FIELDS) {
+      const field = `host.${f}`;
+      if (params.includes(`host.costs.${f}`)) held.push({ field, why: "swept by the grid" });
+      else if (!own[f] && hostCosts[f] !== HOST_COST_DEFAULTS[f]) {
+        held.push({ field, why: "set by the scenario" });
+      } else {
+        const r = own[f] ?? HOST_COST_RANGES[f];
+        if (r.high > r.low) varied.push({ field, low: r.low, high: r.high });
+        else held.push({ field, why: "range of zero width" });
+      }
     }
   }
   return { varied, held };
@@ -209,9 +230,7 @@ export function robustPlans(
     );
   }
   const vectors = latinHypercube(varied, n, plan.base.seed);
-  const costs = plan.base.costs;
-  const fixed = typeof costs === "string" ? { preset: costs } : costs;
-  const plans = vectors.map((v) => expand([`costs=${JSON.stringify({ ...fixed, ...v })}`]));
+  const plans = vectors.map((v) => expand(costVectorSets(plan.base, v)));
   return {
     design: {
       method: "latin-hypercube",
@@ -224,6 +243,32 @@ export function robustPlans(
     },
     plans,
   };
+}
+
+/**
+ * The `--set` assignments that put cost vector `v` (field -> ns, as
+ * {@linkcode latinHypercube} draws it) on the scenario `base`: the whole
+ * `costs` object (the scenario's own with the vector's event-channel fields),
+ * and one `host.costs.<field>` per host field (`host.<field>` in the vector).
+ *
+ * @example
+ * ```ts
+ * import { costVectorSets } from "./robust.ts";
+ * import { parseScenario } from "../scenario/scenario.ts";
+ * const s = parseScenario({ name: "h", host: { guests: [{ count: 1 }] } }, "h");
+ * console.log(costVectorSets(s, { upcall_ns: 900, "host.blkback_ns": 4000 }));
+ * // ['costs={"preset":"default","upcall_ns":900}', "host.costs.blkback_ns=4000"]
+ * ```
+ */
+export function costVectorSets(base: Scenario, v: Readonly<Record<string, number>>): string[] {
+  const costs = base.costs;
+  const fixed = typeof costs === "string" ? { preset: costs } : costs;
+  const own: Record<string, number> = {}, sets: string[] = [];
+  for (const [field, value] of Object.entries(v)) {
+    if (field.startsWith("host.")) sets.push(`host.costs.${field.slice(5)}=${value}`);
+    else own[field] = value;
+  }
+  return [`costs=${JSON.stringify({ ...fixed, ...own })}`, ...sets];
 }
 
 /**

@@ -3,6 +3,7 @@ import {
   guestOrder,
   hostCharts,
   hostPoints,
+  hostRobustSentences,
   hostSection,
   hostSentences,
 } from "../../reports/host.ts";
@@ -46,6 +47,31 @@ Deno.test("the section names a saturated dom0 VCPU as what runs out first when i
   ]));
   assert.match(s, /A dom0 VCPU saturates first, at 100 guests/);
   assert.match(s, /ports run out at 500 guests \(20 refused\)/);
+});
+
+Deno.test("under the cost vectors the Answer gives the range of where a dom0 VCPU saturates and of the largest point's round trip", () => {
+  const v = (k: number, r: CsvRow): CsvRow => ({ cost_vector: k, ...r });
+  const rows = [
+    // Vector 0: a VCPU saturates at 100 guests; vector 1: at 500; vector 2: ports first, at 500.
+    v(0, row("2l", 10)),
+    v(0, row("2l", 100, { max: 0.99 })),
+    v(0, row("2l", 500, { max: 1, rt: 9e5 })),
+    v(1, row("2l", 10)),
+    v(1, row("2l", 100, { max: 0.5 })),
+    v(1, row("2l", 500, { max: 0.97, rt: 4e5 })),
+    v(2, row("2l", 10)),
+    v(2, row("2l", 100, { max: 0.5 })),
+    v(2, row("2l", 500, { max: 0.6, refused: 3, rt: 2e5 })),
+  ];
+  const [s] = hostRobustSentences(rows, [], ["upcall_ns", "host.blkback_ns", "host.stack_ns"]);
+  assert.match(
+    s,
+    /3 cost vectors \(3 cost fields varied over their ranges, 2 of them the host's own/,
+  );
+  assert.match(s, /2l: a dom0 VCPU saturates first at 100–500 guests in 2 of 3/);
+  assert.match(s, /dom0's ports run out first, at 500 guests, in 1 of 3/);
+  assert.ok(s.includes(`at 500 guests the mean round trip is ${fmtNs(2e5)}–${fmtNs(9e5)}`), s);
+  assert.deepEqual(hostRobustSentences([row("2l", 10)], []), [], "no vectors, no sentence");
 });
 
 Deno.test("the section names dom0's ports when guests are refused before any VCPU saturates", () => {

@@ -119,6 +119,49 @@ Deno.test("a port-limit finding holds in every cost vector", async () => {
   }
 });
 
+/** A host whose 32-bit 2-level dom0 (1023 ports) cannot start all of its 200 guests. */
+function hostLimitScenario(dir: string): string {
+  const s = {
+    name: "host-limit",
+    abis: ["2l", "fifo"],
+    duration_ms: 1,
+    warmup_ms: 0,
+    replications: 2,
+    seed: 5,
+    host: {
+      dom0: { vcpus: 1, word_bits: 32 },
+      guests: [{ count: 200, kind: "pv", vcpus: 1 }],
+    },
+  };
+  const path = `${dir}/host-limit.json`;
+  Deno.writeTextFileSync(path, JSON.stringify(s));
+  return path;
+}
+
+Deno.test("a host's guests refused for lack of dom0 ports stay flagged in every cost vector, host costs varied", async () => {
+  const dir = Deno.makeTempDirSync();
+  try {
+    await robustRun(hostLimitScenario(dir), `${dir}/out`, 2);
+    const design = loadRobust(`${dir}/out`)!.design;
+    assert.ok(design.varied.some((f) => f.field === "host.blkback_ns"), "host costs are varied");
+    const r = assess(`${dir}/out`);
+    const f = r.findings.find((x) =>
+      x.checks[0]?.metric === "guests_refused" &&
+      x.checks[0]?.kind === "positive"
+    );
+    assert.ok(f, "2l's 32-bit dom0 refuses guests");
+    assert.equal(f.tag, "holds in 2 of 2 cost vectors");
+    const md = Deno.readTextFileSync(`${dir}/out/report.md`).replace(/\s+/g, " ");
+    assert.match(md, /Not compared: [^[]*2l started [^[]*\[holds in 2 of 2 cost vectors\]/);
+    assert.match(
+      md,
+      /Under the robustness check's 2 cost vectors \(25 cost fields varied over their ranges, 9 of them the host's own/,
+    );
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
+
 Deno.test("the same seeds give a byte-identical robustness.csv whatever the number of workers", async () => {
   const dir = Deno.makeTempDirSync();
   try {

@@ -8,6 +8,11 @@ import {
 import { expandPlan } from "../../../sim/sweep/plan.ts";
 import { loadInput, parseScenario } from "../../../sim/scenario/scenario.ts";
 import { COST_FIELDS, COST_RANGES, DEFAULT_COSTS } from "../../../models/costs.ts";
+import {
+  HOST_COST_DEFAULTS,
+  HOST_COST_FIELDS,
+  HOST_COST_RANGES,
+} from "../../../sim/scenario/schema.ts";
 
 const GROUP = {
   name: "a",
@@ -107,4 +112,70 @@ Deno.test("the design score penalises a strong negative correlation between fiel
   );
   const rank = (k: string) => v.map((c) => Math.floor(c[k]));
   assert.ok(maxRankCorrelation([rank("upcall_ns"), rank("wake_ns")]) < 0.5);
+});
+
+/** A small host: one template of `count` 1-VCPU guests. */
+function hostInput(host: Record<string, unknown> = {}, extra: Record<string, unknown> = {}) {
+  return {
+    name: "h",
+    duration_ms: 1,
+    warmup_ms: 0,
+    replications: 1,
+    host: { guests: [{ count: 2, vcpus: 1 }], ...host },
+    ...extra,
+  };
+}
+
+Deno.test("every host cost default lies inside its range", () => {
+  for (const f of HOST_COST_FIELDS) {
+    const r = HOST_COST_RANGES[f];
+    assert.ok(r.low <= HOST_COST_DEFAULTS[f] && HOST_COST_DEFAULTS[f] <= r.high, f);
+  }
+});
+
+Deno.test("a host's own costs vary as host.<field>; one the scenario sets, the grid sweeps or cost_ranges.host fixes is held", () => {
+  const s = parseScenario(
+    hostInput({ costs: { blkback_ns: 9999 } }, {
+      cost_ranges: {
+        host: { qemu_ns: { low: 7000, high: 7000 }, stack_ns: { low: 100, high: 200 } },
+      },
+    }),
+    "h",
+  );
+  const { varied, held } = costSpace(s, ["host.costs.netback_tx_ns"]);
+  const why = Object.fromEntries(held.map((h) => [h.field, h.why]));
+  assert.equal(why["host.blkback_ns"], "set by the scenario");
+  assert.equal(why["host.netback_tx_ns"], "swept by the grid");
+  assert.equal(why["host.qemu_ns"], "range of zero width");
+  assert.deepEqual(varied.find((f) => f.field === "host.stack_ns"), {
+    field: "host.stack_ns",
+    low: 100,
+    high: 200,
+  });
+  assert.deepEqual(varied.find((f) => f.field === "host.kthread_wake_ns"), {
+    field: "host.kthread_wake_ns",
+    ...HOST_COST_RANGES.kthread_wake_ns,
+  });
+  assert.equal(varied.length + held.length, COST_FIELDS.length + HOST_COST_FIELDS.length);
+  // A single guest has no host costs to vary.
+  const single = costSpace(parseScenario({ name: "x", groups: [GROUP] }, "x"), []);
+  assert.ok(single.varied.every((f) => !f.field.startsWith("host.")));
+});
+
+Deno.test("every cost vector sets a host's own costs in its runs, and the event-channel costs as before", () => {
+  const input = { source: "h.json", path: "/h.json", raw: hostInput() };
+  const plan = expandPlan(input, {});
+  const { design, plans } = robustPlans(plan, 3, (sets) => expandPlan(input, { sets }));
+  const hostFields = design.varied.filter((f) => f.field.startsWith("host."));
+  assert.equal(hostFields.length, HOST_COST_FIELDS.length);
+  for (const [v, p] of plans.entries()) {
+    assert.deepEqual(p.runs.map((r) => r.seed), plan.runs.map((r) => r.seed));
+    const s = p.runs[0].scenario;
+    const costs = s.costs as Record<string, number>;
+    const host = s.host!.costs as unknown as Record<string, number>;
+    for (const f of design.varied) {
+      const got = f.field.startsWith("host.") ? host[f.field.slice(5)] : costs[f.field];
+      assert.equal(got, design.costs[v][f.field], f.field);
+    }
+  }
 });
