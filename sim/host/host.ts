@@ -292,6 +292,8 @@ export class HostSimulation {
   readonly thrWake: Uint8Array;
   /** Per thread: the VCPU it runs on. */
   readonly thrU: Int32Array;
+  /** Per thread: `p->recent_used_cpu` of select_idle_sibling, or -1. */
+  readonly thrRecent: Int32Array;
   /** Per ring: 1 while its client waits for a free slot. */
   readonly stalled: Uint8Array;
   // Devices (one client each).
@@ -504,6 +506,7 @@ export class HostSimulation {
     this.thrOn = new Uint8Array(2 * nRings + G);
     this.thrWake = new Uint8Array(2 * nRings + G);
     this.thrU = new Int32Array(2 * nRings + G);
+    this.thrRecent = new Int32Array(2 * nRings + G).fill(-1);
     this.ioPort = new Int32Array(U).fill(-1);
     this.ioStall = new Uint8Array(U);
     this.ioQueued = new Uint8Array(U);
@@ -1103,41 +1106,65 @@ export class HostSimulation {
   // -- VCPU work --
 
   /**
-   * Make thread `t` runnable. A backend kthread woken by VCPU `waker` runs on
-   * its previous dom0 VCPU if that one is idle, else on another idle dom0
-   * VCPU, else on its previous one: the idle-CPU search of Linux's
-   * `select_task_rq_fair`/`select_idle_sibling` (kernel/sched/fair.c), which
-   * keeps a kthread from queueing behind a busy CPU while others idle.
-   * Clients stay on their guest VCPU.
+   * Make thread `t` runnable. A backend kthread (or QEMU) woken by dom0 VCPU
+   * `waker` goes where Linux's `select_task_rq_fair` puts it
+   * ({@linkcode HostSimulation.selectCpu}); clients stay on their guest VCPU.
    */
   wakeThread(t: number, kthread: boolean, waker = -1): void {
     if (this.thrOn[t] === 1) return;
     this.thrOn[t] = 1;
     if (kthread) {
       this.thrWake[t] = 1;
-      const prev = this.thrU[t];
-      if (!this.idle(prev, waker)) {
-        const n = this.vcpuBase[1];
-        for (let k = 1; k < n; k++) {
-          const v = (prev + k) % n;
-          if (this.idle(v, waker)) {
-            this.thrU[t] = v;
-            break;
-          }
-        }
-      }
+      this.thrU[t] = this.selectCpu(t, this.thrU[t], waker);
     }
     const u = this.thrU[t];
     this.threads.push(u, t);
     if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
-  /** Whether VCPU `v` (not `waker`) has nothing to run and nothing coming. */
-  idle(v: number, waker: number): boolean {
-    return v !== waker && this.running[v] === 0 && this.stepAt[v] === Infinity &&
-      this.busyUntil[v] <= this.engine.now &&
-      this.inLoop[v] === 0 && this.upcallWanted[v] === 0 && this.inSoftirq[v] === 0 &&
-      this.polls.head[POLL_LISTS * v + L_SD] < 0 && this.threads.head[v] < 0;
+  /**
+   * kernel/sched/fair.c select_task_rq_fair for a wake-up of thread `t`,
+   * last on `prev`, by dom0 VCPU `waker` (not a sync wake-up; dom0's VCPUs
+   * share one last-level cache):
+   * - wake_affine, when the waker's CPU is not `prev`: wake_affine_idle
+   *   takes `prev` if the waker's CPU and `prev` are both idle, the waker's
+   *   CPU if only it is ("If this_cpu is idle, it implies the wakeup is from
+   *   interrupt context"), `prev` if only it is; with neither idle,
+   *   wake_affine_weight compares PELT loads, which are not modelled:
+   *   `prev`.
+   * - select_idle_sibling(prev, target): the target if idle; else `prev` if
+   *   idle; else a per-CPU kthread waker (ksoftirqd) on `prev` with nothing
+   *   else runnable keeps it; else the thread's recent_used_cpu if idle
+   *   (which becomes `prev`); else the first idle CPU after the target
+   *   (select_idle_cpu, wrapping); else the target.
+   */
+  selectCpu(t: number, prev: number, waker: number): number {
+    let target = prev;
+    if (waker >= 0 && waker !== prev) {
+      if (this.idleCpu(waker)) target = this.idleCpu(prev) ? prev : waker;
+    }
+    if (this.idleCpu(target)) return target;
+    if (prev !== target && this.idleCpu(prev)) return prev;
+    if (waker === prev && this.inSoftirq[waker] === 2 && this.threads.head[waker] < 0) return prev;
+    const recent = this.thrRecent[t];
+    this.thrRecent[t] = prev;
+    if (recent >= 0 && recent !== prev && recent !== target && this.idleCpu(recent)) return recent;
+    const n = this.vcpuBase[1];
+    for (let k = 1; k < n; k++) {
+      const v = (target + k) % n;
+      if (this.idleCpu(v)) return v;
+    }
+    return target;
+  }
+
+  /**
+   * kernel/sched/core.c idle_cpu for dom0 VCPU `v` (available_idle_cpu: a
+   * pinned dom0 VCPU is never preempted): no task current or runnable. A hard
+   * IRQ, or a softirq at irq_exit, that interrupted the idle task leaves it
+   * idle; ksoftirqd, a kthread or QEMU on it, or one runnable, does not.
+   */
+  idleCpu(v: number): boolean {
+    return this.threads.head[v] < 0 && this.ksoftirqd[v] === 0 && this.inSoftirq[v] !== 2;
   }
 
   /**

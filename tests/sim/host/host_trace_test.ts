@@ -77,11 +77,17 @@ for (const abi of ["2l", "fifo"]) {
 
 Deno.test("every slice and instant of a traced host lies within the traced time, stopped by time or by events", () => {
   const s = scenario(POOLED);
-  const byTime = trace(s, "fifo", { untilNs: 2.5e6 });
+  // Stop in the middle of a slice that a longer trace shows in progress, so
+  // that something must be cut at the end.
+  const longer = trace(s, "fifo", { untilNs: 3e6 }).tracer.events;
+  const open = longer.find((e) => e.ph === "X" && e.ts > 1000 && e.dur! > 1);
+  assert.ok(open, "a slice of more than 1 µs after 1 ms");
+  const untilNs = Math.round((open.ts + open.dur! / 2) * 1000);
+  const byTime = trace(s, "fifo", { untilNs });
   assert.equal(byTime.stopped, false);
   const byEvents = trace(s, "fifo", { maxEvents: 3000 });
   assert.equal(byEvents.stopped, true);
-  assert.equal(byTime.endNs, 2.5e6);
+  assert.equal(byTime.endNs, untilNs);
   assert.ok(byEvents.endNs > 0 && byEvents.endNs < 6e6);
   for (const t of [byTime, byEvents]) {
     const ev = t.tracer.events.filter((e) => e.ph !== "M");
