@@ -215,14 +215,20 @@ export function capacitySummary(rows: readonly CsvRow[], params: readonly string
   const limits = [...counts].sort((a, b) => b[1] - a[1])
     .map(([l, n]) => `${LIMIT_NAMES[l] ?? l} in ${n} of ${rows.length} searches${shared(l)}`);
   const second = `What runs out first: ${limits.join(", ")}.`;
+  // The port-count answer, per ABI, and where the ports did end a search.
   const byPorts = abis.flatMap((abi) => {
-    const v = rows.filter((r) => r.abi === abi).map((r) => Number(r.port_limit_guests))
+    const mine = rows.filter((r) => r.abi === abi);
+    const v = mine.map((r) => Number(r.port_limit_guests))
       .filter((x) => Number.isFinite(x) && x > 0);
     if (v.length === 0) return [];
     const a = Math.min(...v), b = Math.max(...v);
-    return [`${abi} at ${a === b ? a : `${a}–${b}`} ${unit}`];
+    const ended = mine.filter((r) => String(r.limit) === "ports").length;
+    return [
+      `${abi} at ${a === b ? a : `${a}–${b}`} ${unit}` +
+      (ended ? ` (the limit met first at ${ended} of ${mine.length} points)` : ""),
+    ];
   });
-  const third = byPorts.length && !counts.has("ports")
+  const third = byPorts.length
     ? [`By ports alone, dom0 would stop at: ${byPorts.join("; ")}.`]
     : [];
   return [first, second, ...third];

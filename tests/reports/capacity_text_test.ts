@@ -95,18 +95,21 @@ Deno.test("the summary says the ABIs serve the same guests when their intervals 
 
 Deno.test("the summary names the points where one ABI's interval lies above another's", () => {
   const rows = [
-    { ...row("2l", 30, 31, "ports"), p: 1 },
-    { ...row("fifo", 50, 52, "dom0_cpu"), p: 1 },
-    { ...row("2l", 60, 62, "dom0_cpu"), p: 2 },
-    { ...row("fifo", 61, 61, "dom0_cpu"), p: 2 },
+    { ...row("2l", 30, 31, "ports"), p: 1, port_limit_guests: 31 },
+    { ...row("fifo", 50, 52, "dom0_cpu"), p: 1, port_limit_guests: "" },
+    { ...row("2l", 60, 62, "dom0_cpu"), p: 2, port_limit_guests: 120 },
+    { ...row("fifo", 61, 61, "dom0_cpu"), p: 2, port_limit_guests: "" },
   ];
-  const [first] = capacitySummary(rows, ["p"]);
+  const [first, , third] = capacitySummary(rows, ["p"]);
   assert.match(
     first,
     /the ABIs differ at 1 of 2 points: fifo serves 50 where 2l serves 30–31 \(p=1\)/,
   );
-  // Ports bound first somewhere: no "by ports alone" sentence.
-  assert.equal(capacitySummary(rows, ["p"]).length, 2);
+  // Ports bound first somewhere: the port-count answer stays, and says where.
+  assert.equal(
+    third,
+    "By ports alone, dom0 would stop at: 2l at 31–120 guests (the limit met first at 1 of 2 points).",
+  );
 });
 
 Deno.test("report.md's capacity lines fit in 78 columns and open with the summary", () => {
