@@ -175,6 +175,8 @@ export class HostSimulation {
   readonly hc: HostSpec["costs"];
   /** dom0's port layout. */
   readonly layout: HostLayout;
+  /** Per dom0 VCPU: its call-function-single IPI port (`layout.ipiPorts`). */
+  readonly ipiPort: Int32Array;
   /** Every ring of the host. */
   readonly rings: Rings;
   /** Per domain (0 dom0, then the started guests): its ABI model. */
@@ -382,6 +384,8 @@ export class HostSimulation {
   readonly dom0Handled: Float64Array;
   /** Raises in dom0 while measuring. */
   dom0Raised = 0;
+  /** Call-function-single IPIs sent to wake an idle dom0 VCPU for a woken thread (measured). */
+  dom0Ipis = 0;
   /** Raises in every domain while measuring. */
   raised = 0;
   /** Coalesced raises while measuring. */
@@ -432,6 +436,7 @@ export class HostSimulation {
     const dom0 = new Domain(abi0);
     if (dom0.isFifo) { for (let v = 0; v < nv0; v++) dom0.initControl(v); }
     this.layout = allocateHost(host, dom0, host.dom0.notify);
+    this.ipiPort = this.layout.ipiPorts;
     this.abis.push(abi0);
     this.domains.push(dom0);
     const L = this.layout;
@@ -1118,8 +1123,30 @@ export class HostSimulation {
       this.thrU[t] = this.selectCpu(t, this.thrU[t], waker);
     }
     const u = this.thrU[t];
+    if (kthread && waker >= 0 && u !== waker && this.halted(u)) {
+      // kernel/sched/core.c ttwu_queue_wakelist: a wake-up onto another,
+      // idle CPU queues the task there and sends the call-function-single
+      // IPI (arch/x86/xen/smp.c: xen_send_IPI_one, EVTCHNOP_send on the
+      // target VCPU's IPI port); a halted VCPU (xen_safe_halt, not polling)
+      // runs the thread only once that event has woken it.
+      this.threads.push(u, t);
+      if (this.measuring) this.dom0Ipis++;
+      this.send(waker, 0, this.ipiPort[u], -1, this.itemCtx[waker]);
+      return;
+    }
     this.threads.push(u, t);
     if (this.running[u] === 0) this.schedule(u, this.engine.now);
+  }
+
+  /**
+   * Whether VCPU `u` is halted: nothing running, runnable, owed or coming
+   * (no step scheduled, no upcall on its way). An event reaches it after
+   * `wake_ns`.
+   */
+  halted(u: number): boolean {
+    return this.running[u] === 0 && this.stepAt[u] === Infinity &&
+      this.busyUntil[u] <= this.engine.now && this.upcallWanted[u] === 0 &&
+      this.inLoop[u] === 0 && this.threads.head[u] < 0 && this.ksoftirqd[u] === 0;
   }
 
   /**

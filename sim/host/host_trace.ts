@@ -142,7 +142,10 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
     if (r < 0) {
       // drivers/xen/evtchn.c evtchn_interrupt: a port bound by user space (QEMU's ioreq ports).
       const io = dom === 0 && port < sim.portIoreq.length && sim.portIoreq[port] >= 0;
-      return io ? "evtchn_interrupt" : `port ${port}`;
+      if (io) return "evtchn_interrupt";
+      // arch/x86/xen/smp.c: the IPI a remote wake-up sends an idle CPU.
+      if (dom === 0 && sim.ipiPort.includes(port)) return "xen_call_function_single_interrupt";
+      return `port ${port}`;
     }
     const kind = sim.ringKind[r];
     if (dom === 0) {

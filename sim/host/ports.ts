@@ -103,6 +103,20 @@ export function ownPortsPerVcpu(kind: "pv" | "pvh" | "hvm", fifo: boolean): numb
   return 1 + 3 + (kind === "pv" ? 1 : 0) + 1 + (fifo ? 0 : 1);
 }
 
+/**
+ * Which of a VCPU's own ports is its XEN_CALL_FUNCTION_SINGLE_VECTOR IPI, in
+ * the order {@linkcode ownPortsPerVcpu} lists them (VIRQ_TIMER, resched,
+ * callfunc, callfuncsingle, ...): the IPI a remote wake-up sends to an idle
+ * CPU (kernel/sched/core.c `ttwu_queue_wakelist`, Linux 6.0 and later).
+ *
+ * @example
+ * ```ts
+ * import { CALLFUNC_SINGLE_PORT } from "./ports.ts";
+ * console.log(CALLFUNC_SINGLE_PORT); // 3
+ * ```
+ */
+export const CALLFUNC_SINGLE_PORT = 3;
+
 /** The port kinds of a guest's backend ports (what dom0 runs when one is notified). */
 export const PK_XENSTORE = 0;
 /** xenconsoled. */
@@ -120,6 +134,8 @@ export const PK_IOREQ = 5;
 export interface HostLayout {
   /** dom0's own ports (per-VCPU timers and IPIs, then the reserve). */
   dom0OwnPorts: number;
+  /** Per dom0 VCPU: its call-function-single IPI port ({@linkcode CALLFUNC_SINGLE_PORT}). */
+  ipiPorts: Int32Array;
   /** Per template: guests requested. */
   requested: number[];
   /** Per template: guests started. */
@@ -189,7 +205,13 @@ export function allocateHost(
   };
   // dom0 is a PV domain here: 6 own ports per VCPU under FIFO, 7 under 2-level.
   const own = ownPortsPerVcpu("pv", dom0.isFifo);
-  for (let v = 0; v < nv; v++) for (let k = 0; k < own; k++) bindOn(v);
+  const ipiPorts = new Int32Array(nv);
+  for (let v = 0; v < nv; v++) {
+    for (let k = 0; k < own; k++) {
+      const p = bindOn(v);
+      if (k === CALLFUNC_SINGLE_PORT) ipiPorts[v] = p;
+    }
+  }
   for (let k = 0; k < host.dom0.reserved_ports; k++) bindOn(0);
   const dom0OwnPorts = bound;
   const pick = (): number => {
@@ -248,6 +270,7 @@ export function allocateHost(
   });
   return {
     dom0OwnPorts,
+    ipiPorts,
     requested,
     started,
     refused,

@@ -188,6 +188,7 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     delivered: sim.delivered,
     coalesced: sim.coalesced,
     dom0_raised: sim.dom0Raised,
+    dom0_ipis: sim.dom0Ipis,
     upcalls: sim.upcalls,
     shared_bytes: sim.abis[0].sharedBytes(),
     jain_rt: round4(jain(means)),

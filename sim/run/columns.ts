@@ -352,7 +352,15 @@ export const HOST_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.free
     unit: "events",
     text: "raises in every domain that found their port already pending: no new event",
   },
-  dom0_raised: { unit: "events", text: "raises of dom0's ports (the backends' notifications)" },
+  dom0_raised: {
+    unit: "events",
+    text: "raises of dom0's ports (the backends' notifications and dom0's own IPIs)",
+  },
+  dom0_ipis: {
+    unit: "events",
+    text:
+      "call-function-single IPIs dom0 sent itself to wake an idle VCPU for a woken kthread or QEMU",
+  },
   upcalls: { unit: "upcalls", text: "upcalls started in every domain" },
   shared_bytes: {
     unit: "bytes",

@@ -639,8 +639,9 @@ export const HOST_COST_FIELDS: readonly (keyof HostCosts)[] = Object.keys(
 
 /**
  * The range (ns) `--robust` draws each host-side cost from. The wakes
- * follow their sources: a kthread wake from a same-CPU wake (3.4-4.7 µs) to
- * a cross-CPU one (11-12 µs) in the costs notes' local measurement (§2), a
+ * follow their sources: a kthread wake around a same-CPU wake (3.4-4.7 µs)
+ * in the costs notes' local measurement (§2; a cross-CPU wake's IPI and the
+ * halted VCPU's wake-up, 11-12 µs in all there, are modelled apart), a
  * daemon's wake over its 10-20 µs estimate. The other fields are estimates
  * of an order of magnitude: from half to twice the default.
  *
@@ -652,7 +653,7 @@ export const HOST_COST_FIELDS: readonly (keyof HostCosts)[] = Object.keys(
  */
 export const HOST_COST_RANGES: Readonly<Record<keyof HostCosts, Readonly<CostRange>>> = Object
   .freeze({
-    kthread_wake_ns: { low: 3000, high: 12000 },
+    kthread_wake_ns: { low: 3000, high: 6000 },
     user_wake_ns: { low: 10000, high: 20000 },
     netback_tx_ns: { low: 750, high: 3000 },
     stack_ns: { low: 1000, high: 4000 },
@@ -665,7 +666,8 @@ export const HOST_COST_RANGES: Readonly<Record<keyof HostCosts, Readonly<CostRan
 // What each host cost is (the reference's tables are generated from these).
 const HOST_COST_DOCS: Record<keyof HostCosts, string> = {
   kthread_wake_ns: "waking a sleeping kthread (blkback's ring thread, netback's guest-rx thread) " +
-    "on its CPU; a local wake-up is about 5 µs (ns)",
+    "on its CPU; a local wake-up is about 5 µs (ns). A wake-up onto another, halted dom0 VCPU " +
+    "adds the IPI that wakes it, modelled apart",
   user_wake_ns: "waking a user-space daemon (QEMU, xenstored, xenconsoled) through " +
     "`/dev/xen/evtchn`; a 10–20 µs estimate (ns)",
   netback_tx_ns: "netback TX: one packet in `xenvif_tx_action` (grant copy, skb build); " +

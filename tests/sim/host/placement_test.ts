@@ -5,7 +5,8 @@
  * rule by rule, on a 4-VCPU dom0 whose VCPUs are made busy by hand.
  */
 import assert from "node:assert/strict";
-import type { HostSimulation } from "../../../sim/host/host.ts";
+import { type HostSimulation, IT_HANDLER, R_BLK } from "../../../sim/host/host.ts";
+import { CALLFUNC_SINGLE_PORT } from "../../../sim/host/ports.ts";
 import { parseScenario } from "../../../sim/scenario/scenario.ts";
 import { resolveCosts } from "../../../models/costs.ts";
 import { sim } from "./host_fixture.ts";
@@ -119,4 +120,88 @@ Deno.test("placement: a woken kthread is queued on the VCPU select_task_rq_fair 
   assert.equal(h.thrU[T], 0, "moved to the waker's idle CPU");
   assert.equal(h.threads.len[0], 1);
   assert.equal(h.threads.head[0], T);
+});
+
+/** Record `h`'s notifications and the items its VCPUs begin, in order. */
+function watch(h: HostSimulation): {
+  sends: { u: number; dom: number; port: number; at: number }[];
+  items: { u: number; kind: number; arg: number; at: number }[];
+} {
+  const w = {
+    sends: [] as { u: number; dom: number; port: number; at: number }[],
+    items: [] as { u: number; kind: number; arg: number; at: number }[],
+  };
+  const send = h.send.bind(h);
+  h.send = (u, dom, port, dev, ctx) => {
+    w.sends.push({ u, dom, port, at: h.engine.now });
+    send(u, dom, port, dev, ctx);
+  };
+  const begin = h.begin.bind(h);
+  h.begin = (u, kind, arg, ctx, ns, ns2) => {
+    w.items.push({ u, kind, arg, at: h.engine.now });
+    begin(u, kind, arg, ctx, ns, ns2);
+  };
+  return w;
+}
+
+/** blkback's kthread of the host's first vbd ring (thread 2r + 1). */
+function blkbackThread(h: HostSimulation): number {
+  for (let r = 0; r < h.ringCount; r++) if (h.ringKind[r] === R_BLK) return 2 * r + 1;
+  throw new Error("no vbd ring");
+}
+
+Deno.test("placement: a kthread woken onto another, halted VCPU waits for the call-function-single IPI that wakes it", () => {
+  const h = host();
+  const w = watch(h);
+  const t = blkbackThread(h);
+  h.thrU[t] = 2;
+  // Both idle: wake_affine_idle keeps prev (2), which is not the waker's CPU.
+  assert.equal(h.halted(2), true);
+  h.wakeThread(t, true, 0);
+  assert.equal(h.thrU[t], 2);
+  assert.equal(h.threads.head[2], t, "queued on VCPU 2's list");
+  assert.equal(h.stepAt[2], Infinity, "VCPU 2 does not step before the IPI reaches it");
+  assert.deepEqual(w.sends.map((s) => [s.u, s.dom, s.port]), [[0, 0, h.ipiPort[2]]]);
+  h.engine.run(1e6, h);
+  // The IPI is VCPU 2's first item, a handler no sooner than the hypercall
+  // and a halted VCPU's wake-up after the wake; the kthread runs after it.
+  const first = w.items.find((i) => i.u === 2)!;
+  assert.equal(first.kind, IT_HANDLER);
+  assert.equal(first.arg, h.ipiPort[2]);
+  assert.ok(first.at >= h.costs.hypercall_ns + h.costs.wake_ns, `${first.at}`);
+  assert.equal(h.thrOn[t], 0, "the kthread ran and slept again");
+});
+
+Deno.test("placement: a kthread woken onto the waker's own VCPU, or onto a busy one, sends no IPI", () => {
+  const h = host();
+  const w = watch(h);
+  const t = blkbackThread(h);
+  h.thrU[t] = 0;
+  h.wakeThread(t, true, 0);
+  assert.equal(h.thrU[t], 0);
+  assert.equal(w.sends.length, 0);
+  const g = host();
+  const wg = watch(g);
+  const tg = blkbackThread(g);
+  g.thrU[tg] = 2;
+  g.running[2] = 1; // VCPU 2 runs an item: not halted (and not idle_cpu either)
+  busy(g, 2);
+  g.threads.pop(2);
+  assert.equal(g.halted(2), false);
+  g.wakeThread(tg, true, 0);
+  assert.equal(wg.sends.length, 0);
+});
+
+Deno.test("placement: each dom0 VCPU's IPI port is its fourth own port, bound to it", () => {
+  for (const abi of ["2l", "fifo"]) {
+    const s = parseScenario({
+      name: "ipi",
+      host: { dom0: { vcpus: 4 }, guests: [{ count: 1 }] },
+    }, "ipi.json");
+    const h = sim(s, abi, resolveCosts("default"));
+    const own = abi === "fifo" ? 6 : 7;
+    assert.deepEqual([...h.ipiPort], [0, 1, 2, 3].map((v) => 1 + own * v + CALLFUNC_SINGLE_PORT));
+    // Xen's set_pending on each notifies its own VCPU.
+    for (let v = 0; v < 4; v++) assert.equal(h.abis[0].raise(h.ipiPort[v]), v);
+  }
 });
