@@ -1123,30 +1123,28 @@ export class HostSimulation {
       this.thrU[t] = this.selectCpu(t, this.thrU[t], waker);
     }
     const u = this.thrU[t];
-    if (kthread && waker >= 0 && u !== waker && this.halted(u)) {
+    const ipi = kthread && waker >= 0 && u !== waker && this.halted(u);
+    this.threads.push(u, t);
+    if (ipi) {
       // kernel/sched/core.c ttwu_queue_wakelist: a wake-up onto another,
       // idle CPU queues the task there and sends the call-function-single
       // IPI (arch/x86/xen/smp.c: xen_send_IPI_one, EVTCHNOP_send on the
       // target VCPU's IPI port); a halted VCPU (xen_safe_halt, not polling)
       // runs the thread only once that event has woken it.
-      this.threads.push(u, t);
       if (this.measuring) this.dom0Ipis++;
       this.send(waker, 0, this.ipiPort[u], -1, this.itemCtx[waker]);
-      return;
-    }
-    this.threads.push(u, t);
-    if (this.running[u] === 0) this.schedule(u, this.engine.now);
+    } else if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
   /**
-   * Whether VCPU `u` is halted: nothing running, runnable, owed or coming
-   * (no step scheduled, no upcall on its way). An event reaches it after
-   * `wake_ns`.
+   * Whether VCPU `u` is halted: idle ({@linkcode HostSimulation.idleCpu})
+   * and not in an interrupt either, with nothing owed or coming (no step
+   * scheduled, no upcall on its way). An event reaches it after `wake_ns`.
    */
   halted(u: number): boolean {
-    return this.running[u] === 0 && this.stepAt[u] === Infinity &&
+    return this.idleCpu(u) && this.running[u] === 0 && this.stepAt[u] === Infinity &&
       this.busyUntil[u] <= this.engine.now && this.upcallWanted[u] === 0 &&
-      this.inLoop[u] === 0 && this.threads.head[u] < 0 && this.ksoftirqd[u] === 0;
+      this.inLoop[u] === 0;
   }
 
   /**
