@@ -1683,6 +1683,9 @@ export class HostSimulation {
         const r = arg >> 1;
         const d = this.ringDev[r];
         if ((arg & 1) === 0) {
+          // xennet_start_xmit / blkif_queue_request: push, notify if ring.h
+          // says so; netfront no longer reaps TX responses here
+          // (114a2de6fa86): only its interrupt handler consumes them.
           this.pushed[d]++;
           if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d, ctx);
         } else if (this.ringKind[r] === R_BLK) {
