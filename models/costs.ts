@@ -47,6 +47,27 @@ export interface Costs {
 }
 
 /**
+ * The cost fields the guest runtime and the host charge around whatever ABI
+ * model runs (upcall delivery and wake-up, upcall entry, IRQ dispatch, the
+ * `EVTCHNOP_send` hypercall): every run reads them.
+ *
+ * @example
+ * ```ts
+ * import { RUNTIME_COST_FIELDS } from "./costs.ts";
+ * console.log(RUNTIME_COST_FIELDS.includes("upcall_ns")); // true
+ * ```
+ */
+export const RUNTIME_COST_FIELDS: readonly (keyof Costs)[] = Object.freeze(
+  [
+    "upcall_ns",
+    "wake_ns",
+    "guest_entry_ns",
+    "dispatch_ns",
+    "hypercall_ns",
+  ] as const,
+);
+
+/**
  * The documented default costs (the README's cost table gives each one's source).
  *
  * @example

@@ -8,6 +8,7 @@ import type { AbiFactory, AbiOptions, EventChannelAbi } from "./abi.ts";
 import { TwoLevelAbi } from "./two_level.ts";
 import { ThreeLevelAbi } from "./three_level.ts";
 import { FifoAbi } from "./fifo.ts";
+import { DEFAULT_COSTS } from "./costs.ts";
 
 const FACTORIES: Record<string, AbiFactory> = {
   "2l": (o) => new TwoLevelAbi(o, "2l"),
@@ -53,6 +54,32 @@ export function createAbi(id: string, options: AbiOptions): EventChannelAbi {
   const f = FACTORIES[id];
   if (f === undefined) throw new Error(`unknown ABI id '${id}'`);
   return f(options);
+}
+
+/**
+ * The cost fields a built-in ABI's model reads, or `null` for a module path
+ * (a design's reads are unknown). Every built-in model copies the costs it
+ * charges in its constructor, so building it once on costs that record each
+ * read finds them all.
+ *
+ * @example
+ * ```ts
+ * import { costFieldsRead } from "./registry.ts";
+ * const read = costFieldsRead("2l")!;
+ * console.log(read.has("xen_raise_2l_ns"), read.has("xen_raise_fifo_ns")); // true false
+ * ```
+ */
+export function costFieldsRead(id: string): ReadonlySet<string> | null {
+  if (FACTORIES[id] === undefined) return null;
+  const read = new Set<string>();
+  const costs = new Proxy({ ...DEFAULT_COSTS }, {
+    get(target, key, receiver) {
+      if (typeof key === "string") read.add(key);
+      return Reflect.get(target, key, receiver);
+    },
+  });
+  createAbi(id, { vcpus: 1, wordBits: 64, costs });
+  return read;
 }
 
 /**

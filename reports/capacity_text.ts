@@ -275,7 +275,7 @@ export function robustCapacity(
         follows = f;
       }
     }
-    const significant = rhoSignificant(rho, caps.length);
+    const significant = rhoSignificant(rho, caps.length, fields.length);
     return {
       ...row,
       robust_low: caps.length ? Math.min(...caps) : "",

@@ -242,7 +242,7 @@ export async function runCapacity(
     if (varied.length === 0) {
       throw new InputError(
         `${src}: --robust: every cost field is held fixed (set by the scenario, swept by the ` +
-          `grid or of zero width); give the fields to vary in cost_ranges`,
+          `grid, read by no run or of zero width); give the fields to vary in cost_ranges`,
       );
     }
     robustCosts = latinHypercube(varied, vectors, first.base.seed);

@@ -89,7 +89,8 @@ export const CAPACITY_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.
   follows: {
     unit: "",
     text: "with `--robust`: the cost field whose value capacity follows most (largest Spearman " +
-      "rank correlation), named only when that correlation differs from 0 at 95%",
+      "rank correlation), named only when that correlation differs from 0 at 95% after " +
+      "Bonferroni's correction for the number of fields varied",
   },
   follows_rho: {
     unit: "−1–1",

@@ -13,7 +13,9 @@
  * @module
  */
 
-import { COST_FIELDS, COST_RANGES } from "../../models/costs.ts";
+import { COST_FIELDS, COST_RANGES, RUNTIME_COST_FIELDS } from "../../models/costs.ts";
+import { ABI_IDS, costFieldsRead } from "../../models/registry.ts";
+import { hostCostFieldsRead } from "../host/cost_use.ts";
 import { RandomStream } from "../engine/random.ts";
 import { writeFileAtomic } from "../io/atomic.ts";
 import { InputError } from "../io/errors.ts";
@@ -46,8 +48,12 @@ export interface VariedField {
 export interface HeldField {
   /** Cost field name: a `Costs` field, or `host.` and a host cost field. */
   field: string;
-  /** Why it is held: set by the scenario, swept by the grid, or a range of zero width. */
-  why: "set by the scenario" | "swept by the grid" | "range of zero width";
+  /**
+   * Why it is held: set by the scenario, swept by the grid, read by no run
+   * (no ABI model or host work of the scenario charges it), or a range of
+   * zero width.
+   */
+  why: "set by the scenario" | "swept by the grid" | "read by no run" | "range of zero width";
 }
 
 /** The robustness design: how the cost vectors were drawn (robust/design.json). */
@@ -73,7 +79,9 @@ export interface RobustDesign {
  * built-in range (`COST_RANGES`), or the scenario's `cost_ranges` entry;
  * held fixed are the fields the scenario sets in `costs` (or all of them
  * under the `"zero"` preset) unless `cost_ranges` names them, the fields a
- * grid sweeps (`costs.x` parameters), and ranges of zero width. A host
+ * grid sweeps (`costs.x` parameters), the fields no run reads
+ * ({@linkcode costFieldsReadBy}: varied, they would change nothing and could
+ * only be named as a cause by chance), and ranges of zero width. A host
  * scenario's own costs (`host.costs`, named `host.<field>`) vary likewise
  * over `HOST_COST_RANGES` or `cost_ranges.host`; one the scenario sets to
  * other than its default, or a grid sweeps (`host.costs.x`), is held.
@@ -99,12 +107,14 @@ export function costSpace(
   const set = new Set(typeof costs === "string" ? [] : Object.keys(costs));
   const varied: VariedField[] = [];
   const held: HeldField[] = [];
+  const read = costFieldsReadBy(base, params);
   for (const field of COST_FIELDS) {
     const own = ranges[field];
     if (params.includes(`costs.${field}`)) held.push({ field, why: "swept by the grid" });
     else if (!own && (set.has(field) || preset === "zero")) {
       held.push({ field, why: "set by the scenario" });
-    } else {
+    } else if (!read.has(field)) held.push({ field, why: "read by no run" });
+    else {
       const r = own ?? COST_RANGES[field];
       if (r.high > r.low) varied.push({ field, low: r.low, high: r.high });
       else held.push({ field, why: "range of zero width" });
@@ -117,7 +127,8 @@ export function costSpace(
       if (params.includes(`host.costs.${f}`)) held.push({ field, why: "swept by the grid" });
       else if (!own[f] && hostCosts[f] !== HOST_COST_DEFAULTS[f]) {
         held.push({ field, why: "set by the scenario" });
-      } else {
+      } else if (!read.has(field)) held.push({ field, why: "read by no run" });
+      else {
         const r = own[f] ?? HOST_COST_RANGES[f];
         if (r.high > r.low) varied.push({ field, low: r.low, high: r.high });
         else held.push({ field, why: "range of zero width" });
@@ -125,6 +136,56 @@ export function costSpace(
     }
   }
   return { varied, held };
+}
+
+/** Grid parameters that may change which ABIs run. */
+const ABI_PARAM = /^(abis|host\.guests(\.\d+)?(\.abi)?)$/;
+/** Grid parameters that may change a host's traffic (and so which host costs it charges). */
+const HOST_TRAFFIC_PARAM =
+  /^host\.guests(\.\d+(\.(kind|vifs|vbds|ioreq_rate_per_s|workload(\..*)?))?)?$/;
+
+/**
+ * The cost fields some run of `base` (with `params` swept) reads, as
+ * {@linkcode costSpace} names them: what the guest runtime charges around
+ * any model (`RUNTIME_COST_FIELDS`), what each ABI's model reads
+ * (`costFieldsRead`: all of them for a design module, whose reads are
+ * unknown, or when the grid sweeps the ABIs), and for a host the
+ * `host.<field>` costs its traffic causes (`hostCostFieldsRead`; all of them
+ * when the grid sweeps the guest templates' devices, kind or workload).
+ *
+ * @example
+ * ```ts
+ * import { costFieldsReadBy } from "./robust.ts";
+ * import { parseScenario } from "../scenario/scenario.ts";
+ * const s = parseScenario({ name: "x", abis: ["2l", "fifo"], groups: [{ name: "a", ports: 1,
+ *   vcpu: 0, arrival: { kind: "periodic", period_us: 100 }, service: { kind: "const", ns: 100 } }] },
+ *   "x");
+ * const read = costFieldsReadBy(s, []);
+ * console.log(read.has("xen_raise_fifo_ns"), read.has("xen_raise_3l_ns")); // true false
+ * ```
+ */
+export function costFieldsReadBy(base: Scenario, params: readonly string[]): Set<string> {
+  const all = new Set<string>([
+    ...COST_FIELDS,
+    ...HOST_COST_FIELDS.map((f) => `host.${f}`),
+  ]);
+  const read = new Set<string>(RUNTIME_COST_FIELDS);
+  const templates = base.host?.guests ?? [];
+  const abis = params.some((p) => ABI_PARAM.test(p))
+    ? ABI_IDS
+    : [...base.abis, ...templates.flatMap((t) => t.abi === undefined ? [] : [t.abi])];
+  for (const abi of abis) {
+    const fields = costFieldsRead(abi);
+    if (fields === null) return all;
+    for (const f of fields) read.add(f);
+  }
+  if (base.host !== undefined) {
+    const host = params.some((p) => HOST_TRAFFIC_PARAM.test(p))
+      ? HOST_COST_FIELDS
+      : [...hostCostFieldsRead(base.host)];
+    for (const f of host) read.add(`host.${f}`);
+  }
+  return read;
 }
 
 /**
@@ -226,7 +287,7 @@ export function robustPlans(
   if (varied.length === 0) {
     throw new InputError(
       `${plan.source}: --robust: every cost field is held fixed (set by the scenario, swept by ` +
-        `the grid or of zero width); give the fields to vary in cost_ranges`,
+        `the grid, read by no run or of zero width); give the fields to vary in cost_ranges`,
     );
   }
   const vectors = latinHypercube(varied, n, plan.base.seed);

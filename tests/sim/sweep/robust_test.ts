@@ -1,11 +1,14 @@
 import assert from "node:assert/strict";
 import {
+  costFieldsReadBy,
   costSpace,
   latinHypercube,
   maxRankCorrelation,
   robustPlans,
 } from "../../../sim/sweep/robust.ts";
 import { expandPlan } from "../../../sim/sweep/plan.ts";
+import { executeRun } from "../../../sim/run/run.ts";
+import { createAbi } from "../../../models/registry.ts";
 import { loadInput, parseScenario } from "../../../sim/scenario/scenario.ts";
 import { COST_FIELDS, COST_RANGES, DEFAULT_COSTS } from "../../../models/costs.ts";
 import {
@@ -135,7 +138,10 @@ Deno.test("every host cost default lies inside its range", () => {
 
 Deno.test("a host's own costs vary as host.<field>; one the scenario sets, the grid sweeps or cost_ranges.host fixes is held", () => {
   const s = parseScenario(
-    hostInput({ costs: { blkback_ns: 9999 } }, {
+    hostInput({
+      costs: { blkback_ns: 9999 },
+      guests: [{ count: 2, vcpus: 1, kind: "hvm", ioreq_rate_per_s: 100 }],
+    }, {
       cost_ranges: {
         host: { qemu_ns: { low: 7000, high: 7000 }, stack_ns: { low: 100, high: 200 } },
       },
@@ -163,7 +169,8 @@ Deno.test("a host's own costs vary as host.<field>; one the scenario sets, the g
 });
 
 Deno.test("every cost vector sets a host's own costs in its runs, and the event-channel costs as before", () => {
-  const input = { source: "h.json", path: "/h.json", raw: hostInput() };
+  const hvm = { guests: [{ count: 2, vcpus: 1, kind: "hvm", ioreq_rate_per_s: 100 }] };
+  const input = { source: "h.json", path: "/h.json", raw: hostInput(hvm) };
   const plan = expandPlan(input, {});
   const { design, plans } = robustPlans(plan, 3, (sets) => expandPlan(input, { sets }));
   const hostFields = design.varied.filter((f) => f.field.startsWith("host."));
@@ -177,5 +184,100 @@ Deno.test("every cost vector sets a host's own costs in its runs, and the event-
       const got = f.field.startsWith("host.") ? host[f.field.slice(5)] : costs[f.field];
       assert.equal(got, design.costs[v][f.field], f.field);
     }
+  }
+});
+
+Deno.test("robustness holds another ABI's costs, which no run of the scenario reads", () => {
+  const twoAbis = parseScenario({ name: "x", abis: ["2l", "fifo"], groups: [GROUP] }, "x");
+  const why = (s: typeof twoAbis, params: string[] = []) =>
+    Object.fromEntries(costSpace(s, params).held.map((h) => [h.field, h.why]));
+  assert.equal(why(twoAbis).xen_raise_3l_ns, "read by no run");
+  for (
+    const f of ["xen_raise_2l_ns", "xen_raise_fifo_ns", "bitmap_consume_ns", "fifo_consume_ns"]
+  ) {
+    assert.equal(why(twoAbis)[f], undefined, f);
+  }
+  const fifo = parseScenario({ name: "x", abis: ["fifo"], groups: [GROUP] }, "x");
+  assert.equal(why(fifo).bitmap_consume_ns, "read by no run");
+  assert.equal(why(fifo).xen_raise_2l_ns, "read by no run");
+  // What the runtime charges around any model is always read.
+  for (const f of ["upcall_ns", "wake_ns", "guest_entry_ns", "dispatch_ns", "hypercall_ns"]) {
+    assert.equal(why(fifo)[f], undefined, f);
+  }
+  // A grid over the ABIs, or a design module, may read anything.
+  assert.equal(why(fifo, ["abis"]).xen_raise_2l_ns, undefined);
+  const design = parseScenario({ name: "x", abis: ["fifo", "./my_abi.ts"], groups: [GROUP] }, "x");
+  assert.equal(costFieldsReadBy(design, []).has("xen_raise_3l_ns"), true);
+});
+
+Deno.test("robustness holds a host's costs whose work its guests never cause", () => {
+  const why = (host: Record<string, unknown>, params: string[] = []) =>
+    Object.fromEntries(
+      costSpace(parseScenario(hostInput(host), "h"), params).held.map((h) => [h.field, h.why]),
+    );
+  const netOnly = why({ guests: [{ count: 2, vcpus: 1, vbds: 0 }] });
+  assert.equal(netOnly["host.blkback_ns"], "read by no run");
+  assert.equal(netOnly["host.qemu_ns"], "read by no run", "no HVM guest with emulated I/O");
+  assert.equal(netOnly["host.user_wake_ns"], "read by no run");
+  assert.equal(netOnly["host.netback_tx_ns"], undefined);
+  const blkClients = why({
+    guests: [{ count: 2, vcpus: 1, workload: { kind: "closed", devices: "blk" } }],
+  });
+  for (const f of ["netback_tx_ns", "netback_rx_ns", "stack_ns"]) {
+    assert.equal(blkClients[`host.${f}`], "read by no run", f);
+  }
+  assert.equal(blkClients["host.blkback_ns"], undefined);
+  assert.equal(blkClients["host.kthread_wake_ns"], undefined);
+  // A grid that may give a template other devices holds none of them.
+  const swept = why({ guests: [{ count: 2, vcpus: 1, vbds: 0 }] }, ["host.guests.0.vbds"]);
+  assert.equal(swept["host.blkback_ns"], undefined);
+  // Sweeping only the count changes no template's traffic.
+  const counted = why({ guests: [{ count: 2, vcpus: 1, vbds: 0 }] }, ["host.guests.0.count"]);
+  assert.equal(counted["host.blkback_ns"], "read by no run");
+});
+
+/** The CSV rows of one short run of `raw` with `sets` applied. */
+function runRows(raw: Record<string, unknown>, sets: string[]): string {
+  const plan = expandPlan({ source: "x.json", path: "/x.json", raw }, { sets });
+  return plan.runs.map((run) => {
+    const r = executeRun(run, (o) => createAbi(run.abi, o));
+    return JSON.stringify([r.summary, r.groups, r.guests ?? [], r.dom0 ?? [], r.fingerprint]);
+  }).join("\n");
+}
+
+Deno.test("a cost field held as read by no run changes no result when set to its range's far end", () => {
+  const single = {
+    name: "x",
+    abis: ["2l", "fifo"],
+    duration_ms: 2,
+    warmup_ms: 0,
+    replications: 1,
+    groups: [{ ...GROUP, ports: 4, arrival: { kind: "poisson", rate_per_s: 200000 } }],
+  };
+  const host = {
+    ...hostInput({ guests: [{ count: 3, vcpus: 2, vbds: 0 }] }),
+    abis: ["fifo"],
+    duration_ms: 2,
+  };
+  // Each with a field that is read, to show the comparison can fail.
+  const cases: [Record<string, unknown>, string][] = [
+    [single, "costs.upcall_ns=4999"],
+    [host, "costs.hypercall_ns=1199"],
+  ];
+  for (const [raw, readSet] of cases) {
+    const s = parseScenario(raw, "x");
+    const unread = costSpace(s, []).held.filter((h) => h.why === "read by no run");
+    assert.ok(unread.length >= 1, "the scenario has a field no run reads");
+    const base = runRows(raw, []);
+    for (const { field } of unread) {
+      const hostField = field.startsWith("host.");
+      const name = hostField ? field.slice(5) : field;
+      const far = hostField
+        ? HOST_COST_RANGES[name as keyof typeof HOST_COST_RANGES].high * 10
+        : COST_RANGES[name as keyof typeof COST_RANGES].high * 10;
+      const set = `${hostField ? "host.costs" : "costs"}.${name}=${far}`;
+      assert.equal(runRows(raw, [set]), base, `${field} changed a result`);
+    }
+    assert.notEqual(runRows(raw, [readSet]), base, `${readSet} changed nothing`);
   }
 });
