@@ -313,7 +313,85 @@ export interface GuestOrder {
    * the same for the devices notifying the other dom0 VCPUs; absent when all
    * devices notify one VCPU.
    */
-  byVcpu?: { vcpu: number; devices: number; mean: number; otherDevices: number; otherMean: number };
+  byVcpu?: {
+    vcpu: number;
+    devices: number;
+    mean: number;
+    otherDevices: number;
+    otherMean: number;
+    /**
+     * Among that VCPU's devices alone, the first and last tenth of their
+     * guests by creation index, as for the whole point: whether creation
+     * order still matters once the VCPU is the same.
+     */
+    within?: { tenth: number; first: number; last: number; half: number };
+  };
+}
+
+/** The first and last tenth of a point's guests by creation index (see {@linkcode guestOrder}). */
+interface Tenths {
+  /** Guests. */
+  n: number;
+  /** Guests in a tenth. */
+  k: number;
+  /** Mean round trip of the first tenth (ns). */
+  first: number;
+  /** Mean round trip of the last tenth (ns). */
+  last: number;
+  /** 95% half-width of last - first (ns). */
+  half: number;
+  /** Per guest, in creation order: its mean round trip over replications (ns). */
+  perGuest: number[];
+}
+
+/**
+ * The first and last tenth by creation index of the guests in `here` (one
+ * point's per_guest.csv rows): each guest's requests-weighted mean round trip
+ * per replication, then over replications; the difference's 95% interval from
+ * the per-replication differences (paired) with two replications or more,
+ * else from the spread across guests (Welch). Undefined under 4 guests.
+ */
+function tenthsOf(here: readonly CsvRow[]): Tenths | undefined {
+  // Per replication and guest: the requests-weighted mean of its ring round trips.
+  const reps = [...new Set(here.map((r) => num(r, "replication")))].sort((a, b) => a - b);
+  const per = new Map<number, Map<number, [number, number]>>();
+  for (const r of here) {
+    const rep = num(r, "replication"), g = num(r, "guest");
+    if (!per.has(rep)) per.set(rep, new Map());
+    const m = per.get(rep)!;
+    const [s, n] = m.get(g) ?? [0, 0];
+    m.set(g, [s + num(r, "rt_mean_ns") * num(r, "requests"), n + num(r, "requests")]);
+  }
+  const guests = [...new Set(here.map((r) => num(r, "guest")))].sort((a, b) => a - b);
+  const valueAt = (rep: number, g: number): number | undefined => {
+    const v = per.get(rep)?.get(g);
+    return v ? v[0] / v[1] : undefined;
+  };
+  const meanOf = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
+  const perGuest = guests.map((g) =>
+    meanOf(reps.map((rep) => valueAt(rep, g)).filter((v): v is number => v !== undefined))
+  );
+  const n = guests.length;
+  const k = Math.max(2, Math.floor(n / 10));
+  if (n < 2 * k) return undefined;
+  const firstG = guests.slice(0, k), lastG = guests.slice(n - k);
+  const first = meanOf(perGuest.slice(0, k)), last = meanOf(perGuest.slice(n - k));
+  let half = NaN;
+  if (reps.length >= 2) {
+    const diffs = reps.map((rep) => {
+      const f = firstG.map((g) => valueAt(rep, g)).filter((v): v is number => v !== undefined);
+      const l = lastG.map((g) => valueAt(rep, g)).filter((v): v is number => v !== undefined);
+      return f.length && l.length ? meanOf(l) - meanOf(f) : NaN;
+    }).filter(Number.isFinite);
+    half = meanCi(diffs).half;
+  } else {
+    const v = (xs: number[]) => {
+      const m = meanOf(xs);
+      return xs.reduce((a, x) => a + (x - m) * (x - m), 0) / (xs.length - 1);
+    };
+    half = 1.96 * Math.sqrt(v(perGuest.slice(0, k)) / k + v(perGuest.slice(n - k)) / k);
+  }
+  return { n, k, first, last, half, perGuest };
 }
 
 /**
@@ -359,45 +437,9 @@ export function guestOrder(rows: readonly CsvRow[], params: readonly string[] = 
     }
     const nGuests = (x: CsvRow[]) => new Set(x.map((r) => num(r, "guest"))).size;
     const here = [...byPoint.values()].reduce((a, b) => (nGuests(b) > nGuests(a) ? b : a));
-    // Per replication and guest: the requests-weighted mean of its ring round trips.
-    const reps = [...new Set(here.map((r) => num(r, "replication")))].sort((a, b) => a - b);
-    const per = new Map<number, Map<number, [number, number]>>();
-    for (const r of here) {
-      const rep = num(r, "replication"), g = num(r, "guest");
-      if (!per.has(rep)) per.set(rep, new Map());
-      const m = per.get(rep)!;
-      const [s, n] = m.get(g) ?? [0, 0];
-      m.set(g, [s + num(r, "rt_mean_ns") * num(r, "requests"), n + num(r, "requests")]);
-    }
-    const guests = [...new Set(here.map((r) => num(r, "guest")))].sort((a, b) => a - b);
-    const valueAt = (rep: number, g: number): number | undefined => {
-      const v = per.get(rep)?.get(g);
-      return v ? v[0] / v[1] : undefined;
-    };
-    const meanOf = (xs: number[]) => xs.reduce((a, x) => a + x, 0) / xs.length;
-    const perGuest = guests.map((g) =>
-      meanOf(reps.map((rep) => valueAt(rep, g)).filter((v): v is number => v !== undefined))
-    );
-    const n = guests.length;
-    const k = Math.max(2, Math.floor(n / 10));
-    if (n < 2 * k) continue;
-    const firstG = guests.slice(0, k), lastG = guests.slice(n - k);
-    const first = meanOf(perGuest.slice(0, k)), last = meanOf(perGuest.slice(n - k));
-    let half = NaN;
-    if (reps.length >= 2) {
-      const diffs = reps.map((rep) => {
-        const f = firstG.map((g) => valueAt(rep, g)).filter((v): v is number => v !== undefined);
-        const l = lastG.map((g) => valueAt(rep, g)).filter((v): v is number => v !== undefined);
-        return f.length && l.length ? meanOf(l) - meanOf(f) : NaN;
-      }).filter(Number.isFinite);
-      half = meanCi(diffs).half;
-    } else {
-      const v = (xs: number[]) => {
-        const m = meanOf(xs);
-        return xs.reduce((a, x) => a + (x - m) * (x - m), 0) / (xs.length - 1);
-      };
-      half = 1.96 * Math.sqrt(v(perGuest.slice(0, k)) / k + v(perGuest.slice(n - k)) / k);
-    }
+    const t = tenthsOf(here);
+    if (t === undefined) continue;
+    const { n, k, first, last, half, perGuest } = t;
     // Guest devices by the dom0 VCPU their requests notify.
     const vcpus = new Map<number, { s: number; n: number; devices: Set<string> }>();
     for (const r of here) {
@@ -419,12 +461,18 @@ export function guestOrder(rows: readonly CsvRow[], params: readonly string[] = 
         on += x.n;
         od += x.devices.size;
       }
+      const within = tenthsOf(here.filter((r) => num(r, "dom0_vcpu") === worst));
       byVcpu = {
         vcpu: worst,
         devices: e.devices.size,
         mean: e.s / e.n,
         otherDevices: od,
         otherMean: os / on,
+        ...(within
+          ? {
+            within: { tenth: within.k, first: within.first, last: within.last, half: within.half },
+          }
+          : {}),
       };
     }
     const sorted = [...perGuest].sort((a, b) => a - b);
@@ -482,6 +530,23 @@ export function guestOrderSentences(orders: readonly GuestOrder[]): string[] {
         s += ` The guest devices whose requests notify dom0 VCPU ${b.vcpu} (${b.devices} of ` +
           `${b.devices + b.otherDevices}) average ${fmtNs(b.mean)}, the others ` +
           `${fmtNs(b.otherMean)}.`;
+        const w = b.within;
+        if (w && Number.isFinite(w.half) && w.first > 0) {
+          // The same comparison among that VCPU's devices alone: does the
+          // order still matter (an ABI's scan order), or only through the
+          // VCPU a guest's ports notify?
+          const wd = w.last - w.first, wrel = wd / w.first;
+          const ci = `95% CI ${pctS((wd - w.half) / w.first)} to ${pctS((wd + w.half) / w.first)}`;
+          s += Math.abs(wd) > w.half && Math.abs(wrel) > ALIKE
+            ? ` Creation order matters beyond that VCPU: among the devices on VCPU ${b.vcpu} ` +
+              `alone, the last ` +
+              `${w.tenth} guests by creation order wait ${pctS(wrel)} against the first ` +
+              `${w.tenth} (${ci}).`
+            : ` Among the devices on VCPU ${b.vcpu} alone, creation order shows no difference: the ` +
+              `last ${w.tenth} ` +
+              `guests against the first ${w.tenth}, ${pctS(wrel)} (` +
+              (Math.abs(wd) > w.half ? `within ${sig(100 * ALIKE)}%` : ci) + `).`;
+        }
       }
     } else {
       s += `guests fare alike whatever their creation order: ${tenths} (` +

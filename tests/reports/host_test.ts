@@ -310,12 +310,14 @@ Deno.test("when later guests fare worse, the section says which dom0 VCPU their 
   });
   const o = guestOrder(rows)[0];
   // Devices: 15 late net devices on VCPU 3; 5 net + 20 blk elsewhere.
+  // Among VCPU 3's 15 guests alone, the first and last tenth (2 guests each) wait alike.
   assert.deepEqual(o.byVcpu, {
     vcpu: 3,
     devices: 15,
     mean: 1e6,
     otherDevices: 25,
     otherMean: 40000,
+    within: { tenth: 2, first: 1e6, last: 1e6, half: 0 },
   });
   const text = sectionText(rows).replace(/\n +/g, " ");
   assert.match(text, /later guests fare worse/);
@@ -323,8 +325,28 @@ Deno.test("when later guests fare worse, the section says which dom0 VCPU their 
     text,
     /The guest devices whose requests notify dom0 VCPU 3 \(15 of 40\) average 1 ms, the others 40 µs\./,
   );
+  assert.match(text, /Among the devices on VCPU 3 alone, creation order shows no difference/);
+  assert.doesNotMatch(text, /matters beyond that VCPU/);
   // Without the column nothing is said of VCPUs.
   const plain = rows.map(({ dom0_vcpu: _, ...r }) => r);
   assert.equal(guestOrder(plain)[0].byVcpu, undefined);
   assert.doesNotMatch(sectionText(plain).replace(/\n +/g, " "), /requests notify dom0 VCPU/);
+});
+
+Deno.test("when later guests wait longer even on the same dom0 VCPU, the section says order matters beyond it", () => {
+  // As above, but on VCPU 3 each later guest waits 20 µs more than the one before, in every
+  // replication: the order matters among the devices of one VCPU too (a scan order would).
+  const rows = perGuestRows("2l", 20, 2, () => 0).map((r) => {
+    const g = Number(r.guest), late = r.device === "net" && g >= 5;
+    return {
+      ...r,
+      dom0_vcpu: late ? 3 : r.device === "net" ? 1 : 2,
+      rt_mean_ns: late ? 1e6 + 20000 * g : 40000,
+    };
+  });
+  const w = guestOrder(rows)[0].byVcpu!.within!;
+  assert.equal(w.last - w.first, 20000 * (18.5 - 5.5));
+  const text = sectionText(rows).replace(/\n +/g, " ");
+  assert.match(text, /Creation order matters beyond that VCPU: .*wait \+23% against the first 2/);
+  assert.doesNotMatch(text, /shows no difference/);
 });
