@@ -12,7 +12,8 @@ import type { CsvRow } from "./csv.ts";
 import { type Chart, type LinePoint, lineSpec, type VlSpec } from "./charts.ts";
 import { num } from "./stats.ts";
 import { meanCi } from "./aggregate.ts";
-import { objectiveWords, paramWords } from "./capacity_text.ts";
+import { objectiveWords } from "./capacity_text.ts";
+import { paramWords } from "./context.ts";
 
 /**
  * The capacity chart of `summary` rows and `capacity` rows (capacity.csv);

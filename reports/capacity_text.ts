@@ -10,6 +10,7 @@
 
 import type { CsvRow } from "./csv.ts";
 import { fmtNs } from "./format.ts";
+import { paramWords } from "./context.ts";
 import { fmtMetric } from "./findings.ts";
 import { PAGE, wrap } from "./text.ts";
 import { rhoSignificant, spearman } from "./robustness.ts";
@@ -65,29 +66,6 @@ function limitWords(row: CsvRow): string {
     default:
       return `limited by the objective itself (${detail})`;
   }
-}
-
-/**
- * A grid parameter in words: an object value (a guest template) by its
- * `name`, other values as `path=value` with a leading `host.` dropped.
- *
- * @example
- * ```ts
- * import { paramWords } from "./capacity_text.ts";
- * console.log(paramWords("host.guests.0", '{"name":"pv-1vcpu","count":16}')); // "pv-1vcpu"
- * console.log(paramWords("host.dom0.vcpus", 8)); // "dom0.vcpus=8"
- * ```
- */
-export function paramWords(path: string, value: unknown): string {
-  if (typeof value === "string" && value.startsWith("{")) {
-    try {
-      const o = JSON.parse(value);
-      if (typeof o?.name === "string") return o.name;
-    } catch {
-      // not JSON: shown as it is
-    }
-  }
-  return `${path.replace(/^host\./, "")}=${value}`;
 }
 
 /** Whether `axis` counts guests. */

@@ -161,6 +161,31 @@ export function atPoint(rows: readonly CsvRow[], params: readonly string[], key:
 }
 
 /**
+ * The name of a grid value that is a whole object with a `name`, such as a
+ * host's guest template swept as `host.guests.0` (in the CSVs, its JSON);
+ * undefined for any other value.
+ *
+ * @example
+ * ```ts
+ * import { templateName } from "./context.ts";
+ * console.log(templateName('{"name":"pv-1vcpu","count":16}'), templateName(8)); // "pv-1vcpu" undefined
+ * ```
+ */
+export function templateName(v: unknown): string | undefined {
+  let o = v;
+  if (typeof v === "string" && v.startsWith("{")) {
+    try {
+      o = JSON.parse(v);
+    } catch {
+      return undefined;
+    }
+  }
+  if (o === null || typeof o !== "object") return undefined;
+  const name = (o as { name?: unknown }).name;
+  return typeof name === "string" ? name : undefined;
+}
+
+/**
  * A swept parameter's value in human units: durations by the unit in the
  * path's last part (`ns`, `_us`, `_ms`), rates in k/M, booleans as on/off.
  *
@@ -171,6 +196,8 @@ export function atPoint(rows: readonly CsvRow[], params: readonly string[], key:
  * ```
  */
 export function fmtParamValue(path: string, v: unknown): string {
+  const name = templateName(v);
+  if (name !== undefined) return name;
   if (typeof v === "boolean") return v ? "on" : "off";
   if (typeof v !== "number") return String(v);
   const last = path.split(".").pop() ?? "";
@@ -181,6 +208,21 @@ export function fmtParamValue(path: string, v: unknown): string {
     return Math.abs(v) >= 1e6 ? `${sig(v / 1e6)}M` : `${sig(v / 1e3)}k`;
   }
   return String(v);
+}
+
+/**
+ * A grid parameter in words: an object value (a guest template) by its
+ * `name`, other values as `path=value` with a leading `host.` dropped.
+ *
+ * @example
+ * ```ts
+ * import { paramWords } from "./context.ts";
+ * console.log(paramWords("host.guests.0", '{"name":"pv-1vcpu","count":16}')); // "pv-1vcpu"
+ * console.log(paramWords("host.dom0.vcpus", 8)); // "dom0.vcpus=8"
+ * ```
+ */
+export function paramWords(path: string, value: unknown): string {
+  return templateName(value) ?? `${path.replace(/^host\./, "")}=${value}`;
 }
 
 /**

@@ -10,6 +10,7 @@
 
 import type { CsvRow } from "./csv.ts";
 import { fmtNs, sig } from "./format.ts";
+import { fmtParamValue, paramWords } from "./context.ts";
 import { fitTable } from "./text.ts";
 import { meanCi } from "./aggregate.ts";
 import { type Chart, type LinePoint, lineSpec } from "./charts.ts";
@@ -21,7 +22,7 @@ export const SATURATED = 0.95;
 export interface HostPoint {
   /** The ABI. */
   abi: string;
-  /** The other swept parameters of the point ("" when none), e.g. `host.pcpus = 12`. */
+  /** The other swept parameters of the point ("" when none), e.g. `pcpus=12`. */
   label: string;
   /** Guests requested. */
   guests: number;
@@ -62,13 +63,23 @@ const GUEST_COUNT = /^host\.guests\.\d+\.count$/;
 
 /**
  * The label of a row's other swept parameters (those that are not a guest
- * count and take two values or more among `rows`), e.g. `host.pcpus = 12`;
- * "" when there are none. Each such combination is a series of its own.
+ * count and take two values or more among `rows`), e.g. `pcpus=12`; "" when
+ * there are none. Each such combination is a series of its own.
  */
 function otherParams(rows: readonly CsvRow[], params: readonly string[]): (r: CsvRow) => string {
-  const others = params.filter((p) => !GUEST_COUNT.test(p) && p in (rows[0] ?? {}))
+  const others = otherParamPaths(rows, params);
+  return (r) => others.map((p) => paramWords(p, r[p])).join(", ");
+}
+
+/** The paths {@linkcode otherParams} labels by. */
+function otherParamPaths(rows: readonly CsvRow[], params: readonly string[]): string[] {
+  return params.filter((p) => !GUEST_COUNT.test(p) && p in (rows[0] ?? {}))
     .filter((p) => new Set(rows.map((r) => String(r[p]))).size > 1);
-  return (r) => others.map((p) => `${p} = ${r[p]}`).join(", ");
+}
+
+/** A table header for swept path `p`: `template` for a guest template, else the path without `host.`. */
+function shortHeader(p: string): string {
+  return /^host\.guests\.\d+$/.test(p) ? "template" : p.replace(/^host\./, "");
 }
 
 /**
@@ -581,12 +592,20 @@ export function hostSection(
 ): string[] {
   const points = hostPoints(rows, params);
   const order = guestOrderSentences(guestOrder(perGuest, params));
-  const labelled = points.some((p) => p.label !== "");
   if (points.length === 0) return [];
   const title = "Host: round trips and dom0's CPU against the number of guests";
+  // The other swept parameters as key columns of their own (a label in one
+  // column would overflow the page).
+  const host = rows.filter((r) => "guests_requested" in r && "rt_mean_ns" in r);
+  const others = otherParamPaths(host, params), labelOf = otherParams(host, params);
+  const valuesOf = new Map(host.map((r) => [
+    `${r.abi}\u0000${labelOf(r)}`,
+    others.map((p) => fmtParamValue(p, r[p])),
+  ]));
   const table = fitTable(
     [
-      labelled ? "abi (point)" : "abi",
+      "abi",
+      ...others.map(shortHeader),
       "guests",
       "started",
       "rt mean",
@@ -596,7 +615,8 @@ export function hostSection(
       "events/req",
     ],
     points.map((p) => [
-      p.label ? `${p.abi} (${p.label})` : p.abi,
+      p.abi,
+      ...(valuesOf.get(`${p.abi}\u0000${p.label}`) ?? others.map(() => "")),
       String(p.guests),
       sig(p.started),
       fmtNs(p.rtMean),
@@ -605,7 +625,7 @@ export function hostSection(
       pct(p.busyMax),
       sig(p.events),
     ]),
-    2,
+    2 + others.length,
   );
   return [
     title,

@@ -193,6 +193,8 @@ export function paramLabel(path: string, base: Record<string, unknown>): string 
     "vcpu_sched.run.ns": "run slice",
     "init_fail_policy": "init_fail_policy",
   };
+  // A whole guest template swept (its values are templates, shown by name).
+  if (/^host\.guests\.\d+$/.test(path)) return "guest template";
   // A host's guest template (DESIGN §12): `host.guests.0.count` reads "guests (pvh)".
   const g = /^host\.guests\.(\d+)\.(.+)$/.exec(path);
   if (g) {

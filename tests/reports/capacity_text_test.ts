@@ -4,7 +4,6 @@ import {
   capacitySummary,
   capacityText,
   objectiveWords,
-  paramWords,
   robustCapacity,
 } from "../../reports/capacity_text.ts";
 import { capacityChart } from "../../reports/capacity_chart.ts";
@@ -39,7 +38,6 @@ Deno.test("a sweep's grid points each get their answer, named in words", () => {
   assert.equal(lines.length, 2);
   assert.match(lines[0], /^With dom0\.vcpus=4: fifo serves 10 guests/);
   assert.match(lines[1], /^With dom0\.vcpus=8: fifo serves 20 guests/);
-  assert.equal(paramWords("host.guests.0", '{"name":"hvm-4vcpu","count":1}'), "hvm-4vcpu");
 });
 
 Deno.test("an objective reads in words with its unit", () => {

@@ -101,12 +101,16 @@ Deno.test("another swept parameter makes a series of its own instead of being av
   ];
   const p = hostPoints(rows, ["host.pcpus"]);
   assert.deepEqual(p.map((x) => [x.label, x.rtMean]), [
-    ["host.pcpus = 10", 40000],
-    ["host.pcpus = 24", 30000],
+    ["pcpus=10", 40000],
+    ["pcpus=24", 30000],
   ]);
   const s = hostSentences(p);
-  assert.match(s[0], /^fifo \(host\.pcpus = 10\): at 24 guests the mean round trip is 40 µs/);
+  assert.match(s[0], /^fifo \(pcpus=10\): at 24 guests the mean round trip is 40 µs/);
   assert.deepEqual(hostPoints(rows).length, 1); // without the parameter list: one point
+  // In the table, the parameter is a key column of its own.
+  const table = hostSection(rows, (t) => t, ["host.pcpus"]).join("\n");
+  assert.match(table, /abi +pcpus +guests/);
+  assert.match(table, /fifo +10 +24 /);
 });
 
 Deno.test("host charts plot round trips and dom0's CPU against the guest count, none for one count", () => {
