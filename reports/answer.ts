@@ -492,11 +492,35 @@ function withinWord(m: string): string {
   return isUnitIndex(m) ? `±${PRACTICAL.absolute}` : `±${PRACTICAL.relative * 100}%`;
 }
 
+/**
+ * Replications above which "would settle it" is no longer a plan: the
+ * difference lies so near the practical margin that no study would run them.
+ */
+export const PRACTICAL_REPLICATIONS = 1000;
+
+/**
+ * "; about 12 would settle it", or "; more than 1000 would be needed" when
+ * the estimate passes {@linkcode PRACTICAL_REPLICATIONS} (its figure would only
+ * say that the difference lies near the margin); "" when unknown.
+ *
+ * @example
+ * ```ts
+ * import { settleWords } from "./answer.ts";
+ * console.log(settleWords(12) + settleWords(800579)); // "; about 12 would settle it; more than 1000 would be needed (the difference lies near the margin)"
+ * ```
+ */
+export function settleWords(needed: number | undefined, some = false): string {
+  if (needed === undefined || !Number.isFinite(needed) || needed <= 0) return "";
+  if (needed <= PRACTICAL_REPLICATIONS) return `; about ${fmtCount(needed)} would settle it`;
+  return some
+    ? `; more than ${PRACTICAL_REPLICATIONS} would be needed at some (the difference lies near ` +
+      `the margin there)`
+    : `; more than ${PRACTICAL_REPLICATIONS} would be needed (the difference lies near the margin)`;
+}
+
 /** "cannot tell at 5 replications; about 12 would settle it". */
 function unknownWord(c: AnswerComparison): string {
-  return `cannot tell at ${c.diff.n} replications${
-    c.needed ? `; about ${fmtCount(c.needed)} would settle it` : ""
-  }`;
+  return `cannot tell at ${c.diff.n} replications${settleWords(c.needed)}`;
 }
 
 /** Short names of swept parameters for sentences. */
@@ -666,8 +690,7 @@ function abiOverPoints(ctx: ReportContext, q: QuestionSpec, mine: AnswerComparis
     const need = Math.max(...unknown.map((c) => c.needed ?? NaN).filter(Number.isFinite));
     const where = bits.length ? `at the other ${unknown.length}` : count(unknown.length);
     bits.push(
-      `cannot tell ${where} (${c0.diff.n} replications` +
-        (Number.isFinite(need) ? `; about ${fmtCount(need)} would settle it)` : ")"),
+      `cannot tell ${where} (${c0.diff.n} replications${settleWords(need, unknown.length > 1)})`,
     );
   }
   return joinAnd(bits);

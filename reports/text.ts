@@ -133,6 +133,8 @@ export function fitTable(
 
 /** A short column name for a swept parameter: the group's name and the last path part. */
 export function shortParam(path: string, base: Record<string, unknown>): string {
+  // A host's whole guest template: its values are templates, shown by name.
+  if (/^host\.guests\.\d+$/.test(path)) return "template";
   const m = /^groups\.(\d+)\.(?:.*\.)?([^.]+)$/.exec(path);
   // Outside groups, the last part names it ("guest.loop_ctrl" -> "loop_ctrl"), but a last part
   // that is only a unit ("vcpu_sched.wait.ns") keeps the part before it.

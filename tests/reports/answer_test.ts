@@ -5,7 +5,13 @@
 import assert from "node:assert/strict";
 import type { CsvRow } from "../../reports/csv.ts";
 import { buildContext, type ReportContext } from "../../reports/context.ts";
-import { answerFacts, computeAnswer, decide } from "../../reports/answer.ts";
+import {
+  answerFacts,
+  computeAnswer,
+  decide,
+  PRACTICAL_REPLICATIONS,
+  settleWords,
+} from "../../reports/answer.ts";
 import { computeFindings, fmtMetric } from "../../reports/findings.ts";
 import { fmtRatio } from "../../reports/format.ts";
 import { buildText, caveats, headlineTable, PAGE } from "../../reports/text.ts";
@@ -52,7 +58,7 @@ Deno.test("a difference test that fails is not 'the same': TOST decides, else 'c
   const a = computeAnswer(ctxOf(noisy, { answer: ["lat_p99_ns"] }));
   assert.equal(a.comparisons[0].verdict, "unknown");
   assert.ok((a.comparisons[0].needed ?? 0) > 5, `needed ${a.comparisons[0].needed}`);
-  assert.match(a.sentences[0], /cannot tell at 5 replications; about \d+ would settle it/);
+  assert.match(a.sentences[0], /cannot tell at 5 replications; more than 1000 would be needed/);
   // Tight: within 1% every time, so both one-sided tests pass at ±3%.
   const tight = rows(["2l", "fifo"], 5, (abi, r) => ({
     lat_p99_ns: abi === "2l" ? 1000 + r : 1005 + r + (r % 2),
@@ -349,4 +355,11 @@ Deno.test("the Answer says so when its own comparison does not hold across the c
     /^Fragile: the answer on p99 dispatch latency of fifo/,
   );
   assert.doesNotMatch(first.sentences.join(" "), /Fragile/);
+});
+
+Deno.test("an impractical replication estimate reads as one, not as a figure", () => {
+  assert.equal(settleWords(12), "; about 12 would settle it");
+  assert.match(settleWords(PRACTICAL_REPLICATIONS + 1), /more than 1000 would be needed/);
+  assert.match(settleWords(800579, true), /would be needed at some/);
+  assert.equal(settleWords(undefined), "");
 });
