@@ -325,10 +325,15 @@ export interface GuestOrder {
    * devices notify one VCPU.
    */
   byVcpu?: {
+    /** The dom0 VCPU. */
     vcpu: number;
+    /** Its guest devices, per replication (a mean when the choice varies by replication). */
     devices: number;
+    /** Their requests-weighted mean round trip (ns). */
     mean: number;
+    /** The other VCPUs' guest devices, per replication. */
     otherDevices: number;
+    /** Their requests-weighted mean round trip (ns). */
     otherMean: number;
     /**
      * Among that VCPU's devices alone, the first and last tenth of their
@@ -460,8 +465,12 @@ export function guestOrder(rows: readonly CsvRow[], params: readonly string[] = 
       const e = vcpus.get(v)!;
       e.s += num(r, "rt_mean_ns") * num(r, "requests");
       e.n += num(r, "requests");
-      e.devices.add(`${r.guest}\u0000${r.device}`);
+      // A device's ports may notify another VCPU in another replication (the
+      // queue or ring its traffic takes is drawn per replication): count
+      // devices per replication.
+      e.devices.add(`${r.replication}\u0000${r.guest}\u0000${r.device}`);
     }
+    const nReps = new Set(here.map((r) => num(r, "replication"))).size;
     let byVcpu: GuestOrder["byVcpu"];
     if (vcpus.size >= 2) {
       const [worst, e] = [...vcpus].reduce((a, b) => (b[1].s / b[1].n > a[1].s / a[1].n ? b : a));
@@ -470,12 +479,12 @@ export function guestOrder(rows: readonly CsvRow[], params: readonly string[] = 
         if (v === worst) continue;
         os += x.s;
         on += x.n;
-        od += x.devices.size;
+        od += x.devices.size / nReps;
       }
       const within = tenthsOf(here.filter((r) => num(r, "dom0_vcpu") === worst));
       byVcpu = {
         vcpu: worst,
-        devices: e.devices.size,
+        devices: e.devices.size / nReps,
         mean: e.s / e.n,
         otherDevices: od,
         otherMean: os / on,
@@ -538,9 +547,13 @@ export function guestOrderSentences(orders: readonly GuestOrder[]): string[] {
       if (b && b.otherMean > 0 && (b.mean - b.otherMean) / b.otherMean > ALIKE) {
         // Creation order decides which dom0 VCPU a guest's backend ports notify
         // (ports are bound in creation order); say where the waiting is.
-        s += ` The guest devices whose requests notify dom0 VCPU ${b.vcpu} (${b.devices} of ` +
-          `${b.devices + b.otherDevices}) average ${fmtNs(b.mean)}, the others ` +
-          `${fmtNs(b.otherMean)}.`;
+        const all = b.devices + b.otherDevices;
+        const whole = Number.isInteger(b.devices) && Number.isInteger(all);
+        s += ` The guest devices whose requests notify dom0 VCPU ${b.vcpu} (` +
+          (whole
+            ? `${b.devices} of ${all}`
+            : `${sig(b.devices)} of ${sig(all)} per replication, on average`) +
+          `) average ${fmtNs(b.mean)}, the others ${fmtNs(b.otherMean)}.`;
         const w = b.within;
         if (w && Number.isFinite(w.half) && w.first > 0) {
           // The same comparison among that VCPU's devices alone: does the
@@ -551,8 +564,8 @@ export function guestOrderSentences(orders: readonly GuestOrder[]): string[] {
           s += Math.abs(wd) > w.half && Math.abs(wrel) > ALIKE
             ? ` Creation order matters beyond that VCPU: among the devices on VCPU ${b.vcpu} ` +
               `alone, the last ` +
-              `${w.tenth} guests by creation order wait ${pctS(wrel)} against the first ` +
-              `${w.tenth} (${ci}).`
+              `${w.tenth} guests by creation order wait ${sig(100 * Math.abs(wrel), 2)}% ` +
+              `${wrel > 0 ? "longer" : "less"} than the first ${w.tenth} (${ci}).`
             : ` Among the devices on VCPU ${b.vcpu} alone, creation order shows no difference: the ` +
               `last ${w.tenth} ` +
               `guests against the first ${w.tenth}, ${pctS(wrel)} (` +

@@ -52,10 +52,7 @@ import {
   guestPortCost,
   type HostLayout,
   ownPortsPerVcpu,
-  PK_BLK,
   PK_IOREQ,
-  PK_NET_RX,
-  PK_NET_TX,
 } from "./ports.ts";
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
@@ -566,26 +563,21 @@ export class HostSimulation {
           }
         }
       }
-      // Frontend ports, in the order of dom0's backend ports; HVM ioreq ports
+      // Frontend ports, in the order of dom0's backend ports, each where the
+      // guest's Linux (5.11 and later) puts it: on the VCPU with the fewest
+      // channels (events_base.c select_target_cpu, ties to the lowest; the
+      // guest's own per-VCPU ports are as many on every VCPU). HVM ioreq ports
       // are Xen's own in the guest (x=1 in `xl debug-keys e`), not bound here.
-      // Device k's queue or ring q notifies guest VCPU (k + q) % vcpus.
       const first = L.guestFirst[g], last = L.guestFirst[g + 1];
       const gp = new Int32Array(last - first).fill(-1);
       const gv = new Int32Array(last - first);
-      const cost = guestPortCost(t, nv0);
-      const perVif = cost.netQueues * (t.split_event_channels ? 2 : 1);
+      const onVcpu = new Int32Array(t.vcpus);
       for (let i = first; i < last; i++) {
         const j = i - first;
         if (L.kinds[i] === PK_IOREQ) continue;
         let v = 0;
-        if (L.kinds[i] === PK_NET_TX || L.kinds[i] === PK_NET_RX) {
-          const vif = Math.floor((j - 2) / perVif);
-          const q = Math.floor(((j - 2) % perVif) / (t.split_event_channels ? 2 : 1));
-          v = (vif + q) % t.vcpus;
-        } else if (L.kinds[i] === PK_BLK) {
-          const k = j - 2 - t.vifs * perVif;
-          v = (t.vifs + Math.floor(k / cost.blkRings) + (k % cost.blkRings)) % t.vcpus;
-        }
+        for (let x = 1; x < t.vcpus; x++) if (onVcpu[x] < onVcpu[v]) v = x;
+        onVcpu[v]++;
         gp[j] = dom.bind(v);
         gv[j] = v;
       }
@@ -599,8 +591,12 @@ export class HostSimulation {
     }
     for (let d = 0; d <= G; d++) this.portBase[d + 1] = this.portBase[d] + this.portTop[d];
     this.portRing = new Int32Array(this.portBase[G + 1]).fill(-1);
-    // Rings and devices: queue 0 of each vif and ring 0 of each vbd carry a client.
+    // Rings and devices: one client per vif and per vbd, each on the queue or
+    // ring Linux would give its traffic (below). The choices are drawn from a
+    // stream of the guest's own (seed, replication, guest), so every ABI sees
+    // the same ones.
     let r = 0, dv = 0;
+    const clientU = new Int32Array(nRings);
     for (let g = 0; g < G; g++) {
       const ti = L.guestTemplate[g];
       const t = host.guests[ti];
@@ -608,7 +604,14 @@ export class HostSimulation {
       const first = L.guestFirst[g];
       const gp = guestPorts[g];
       const cost = guestPortCost(t, nv0);
-      const perVif = cost.netQueues * (t.split_event_channels ? 2 : 1);
+      const perQueue = t.split_event_channels ? 2 : 1;
+      const perVif = cost.netQueues * perQueue;
+      let choices: RandomStream | null = null;
+      const choose = (n: number): number => {
+        if (n <= 1) return 0;
+        choices ??= RandomStream.derive(o.seed, o.replication, `host/guest${g}/queues`);
+        return choices.int(n);
+      };
       const use = { net: w.devices !== "blk", blk: w.devices !== "net" };
       const addDev = (req: number, rsp: number): void => {
         this.devGuest[dv] = g;
@@ -631,7 +634,14 @@ export class HostSimulation {
       };
       const vcpuOf = (j: number): number => this.vcpuBase[g + 1] + guestVcpus[g][j];
       for (let i = 0; i < t.vifs; i++) {
-        const at = 2 + i * perVif; // queue 0 of vif i
+        // The client's flow goes out on the TX queue netfront's
+        // xennet_select_queue picks, skb_get_hash(skb) % num_queues, and its
+        // replies come back on the RX queue netback's xenvif_select_queue
+        // picks (no hash algorithm: a Linux frontend sets none),
+        // netdev_pick_tx(dev, skb) % real_num_tx_queues: a hash under dom0's
+        // own key, so the two queues are independent and uniform.
+        const at = 2 + i * perVif + choose(cost.netQueues) * perQueue;
+        const rxAt = 2 + i * perVif + choose(cost.netQueues) * perQueue + perQueue - 1;
         const tx = r++, rx = r++;
         this.rings.init(tx, NETIF_RING_SIZE);
         this.rings.init(rx, NETIF_RING_SIZE);
@@ -641,17 +651,20 @@ export class HostSimulation {
         this.rings.reqProd[rx] = NETIF_RING_SIZE;
         this.ringKind[tx] = R_NET_TX;
         this.ringKind[rx] = R_NET_RX;
-        const rxAt = t.split_event_channels ? at + 1 : at;
         this.ringPort0[tx] = L.ports[first + at];
         this.ringPort0[rx] = L.ports[first + rxAt];
         this.ringPortG[tx] = gp[at];
         this.ringPortG[rx] = gp[rxAt];
-        this.ringU0[tx] = this.ringU0[rx] = L.vcpus[first + at];
+        this.ringU0[tx] = L.vcpus[first + at];
+        this.ringU0[rx] = L.vcpus[first + rxAt];
         this.ringUg[tx] = vcpuOf(at);
         this.ringUg[rx] = vcpuOf(rxAt);
+        clientU[tx] = clientU[rx] = this.ringUg[tx];
         this.portRing[this.portBase[0] + this.ringPort0[tx]] = tx;
         this.portRing[this.portBase[g + 1] + gp[at]] = tx;
-        if (t.split_event_channels) {
+        // Without split channels one port per queue serves both rings, so the
+        // RX ring has a port of its own only when its queue is another one.
+        if (rxAt !== at) {
           this.portRing[this.portBase[0] + this.ringPort0[rx]] = rx;
           this.portRing[this.portBase[g + 1] + gp[rxAt]] = rx;
         }
@@ -659,7 +672,13 @@ export class HostSimulation {
         else this.ringDev[tx] = this.ringDev[rx] = -1;
       }
       for (let j = 0; j < t.vbds; j++) {
-        const at = 2 + t.vifs * perVif + j * cost.blkRings; // ring 0 of vbd j
+        // The client runs on a guest VCPU of the guest scheduler's choosing,
+        // and blk-mq sends its requests down the hardware queue that CPU maps
+        // to (block/blk-mq-cpumap.c blk_mq_map_queues, group_cpus_evenly:
+        // consecutive CPUs in even groups): ring floor(c * rings / vcpus).
+        const c = choose(t.vcpus);
+        const at = 2 + t.vifs * perVif + j * cost.blkRings +
+          Math.floor(c * cost.blkRings / t.vcpus);
         const b = r++;
         this.rings.init(b, BLKIF_RING_SIZE);
         this.ringKind[b] = R_BLK;
@@ -667,17 +686,19 @@ export class HostSimulation {
         this.ringPortG[b] = gp[at];
         this.ringU0[b] = L.vcpus[first + at];
         this.ringUg[b] = vcpuOf(at);
+        clientU[b] = this.vcpuBase[g + 1] + c;
         this.portRing[this.portBase[0] + this.ringPort0[b]] = b;
         this.portRing[this.portBase[g + 1] + gp[at]] = b;
         if (use.blk) addDev(b, b);
         else this.ringDev[b] = -1;
       }
     }
-    // Threads: the frontend's client runs on the frontend port's VCPU; the
-    // backend's kthread where its port's IRQ wakes it (guest-rx: where the
-    // TX NAPI poll hands it packets).
+    // Threads: a net client runs on the VCPU its TX queue's frontend port
+    // notifies, a block client on the VCPU that chose its ring; the backend's
+    // kthread where its port's IRQ wakes it (guest-rx: where the TX NAPI poll
+    // hands it packets).
     for (let k = 0; k < r; k++) {
-      this.thrU[2 * k] = this.ringUg[k];
+      this.thrU[2 * k] = clientU[k];
       this.thrU[2 * k + 1] = this.ringKind[k] === R_NET_RX ? this.ringU0[k - 1] : this.ringU0[k];
     }
     // HVM guests: QEMU's ioreq port per VCPU (xen/common/ioreq.c

@@ -305,8 +305,8 @@ export function perGuestRows(
     if (wait > censoredMax[gs]) censoredMax[gs] = wait;
   }
   // The dom0 VCPU each slot's requests notify: its device's request ring's
-  // backend port (netback TX queue 0, blkback ring 0); for ioreqs, QEMU's
-  // first ioreq port.
+  // backend port (the netback TX queue or blkback ring the device uses); for
+  // ioreqs, QEMU's first ioreq port.
   const dom0Vcpu = new Int32Array(n).fill(-1);
   for (let d = 0; d < sim.devCount; d++) dom0Vcpu[sim.devGuestSlot[d]] = sim.ringU0[sim.devReq[d]];
   for (let gs = 0; gs < n; gs++) {

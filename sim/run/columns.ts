@@ -252,9 +252,10 @@ export const HOST_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.free
   },
   dom0_vcpu: {
     unit: "VCPU",
-    text: "the dom0 VCPU this device's requests notify (the backend port of netback's TX " +
-      "queue 0 or blkback's ring 0; for ioreqs, QEMU's first ioreq port): the VCPU whose " +
-      "hard IRQ, softirq and (first) kthread work its requests start",
+    text: "the dom0 VCPU this device's requests notify (the backend port of the netback TX " +
+      "queue its flow hashes to, or of the blkback ring its client's VCPU maps to; for " +
+      "ioreqs, QEMU's first ioreq port): the VCPU whose hard IRQ, softirq and (first) " +
+      "kthread work its requests start; it may differ between replications",
   },
   notifies: {
     unit: "events",

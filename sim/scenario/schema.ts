@@ -599,9 +599,9 @@ const hostGuestSchema = z.strictObject({
     think_us: 100,
     devices: "all",
   }).describe(
-    "the request/response client on each device (queue 0 of each vif, ring 0 of each vbd; see " +
-      "the workload kinds); unset: a `closed` client with `window` 1 and `think_us` 100 on " +
-      "every device",
+    "the request/response client on each device (one flow per vif, on the TX and RX queues " +
+      "its hashes pick; one per vbd, on the ring its VCPU maps to; see the workload kinds); " +
+      "unset: a `closed` client with `window` 1 and `think_us` 100 on every device",
   ),
   ioreq_rate_per_s: nonneg.default(0).describe(
     '`"kind": "hvm"` only: emulated I/O exits per second per VCPU, each a synchronous round trip ' +

@@ -192,7 +192,9 @@ Deno.test("host-round-trip: round trips and dom0's CPU the same under both ABIs;
     assert.ok(at >= 0 && at < md.indexOf("Findings"), `${abi} paragraph in the Answer`);
     const s = md.slice(at, md.indexOf("\n", at));
     assert.match(s, /At 600 guests dom0's VCPU time goes to kernel threads/);
-    assert.match(s, /A dom0 VCPU saturates first, at 300 guests/);
+    // The flows hash to two TX queues, whose ports every later guest binds on
+    // two dom0 VCPUs: those saturate past 300 guests, with dom0 nearly full.
+    assert.match(s, /A dom0 VCPU saturates first, at 450 guests/);
   }
   await checkReport("host-round-trip", "2l: from 50 to 600 guests");
 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import { hostFigures, runHost } from "../../../sim/host/run_host.ts";
-import { IT_HANDLER } from "../../../sim/host/host.ts";
+import { type HostSimulation, IT_HANDLER } from "../../../sim/host/host.ts";
 import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts";
 import { createAbi } from "../../../models/registry.ts";
 import { sim } from "./host_fixture.ts";
@@ -152,6 +152,117 @@ Deno.test("notify vcpu0 takes every backend event on dom0's VCPU 0; least-loaded
   assert.ok(s[0] === 0 && s[1] > 0 && s[2] > 0 && s[3] > 0, `${s}`);
 });
 
+/**
+ * Per guest device of a built host: the net device's TX and RX queue, or the
+ * block device's ring (of `rings`) and its client's guest VCPU, read back
+ * from the ports its rings use.
+ */
+function queuesOf(h: HostSimulation, rings = 1) {
+  const L = h.layout;
+  const out: {
+    guest: number;
+    kind: "net" | "blk";
+    tx: number;
+    rx: number;
+    ring: number;
+    client: number;
+  }[] = [];
+  for (let d = 0; d < h.devCount; d++) {
+    const g = h.devGuest[d], req = h.devReq[d], rsp = h.devRsp[d];
+    const first = L.guestFirst[g];
+    const at = (port: number) => L.ports.subarray(first, L.guestFirst[g + 1]).indexOf(port);
+    const client = h.thrU[2 * req] - h.vcpuBase[g + 1];
+    if (req !== rsp) {
+      // Ports 0 and 1 are xenstore and console; then per queue TX, RX (split).
+      out.push({
+        guest: g,
+        kind: "net",
+        tx: (at(h.ringPort0[req]) - 2) >> 1,
+        rx: (at(h.ringPort0[rsp]) - 2) >> 1,
+        ring: -1,
+        client,
+      });
+    } else {
+      // The one vbd's ring ports come last (PV and PVH guests have no ioreq ports).
+      const ringsFirst = L.guestFirst[g + 1] - first - rings;
+      out.push({
+        guest: g,
+        kind: "blk",
+        tx: -1,
+        rx: -1,
+        ring: at(h.ringPort0[req]) - ringsFirst,
+        client,
+      });
+    }
+  }
+  return out;
+}
+
+Deno.test("netfront hashes each flow to a TX queue and netback its replies to an RX queue of its own", () => {
+  // xen-netfront.c xennet_select_queue: skb_get_hash(skb) % num_queues;
+  // xen-netback/interface.c xenvif_select_queue (no hash algorithm):
+  // netdev_pick_tx() % real_num_tx_queues, under dom0's own hash key.
+  const s = scenario({
+    guests: [{ count: 200, vcpus: 2, workload: { kind: "closed", devices: "net" } }],
+  });
+  const net = queuesOf(sim(s, "fifo", resolveCosts("default")));
+  assert.equal(net.length, 200);
+  const onQ1 = net.filter((x) => x.tx === 1).length;
+  const apart = net.filter((x) => x.tx !== x.rx).length;
+  // Binomial(200, 1/2): 95% of draws fall within 100 ± 14.
+  assert.ok(Math.abs(onQ1 - 100) <= 14, `${onQ1} of 200 flows on TX queue 1`);
+  assert.ok(Math.abs(apart - 100) <= 14, `${apart} of 200 replies on another queue`);
+  // The same draws under every ABI (common random numbers) and again for the same replication.
+  const again = queuesOf(sim(s, "2l", resolveCosts("default")));
+  assert.deepEqual(again.map((x) => [x.tx, x.rx]), net.map((x) => [x.tx, x.rx]));
+  // One queue (a 1-VCPU guest): always queue 0.
+  const one = queuesOf(
+    sim(
+      scenario({ guests: [{ count: 20, vcpus: 1, workload: { kind: "closed", devices: "net" } }] }),
+      "fifo",
+      resolveCosts("default"),
+    ),
+  );
+  assert.ok(one.every((x) => x.tx === 0 && x.rx === 0));
+});
+
+Deno.test("a guest binds each frontend port on its VCPU with the fewest channels", () => {
+  // events_base.c select_target_cpu (Linux 5.11+, the guest's own kernel):
+  // xenstore 0, console 1, then TX q0 0, RX q0 1, TX q1 0, RX q1 1, ring 0 0,
+  // ring 1 1 on a two-VCPU guest (its own per-VCPU ports are as many on each).
+  const s = scenario({ guests: [{ count: 40, vcpus: 2, workload: { kind: "closed" } }] });
+  const h = sim(s, "fifo", resolveCosts("default"));
+  for (let d = 0; d < h.devCount; d++) {
+    const g = h.devGuest[d], req = h.devReq[d], rsp = h.devRsp[d];
+    const gv = (r: number) => h.ringUg[r] - h.vcpuBase[g + 1];
+    if (req !== rsp) assert.deepEqual([gv(req), gv(rsp)], [0, 1], `guest ${g} net`);
+    else {
+      // Ring c notifies VCPU c: a block request completes on the VCPU that sent it.
+      assert.equal(gv(req), h.thrU[2 * req] - h.vcpuBase[g + 1], `guest ${g} blk`);
+    }
+  }
+});
+
+Deno.test("blk-mq sends a block client's requests down the ring its VCPU maps to", () => {
+  // block/blk-mq-cpumap.c blk_mq_map_queues with group_cpus_evenly: with as
+  // many rings as VCPUs, CPU c uses ring c; with 4 rings for 8 VCPUs, ring c / 2.
+  for (const vcpus of [2, 8]) {
+    const s = scenario({
+      dom0: { vcpus: 8 },
+      guests: [{ count: 100, kind: "pvh", vcpus, workload: { kind: "closed", devices: "blk" } }],
+    });
+    const rings = Math.min(4, vcpus);
+    const blk = queuesOf(sim(s, "fifo", resolveCosts("default")), rings);
+    assert.ok(
+      blk.every((x) => x.ring === Math.floor(x.client * rings / vcpus)),
+      JSON.stringify(blk.slice(0, 4)),
+    );
+    // The client's VCPU is the guest scheduler's choice: every VCPU gets some.
+    const used = new Set(blk.map((x) => x.client));
+    assert.equal(used.size, vcpus, `clients on VCPUs ${[...used]}`);
+  }
+});
+
 Deno.test("a woken backend kthread runs on an idle dom0 VCPU rather than queue behind a busy one", () => {
   const s = scenario({
     dom0: { vcpus: 4, notify: "vcpu0" },
@@ -295,10 +406,11 @@ Deno.test("kthreads sharing a busy dom0 VCPU take turns: no device class starves
 });
 
 Deno.test("past 2 ms of softirq work the polls go to ksoftirqd, so kthreads queued there still run", () => {
-  // 300 guests of 8 ports on 8 dom0 VCPUs: every guest's TX queue 0 lands on
-  // one VCPU (least-loaded), whose NAPI polls then never run dry.
+  // 450 guests of 8 ports on 8 dom0 VCPUs (least-loaded): every later guest's
+  // TX queue 0 port lands on one VCPU, and the flows hashed to queue 0 (about
+  // half) keep its NAPI polls from ever running dry.
   const x = run({
-    guests: [{ count: 300, vcpus: 2, workload: { kind: "closed", think_us: 1000 } }],
+    guests: [{ count: 450, vcpus: 2, workload: { kind: "closed", think_us: 1000 } }],
   });
   assert.ok(x.dom0_busy_max > 0.99, `${x.dom0_busy_max}`);
   assert.ok(x.rt_max_ns < 5e6, `a request waited ${x.rt_max_ns} ns`);
