@@ -140,8 +140,9 @@ const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
 /**
  * One paragraph per ABI: how the round trip and dom0's CPU grow with the
- * guest count, and what runs out first (a dom0 VCPU, dom0's ports, or
- * nothing within the sweep).
+ * guest count, and what runs out first: dom0's CPU (its busiest VCPU and dom0
+ * as a whole both at {@linkcode SATURATED} or more), a single dom0 VCPU,
+ * dom0's ports, or nothing within the sweep.
  *
  * @example
  * ```ts
@@ -170,14 +171,22 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
     const cpu = ps.find((p) => p.busyMax >= SATURATED);
     const ports = ps.find((p) => p.refused > 0);
     if (cpu && (!ports || cpu.guests <= ports.guests)) {
-      s += ` A dom0 VCPU saturates first, at ${cpu.guests} guests (the busiest at ` +
-        `${pct(cpu.busyMax)} while dom0 as a whole is ${pct(cpu.busy)} busy)`;
+      // dom0 as a whole saturated with its busiest VCPU: its CPU, not one VCPU.
+      s += cpu.busy >= SATURATED
+        ? ` dom0's CPU saturates first, at ${cpu.guests} guests (dom0 as a whole ` +
+          `${pct(cpu.busy)} busy, its busiest VCPU ${pct(cpu.busyMax)})`
+        : ` A dom0 VCPU saturates first, at ${cpu.guests} guests (the busiest at ` +
+          `${pct(cpu.busyMax)} while dom0 as a whole is ${pct(cpu.busy)} busy)`;
       s += ports
         ? `; dom0's ports run out at ${ports.guests} guests (${sig(ports.refused)} refused).`
         : `; dom0's ports never run out in this sweep.`;
     } else if (ports) {
       s += ` dom0's ports run out first: at ${ports.guests} guests ${sig(ports.refused)} ` +
-        `could not start` + (cpu ? `; a dom0 VCPU saturates at ${cpu.guests}.` : `.`);
+        `could not start` +
+        (cpu
+          ? `; ${cpu.busy >= SATURATED ? "dom0's CPU" : "a dom0 VCPU"} saturates at ` +
+            `${cpu.guests}.`
+          : `.`);
     } else {
       s += ` Neither a dom0 VCPU (below ${pct(SATURATED)} busy) nor dom0's ports run out ` +
         (a === b ? `here.` : `in this sweep.`);
@@ -187,11 +196,18 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
   return out;
 }
 
-/** What runs out first in one series of host points: a dom0 VCPU, dom0's ports, or nothing. */
-function firstLimit(ps: readonly HostPoint[]): { what: "cpu" | "ports" | "none"; guests: number } {
+/**
+ * What runs out first in one series of host points: dom0's CPU (as a whole,
+ * with its busiest VCPU), a single dom0 VCPU, dom0's ports, or nothing.
+ */
+function firstLimit(
+  ps: readonly HostPoint[],
+): { what: "cpu" | "vcpu" | "ports" | "none"; guests: number } {
   const cpu = ps.find((p) => p.busyMax >= SATURATED);
   const ports = ps.find((p) => p.refused > 0);
-  if (cpu && (!ports || cpu.guests <= ports.guests)) return { what: "cpu", guests: cpu.guests };
+  if (cpu && (!ports || cpu.guests <= ports.guests)) {
+    return { what: cpu.busy >= SATURATED ? "cpu" : "vcpu", guests: cpu.guests };
+  }
   if (ports) return { what: "ports", guests: ports.guests };
   return { what: "none", guests: NaN };
 }
@@ -241,12 +257,14 @@ export function hostRobustSentences(
     const [abi, label] = key.split("\u0000");
     const name = label ? `${abi} (${label})` : abi;
     const said: string[] = [];
-    for (const what of ["cpu", "ports", "none"] as const) {
+    for (const what of ["cpu", "vcpu", "ports", "none"] as const) {
       const at = limits.filter((l) => l.what === what).map((l) => l.guests);
       if (at.length === 0) continue;
       const k = `${at.length} of ${vectors.length}`;
       said.push(
         what === "cpu"
+          ? `dom0's CPU saturates first at ${span(at)} guests in ${k}`
+          : what === "vcpu"
           ? `a dom0 VCPU saturates first at ${span(at)} guests in ${k}`
           : what === "ports"
           ? `dom0's ports run out first, at ${span(at)} guests, in ${k}`

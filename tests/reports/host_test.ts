@@ -49,16 +49,36 @@ Deno.test("the section names a saturated dom0 VCPU as what runs out first when i
   assert.match(s, /ports run out at 500 guests \(20 refused\)/);
 });
 
+Deno.test("the section says dom0's CPU, not one VCPU, when dom0 as a whole saturates with its busiest VCPU", () => {
+  const [s] = hostSentences(hostPoints([
+    row("fifo", 10),
+    row("fifo", 300, { max: 0.93, busy: 0.77 }),
+    row("fifo", 450, { max: 1, busy: 0.96 }),
+  ]));
+  assert.match(
+    s,
+    /dom0's CPU saturates first, at 450 guests \(dom0 as a whole 96% busy, its busiest VCPU 100%\)/,
+  );
+  assert.doesNotMatch(s, /A dom0 VCPU saturates/);
+  // Behind the ports, likewise.
+  const [t] = hostSentences(hostPoints([
+    row("2l", 10, { refused: 2 }),
+    row("2l", 450, { max: 1, busy: 0.96, refused: 9 }),
+  ]));
+  assert.match(t, /ports run out first: .*; dom0's CPU saturates at 450\./);
+});
+
 Deno.test("under the cost vectors the Answer gives the range of where a dom0 VCPU saturates and of the largest point's round trip", () => {
   const v = (k: number, r: CsvRow): CsvRow => ({ cost_vector: k, ...r });
   const rows = [
-    // Vector 0: a VCPU saturates at 100 guests; vector 1: at 500; vector 2: ports first, at 500.
+    // Vector 0: a VCPU saturates at 100 guests; vector 1: dom0's CPU at 500; vector 2: ports
+    // first, at 500.
     v(0, row("2l", 10)),
     v(0, row("2l", 100, { max: 0.99 })),
     v(0, row("2l", 500, { max: 1, rt: 9e5 })),
     v(1, row("2l", 10)),
     v(1, row("2l", 100, { max: 0.5 })),
-    v(1, row("2l", 500, { max: 0.97, rt: 4e5 })),
+    v(1, row("2l", 500, { max: 0.97, busy: 0.96, rt: 4e5 })),
     v(2, row("2l", 10)),
     v(2, row("2l", 100, { max: 0.5 })),
     v(2, row("2l", 500, { max: 0.6, refused: 3, rt: 2e5 })),
@@ -68,7 +88,10 @@ Deno.test("under the cost vectors the Answer gives the range of where a dom0 VCP
     s,
     /3 cost vectors \(3 cost fields varied over their ranges, 2 of them the host's own/,
   );
-  assert.match(s, /2l: a dom0 VCPU saturates first at 100–500 guests in 2 of 3/);
+  assert.match(
+    s,
+    /2l: dom0's CPU saturates first at 500 guests in 1 of 3; a dom0 VCPU saturates first at 100 guests in 1 of 3/,
+  );
   assert.match(s, /dom0's ports run out first, at 500 guests, in 1 of 3/);
   assert.ok(s.includes(`at 500 guests the mean round trip is ${fmtNs(2e5)}–${fmtNs(9e5)}`), s);
   assert.deepEqual(hostRobustSentences([row("2l", 10)], []), [], "no vectors, no sentence");
