@@ -279,18 +279,27 @@ function ranks(xs: readonly number[]): number[] {
  * the largest of `fields` correlations, one per cost field tried: the level
  * is then Bonferroni's 5% / `fields` (two-sided), so that among many fields
  * one that correlates by chance is not named as the cause. With 8 vectors
- * and 22 fields, a single field needs |ρ| above about 0.9 instead of 0.71.
+ * and 22 fields, a single field needs |ρ| above about 0.9 instead of 0.71. A
+ * perfect order (|ρ| = 1) is judged by its exact chance, 2 / n!.
  *
  * @example
  * ```ts
  * import { rhoSignificant } from "./robustness.ts";
  * console.log(rhoSignificant(0.9, 10), rhoSignificant(0.3, 10)); // true false
  * console.log(rhoSignificant(0.75, 8), rhoSignificant(0.75, 8, 22)); // true false
+ * console.log(rhoSignificant(1, 4, 22), rhoSignificant(1, 8, 22)); // false true
  * ```
  */
 export function rhoSignificant(rho: number, n: number, fields = 1): boolean {
   if (!Number.isFinite(rho) || n < 3) return false;
-  if (Math.abs(rho) >= 1) return true;
+  if (Math.abs(rho) >= 1) {
+    // The t statistic is infinite; the exact chance of a perfect order among
+    // n untied values is 2 / n! (either direction), at the same level: with
+    // 4 vectors (2 / 24) not even one field alone, with 22 fields from 7 on.
+    let orders = 1;
+    for (let k = 2; k <= n; k++) orders *= k;
+    return 2 / orders < 0.05 / Math.max(1, fields);
+  }
   const crit = fields <= 1 ? t95(n - 1) : jstat.studentt.inv(1 - 0.025 / fields, n - 2);
   return Math.abs(rho) * Math.sqrt((n - 2) / (1 - rho * rho)) > crit;
 }

@@ -261,3 +261,37 @@ Deno.test("the field a finding follows is named by chance in under one draw in s
   assert.ok(bound(corrected, 1) < 1 / 7, `corrected: ${corrected} of ${trials}`);
   assert.ok(bound(plain, -1) > 0.5, `uncorrected: ${plain} of ${trials}`);
 });
+
+Deno.test("with 4 cost vectors no field is named by chance, though most draws give some field a perfect order", () => {
+  // A robustness check of 4 vectors over 22 fields, no field mattering: some field orders
+  // the 4 effects perfectly in most draws (1 - (11/12)^22, about 85%); its exact chance,
+  // 2 / 4! = 1/12, is far above 5% / 22, so none may be named.
+  const rng = RandomStream.derive(1, 0, "tests/robustness/chance4");
+  const trials = 2000, n = 4, fields = 22;
+  let perfect = 0, named = 0;
+  for (let t = 0; t < trials; t++) {
+    const effect = Array.from({ length: n }, () => rng.uniform());
+    let best = 0;
+    for (let f = 0; f < fields; f++) {
+      const x = Array.from({ length: n }, () => rng.uniform());
+      best = Math.max(best, Math.abs(spearman(x, effect)));
+    }
+    if (best >= 1) perfect++;
+    if (rhoSignificant(best, n, fields)) named++;
+  }
+  const low = (k: number) =>
+    k / trials - 1.96 * Math.sqrt((k / trials) * (1 - k / trials) / trials);
+  assert.ok(low(perfect) > 0.75, `a perfect order in ${perfect} of ${trials}`);
+  assert.equal(named, 0);
+  // The exact chance decides a perfect order: 2 / 5! = 1.7% passes 5% alone, not 5% / 22;
+  // 2 / 7! = 0.04% passes both.
+  assert.deepEqual(
+    [
+      rhoSignificant(1, 4),
+      rhoSignificant(1, 5),
+      rhoSignificant(-1, 5, 22),
+      rhoSignificant(1, 7, 22),
+    ],
+    [false, true, false, true],
+  );
+});
