@@ -238,51 +238,49 @@ Deno.test("a 'no difference' finding keeps holding while a difference stays belo
   assert.equal(large.sign, 1);
 });
 
-Deno.test("the field a finding follows is named by chance in under one draw in seven once corrected for the fields tried", () => {
-  // No field matters: the effect and 22 fields are independent draws over 8 vectors.
-  const rng = RandomStream.derive(1, 0, "tests/robustness/chance");
-  const trials = 2000, n = 8, fields = 22;
-  let plain = 0, corrected = 0;
-  for (let t = 0; t < trials; t++) {
+/**
+ * The largest |Spearman ρ| of `fields` random cost fields with a random
+ * effect over `n` vectors, in each of `trials` draws: what a robustness
+ * check sees when no field matters.
+ */
+function chanceRhos(name: string, trials: number, n: number, fields: number): number[] {
+  const rng = RandomStream.derive(1, 0, name);
+  return Array.from({ length: trials }, () => {
     const effect = Array.from({ length: n }, () => rng.uniform());
     let best = 0;
     for (let f = 0; f < fields; f++) {
       const x = Array.from({ length: n }, () => rng.uniform());
       best = Math.max(best, Math.abs(spearman(x, effect)));
     }
-    if (rhoSignificant(best, n)) plain++;
-    if (rhoSignificant(best, n, fields)) corrected++;
-  }
-  // Binomial 95% bounds (normal approximation) around the observed rates.
-  const bound = (k: number, sign: number) => {
-    const p = k / trials;
-    return p + sign * 1.96 * Math.sqrt(p * (1 - p) / trials);
-  };
-  assert.ok(bound(corrected, 1) < 1 / 7, `corrected: ${corrected} of ${trials}`);
-  assert.ok(bound(plain, -1) > 0.5, `uncorrected: ${plain} of ${trials}`);
+    return best;
+  });
+}
+
+/** Binomial 95% bound (normal approximation) around `k` of `trials`: `sign` 1 upper, -1 lower. */
+function bound(k: number, trials: number, sign: number): number {
+  const p = k / trials;
+  return p + sign * 1.96 * Math.sqrt(p * (1 - p) / trials);
+}
+
+Deno.test("the field a finding follows is named by chance in under one draw in seven once corrected for the fields tried", () => {
+  // No field matters: the effect and 22 fields are independent draws over 8 vectors.
+  const trials = 2000, n = 8, fields = 22;
+  const best = chanceRhos("tests/robustness/chance", trials, n, fields);
+  const plain = best.filter((r) => rhoSignificant(r, n)).length;
+  const corrected = best.filter((r) => rhoSignificant(r, n, fields)).length;
+  assert.ok(bound(corrected, trials, 1) < 1 / 7, `corrected: ${corrected} of ${trials}`);
+  assert.ok(bound(plain, trials, -1) > 0.5, `uncorrected: ${plain} of ${trials}`);
 });
 
 Deno.test("with 4 cost vectors no field is named by chance, though most draws give some field a perfect order", () => {
   // A robustness check of 4 vectors over 22 fields, no field mattering: some field orders
   // the 4 effects perfectly in most draws (1 - (11/12)^22, about 85%); its exact chance,
   // 2 / 4! = 1/12, is far above 5% / 22, so none may be named.
-  const rng = RandomStream.derive(1, 0, "tests/robustness/chance4");
   const trials = 2000, n = 4, fields = 22;
-  let perfect = 0, named = 0;
-  for (let t = 0; t < trials; t++) {
-    const effect = Array.from({ length: n }, () => rng.uniform());
-    let best = 0;
-    for (let f = 0; f < fields; f++) {
-      const x = Array.from({ length: n }, () => rng.uniform());
-      best = Math.max(best, Math.abs(spearman(x, effect)));
-    }
-    if (best >= 1) perfect++;
-    if (rhoSignificant(best, n, fields)) named++;
-  }
-  const low = (k: number) =>
-    k / trials - 1.96 * Math.sqrt((k / trials) * (1 - k / trials) / trials);
-  assert.ok(low(perfect) > 0.75, `a perfect order in ${perfect} of ${trials}`);
-  assert.equal(named, 0);
+  const best = chanceRhos("tests/robustness/chance4", trials, n, fields);
+  const perfect = best.filter((r) => r >= 1).length;
+  assert.ok(bound(perfect, trials, -1) > 0.75, `a perfect order in ${perfect} of ${trials}`);
+  assert.equal(best.filter((r) => rhoSignificant(r, n, fields)).length, 0);
   // The exact chance decides a perfect order: 2 / 5! = 1.7% passes 5% alone, not 5% / 22;
   // 2 / 7! = 0.04% passes both.
   assert.deepEqual(
