@@ -138,6 +138,16 @@ export function hostPoints(rows: readonly CsvRow[], params: readonly string[] = 
 
 const pct = (x: number): string => `${Math.round(x * 100)}%`;
 
+/** In one series of host points, the first whose busiest dom0 VCPU saturates and the first that refuses a guest. */
+function limitPoints(ps: readonly HostPoint[]): { cpu?: HostPoint; ports?: HostPoint } {
+  return { cpu: ps.find((p) => p.busyMax >= SATURATED), ports: ps.find((p) => p.refused > 0) };
+}
+
+/** Whether dom0 as a whole is saturated at `p` (not only its busiest VCPU). */
+function wholeDom0(p: HostPoint): boolean {
+  return p.busy >= SATURATED;
+}
+
 /**
  * One paragraph per ABI: how the round trip and dom0's CPU grow with the
  * guest count, and what runs out first: dom0's CPU (its busiest VCPU and dom0
@@ -168,11 +178,10 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
         `${fmtNs(b.rtP99)}), and dom0 from ${pct(a.busy)} to ${pct(b.busy)} busy ` +
         `(busiest VCPU ${pct(a.busyMax)} to ${pct(b.busyMax)}).`;
     s += whereDom0TimeGoes(b);
-    const cpu = ps.find((p) => p.busyMax >= SATURATED);
-    const ports = ps.find((p) => p.refused > 0);
+    const { cpu, ports } = limitPoints(ps);
     if (cpu && (!ports || cpu.guests <= ports.guests)) {
       // dom0 as a whole saturated with its busiest VCPU: its CPU, not one VCPU.
-      s += cpu.busy >= SATURATED
+      s += wholeDom0(cpu)
         ? ` dom0's CPU saturates first, at ${cpu.guests} guests (dom0 as a whole ` +
           `${pct(cpu.busy)} busy, its busiest VCPU ${pct(cpu.busyMax)})`
         : ` A dom0 VCPU saturates first, at ${cpu.guests} guests (the busiest at ` +
@@ -184,7 +193,7 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
       s += ` dom0's ports run out first: at ${ports.guests} guests ${sig(ports.refused)} ` +
         `could not start` +
         (cpu
-          ? `; ${cpu.busy >= SATURATED ? "dom0's CPU" : "a dom0 VCPU"} saturates at ` +
+          ? `; ${wholeDom0(cpu) ? "dom0's CPU" : "a dom0 VCPU"} saturates at ` +
             `${cpu.guests}.`
           : `.`);
     } else {
@@ -203,10 +212,9 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
 function firstLimit(
   ps: readonly HostPoint[],
 ): { what: "cpu" | "vcpu" | "ports" | "none"; guests: number } {
-  const cpu = ps.find((p) => p.busyMax >= SATURATED);
-  const ports = ps.find((p) => p.refused > 0);
+  const { cpu, ports } = limitPoints(ps);
   if (cpu && (!ports || cpu.guests <= ports.guests)) {
-    return { what: cpu.busy >= SATURATED ? "cpu" : "vcpu", guests: cpu.guests };
+    return { what: wholeDom0(cpu) ? "cpu" : "vcpu", guests: cpu.guests };
   }
   if (ports) return { what: "ports", guests: ports.guests };
   return { what: "none", guests: NaN };

@@ -51,6 +51,7 @@ import {
   allocateHost,
   guestPortCost,
   type HostLayout,
+  leastLoaded,
   ownPortsPerVcpu,
   PK_IOREQ,
 } from "./ports.ts";
@@ -575,8 +576,7 @@ export class HostSimulation {
       for (let i = first; i < last; i++) {
         const j = i - first;
         if (L.kinds[i] === PK_IOREQ) continue;
-        let v = 0;
-        for (let x = 1; x < t.vcpus; x++) if (onVcpu[x] < onVcpu[v]) v = x;
+        const v = leastLoaded(onVcpu);
         onVcpu[v]++;
         gp[j] = dom.bind(v);
         gv[j] = v;

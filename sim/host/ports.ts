@@ -104,6 +104,25 @@ export function ownPortsPerVcpu(kind: "pv" | "pvh" | "hvm", fifo: boolean): numb
 }
 
 /**
+ * The CPU a newly bound port goes to under Linux 5.11 and later: the one with
+ * the fewest channels, ties to the lowest (events_base.c select_target_cpu).
+ * Used for dom0's backend ports (`least-loaded`) and a guest's frontend ports.
+ *
+ * @example
+ * ```ts
+ * import { leastLoaded } from "./ports.ts";
+ * console.log(leastLoaded(Int32Array.of(3, 1, 1))); // 1
+ * ```
+ */
+export function leastLoaded(channelsOnCpu: Int32Array): number {
+  let best = 0;
+  for (let v = 1; v < channelsOnCpu.length; v++) {
+    if (channelsOnCpu[v] < channelsOnCpu[best]) best = v;
+  }
+  return best;
+}
+
+/**
  * Which of a VCPU's own ports is its XEN_CALL_FUNCTION_SINGLE_VECTOR IPI, in
  * the order {@linkcode ownPortsPerVcpu} lists them (VIRQ_TIMER, resched,
  * callfunc, callfuncsingle, ...): the IPI a remote wake-up sends to an idle
@@ -214,12 +233,7 @@ export function allocateHost(
   }
   for (let k = 0; k < host.dom0.reserved_ports; k++) bindOn(0);
   const dom0OwnPorts = bound;
-  const pick = (): number => {
-    if (notify === "vcpu0") return 0;
-    let best = 0;
-    for (let v = 1; v < nv; v++) if (channelsOnCpu[v] < channelsOnCpu[best]) best = v;
-    return best;
-  };
+  const pick = (): number => (notify === "vcpu0" ? 0 : leastLoaded(channelsOnCpu));
   const ports: number[] = [], kinds: number[] = [], vcpus: number[] = [];
   const guestTemplate: number[] = [], guestFirst: number[] = [0];
   const requested: number[] = [], started: number[] = [], refused: number[] = [];
