@@ -24,6 +24,12 @@ export interface HostPoint {
   abi: string;
   /** The other swept parameters of the point ("" when none), e.g. `pcpus=12`. */
   label: string;
+  /**
+   * The same parameters one by one, in the order `label` names them: each
+   * one's path and its value as a table cell shows it (the same paths for
+   * every point of one call).
+   */
+  params: { path: string; value: string }[];
   /** Guests requested. */
   guests: number;
   /** Guests started (mean). */
@@ -67,8 +73,12 @@ const GUEST_COUNT = /^host\.guests\.\d+\.count$/;
  * there are none. Each such combination is a series of its own.
  */
 function otherParams(rows: readonly CsvRow[], params: readonly string[]): (r: CsvRow) => string {
-  const others = otherParamPaths(rows, params);
-  return (r) => others.map((p) => paramWords(p, r[p])).join(", ");
+  return labelBy(otherParamPaths(rows, params));
+}
+
+/** A row's label by the parameters at `paths`, e.g. `pcpus=12`; "" for none. */
+function labelBy(paths: readonly string[]): (r: CsvRow) => string {
+  return (r) => paths.map((p) => paramWords(p, r[p])).join(", ");
 }
 
 /** The paths {@linkcode otherParams} labels by. */
@@ -98,7 +108,8 @@ function shortHeader(p: string): string {
 export function hostPoints(rows: readonly CsvRow[], params: readonly string[] = []): HostPoint[] {
   const host = rows.filter((r) => "guests_requested" in r && "rt_mean_ns" in r);
   // Swept parameters other than a guest count label a series of their own.
-  const labelOf = otherParams(host, params);
+  const others = otherParamPaths(host, params);
+  const labelOf = labelBy(others);
   const keys: string[] = [];
   const groups = new Map<string, CsvRow[]>();
   for (const r of host) {
@@ -117,6 +128,7 @@ export function hostPoints(rows: readonly CsvRow[], params: readonly string[] = 
     return {
       abi: String(rs[0].abi),
       label: labelOf(rs[0]),
+      params: others.map((path) => ({ path, value: fmtParamValue(path, rs[0][path]) })),
       guests: num(rs[0], "guests_requested"),
       started: mean(rs, "guests_started"),
       refused: mean(rs, "guests_refused"),
@@ -635,12 +647,7 @@ export function hostSection(
   const title = "Host: round trips and dom0's CPU against the number of guests";
   // The other swept parameters as key columns of their own (a label in one
   // column would overflow the page).
-  const host = rows.filter((r) => "guests_requested" in r && "rt_mean_ns" in r);
-  const others = otherParamPaths(host, params), labelOf = otherParams(host, params);
-  const valuesOf = new Map(host.map((r) => [
-    `${r.abi}\u0000${labelOf(r)}`,
-    others.map((p) => fmtParamValue(p, r[p])),
-  ]));
+  const others = points[0].params.map((q) => q.path);
   const table = fitTable(
     [
       "abi",
@@ -655,7 +662,7 @@ export function hostSection(
     ],
     points.map((p) => [
       p.abi,
-      ...(valuesOf.get(`${p.abi}\u0000${p.label}`) ?? others.map(() => "")),
+      ...p.params.map((q) => q.value),
       String(p.guests),
       sig(p.started),
       fmtNs(p.rtMean),

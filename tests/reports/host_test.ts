@@ -127,6 +127,7 @@ Deno.test("another swept parameter makes a series of its own instead of being av
     ["pcpus=10", 40000],
     ["pcpus=24", 30000],
   ]);
+  assert.deepEqual(p[0].params, [{ path: "host.pcpus", value: "10" }]);
   const s = hostSentences(p);
   assert.match(s[0], /^fifo \(pcpus=10\): at 24 guests the mean round trip is 40 µs/);
   assert.deepEqual(hostPoints(rows).length, 1); // without the parameter list: one point
