@@ -648,7 +648,7 @@ export class HostSimulation {
         // netfront fills the RX ring with buffers when it connects
         // (xennet_alloc_rx_buffers); that first push's notification falls
         // before the run and is not simulated.
-        this.rings.reqProd[rx] = NETIF_RING_SIZE;
+        this.rings.prefill(rx, NETIF_RING_SIZE);
         this.ringKind[tx] = R_NET_TX;
         this.ringKind[rx] = R_NET_RX;
         this.ringPort0[tx] = L.ports[first + at];
@@ -1746,10 +1746,7 @@ export class HostSimulation {
    */
   #haveRxWork(r: number): boolean {
     if (this.rxQueued[r] === 0) return false;
-    const rings = this.rings;
-    if (rings.unconsumedRequests(r) > 0) return true;
-    rings.reqEvent[r] = (rings.reqProd[r] + 1) >>> 0;
-    return rings.unconsumedRequests(r) > 0;
+    return this.rings.armNextRequest(r);
   }
 
   /** xenvif_rx_copy_flush: push the batch's RX responses, notify once if the rule says so. */

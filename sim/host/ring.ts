@@ -1,7 +1,7 @@
 /**
  * Shared request/response rings with `ring.h`'s notification rule, for many
- * rings at once (struct of typed arrays, numeric ring ids, no allocation per
- * operation). Indexes are 32-bit free-running counters (RING_IDX, an
+ * rings at once (a 32-byte record of indexes per ring in one typed array,
+ * numeric ring ids, no allocation per operation). Indexes are 32-bit free-running counters (RING_IDX, an
  * `unsigned int`), compared by unsigned difference as `ring.h` does.
  *
  * Rules, from Xen `xen/include/public/io/ring.h` (also in Linux
@@ -27,6 +27,16 @@ export const BLKIF_RING_SIZE = 32;
 /** netif TX and RX ring size (`__CONST_RING_SIZE(netif_tx/rx, 4096)`). */
 export const NETIF_RING_SIZE = 256;
 
+// A ring's record: the shared ring's indexes and both ends' private ones,
+// side by side so that one request's books touch one cache line.
+const W_SIZE = 0;
+const W_REQ_PROD = 1;
+const W_REQ_EVENT = 2;
+const W_RSP_PROD = 3;
+const W_RSP_EVENT = 4;
+const W_REQ_CONS = 5;
+const W_RSP_CONS = 6;
+
 /**
  * Many rings, each a `sring` (the shared indexes) plus both ends' private
  * indexes.
@@ -40,64 +50,98 @@ export const NETIF_RING_SIZE = 256;
  * ```
  */
 export class Rings {
-  /** Ring size (entries, a power of two). */
-  readonly size: Uint32Array;
-  /** sring->req_prod. */
-  readonly reqProd: Uint32Array;
-  /** sring->req_event. */
-  readonly reqEvent: Uint32Array;
-  /** sring->rsp_prod. */
-  readonly rspProd: Uint32Array;
-  /** sring->rsp_event. */
-  readonly rspEvent: Uint32Array;
-  /** Back end's req_cons. */
-  readonly reqCons: Uint32Array;
-  /** Front end's rsp_cons. */
-  readonly rspCons: Uint32Array;
+  /** Per ring, a 32-byte record of its indexes (the `W_*` words). */
+  readonly #w: Uint32Array;
   /** Notifications the rule suppressed (pushes that did not notify), per ring. */
   readonly suppressed: Float64Array;
 
   /** Room for `n` rings. */
   constructor(n: number) {
-    this.size = new Uint32Array(n);
-    this.reqProd = new Uint32Array(n);
-    this.reqEvent = new Uint32Array(n);
-    this.rspProd = new Uint32Array(n);
-    this.rspEvent = new Uint32Array(n);
-    this.reqCons = new Uint32Array(n);
-    this.rspCons = new Uint32Array(n);
+    this.#w = new Uint32Array(8 * n);
     this.suppressed = new Float64Array(n);
   }
 
-  /** SHARED_RING_INIT and FRONT/BACK_RING_INIT: every index 0, both event indexes 1. */
-  init(r: number, size: number): void {
-    this.size[r] = size;
-    this.reqProd[r] =
-      this.rspProd[r] =
-      this.reqCons[r] =
-      this.rspCons[r] =
-        0;
-    this.reqEvent[r] = this.rspEvent[r] = 1;
+  /** Ring size (entries, a power of two). */
+  size(r: number): number {
+    return this.#w[8 * r + W_SIZE];
+  }
+
+  /** sring->req_prod. */
+  reqProd(r: number): number {
+    return this.#w[8 * r + W_REQ_PROD];
+  }
+
+  /** sring->req_event. */
+  reqEvent(r: number): number {
+    return this.#w[8 * r + W_REQ_EVENT];
+  }
+
+  /** sring->rsp_prod. */
+  rspProd(r: number): number {
+    return this.#w[8 * r + W_RSP_PROD];
+  }
+
+  /** sring->rsp_event. */
+  rspEvent(r: number): number {
+    return this.#w[8 * r + W_RSP_EVENT];
+  }
+
+  /** The back end's req_cons. */
+  reqCons(r: number): number {
+    return this.#w[8 * r + W_REQ_CONS];
+  }
+
+  /** The front end's rsp_cons. */
+  rspCons(r: number): number {
+    return this.#w[8 * r + W_RSP_CONS];
+  }
+
+  /**
+   * SHARED_RING_INIT and FRONT/BACK_RING_INIT: every index `at` (0 as Linux
+   * sets them; another value lets a test start near the 2^32 wrap), both
+   * event indexes `at + 1`.
+   */
+  init(r: number, size: number, at = 0): void {
+    const w = this.#w, b = 8 * r;
+    w[b + W_SIZE] = size;
+    w[b + W_REQ_PROD] =
+      w[b + W_RSP_PROD] =
+      w[b + W_REQ_CONS] =
+      w[b + W_RSP_CONS] =
+        at;
+    w[b + W_REQ_EVENT] = w[b + W_RSP_EVENT] = (at + 1) >>> 0;
+  }
+
+  /**
+   * The front end has produced requests up to `reqProd` before the run,
+   * without notifying (netfront posting its RX buffers when it connects).
+   */
+  prefill(r: number, reqProd: number): void {
+    this.#w[8 * r + W_REQ_PROD] = reqProd;
   }
 
   /** RING_FULL for the front end: no request slot is free until a response is consumed. */
   full(r: number): boolean {
-    return ((this.reqProd[r] - this.rspCons[r]) >>> 0) >= this.size[r];
+    const w = this.#w, b = 8 * r;
+    return ((w[b + W_REQ_PROD] - w[b + W_RSP_CONS]) >>> 0) >= w[b + W_SIZE];
   }
 
   /** Requests published and not yet consumed by the back end (RING_HAS_UNCONSUMED_REQUESTS). */
   unconsumedRequests(r: number): number {
-    return (this.reqProd[r] - this.reqCons[r]) >>> 0;
+    const w = this.#w, b = 8 * r;
+    return (w[b + W_REQ_PROD] - w[b + W_REQ_CONS]) >>> 0;
   }
 
   /** Responses published and not yet consumed by the front end. */
   unconsumedResponses(r: number): number {
-    return (this.rspProd[r] - this.rspCons[r]) >>> 0;
+    const w = this.#w, b = 8 * r;
+    return (w[b + W_RSP_PROD] - w[b + W_RSP_CONS]) >>> 0;
   }
 
   /** Requests consumed whose response is not yet published (the back end owes them). */
   owedResponses(r: number): number {
-    return (this.reqCons[r] - this.rspProd[r]) >>> 0;
+    const w = this.#w, b = 8 * r;
+    return (w[b + W_REQ_CONS] - w[b + W_RSP_PROD]) >>> 0;
   }
 
   /**
@@ -106,32 +150,36 @@ export class Rings {
    * checks {@linkcode Rings.full} first.
    */
   pushRequest(r: number): boolean {
-    const old = this.reqProd[r];
+    const w = this.#w, b = 8 * r;
+    const old = w[b + W_REQ_PROD];
     const now = (old + 1) >>> 0;
-    this.reqProd[r] = now;
-    const notify = ((now - this.reqEvent[r]) >>> 0) < ((now - old) >>> 0);
+    w[b + W_REQ_PROD] = now;
+    const notify = ((now - w[b + W_REQ_EVENT]) >>> 0) < ((now - old) >>> 0);
     if (!notify) this.suppressed[r]++;
     return notify;
   }
 
   /** The back end consumes one request (req_cons++). */
   consumeRequest(r: number): void {
-    this.reqCons[r] = (this.reqCons[r] + 1) >>> 0;
+    const i = 8 * r + W_REQ_CONS;
+    this.#w[i] = (this.#w[i] + 1) >>> 0;
   }
 
   /** Push one response (RING_PUSH_RESPONSES_AND_CHECK_NOTIFY); returns whether to notify. */
   pushResponse(r: number): boolean {
-    const old = this.rspProd[r];
+    const w = this.#w, b = 8 * r;
+    const old = w[b + W_RSP_PROD];
     const now = (old + 1) >>> 0;
-    this.rspProd[r] = now;
-    const notify = ((now - this.rspEvent[r]) >>> 0) < ((now - old) >>> 0);
+    w[b + W_RSP_PROD] = now;
+    const notify = ((now - w[b + W_RSP_EVENT]) >>> 0) < ((now - old) >>> 0);
     if (!notify) this.suppressed[r]++;
     return notify;
   }
 
   /** The front end consumes one response (rsp_cons++), freeing its request slot. */
   consumeResponse(r: number): void {
-    this.rspCons[r] = (this.rspCons[r] + 1) >>> 0;
+    const i = 8 * r + W_RSP_CONS;
+    this.#w[i] = (this.#w[i] + 1) >>> 0;
   }
 
   /**
@@ -140,14 +188,28 @@ export class Rings {
    */
   finalCheckRequests(r: number): boolean {
     if (this.unconsumedRequests(r) > 0) return true;
-    this.reqEvent[r] = (this.reqCons[r] + 1) >>> 0;
+    const w = this.#w, b = 8 * r;
+    w[b + W_REQ_EVENT] = (w[b + W_REQ_CONS] + 1) >>> 0;
+    return this.unconsumedRequests(r) > 0;
+  }
+
+  /**
+   * The back end asks for a notification at the next request
+   * (`req_event = req_prod + 1`; netback's xenvif_rx_ring_slots_available),
+   * and checks again.
+   */
+  armNextRequest(r: number): boolean {
+    if (this.unconsumedRequests(r) > 0) return true;
+    const w = this.#w, b = 8 * r;
+    w[b + W_REQ_EVENT] = (w[b + W_REQ_PROD] + 1) >>> 0;
     return this.unconsumedRequests(r) > 0;
   }
 
   /** RING_FINAL_CHECK_FOR_RESPONSES: the same for the front end (`rsp_event = rsp_cons + 1`). */
   finalCheckResponses(r: number): boolean {
     if (this.unconsumedResponses(r) > 0) return true;
-    this.rspEvent[r] = (this.rspCons[r] + 1) >>> 0;
+    const w = this.#w, b = 8 * r;
+    w[b + W_RSP_EVENT] = (w[b + W_RSP_CONS] + 1) >>> 0;
     return this.unconsumedResponses(r) > 0;
   }
 }

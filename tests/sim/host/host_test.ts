@@ -320,9 +320,9 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
         const check = () => {
           for (let k = 0; k < h.ringCount; k++) {
             // Never more requests in flight than slots; consumers never pass producers.
-            assert.ok(((r.reqProd[k] - r.rspCons[k]) >>> 0) <= r.size[k]);
-            assert.ok(((r.reqProd[k] - r.reqCons[k]) >>> 0) <= r.size[k]);
-            assert.ok(((r.rspProd[k] - r.rspCons[k]) >>> 0) <= r.size[k]);
+            assert.ok(((r.reqProd(k) - r.rspCons(k)) >>> 0) <= r.size(k));
+            assert.ok(((r.reqProd(k) - r.reqCons(k)) >>> 0) <= r.size(k));
+            assert.ok(((r.rspProd(k) - r.rspCons(k)) >>> 0) <= r.size(k));
           }
         };
         h.start();
@@ -332,11 +332,11 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
           assert.equal(h.completed[d], h.issued[d], `device ${d}: every request answered`);
           assert.equal(h.pushed[d], h.issued[d]);
           const req = h.devReq[d], rsp = h.devRsp[d];
-          assert.equal(r.reqProd[req], h.pushed[d] >>> 0);
-          assert.equal(r.rspCons[rsp], h.completed[d] >>> 0);
+          assert.equal(r.reqProd(req), h.pushed[d] >>> 0);
+          assert.equal(r.rspCons(rsp), h.completed[d] >>> 0);
           if (req !== rsp) {
             // Every TX request consumed was answered and its echo delivered.
-            assert.equal(r.reqCons[req], r.rspProd[rsp]);
+            assert.equal(r.reqCons(req), r.rspProd(rsp));
             assert.equal(h.rxQueued[rsp] + h.rxBatch[rsp], 0);
           }
         }

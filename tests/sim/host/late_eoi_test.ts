@@ -244,7 +244,7 @@ Deno.test("netback's guest-rx takes the RX late EOI when it goes to sleep, not i
   // echoes, so guest-rx copies one, runs
   // out of buffers and sleeps with the other queued; the guest's next buffer
   // notifies dom0's RX port, whose interrupt finds work and kicks guest-rx.
-  h.rings.reqProd[rx] = 1;
+  h.rings.prefill(rx, 1);
   const d = h.ringDev[tx];
   h.issue(d);
   h.issue(d);

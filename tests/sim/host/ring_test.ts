@@ -25,7 +25,7 @@ Deno.test("the final check re-arms the event index so the very next request noti
   assert.equal(r.finalCheckRequests(0), true); // one still waiting: no re-arm
   r.consumeRequest(0);
   assert.equal(r.finalCheckRequests(0), false);
-  assert.equal(r.reqEvent[0], 3);
+  assert.equal(r.reqEvent(0), 3);
   assert.equal(r.pushRequest(0), true);
 });
 
@@ -55,16 +55,12 @@ Deno.test("a ring is full when every slot awaits a consumed response", () => {
 
 Deno.test("indexes wrap at 2^32 and the notify rule still holds", () => {
   const r = new Rings(1);
-  r.init(0, 32);
   const top = 0xffffffff;
-  r.reqProd[0] =
-    r.reqCons[0] =
-    r.rspProd[0] =
-    r.rspCons[0] =
-      top;
-  r.reqEvent[0] = 0; // = top + 1
+  r.init(0, 32, top);
+  assert.equal(r.reqEvent(0), 0); // = top + 1
+  assert.deepEqual([r.reqProd(0), r.reqCons(0), r.rspProd(0), r.rspCons(0)], [top, top, top, top]);
   assert.equal(r.pushRequest(0), true);
-  assert.equal(r.reqProd[0], 0);
+  assert.equal(r.reqProd(0), 0);
   assert.equal(r.unconsumedRequests(0), 1);
   assert.equal(r.pushRequest(0), false);
 });
