@@ -9,7 +9,7 @@
 import type { Chart } from "./charts.ts";
 import { type CsvRow, fromCsv } from "./csv.ts";
 import { capacityChart } from "./capacity_chart.ts";
-import { capacityText } from "./capacity_text.ts";
+import { capacityText, objectiveWords } from "./capacity_text.ts";
 
 /** The columns of capacity.csv that are not a grid point's parameters. */
 const OWN_COLUMNS = new Set([
@@ -60,4 +60,57 @@ export function capacitySection(
   const params = Object.keys(rows[0]).filter((k) => !OWN_COLUMNS.has(k));
   const chart = capacityChart(summary, rows, params);
   return { text: capacityText(rows, params) + "\n", ...(chart ? { chart } : {}) };
+}
+
+/** The parts of manifest.json that {@linkcode unsearchedCapacityNote} reads. */
+export interface CapacityManifest {
+  /** The scenario's name. */
+  scenario?: unknown;
+  /** Where it came from: `builtin:NAME` or the file's path. */
+  source?: unknown;
+  /** The resolved sweep, whose `capacity` block a capacity study sets. */
+  resolved?: unknown;
+}
+
+/**
+ * The sentence that opens the Answer of a plain run (`sim run`, no
+ * capacity.csv) of a capacity study, a scenario with a `capacity` block:
+ * that this run did not search, at what it held the searched axis (the guest
+ * counts of the summary rows, for a host), and the command that answers the
+ * question. "" for any other scenario.
+ *
+ * @example
+ * ```ts
+ * import { unsearchedCapacityNote } from "./capacity_report.ts";
+ * const note = unsearchedCapacityNote({
+ *   scenario: "dom0-capacity",
+ *   source: "builtin:dom0-capacity",
+ *   resolved: { capacity: { objective: "rt_p99_ns<=200us", axis: "host.guests.0.count" } },
+ * }, [{ abi: "fifo", guests_requested: 16 }]);
+ * console.log(note.startsWith("dom0-capacity is a capacity study")); // true
+ * ```
+ */
+export function unsearchedCapacityNote(
+  manifest: CapacityManifest,
+  summary: readonly CsvRow[],
+): string {
+  const resolved = manifest.resolved as { capacity?: { objective?: unknown; axis?: unknown } };
+  const c = resolved?.capacity;
+  if (c === undefined || c === null || typeof c !== "object") return "";
+  const name = String(manifest.scenario ?? "the scenario");
+  const source = String(manifest.source ?? name);
+  const target = source.startsWith("builtin:") ? source.slice("builtin:".length) : source;
+  const axis = String(c.axis ?? "");
+  const guests = [...new Set(summary.map((r) => Number(r.guests_requested)))]
+    .filter(Number.isFinite).sort((a, b) => a - b);
+  const held = guests.length > 0 && /^host\.guests\.\d+\.count$/.test(axis)
+    ? `it simulated ${guests.join(", ")} guests (\`${axis}\`) at every grid point`
+    : `it simulated ${axis ? `\`${axis}\`` : "the searched axis"} as the scenario sets it`;
+  const objective = typeof c.objective === "string" ? ` with ${objectiveWords(c.objective)}` : "";
+  const question = /^host\.guests\.\d+\.count$/.test(axis)
+    ? "how many guests one dom0 serves under each ABI"
+    : `how far each ABI goes along ${axis ? `\`${axis}\`` : "the searched axis"}`;
+  return `${name} is a capacity study, and this run did not search: ${held}. ` +
+    `\`deno task sim capacity ${target}\` answers its question: ${question}${objective}, ` +
+    `and what limits it.`;
 }

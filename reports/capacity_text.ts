@@ -43,7 +43,10 @@ export function objectiveWords(objective: string): string {
   const m = /^([A-Za-z0-9_]+)(<=|>=)(.*)$/.exec(objective);
   if (!m) return objective;
   const [, metric, op, text] = m;
-  const bound = Number(text);
+  // A bound with a unit, as a scenario's `capacity` block may give it (`200us`).
+  const unit = /^([0-9.]+)\s*(ns|us|µs|ms|s)$/.exec(text.trim());
+  const scale: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9 };
+  const bound = unit ? Number(unit[1]) * scale[unit[2]] : Number(text);
   const value = Number.isFinite(bound) && metric.endsWith("_ns") ? fmtNs(bound) : text;
   return `${METRIC_WORDS[metric] ?? metric.replace(/_/g, " ")} ${op === "<=" ? "≤" : "≥"} ${value}`;
 }

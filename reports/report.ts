@@ -35,7 +35,7 @@ import {
 } from "./render.ts";
 import { buildText, wrap } from "./text.ts";
 import { computeAnswer } from "./answer.ts";
-import { capacitySection } from "./capacity_report.ts";
+import { capacitySection, unsearchedCapacityNote } from "./capacity_report.ts";
 import { hostCharts, hostPoints, hostRobustSentences, hostSection, hostSentences } from "./host.ts";
 
 /** What renderReport wrote. */
@@ -136,7 +136,10 @@ async function writeReport(
       ? hostRobustSentences(robust.summary, ctx.params, robust.design.varied.map((f) => f.field))
       : []),
   ];
+  // A capacity study run without its search says so first, and how to search.
+  const unsearched = capacity.text ? "" : unsearchedCapacityNote(loaded.manifest, ctx.set.summary);
   const answer = [
+    ...(unsearched ? [unsearched] : []),
     ...growth,
     ...(robust
       ? computeAnswer(ctx, fragileAnswers(ctx, robust, first.comparisons)).sentences

@@ -43,6 +43,9 @@ Deno.test("a sweep's grid points each get their answer, named in words", () => {
 Deno.test("an objective reads in words with its unit", () => {
   assert.equal(objectiveWords("rt_p99_ns<=200000"), "round-trip p99 ≤ 200 µs");
   assert.equal(objectiveWords("jain_rt>=0.9"), "jain rt ≥ 0.9");
+  // As a scenario's capacity block may write it: with a unit.
+  assert.equal(objectiveWords("rt_p99_ns<=200us"), "round-trip p99 ≤ 200 µs");
+  assert.equal(objectiveWords("rt_p99_ns<=1.5ms"), "round-trip p99 ≤ 1.5 ms");
 });
 
 Deno.test("the robust columns give the range over cost vectors and the field capacity follows", () => {

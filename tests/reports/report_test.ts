@@ -40,3 +40,22 @@ Deno.test({
     }
   },
 });
+
+Deno.test("a plain run of a capacity study opens its Answer by saying it did not search", async () => {
+  const dir = Deno.makeTempDirSync({ prefix: "evtchn-report-" });
+  try {
+    writeFixture(dir);
+    const answerOf = async () => {
+      await renderReport(dir, { png: false });
+      const md = Deno.readTextFileSync(`${dir}/report.md`);
+      return md.slice(md.indexOf("Answer\n------\n") + 14).trimStart();
+    };
+    assert.doesNotMatch(await answerOf(), /capacity study/);
+    const manifest = JSON.parse(Deno.readTextFileSync(`${dir}/manifest.json`));
+    manifest.resolved = { ...manifest.resolved, capacity: { axis: "workload.rate_per_s" } };
+    Deno.writeTextFileSync(`${dir}/manifest.json`, JSON.stringify(manifest));
+    assert.match(await answerOf(), /^fixture is a capacity study, and this run did not search/);
+  } finally {
+    Deno.removeSync(dir, { recursive: true });
+  }
+});
