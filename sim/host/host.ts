@@ -311,8 +311,6 @@ export class HostSimulation {
   readonly pushed: Float64Array;
   /** Per device: requests completed. */
   readonly completed: Float64Array;
-  /** Per device: notifications sent for it, both ways. */
-  readonly events: Float64Array;
   /** Per device: sum of its measured round trips (ns). */
   readonly devRt: Float64Array;
   /** Per device: number of its measured round trips. */
@@ -524,7 +522,6 @@ export class HostSimulation {
     this.issued = new Float64Array(nDevs);
     this.pushed = new Float64Array(nDevs);
     this.completed = new Float64Array(nDevs);
-    this.events = new Float64Array(nDevs);
     this.devRt = new Float64Array(nDevs);
     this.devRtN = new Float64Array(nDevs);
     this.issueOff = new Int32Array(nDevs);
@@ -1035,12 +1032,9 @@ export class HostSimulation {
   send(u: number, dom: number, port: number, dev: number, ctx: number): void {
     this.owe(u, this.costs.hypercall_ns, ctx);
     this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
-    if (dev >= 0) {
-      this.events[dev]++;
-      if (this.measuring) {
-        this.tplEvents[this.devSlot[dev]]++;
-        this.guestEvents[this.devGuestSlot[dev]]++;
-      }
+    if (dev >= 0 && this.measuring) {
+      this.tplEvents[this.devSlot[dev]]++;
+      this.guestEvents[this.devGuestSlot[dev]]++;
     }
   }
 
