@@ -1736,11 +1736,12 @@ export class HostSimulation {
    * rx.c xenvif_have_rx_work (xenvif_rx_ring_slots_available): a packet is
    * queued for RX ring `r` and the guest posted a buffer for it; a queued
    * packet without a buffer asks for a notification at the next one
-   * (`req_event = req_prod + 1`).
+   * (`req_event = req_prod + 1`: with every buffer consumed, req_prod is
+   * req_cons, so this is RING_FINAL_CHECK_FOR_REQUESTS).
    */
   #haveRxWork(r: number): boolean {
     if (this.rxQueued[r] === 0) return false;
-    return this.rings.armNextRequest(r);
+    return this.rings.finalCheckRequests(r);
   }
 
   /** xenvif_rx_copy_flush: push the batch's RX responses, notify once if the rule says so. */

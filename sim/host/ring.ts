@@ -193,18 +193,6 @@ export class Rings {
     return this.unconsumedRequests(r) > 0;
   }
 
-  /**
-   * The back end asks for a notification at the next request
-   * (`req_event = req_prod + 1`; netback's xenvif_rx_ring_slots_available),
-   * and checks again.
-   */
-  armNextRequest(r: number): boolean {
-    if (this.unconsumedRequests(r) > 0) return true;
-    const w = this.#w, b = 8 * r;
-    w[b + W_REQ_EVENT] = (w[b + W_REQ_PROD] + 1) >>> 0;
-    return this.unconsumedRequests(r) > 0;
-  }
-
   /** RING_FINAL_CHECK_FOR_RESPONSES: the same for the front end (`rsp_event = rsp_cons + 1`). */
   finalCheckResponses(r: number): boolean {
     if (this.unconsumedResponses(r) > 0) return true;
