@@ -340,6 +340,14 @@ async function simulate(
   }
   const { input, plan: first, budget } = plan(target, flags, overrides, workers ?? cores);
   let p = first;
+  // A capacity study run plainly: its question is answered by `sim capacity`.
+  const raw = input.raw;
+  if (!flags.quiet && typeof raw === "object" && raw !== null && "capacity" in raw) {
+    say(
+      `note: ${p.name} is a capacity study: this run simulates its grid without searching; ` +
+        `\`deno task sim capacity ${target}\` searches`,
+    );
+  }
   const selected: Run[] = selectShard(p.runs, shard);
   const expand = (replications?: number) =>
     expandPlan(

@@ -171,3 +171,42 @@ Deno.test("a capacity sweep whose base is a file beside it runs from another dir
   assert.ok(listing(dir).includes("results/cap-capacity/capacity.csv"), listing(dir).join(" "));
   Deno.removeSync(dir, { recursive: true });
 });
+
+Deno.test("a plain run of a capacity study notes on stderr that it does not search, and how to", async () => {
+  const dir = Deno.makeTempDirSync();
+  const base = JSON.parse(Deno.readTextFileSync(scenario(dir)));
+  const sweep = (capacity: boolean) => {
+    const path = `${dir}/sweep-${capacity}.json`;
+    Deno.writeTextFileSync(
+      path,
+      JSON.stringify({
+        base,
+        grid: { "groups.0.ports": [500] },
+        ...(capacity ? { capacity: { objective: "done_mean_ns<=4us" } } : {}),
+      }),
+    );
+    return path;
+  };
+  const args = (f: string, out: string) => [
+    ...PERMS,
+    CLI,
+    "run",
+    f,
+    "--out",
+    `${dir}/${out}`,
+    "--no-report",
+    "--replications",
+    "2",
+  ];
+  const study = sweep(true);
+  const r = await runCli([], dir, args(study, "study"));
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(
+    r.stderr,
+    /note: cap is a capacity study: this run simulates its grid without searching/,
+  );
+  assert.ok(r.stderr.includes(`\`deno task sim capacity ${study}\` searches`), r.stderr);
+  const plain = await runCli([], dir, args(sweep(false), "plain"));
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.doesNotMatch(plain.stderr, /capacity study/);
+});
