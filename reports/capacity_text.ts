@@ -51,13 +51,28 @@ export function objectiveWords(objective: string): string {
   return `${METRIC_WORDS[metric] ?? metric.replace(/_/g, " ")} ${op === "<=" ? "≤" : "≥"} ${value}`;
 }
 
+/**
+ * Whether `row`'s limit was found in a single guest, whose own VCPUs play
+ * dom0's part (the limit's detail then names the guest, not dom0).
+ */
+function guestPlaysDom0(row: CsvRow): boolean {
+  return String(row.limit_detail ?? "").includes("the guest's VCPUs");
+}
+
+/** The name of `row`'s limit, as "What runs out first" and the sentences say it. */
+function limitName(row: CsvRow): string {
+  const l = String(row.limit);
+  if (l === "dom0_cpu" && guestPlaysDom0(row)) return "the guest's CPU";
+  return LIMIT_NAMES[l] ?? l;
+}
+
 function limitWords(row: CsvRow): string {
   const detail = String(row.limit_detail ?? "");
   switch (row.limit) {
     case "ports":
       return `limited by its ports (${detail})`;
     case "dom0_cpu":
-      return `limited by dom0's CPU (${detail})`;
+      return `limited by ${limitName(row)} (${detail})`;
     case "dom0_vcpu":
       return `limited by a single dom0 VCPU (${detail})`;
     case "ring":
@@ -180,10 +195,10 @@ export function capacitySummary(rows: readonly CsvRow[], params: readonly string
     : `At ${objective}, the ABIs differ at ${differ.length} of ${points.size} points: ` +
       `${differ.join("; ")}. Over every point: ${span}.`;
   const counts = new Map<string, number>();
-  for (const r of rows) counts.set(String(r.limit), (counts.get(String(r.limit)) ?? 0) + 1);
+  for (const r of rows) counts.set(limitName(r), (counts.get(limitName(r)) ?? 0) + 1);
   // A limit met only where a swept value is the same (e.g. notify=vcpu0) says so.
   const shared = (l: string) => {
-    const mine = rows.filter((r) => String(r.limit) === l);
+    const mine = rows.filter((r) => limitName(r) === l);
     if (mine.length < 2 || mine.length === rows.length) return "";
     const same = params.filter((p) =>
       mine.every((r) => String(r[p]) === String(mine[0][p])) &&
@@ -194,7 +209,7 @@ export function capacitySummary(rows: readonly CsvRow[], params: readonly string
       : "";
   };
   const limits = [...counts].sort((a, b) => b[1] - a[1])
-    .map(([l, n]) => `${LIMIT_NAMES[l] ?? l} in ${n} of ${rows.length} searches${shared(l)}`);
+    .map(([l, n]) => `${l} in ${n} of ${rows.length} searches${shared(l)}`);
   const second = `What runs out first: ${limits.join(", ")}.`;
   // The port-count answer, per ABI, and where the ports did end a search.
   const byPorts = abis.flatMap((abi) => {

@@ -103,8 +103,10 @@ export function classifyLimit(rows: readonly Row[] | undefined): LimitFinding {
     return { limit: "ports", detail: parts.join(", ") };
   }
   const b = meanOf(rows, busy);
+  // A single-guest scenario's own VCPUs play dom0's part; the words say whose they are.
+  const who = rows.some((r) => num(r, "dom0_busy") !== undefined) ? "dom0" : "the guest's VCPUs";
   if (b !== undefined && b >= CPU_SATURATED) {
-    return { limit: "dom0_cpu", detail: `dom0 ${pct(b)} busy` };
+    return { limit: "dom0_cpu", detail: `${who} ${pct(b)} busy` };
   }
   const v = meanOf(rows, (r) => num(r, "dom0_busy_max"));
   if (v !== undefined && v >= CPU_SATURATED) {
@@ -125,7 +127,7 @@ export function classifyLimit(rows: readonly Row[] | undefined): LimitFinding {
   return {
     limit: "objective",
     detail: b !== undefined
-      ? `no resource saturated (dom0 ${pct(b)} busy)`
+      ? `no resource saturated; ${who} ${pct(b)} busy`
       : "no resource saturated",
   };
 }

@@ -30,6 +30,32 @@ Deno.test("the answer states each ABI's guest count, its interval, the objective
   );
 });
 
+Deno.test("a single guest's saturated VCPUs read as the guest's CPU, not dom0's", () => {
+  const single = (abi: string, detail: string) => ({
+    ...row(abi, 750000, 787499, "dom0_cpu", detail),
+    objective: "done_mean_ns<=4000",
+    axis: "groups.0.arrival.rate_per_s",
+  });
+  const rows = [
+    single("2l", "the guest's VCPUs 97% busy"),
+    single("fifo", "the guest's VCPUs 96% busy"),
+  ];
+  assert.match(
+    capacityAnswer(rows, [])[0],
+    /limited by the guest's CPU \(the guest's VCPUs 97% busy\)/,
+  );
+  assert.match(
+    capacitySummary(rows, []).join(" "),
+    /What runs out first: the guest's CPU in 2 of 2 searches/,
+  );
+  // A host's keeps dom0's name.
+  const host = [row("fifo", 40, 41, "dom0_cpu", "dom0 97% busy")];
+  assert.match(
+    capacitySummary(host, []).join(" "),
+    /What runs out first: dom0's CPU in 1 of 1 searches/,
+  );
+});
+
 Deno.test("a sweep's grid points each get their answer, named in words", () => {
   const lines = capacityAnswer([
     { ...row("fifo", 10, 10, "objective"), "host.dom0.vcpus": 4 },

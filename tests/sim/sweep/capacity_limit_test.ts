@@ -31,6 +31,14 @@ Deno.test("a single domain's context shares add up to its busy fraction", () => 
   const busy = { hardirq_share: 0.5, softirq_share: 0.3, thread_share: 0.15 };
   assert.equal(classifyLimit([busy]).limit, "dom0_cpu");
   assert.equal(classifyLimit([{ ...busy, thread_share: 0 }]).limit, "objective");
+  // The words name the guest, whose VCPUs play dom0's part, not dom0.
+  assert.equal(classifyLimit([busy]).detail, "the guest's VCPUs 95% busy");
+  assert.equal(
+    classifyLimit([{ ...busy, thread_share: 0 }]).detail,
+    "no resource saturated; the guest's VCPUs 80% busy",
+  );
+  assert.equal(classifyLimit([{ dom0_busy: 0.97 }]).detail, "dom0 97% busy");
+  assert.equal(classifyLimit([{ dom0_busy: 0.5 }]).detail, "no resource saturated; dom0 50% busy");
 });
 
 Deno.test("one saturated dom0 VCPU while dom0 as a whole is not names dom0_vcpu", () => {
