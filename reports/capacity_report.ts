@@ -9,7 +9,7 @@
 import type { Chart } from "./charts.ts";
 import { type CsvRow, fromCsv } from "./csv.ts";
 import { capacityChart } from "./capacity_chart.ts";
-import { capacityText, objectiveWords } from "./capacity_text.ts";
+import { capacityText, guestAxis, objectiveWords } from "./capacity_text.ts";
 
 /** The columns of capacity.csv that are not a grid point's parameters. */
 const OWN_COLUMNS = new Set([
@@ -100,14 +100,14 @@ export function unsearchedCapacityNote(
   const name = String(manifest.scenario ?? "the scenario");
   const source = String(manifest.source ?? name);
   const target = source.startsWith("builtin:") ? source.slice("builtin:".length) : source;
-  const axis = String(c.axis ?? "");
+  const axis = String(c.axis ?? ""), counted = guestAxis(axis);
   const guests = [...new Set(summary.map((r) => Number(r.guests_requested)))]
     .filter(Number.isFinite).sort((a, b) => a - b);
-  const held = guests.length > 0 && /^host\.guests\.\d+\.count$/.test(axis)
+  const held = guests.length > 0 && counted
     ? `it simulated ${guests.join(", ")} guests (\`${axis}\`) at every grid point`
     : `it simulated ${axis ? `\`${axis}\`` : "the searched axis"} as the scenario sets it`;
   const objective = typeof c.objective === "string" ? ` with ${objectiveWords(c.objective)}` : "";
-  const question = /^host\.guests\.\d+\.count$/.test(axis)
+  const question = counted
     ? "how many guests one dom0 serves under each ABI"
     : `how far each ABI goes along ${axis ? `\`${axis}\`` : "the searched axis"}`;
   return `${name} is a capacity study, and this run did not search: ${held}. ` +

@@ -14,6 +14,7 @@ import { paramWords } from "./context.ts";
 import { fmtMetric } from "./findings.ts";
 import { PAGE, wrap } from "./text.ts";
 import { rhoSignificant, spearman } from "./robustness.ts";
+import { NS_PER_TIME_UNIT } from "../sim/io/time_units.ts";
 
 /** Readable names of the metrics an objective usually reads. */
 const METRIC_WORDS: Record<string, string> = {
@@ -44,9 +45,9 @@ export function objectiveWords(objective: string): string {
   if (!m) return objective;
   const [, metric, op, text] = m;
   // A bound with a unit, as a scenario's `capacity` block may give it (`200us`).
-  const unit = /^([0-9.]+)\s*(ns|us|µs|ms|s)$/.exec(text.trim());
-  const scale: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, ms: 1e6, s: 1e9 };
-  const bound = unit ? Number(unit[1]) * scale[unit[2]] : Number(text);
+  const unit = /^([0-9.]+)\s*([a-zµμ]+)$/i.exec(text.trim());
+  const scale = unit ? NS_PER_TIME_UNIT[unit[2].toLowerCase()] : undefined;
+  const bound = scale !== undefined ? Number(unit![1]) * scale : Number(text);
   const value = Number.isFinite(bound) && metric.endsWith("_ns") ? fmtNs(bound) : text;
   return `${METRIC_WORDS[metric] ?? metric.replace(/_/g, " ")} ${op === "<=" ? "≤" : "≥"} ${value}`;
 }
@@ -86,8 +87,16 @@ function limitWords(row: CsvRow): string {
   }
 }
 
-/** Whether `axis` counts guests. */
-function guestAxis(axis: string): boolean {
+/**
+ * Whether `axis` counts guests (`host.guests.N.count`).
+ *
+ * @example
+ * ```ts
+ * import { guestAxis } from "./capacity_text.ts";
+ * console.log(guestAxis("host.guests.0.count"), guestAxis("groups.0.ports")); // true false
+ * ```
+ */
+export function guestAxis(axis: string): boolean {
   return /^host\.guests\.\d+\.count$/.test(axis);
 }
 

@@ -9,6 +9,7 @@
 
 import { InputError } from "../io/errors.ts";
 import { quoteName } from "../io/text.ts";
+import { NS_PER_TIME_UNIT } from "../io/time_units.ts";
 
 /** A parsed objective: `metric <= bound` or `metric >= bound`. */
 export interface Objective {
@@ -23,9 +24,6 @@ export interface Objective {
   /** The objective with the bound in the column's unit (`rt_p99_ns<=200000`). */
   canonical: string;
 }
-
-/** Nanoseconds per unit of time. */
-const UNITS: Record<string, number> = { ns: 1, us: 1e3, "µs": 1e3, "μs": 1e3, ms: 1e6, s: 1e9 };
 
 const EXPECTED = `expected "<column><=<value>" or "<column>>=<value>" with a summary.csv column ` +
   `and a number, times with a unit (ns, us, ms, s), e.g. --objective "rt_p99_ns<=200us"`;
@@ -50,7 +48,7 @@ export function parseObjective(text: string): Objective {
   const unit = unitText.toLowerCase();
   let bound = Number(number);
   if (unit !== "") {
-    const scale = UNITS[unit];
+    const scale = NS_PER_TIME_UNIT[unit];
     if (scale === undefined) {
       throw new InputError(
         `--objective ${quoteName(text)}: unknown unit '${quoteName(unitText)}' ` +
