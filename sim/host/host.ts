@@ -57,6 +57,33 @@ import {
 } from "./ports.ts";
 import { BLKIF_RING_SIZE, NETIF_RING_SIZE, Rings } from "./ring.ts";
 import { Credit2 } from "./credit2.ts";
+import {
+  B_IN_LOOP,
+  B_IN_SOFTIRQ,
+  B_IO_QUEUED,
+  B_IO_STALL,
+  B_ITEM_CTX,
+  B_ITEM_KIND,
+  B_KSOFTIRQD,
+  B_PAUSED,
+  B_RUNNING,
+  B_UPCALL_WANTED,
+  F_BUSY,
+  F_BUSY_UNTIL,
+  F_DEBT,
+  F_DELIVER_AT,
+  F_IO_MEAN_NS,
+  F_ITEM_START,
+  F_REMAINING,
+  F_STEP_AT,
+  I_IRQ_RING,
+  I_ITEM_ARG,
+  I_ITEM_ARG2,
+  I_KT_LEFT,
+  I_POLL_RING,
+  I_STEP_GEN,
+  VcpuRecords,
+} from "./vcpu_records.ts";
 import { GuestHistograms } from "./guest_hist.ts";
 import { ItemLists } from "../run/item_lists.ts";
 import { rebuildPollList, SOFTIRQ, SoftirqControl } from "../run/softirq.ts";
@@ -132,7 +159,6 @@ export const CTX_SOFTIRQ = 1;
 export const CTX_KTHREAD = 2;
 /** User space (the guests' clients; dom0's daemons, which carry no traffic here). */
 export const CTX_USER = 3;
-const CTXS = 4;
 /** netback common.h: a netif queue's eoi_pending bits. */
 const NETBK_RX_EOI = 0x01, NETBK_TX_EOI = 0x02, NETBK_COMMON_EOI = 0x04;
 
@@ -194,34 +220,12 @@ export class HostSimulation {
   // VCPUs.
   /** Per VCPU: its domain. */
   readonly vcpuDom: Int32Array;
-  /** Per VCPU: 1 while a work item runs. */
-  readonly running: Uint8Array;
-  /** Per VCPU: generation of its pending step (older steps are ignored). */
-  readonly stepGen: Int32Array;
-  /** Per VCPU: time of its pending step (Infinity: none). */
-  readonly stepAt: Float64Array;
-  /** Per VCPU: kind of the work item in progress. */
-  readonly itemKind: Uint8Array;
-  /** Per VCPU: the item's argument (a port, ring or thread). */
-  readonly itemArg: Int32Array;
-  /** Per VCPU: a second argument of the item (QEMU: the guest VCPU it answers). */
-  readonly itemArg2: Int32Array;
-  /** Per VCPU: the item's execution context. */
-  readonly itemCtx: Uint8Array;
-  /** Per VCPU: when the item started. */
-  readonly itemStart: Float64Array;
-  /** Per VCPU: time owed before its next item (ns). */
-  readonly debt: Float64Array;
-  /** Per VCPU: busy with owed time until then (no item runs). */
-  readonly busyUntil: Float64Array;
-  /** Per VCPU: 1 inside its upcall loop. */
-  readonly inLoop: Uint8Array;
-  /** Per VCPU: 1 when an upcall is on its way. */
-  readonly upcallWanted: Uint8Array;
-  /** Per VCPU: when that upcall arrives. */
-  readonly deliverAt: Float64Array;
-  /** Per VCPU: the ring whose responses its hard-IRQ handler is consuming, or -1. */
-  readonly irqRing: Int32Array;
+  /** The VCPUs' records (`vcpu_records.ts`): 8-byte fields, VCPU `u`'s at `(u << 4) + F_*`. */
+  readonly vf: Float64Array;
+  /** The VCPUs' records: 32-bit fields, VCPU `u`'s at `(u << 5) + I_*`. */
+  readonly vi: Int32Array;
+  /** The VCPUs' records: byte fields, VCPU `u`'s at `(u << 7) + B_*`. */
+  readonly vb: Uint8Array;
   /**
    * Per VCPU, its NAPI polls (rings) on three lists (`POLL_LISTS * vcpu +
    * list`): the poll list (`sd->poll_list`), the polls net_rx_action has
@@ -234,18 +238,8 @@ export class HostSimulation {
    * (VCPUs host-wide; domains of one HZ share one).
    */
   readonly softirq: SoftirqControl[] = [];
-  /** Per VCPU: while a `__do_softirq` runs on it, 1 (at irq_exit) or 2 (in ksoftirqd); else 0. */
-  readonly inSoftirq: Uint8Array;
-  /** Per VCPU: the ring whose poll net_rx_action is running, or -1. */
-  readonly pollRing: Int32Array;
-  /** Per VCPU: 1 while its ksoftirqd is woken (`wakeup_softirqd`) and not yet asleep. */
-  readonly ksoftirqd: Uint8Array;
-  /** Per VCPU: thread items left before its ksoftirqd's next turn. */
-  readonly ktLeft: Int32Array;
   /** Per VCPU: its runnable threads, in turn order (list `vcpu`). */
   readonly threads: ItemLists;
-  /** Per VCPU and context (`4 * vcpu + ctx`): busy time while measuring (ns). */
-  readonly busy: Float64Array;
   // Rings.
   /** Per ring: blkif, netif TX or netif RX. */
   readonly ringKind: Uint8Array;
@@ -408,10 +402,6 @@ export class HostSimulation {
   readonly pool: Credit2 | null = null;
   /** The first pooled VCPU (the first guest VCPU). */
   readonly poolBase: number = 0;
-  /** Per VCPU: 1 when its item was stopped by preemption. */
-  readonly paused: Uint8Array;
-  /** Per VCPU: what its stopped item has left (ns). */
-  readonly remaining: Float64Array;
   /** Per physical CPU of the pool: generation of its slice timer. */
   readonly sliceGen: Int32Array;
   /** A timeline recorder, or null (the default: nothing is recorded). */
@@ -455,29 +445,12 @@ export class HostSimulation {
     for (let d = 0; d <= G; d++) {
       for (let u = this.vcpuBase[d]; u < this.vcpuBase[d + 1]; u++) this.vcpuDom[u] = d;
     }
-    this.running = new Uint8Array(U);
-    this.stepGen = new Int32Array(U);
-    this.stepAt = new Float64Array(U).fill(Infinity);
-    this.itemKind = new Uint8Array(U);
-    this.itemArg = new Int32Array(U);
-    this.itemArg2 = new Int32Array(U);
-    this.itemCtx = new Uint8Array(U);
-    this.itemStart = new Float64Array(U);
-    this.debt = new Float64Array(U);
-    this.busyUntil = new Float64Array(U);
-    this.inLoop = new Uint8Array(U);
-    this.upcallWanted = new Uint8Array(U);
-    this.deliverAt = new Float64Array(U);
-    this.irqRing = new Int32Array(U).fill(-1);
+    const vcpus = new VcpuRecords(U);
+    this.vf = vcpus.f;
+    this.vi = vcpus.i;
+    this.vb = vcpus.b;
     this.polls = new ItemLists(POLL_LISTS * U, nRings);
-    this.inSoftirq = new Uint8Array(U);
-    this.pollRing = new Int32Array(U).fill(-1);
-    this.ksoftirqd = new Uint8Array(U);
-    this.ktLeft = new Int32Array(U);
     this.threads = new ItemLists(U, 2 * nRings + G);
-    this.busy = new Float64Array(U * CTXS);
-    this.paused = new Uint8Array(U);
-    this.remaining = new Float64Array(U);
     if (host.pcpus !== "dedicated" && U > nv0) {
       const pcpus = host.pcpus - nv0;
       this.poolBase = nv0;
@@ -509,10 +482,7 @@ export class HostSimulation {
     this.thrU = new Int32Array(2 * nRings + G);
     this.thrRecent = new Int32Array(2 * nRings + G).fill(-1);
     this.ioPort = new Int32Array(U).fill(-1);
-    this.ioStall = new Uint8Array(U);
-    this.ioQueued = new Uint8Array(U);
     this.ioAt = new Float64Array(U);
-    this.ioMeanNs = new Float64Array(U);
     this.ioRng = [];
     this.stalled = new Uint8Array(nRings);
     this.devGuest = new Int32Array(nDevs);
@@ -714,7 +684,7 @@ export class HostSimulation {
           this.ioPort[u] = L.ports[i];
           this.portIoreq[L.ports[i]] = u;
           if (t.ioreq_rate_per_s > 0) {
-            this.ioMeanNs[u] = 1e9 / t.ioreq_rate_per_s;
+            this.vf[(u << 4) + F_IO_MEAN_NS] = 1e9 / t.ioreq_rate_per_s;
             this.ioRng[u] = RandomStream.derive(o.seed, o.replication, `host/guest${g}/ioreq${k}`);
           }
         }
@@ -746,7 +716,9 @@ export class HostSimulation {
       this.guestSlot[CLASSES * this.devGuest[d] + (this.devReq[d] === this.devRsp[d] ? 1 : 0)] = 0;
     }
     for (let u = 0; u < U; u++) {
-      if (this.ioMeanNs[u] > 0) this.guestSlot[CLASSES * (this.vcpuDom[u] - 1) + CLS_IOREQ] = 0;
+      if (this.vf[(u << 4) + F_IO_MEAN_NS] > 0) {
+        this.guestSlot[CLASSES * (this.vcpuDom[u] - 1) + CLS_IOREQ] = 0;
+      }
     }
     let nSlots = 0;
     for (let k = 0; k < CLASSES * G; k++) if (this.guestSlot[k] === 0) this.guestSlot[k] = nSlots++;
@@ -787,14 +759,8 @@ export class HostSimulation {
   readonly portIoreq: Int32Array;
   /** Per VCPU: its ioreq port in dom0 (HVM guests), or -1. */
   readonly ioPort: Int32Array;
-  /** Per VCPU: 1 while stalled in Xen waiting for QEMU (wait_for_io). */
-  readonly ioStall: Uint8Array;
-  /** Per VCPU: 1 while its ioreq waits for QEMU to pick it up. */
-  readonly ioQueued: Uint8Array;
   /** Per VCPU: when its ioreq left the guest. */
   readonly ioAt: Float64Array;
-  /** Per VCPU: mean time between its emulated I/O exits (ns; 0: none). */
-  readonly ioMeanNs: Float64Array;
   /** Per VCPU: the random stream of its I/O exits (HVM with a rate only). */
   readonly ioRng: RandomStream[];
   /** Thread number of guest 0's QEMU (guest g's is this + g). */
@@ -818,9 +784,9 @@ export class HostSimulation {
         }
       } else e.schedule(this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
     }
-    for (let u = 0; u < this.ioMeanNs.length; u++) {
-      if (this.ioMeanNs[u] > 0) {
-        e.schedule(this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
+    for (let u = 0; u < this.vcpuDom.length; u++) {
+      if (this.vf[(u << 4) + F_IO_MEAN_NS] > 0) {
+        e.schedule(this.ioRng[u].exponential(this.vf[(u << 4) + F_IO_MEAN_NS]), EV_IOREQ, u, 0);
       }
     }
   }
@@ -829,7 +795,7 @@ export class HostSimulation {
   handle(kind: number, a: number, b: number): void {
     switch (kind) {
       case EV_STEP:
-        if (b === this.stepGen[a]) this.step(a);
+        if (b === this.vi[(a << 5) + I_STEP_GEN]) this.step(a);
         return;
       case EV_RAISE:
         return this.raise(a, b);
@@ -937,11 +903,16 @@ export class HostSimulation {
     if (now >= this.stopIssuingNs) return;
     const pool = this.pool;
     const pooled = pool !== null && u >= this.poolBase;
-    if (this.ioStall[u] === 1 || (pooled && !pool!.isRunning(u - this.poolBase))) {
-      this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
+    if (this.vb[(u << 7) + B_IO_STALL] === 1 || (pooled && !pool!.isRunning(u - this.poolBase))) {
+      this.engine.schedule(
+        now + this.ioRng[u].exponential(this.vf[(u << 4) + F_IO_MEAN_NS]),
+        EV_IOREQ,
+        u,
+        0,
+      );
       return;
     }
-    this.ioStall[u] = 1;
+    this.vb[(u << 7) + B_IO_STALL] = 1;
     this.ioAt[u] = now;
     this.pause(u);
     if (pooled) pool!.block(u - this.poolBase, now);
@@ -956,7 +927,7 @@ export class HostSimulation {
   /** QEMU's answer reached Xen: VCPU `u` leaves wait_for_io and resumes. */
   ioDone(u: number): void {
     const now = this.engine.now;
-    this.ioStall[u] = 0;
+    this.vb[(u << 7) + B_IO_STALL] = 0;
     if (this.measuring) {
       const slot = this.#ioSlot(u);
       this.rt[slot].record(now - this.ioAt[u]);
@@ -966,7 +937,12 @@ export class HostSimulation {
     const pool = this.pool;
     if (pool !== null && u >= this.poolBase) pool.wake(u - this.poolBase, now);
     else this.resume(u);
-    this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
+    this.engine.schedule(
+      now + this.ioRng[u].exponential(this.vf[(u << 4) + F_IO_MEAN_NS]),
+      EV_IOREQ,
+      u,
+      0,
+    );
   }
 
   // -- Xen --
@@ -990,12 +966,13 @@ export class HostSimulation {
    * VCPU, `wake_ns` on a halted one (DESIGN §4).
    */
   deliver(u: number, t: number): void {
-    if (this.inLoop[u] === 1 || this.upcallWanted[u] === 1) return;
-    this.upcallWanted[u] = 1;
-    const awake = this.running[u] === 1 || this.paused[u] === 1 || this.busyUntil[u] > t;
+    if (this.vb[(u << 7) + B_IN_LOOP] === 1 || this.vb[(u << 7) + B_UPCALL_WANTED] === 1) return;
+    this.vb[(u << 7) + B_UPCALL_WANTED] = 1;
+    const awake = this.vb[(u << 7) + B_RUNNING] === 1 || this.vb[(u << 7) + B_PAUSED] === 1 ||
+      this.vf[(u << 4) + F_BUSY_UNTIL] > t;
     const at = t + (awake ? this.costs.upcall_ns : this.costs.wake_ns);
-    this.deliverAt[u] = at;
-    if (this.running[u] === 0) this.schedule(u, at);
+    this.vf[(u << 4) + F_DELIVER_AT] = at;
+    if (this.vb[(u << 7) + B_RUNNING] === 0) this.schedule(u, at);
   }
 
   /**
@@ -1004,17 +981,17 @@ export class HostSimulation {
    * and steps when it is given a CPU.
    */
   schedule(u: number, at: number): void {
-    if (this.ioStall[u] === 1) return; // stalled in Xen: it steps when QEMU answers
+    if (this.vb[(u << 7) + B_IO_STALL] === 1) return; // stalled in Xen: it steps when QEMU answers
     const pool = this.pool;
     if (pool !== null && u >= this.poolBase && !pool.isRunning(u - this.poolBase)) {
       if (this.tracer !== null) this.tracer.off(u, this.engine.now, 2);
       pool.wake(u - this.poolBase, this.engine.now);
       return;
     }
-    if (at < this.busyUntil[u]) at = this.busyUntil[u];
-    if (this.stepAt[u] <= at) return;
-    this.stepAt[u] = at;
-    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
+    if (at < this.vf[(u << 4) + F_BUSY_UNTIL]) at = this.vf[(u << 4) + F_BUSY_UNTIL];
+    if (this.vf[(u << 4) + F_STEP_AT] <= at) return;
+    this.vf[(u << 4) + F_STEP_AT] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.vi[(u << 5) + I_STEP_GEN]);
   }
 
   /**
@@ -1024,14 +1001,14 @@ export class HostSimulation {
    * event per such step.
    */
   owe(u: number, ns: number, ctx: number): void {
-    this.debt[u] += ns;
-    if (this.measuring) this.busy[u * CTXS + ctx] += ns;
+    this.vf[(u << 4) + F_DEBT] += ns;
+    if (this.measuring) this.vf[(u << 4) + F_BUSY + ctx] += ns;
   }
 
   /** A notification from VCPU `u`: EVTCHNOP_send to (`dom`, `port`) after the hypercall. */
   send(u: number, dom: number, port: number, dev: number, ctx: number): void {
     this.owe(u, this.costs.hypercall_ns, ctx);
-    this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
+    this.engine.schedule(this.engine.now + this.vf[(u << 4) + F_DEBT], EV_RAISE, dom, port);
     if (dev >= 0 && this.measuring) {
       this.tplEvents[this.devSlot[dev]]++;
       this.guestEvents[this.devGuestSlot[dev]]++;
@@ -1074,7 +1051,7 @@ export class HostSimulation {
     const abi = this.abis[dom];
     const v = abi.unmask(port);
     this.owe(u, abi.cost, ctx);
-    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
+    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.vf[(u << 4) + F_DEBT]);
   }
 
   /**
@@ -1092,35 +1069,44 @@ export class HostSimulation {
   resume(u: number): void {
     const now = this.engine.now;
     if (this.tracer !== null) this.tracer.on(u, now);
-    if (this.paused[u] === 1) {
-      this.paused[u] = 0;
-      this.running[u] = 1;
-      this.itemStart[u] = now;
-      this.stepAt[u] = now + this.remaining[u];
-      this.engine.schedule(this.stepAt[u], EV_STEP, u, ++this.stepGen[u]);
+    if (this.vb[(u << 7) + B_PAUSED] === 1) {
+      this.vb[(u << 7) + B_PAUSED] = 0;
+      this.vb[(u << 7) + B_RUNNING] = 1;
+      this.vf[(u << 4) + F_ITEM_START] = now;
+      this.vf[(u << 4) + F_STEP_AT] = now + this.vf[(u << 4) + F_REMAINING];
+      this.engine.schedule(
+        this.vf[(u << 4) + F_STEP_AT],
+        EV_STEP,
+        u,
+        ++this.vi[(u << 5) + I_STEP_GEN],
+      );
       return;
     }
-    let at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
-    if (at < this.busyUntil[u]) at = this.busyUntil[u];
-    this.stepAt[u] = at;
-    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
+    let at = this.vb[(u << 7) + B_UPCALL_WANTED] === 1 && this.vf[(u << 4) + F_DELIVER_AT] > now
+      ? this.vf[(u << 4) + F_DELIVER_AT]
+      : now;
+    if (at < this.vf[(u << 4) + F_BUSY_UNTIL]) at = this.vf[(u << 4) + F_BUSY_UNTIL];
+    this.vf[(u << 4) + F_STEP_AT] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.vi[(u << 5) + I_STEP_GEN]);
   }
 
   /** The scheduler takes pooled VCPU `u` off its CPU: its item stops where it is. */
   pause(u: number): void {
     const now = this.engine.now;
-    if (this.tracer !== null) this.tracer.off(u, now, this.ioStall[u]);
-    if (this.running[u] === 1) {
+    if (this.tracer !== null) this.tracer.off(u, now, this.vb[(u << 7) + B_IO_STALL]);
+    if (this.vb[(u << 7) + B_RUNNING] === 1) {
       if (this.measuring) {
-        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
-        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
+        const from = this.vf[(u << 4) + F_ITEM_START] > this.measureFrom
+          ? this.vf[(u << 4) + F_ITEM_START]
+          : this.measureFrom;
+        if (now > from) this.vf[(u << 4) + F_BUSY + this.vb[(u << 7) + B_ITEM_CTX]] += now - from;
       }
-      this.running[u] = 0;
-      this.paused[u] = 1;
-      this.remaining[u] = this.stepAt[u] - now;
+      this.vb[(u << 7) + B_RUNNING] = 0;
+      this.vb[(u << 7) + B_PAUSED] = 1;
+      this.vf[(u << 4) + F_REMAINING] = this.vf[(u << 4) + F_STEP_AT] - now;
     }
-    this.stepAt[u] = Infinity;
-    this.stepGen[u]++;
+    this.vf[(u << 4) + F_STEP_AT] = Infinity;
+    this.vi[(u << 5) + I_STEP_GEN]++;
   }
 
   // -- VCPU work --
@@ -1147,8 +1133,13 @@ export class HostSimulation {
       // target VCPU's IPI port); a halted VCPU (xen_safe_halt, not polling)
       // runs the thread only once that event has woken it.
       if (this.measuring) this.dom0Ipis++;
-      this.send(waker, 0, this.ipiPort[u], -1, this.itemCtx[waker]);
-    } else if (this.running[u] === 0) this.schedule(u, this.engine.now);
+      this.send(waker, 0, this.ipiPort[u], -1, this.vb[(waker << 7) + B_ITEM_CTX]);
+    } else if (this.vb[(u << 7) + B_RUNNING] === 0) this.schedule(u, this.engine.now);
+  }
+
+  /** VCPU `u`'s time in context `ctx` (a `CTX_*`) while measuring, in ns. */
+  busyNs(u: number, ctx: number): number {
+    return this.vf[(u << 4) + F_BUSY + ctx];
   }
 
   /**
@@ -1157,9 +1148,11 @@ export class HostSimulation {
    * scheduled, no upcall on its way). An event reaches it after `wake_ns`.
    */
   halted(u: number): boolean {
-    return this.idleCpu(u) && this.running[u] === 0 && this.stepAt[u] === Infinity &&
-      this.busyUntil[u] <= this.engine.now && this.upcallWanted[u] === 0 &&
-      this.inLoop[u] === 0;
+    return this.idleCpu(u) && this.vb[(u << 7) + B_RUNNING] === 0 &&
+      this.vf[(u << 4) + F_STEP_AT] === Infinity &&
+      this.vf[(u << 4) + F_BUSY_UNTIL] <= this.engine.now &&
+      this.vb[(u << 7) + B_UPCALL_WANTED] === 0 &&
+      this.vb[(u << 7) + B_IN_LOOP] === 0;
   }
 
   /**
@@ -1185,7 +1178,9 @@ export class HostSimulation {
     }
     if (this.idleCpu(target)) return target;
     if (prev !== target && this.idleCpu(prev)) return prev;
-    if (waker === prev && this.inSoftirq[waker] === 2 && this.threads.head[waker] < 0) return prev;
+    if (
+      waker === prev && this.vb[(waker << 7) + B_IN_SOFTIRQ] === 2 && this.threads.head[waker] < 0
+    ) return prev;
     const recent = this.thrRecent[t];
     this.thrRecent[t] = prev;
     if (recent >= 0 && recent !== prev && recent !== target && this.idleCpu(recent)) return recent;
@@ -1204,7 +1199,8 @@ export class HostSimulation {
    * idle; ksoftirqd, a kthread or QEMU on it, or one runnable, does not.
    */
   idleCpu(v: number): boolean {
-    return this.threads.head[v] < 0 && this.ksoftirqd[v] === 0 && this.inSoftirq[v] !== 2;
+    return this.threads.head[v] < 0 && this.vb[(v << 7) + B_KSOFTIRQD] === 0 &&
+      this.vb[(v << 7) + B_IN_SOFTIRQ] !== 2;
   }
 
   /**
@@ -1219,7 +1215,7 @@ export class HostSimulation {
       threads.pop(u);
       threads.push(u, t);
     }
-    this.ktLeft[u]--;
+    this.vi[(u << 5) + I_KT_LEFT]--;
     this.begin(u, IT_THREAD, t, ctx, ns);
   }
 
@@ -1233,7 +1229,7 @@ export class HostSimulation {
     if (this.softOn[r] === 1) return; // NAPI_STATE_SCHED: already scheduled or running
     this.softOn[r] = 1;
     this.polls.push(POLL_LISTS * u + L_SD, r); // ____napi_schedule, NET_RX raised
-    if (this.running[u] === 0) this.schedule(u, this.engine.now);
+    if (this.vb[(u << 7) + B_RUNNING] === 0) this.schedule(u, this.engine.now);
   }
 
   /**
@@ -1242,7 +1238,7 @@ export class HostSimulation {
    * then NET_RX's handler, net_rx_action.
    */
   #doSoftirq(u: number, ksoftirqd: boolean): void {
-    this.inSoftirq[u] = ksoftirqd ? 2 : 1;
+    this.vb[(u << 7) + B_IN_SOFTIRQ] = ksoftirqd ? 2 : 1;
     this.softirq[this.vcpuDom[u]].doSoftirq(u, this.#jiffies(u));
     this.#netRxAction(u);
   }
@@ -1252,7 +1248,7 @@ export class HostSimulation {
     this.softirq[this.vcpuDom[u]].netRxAction(u, this.#jiffies(u));
     const b = POLL_LISTS * u;
     this.polls.splice(b + L_TAKEN, b + L_SD); // list_splice_init(&sd->poll_list, &list)
-    this.pollRing[u] = -1;
+    this.vi[(u << 5) + I_POLL_RING] = -1;
     this.#pollStep(u);
   }
 
@@ -1261,7 +1257,7 @@ export class HostSimulation {
     const b = POLL_LISTS * u;
     const polls = this.polls, rings = this.rings;
     for (;;) {
-      const r = this.pollRing[u];
+      const r = this.vi[(u << 5) + I_POLL_RING];
       if (r >= 0) {
         const backend = this.ringKind[r] === R_NET_TX;
         const left = backend ? rings.unconsumedRequests(r) : rings.unconsumedResponses(r);
@@ -1270,7 +1266,7 @@ export class HostSimulation {
           return this.begin(u, IT_POLL, r, CTX_SOFTIRQ, ns);
         }
         // napi_poll: the poll returns the packets it took.
-        this.pollRing[u] = -1;
+        this.vi[(u << 5) + I_POLL_RING] = -1;
         const work = this.pollDone[r];
         if (work >= NAPI_WEIGHT) {
           // xenvif_poll / xennet_poll used the whole weight: no
@@ -1296,7 +1292,7 @@ export class HostSimulation {
       }
       const next = polls.pop(b + L_TAKEN);
       if (next < 0) return this.#netRxEnd(u);
-      this.pollRing[u] = next;
+      this.vi[(u << 5) + I_POLL_RING] = next;
       this.pollDone[next] = 0;
     }
   }
@@ -1314,57 +1310,59 @@ export class HostSimulation {
       if (this.softirq[this.vcpuDom[u]].restart(u, this.#jiffies(u))) {
         return this.#netRxAction(u);
       }
-      this.ksoftirqd[u] = 1;
+      this.vb[(u << 7) + B_KSOFTIRQD] = 1;
     }
-    this.inSoftirq[u] = 0;
+    this.vb[(u << 7) + B_IN_SOFTIRQ] = 0;
     this.pick(u);
   }
 
   /** Begin an item of `kind` on `u` lasting `ns` (then `ns2`, for an item of two parts). */
   begin(u: number, kind: number, arg: number, ctx: number, ns: number, ns2 = 0): void {
-    this.running[u] = 1;
-    this.itemKind[u] = kind;
-    this.itemArg[u] = arg;
-    this.itemCtx[u] = ctx;
+    this.vb[(u << 7) + B_RUNNING] = 1;
+    this.vb[(u << 7) + B_ITEM_KIND] = kind;
+    this.vi[(u << 5) + I_ITEM_ARG] = arg;
+    this.vb[(u << 7) + B_ITEM_CTX] = ctx;
     const now = this.engine.now;
-    const d = this.debt[u];
-    this.debt[u] = 0;
-    this.itemStart[u] = now + d;
+    const d = this.vf[(u << 4) + F_DEBT];
+    this.vf[(u << 4) + F_DEBT] = 0;
+    this.vf[(u << 4) + F_ITEM_START] = now + d;
     // Summed in this order, an item of two parts ends exactly when the second
     // part would end begun on its own at the first's end.
     const end = now + d + ns + ns2;
-    this.stepAt[u] = end;
+    this.vf[(u << 4) + F_STEP_AT] = end;
     if (this.tracer !== null) {
       if (kind === IT_HANDLER_RSP) {
         this.tracer.item(u, IT_HANDLER, this.ringPortG[arg], ctx, now + d, ns);
         this.tracer.item(u, IT_IRQ_RSP, arg, ctx, now + d + ns, ns2);
       } else this.tracer.item(u, kind, arg, ctx, now + d, ns);
     }
-    this.engine.schedule(end, EV_STEP, u, ++this.stepGen[u]);
+    this.engine.schedule(end, EV_STEP, u, ++this.vi[(u << 5) + I_STEP_GEN]);
   }
 
   /** The step of VCPU `u`: finish its item (if any), then pick the next one. */
   step(u: number): void {
     const now = this.engine.now;
-    this.stepAt[u] = Infinity;
-    if (this.running[u] === 1) {
+    this.vf[(u << 4) + F_STEP_AT] = Infinity;
+    if (this.vb[(u << 7) + B_RUNNING] === 1) {
       if (this.measuring) {
-        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
-        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
+        const from = this.vf[(u << 4) + F_ITEM_START] > this.measureFrom
+          ? this.vf[(u << 4) + F_ITEM_START]
+          : this.measureFrom;
+        if (now > from) this.vf[(u << 4) + F_BUSY + this.vb[(u << 7) + B_ITEM_CTX]] += now - from;
       }
-      this.running[u] = 0;
+      this.vb[(u << 7) + B_RUNNING] = 0;
       this.finish(u);
     }
     this.pick(u);
     // Time owed and no item to carry it: the VCPU is busy until it has passed
     // (no engine event: a later step starts no earlier).
-    if (this.running[u] === 0 && this.debt[u] > 0) {
-      const until = now + this.debt[u];
-      this.debt[u] = 0;
-      this.busyUntil[u] = until;
-      if (this.stepAt[u] < until) {
-        this.stepAt[u] = until;
-        this.engine.schedule(until, EV_STEP, u, ++this.stepGen[u]);
+    if (this.vb[(u << 7) + B_RUNNING] === 0 && this.vf[(u << 4) + F_DEBT] > 0) {
+      const until = now + this.vf[(u << 4) + F_DEBT];
+      this.vf[(u << 4) + F_DEBT] = 0;
+      this.vf[(u << 4) + F_BUSY_UNTIL] = until;
+      if (this.vf[(u << 4) + F_STEP_AT] < until) {
+        this.vf[(u << 4) + F_STEP_AT] = until;
+        this.engine.schedule(until, EV_STEP, u, ++this.vi[(u << 5) + I_STEP_GEN]);
       }
     }
   }
@@ -1372,18 +1370,18 @@ export class HostSimulation {
   /** Choose and begin the next item on `u`: hard IRQ, then softirq, then threads. */
   pick(u: number): void {
     const now = this.engine.now;
-    if (this.ioStall[u] === 1) return;
+    if (this.vb[(u << 7) + B_IO_STALL] === 1) return;
     const dom = this.vcpuDom[u], lv = u - this.vcpuBase[dom];
     const abi = this.abis[dom], c = this.costs;
-    if (this.inLoop[u] === 1) {
-      const r = this.irqRing[u];
+    if (this.vb[(u << 7) + B_IN_LOOP] === 1) {
+      const r = this.vi[(u << 5) + I_IRQ_RING];
       if (r >= 0) {
         // blkif_interrupt / xennet_tx_buf_gc: consume responses in hard-IRQ context.
         if (this.rings.unconsumedResponses(r) > 0) {
           return this.begin(u, IT_IRQ_RSP, r, CTX_HARDIRQ, this.hc.front_response_ns);
         }
         if (!this.rings.finalCheckResponses(r)) {
-          this.irqRing[u] = -1;
+          this.vi[(u << 5) + I_IRQ_RING] = -1;
           // blkif_interrupt, xennet_tx_interrupt (xennet_handle_tx) and
           // xennet_interrupt: eoiflag starts XEN_EOI_FLAG_SPURIOUS and is
           // cleared when a response was consumed (or, xennet_handle_rx, new
@@ -1400,7 +1398,7 @@ export class HostSimulation {
           abi.beginUpcall(lv);
           ns += abi.cost;
         } else {
-          this.inLoop[u] = 0;
+          this.vb[(u << 7) + B_IN_LOOP] = 0;
           this.lateEoi[dom].loopEnd(u); // __xen_evtchn_do_upcall: irq_epoch++ after the loop
         }
         this.owe(u, ns, CTX_HARDIRQ);
@@ -1433,21 +1431,26 @@ export class HostSimulation {
         dom !== 0 && ring >= 0 &&
         (this.ringKind[ring] === R_BLK ||
           (this.ringKind[ring] === R_NET_TX && this.ringPortG[ring + 1] !== port)) &&
-        (this.pool === null || u < this.poolBase) && this.ioMeanNs[u] === 0 &&
+        (this.pool === null || u < this.poolBase) && this.vf[(u << 4) + F_IO_MEAN_NS] === 0 &&
         this.rings.unconsumedResponses(ring) > 0
       ) {
         return this.begin(u, IT_HANDLER_RSP, ring, CTX_HARDIRQ, ns, this.hc.front_response_ns);
       }
       return this.begin(u, IT_HANDLER, port, CTX_HARDIRQ, ns);
     }
-    if (this.upcallWanted[u] === 1 && this.deliverAt[u] <= now) {
-      this.upcallWanted[u] = 0;
-      this.inLoop[u] = 1;
+    if (this.vb[(u << 7) + B_UPCALL_WANTED] === 1 && this.vf[(u << 4) + F_DELIVER_AT] <= now) {
+      this.vb[(u << 7) + B_UPCALL_WANTED] = 0;
+      this.vb[(u << 7) + B_IN_LOOP] = 1;
       if (this.measuring) this.upcalls++;
       this.lateEoi[dom].upcallStart(u); // struct evtchn_loop_ctrl ctrl = { 0 }
       abi.beginUpcall(lv);
       if (this.tracer !== null) {
-        this.tracer.upcall(u, this.deliverAt[u], now + this.debt[u], c.guest_entry_ns + abi.cost);
+        this.tracer.upcall(
+          u,
+          this.vf[(u << 4) + F_DELIVER_AT],
+          now + this.vf[(u << 4) + F_DEBT],
+          c.guest_entry_ns + abi.cost,
+        );
       }
       this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
       return this.pick(u);
@@ -1455,16 +1458,16 @@ export class HostSimulation {
     // Softirq: a __do_softirq under way goes on (only hard IRQs come first);
     // else irq_exit's invoke_softirq starts one while NET_RX is pending,
     // unless ksoftirqd is woken (ksoftirqd_running(), Linux 4.9 to 6.4).
-    if (this.inSoftirq[u] !== 0) return this.#pollStep(u);
+    if (this.vb[(u << 7) + B_IN_SOFTIRQ] !== 0) return this.#pollStep(u);
     const sd = this.polls.head[POLL_LISTS * u + L_SD] >= 0;
-    if (sd && this.ksoftirqd[u] === 0) return this.#doSoftirq(u, false);
+    if (sd && this.vb[(u << 7) + B_KSOFTIRQD] === 0) return this.#doSoftirq(u, false);
     // Thread context: ksoftirqd sleeps once nothing is pending; awake, it
     // runs __do_softirq (run_ksoftirqd) whenever every thread runnable at its
     // last turn has had one item (CFS gives runnable threads their share).
-    if (this.ksoftirqd[u] === 1) {
-      if (!sd) this.ksoftirqd[u] = 0;
-      else if (this.threads.head[u] < 0 || this.ktLeft[u] <= 0) {
-        this.ktLeft[u] = this.threads.len[u];
+    if (this.vb[(u << 7) + B_KSOFTIRQD] === 1) {
+      if (!sd) this.vb[(u << 7) + B_KSOFTIRQD] = 0;
+      else if (this.threads.head[u] < 0 || this.vi[(u << 5) + I_KT_LEFT] <= 0) {
+        this.vi[(u << 5) + I_KT_LEFT] = this.threads.len[u];
         return this.#doSoftirq(u, true); // run_ksoftirqd
       }
     }
@@ -1478,9 +1481,9 @@ export class HostSimulation {
         this.thrWake[t] = 0;
         const g = t - this.qemuBase;
         for (let v = this.vcpuBase[g + 1]; v < this.vcpuBase[g + 2]; v++) {
-          if (this.ioQueued[v] === 1) {
-            this.ioQueued[v] = 0;
-            this.itemArg2[u] = v;
+          if (this.vb[(v << 7) + B_IO_QUEUED] === 1) {
+            this.vb[(v << 7) + B_IO_QUEUED] = 0;
+            this.vi[(u << 5) + I_ITEM_ARG2] = v;
             return this.beginThread(u, t, CTX_USER, this.hc.qemu_ns + wake);
           }
         }
@@ -1533,11 +1536,16 @@ export class HostSimulation {
       this.thrOn[t] = 0;
       return this.pick(u);
     }
-    if (this.upcallWanted[u] === 1) {
+    if (this.vb[(u << 7) + B_UPCALL_WANTED] === 1) {
       // The upcall is on its way: wait for it (on the CPU).
-      if (this.stepAt[u] > this.deliverAt[u]) {
-        this.stepAt[u] = this.deliverAt[u];
-        this.engine.schedule(this.deliverAt[u], EV_STEP, u, ++this.stepGen[u]);
+      if (this.vf[(u << 4) + F_STEP_AT] > this.vf[(u << 4) + F_DELIVER_AT]) {
+        this.vf[(u << 4) + F_STEP_AT] = this.vf[(u << 4) + F_DELIVER_AT];
+        this.engine.schedule(
+          this.vf[(u << 4) + F_DELIVER_AT],
+          EV_STEP,
+          u,
+          ++this.vi[(u << 5) + I_STEP_GEN],
+        );
       }
       return;
     }
@@ -1547,11 +1555,11 @@ export class HostSimulation {
 
   /** The effects of `u`'s finished item. */
   finish(u: number): void {
-    const arg = this.itemArg[u];
+    const arg = this.vi[(u << 5) + I_ITEM_ARG];
     const dom = this.vcpuDom[u];
-    const ctx = this.itemCtx[u];
+    const ctx = this.vb[(u << 7) + B_ITEM_CTX];
     const rings = this.rings;
-    switch (this.itemKind[u]) {
+    switch (this.vb[(u << 7) + B_ITEM_KIND]) {
       case IT_HANDLER: {
         const r = this.portRing[this.portBase[dom] + arg];
         if (r < 0) {
@@ -1559,7 +1567,7 @@ export class HostSimulation {
           // user space (QEMU, woken) reads it.
           const gu = dom === 0 && arg < this.portIoreq.length ? this.portIoreq[arg] : -1;
           if (gu >= 0) {
-            this.ioQueued[gu] = 1;
+            this.vb[(gu << 7) + B_IO_QUEUED] = 1;
             this.wakeThread(this.qemuBase + this.vcpuDom[gu] - 1, true, u);
           }
           return;
@@ -1625,7 +1633,7 @@ export class HostSimulation {
           if (rings.unconsumedResponses(r) > 0) this.napiSchedule(u, r);
           this.eoi(u, dom, arg, !grew, ctx);
         } else {
-          this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
+          this.vi[(u << 5) + I_IRQ_RING] = r; // blkif_interrupt, xennet_tx_interrupt
           this.eoiWork[2 * r] = 0; // eoiflag = XEN_EOI_FLAG_SPURIOUS
           // Without split channels one port serves both rings: xennet_interrupt
           // runs xennet_handle_tx and xennet_handle_rx, then one late EOI.
@@ -1640,7 +1648,9 @@ export class HostSimulation {
       case IT_IRQ_RSP: {
         // A two-part item first does its handler's part (blkif_interrupt,
         // xennet_tx_interrupt: it found work, so nothing is spurious).
-        if (this.itemKind[u] === IT_HANDLER_RSP) this.irqRing[u] = arg;
+        if (this.vb[(u << 7) + B_ITEM_KIND] === IT_HANDLER_RSP) {
+          this.vi[(u << 5) + I_IRQ_RING] = arg;
+        }
         rings.consumeResponse(arg);
         this.eoiWork[2 * arg] = 1; // blkif_interrupt, xennet_tx_buf_gc: eoiflag = 0
         const d = this.ringDev[arg];
@@ -1679,14 +1689,14 @@ export class HostSimulation {
           // other end Xen consumes itself (x=1: no upcall in the guest); Xen
           // wakes the VCPU from wait_for_io; QEMU re-enables its port through
           // /dev/xen/evtchn (an unmask).
-          const gu = this.itemArg2[u];
+          const gu = this.vi[(u << 5) + I_ITEM_ARG2];
           this.owe(u, this.costs.hypercall_ns, ctx);
           if (this.measuring) {
             this.tplEvents[this.#ioSlot(gu)]++;
             this.guestEvents[this.#ioGuestSlot(gu)]++;
           }
           this.engine.schedule(
-            this.engine.now + this.debt[u] + this.costs.wake_ns,
+            this.engine.now + this.vf[(u << 4) + F_DEBT] + this.costs.wake_ns,
             EV_IODONE,
             gu,
             0,

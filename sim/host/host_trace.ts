@@ -33,6 +33,7 @@ import {
   R_NET_TX,
 } from "./host.ts";
 import { type HostFigures, hostFigures } from "./run_host.ts";
+import { B_PAUSED, F_REMAINING, I_ITEM_ARG2 } from "./vcpu_records.ts";
 
 /** The execution contexts' names, as slice categories. */
 const CTX_NAME: Record<number, string> = {
@@ -188,7 +189,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
       args = this.#ringArgs(arg);
     } else if (arg >= sim.qemuBase) {
       // QEMU's ioreq handler (hw/xen: cpu_handle_ioreq), answering one guest VCPU.
-      const gu = sim.itemArg2[u];
+      const gu = sim.vi[(u << 5) + I_ITEM_ARG2];
       name = "qemu: cpu_handle_ioreq";
       args = {
         guest: sim.vcpuDom[gu],
@@ -270,7 +271,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
     // Woken onto an idle CPU at once: no time off to show.
     if (t === this.#offAt[u] && this.#offWhy[u] === 2) this.#offAt[u] = -1;
     else this.#offSlice(u, t);
-    if (sim.paused[u] === 1) {
+    if (sim.vb[(u << 7) + B_PAUSED] === 1) {
       const e = this.#last[u];
       if (e !== null) {
         this.#last[u] = this.slice(
@@ -279,7 +280,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
           e.pid,
           e.tid,
           t,
-          t + sim.remaining[u],
+          t + sim.vf[(u << 4) + F_REMAINING],
           { ...e.args, resumed: true },
         );
       }

@@ -23,8 +23,7 @@ import {
   HostSimulation,
 } from "./host.ts";
 import type { Scenario } from "../scenario/schema.ts";
-
-const CTXS = 4;
+import { B_IO_STALL, CTXS, F_IO_MEAN_NS } from "./vcpu_records.ts";
 
 /** Figures of a finished host run, per template and for the whole host. */
 export interface HostFigures {
@@ -112,18 +111,18 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     }
   }
   // HVM VCPUs: one ioreq slot per template; a VCPU still stalled is censored.
-  for (let u = 0; u < sim.ioMeanNs.length; u++) {
-    if (sim.ioMeanNs[u] === 0) continue;
+  for (let u = 0; u < sim.vcpuDom.length; u++) {
+    if (sim.vf[(u << 4) + F_IO_MEAN_NS] === 0) continue;
     const slot = CLASSES * L.guestTemplate[sim.vcpuDom[u] - 1] + CLS_IOREQ;
     slotDevices[slot]++;
-    if (sim.ioStall[u] === 1 && endNs - sim.ioAt[u] > censoredMax[slot]) {
+    if (sim.vb[(u << 7) + B_IO_STALL] === 1 && endNs - sim.ioAt[u] > censoredMax[slot]) {
       censoredMax[slot] = endNs - sim.ioAt[u];
     }
   }
   const measuredNs = Math.max(0, endNs - sim.measureFrom);
   const nv0 = host.dom0.vcpus;
   const ctx = new Float64Array(CTXS);
-  for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
+  for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busyNs(u, c);
   const dom0Time = measuredNs * nv0;
   const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
   const vfrac = (x: number): number => round4(measuredNs > 0 ? x / measuredNs : 0);
@@ -131,7 +130,7 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   // busiest VCPU saturates before the average does when many ports land on it.
   let busiest = 0;
   const dom0 = Array.from({ length: nv0 }, (_, u) => {
-    const b = (c: number) => sim.busy[u * CTXS + c];
+    const b = (c: number) => sim.busyNs(u, c);
     const total = b(0) + b(1) + b(2) + b(3);
     if (total > busiest) busiest = total;
     return {
@@ -296,8 +295,8 @@ export function perGuestRows(
     }
   }
   // An HVM VCPU still stalled in wait_for_io at the end: its ioreq is censored.
-  for (let u = 0; u < sim.ioMeanNs.length; u++) {
-    if (sim.ioMeanNs[u] === 0 || sim.ioStall[u] !== 1) continue;
+  for (let u = 0; u < sim.vcpuDom.length; u++) {
+    if (sim.vf[(u << 4) + F_IO_MEAN_NS] === 0 || sim.vb[(u << 7) + B_IO_STALL] !== 1) continue;
     const gs = sim.guestSlot[CLASSES * (sim.vcpuDom[u] - 1) + CLS_IOREQ];
     const wait = endNs - sim.ioAt[u];
     censoredSum[gs] += wait;

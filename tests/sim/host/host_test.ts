@@ -6,6 +6,16 @@ import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts"
 import { createAbi } from "../../../models/registry.ts";
 import { sim } from "./host_fixture.ts";
 import { type Costs, resolveCosts } from "../../../models/costs.ts";
+import {
+  B_IN_LOOP,
+  B_IN_SOFTIRQ,
+  B_IO_QUEUED,
+  B_IO_STALL,
+  B_KSOFTIRQD,
+  B_PAUSED,
+  B_RUNNING,
+  B_UPCALL_WANTED,
+} from "../../../sim/host/vcpu_records.ts";
 
 /** Default costs with the ABI models' own per-operation costs set to zero. */
 const NO_ABI_COSTS: Costs = resolveCosts({
@@ -271,7 +281,7 @@ Deno.test("a woken backend kthread runs on an idle dom0 VCPU rather than queue b
   const h = sim(s, "fifo", resolveCosts("default"));
   h.start();
   h.engine.run(10e6, h);
-  const kthread = [0, 1, 2, 3].map((u) => h.busy[u * 4 + 2]); // CTX_KTHREAD
+  const kthread = [0, 1, 2, 3].map((u) => h.busyNs(u, 2)); // CTX_KTHREAD
   // Every event lands on VCPU 0 (vcpu0), whose IRQ handler wakes the ring's
   // kthread; it runs on the other, idle VCPUs.
   assert.ok(kthread[1] > 0 && kthread[2] > 0 && kthread[3] > 0, `${kthread}`);
@@ -341,10 +351,22 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
           }
         }
         // Every VCPU ended idle with nothing left to do, every port unmasked.
-        for (let u = 0; u < h.running.length; u++) {
-          assert.equal(h.running[u] + h.paused[u] + h.inLoop[u] + h.upcallWanted[u], 0);
-          assert.equal(h.ioStall[u] + h.ioQueued[u], 0, `VCPU ${u} still waits for QEMU`);
-          assert.equal(h.inSoftirq[u] + h.ksoftirqd[u], 0, `VCPU ${u} still in softirq`);
+        for (let u = 0; u < h.vcpuDom.length; u++) {
+          assert.equal(
+            h.vb[(u << 7) + B_RUNNING] + h.vb[(u << 7) + B_PAUSED] + h.vb[(u << 7) + B_IN_LOOP] +
+              h.vb[(u << 7) + B_UPCALL_WANTED],
+            0,
+          );
+          assert.equal(
+            h.vb[(u << 7) + B_IO_STALL] + h.vb[(u << 7) + B_IO_QUEUED],
+            0,
+            `VCPU ${u} still waits for QEMU`,
+          );
+          assert.equal(
+            h.vb[(u << 7) + B_IN_SOFTIRQ] + h.vb[(u << 7) + B_KSOFTIRQD],
+            0,
+            `VCPU ${u} still in softirq`,
+          );
           for (let l = 3 * u; l < 3 * u + 3; l++) assert.equal(h.polls.head[l], -1);
           assert.equal(h.threads.head[u], -1);
         }

@@ -10,6 +10,13 @@ import { CALLFUNC_SINGLE_PORT } from "../../../sim/host/ports.ts";
 import { parseScenario } from "../../../sim/scenario/scenario.ts";
 import { resolveCosts } from "../../../models/costs.ts";
 import { sim } from "./host_fixture.ts";
+import {
+  B_IN_LOOP,
+  B_IN_SOFTIRQ,
+  B_KSOFTIRQD,
+  B_RUNNING,
+  F_STEP_AT,
+} from "../../../sim/host/vcpu_records.ts";
 
 /** A FIFO host, not started, of a 4-VCPU dom0 and four 1-VCPU guests with a vif and a vbd. */
 function host(): HostSimulation {
@@ -37,18 +44,18 @@ Deno.test("placement: a dom0 VCPU is idle with nothing runnable, even inside a h
   const h = host();
   assert.equal(h.idleCpu(1), true);
   // A hard IRQ, and a softirq run at irq_exit, interrupt the idle task.
-  h.inLoop[1] = 1;
-  h.inSoftirq[1] = 1;
+  h.vb[((1) << 7) + B_IN_LOOP] = 1;
+  h.vb[((1) << 7) + B_IN_SOFTIRQ] = 1;
   assert.equal(h.idleCpu(1), true);
-  h.inLoop[1] = 0;
-  h.inSoftirq[1] = 0;
+  h.vb[((1) << 7) + B_IN_LOOP] = 0;
+  h.vb[((1) << 7) + B_IN_SOFTIRQ] = 0;
   // ksoftirqd running, or woken, is a task on the runqueue.
-  h.inSoftirq[1] = 2;
+  h.vb[((1) << 7) + B_IN_SOFTIRQ] = 2;
   assert.equal(h.idleCpu(1), false);
-  h.inSoftirq[1] = 0;
-  h.ksoftirqd[1] = 1;
+  h.vb[((1) << 7) + B_IN_SOFTIRQ] = 0;
+  h.vb[((1) << 7) + B_KSOFTIRQD] = 1;
   assert.equal(h.idleCpu(1), false);
-  h.ksoftirqd[1] = 0;
+  h.vb[((1) << 7) + B_KSOFTIRQD] = 0;
   busy(h, 1);
   assert.equal(h.idleCpu(1), false);
 });
@@ -90,7 +97,7 @@ Deno.test("placement: with every CPU busy, the wakee stays on its target", () =>
 
 Deno.test("placement: a per-CPU kthread waker (ksoftirqd) on the previous CPU, alone there, keeps the wakee", () => {
   const h = host();
-  h.inSoftirq[2] = 2;
+  h.vb[((2) << 7) + B_IN_SOFTIRQ] = 2;
   assert.equal(h.selectCpu(T, 2, 2), 2, "idle CPUs 0, 1 and 3 are not searched");
   // With another task runnable there, the rule does not apply.
   busy(h, 2);
@@ -160,7 +167,11 @@ Deno.test("placement: a kthread woken onto another, halted VCPU waits for the ca
   h.wakeThread(t, true, 0);
   assert.equal(h.thrU[t], 2);
   assert.equal(h.threads.head[2], t, "queued on VCPU 2's list");
-  assert.equal(h.stepAt[2], Infinity, "VCPU 2 does not step before the IPI reaches it");
+  assert.equal(
+    h.vf[((2) << 4) + F_STEP_AT],
+    Infinity,
+    "VCPU 2 does not step before the IPI reaches it",
+  );
   assert.deepEqual(w.sends.map((s) => [s.u, s.dom, s.port]), [[0, 0, h.ipiPort[2]]]);
   h.engine.run(1e6, h);
   // The IPI is VCPU 2's first item, a handler no sooner than the hypercall
@@ -184,7 +195,7 @@ Deno.test("placement: a kthread woken onto the waker's own VCPU, or onto a busy 
   const wg = watch(g);
   const tg = blkbackThread(g);
   g.thrU[tg] = 2;
-  g.running[2] = 1; // VCPU 2 runs an item: not halted (and not idle_cpu either)
+  g.vb[((2) << 7) + B_RUNNING] = 1; // VCPU 2 runs an item: not halted (and not idle_cpu either)
   busy(g, 2);
   g.threads.pop(2);
   assert.equal(g.halted(2), false);
