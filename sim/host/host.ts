@@ -61,73 +61,6 @@ import { GuestHistograms } from "./guest_hist.ts";
 import { ItemLists } from "../run/item_lists.ts";
 import { rebuildPollList, SOFTIRQ, SoftirqControl } from "../run/softirq.ts";
 import { DEFER_SPURIOUS, EOI_LISTED, EOI_NOW, LateEoi } from "../run/late_eoi.ts";
-import {
-  DB_CLOSED,
-  DEVICE_RECORD_BYTES,
-  DF_COMPLETED,
-  DF_ISSUED,
-  DF_PUSHED,
-  DF_RATE_PER_NS,
-  DF_RT,
-  DF_RT_N,
-  DF_THINK_NS,
-  DI_GUEST,
-  DI_GUEST_SLOT,
-  DI_ISSUE_CAP,
-  DI_ISSUE_OFF,
-  DI_REQ,
-  DI_RSP,
-  DI_SLOT,
-  DI_TEMPLATE,
-  DI_WINDOW,
-  RB_BACK_EOI_WORK,
-  RB_EOI_PENDING,
-  RB_FRONT_EOI_WORK,
-  RB_KIND,
-  RB_SOFT_ON,
-  RB_STALLED,
-  Records,
-  RI_DEV,
-  RI_POLL_DONE,
-  RI_PORT0,
-  RI_PORT_G,
-  RI_RX_BATCH,
-  RI_RX_QUEUED,
-  RI_RX_SEEN,
-  RI_U0,
-  RI_UG,
-  RING_RECORD_BYTES,
-  TB_ON,
-  TB_WAKE,
-  THREAD_RECORD_BYTES,
-  TI_RECENT,
-  TI_U,
-  VB_IN_LOOP,
-  VB_IN_SOFTIRQ,
-  VB_IO_QUEUED,
-  VB_IO_STALL,
-  VB_ITEM_CTX,
-  VB_ITEM_KIND,
-  VB_KSOFTIRQD,
-  VB_PAUSED,
-  VB_RUNNING,
-  VB_UPCALL_WANTED,
-  VCPU_RECORD_BYTES,
-  VF_BUSY,
-  VF_BUSY_UNTIL,
-  VF_DEBT,
-  VF_DELIVER_AT,
-  VF_IO_MEAN_NS,
-  VF_ITEM_START,
-  VF_REMAINING,
-  VF_STEP_AT,
-  VI_IRQ_RING,
-  VI_ITEM_ARG,
-  VI_ITEM_ARG2,
-  VI_KT_LEFT,
-  VI_POLL_RING,
-  VI_STEP_GEN,
-} from "./records.ts";
 
 // Engine event kinds of a host run.
 const EV_STEP = 1, EV_RAISE = 2, EV_ISSUE = 3, EV_WARMUP_END = 4, EV_SLICE = 5;
@@ -199,6 +132,7 @@ export const CTX_SOFTIRQ = 1;
 export const CTX_KTHREAD = 2;
 /** User space (the guests' clients; dom0's daemons, which carry no traffic here). */
 export const CTX_USER = 3;
+const CTXS = 4;
 /** netback common.h: a netif queue's eoi_pending bits. */
 const NETBK_RX_EOI = 0x01, NETBK_TX_EOI = 0x02, NETBK_COMMON_EOI = 0x04;
 
@@ -260,30 +194,34 @@ export class HostSimulation {
   // VCPUs.
   /** Per VCPU: its domain. */
   readonly vcpuDom: Int32Array;
-  /** The VCPUs' records (`records.ts`): 8-byte fields, VCPU `u`'s at `(u << 4) + F_*`. */
-  readonly vf: Float64Array;
-  /** The VCPUs' records: 32-bit fields, VCPU `u`'s at `(u << 5) + I_*`. */
-  readonly vi: Int32Array;
-  /** The VCPUs' records: byte fields, VCPU `u`'s at `(u << 7) + B_*`. */
-  readonly vb: Uint8Array;
-  /** The devices' records (`records.ts`): 8-byte fields, device `d`'s at `(d << 4) + DF_*`. */
-  readonly df: Float64Array;
-  /** The devices' records: 32-bit fields, device `d`'s at `(d << 5) + DI_*`. */
-  readonly di: Int32Array;
-  /** The devices' records: byte fields, device `d`'s at `(d << 7) + DB_*`. */
-  readonly db: Uint8Array;
-  /** The rings' host records (`records.ts`): 32-bit fields, ring `r`'s at `(r << 4) + RI_*`. */
-  readonly ri: Int32Array;
-  /** The rings' host records: byte fields, ring `r`'s at `(r << 6) + RB_*`. */
-  readonly rb: Uint8Array;
-  /**
-   * The threads' records (`records.ts`): 32-bit fields, thread `t`'s at
-   * `(t << 2) + TI_*`. Per ring its client (2r) and backend thread (2r + 1),
-   * then one QEMU per guest (2 * rings + guest).
-   */
-  readonly ti: Int32Array;
-  /** The threads' records: byte fields, thread `t`'s at `(t << 4) + TB_*`. */
-  readonly tb: Uint8Array;
+  /** Per VCPU: 1 while a work item runs. */
+  readonly running: Uint8Array;
+  /** Per VCPU: generation of its pending step (older steps are ignored). */
+  readonly stepGen: Int32Array;
+  /** Per VCPU: time of its pending step (Infinity: none). */
+  readonly stepAt: Float64Array;
+  /** Per VCPU: kind of the work item in progress. */
+  readonly itemKind: Uint8Array;
+  /** Per VCPU: the item's argument (a port, ring or thread). */
+  readonly itemArg: Int32Array;
+  /** Per VCPU: a second argument of the item (QEMU: the guest VCPU it answers). */
+  readonly itemArg2: Int32Array;
+  /** Per VCPU: the item's execution context. */
+  readonly itemCtx: Uint8Array;
+  /** Per VCPU: when the item started. */
+  readonly itemStart: Float64Array;
+  /** Per VCPU: time owed before its next item (ns). */
+  readonly debt: Float64Array;
+  /** Per VCPU: busy with owed time until then (no item runs). */
+  readonly busyUntil: Float64Array;
+  /** Per VCPU: 1 inside its upcall loop. */
+  readonly inLoop: Uint8Array;
+  /** Per VCPU: 1 when an upcall is on its way. */
+  readonly upcallWanted: Uint8Array;
+  /** Per VCPU: when that upcall arrives. */
+  readonly deliverAt: Float64Array;
+  /** Per VCPU: the ring whose responses its hard-IRQ handler is consuming, or -1. */
+  readonly irqRing: Int32Array;
   /**
    * Per VCPU, its NAPI polls (rings) on three lists (`POLL_LISTS * vcpu +
    * list`): the poll list (`sd->poll_list`), the polls net_rx_action has
@@ -296,9 +234,49 @@ export class HostSimulation {
    * (VCPUs host-wide; domains of one HZ share one).
    */
   readonly softirq: SoftirqControl[] = [];
+  /** Per VCPU: while a `__do_softirq` runs on it, 1 (at irq_exit) or 2 (in ksoftirqd); else 0. */
+  readonly inSoftirq: Uint8Array;
+  /** Per VCPU: the ring whose poll net_rx_action is running, or -1. */
+  readonly pollRing: Int32Array;
+  /** Per VCPU: 1 while its ksoftirqd is woken (`wakeup_softirqd`) and not yet asleep. */
+  readonly ksoftirqd: Uint8Array;
+  /** Per VCPU: thread items left before its ksoftirqd's next turn. */
+  readonly ktLeft: Int32Array;
   /** Per VCPU: its runnable threads, in turn order (list `vcpu`). */
   readonly threads: ItemLists;
+  /** Per VCPU and context (`4 * vcpu + ctx`): busy time while measuring (ns). */
+  readonly busy: Float64Array;
   // Rings.
+  /** Per ring: blkif, netif TX or netif RX. */
+  readonly ringKind: Uint8Array;
+  /** Per ring: the device whose client uses it, or -1. */
+  readonly ringDev: Int32Array;
+  /** Per ring: the dom0 VCPU its backend port notifies. */
+  readonly ringU0: Int32Array;
+  /** Per ring: the guest VCPU its frontend port notifies. */
+  readonly ringUg: Int32Array;
+  /** Per ring: its port in dom0. */
+  readonly ringPort0: Int32Array;
+  /** Per ring: its port in the guest. */
+  readonly ringPortG: Int32Array;
+  /** Per ring: 1 while its NAPI poll is scheduled (NAPI_STATE_SCHED). */
+  readonly softOn: Uint8Array;
+  /** Per ring: packets its current poll has taken (against the weight). */
+  readonly pollDone: Int32Array;
+  /** Per netif RX ring: packets dom0's stack queued for the guest-rx kthread. */
+  readonly rxQueued: Int32Array;
+  /** Per netif RX ring: packets copied and not yet pushed. */
+  readonly rxBatch: Int32Array;
+  /**
+   * Per (ring, side) at `2 * ring + side` (0 the frontend, 1 the backend):
+   * 1 when the side's handler or kthread consumed something since its last
+   * late EOI (the EOI is XEN_EOI_FLAG_SPURIOUS when 0).
+   */
+  readonly eoiWork: Uint8Array;
+  /** Per netif RX ring: netfront's rx_rsp_unconsumed (responses it has seen, not consumed). */
+  readonly rxSeen: Int32Array;
+  /** Per netif TX ring: its queue's eoi_pending bits (netback common.h, `NETBK_*_EOI`). */
+  readonly eoiPending: Uint8Array;
   /**
    * Per domain: Linux's late-EOI bookkeeping (loop control, spurious
    * backoff) at the domain's HZ, whose jiffies it counts: ports at
@@ -308,7 +286,35 @@ export class HostSimulation {
   /** Per domain: its kernel's HZ (`host.dom0.hz`, a template's `hz`). */
   readonly hz: Int32Array;
   // Threads: 2 * ring + side (0 the frontend's client, 1 the backend's kthread).
+  /** Per thread: 1 while runnable. */
+  readonly thrOn: Uint8Array;
+  /** Per thread: 1 when its next item pays the kthread wake-up. */
+  readonly thrWake: Uint8Array;
+  /** Per thread: the VCPU it runs on. */
+  readonly thrU: Int32Array;
+  /** Per thread: `p->recent_used_cpu` of select_idle_sibling, or -1. */
+  readonly thrRecent: Int32Array;
+  /** Per ring: 1 while its client waits for a free slot. */
+  readonly stalled: Uint8Array;
   // Devices (one client each).
+  /** Per device: its guest (0-based among the started guests). */
+  readonly devGuest: Int32Array;
+  /** Per device: its guest template. */
+  readonly devTemplate: Int32Array;
+  /** Per device: the ring its requests go on. */
+  readonly devReq: Int32Array;
+  /** Per device: the ring whose responses complete its requests. */
+  readonly devRsp: Int32Array;
+  /** Per device: requests issued. */
+  readonly issued: Float64Array;
+  /** Per device: requests put on the ring. */
+  readonly pushed: Float64Array;
+  /** Per device: requests completed. */
+  readonly completed: Float64Array;
+  /** Per device: sum of its measured round trips (ns). */
+  readonly devRt: Float64Array;
+  /** Per device: number of its measured round trips. */
+  readonly devRtN: Float64Array;
   /**
    * Issue times of the outstanding requests, every device's circular buffer
    * in one array: device d's request k at `issueOff[d] + k % issueCap[d]`
@@ -316,10 +322,22 @@ export class HostSimulation {
    * cache line rather than an object and its own buffer).
    */
   issueAt: Float64Array;
+  /** Per device: where its circular buffer starts in `issueAt`. */
+  readonly issueOff: Int32Array;
+  /** Per device: its circular buffer's length. */
+  readonly issueCap: Int32Array;
   /** Entries of `issueAt` handed out so far. */
   issueTop = 0;
   /** Per device: its client's random stream. */
   readonly rng: RandomStream[];
+  /** Per device: 1 for a closed-loop client. */
+  readonly closed: Uint8Array;
+  /** Per device: a closed client's window. */
+  readonly window: Int32Array;
+  /** Per device: a closed client's mean think time (ns). */
+  readonly thinkNs: Float64Array;
+  /** Per device: an open client's rate (requests per ns). */
+  readonly ratePerNs: Float64Array;
   // Metrics.
   /** Whether the warm-up is over. */
   measuring = false;
@@ -335,9 +353,13 @@ export class HostSimulation {
   readonly tplEvents: Float64Array;
   /** Per slot: events whose handler found no work (spurious), while measuring. */
   readonly tplSpurious: Float64Array;
+  /** Per device: its slot. */
+  readonly devSlot: Int32Array;
   // Per started guest and device class (a "guest slot"; only the classes a guest uses).
   /** Per `CLASSES * guest + class`: its guest slot, or -1 when the guest has no such traffic. */
   readonly guestSlot: Int32Array;
+  /** Per device: its guest slot. */
+  readonly devGuestSlot: Int32Array;
   /** Per guest slot: its guest (0-based among the started guests, in creation order). */
   readonly slotGuest: Int32Array;
   /** Per guest slot: its device class. */
@@ -386,6 +408,10 @@ export class HostSimulation {
   readonly pool: Credit2 | null = null;
   /** The first pooled VCPU (the first guest VCPU). */
   readonly poolBase: number = 0;
+  /** Per VCPU: 1 when its item was stopped by preemption. */
+  readonly paused: Uint8Array;
+  /** Per VCPU: what its stopped item has left (ns). */
+  readonly remaining: Float64Array;
   /** Per physical CPU of the pool: generation of its slice timer. */
   readonly sliceGen: Int32Array;
   /** A timeline recorder, or null (the default: nothing is recorded). */
@@ -429,17 +455,29 @@ export class HostSimulation {
     for (let d = 0; d <= G; d++) {
       for (let u = this.vcpuBase[d]; u < this.vcpuBase[d + 1]; u++) this.vcpuDom[u] = d;
     }
-    const vcpus = new Records(U, VCPU_RECORD_BYTES);
-    this.vf = vcpus.f;
-    this.vi = vcpus.i;
-    this.vb = vcpus.b;
-    for (let u = 0; u < U; u++) {
-      this.vf[(u << 4) + VF_STEP_AT] = Infinity;
-      this.vi[(u << 5) + VI_IRQ_RING] = -1;
-      this.vi[(u << 5) + VI_POLL_RING] = -1;
-    }
+    this.running = new Uint8Array(U);
+    this.stepGen = new Int32Array(U);
+    this.stepAt = new Float64Array(U).fill(Infinity);
+    this.itemKind = new Uint8Array(U);
+    this.itemArg = new Int32Array(U);
+    this.itemArg2 = new Int32Array(U);
+    this.itemCtx = new Uint8Array(U);
+    this.itemStart = new Float64Array(U);
+    this.debt = new Float64Array(U);
+    this.busyUntil = new Float64Array(U);
+    this.inLoop = new Uint8Array(U);
+    this.upcallWanted = new Uint8Array(U);
+    this.deliverAt = new Float64Array(U);
+    this.irqRing = new Int32Array(U).fill(-1);
     this.polls = new ItemLists(POLL_LISTS * U, nRings);
+    this.inSoftirq = new Uint8Array(U);
+    this.pollRing = new Int32Array(U).fill(-1);
+    this.ksoftirqd = new Uint8Array(U);
+    this.ktLeft = new Int32Array(U);
     this.threads = new ItemLists(U, 2 * nRings + G);
+    this.busy = new Float64Array(U * CTXS);
+    this.paused = new Uint8Array(U);
+    this.remaining = new Float64Array(U);
     if (host.pcpus !== "dedicated" && U > nv0) {
       const pcpus = host.pcpus - nv0;
       this.poolBase = nv0;
@@ -451,28 +489,54 @@ export class HostSimulation {
       });
     } else this.sliceGen = new Int32Array(0);
     this.rings = new Rings(nRings);
-    const rings = new Records(nRings, RING_RECORD_BYTES);
-    this.ri = rings.i;
-    this.rb = rings.b;
-    const threads = new Records(2 * nRings + G, THREAD_RECORD_BYTES);
-    this.ti = threads.i;
-    this.tb = threads.b;
-    for (let t = 0; t < threads.length; t++) this.ti[(t << 2) + TI_RECENT] = -1;
-    const devices = new Records(nDevs, DEVICE_RECORD_BYTES);
-    this.df = devices.f;
-    this.di = devices.i;
-    this.db = devices.b;
+    this.ringKind = new Uint8Array(nRings);
+    this.ringDev = new Int32Array(nRings);
+    this.ringU0 = new Int32Array(nRings);
+    this.ringUg = new Int32Array(nRings);
+    this.ringPort0 = new Int32Array(nRings);
+    this.ringPortG = new Int32Array(nRings);
+    this.softOn = new Uint8Array(nRings);
+    this.pollDone = new Int32Array(nRings);
+    this.rxQueued = new Int32Array(nRings);
+    this.rxBatch = new Int32Array(nRings);
+    this.eoiWork = new Uint8Array(2 * nRings);
+    this.rxSeen = new Int32Array(nRings);
+    this.eoiPending = new Uint8Array(nRings);
     // Threads: per ring its client (2r) and backend kthread (2r + 1), then one
     // QEMU per guest (2 * rings + guest).
+    this.thrOn = new Uint8Array(2 * nRings + G);
+    this.thrWake = new Uint8Array(2 * nRings + G);
+    this.thrU = new Int32Array(2 * nRings + G);
+    this.thrRecent = new Int32Array(2 * nRings + G).fill(-1);
     this.ioPort = new Int32Array(U).fill(-1);
+    this.ioStall = new Uint8Array(U);
+    this.ioQueued = new Uint8Array(U);
     this.ioAt = new Float64Array(U);
+    this.ioMeanNs = new Float64Array(U);
     this.ioRng = [];
+    this.stalled = new Uint8Array(nRings);
+    this.devGuest = new Int32Array(nDevs);
+    this.devTemplate = new Int32Array(nDevs);
+    this.devReq = new Int32Array(nDevs);
+    this.devRsp = new Int32Array(nDevs);
+    this.issued = new Float64Array(nDevs);
+    this.pushed = new Float64Array(nDevs);
+    this.completed = new Float64Array(nDevs);
+    this.devRt = new Float64Array(nDevs);
+    this.devRtN = new Float64Array(nDevs);
+    this.issueOff = new Int32Array(nDevs);
+    this.issueCap = new Int32Array(nDevs);
     this.issueAt = new Float64Array(Math.max(16, 4 * nDevs));
     this.rng = [];
+    this.closed = new Uint8Array(nDevs);
+    this.window = new Int32Array(nDevs);
+    this.thinkNs = new Float64Array(nDevs);
+    this.ratePerNs = new Float64Array(nDevs);
     this.rt = Array.from({ length: CLASSES * host.guests.length }, () => new LatencyCounts());
     this.tplRequests = new Float64Array(CLASSES * host.guests.length);
     this.tplEvents = new Float64Array(CLASSES * host.guests.length);
     this.tplSpurious = new Float64Array(CLASSES * host.guests.length);
+    this.devSlot = new Int32Array(nDevs);
     this.dom0Handled = new Float64Array(nv0);
     // Port -> ring tables, dom0 first.
     let top0 = 0;
@@ -547,22 +611,22 @@ export class HostSimulation {
       };
       const use = { net: w.devices !== "blk", blk: w.devices !== "net" };
       const addDev = (req: number, rsp: number): void => {
-        this.di[(dv << 5) + DI_GUEST] = g;
-        this.di[(dv << 5) + DI_TEMPLATE] = ti;
-        this.di[(dv << 5) + DI_REQ] = req;
-        this.di[(dv << 5) + DI_RSP] = rsp;
-        this.di[(dv << 5) + DI_SLOT] = CLASSES * ti + (req === rsp ? 1 : 0);
+        this.devGuest[dv] = g;
+        this.devTemplate[dv] = ti;
+        this.devReq[dv] = req;
+        this.devRsp[dv] = rsp;
+        this.devSlot[dv] = CLASSES * ti + (req === rsp ? 1 : 0);
         // Room for a closed client's window (at least 4), or 16 for an open
         // client; a buffer grows by doubling when outstanding requests fill it.
         this.#issueBuffer(dv, w.kind === "closed" ? Math.max(4, w.window) : 16);
         this.rng.push(RandomStream.derive(o.seed, o.replication, `host/guest${g}/dev${dv}`));
         if (w.kind === "closed") {
-          this.db[(dv << 7) + DB_CLOSED] = 1;
-          this.di[(dv << 5) + DI_WINDOW] = w.window;
-          this.df[(dv << 4) + DF_THINK_NS] = w.think_us * 1e3;
-        } else this.df[(dv << 4) + DF_RATE_PER_NS] = w.rate_per_s / 1e9;
-        this.ri[(req << 4) + RI_DEV] = dv;
-        this.ri[(rsp << 4) + RI_DEV] = dv;
+          this.closed[dv] = 1;
+          this.window[dv] = w.window;
+          this.thinkNs[dv] = w.think_us * 1e3;
+        } else this.ratePerNs[dv] = w.rate_per_s / 1e9;
+        this.ringDev[req] = dv;
+        this.ringDev[rsp] = dv;
         dv++;
       };
       const vcpuOf = (j: number): number => this.vcpuBase[g + 1] + guestVcpus[g][j];
@@ -582,27 +646,27 @@ export class HostSimulation {
         // (xennet_alloc_rx_buffers); that first push's notification falls
         // before the run and is not simulated.
         this.rings.prefill(rx, NETIF_RING_SIZE);
-        this.rb[(tx << 6) + RB_KIND] = R_NET_TX;
-        this.rb[(rx << 6) + RB_KIND] = R_NET_RX;
-        this.ri[(tx << 4) + RI_PORT0] = L.ports[first + at];
-        this.ri[(rx << 4) + RI_PORT0] = L.ports[first + rxAt];
-        this.ri[(tx << 4) + RI_PORT_G] = gp[at];
-        this.ri[(rx << 4) + RI_PORT_G] = gp[rxAt];
-        this.ri[(tx << 4) + RI_U0] = L.vcpus[first + at];
-        this.ri[(rx << 4) + RI_U0] = L.vcpus[first + rxAt];
-        this.ri[(tx << 4) + RI_UG] = vcpuOf(at);
-        this.ri[(rx << 4) + RI_UG] = vcpuOf(rxAt);
-        clientU[tx] = clientU[rx] = this.ri[(tx << 4) + RI_UG];
-        this.portRing[this.portBase[0] + this.ri[(tx << 4) + RI_PORT0]] = tx;
+        this.ringKind[tx] = R_NET_TX;
+        this.ringKind[rx] = R_NET_RX;
+        this.ringPort0[tx] = L.ports[first + at];
+        this.ringPort0[rx] = L.ports[first + rxAt];
+        this.ringPortG[tx] = gp[at];
+        this.ringPortG[rx] = gp[rxAt];
+        this.ringU0[tx] = L.vcpus[first + at];
+        this.ringU0[rx] = L.vcpus[first + rxAt];
+        this.ringUg[tx] = vcpuOf(at);
+        this.ringUg[rx] = vcpuOf(rxAt);
+        clientU[tx] = clientU[rx] = this.ringUg[tx];
+        this.portRing[this.portBase[0] + this.ringPort0[tx]] = tx;
         this.portRing[this.portBase[g + 1] + gp[at]] = tx;
         // Without split channels one port per queue serves both rings, so the
         // RX ring has a port of its own only when its queue is another one.
         if (rxAt !== at) {
-          this.portRing[this.portBase[0] + this.ri[(rx << 4) + RI_PORT0]] = rx;
+          this.portRing[this.portBase[0] + this.ringPort0[rx]] = rx;
           this.portRing[this.portBase[g + 1] + gp[rxAt]] = rx;
         }
         if (use.net) addDev(tx, rx);
-        else this.ri[(tx << 4) + RI_DEV] = this.ri[(rx << 4) + RI_DEV] = -1;
+        else this.ringDev[tx] = this.ringDev[rx] = -1;
       }
       for (let j = 0; j < t.vbds; j++) {
         // The client runs on a guest VCPU of the guest scheduler's choosing,
@@ -614,16 +678,16 @@ export class HostSimulation {
           Math.floor(c * cost.blkRings / t.vcpus);
         const b = r++;
         this.rings.init(b, BLKIF_RING_SIZE);
-        this.rb[(b << 6) + RB_KIND] = R_BLK;
-        this.ri[(b << 4) + RI_PORT0] = L.ports[first + at];
-        this.ri[(b << 4) + RI_PORT_G] = gp[at];
-        this.ri[(b << 4) + RI_U0] = L.vcpus[first + at];
-        this.ri[(b << 4) + RI_UG] = vcpuOf(at);
+        this.ringKind[b] = R_BLK;
+        this.ringPort0[b] = L.ports[first + at];
+        this.ringPortG[b] = gp[at];
+        this.ringU0[b] = L.vcpus[first + at];
+        this.ringUg[b] = vcpuOf(at);
         clientU[b] = this.vcpuBase[g + 1] + c;
-        this.portRing[this.portBase[0] + this.ri[(b << 4) + RI_PORT0]] = b;
+        this.portRing[this.portBase[0] + this.ringPort0[b]] = b;
         this.portRing[this.portBase[g + 1] + gp[at]] = b;
         if (use.blk) addDev(b, b);
-        else this.ri[(b << 4) + RI_DEV] = -1;
+        else this.ringDev[b] = -1;
       }
     }
     // Threads: a net client runs on the VCPU its TX queue's frontend port
@@ -631,28 +695,26 @@ export class HostSimulation {
     // kthread where its port's IRQ wakes it (guest-rx: where the TX NAPI poll
     // hands it packets).
     for (let k = 0; k < r; k++) {
-      this.ti[((2 * k) << 2) + TI_U] = clientU[k];
-      this.ti[((2 * k + 1) << 2) + TI_U] = this.rb[(k << 6) + RB_KIND] === R_NET_RX
-        ? this.ri[((k - 1) << 4) + RI_U0]
-        : this.ri[(k << 4) + RI_U0];
+      this.thrU[2 * k] = clientU[k];
+      this.thrU[2 * k + 1] = this.ringKind[k] === R_NET_RX ? this.ringU0[k - 1] : this.ringU0[k];
     }
     // HVM guests: QEMU's ioreq port per VCPU (xen/common/ioreq.c
     // ioreq_server_add_vcpu; QEMU binds them in VCPU order, then the buffered one).
     this.portIoreq = new Int32Array(this.portTop[0]).fill(-1);
     for (let g = 0; g < G; g++) {
       const t = host.guests[L.guestTemplate[g]];
-      this.ti[((2 * r + g) << 2) + TI_U] = 0;
+      this.thrU[2 * r + g] = 0;
       if (t.kind !== "hvm") continue;
       let k = 0;
       for (let i = L.guestFirst[g]; i < L.guestFirst[g + 1]; i++) {
         if (L.kinds[i] !== PK_IOREQ) continue;
-        if (k === 0) this.ti[((2 * r + g) << 2) + TI_U] = L.vcpus[i]; // QEMU wakes where its ports notify
+        if (k === 0) this.thrU[2 * r + g] = L.vcpus[i]; // QEMU wakes where its ports notify
         if (k < t.vcpus) {
           const u = this.vcpuBase[g + 1] + k;
           this.ioPort[u] = L.ports[i];
           this.portIoreq[L.ports[i]] = u;
           if (t.ioreq_rate_per_s > 0) {
-            this.vf[(u << 4) + VF_IO_MEAN_NS] = 1e9 / t.ioreq_rate_per_s;
+            this.ioMeanNs[u] = 1e9 / t.ioreq_rate_per_s;
             this.ioRng[u] = RandomStream.derive(o.seed, o.replication, `host/guest${g}/ioreq${k}`);
           }
         }
@@ -681,16 +743,10 @@ export class HostSimulation {
     // each class a guest has traffic in, none for the others.
     this.guestSlot = new Int32Array(CLASSES * G).fill(-1);
     for (let d = 0; d < dv; d++) {
-      this
-        .guestSlot[
-          CLASSES * this.di[(d << 5) + DI_GUEST] +
-          (this.di[(d << 5) + DI_REQ] === this.di[(d << 5) + DI_RSP] ? 1 : 0)
-        ] = 0;
+      this.guestSlot[CLASSES * this.devGuest[d] + (this.devReq[d] === this.devRsp[d] ? 1 : 0)] = 0;
     }
     for (let u = 0; u < U; u++) {
-      if (this.vf[(u << 4) + VF_IO_MEAN_NS] > 0) {
-        this.guestSlot[CLASSES * (this.vcpuDom[u] - 1) + CLS_IOREQ] = 0;
-      }
+      if (this.ioMeanNs[u] > 0) this.guestSlot[CLASSES * (this.vcpuDom[u] - 1) + CLS_IOREQ] = 0;
     }
     let nSlots = 0;
     for (let k = 0; k < CLASSES * G; k++) if (this.guestSlot[k] === 0) this.guestSlot[k] = nSlots++;
@@ -701,12 +757,10 @@ export class HostSimulation {
       this.slotGuest[this.guestSlot[k]] = Math.floor(k / CLASSES);
       this.slotClass[this.guestSlot[k]] = k % CLASSES;
     }
+    this.devGuestSlot = new Int32Array(dv);
     for (let d = 0; d < dv; d++) {
-      this.di[(d << 5) + DI_GUEST_SLOT] = this
-        .guestSlot[
-          CLASSES * this.di[(d << 5) + DI_GUEST] +
-          (this.di[(d << 5) + DI_REQ] === this.di[(d << 5) + DI_RSP] ? 1 : 0)
-        ];
+      this.devGuestSlot[d] =
+        this.guestSlot[CLASSES * this.devGuest[d] + (this.devReq[d] === this.devRsp[d] ? 1 : 0)];
     }
     this.guestRt = new GuestHistograms(nSlots);
     this.guestRequests = new Float64Array(nSlots);
@@ -733,8 +787,14 @@ export class HostSimulation {
   readonly portIoreq: Int32Array;
   /** Per VCPU: its ioreq port in dom0 (HVM guests), or -1. */
   readonly ioPort: Int32Array;
+  /** Per VCPU: 1 while stalled in Xen waiting for QEMU (wait_for_io). */
+  readonly ioStall: Uint8Array;
+  /** Per VCPU: 1 while its ioreq waits for QEMU to pick it up. */
+  readonly ioQueued: Uint8Array;
   /** Per VCPU: when its ioreq left the guest. */
   readonly ioAt: Float64Array;
+  /** Per VCPU: mean time between its emulated I/O exits (ns; 0: none). */
+  readonly ioMeanNs: Float64Array;
   /** Per VCPU: the random stream of its I/O exits (HVM with a rate only). */
   readonly ioRng: RandomStream[];
   /** Thread number of guest 0's QEMU (guest g's is this + g). */
@@ -750,24 +810,17 @@ export class HostSimulation {
     this.measuring = s.warmup_ms === 0;
     if (s.warmup_ms > 0) e.schedule(s.warmup_ms * 1e6, EV_WARMUP_END, 0, 0);
     for (let d = 0; d < this.devCount; d++) {
-      if (this.db[(d << 7) + DB_CLOSED] === 1) {
+      if (this.closed[d] === 1) {
         // Stagger the clients' first requests over one think time (or 100 µs).
-        const spread = this.df[(d << 4) + DF_THINK_NS] > 0
-          ? this.df[(d << 4) + DF_THINK_NS]
-          : 100e3;
-        for (let k = 0; k < this.di[(d << 5) + DI_WINDOW]; k++) {
+        const spread = this.thinkNs[d] > 0 ? this.thinkNs[d] : 100e3;
+        for (let k = 0; k < this.window[d]; k++) {
           e.schedule(this.rng[d].uniform() * spread, EV_ISSUE, d, 0);
         }
-      } else {e.schedule(
-          this.rng[d].exponential(1 / this.df[(d << 4) + DF_RATE_PER_NS]),
-          EV_ISSUE,
-          d,
-          0,
-        );}
+      } else e.schedule(this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
     }
-    for (let u = 0; u < this.vcpuDom.length; u++) {
-      if (this.vf[(u << 4) + VF_IO_MEAN_NS] > 0) {
-        e.schedule(this.ioRng[u].exponential(this.vf[(u << 4) + VF_IO_MEAN_NS]), EV_IOREQ, u, 0);
+    for (let u = 0; u < this.ioMeanNs.length; u++) {
+      if (this.ioMeanNs[u] > 0) {
+        e.schedule(this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
       }
     }
   }
@@ -776,7 +829,7 @@ export class HostSimulation {
   handle(kind: number, a: number, b: number): void {
     switch (kind) {
       case EV_STEP:
-        if (b === this.vi[(a << 5) + VI_STEP_GEN]) this.step(a);
+        if (b === this.stepGen[a]) this.step(a);
         return;
       case EV_RAISE:
         return this.raise(a, b);
@@ -810,36 +863,22 @@ export class HostSimulation {
   issue(d: number): void {
     const now = this.engine.now;
     if (now >= this.stopIssuingNs) return;
-    if (this.db[(d << 7) + DB_CLOSED] === 0) {
-      this.engine.schedule(
-        now + this.rng[d].exponential(1 / this.df[(d << 4) + DF_RATE_PER_NS]),
-        EV_ISSUE,
-        d,
-        0,
-      );
+    if (this.closed[d] === 0) {
+      this.engine.schedule(now + this.rng[d].exponential(1 / this.ratePerNs[d]), EV_ISSUE, d, 0);
     }
-    if (
-      this.df[(d << 4) + DF_ISSUED] - this.df[(d << 4) + DF_COMPLETED] >=
-        this.di[(d << 5) + DI_ISSUE_CAP]
-    ) {
+    if (this.issued[d] - this.completed[d] >= this.issueCap[d]) {
       // Grows by doubling, rarely: only an overloaded open-loop client gets here.
-      const off = this.di[(d << 5) + DI_ISSUE_OFF], cap = this.di[(d << 5) + DI_ISSUE_CAP];
+      const off = this.issueOff[d], cap = this.issueCap[d];
       this.#issueBuffer(d, 2 * cap);
-      const buf = this.issueAt,
-        off2 = this.di[(d << 5) + DI_ISSUE_OFF],
-        cap2 = this.di[(d << 5) + DI_ISSUE_CAP];
-      for (let k = this.df[(d << 4) + DF_COMPLETED]; k < this.df[(d << 4) + DF_ISSUED]; k++) {
+      const buf = this.issueAt, off2 = this.issueOff[d], cap2 = this.issueCap[d];
+      for (let k = this.completed[d]; k < this.issued[d]; k++) {
         buf[off2 + k % cap2] = buf[off + k % cap];
       }
     }
-    this
-      .issueAt[
-        this.di[(d << 5) + DI_ISSUE_OFF] +
-        this.df[(d << 4) + DF_ISSUED] % this.di[(d << 5) + DI_ISSUE_CAP]
-      ] = now;
-    this.df[(d << 4) + DF_ISSUED]++;
-    const req = this.di[(d << 5) + DI_REQ];
-    if (this.rb[(req << 6) + RB_STALLED] === 0) this.wakeThread(2 * req, false);
+    this.issueAt[this.issueOff[d] + this.issued[d] % this.issueCap[d]] = now;
+    this.issued[d]++;
+    const req = this.devReq[d];
+    if (this.stalled[req] === 0) this.wakeThread(2 * req, false);
   }
 
   /** Give device `d` a fresh circular buffer of `cap` entries at the end of `issueAt`. */
@@ -851,33 +890,30 @@ export class HostSimulation {
       bigger.set(this.issueAt.subarray(0, this.issueTop));
       this.issueAt = bigger;
     }
-    this.di[(d << 5) + DI_ISSUE_OFF] = this.issueTop;
-    this.di[(d << 5) + DI_ISSUE_CAP] = cap;
+    this.issueOff[d] = this.issueTop;
+    this.issueCap[d] = cap;
     this.issueTop += cap;
   }
 
   /** Request `k`'s completion on device `d` (requests complete in order). */
   complete(d: number): void {
     const now = this.engine.now;
-    const k = this.df[(d << 4) + DF_COMPLETED]++;
-    const rt = now -
-      this.issueAt[this.di[(d << 5) + DI_ISSUE_OFF] + k % this.di[(d << 5) + DI_ISSUE_CAP]];
+    const k = this.completed[d]++;
+    const rt = now - this.issueAt[this.issueOff[d] + k % this.issueCap[d]];
     if (this.measuring) {
-      const slot = this.di[(d << 5) + DI_SLOT];
+      const slot = this.devSlot[d];
       this.rt[slot].record(rt);
       this.tplRequests[slot]++;
-      this.df[(d << 4) + DF_RT] += rt;
-      this.df[(d << 4) + DF_RT_N]++;
+      this.devRt[d] += rt;
+      this.devRtN[d]++;
       // The guest's own figures: one count in its compact histogram and its
       // maximum (its count and sum are the devices' devRtN, devRt).
-      const gs = this.di[(d << 5) + DI_GUEST_SLOT];
+      const gs = this.devGuestSlot[d];
       this.guestRt.record(gs, rt);
       if (rt > this.guestRtMax[gs]) this.guestRtMax[gs] = rt;
     }
-    if (this.db[(d << 7) + DB_CLOSED] === 1) {
-      const think = this.df[(d << 4) + DF_THINK_NS] > 0
-        ? this.rng[d].exponential(this.df[(d << 4) + DF_THINK_NS])
-        : 0;
+    if (this.closed[d] === 1) {
+      const think = this.thinkNs[d] > 0 ? this.rng[d].exponential(this.thinkNs[d]) : 0;
       this.engine.schedule(now + think, EV_ISSUE, d, 0);
     }
   }
@@ -901,16 +937,11 @@ export class HostSimulation {
     if (now >= this.stopIssuingNs) return;
     const pool = this.pool;
     const pooled = pool !== null && u >= this.poolBase;
-    if (this.vb[(u << 7) + VB_IO_STALL] === 1 || (pooled && !pool!.isRunning(u - this.poolBase))) {
-      this.engine.schedule(
-        now + this.ioRng[u].exponential(this.vf[(u << 4) + VF_IO_MEAN_NS]),
-        EV_IOREQ,
-        u,
-        0,
-      );
+    if (this.ioStall[u] === 1 || (pooled && !pool!.isRunning(u - this.poolBase))) {
+      this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
       return;
     }
-    this.vb[(u << 7) + VB_IO_STALL] = 1;
+    this.ioStall[u] = 1;
     this.ioAt[u] = now;
     this.pause(u);
     if (pooled) pool!.block(u - this.poolBase, now);
@@ -925,7 +956,7 @@ export class HostSimulation {
   /** QEMU's answer reached Xen: VCPU `u` leaves wait_for_io and resumes. */
   ioDone(u: number): void {
     const now = this.engine.now;
-    this.vb[(u << 7) + VB_IO_STALL] = 0;
+    this.ioStall[u] = 0;
     if (this.measuring) {
       const slot = this.#ioSlot(u);
       this.rt[slot].record(now - this.ioAt[u]);
@@ -935,12 +966,7 @@ export class HostSimulation {
     const pool = this.pool;
     if (pool !== null && u >= this.poolBase) pool.wake(u - this.poolBase, now);
     else this.resume(u);
-    this.engine.schedule(
-      now + this.ioRng[u].exponential(this.vf[(u << 4) + VF_IO_MEAN_NS]),
-      EV_IOREQ,
-      u,
-      0,
-    );
+    this.engine.schedule(now + this.ioRng[u].exponential(this.ioMeanNs[u]), EV_IOREQ, u, 0);
   }
 
   // -- Xen --
@@ -964,13 +990,12 @@ export class HostSimulation {
    * VCPU, `wake_ns` on a halted one (DESIGN §4).
    */
   deliver(u: number, t: number): void {
-    if (this.vb[(u << 7) + VB_IN_LOOP] === 1 || this.vb[(u << 7) + VB_UPCALL_WANTED] === 1) return;
-    this.vb[(u << 7) + VB_UPCALL_WANTED] = 1;
-    const awake = this.vb[(u << 7) + VB_RUNNING] === 1 || this.vb[(u << 7) + VB_PAUSED] === 1 ||
-      this.vf[(u << 4) + VF_BUSY_UNTIL] > t;
+    if (this.inLoop[u] === 1 || this.upcallWanted[u] === 1) return;
+    this.upcallWanted[u] = 1;
+    const awake = this.running[u] === 1 || this.paused[u] === 1 || this.busyUntil[u] > t;
     const at = t + (awake ? this.costs.upcall_ns : this.costs.wake_ns);
-    this.vf[(u << 4) + VF_DELIVER_AT] = at;
-    if (this.vb[(u << 7) + VB_RUNNING] === 0) this.schedule(u, at);
+    this.deliverAt[u] = at;
+    if (this.running[u] === 0) this.schedule(u, at);
   }
 
   /**
@@ -979,17 +1004,17 @@ export class HostSimulation {
    * and steps when it is given a CPU.
    */
   schedule(u: number, at: number): void {
-    if (this.vb[(u << 7) + VB_IO_STALL] === 1) return; // stalled in Xen: it steps when QEMU answers
+    if (this.ioStall[u] === 1) return; // stalled in Xen: it steps when QEMU answers
     const pool = this.pool;
     if (pool !== null && u >= this.poolBase && !pool.isRunning(u - this.poolBase)) {
       if (this.tracer !== null) this.tracer.off(u, this.engine.now, 2);
       pool.wake(u - this.poolBase, this.engine.now);
       return;
     }
-    if (at < this.vf[(u << 4) + VF_BUSY_UNTIL]) at = this.vf[(u << 4) + VF_BUSY_UNTIL];
-    if (this.vf[(u << 4) + VF_STEP_AT] <= at) return;
-    this.vf[(u << 4) + VF_STEP_AT] = at;
-    this.engine.schedule(at, EV_STEP, u, ++this.vi[(u << 5) + VI_STEP_GEN]);
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
+    if (this.stepAt[u] <= at) return;
+    this.stepAt[u] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /**
@@ -999,17 +1024,17 @@ export class HostSimulation {
    * event per such step.
    */
   owe(u: number, ns: number, ctx: number): void {
-    this.vf[(u << 4) + VF_DEBT] += ns;
-    if (this.measuring) this.vf[(u << 4) + VF_BUSY + ctx] += ns;
+    this.debt[u] += ns;
+    if (this.measuring) this.busy[u * CTXS + ctx] += ns;
   }
 
   /** A notification from VCPU `u`: EVTCHNOP_send to (`dom`, `port`) after the hypercall. */
   send(u: number, dom: number, port: number, dev: number, ctx: number): void {
     this.owe(u, this.costs.hypercall_ns, ctx);
-    this.engine.schedule(this.engine.now + this.vf[(u << 4) + VF_DEBT], EV_RAISE, dom, port);
+    this.engine.schedule(this.engine.now + this.debt[u], EV_RAISE, dom, port);
     if (dev >= 0 && this.measuring) {
-      this.tplEvents[this.di[(dev << 5) + DI_SLOT]]++;
-      this.guestEvents[this.di[(dev << 5) + DI_GUEST_SLOT]]++;
+      this.tplEvents[this.devSlot[dev]]++;
+      this.guestEvents[this.devGuestSlot[dev]]++;
     }
   }
 
@@ -1049,7 +1074,7 @@ export class HostSimulation {
     const abi = this.abis[dom];
     const v = abi.unmask(port);
     this.owe(u, abi.cost, ctx);
-    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.vf[(u << 4) + VF_DEBT]);
+    if (v >= 0) this.deliver(this.vcpuBase[dom] + v, this.engine.now + this.debt[u]);
   }
 
   /**
@@ -1058,8 +1083,8 @@ export class HostSimulation {
    */
   #rxGrew(r: number): boolean {
     const q = this.rings.unconsumedResponses(r);
-    if (q <= this.ri[(r << 4) + RI_RX_SEEN]) return false;
-    this.ri[(r << 4) + RI_RX_SEEN] = q;
+    if (q <= this.rxSeen[r]) return false;
+    this.rxSeen[r] = q;
     return true;
   }
 
@@ -1067,44 +1092,35 @@ export class HostSimulation {
   resume(u: number): void {
     const now = this.engine.now;
     if (this.tracer !== null) this.tracer.on(u, now);
-    if (this.vb[(u << 7) + VB_PAUSED] === 1) {
-      this.vb[(u << 7) + VB_PAUSED] = 0;
-      this.vb[(u << 7) + VB_RUNNING] = 1;
-      this.vf[(u << 4) + VF_ITEM_START] = now;
-      this.vf[(u << 4) + VF_STEP_AT] = now + this.vf[(u << 4) + VF_REMAINING];
-      this.engine.schedule(
-        this.vf[(u << 4) + VF_STEP_AT],
-        EV_STEP,
-        u,
-        ++this.vi[(u << 5) + VI_STEP_GEN],
-      );
+    if (this.paused[u] === 1) {
+      this.paused[u] = 0;
+      this.running[u] = 1;
+      this.itemStart[u] = now;
+      this.stepAt[u] = now + this.remaining[u];
+      this.engine.schedule(this.stepAt[u], EV_STEP, u, ++this.stepGen[u]);
       return;
     }
-    let at = this.vb[(u << 7) + VB_UPCALL_WANTED] === 1 && this.vf[(u << 4) + VF_DELIVER_AT] > now
-      ? this.vf[(u << 4) + VF_DELIVER_AT]
-      : now;
-    if (at < this.vf[(u << 4) + VF_BUSY_UNTIL]) at = this.vf[(u << 4) + VF_BUSY_UNTIL];
-    this.vf[(u << 4) + VF_STEP_AT] = at;
-    this.engine.schedule(at, EV_STEP, u, ++this.vi[(u << 5) + VI_STEP_GEN]);
+    let at = this.upcallWanted[u] === 1 && this.deliverAt[u] > now ? this.deliverAt[u] : now;
+    if (at < this.busyUntil[u]) at = this.busyUntil[u];
+    this.stepAt[u] = at;
+    this.engine.schedule(at, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /** The scheduler takes pooled VCPU `u` off its CPU: its item stops where it is. */
   pause(u: number): void {
     const now = this.engine.now;
-    if (this.tracer !== null) this.tracer.off(u, now, this.vb[(u << 7) + VB_IO_STALL]);
-    if (this.vb[(u << 7) + VB_RUNNING] === 1) {
+    if (this.tracer !== null) this.tracer.off(u, now, this.ioStall[u]);
+    if (this.running[u] === 1) {
       if (this.measuring) {
-        const from = this.vf[(u << 4) + VF_ITEM_START] > this.measureFrom
-          ? this.vf[(u << 4) + VF_ITEM_START]
-          : this.measureFrom;
-        if (now > from) this.vf[(u << 4) + VF_BUSY + this.vb[(u << 7) + VB_ITEM_CTX]] += now - from;
+        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
+        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
       }
-      this.vb[(u << 7) + VB_RUNNING] = 0;
-      this.vb[(u << 7) + VB_PAUSED] = 1;
-      this.vf[(u << 4) + VF_REMAINING] = this.vf[(u << 4) + VF_STEP_AT] - now;
+      this.running[u] = 0;
+      this.paused[u] = 1;
+      this.remaining[u] = this.stepAt[u] - now;
     }
-    this.vf[(u << 4) + VF_STEP_AT] = Infinity;
-    this.vi[(u << 5) + VI_STEP_GEN]++;
+    this.stepAt[u] = Infinity;
+    this.stepGen[u]++;
   }
 
   // -- VCPU work --
@@ -1115,13 +1131,13 @@ export class HostSimulation {
    * ({@linkcode HostSimulation.selectCpu}); clients stay on their guest VCPU.
    */
   wakeThread(t: number, kthread: boolean, waker = -1): void {
-    if (this.tb[(t << 4) + TB_ON] === 1) return;
-    this.tb[(t << 4) + TB_ON] = 1;
+    if (this.thrOn[t] === 1) return;
+    this.thrOn[t] = 1;
     if (kthread) {
-      this.tb[(t << 4) + TB_WAKE] = 1;
-      this.ti[(t << 2) + TI_U] = this.selectCpu(t, this.ti[(t << 2) + TI_U], waker);
+      this.thrWake[t] = 1;
+      this.thrU[t] = this.selectCpu(t, this.thrU[t], waker);
     }
-    const u = this.ti[(t << 2) + TI_U];
+    const u = this.thrU[t];
     const ipi = kthread && waker >= 0 && u !== waker && this.halted(u);
     this.threads.push(u, t);
     if (ipi) {
@@ -1131,13 +1147,8 @@ export class HostSimulation {
       // target VCPU's IPI port); a halted VCPU (xen_safe_halt, not polling)
       // runs the thread only once that event has woken it.
       if (this.measuring) this.dom0Ipis++;
-      this.send(waker, 0, this.ipiPort[u], -1, this.vb[(waker << 7) + VB_ITEM_CTX]);
-    } else if (this.vb[(u << 7) + VB_RUNNING] === 0) this.schedule(u, this.engine.now);
-  }
-
-  /** VCPU `u`'s time in context `ctx` (a `CTX_*`) while measuring, in ns. */
-  busyNs(u: number, ctx: number): number {
-    return this.vf[(u << 4) + VF_BUSY + ctx];
+      this.send(waker, 0, this.ipiPort[u], -1, this.itemCtx[waker]);
+    } else if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
   /**
@@ -1146,11 +1157,9 @@ export class HostSimulation {
    * scheduled, no upcall on its way). An event reaches it after `wake_ns`.
    */
   halted(u: number): boolean {
-    return this.idleCpu(u) && this.vb[(u << 7) + VB_RUNNING] === 0 &&
-      this.vf[(u << 4) + VF_STEP_AT] === Infinity &&
-      this.vf[(u << 4) + VF_BUSY_UNTIL] <= this.engine.now &&
-      this.vb[(u << 7) + VB_UPCALL_WANTED] === 0 &&
-      this.vb[(u << 7) + VB_IN_LOOP] === 0;
+    return this.idleCpu(u) && this.running[u] === 0 && this.stepAt[u] === Infinity &&
+      this.busyUntil[u] <= this.engine.now && this.upcallWanted[u] === 0 &&
+      this.inLoop[u] === 0;
   }
 
   /**
@@ -1176,11 +1185,9 @@ export class HostSimulation {
     }
     if (this.idleCpu(target)) return target;
     if (prev !== target && this.idleCpu(prev)) return prev;
-    if (
-      waker === prev && this.vb[(waker << 7) + VB_IN_SOFTIRQ] === 2 && this.threads.head[waker] < 0
-    ) return prev;
-    const recent = this.ti[(t << 2) + TI_RECENT];
-    this.ti[(t << 2) + TI_RECENT] = prev;
+    if (waker === prev && this.inSoftirq[waker] === 2 && this.threads.head[waker] < 0) return prev;
+    const recent = this.thrRecent[t];
+    this.thrRecent[t] = prev;
     if (recent >= 0 && recent !== prev && recent !== target && this.idleCpu(recent)) return recent;
     const n = this.vcpuBase[1];
     for (let k = 1; k < n; k++) {
@@ -1197,8 +1204,7 @@ export class HostSimulation {
    * idle; ksoftirqd, a kthread or QEMU on it, or one runnable, does not.
    */
   idleCpu(v: number): boolean {
-    return this.threads.head[v] < 0 && this.vb[(v << 7) + VB_KSOFTIRQD] === 0 &&
-      this.vb[(v << 7) + VB_IN_SOFTIRQ] !== 2;
+    return this.threads.head[v] < 0 && this.ksoftirqd[v] === 0 && this.inSoftirq[v] !== 2;
   }
 
   /**
@@ -1213,7 +1219,7 @@ export class HostSimulation {
       threads.pop(u);
       threads.push(u, t);
     }
-    this.vi[(u << 5) + VI_KT_LEFT]--;
+    this.ktLeft[u]--;
     this.begin(u, IT_THREAD, t, ctx, ns);
   }
 
@@ -1224,10 +1230,10 @@ export class HostSimulation {
 
   /** napi_schedule: put ring `r`'s poll on VCPU `u`'s poll list. */
   napiSchedule(u: number, r: number): void {
-    if (this.rb[(r << 6) + RB_SOFT_ON] === 1) return; // NAPI_STATE_SCHED: already scheduled or running
-    this.rb[(r << 6) + RB_SOFT_ON] = 1;
+    if (this.softOn[r] === 1) return; // NAPI_STATE_SCHED: already scheduled or running
+    this.softOn[r] = 1;
     this.polls.push(POLL_LISTS * u + L_SD, r); // ____napi_schedule, NET_RX raised
-    if (this.vb[(u << 7) + VB_RUNNING] === 0) this.schedule(u, this.engine.now);
+    if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
   /**
@@ -1236,7 +1242,7 @@ export class HostSimulation {
    * then NET_RX's handler, net_rx_action.
    */
   #doSoftirq(u: number, ksoftirqd: boolean): void {
-    this.vb[(u << 7) + VB_IN_SOFTIRQ] = ksoftirqd ? 2 : 1;
+    this.inSoftirq[u] = ksoftirqd ? 2 : 1;
     this.softirq[this.vcpuDom[u]].doSoftirq(u, this.#jiffies(u));
     this.#netRxAction(u);
   }
@@ -1246,7 +1252,7 @@ export class HostSimulation {
     this.softirq[this.vcpuDom[u]].netRxAction(u, this.#jiffies(u));
     const b = POLL_LISTS * u;
     this.polls.splice(b + L_TAKEN, b + L_SD); // list_splice_init(&sd->poll_list, &list)
-    this.vi[(u << 5) + VI_POLL_RING] = -1;
+    this.pollRing[u] = -1;
     this.#pollStep(u);
   }
 
@@ -1255,29 +1261,29 @@ export class HostSimulation {
     const b = POLL_LISTS * u;
     const polls = this.polls, rings = this.rings;
     for (;;) {
-      const r = this.vi[(u << 5) + VI_POLL_RING];
+      const r = this.pollRing[u];
       if (r >= 0) {
-        const backend = this.rb[(r << 6) + RB_KIND] === R_NET_TX;
+        const backend = this.ringKind[r] === R_NET_TX;
         const left = backend ? rings.unconsumedRequests(r) : rings.unconsumedResponses(r);
-        if (left > 0 && this.ri[(r << 4) + RI_POLL_DONE] < NAPI_WEIGHT) {
+        if (left > 0 && this.pollDone[r] < NAPI_WEIGHT) {
           const ns = backend ? this.hc.netback_tx_ns + this.hc.stack_ns : this.hc.front_response_ns;
           return this.begin(u, IT_POLL, r, CTX_SOFTIRQ, ns);
         }
         // napi_poll: the poll returns the packets it took.
-        this.vi[(u << 5) + VI_POLL_RING] = -1;
-        const work = this.ri[(r << 4) + RI_POLL_DONE];
+        this.pollRing[u] = -1;
+        const work = this.pollDone[r];
         if (work >= NAPI_WEIGHT) {
           // xenvif_poll / xennet_poll used the whole weight: no
           // napi_complete_done, the poll goes on the repoll list.
           polls.push(b + L_REPOLL, r);
         } else {
-          this.rb[(r << 6) + RB_SOFT_ON] = 0; // napi_complete_done
+          this.softOn[r] = 0; // napi_complete_done
           if (backend) {
             // xenvif_napi_schedule_or_enable_events: final check, then, if
             // NETBK_TX_EOI or NETBK_COMMON_EOI was pending (cleared here),
             // xen_irq_lateeoi(queue->tx_irq, 0) (not spurious: the interrupt found work).
             if (rings.finalCheckRequests(r)) this.napiSchedule(u, r);
-            else this.#netbackEoi(u, r, NETBK_TX_EOI, this.ri[(r << 4) + RI_PORT0], CTX_SOFTIRQ);
+            else this.#netbackEoi(u, r, NETBK_TX_EOI, this.ringPort0[r], CTX_SOFTIRQ);
           } else if (rings.finalCheckResponses(r)) {
             // xennet_poll: RING_FINAL_CHECK_FOR_RESPONSES, napi_schedule if more.
             this.napiSchedule(u, r);
@@ -1290,8 +1296,8 @@ export class HostSimulation {
       }
       const next = polls.pop(b + L_TAKEN);
       if (next < 0) return this.#netRxEnd(u);
-      this.vi[(u << 5) + VI_POLL_RING] = next;
-      this.ri[(next << 4) + RI_POLL_DONE] = 0;
+      this.pollRing[u] = next;
+      this.pollDone[next] = 0;
     }
   }
 
@@ -1308,59 +1314,57 @@ export class HostSimulation {
       if (this.softirq[this.vcpuDom[u]].restart(u, this.#jiffies(u))) {
         return this.#netRxAction(u);
       }
-      this.vb[(u << 7) + VB_KSOFTIRQD] = 1;
+      this.ksoftirqd[u] = 1;
     }
-    this.vb[(u << 7) + VB_IN_SOFTIRQ] = 0;
+    this.inSoftirq[u] = 0;
     this.pick(u);
   }
 
   /** Begin an item of `kind` on `u` lasting `ns` (then `ns2`, for an item of two parts). */
   begin(u: number, kind: number, arg: number, ctx: number, ns: number, ns2 = 0): void {
-    this.vb[(u << 7) + VB_RUNNING] = 1;
-    this.vb[(u << 7) + VB_ITEM_KIND] = kind;
-    this.vi[(u << 5) + VI_ITEM_ARG] = arg;
-    this.vb[(u << 7) + VB_ITEM_CTX] = ctx;
+    this.running[u] = 1;
+    this.itemKind[u] = kind;
+    this.itemArg[u] = arg;
+    this.itemCtx[u] = ctx;
     const now = this.engine.now;
-    const d = this.vf[(u << 4) + VF_DEBT];
-    this.vf[(u << 4) + VF_DEBT] = 0;
-    this.vf[(u << 4) + VF_ITEM_START] = now + d;
+    const d = this.debt[u];
+    this.debt[u] = 0;
+    this.itemStart[u] = now + d;
     // Summed in this order, an item of two parts ends exactly when the second
     // part would end begun on its own at the first's end.
     const end = now + d + ns + ns2;
-    this.vf[(u << 4) + VF_STEP_AT] = end;
+    this.stepAt[u] = end;
     if (this.tracer !== null) {
       if (kind === IT_HANDLER_RSP) {
-        this.tracer.item(u, IT_HANDLER, this.ri[(arg << 4) + RI_PORT_G], ctx, now + d, ns);
+        this.tracer.item(u, IT_HANDLER, this.ringPortG[arg], ctx, now + d, ns);
         this.tracer.item(u, IT_IRQ_RSP, arg, ctx, now + d + ns, ns2);
       } else this.tracer.item(u, kind, arg, ctx, now + d, ns);
     }
-    this.engine.schedule(end, EV_STEP, u, ++this.vi[(u << 5) + VI_STEP_GEN]);
+    this.engine.schedule(end, EV_STEP, u, ++this.stepGen[u]);
   }
 
   /** The step of VCPU `u`: finish its item (if any), then pick the next one. */
   step(u: number): void {
     const now = this.engine.now;
-    this.vf[(u << 4) + VF_STEP_AT] = Infinity;
-    if (this.vb[(u << 7) + VB_RUNNING] === 1) {
+    this.stepAt[u] = Infinity;
+    if (this.running[u] === 1) {
       if (this.measuring) {
-        const from = this.vf[(u << 4) + VF_ITEM_START] > this.measureFrom
-          ? this.vf[(u << 4) + VF_ITEM_START]
-          : this.measureFrom;
-        if (now > from) this.vf[(u << 4) + VF_BUSY + this.vb[(u << 7) + VB_ITEM_CTX]] += now - from;
+        const from = this.itemStart[u] > this.measureFrom ? this.itemStart[u] : this.measureFrom;
+        if (now > from) this.busy[u * CTXS + this.itemCtx[u]] += now - from;
       }
-      this.vb[(u << 7) + VB_RUNNING] = 0;
+      this.running[u] = 0;
       this.finish(u);
     }
     this.pick(u);
     // Time owed and no item to carry it: the VCPU is busy until it has passed
     // (no engine event: a later step starts no earlier).
-    if (this.vb[(u << 7) + VB_RUNNING] === 0 && this.vf[(u << 4) + VF_DEBT] > 0) {
-      const until = now + this.vf[(u << 4) + VF_DEBT];
-      this.vf[(u << 4) + VF_DEBT] = 0;
-      this.vf[(u << 4) + VF_BUSY_UNTIL] = until;
-      if (this.vf[(u << 4) + VF_STEP_AT] < until) {
-        this.vf[(u << 4) + VF_STEP_AT] = until;
-        this.engine.schedule(until, EV_STEP, u, ++this.vi[(u << 5) + VI_STEP_GEN]);
+    if (this.running[u] === 0 && this.debt[u] > 0) {
+      const until = now + this.debt[u];
+      this.debt[u] = 0;
+      this.busyUntil[u] = until;
+      if (this.stepAt[u] < until) {
+        this.stepAt[u] = until;
+        this.engine.schedule(until, EV_STEP, u, ++this.stepGen[u]);
       }
     }
   }
@@ -1368,29 +1372,23 @@ export class HostSimulation {
   /** Choose and begin the next item on `u`: hard IRQ, then softirq, then threads. */
   pick(u: number): void {
     const now = this.engine.now;
-    if (this.vb[(u << 7) + VB_IO_STALL] === 1) return;
+    if (this.ioStall[u] === 1) return;
     const dom = this.vcpuDom[u], lv = u - this.vcpuBase[dom];
     const abi = this.abis[dom], c = this.costs;
-    if (this.vb[(u << 7) + VB_IN_LOOP] === 1) {
-      const r = this.vi[(u << 5) + VI_IRQ_RING];
+    if (this.inLoop[u] === 1) {
+      const r = this.irqRing[u];
       if (r >= 0) {
         // blkif_interrupt / xennet_tx_buf_gc: consume responses in hard-IRQ context.
         if (this.rings.unconsumedResponses(r) > 0) {
           return this.begin(u, IT_IRQ_RSP, r, CTX_HARDIRQ, this.hc.front_response_ns);
         }
         if (!this.rings.finalCheckResponses(r)) {
-          this.vi[(u << 5) + VI_IRQ_RING] = -1;
+          this.irqRing[u] = -1;
           // blkif_interrupt, xennet_tx_interrupt (xennet_handle_tx) and
           // xennet_interrupt: eoiflag starts XEN_EOI_FLAG_SPURIOUS and is
           // cleared when a response was consumed (or, xennet_handle_rx, new
           // RX responses were seen).
-          this.eoi(
-            u,
-            dom,
-            this.ri[(r << 4) + RI_PORT_G],
-            this.rb[(r << 6) + RB_FRONT_EOI_WORK] === 0,
-            CTX_HARDIRQ,
-          );
+          this.eoi(u, dom, this.ringPortG[r], this.eoiWork[2 * r] === 0, CTX_HARDIRQ);
         }
         return this.pick(u);
       }
@@ -1402,7 +1400,7 @@ export class HostSimulation {
           abi.beginUpcall(lv);
           ns += abi.cost;
         } else {
-          this.vb[(u << 7) + VB_IN_LOOP] = 0;
+          this.inLoop[u] = 0;
           this.lateEoi[dom].loopEnd(u); // __xen_evtchn_do_upcall: irq_epoch++ after the loop
         }
         this.owe(u, ns, CTX_HARDIRQ);
@@ -1433,29 +1431,23 @@ export class HostSimulation {
       // own physical CPU, no emulated I/O), so that a pause cannot split it.
       if (
         dom !== 0 && ring >= 0 &&
-        (this.rb[(ring << 6) + RB_KIND] === R_BLK ||
-          (this.rb[(ring << 6) + RB_KIND] === R_NET_TX &&
-            this.ri[((ring + 1) << 4) + RI_PORT_G] !== port)) &&
-        (this.pool === null || u < this.poolBase) && this.vf[(u << 4) + VF_IO_MEAN_NS] === 0 &&
+        (this.ringKind[ring] === R_BLK ||
+          (this.ringKind[ring] === R_NET_TX && this.ringPortG[ring + 1] !== port)) &&
+        (this.pool === null || u < this.poolBase) && this.ioMeanNs[u] === 0 &&
         this.rings.unconsumedResponses(ring) > 0
       ) {
         return this.begin(u, IT_HANDLER_RSP, ring, CTX_HARDIRQ, ns, this.hc.front_response_ns);
       }
       return this.begin(u, IT_HANDLER, port, CTX_HARDIRQ, ns);
     }
-    if (this.vb[(u << 7) + VB_UPCALL_WANTED] === 1 && this.vf[(u << 4) + VF_DELIVER_AT] <= now) {
-      this.vb[(u << 7) + VB_UPCALL_WANTED] = 0;
-      this.vb[(u << 7) + VB_IN_LOOP] = 1;
+    if (this.upcallWanted[u] === 1 && this.deliverAt[u] <= now) {
+      this.upcallWanted[u] = 0;
+      this.inLoop[u] = 1;
       if (this.measuring) this.upcalls++;
       this.lateEoi[dom].upcallStart(u); // struct evtchn_loop_ctrl ctrl = { 0 }
       abi.beginUpcall(lv);
       if (this.tracer !== null) {
-        this.tracer.upcall(
-          u,
-          this.vf[(u << 4) + VF_DELIVER_AT],
-          now + this.vf[(u << 4) + VF_DEBT],
-          c.guest_entry_ns + abi.cost,
-        );
+        this.tracer.upcall(u, this.deliverAt[u], now + this.debt[u], c.guest_entry_ns + abi.cost);
       }
       this.owe(u, c.guest_entry_ns + abi.cost, CTX_HARDIRQ);
       return this.pick(u);
@@ -1463,16 +1455,16 @@ export class HostSimulation {
     // Softirq: a __do_softirq under way goes on (only hard IRQs come first);
     // else irq_exit's invoke_softirq starts one while NET_RX is pending,
     // unless ksoftirqd is woken (ksoftirqd_running(), Linux 4.9 to 6.4).
-    if (this.vb[(u << 7) + VB_IN_SOFTIRQ] !== 0) return this.#pollStep(u);
+    if (this.inSoftirq[u] !== 0) return this.#pollStep(u);
     const sd = this.polls.head[POLL_LISTS * u + L_SD] >= 0;
-    if (sd && this.vb[(u << 7) + VB_KSOFTIRQD] === 0) return this.#doSoftirq(u, false);
+    if (sd && this.ksoftirqd[u] === 0) return this.#doSoftirq(u, false);
     // Thread context: ksoftirqd sleeps once nothing is pending; awake, it
     // runs __do_softirq (run_ksoftirqd) whenever every thread runnable at its
     // last turn has had one item (CFS gives runnable threads their share).
-    if (this.vb[(u << 7) + VB_KSOFTIRQD] === 1) {
-      if (!sd) this.vb[(u << 7) + VB_KSOFTIRQD] = 0;
-      else if (this.threads.head[u] < 0 || this.vi[(u << 5) + VI_KT_LEFT] <= 0) {
-        this.vi[(u << 5) + VI_KT_LEFT] = this.threads.len[u];
+    if (this.ksoftirqd[u] === 1) {
+      if (!sd) this.ksoftirqd[u] = 0;
+      else if (this.threads.head[u] < 0 || this.ktLeft[u] <= 0) {
+        this.ktLeft[u] = this.threads.len[u];
         return this.#doSoftirq(u, true); // run_ksoftirqd
       }
     }
@@ -1482,36 +1474,36 @@ export class HostSimulation {
       const rings = this.rings;
       if (t >= this.qemuBase) {
         // QEMU (user space): emulate the next waiting ioreq of its guest.
-        const wake = this.tb[(t << 4) + TB_WAKE] === 1 ? this.hc.user_wake_ns : 0;
-        this.tb[(t << 4) + TB_WAKE] = 0;
+        const wake = this.thrWake[t] === 1 ? this.hc.user_wake_ns : 0;
+        this.thrWake[t] = 0;
         const g = t - this.qemuBase;
         for (let v = this.vcpuBase[g + 1]; v < this.vcpuBase[g + 2]; v++) {
-          if (this.vb[(v << 7) + VB_IO_QUEUED] === 1) {
-            this.vb[(v << 7) + VB_IO_QUEUED] = 0;
-            this.vi[(u << 5) + VI_ITEM_ARG2] = v;
+          if (this.ioQueued[v] === 1) {
+            this.ioQueued[v] = 0;
+            this.itemArg2[u] = v;
             return this.beginThread(u, t, CTX_USER, this.hc.qemu_ns + wake);
           }
         }
         this.threads.pop(u);
-        this.tb[(t << 4) + TB_ON] = 0;
+        this.thrOn[t] = 0;
         return this.pick(u);
       }
-      const wake = this.tb[(t << 4) + TB_WAKE] === 1 ? this.hc.kthread_wake_ns : 0;
-      this.tb[(t << 4) + TB_WAKE] = 0;
+      const wake = this.thrWake[t] === 1 ? this.hc.kthread_wake_ns : 0;
+      this.thrWake[t] = 0;
       if ((t & 1) === 0) {
         // The client: produce the next request unless the ring is full.
-        const d = this.ri[(r << 4) + RI_DEV];
-        if (this.df[(d << 4) + DF_ISSUED] > this.df[(d << 4) + DF_PUSHED]) {
+        const d = this.ringDev[r];
+        if (this.issued[d] > this.pushed[d]) {
           if (rings.full(r)) {
-            this.rb[(r << 6) + RB_STALLED] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
+            this.stalled[r] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
             if (this.measuring) this.ringStalls++;
             this.threads.pop(u);
-            this.tb[(t << 4) + TB_ON] = 0;
+            this.thrOn[t] = 0;
             return this.pick(u);
           }
           return this.beginThread(u, t, CTX_USER, this.hc.front_request_ns);
         }
-      } else if (this.rb[(r << 6) + RB_KIND] === R_BLK) {
+      } else if (this.ringKind[r] === R_BLK) {
         if (rings.unconsumedRequests(r) > 0) {
           return this.beginThread(u, t, CTX_KTHREAD, this.hc.blkback_ns + wake);
         }
@@ -1519,15 +1511,9 @@ export class HostSimulation {
         // xen_blkif_schedule: nothing waiting, late EOI, sleep. eoi_flags
         // is XEN_EOI_FLAG_SPURIOUS unless do_block_io_op consumed a request
         // since the last EOI, and is set again after it.
-        this.eoi(
-          u,
-          0,
-          this.ri[(r << 4) + RI_PORT0],
-          this.rb[(r << 6) + RB_BACK_EOI_WORK] === 0,
-          CTX_KTHREAD,
-        );
-        this.rb[(r << 6) + RB_BACK_EOI_WORK] = 0;
-      } else if (this.ri[(r << 4) + RI_RX_QUEUED] > 0) {
+        this.eoi(u, 0, this.ringPort0[r], this.eoiWork[2 * r + 1] === 0, CTX_KTHREAD);
+        this.eoiWork[2 * r + 1] = 0;
+      } else if (this.rxQueued[r] > 0) {
         if (rings.unconsumedRequests(r) > 0) {
           return this.beginThread(u, t, CTX_KTHREAD, this.hc.netback_rx_ns + wake);
         }
@@ -1537,26 +1523,21 @@ export class HostSimulation {
         if (this.#haveRxWork(r)) return this.pick(u);
         this.flushRx(u, r, CTX_KTHREAD);
       }
-      if ((t & 1) === 1 && this.rb[(r << 6) + RB_KIND] === R_NET_RX) {
+      if ((t & 1) === 1 && this.ringKind[r] === R_NET_RX) {
         // xenvif_wait_for_rx_work: no work, so before it sleeps guest-rx
         // takes the EOI its interrupt left pending (NETBK_RX_EOI or
         // NETBK_COMMON_EOI): xen_irq_lateeoi(queue->rx_irq, 0).
-        this.#netbackEoi(u, r - 1, NETBK_RX_EOI, this.ri[(r << 4) + RI_PORT0], CTX_KTHREAD);
+        this.#netbackEoi(u, r - 1, NETBK_RX_EOI, this.ringPort0[r], CTX_KTHREAD);
       }
       this.threads.pop(u);
-      this.tb[(t << 4) + TB_ON] = 0;
+      this.thrOn[t] = 0;
       return this.pick(u);
     }
-    if (this.vb[(u << 7) + VB_UPCALL_WANTED] === 1) {
+    if (this.upcallWanted[u] === 1) {
       // The upcall is on its way: wait for it (on the CPU).
-      if (this.vf[(u << 4) + VF_STEP_AT] > this.vf[(u << 4) + VF_DELIVER_AT]) {
-        this.vf[(u << 4) + VF_STEP_AT] = this.vf[(u << 4) + VF_DELIVER_AT];
-        this.engine.schedule(
-          this.vf[(u << 4) + VF_DELIVER_AT],
-          EV_STEP,
-          u,
-          ++this.vi[(u << 5) + VI_STEP_GEN],
-        );
+      if (this.stepAt[u] > this.deliverAt[u]) {
+        this.stepAt[u] = this.deliverAt[u];
+        this.engine.schedule(this.deliverAt[u], EV_STEP, u, ++this.stepGen[u]);
       }
       return;
     }
@@ -1566,11 +1547,11 @@ export class HostSimulation {
 
   /** The effects of `u`'s finished item. */
   finish(u: number): void {
-    const arg = this.vi[(u << 5) + VI_ITEM_ARG];
+    const arg = this.itemArg[u];
     const dom = this.vcpuDom[u];
-    const ctx = this.vb[(u << 7) + VB_ITEM_CTX];
+    const ctx = this.itemCtx[u];
     const rings = this.rings;
-    switch (this.vb[(u << 7) + VB_ITEM_KIND]) {
+    switch (this.itemKind[u]) {
       case IT_HANDLER: {
         const r = this.portRing[this.portBase[dom] + arg];
         if (r < 0) {
@@ -1578,25 +1559,25 @@ export class HostSimulation {
           // user space (QEMU, woken) reads it.
           const gu = dom === 0 && arg < this.portIoreq.length ? this.portIoreq[arg] : -1;
           if (gu >= 0) {
-            this.vb[(gu << 7) + VB_IO_QUEUED] = 1;
+            this.ioQueued[gu] = 1;
             this.wakeThread(this.qemuBase + this.vcpuDom[gu] - 1, true, u);
           }
           return;
         }
-        const kind = this.rb[(r << 6) + RB_KIND];
+        const kind = this.ringKind[r];
         // An event whose handler finds no work is spurious (XEN_EOI_FLAG_SPURIOUS).
         const work = kind === R_NET_RX
-          ? (dom === 0 ? this.ri[(r << 4) + RI_RX_QUEUED] : rings.unconsumedResponses(r))
+          ? (dom === 0 ? this.rxQueued[r] : rings.unconsumedResponses(r))
           : dom === 0
           ? rings.unconsumedRequests(r)
           : rings.unconsumedResponses(r);
         if (work === 0 && this.measuring) {
           this.spurious++;
           // And per template and guest, for a ring with a client.
-          const sd = this.ri[(r << 4) + RI_DEV];
+          const sd = this.ringDev[r];
           if (sd >= 0) {
-            this.tplSpurious[this.di[(sd << 5) + DI_SLOT]]++;
-            this.guestSpurious[this.di[(sd << 5) + DI_GUEST_SLOT]]++;
+            this.tplSpurious[this.devSlot[sd]]++;
+            this.guestSpurious[this.devGuestSlot[sd]]++;
           }
         }
         if (dom === 0) {
@@ -1608,15 +1589,15 @@ export class HostSimulation {
             // if xenvif_have_rx_work: the first of the poll's end and the
             // kthread's wait takes the EOI. No work at all: the bit is cleared
             // and xen_irq_lateeoi(irq, XEN_EOI_FLAG_SPURIOUS) at once.
-            const common = this.ri[((r + 1) << 4) + RI_PORT0] === arg;
+            const common = this.ringPort0[r + 1] === arg;
             const bit = common ? NETBK_COMMON_EOI : NETBK_TX_EOI;
-            this.rb[(r << 6) + RB_EOI_PENDING] |= bit;
+            this.eoiPending[r] |= bit;
             const tx = rings.unconsumedRequests(r) > 0;
             if (tx) this.napiSchedule(u, r);
             const rx = common && this.#haveRxWork(r + 1);
             if (rx) this.wakeThread(2 * (r + 1) + 1, true, u);
             if (!tx && !rx) {
-              this.rb[(r << 6) + RB_EOI_PENDING] &= ~bit;
+              this.eoiPending[r] &= ~bit;
               this.eoi(u, 0, arg, true, ctx);
             }
           } else if (kind === R_BLK) this.wakeThread(2 * r + 1, true, u); // xen_blkif_be_int
@@ -1627,10 +1608,10 @@ export class HostSimulation {
             // without, the bit is cleared and the EOI is
             // XEN_EOI_FLAG_SPURIOUS at once. The queue's bits are kept with
             // its TX ring (r - 1).
-            this.rb[((r - 1) << 6) + RB_EOI_PENDING] |= NETBK_RX_EOI;
+            this.eoiPending[r - 1] |= NETBK_RX_EOI;
             if (this.#haveRxWork(r)) this.wakeThread(2 * r + 1, true, u);
             else {
-              this.rb[((r - 1) << 6) + RB_EOI_PENDING] &= ~NETBK_RX_EOI;
+              this.eoiPending[r - 1] &= ~NETBK_RX_EOI;
               this.eoi(u, 0, arg, true, ctx);
             }
           }
@@ -1644,12 +1625,12 @@ export class HostSimulation {
           if (rings.unconsumedResponses(r) > 0) this.napiSchedule(u, r);
           this.eoi(u, dom, arg, !grew, ctx);
         } else {
-          this.vi[(u << 5) + VI_IRQ_RING] = r; // blkif_interrupt, xennet_tx_interrupt
-          this.rb[(r << 6) + RB_FRONT_EOI_WORK] = 0; // eoiflag = XEN_EOI_FLAG_SPURIOUS
+          this.irqRing[u] = r; // blkif_interrupt, xennet_tx_interrupt
+          this.eoiWork[2 * r] = 0; // eoiflag = XEN_EOI_FLAG_SPURIOUS
           // Without split channels one port serves both rings: xennet_interrupt
           // runs xennet_handle_tx and xennet_handle_rx, then one late EOI.
-          if (kind === R_NET_TX && this.ri[((r + 1) << 4) + RI_PORT_G] === arg) {
-            if (this.#rxGrew(r + 1)) this.rb[(r << 6) + RB_FRONT_EOI_WORK] = 1;
+          if (kind === R_NET_TX && this.ringPortG[r + 1] === arg) {
+            if (this.#rxGrew(r + 1)) this.eoiWork[2 * r] = 1;
             if (rings.unconsumedResponses(r + 1) > 0) this.napiSchedule(u, r + 1);
           }
         }
@@ -1659,33 +1640,25 @@ export class HostSimulation {
       case IT_IRQ_RSP: {
         // A two-part item first does its handler's part (blkif_interrupt,
         // xennet_tx_interrupt: it found work, so nothing is spurious).
-        if (this.vb[(u << 7) + VB_ITEM_KIND] === IT_HANDLER_RSP) {
-          this.vi[(u << 5) + VI_IRQ_RING] = arg;
-        }
+        if (this.itemKind[u] === IT_HANDLER_RSP) this.irqRing[u] = arg;
         rings.consumeResponse(arg);
-        this.rb[(arg << 6) + RB_FRONT_EOI_WORK] = 1; // blkif_interrupt, xennet_tx_buf_gc: eoiflag = 0
-        const d = this.ri[(arg << 4) + RI_DEV];
-        if (this.rb[(arg << 6) + RB_KIND] === R_BLK && d >= 0) this.complete(d);
+        this.eoiWork[2 * arg] = 1; // blkif_interrupt, xennet_tx_buf_gc: eoiflag = 0
+        const d = this.ringDev[arg];
+        if (this.ringKind[arg] === R_BLK && d >= 0) this.complete(d);
         this.unstall(arg);
         return;
       }
       case IT_POLL: {
-        this.ri[(arg << 4) + RI_POLL_DONE]++;
-        if (this.rb[(arg << 6) + RB_KIND] === R_NET_TX) {
+        this.pollDone[arg]++;
+        if (this.ringKind[arg] === R_NET_TX) {
           // xenvif_tx_action: consume, answer the TX request, pass the packet up;
           // the echo is queued for the guest-rx kthread (xenvif_start_xmit).
           rings.consumeRequest(arg);
-          const d = this.ri[(arg << 4) + RI_DEV];
+          const d = this.ringDev[arg];
           if (rings.pushResponse(arg)) {
-            this.send(
-              u,
-              this.vcpuDom[this.ri[(arg << 4) + RI_UG]],
-              this.ri[(arg << 4) + RI_PORT_G],
-              d,
-              ctx,
-            );
+            this.send(u, this.vcpuDom[this.ringUg[arg]], this.ringPortG[arg], d, ctx);
           }
-          this.ri[((arg + 1) << 4) + RI_RX_QUEUED]++;
+          this.rxQueued[arg + 1]++;
           this.wakeThread(2 * (arg + 1) + 1, true, u);
         } else {
           // xennet_poll: take the packet, then post a fresh buffer
@@ -1693,10 +1666,10 @@ export class HostSimulation {
           // notification only when it ran short).
           rings.consumeResponse(arg);
           // xennet_set_rx_rsp_cons: rx_rsp_unconsumed follows the consumer.
-          this.ri[(arg << 4) + RI_RX_SEEN] = rings.unconsumedResponses(arg);
-          const d = this.ri[(arg << 4) + RI_DEV];
+          this.rxSeen[arg] = rings.unconsumedResponses(arg);
+          const d = this.ringDev[arg];
           if (d >= 0) this.complete(d);
-          if (rings.pushRequest(arg)) this.send(u, 0, this.ri[(arg << 4) + RI_PORT0], -1, ctx);
+          if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1, ctx);
         }
         return;
       }
@@ -1706,14 +1679,14 @@ export class HostSimulation {
           // other end Xen consumes itself (x=1: no upcall in the guest); Xen
           // wakes the VCPU from wait_for_io; QEMU re-enables its port through
           // /dev/xen/evtchn (an unmask).
-          const gu = this.vi[(u << 5) + VI_ITEM_ARG2];
+          const gu = this.itemArg2[u];
           this.owe(u, this.costs.hypercall_ns, ctx);
           if (this.measuring) {
             this.tplEvents[this.#ioSlot(gu)]++;
             this.guestEvents[this.#ioGuestSlot(gu)]++;
           }
           this.engine.schedule(
-            this.engine.now + this.vf[(u << 4) + VF_DEBT] + this.costs.wake_ns,
+            this.engine.now + this.debt[u] + this.costs.wake_ns,
             EV_IODONE,
             gu,
             0,
@@ -1723,33 +1696,24 @@ export class HostSimulation {
           return;
         }
         const r = arg >> 1;
-        const d = this.ri[(r << 4) + RI_DEV];
+        const d = this.ringDev[r];
         if ((arg & 1) === 0) {
           // xennet_start_xmit / blkif_queue_request: push, notify if ring.h
           // says so; netfront no longer reaps TX responses here
           // (114a2de6fa86): only its interrupt handler consumes them.
-          this.df[(d << 4) + DF_PUSHED]++;
-          if (rings.pushRequest(r)) this.send(u, 0, this.ri[(r << 4) + RI_PORT0], d, ctx);
-        } else if (this.rb[(r << 6) + RB_KIND] === R_BLK) {
+          this.pushed[d]++;
+          if (rings.pushRequest(r)) this.send(u, 0, this.ringPort0[r], d, ctx);
+        } else if (this.ringKind[r] === R_BLK) {
           rings.consumeRequest(r);
-          this.rb[(r << 6) + RB_BACK_EOI_WORK] = 1; // __do_block_io_op: *eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS
+          this.eoiWork[2 * r + 1] = 1; // __do_block_io_op: *eoi_flags &= ~XEN_EOI_FLAG_SPURIOUS
           if (rings.pushResponse(r)) {
-            this.send(
-              u,
-              this.vcpuDom[this.ri[(r << 4) + RI_UG]],
-              this.ri[(r << 4) + RI_PORT_G],
-              d,
-              ctx,
-            );
+            this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], d, ctx);
           }
         } else {
           rings.consumeRequest(r); // one posted RX buffer
-          this.ri[(r << 4) + RI_RX_QUEUED]--;
-          this.ri[(r << 4) + RI_RX_BATCH]++;
-          if (
-            this.ri[(r << 4) + RI_RX_QUEUED] === 0 ||
-            this.ri[(r << 4) + RI_RX_BATCH] === RX_BATCH_SIZE
-          ) this.flushRx(u, r, ctx);
+          this.rxQueued[r]--;
+          this.rxBatch[r]++;
+          if (this.rxQueued[r] === 0 || this.rxBatch[r] === RX_BATCH_SIZE) this.flushRx(u, r, ctx);
         }
         return;
       }
@@ -1763,8 +1727,8 @@ export class HostSimulation {
    * xenvif_napi_schedule_or_enable_events, rx.c xenvif_wait_for_rx_work).
    */
   #netbackEoi(u: number, q: number, bit: number, port: number, ctx: number): void {
-    const was = this.rb[(q << 6) + RB_EOI_PENDING];
-    this.rb[(q << 6) + RB_EOI_PENDING] = was & ~(bit | NETBK_COMMON_EOI);
+    const was = this.eoiPending[q];
+    this.eoiPending[q] = was & ~(bit | NETBK_COMMON_EOI);
     if ((was & (bit | NETBK_COMMON_EOI)) !== 0) this.eoi(u, 0, port, false, ctx);
   }
 
@@ -1776,7 +1740,7 @@ export class HostSimulation {
    * req_cons, so this is RING_FINAL_CHECK_FOR_REQUESTS).
    */
   #haveRxWork(r: number): boolean {
-    if (this.ri[(r << 4) + RI_RX_QUEUED] === 0) return false;
+    if (this.rxQueued[r] === 0) return false;
     return this.rings.finalCheckRequests(r);
   }
 
@@ -1784,25 +1748,17 @@ export class HostSimulation {
   flushRx(u: number, r: number, ctx: number): void {
     const rings = this.rings;
     let notify = false;
-    for (let k = this.ri[(r << 4) + RI_RX_BATCH]; k > 0; k--) {
-      notify = rings.pushResponse(r) || notify;
-    }
-    this.ri[(r << 4) + RI_RX_BATCH] = 0;
+    for (let k = this.rxBatch[r]; k > 0; k--) notify = rings.pushResponse(r) || notify;
+    this.rxBatch[r] = 0;
     if (notify) {
-      this.send(
-        u,
-        this.vcpuDom[this.ri[(r << 4) + RI_UG]],
-        this.ri[(r << 4) + RI_PORT_G],
-        this.ri[(r << 4) + RI_DEV],
-        ctx,
-      );
+      this.send(u, this.vcpuDom[this.ringUg[r]], this.ringPortG[r], this.ringDev[r], ctx);
     }
   }
 
   /** A response consumed on ring `r` freed a slot: a stalled client may go on. */
   unstall(r: number): void {
-    if (this.rb[(r << 6) + RB_STALLED] === 0) return;
-    this.rb[(r << 6) + RB_STALLED] = 0;
+    if (this.stalled[r] === 0) return;
+    this.stalled[r] = 0;
     this.wakeThread(2 * r, false);
   }
 }

@@ -33,16 +33,6 @@ import {
   R_NET_TX,
 } from "./host.ts";
 import { type HostFigures, hostFigures } from "./run_host.ts";
-import {
-  RB_KIND,
-  RI_DEV,
-  RI_PORT0,
-  RI_PORT_G,
-  RI_UG,
-  VB_PAUSED,
-  VF_REMAINING,
-  VI_ITEM_ARG2,
-} from "./records.ts";
 
 /** The execution contexts' names, as slice categories. */
 const CTX_NAME: Record<number, string> = {
@@ -137,12 +127,12 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
   /** What a ring's slice says of it: the ring, its guest (domain id) and device. */
   #ringArgs(r: number): Record<string, unknown> {
     const sim = this.#sim;
-    const kind = sim.rb[(r << 6) + RB_KIND];
+    const kind = sim.ringKind[r];
     return {
       ring: r,
       ring_kind: kind === R_BLK ? "blkif" : kind === R_NET_TX ? "netif tx" : "netif rx",
-      guest: sim.vcpuDom[sim.ri[(r << 4) + RI_UG]],
-      device: sim.ri[(r << 4) + RI_DEV],
+      guest: sim.vcpuDom[sim.ringUg[r]],
+      device: sim.ringDev[r],
     };
   }
 
@@ -157,21 +147,19 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
       if (dom === 0 && sim.ipiPort.includes(port)) return "xen_call_function_single_interrupt";
       return `port ${port}`;
     }
-    const kind = sim.rb[(r << 6) + RB_KIND];
+    const kind = sim.ringKind[r];
     if (dom === 0) {
       // netback interface.c: xenvif_interrupt for a shared port, else xenvif_tx_interrupt /
       // xenvif_rx_interrupt; blkback xenbus.c binds xen_blkif_be_int.
       if (kind === R_BLK) return "xen_blkif_be_int";
       if (kind === R_NET_RX) return "xenvif_rx_interrupt";
-      return sim.ri[((r + 1) << 4) + RI_PORT0] === port
-        ? "xenvif_interrupt"
-        : "xenvif_tx_interrupt";
+      return sim.ringPort0[r + 1] === port ? "xenvif_interrupt" : "xenvif_tx_interrupt";
     }
     // netfront: xennet_interrupt for a shared port, else xennet_tx_interrupt /
     // xennet_rx_interrupt; blkfront binds blkif_interrupt.
     if (kind === R_BLK) return "blkif_interrupt";
     if (kind === R_NET_RX) return "xennet_rx_interrupt";
-    return sim.ri[((r + 1) << 4) + RI_PORT_G] === port ? "xennet_interrupt" : "xennet_tx_interrupt";
+    return sim.ringPortG[r + 1] === port ? "xennet_interrupt" : "xennet_tx_interrupt";
   }
 
   /** A work item begins on VCPU `u` (a slice named after the Linux function doing the work). */
@@ -192,15 +180,15 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
     } else if (kind === IT_IRQ_RSP) {
       // blkfront blkif_interrupt's loop completes each response (blkif_completion);
       // netfront's xennet_tx_buf_gc reaps TX responses.
-      name = sim.rb[(arg << 6) + RB_KIND] === R_BLK ? "blkif_completion" : "xennet_tx_buf_gc";
+      name = sim.ringKind[arg] === R_BLK ? "blkif_completion" : "xennet_tx_buf_gc";
       args = this.#ringArgs(arg);
     } else if (kind === IT_POLL) {
       // netback's NAPI poll xenvif_poll runs xenvif_tx_action; netfront's is xennet_poll.
-      name = sim.rb[(arg << 6) + RB_KIND] === R_NET_TX ? "xenvif_tx_action" : "xennet_poll";
+      name = sim.ringKind[arg] === R_NET_TX ? "xenvif_tx_action" : "xennet_poll";
       args = this.#ringArgs(arg);
     } else if (arg >= sim.qemuBase) {
       // QEMU's ioreq handler (hw/xen: cpu_handle_ioreq), answering one guest VCPU.
-      const gu = sim.vi[(u << 5) + VI_ITEM_ARG2];
+      const gu = sim.itemArg2[u];
       name = "qemu: cpu_handle_ioreq";
       args = {
         guest: sim.vcpuDom[gu],
@@ -209,7 +197,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
       };
     } else {
       const r = arg >> 1;
-      const blk = sim.rb[(r << 6) + RB_KIND] === R_BLK;
+      const blk = sim.ringKind[r] === R_BLK;
       if ((arg & 1) === 0) {
         // The client's request: blkfront blkif_queue_rq -> blkif_queue_request;
         // netfront xennet_start_xmit.
@@ -282,7 +270,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
     // Woken onto an idle CPU at once: no time off to show.
     if (t === this.#offAt[u] && this.#offWhy[u] === 2) this.#offAt[u] = -1;
     else this.#offSlice(u, t);
-    if (sim.vb[(u << 7) + VB_PAUSED] === 1) {
+    if (sim.paused[u] === 1) {
       const e = this.#last[u];
       if (e !== null) {
         this.#last[u] = this.slice(
@@ -291,7 +279,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
           e.pid,
           e.tid,
           t,
-          t + sim.vf[(u << 4) + VF_REMAINING],
+          t + sim.remaining[u],
           { ...e.args, resumed: true },
         );
       }

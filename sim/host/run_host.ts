@@ -23,23 +23,8 @@ import {
   HostSimulation,
 } from "./host.ts";
 import type { Scenario } from "../scenario/schema.ts";
-import {
-  CTXS,
-  DF_COMPLETED,
-  DF_ISSUED,
-  DF_RT,
-  DF_RT_N,
-  DI_GUEST,
-  DI_GUEST_SLOT,
-  DI_ISSUE_CAP,
-  DI_ISSUE_OFF,
-  DI_REQ,
-  DI_RSP,
-  DI_SLOT,
-  RI_U0,
-  VB_IO_STALL,
-  VF_IO_MEAN_NS,
-} from "./records.ts";
+
+const CTXS = 4;
 
 /** Figures of a finished host run, per template and for the whole host. */
 export interface HostFigures {
@@ -112,16 +97,14 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   const guestSum = new Float64Array(G), guestN = new Float64Array(G);
   const slotDevices = new Float64Array(S), suppressed = new Float64Array(S);
   for (let d = 0; d < sim.devCount; d++) {
-    const g = sim.di[(d << 5) + DI_GUEST], slot = sim.di[(d << 5) + DI_SLOT];
+    const g = sim.devGuest[d], slot = sim.devSlot[d];
     slotDevices[slot]++;
-    suppressed[slot] += sim.rings.suppressed[sim.di[(d << 5) + DI_REQ]];
-    if (sim.di[(d << 5) + DI_RSP] !== sim.di[(d << 5) + DI_REQ]) {
-      suppressed[slot] += sim.rings.suppressed[sim.di[(d << 5) + DI_RSP]];
-    }
-    guestSum[g] += sim.df[(d << 4) + DF_RT];
-    guestN[g] += sim.df[(d << 4) + DF_RT_N];
-    const off = sim.di[(d << 5) + DI_ISSUE_OFF], cap = sim.di[(d << 5) + DI_ISSUE_CAP];
-    for (let k = sim.df[(d << 4) + DF_COMPLETED]; k < sim.df[(d << 4) + DF_ISSUED]; k++) {
+    suppressed[slot] += sim.rings.suppressed[sim.devReq[d]];
+    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[slot] += sim.rings.suppressed[sim.devRsp[d]];
+    guestSum[g] += sim.devRt[d];
+    guestN[g] += sim.devRtN[d];
+    const off = sim.issueOff[d], cap = sim.issueCap[d];
+    for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
       const wait = endNs - sim.issueAt[off + k % cap];
       if (wait > censoredMax[slot]) censoredMax[slot] = wait;
       guestSum[g] += wait;
@@ -129,18 +112,18 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
     }
   }
   // HVM VCPUs: one ioreq slot per template; a VCPU still stalled is censored.
-  for (let u = 0; u < sim.vcpuDom.length; u++) {
-    if (sim.vf[(u << 4) + VF_IO_MEAN_NS] === 0) continue;
+  for (let u = 0; u < sim.ioMeanNs.length; u++) {
+    if (sim.ioMeanNs[u] === 0) continue;
     const slot = CLASSES * L.guestTemplate[sim.vcpuDom[u] - 1] + CLS_IOREQ;
     slotDevices[slot]++;
-    if (sim.vb[(u << 7) + VB_IO_STALL] === 1 && endNs - sim.ioAt[u] > censoredMax[slot]) {
+    if (sim.ioStall[u] === 1 && endNs - sim.ioAt[u] > censoredMax[slot]) {
       censoredMax[slot] = endNs - sim.ioAt[u];
     }
   }
   const measuredNs = Math.max(0, endNs - sim.measureFrom);
   const nv0 = host.dom0.vcpus;
   const ctx = new Float64Array(CTXS);
-  for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busyNs(u, c);
+  for (let u = 0; u < nv0; u++) for (let c = 0; c < CTXS; c++) ctx[c] += sim.busy[u * CTXS + c];
   const dom0Time = measuredNs * nv0;
   const frac = (x: number): number => (dom0Time > 0 ? x / dom0Time : 0);
   const vfrac = (x: number): number => round4(measuredNs > 0 ? x / measuredNs : 0);
@@ -148,7 +131,7 @@ export function hostFigures(sim: HostSimulation, endNs: number): HostFigures {
   // busiest VCPU saturates before the average does when many ports land on it.
   let busiest = 0;
   const dom0 = Array.from({ length: nv0 }, (_, u) => {
-    const b = (c: number) => sim.busyNs(u, c);
+    const b = (c: number) => sim.busy[u * CTXS + c];
     const total = b(0) + b(1) + b(2) + b(3);
     if (total > busiest) busiest = total;
     return {
@@ -299,15 +282,13 @@ export function perGuestRows(
   // Completed round trips: ioreqs counted per guest slot, ring requests per device.
   const done = Float64Array.from(sim.guestRequests), sum = Float64Array.from(sim.guestRtSum);
   for (let d = 0; d < sim.devCount; d++) {
-    const gs = sim.di[(d << 5) + DI_GUEST_SLOT];
-    done[gs] += sim.df[(d << 4) + DF_RT_N];
-    sum[gs] += sim.df[(d << 4) + DF_RT];
-    suppressed[gs] += sim.rings.suppressed[sim.di[(d << 5) + DI_REQ]];
-    if (sim.di[(d << 5) + DI_RSP] !== sim.di[(d << 5) + DI_REQ]) {
-      suppressed[gs] += sim.rings.suppressed[sim.di[(d << 5) + DI_RSP]];
-    }
-    const off = sim.di[(d << 5) + DI_ISSUE_OFF], cap = sim.di[(d << 5) + DI_ISSUE_CAP];
-    for (let k = sim.df[(d << 4) + DF_COMPLETED]; k < sim.df[(d << 4) + DF_ISSUED]; k++) {
+    const gs = sim.devGuestSlot[d];
+    done[gs] += sim.devRtN[d];
+    sum[gs] += sim.devRt[d];
+    suppressed[gs] += sim.rings.suppressed[sim.devReq[d]];
+    if (sim.devRsp[d] !== sim.devReq[d]) suppressed[gs] += sim.rings.suppressed[sim.devRsp[d]];
+    const off = sim.issueOff[d], cap = sim.issueCap[d];
+    for (let k = sim.completed[d]; k < sim.issued[d]; k++) {
       const wait = endNs - sim.issueAt[off + k % cap];
       censoredSum[gs] += wait;
       censoredN[gs]++;
@@ -315,8 +296,8 @@ export function perGuestRows(
     }
   }
   // An HVM VCPU still stalled in wait_for_io at the end: its ioreq is censored.
-  for (let u = 0; u < sim.vcpuDom.length; u++) {
-    if (sim.vf[(u << 4) + VF_IO_MEAN_NS] === 0 || sim.vb[(u << 7) + VB_IO_STALL] !== 1) continue;
+  for (let u = 0; u < sim.ioMeanNs.length; u++) {
+    if (sim.ioMeanNs[u] === 0 || sim.ioStall[u] !== 1) continue;
     const gs = sim.guestSlot[CLASSES * (sim.vcpuDom[u] - 1) + CLS_IOREQ];
     const wait = endNs - sim.ioAt[u];
     censoredSum[gs] += wait;
@@ -327,9 +308,7 @@ export function perGuestRows(
   // backend port (the netback TX queue or blkback ring the device uses); for
   // ioreqs, QEMU's first ioreq port.
   const dom0Vcpu = new Int32Array(n).fill(-1);
-  for (let d = 0; d < sim.devCount; d++) {
-    dom0Vcpu[sim.di[(d << 5) + DI_GUEST_SLOT]] = sim.ri[((sim.di[(d << 5) + DI_REQ]) << 4) + RI_U0];
-  }
+  for (let d = 0; d < sim.devCount; d++) dom0Vcpu[sim.devGuestSlot[d]] = sim.ringU0[sim.devReq[d]];
   for (let gs = 0; gs < n; gs++) {
     if (dom0Vcpu[gs] >= 0) continue;
     const g = sim.slotGuest[gs];

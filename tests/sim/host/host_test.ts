@@ -6,30 +6,6 @@ import { parseScenario, type Scenario } from "../../../sim/scenario/scenario.ts"
 import { createAbi } from "../../../models/registry.ts";
 import { sim } from "./host_fixture.ts";
 import { type Costs, resolveCosts } from "../../../models/costs.ts";
-import {
-  DF_COMPLETED,
-  DF_ISSUED,
-  DF_PUSHED,
-  DF_RT,
-  DF_RT_N,
-  DI_GUEST,
-  DI_ISSUE_CAP,
-  DI_REQ,
-  DI_RSP,
-  RI_PORT0,
-  RI_RX_BATCH,
-  RI_RX_QUEUED,
-  RI_UG,
-  TI_U,
-  VB_IN_LOOP,
-  VB_IN_SOFTIRQ,
-  VB_IO_QUEUED,
-  VB_IO_STALL,
-  VB_KSOFTIRQD,
-  VB_PAUSED,
-  VB_RUNNING,
-  VB_UPCALL_WANTED,
-} from "../../../sim/host/records.ts";
 
 /** Default costs with the ABI models' own per-operation costs set to zero. */
 const NO_ABI_COSTS: Costs = resolveCosts({
@@ -69,11 +45,8 @@ for (const abi of ["2l", "fifo"]) {
     const expected = k.front_request_ns + c.hypercall_ns + c.wake_ns + c.guest_entry_ns +
       c.dispatch_ns + k.kthread_wake_ns + k.blkback_ns + c.hypercall_ns + c.wake_ns +
       c.guest_entry_ns + c.dispatch_ns + k.front_response_ns;
-    assert.ok(h.df[((0) << 4) + DF_RT_N] > 10, `round trips ${h.df[((0) << 4) + DF_RT_N]}`);
-    assert.ok(
-      Math.abs(h.df[((0) << 4) + DF_RT] / h.df[((0) << 4) + DF_RT_N] - expected) < 1e-6,
-      `${h.df[((0) << 4) + DF_RT] / h.df[((0) << 4) + DF_RT_N]}`,
-    );
+    assert.ok(h.devRtN[0] > 10, `round trips ${h.devRtN[0]}`);
+    assert.ok(Math.abs(h.devRt[0] / h.devRtN[0] - expected) < 1e-6, `${h.devRt[0] / h.devRtN[0]}`);
   });
 
   Deno.test(`${abi}: a network ping-pong at zero load is the sum of its parts`, () => {
@@ -97,11 +70,8 @@ for (const abi of ["2l", "fifo"]) {
       c.dispatch_ns + k.netback_tx_ns + k.stack_ns + c.hypercall_ns + c.wake_ns +
       c.guest_entry_ns + c.dispatch_ns + k.front_response_ns + c.dispatch_ns +
       k.front_response_ns;
-    assert.ok(h.df[((0) << 4) + DF_RT_N] > 10);
-    assert.ok(
-      Math.abs(h.df[((0) << 4) + DF_RT] / h.df[((0) << 4) + DF_RT_N] - expected) < 1e-6,
-      `${h.df[((0) << 4) + DF_RT] / h.df[((0) << 4) + DF_RT_N]}`,
-    );
+    assert.ok(h.devRtN[0] > 10);
+    assert.ok(Math.abs(h.devRt[0] / h.devRtN[0] - expected) < 1e-6, `${h.devRt[0] / h.devRtN[0]}`);
   });
 }
 
@@ -198,19 +168,17 @@ function queuesOf(h: HostSimulation, rings = 1) {
     client: number;
   }[] = [];
   for (let d = 0; d < h.devCount; d++) {
-    const g = h.di[(d << 5) + DI_GUEST],
-      req = h.di[(d << 5) + DI_REQ],
-      rsp = h.di[(d << 5) + DI_RSP];
+    const g = h.devGuest[d], req = h.devReq[d], rsp = h.devRsp[d];
     const first = L.guestFirst[g];
     const at = (port: number) => L.ports.subarray(first, L.guestFirst[g + 1]).indexOf(port);
-    const client = h.ti[((2 * req) << 2) + TI_U] - h.vcpuBase[g + 1];
+    const client = h.thrU[2 * req] - h.vcpuBase[g + 1];
     if (req !== rsp) {
       // Ports 0 and 1 are xenstore and console; then per queue TX, RX (split).
       out.push({
         guest: g,
         kind: "net",
-        tx: (at(h.ri[(req << 4) + RI_PORT0]) - 2) >> 1,
-        rx: (at(h.ri[(rsp << 4) + RI_PORT0]) - 2) >> 1,
+        tx: (at(h.ringPort0[req]) - 2) >> 1,
+        rx: (at(h.ringPort0[rsp]) - 2) >> 1,
         ring: -1,
         client,
       });
@@ -222,7 +190,7 @@ function queuesOf(h: HostSimulation, rings = 1) {
         kind: "blk",
         tx: -1,
         rx: -1,
-        ring: at(h.ri[(req << 4) + RI_PORT0]) - ringsFirst,
+        ring: at(h.ringPort0[req]) - ringsFirst,
         client,
       });
     }
@@ -265,14 +233,12 @@ Deno.test("a guest binds each frontend port on its VCPU with the fewest channels
   const s = scenario({ guests: [{ count: 40, vcpus: 2, workload: { kind: "closed" } }] });
   const h = sim(s, "fifo", resolveCosts("default"));
   for (let d = 0; d < h.devCount; d++) {
-    const g = h.di[(d << 5) + DI_GUEST],
-      req = h.di[(d << 5) + DI_REQ],
-      rsp = h.di[(d << 5) + DI_RSP];
-    const gv = (r: number) => h.ri[(r << 4) + RI_UG] - h.vcpuBase[g + 1];
+    const g = h.devGuest[d], req = h.devReq[d], rsp = h.devRsp[d];
+    const gv = (r: number) => h.ringUg[r] - h.vcpuBase[g + 1];
     if (req !== rsp) assert.deepEqual([gv(req), gv(rsp)], [0, 1], `guest ${g} net`);
     else {
       // Ring c notifies VCPU c: a block request completes on the VCPU that sent it.
-      assert.equal(gv(req), h.ti[((2 * req) << 2) + TI_U] - h.vcpuBase[g + 1], `guest ${g} blk`);
+      assert.equal(gv(req), h.thrU[2 * req] - h.vcpuBase[g + 1], `guest ${g} blk`);
     }
   }
 });
@@ -305,7 +271,7 @@ Deno.test("a woken backend kthread runs on an idle dom0 VCPU rather than queue b
   const h = sim(s, "fifo", resolveCosts("default"));
   h.start();
   h.engine.run(10e6, h);
-  const kthread = [0, 1, 2, 3].map((u) => h.busyNs(u, 2)); // CTX_KTHREAD
+  const kthread = [0, 1, 2, 3].map((u) => h.busy[u * 4 + 2]); // CTX_KTHREAD
   // Every event lands on VCPU 0 (vcpu0), whose IRQ handler wakes the ring's
   // kthread; it runs on the other, idle VCPUs.
   assert.ok(kthread[1] > 0 && kthread[2] > 0 && kthread[3] > 0, `${kthread}`);
@@ -363,38 +329,22 @@ Deno.test("no request is lost, ring indexes never overrun, and each guest's acco
         h.engine.run(Infinity, { handle: (k, a, b) => (h.handle(k, a, b), check()) }, 5e6);
         assert.equal(h.engine.size, 0, "the run drained");
         for (let d = 0; d < h.devCount; d++) {
-          assert.equal(
-            h.df[(d << 4) + DF_COMPLETED],
-            h.df[(d << 4) + DF_ISSUED],
-            `device ${d}: every request answered`,
-          );
-          assert.equal(h.df[(d << 4) + DF_PUSHED], h.df[(d << 4) + DF_ISSUED]);
-          const req = h.di[(d << 5) + DI_REQ], rsp = h.di[(d << 5) + DI_RSP];
-          assert.equal(r.reqProd(req), h.df[(d << 4) + DF_PUSHED] >>> 0);
-          assert.equal(r.rspCons(rsp), h.df[(d << 4) + DF_COMPLETED] >>> 0);
+          assert.equal(h.completed[d], h.issued[d], `device ${d}: every request answered`);
+          assert.equal(h.pushed[d], h.issued[d]);
+          const req = h.devReq[d], rsp = h.devRsp[d];
+          assert.equal(r.reqProd(req), h.pushed[d] >>> 0);
+          assert.equal(r.rspCons(rsp), h.completed[d] >>> 0);
           if (req !== rsp) {
             // Every TX request consumed was answered and its echo delivered.
             assert.equal(r.reqCons(req), r.rspProd(rsp));
-            assert.equal(h.ri[(rsp << 4) + RI_RX_QUEUED] + h.ri[(rsp << 4) + RI_RX_BATCH], 0);
+            assert.equal(h.rxQueued[rsp] + h.rxBatch[rsp], 0);
           }
         }
         // Every VCPU ended idle with nothing left to do, every port unmasked.
-        for (let u = 0; u < h.vcpuDom.length; u++) {
-          assert.equal(
-            h.vb[(u << 7) + VB_RUNNING] + h.vb[(u << 7) + VB_PAUSED] + h.vb[(u << 7) + VB_IN_LOOP] +
-              h.vb[(u << 7) + VB_UPCALL_WANTED],
-            0,
-          );
-          assert.equal(
-            h.vb[(u << 7) + VB_IO_STALL] + h.vb[(u << 7) + VB_IO_QUEUED],
-            0,
-            `VCPU ${u} still waits for QEMU`,
-          );
-          assert.equal(
-            h.vb[(u << 7) + VB_IN_SOFTIRQ] + h.vb[(u << 7) + VB_KSOFTIRQD],
-            0,
-            `VCPU ${u} still in softirq`,
-          );
+        for (let u = 0; u < h.running.length; u++) {
+          assert.equal(h.running[u] + h.paused[u] + h.inLoop[u] + h.upcallWanted[u], 0);
+          assert.equal(h.ioStall[u] + h.ioQueued[u], 0, `VCPU ${u} still waits for QEMU`);
+          assert.equal(h.inSoftirq[u] + h.ksoftirqd[u], 0, `VCPU ${u} still in softirq`);
           for (let l = 3 * u; l < 3 * u + 3; l++) assert.equal(h.polls.head[l], -1);
           assert.equal(h.threads.head[u], -1);
         }
@@ -547,30 +497,21 @@ Deno.test("an overloaded open-loop client's round trips run from each request's 
   let sum = 0, n = 0;
   const issue = h.issue.bind(h), complete = h.complete.bind(h);
   h.issue = (d: number) => {
-    const before = h.df[(d << 4) + DF_ISSUED];
+    const before = h.issued[d];
     issue(d);
-    if (h.df[(d << 4) + DF_ISSUED] > before) issuedAt.push(h.engine.now);
+    if (h.issued[d] > before) issuedAt.push(h.engine.now);
   };
   h.complete = (d: number) => {
-    const t = issuedAt[h.df[(d << 4) + DF_COMPLETED]];
+    const t = issuedAt[h.completed[d]];
     complete(d);
     sum += h.engine.now - t;
     n++;
   };
   h.start();
   h.engine.run(2e6, h);
-  assert.ok(
-    h.di[((0) << 5) + DI_ISSUE_CAP] >= 256,
-    `buffer ${h.di[((0) << 5) + DI_ISSUE_CAP]}: it grew`,
-  );
-  assert.ok(
-    h.df[((0) << 4) + DF_ISSUED] - h.df[((0) << 4) + DF_COMPLETED] > 128,
-    `${h.df[((0) << 4) + DF_ISSUED] - h.df[((0) << 4) + DF_COMPLETED]} outstanding`,
-  );
-  assert.equal(h.df[((0) << 4) + DF_RT_N], n);
+  assert.ok(h.issueCap[0] >= 256, `buffer ${h.issueCap[0]}: it grew`);
+  assert.ok(h.issued[0] - h.completed[0] > 128, `${h.issued[0] - h.completed[0]} outstanding`);
+  assert.equal(h.devRtN[0], n);
   assert.ok(n > 100, `${n} round trips`);
-  assert.ok(
-    Math.abs(h.df[((0) << 4) + DF_RT] - sum) <= 1e-9 * sum,
-    `${h.df[((0) << 4) + DF_RT]} vs ${sum}`,
-  );
+  assert.ok(Math.abs(h.devRt[0] - sum) <= 1e-9 * sum, `${h.devRt[0]} vs ${sum}`);
 });

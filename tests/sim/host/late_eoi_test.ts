@@ -8,18 +8,6 @@ import type { HostSimulation } from "../../../sim/host/host.ts";
 import { hostFigures } from "../../../sim/host/run_host.ts";
 import { vcpu0Host } from "./host_fixture.ts";
 import { resolveCosts } from "../../../models/costs.ts";
-import {
-  DF_COMPLETED,
-  DI_GUEST,
-  DI_REQ,
-  RB_KIND,
-  RB_SOFT_ON,
-  RI_DEV,
-  RI_PORT0,
-  RI_PORT_G,
-  RI_RX_BATCH,
-  RI_RX_QUEUED,
-} from "../../../sim/host/records.ts";
 
 /** The test's own engine event: Xen delivers an EVTCHNOP_send to dom0's port `b`. */
 const EV_TEST_RAISE = 99;
@@ -49,12 +37,6 @@ function unmasks(h: HostSimulation, port: number, seen = () => h.engine.now): nu
   return at;
 }
 
-/** The first ring of `kind` (an `R_*`) in `h`. */
-function firstRing(h: HostSimulation, kind: number): number {
-  for (let r = 0; r < h.ringCount; r++) if (h.rb[(r << 6) + RB_KIND] === kind) return r;
-  throw new Error(`no ring of kind ${kind}`);
-}
-
 /**
  * One 1-VCPU guest with one vif (split channels), its client idle with a
  * window of `window`: only the test drives it. Its TX ring and RX ring.
@@ -66,7 +48,7 @@ function netHost(window: number): { h: HostSimulation; tx: number; rx: number } 
     vbds: 0,
     workload: { kind: "closed", window, think_us: 1e9, devices: "net" },
   });
-  const tx = firstRing(h, R_NET_TX);
+  const tx = h.ringKind.indexOf(R_NET_TX);
   return { h, tx, rx: tx + 1 };
 }
 
@@ -85,8 +67,8 @@ function blkHost(
     dom0Hz,
     guestHz,
   });
-  const ring = firstRing(h, R_BLK);
-  return { h, ring, port: h.ri[(ring << 4) + RI_PORT0] };
+  const ring = h.ringKind.indexOf(R_BLK);
+  return { h, ring, port: h.ringPort0[ring] };
 }
 
 for (const [dom0Hz, guestHz] of [[250, 250], [1000, 100]]) {
@@ -134,10 +116,10 @@ Deno.test("a blkback EOI after a real request resets the spurious count: the nex
   run(h, 1e6);
   assert.equal(h.lateEoi[0].spuriousCount(i), 1);
   assert.equal(at.length, 1);
-  const d = h.ri[(ring << 4) + RI_DEV];
+  const d = h.ringDev[ring];
   h.issue(d); // the client's request: blkback consumes it and EOIs, not spurious
   run(h, 2e6);
-  assert.equal(h.df[(d << 4) + DF_COMPLETED], 1);
+  assert.equal(h.completed[d], 1);
   assert.equal(h.lateEoi[0].spuriousCount(i), 0);
   assert.equal(at.length, 2);
   h.engine.schedule(2e6, EV_TEST_RAISE, 0, port); // spurious again: count 1, at once
@@ -171,9 +153,7 @@ Deno.test("loop control in a host: late EOIs issued in a dom0 loop past event_lo
   });
   h.start();
   const tx: number[] = [];
-  for (let r = 0; r < h.ringCount; r++) {
-    if (h.rb[(r << 6) + RB_KIND] === R_NET_TX) tx.push(h.ri[(r << 4) + RI_PORT0]);
-  }
+  for (let r = 0; r < h.ringCount; r++) if (h.ringKind[r] === R_NET_TX) tx.push(h.ringPort0[r]);
   assert.equal(tx.length, guests);
   for (const p of tx) h.raise(0, p); // every TX port pending before the upcall arrives
   const firstUnmask = new Map<number, number>();
@@ -203,18 +183,17 @@ Deno.test("netback and netfront EOI with XEN_EOI_FLAG_SPURIOUS when their interr
   // -> *eoi stays XEN_EOI_FLAG_SPURIOUS.
   const { h, tx, rx } = netHost(1);
   h.startMeasuring();
-  const txIdx = h.portBase[0] + h.ri[(tx << 4) + RI_PORT0],
-    rxIdx = h.portBase[1] + h.ri[(rx << 4) + RI_PORT_G];
-  h.engine.schedule(0, EV_TEST_RAISE, 0, h.ri[(tx << 4) + RI_PORT0]);
-  h.engine.schedule(0, EV_TEST_RAISE, 1, h.ri[(rx << 4) + RI_PORT_G]);
+  const txIdx = h.portBase[0] + h.ringPort0[tx], rxIdx = h.portBase[1] + h.ringPortG[rx];
+  h.engine.schedule(0, EV_TEST_RAISE, 0, h.ringPort0[tx]);
+  h.engine.schedule(0, EV_TEST_RAISE, 1, h.ringPortG[rx]);
   run(h, 1e6);
   assert.equal(h.lateEoi[0].spuriousCount(txIdx), 1);
   assert.equal(h.lateEoi[0].spuriousCount(rxIdx), 1);
-  assert.equal(h.rb[(tx << 6) + RB_SOFT_ON], 0); // no poll was scheduled
+  assert.equal(h.softOn[tx], 0); // no poll was scheduled
   assert.equal(h.spurious, 2);
-  h.issue(h.ri[(tx << 4) + RI_DEV]); // a ping-pong: TX request, TX response, RX response
+  h.issue(h.ringDev[tx]); // a ping-pong: TX request, TX response, RX response
   run(h, 2e6);
-  assert.equal(h.df[((h.ri[(tx << 4) + RI_DEV]) << 4) + DF_COMPLETED], 1);
+  assert.equal(h.completed[h.ringDev[tx]], 1);
   assert.equal(h.lateEoi[0].spuriousCount(txIdx), 0);
   assert.equal(h.lateEoi[0].spuriousCount(rxIdx), 0);
   assert.equal(h.spurious, 2);
@@ -230,9 +209,8 @@ Deno.test("spurious events count per template and per guest: the guest whose por
     stopIssuingNs: 0,
   });
   h.start();
-  let d1 = 0;
-  while (h.di[(d1 << 5) + DI_GUEST] !== 1) d1++;
-  const port = h.ri[((h.di[(d1 << 5) + DI_REQ]) << 4) + RI_PORT0];
+  const d1 = h.devGuest.indexOf(1);
+  const port = h.ringPort0[h.devReq[d1]];
   const end = 10e6;
   for (let t = 0; t < end; t += 100e3) h.engine.schedule(t, EV_TEST_RAISE, 0, port);
   run(h, end);
@@ -254,13 +232,9 @@ Deno.test("netback's guest-rx takes the RX late EOI when it goes to sleep, not i
   // clears the bit and EOIs at once with XEN_EOI_FLAG_SPURIOUS.
   const { h, tx, rx } = netHost(2);
   h.startMeasuring();
-  const port = h.ri[(rx << 4) + RI_PORT0];
+  const port = h.ringPort0[rx];
   // At each unmask of dom0's RX port: packets guest-rx has yet to copy or push.
-  const leftAtUnmask = unmasks(
-    h,
-    port,
-    () => h.ri[(rx << 4) + RI_RX_QUEUED] + h.ri[(rx << 4) + RI_RX_BATCH],
-  );
+  const leftAtUnmask = unmasks(h, port, () => h.rxQueued[rx] + h.rxBatch[rx]);
   // Nothing queued for the guest: a spurious RX interrupt, EOI at once.
   h.engine.schedule(0, EV_TEST_RAISE, 0, port);
   run(h, 1e6);
@@ -271,11 +245,11 @@ Deno.test("netback's guest-rx takes the RX late EOI when it goes to sleep, not i
   // out of buffers and sleeps with the other queued; the guest's next buffer
   // notifies dom0's RX port, whose interrupt finds work and kicks guest-rx.
   h.rings.prefill(rx, 1);
-  const d = h.ri[(tx << 4) + RI_DEV];
+  const d = h.ringDev[tx];
   h.issue(d);
   h.issue(d);
   run(h, 3e6);
-  assert.equal(h.df[(d << 4) + DF_COMPLETED], 2);
+  assert.equal(h.completed[d], 2);
   // The interrupt came while a packet waited, and its EOI (flags 0, so the
   // spurious count is reset) came when guest-rx had nothing left.
   assert.equal(leftAtUnmask.length, 2);

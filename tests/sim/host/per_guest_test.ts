@@ -13,18 +13,6 @@ import { parseScenario } from "../../../sim/scenario/scenario.ts";
 import { createAbi } from "../../../models/registry.ts";
 import { resolveCosts } from "../../../models/costs.ts";
 import { RandomStream } from "../../../sim/engine/random.ts";
-import {
-  DF_COMPLETED,
-  DF_ISSUED,
-  DF_RT,
-  DF_RT_N,
-  DI_GUEST,
-  DI_ISSUE_CAP,
-  DI_ISSUE_OFF,
-  DI_REQ,
-  DI_RSP,
-  RI_U0,
-} from "../../../sim/host/records.ts";
 
 /** A loaded host: two PVH templates (one with two vifs) and an HVM one with emulated I/O. */
 function loadedHost(abi: string): { sim: HostSimulation; endNs: number } {
@@ -107,22 +95,15 @@ Deno.test("a guest's mean counts its requests still outstanding at the end with 
   const { sim, endNs } = loadedHost("fifo");
   const f = hostFigures(sim, endNs);
   // Device 0 is guest 0's vif: recompute its mean from the issue times.
-  let sum = sim.df[((0) << 4) + DF_RT], n = sim.df[((0) << 4) + DF_RT_N];
-  for (let k = sim.df[((0) << 4) + DF_COMPLETED]; k < sim.df[((0) << 4) + DF_ISSUED]; k++) {
-    sum += endNs -
-      sim.issueAt[sim.di[((0) << 5) + DI_ISSUE_OFF] + k % sim.di[((0) << 5) + DI_ISSUE_CAP]];
+  let sum = sim.devRt[0], n = sim.devRtN[0];
+  for (let k = sim.completed[0]; k < sim.issued[0]; k++) {
+    sum += endNs - sim.issueAt[sim.issueOff[0] + k % sim.issueCap[0]];
     n++;
   }
-  assert.ok(
-    sim.df[((0) << 4) + DF_ISSUED] > sim.df[((0) << 4) + DF_COMPLETED],
-    "a request is outstanding at the end",
-  );
+  assert.ok(sim.issued[0] > sim.completed[0], "a request is outstanding at the end");
   const row = f.perGuest.find((r) => r.guest === 0 && r.device === "net")!;
   assert.equal(row.rt_mean_ns, Math.round(sum / n));
-  assert.notEqual(
-    row.rt_mean_ns,
-    Math.round(sim.df[((0) << 4) + DF_RT] / sim.df[((0) << 4) + DF_RT_N]),
-  );
+  assert.notEqual(row.rt_mean_ns, Math.round(sim.devRt[0] / sim.devRtN[0]));
 });
 
 Deno.test("a compact histogram's quantile lies at or above the true one by less than 1/32 of it", () => {
@@ -217,10 +198,10 @@ Deno.test("a per-guest row names the dom0 VCPU its requests notify: VCPU 0 for e
   const { sim, rows } = rowsOf("least-loaded");
   for (let d = 0; d < sim.devCount; d++) {
     const r = rows.find((x) =>
-      x.guest === sim.di[(d << 5) + DI_GUEST] &&
-      x.device === (sim.di[(d << 5) + DI_REQ] === sim.di[(d << 5) + DI_RSP] ? "blk" : "net")
+      x.guest === sim.devGuest[d] &&
+      x.device === (sim.devReq[d] === sim.devRsp[d] ? "blk" : "net")
     )!;
-    assert.equal(r.dom0_vcpu, sim.ri[((sim.di[(d << 5) + DI_REQ]) << 4) + RI_U0]);
+    assert.equal(r.dom0_vcpu, sim.ringU0[sim.devReq[d]]);
   }
   assert.ok(new Set(rows.map((r) => r.dom0_vcpu)).size > 1, "spread over dom0's VCPUs");
 });

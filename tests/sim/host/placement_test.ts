@@ -10,17 +10,6 @@ import { CALLFUNC_SINGLE_PORT } from "../../../sim/host/ports.ts";
 import { parseScenario } from "../../../sim/scenario/scenario.ts";
 import { resolveCosts } from "../../../models/costs.ts";
 import { sim } from "./host_fixture.ts";
-import {
-  RB_KIND,
-  TB_ON,
-  TI_RECENT,
-  TI_U,
-  VB_IN_LOOP,
-  VB_IN_SOFTIRQ,
-  VB_KSOFTIRQD,
-  VB_RUNNING,
-  VF_STEP_AT,
-} from "../../../sim/host/records.ts";
 
 /** A FIFO host, not started, of a 4-VCPU dom0 and four 1-VCPU guests with a vif and a vbd. */
 function host(): HostSimulation {
@@ -48,18 +37,18 @@ Deno.test("placement: a dom0 VCPU is idle with nothing runnable, even inside a h
   const h = host();
   assert.equal(h.idleCpu(1), true);
   // A hard IRQ, and a softirq run at irq_exit, interrupt the idle task.
-  h.vb[((1) << 7) + VB_IN_LOOP] = 1;
-  h.vb[((1) << 7) + VB_IN_SOFTIRQ] = 1;
+  h.inLoop[1] = 1;
+  h.inSoftirq[1] = 1;
   assert.equal(h.idleCpu(1), true);
-  h.vb[((1) << 7) + VB_IN_LOOP] = 0;
-  h.vb[((1) << 7) + VB_IN_SOFTIRQ] = 0;
+  h.inLoop[1] = 0;
+  h.inSoftirq[1] = 0;
   // ksoftirqd running, or woken, is a task on the runqueue.
-  h.vb[((1) << 7) + VB_IN_SOFTIRQ] = 2;
+  h.inSoftirq[1] = 2;
   assert.equal(h.idleCpu(1), false);
-  h.vb[((1) << 7) + VB_IN_SOFTIRQ] = 0;
-  h.vb[((1) << 7) + VB_KSOFTIRQD] = 1;
+  h.inSoftirq[1] = 0;
+  h.ksoftirqd[1] = 1;
   assert.equal(h.idleCpu(1), false);
-  h.vb[((1) << 7) + VB_KSOFTIRQD] = 0;
+  h.ksoftirqd[1] = 0;
   busy(h, 1);
   assert.equal(h.idleCpu(1), false);
 });
@@ -101,7 +90,7 @@ Deno.test("placement: with every CPU busy, the wakee stays on its target", () =>
 
 Deno.test("placement: a per-CPU kthread waker (ksoftirqd) on the previous CPU, alone there, keeps the wakee", () => {
   const h = host();
-  h.vb[((2) << 7) + VB_IN_SOFTIRQ] = 2;
+  h.inSoftirq[2] = 2;
   assert.equal(h.selectCpu(T, 2, 2), 2, "idle CPUs 0, 1 and 3 are not searched");
   // With another task runnable there, the rule does not apply.
   busy(h, 2);
@@ -112,23 +101,23 @@ Deno.test("placement: an idle recent_used_cpu is taken before the scan, and the 
   const h = host();
   busy(h, 0, 1);
   // The first wake-up records prev (1) as recent; the scan picks 2.
-  assert.equal(h.ti[(T << 2) + TI_RECENT], -1);
+  assert.equal(h.thrRecent[T], -1);
   assert.equal(h.selectCpu(T, 1, 0), 2);
-  assert.equal(h.ti[(T << 2) + TI_RECENT], 1);
+  assert.equal(h.thrRecent[T], 1);
   // Later, last on 2 and 2 busy, 1 idle again: recent (1) wins over the
   // scan from 3.
   h.threads.pop(1);
   busy(h, 2);
   assert.equal(h.selectCpu(T, 2, 0), 1);
-  assert.equal(h.ti[(T << 2) + TI_RECENT], 2);
+  assert.equal(h.thrRecent[T], 2);
 });
 
 Deno.test("placement: a woken kthread is queued on the VCPU select_task_rq_fair picks", () => {
   const h = host();
   busy(h, 1);
-  h.ti[(T << 2) + TI_U] = 1;
+  h.thrU[T] = 1;
   h.wakeThread(T, true, 0);
-  assert.equal(h.ti[(T << 2) + TI_U], 0, "moved to the waker's idle CPU");
+  assert.equal(h.thrU[T], 0, "moved to the waker's idle CPU");
   assert.equal(h.threads.len[0], 1);
   assert.equal(h.threads.head[0], T);
 });
@@ -157,7 +146,7 @@ function watch(h: HostSimulation): {
 
 /** blkback's kthread of the host's first vbd ring (thread 2r + 1). */
 function blkbackThread(h: HostSimulation): number {
-  for (let r = 0; r < h.ringCount; r++) if (h.rb[(r << 6) + RB_KIND] === R_BLK) return 2 * r + 1;
+  for (let r = 0; r < h.ringCount; r++) if (h.ringKind[r] === R_BLK) return 2 * r + 1;
   throw new Error("no vbd ring");
 }
 
@@ -165,17 +154,13 @@ Deno.test("placement: a kthread woken onto another, halted VCPU waits for the ca
   const h = host();
   const w = watch(h);
   const t = blkbackThread(h);
-  h.ti[(t << 2) + TI_U] = 2;
+  h.thrU[t] = 2;
   // Both idle: wake_affine_idle keeps prev (2), which is not the waker's CPU.
   assert.equal(h.halted(2), true);
   h.wakeThread(t, true, 0);
-  assert.equal(h.ti[(t << 2) + TI_U], 2);
+  assert.equal(h.thrU[t], 2);
   assert.equal(h.threads.head[2], t, "queued on VCPU 2's list");
-  assert.equal(
-    h.vf[((2) << 4) + VF_STEP_AT],
-    Infinity,
-    "VCPU 2 does not step before the IPI reaches it",
-  );
+  assert.equal(h.stepAt[2], Infinity, "VCPU 2 does not step before the IPI reaches it");
   assert.deepEqual(w.sends.map((s) => [s.u, s.dom, s.port]), [[0, 0, h.ipiPort[2]]]);
   h.engine.run(1e6, h);
   // The IPI is VCPU 2's first item, a handler no sooner than the hypercall
@@ -184,22 +169,22 @@ Deno.test("placement: a kthread woken onto another, halted VCPU waits for the ca
   assert.equal(first.kind, IT_HANDLER);
   assert.equal(first.arg, h.ipiPort[2]);
   assert.ok(first.at >= h.costs.hypercall_ns + h.costs.wake_ns, `${first.at}`);
-  assert.equal(h.tb[(t << 4) + TB_ON], 0, "the kthread ran and slept again");
+  assert.equal(h.thrOn[t], 0, "the kthread ran and slept again");
 });
 
 Deno.test("placement: a kthread woken onto the waker's own VCPU, or onto a busy one, sends no IPI", () => {
   const h = host();
   const w = watch(h);
   const t = blkbackThread(h);
-  h.ti[(t << 2) + TI_U] = 0;
+  h.thrU[t] = 0;
   h.wakeThread(t, true, 0);
-  assert.equal(h.ti[(t << 2) + TI_U], 0);
+  assert.equal(h.thrU[t], 0);
   assert.equal(w.sends.length, 0);
   const g = host();
   const wg = watch(g);
   const tg = blkbackThread(g);
-  g.ti[(tg << 2) + TI_U] = 2;
-  g.vb[((2) << 7) + VB_RUNNING] = 1; // VCPU 2 runs an item: not halted (and not idle_cpu either)
+  g.thrU[tg] = 2;
+  g.running[2] = 1; // VCPU 2 runs an item: not halted (and not idle_cpu either)
   busy(g, 2);
   g.threads.pop(2);
   assert.equal(g.halted(2), false);

@@ -9,7 +9,6 @@ import assert from "node:assert/strict";
 import { type HostSimulation, IT_POLL, IT_THREAD } from "../../../sim/host/host.ts";
 import { msecsToJiffies, SOFTIRQ } from "../../../sim/run/softirq.ts";
 import { vcpu0Host } from "./host_fixture.ts";
-import { RB_SOFT_ON, VB_IN_SOFTIRQ } from "../../../sim/host/records.ts";
 
 /** What a dom0 VCPU's softirq did, as seen through the host's own calls. */
 interface Watch {
@@ -63,11 +62,11 @@ function watch(guests: number, ms: number, dom0Hz = 250, guestHz = 250): Watch {
         j: jiffy,
         rounds: 0,
         roundJ: [],
-        inKsoftirqd: h.vb[((0) << 7) + VB_IN_SOFTIRQ] === 2,
+        inKsoftirqd: h.inSoftirq[0] === 2,
         woke: false,
         endJ: -1,
       });
-      if (h.vb[((0) << 7) + VB_IN_SOFTIRQ] === 2) {
+      if (h.inSoftirq[0] === 2) {
         w.runnableAtRun.push(h.threads.len[0]);
         w.threadItems.push(0);
       }
@@ -95,7 +94,7 @@ function watch(guests: number, ms: number, dom0Hz = 250, guestHz = 250): Watch {
   };
   const napiSchedule = h.napiSchedule.bind(h);
   h.napiSchedule = (u, r) => {
-    if (u === 0 && h.rb[(r << 6) + RB_SOFT_ON] === 0 && h.vb[((0) << 7) + VB_IN_SOFTIRQ] !== 0) {
+    if (u === 0 && h.softOn[r] === 0 && h.inSoftirq[0] !== 0) {
       w.actions[w.actions.length - 1].scheduled.push(r);
     }
     napiSchedule(u, r);
