@@ -9,7 +9,8 @@
 import type { Chart } from "./charts.ts";
 import { type CsvRow, fromCsv } from "./csv.ts";
 import { capacityChart } from "./capacity_chart.ts";
-import { capacityText, guestAxis, objectiveWords } from "./capacity_text.ts";
+import { capacityText, objectiveWords } from "./capacity_text.ts";
+import { guestAxis } from "./context.ts";
 
 /** The columns of capacity.csv that are not a grid point's parameters. */
 const OWN_COLUMNS = new Set([

@@ -10,7 +10,7 @@
 
 import type { CsvRow } from "./csv.ts";
 import { fmtNs } from "./format.ts";
-import { paramWords } from "./context.ts";
+import { guestAxis, paramWords } from "./context.ts";
 import { fmtMetric } from "./findings.ts";
 import { PAGE, wrap } from "./text.ts";
 import { rhoSignificant, spearman } from "./robustness.ts";
@@ -85,19 +85,6 @@ function limitWords(row: CsvRow): string {
     default:
       return `limited by the objective itself (${detail})`;
   }
-}
-
-/**
- * Whether `axis` counts guests (`host.guests.N.count`).
- *
- * @example
- * ```ts
- * import { guestAxis } from "./capacity_text.ts";
- * console.log(guestAxis("host.guests.0.count"), guestAxis("groups.0.ports")); // true false
- * ```
- */
-export function guestAxis(axis: string): boolean {
-  return /^host\.guests\.\d+\.count$/.test(axis);
 }
 
 function amount(row: CsvRow): string {

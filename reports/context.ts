@@ -211,6 +211,19 @@ export function fmtParamValue(path: string, v: unknown): string {
 }
 
 /**
+ * Whether `axis` counts guests (`host.guests.N.count`).
+ *
+ * @example
+ * ```ts
+ * import { guestAxis } from "./context.ts";
+ * console.log(guestAxis("host.guests.0.count"), guestAxis("groups.0.ports")); // true false
+ * ```
+ */
+export function guestAxis(axis: string): boolean {
+  return /^host\.guests\.\d+\.count$/.test(axis);
+}
+
+/**
  * A grid parameter in words: an object value (a guest template) by its
  * `name`, other values as `path=value` with a leading `host.` dropped.
  *

@@ -10,7 +10,7 @@
 
 import type { CsvRow } from "./csv.ts";
 import { fmtNs, sig } from "./format.ts";
-import { fmtParamValue, paramWords } from "./context.ts";
+import { fmtParamValue, guestAxis, paramWords } from "./context.ts";
 import { fitTable } from "./text.ts";
 import { meanCi } from "./aggregate.ts";
 import { type Chart, type LinePoint, lineSpec } from "./charts.ts";
@@ -64,9 +64,6 @@ export const DOM0_CONTEXTS: readonly { column: string; name: string }[] = [
 
 const num = (r: CsvRow, k: string): number => Number(r[k]);
 
-/** A swept guest count (`host.guests.N.count`). */
-const GUEST_COUNT = /^host\.guests\.\d+\.count$/;
-
 /**
  * The label of a row's other swept parameters (those that are not a guest
  * count and take two values or more among `rows`), e.g. `pcpus=12`; "" when
@@ -83,7 +80,7 @@ function labelBy(paths: readonly string[]): (r: CsvRow) => string {
 
 /** The paths {@linkcode otherParams} labels by. */
 function otherParamPaths(rows: readonly CsvRow[], params: readonly string[]): string[] {
-  return params.filter((p) => !GUEST_COUNT.test(p) && p in (rows[0] ?? {}))
+  return params.filter((p) => !guestAxis(p) && p in (rows[0] ?? {}))
     .filter((p) => new Set(rows.map((r) => String(r[p]))).size > 1);
 }
 
@@ -472,7 +469,7 @@ export function guestOrder(rows: readonly CsvRow[], params: readonly string[] = 
     "guest" in r && (r.device === "net" || r.device === "blk") && num(r, "requests") > 0 &&
     Number.isFinite(num(r, "rt_mean_ns"))
   );
-  const counts = params.filter((p) => GUEST_COUNT.test(p));
+  const counts = params.filter(guestAxis);
   const labelOf = otherParams(ring, params);
   const pointOf = (r: CsvRow) => JSON.stringify(counts.map((p) => r[p]));
   const series = new Map<string, CsvRow[]>();
