@@ -152,6 +152,14 @@ function limitPoints(ps: readonly HostPoint[]): { cpu?: HostPoint; ports?: HostP
   return { cpu: ps.find((p) => p.busyMax >= SATURATED), ports: ps.find((p) => p.refused > 0) };
 }
 
+/**
+ * Where guests were refused at `p`, how many did start, so that a figure
+ * there is read as the smaller host's: " (498 started)"; else "".
+ */
+function startedWords(p: HostPoint): string {
+  return p.refused > 0 ? ` (${sig(p.started)} started)` : "";
+}
+
 /** Whether dom0 as a whole is saturated at `p` (not only its busiest VCPU). */
 function wholeDom0(p: HostPoint): boolean {
   return p.busy >= SATURATED;
@@ -180,9 +188,11 @@ export function hostSentences(points: readonly HostPoint[]): string[] {
     const a = ps[0], b = ps[ps.length - 1];
     const abi = a.label ? `${a.abi} (${a.label})` : a.abi;
     let s = a === b
-      ? `${abi}: at ${a.guests} guests the mean round trip is ${fmtNs(a.rtMean)} (p99 ` +
-        `${fmtNs(a.rtP99)}), and dom0 is ${pct(a.busy)} busy (busiest VCPU ${pct(a.busyMax)}).`
-      : `${abi}: from ${a.guests} to ${b.guests} guests the mean round trip goes from ` +
+      ? `${abi}: at ${a.guests} guests${startedWords(a)} the mean round trip is ` +
+        `${fmtNs(a.rtMean)} (p99 ${fmtNs(a.rtP99)}), and dom0 is ${pct(a.busy)} busy (busiest ` +
+        `VCPU ${pct(a.busyMax)}).`
+      : `${abi}: from ${a.guests}${startedWords(a)} to ${b.guests} guests${startedWords(b)} ` +
+        `the mean round trip goes from ` +
         `${fmtNs(a.rtMean)} to ${fmtNs(b.rtMean)} (p99 ${fmtNs(a.rtP99)} to ` +
         `${fmtNs(b.rtP99)}), and dom0 from ${pct(a.busy)} to ${pct(b.busy)} busy ` +
         `(busiest VCPU ${pct(a.busyMax)} to ${pct(b.busyMax)}).`;

@@ -97,6 +97,15 @@ Deno.test("under the cost vectors the Answer gives the range of where a dom0 VCP
   assert.deepEqual(hostRobustSentences([row("2l", 10)], []), [], "no vectors, no sentence");
 });
 
+Deno.test("where guests were refused, the growth sentence says how many started, so the figure reads as the smaller host's", () => {
+  const [s] = hostSentences(hostPoints([row("2l", 50), row("2l", 600, { refused: 102 })]));
+  assert.match(s, /^2l: from 50 to 600 guests \(498 started\) the mean round trip goes from/);
+  const [t] = hostSentences(hostPoints([row("2l", 600, { refused: 102 })]));
+  assert.match(t, /^2l: at 600 guests \(498 started\) the mean round trip is/);
+  const [u] = hostSentences(hostPoints([row("fifo", 50), row("fifo", 600)]));
+  assert.match(u, /^fifo: from 50 to 600 guests the mean round trip goes from/);
+});
+
 Deno.test("the section names dom0's ports when guests are refused before any VCPU saturates", () => {
   const [s] = hostSentences(hostPoints([row("2l", 10), row("2l", 200, { refused: 5 })]));
   assert.match(s, /ports run out first: at 200 guests 5 could not start/);
