@@ -14,6 +14,11 @@
  *
  * `deno task bench:host-cache [guests,guests,...] [ms] [ll_kib]`
  *
+ * `mm1` in the list counts the scale target's single-guest reference instead
+ * (the M/M/1 scenario of `model_bench.ts` through FIFO, run four times as
+ * long for as many deliveries), so that a host delivery's instructions and
+ * misses can be set beside the delivery the target compares it with.
+ *
  * The simulated first level is 32 KiB, 8-way; the last level `ll_kib` KiB
  * (512 by default, one core's second level on the machine of the figures in
  * docs/explanation/host.md), 8-way. Needs `valgrind` on the PATH.
@@ -22,6 +27,7 @@
  */
 
 import { hostScaleSimulation } from "./host_scale.ts";
+import { mm1Scenario, runMm1 } from "./mm1.ts";
 
 /** Totals of one cachegrind run: instructions and data-cache misses. */
 export interface CacheTotals {
@@ -89,8 +95,31 @@ export function perDelivery(short: CacheRun, long: CacheRun): CacheTotals {
   };
 }
 
-/** Run the host of `guests` guests for `ms` simulated under cachegrind. */
-async function cacheRun(guests: number, ms: number, llKib: number): Promise<CacheRun> {
+/**
+ * The list of what to count: guest counts, or `mm1` for the single-guest
+ * reference; anything else is an error that names the token.
+ *
+ * @example
+ * ```ts
+ * import { parseCounts } from "./host_cache.ts";
+ * console.log(parseCounts("mm1,10,1000")); // [ "mm1", 10, 1000 ]
+ * ```
+ */
+export function parseCounts(arg: string): (number | "mm1")[] {
+  return arg.split(",").map((t) => {
+    if (t === "mm1") return "mm1";
+    const n = Number(t);
+    if (!Number.isInteger(n) || n < 1) {
+      throw new Error(
+        `bench:host-cache: '${t}' is neither a guest count (a positive integer) nor mm1`,
+      );
+    }
+    return n;
+  });
+}
+
+/** Run the host of `guests` guests (or the M/M/1 reference) for `ms` simulated under cachegrind. */
+async function cacheRun(guests: number | "mm1", ms: number, llKib: number): Promise<CacheRun> {
   const out = await new Deno.Command("valgrind", {
     args: [
       "--tool=cachegrind",
@@ -121,13 +150,17 @@ async function cacheRun(guests: number, ms: number, llKib: number): Promise<Cach
 
 if (import.meta.main) {
   if (Deno.args[0] === "--child") {
-    const guests = Number(Deno.args[1]), ms = Number(Deno.args[2]);
-    const sim = hostScaleSimulation(ms, guests);
-    sim.start();
-    sim.engine.run(ms * 1e6, sim);
-    console.log(sim.delivered);
+    const ms = Number(Deno.args[2]);
+    if (Deno.args[1] === "mm1") {
+      console.log(runMm1(mm1Scenario({ durationMs: ms }), "fifo").summary.delivered);
+    } else {
+      const sim = hostScaleSimulation(ms, Number(Deno.args[1]));
+      sim.start();
+      sim.engine.run(ms * 1e6, sim);
+      console.log(sim.delivered);
+    }
   } else {
-    const counts = (Deno.args[0] ?? "10,1000").split(",").map(Number);
+    const counts = parseCounts(Deno.args[0] ?? "10,1000");
     const ms = Number(Deno.args[1] ?? 40);
     const llKib = Number(Deno.args[2] ?? 512);
     console.log(
@@ -136,8 +169,9 @@ if (import.meta.main) {
     );
     console.log("guests  sim ms  instructions  D1 misses  LL misses");
     for (const g of counts) {
-      // As many deliveries whatever the size (the host at 1000 guests, `ms`).
-      const t = Math.max(ms, ms * 1000 / g);
+      // As many deliveries whatever the size (the host at 1000 guests, `ms`);
+      // the M/M/1 reference delivers about a quarter as many per ms.
+      const t = g === "mm1" ? 4 * ms : Math.max(ms, ms * 1000 / g);
       const [a, b] = await Promise.all([cacheRun(g, t, llKib), cacheRun(g, 2 * t, llKib)]);
       const p = perDelivery(a, b);
       console.log(

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseCachegrindTotals, perDelivery } from "../../bench/host_cache.ts";
+import { parseCachegrindTotals, parseCounts, perDelivery } from "../../bench/host_cache.ts";
 
 /** A cachegrind summary with the given totals, as valgrind 3.19 prints it. */
 function summary(ir: number, d1: [number, number], ll: [number, number]): string {
@@ -38,4 +38,15 @@ Deno.test("host cache counts the steady state per delivery between two runs", ()
   assert.equal(p.d1Misses, (long.d1Misses - short.d1Misses) / 2000);
   assert.equal(p.llMisses, (long.llMisses - short.llMisses) / 2000);
   assert.throws(() => perDelivery(long, short), /must deliver more/);
+});
+
+Deno.test("host cache takes guest counts and mm1, the single-guest reference, and names a bad token", () => {
+  assert.deepEqual(parseCounts("mm1,10,1000"), ["mm1", 10, 1000]);
+  assert.deepEqual(parseCounts("24"), [24]);
+  for (const bad of ["0", "ten", "1.5", "mm2"]) {
+    assert.throws(
+      () => parseCounts(`10,${bad}`),
+      new RegExp(`'${bad.replace(".", "\\.")}' is neither`),
+    );
+  }
 });
