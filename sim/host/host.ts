@@ -49,6 +49,7 @@ import { LatencyCounts } from "../run/histogram.ts";
 import type { HostSpec, Scenario } from "../scenario/schema.ts";
 import {
   allocateHost,
+  CALLFUNC_SINGLE_PORT,
   guestPortCost,
   type HostLayout,
   leastLoaded,
@@ -173,7 +174,10 @@ export class HostSimulation {
   readonly hc: HostSpec["costs"];
   /** dom0's port layout. */
   readonly layout: HostLayout;
-  /** Per dom0 VCPU: its call-function-single IPI port (`layout.ipiPorts`). */
+  /**
+   * Per VCPU, dom0's and the guests': its call-function-single IPI port in
+   * its own domain (dom0's from `layout.ipiPorts`).
+   */
   readonly ipiPort: Int32Array;
   /** Every ring of the host. */
   readonly rings: Rings;
@@ -311,6 +315,11 @@ export class HostSimulation {
   readonly pushed: Float64Array;
   /** Per device: requests completed. */
   readonly completed: Float64Array;
+  /**
+   * Per device: responses consumed on another VCPU than its closed-loop
+   * client's, which the client has not yet read (woken, not yet run).
+   */
+  readonly unread: Int32Array;
   /** Per device: sum of its measured round trips (ns). */
   readonly devRt: Float64Array;
   /** Per device: number of its measured round trips. */
@@ -432,7 +441,6 @@ export class HostSimulation {
     const dom0 = new Domain(abi0);
     if (dom0.isFifo) { for (let v = 0; v < nv0; v++) dom0.initControl(v); }
     this.layout = allocateHost(host, dom0, host.dom0.notify);
-    this.ipiPort = this.layout.ipiPorts;
     this.abis.push(abi0);
     this.domains.push(dom0);
     const L = this.layout;
@@ -452,6 +460,8 @@ export class HostSimulation {
     }
     const U = this.vcpuBase[G + 1];
     this.vcpuDom = new Int32Array(U);
+    this.ipiPort = new Int32Array(U).fill(-1);
+    this.ipiPort.set(this.layout.ipiPorts);
     for (let d = 0; d <= G; d++) {
       for (let u = this.vcpuBase[d]; u < this.vcpuBase[d + 1]; u++) this.vcpuDom[u] = d;
     }
@@ -522,6 +532,7 @@ export class HostSimulation {
     this.issued = new Float64Array(nDevs);
     this.pushed = new Float64Array(nDevs);
     this.completed = new Float64Array(nDevs);
+    this.unread = new Int32Array(nDevs);
     this.devRt = new Float64Array(nDevs);
     this.devRtN = new Float64Array(nDevs);
     this.issueOff = new Int32Array(nDevs);
@@ -555,6 +566,7 @@ export class HostSimulation {
       for (let v = 0; v < t.vcpus; v++) {
         for (let k = 0; k < own; k++) {
           const p = dom.bind(v);
+          if (k === CALLFUNC_SINGLE_PORT) this.ipiPort[this.vcpuBase[g + 1] + v] = p;
           if (k === 0 && p > 0) {
             abi.setTimerPort(v, p);
             if (abi.hasPriorities) dom.setPriority(p, 0);
@@ -895,8 +907,28 @@ export class HostSimulation {
     this.issueTop += cap;
   }
 
-  /** Request `k`'s completion on device `d` (requests complete in order). */
-  complete(d: number): void {
+  /**
+   * The frontend on VCPU `u` has consumed the response to device `d`'s oldest
+   * outstanding request. A closed-loop client on another VCPU of the guest
+   * is blocked reading it (netperf's `recv()`): the socket's wake-up
+   * (`sock_def_readable`, a `WF_SYNC` wake-up that `wake_affine_idle` keeps
+   * on the client's idle VCPU) queues it there, with the call-function IPI
+   * if that VCPU is halted, and the request completes when the client runs.
+   * A client on `u` itself, or an open-loop one, has it at once.
+   */
+  complete(d: number, u: number): void {
+    if (this.closed[d] === 1) {
+      const t = 2 * this.devReq[d];
+      if (this.thrU[t] !== u) {
+        this.unread[d]++;
+        return this.wakeThread(t, false, u);
+      }
+    }
+    this.#read(d);
+  }
+
+  /** Device `d`'s client has its oldest outstanding request's response (requests complete in order). */
+  #read(d: number): void {
     const now = this.engine.now;
     const k = this.completed[d]++;
     const rt = now - this.issueAt[this.issueOff[d] + k % this.issueCap[d]];
@@ -1126,9 +1158,10 @@ export class HostSimulation {
   // -- VCPU work --
 
   /**
-   * Make thread `t` runnable. A backend kthread (or QEMU) woken by dom0 VCPU
-   * `waker` goes where Linux's `select_task_rq_fair` puts it
-   * ({@linkcode HostSimulation.selectCpu}); clients stay on their guest VCPU.
+   * Make thread `t` runnable, woken by VCPU `waker` of its domain (-1: by a
+   * timer). A backend kthread (or QEMU) goes where Linux's
+   * `select_task_rq_fair` puts it ({@linkcode HostSimulation.selectCpu});
+   * clients stay on their guest VCPU.
    */
   wakeThread(t: number, kthread: boolean, waker = -1): void {
     if (this.thrOn[t] === 1) return;
@@ -1138,7 +1171,7 @@ export class HostSimulation {
       this.thrU[t] = this.selectCpu(t, this.thrU[t], waker);
     }
     const u = this.thrU[t];
-    const ipi = kthread && waker >= 0 && u !== waker && this.halted(u);
+    const ipi = waker >= 0 && u !== waker && this.halted(u);
     this.threads.push(u, t);
     if (ipi) {
       // kernel/sched/core.c ttwu_queue_wakelist: a wake-up onto another,
@@ -1146,8 +1179,9 @@ export class HostSimulation {
       // IPI (arch/x86/xen/smp.c: xen_send_IPI_one, EVTCHNOP_send on the
       // target VCPU's IPI port); a halted VCPU (xen_safe_halt, not polling)
       // runs the thread only once that event has woken it.
-      if (this.measuring) this.dom0Ipis++;
-      this.send(waker, 0, this.ipiPort[u], -1, this.itemCtx[waker]);
+      const dom = this.vcpuDom[u];
+      if (this.measuring && dom === 0) this.dom0Ipis++;
+      this.send(waker, dom, this.ipiPort[u], -1, this.itemCtx[waker]);
     } else if (this.running[u] === 0) this.schedule(u, this.engine.now);
   }
 
@@ -1491,8 +1525,14 @@ export class HostSimulation {
       const wake = this.thrWake[t] === 1 ? this.hc.kthread_wake_ns : 0;
       this.thrWake[t] = 0;
       if ((t & 1) === 0) {
-        // The client: produce the next request unless the ring is full.
+        // The client: read the responses consumed for it on another VCPU
+        // (its recv() returns), then produce the next request unless the
+        // ring is full.
         const d = this.ringDev[r];
+        while (this.unread[d] > 0) {
+          this.unread[d]--;
+          this.#read(d);
+        }
         if (this.issued[d] > this.pushed[d]) {
           if (rings.full(r)) {
             this.stalled[r] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
@@ -1644,7 +1684,7 @@ export class HostSimulation {
         rings.consumeResponse(arg);
         this.eoiWork[2 * arg] = 1; // blkif_interrupt, xennet_tx_buf_gc: eoiflag = 0
         const d = this.ringDev[arg];
-        if (this.ringKind[arg] === R_BLK && d >= 0) this.complete(d);
+        if (this.ringKind[arg] === R_BLK && d >= 0) this.complete(d, u);
         this.unstall(arg);
         return;
       }
@@ -1668,7 +1708,7 @@ export class HostSimulation {
           // xennet_set_rx_rsp_cons: rx_rsp_unconsumed follows the consumer.
           this.rxSeen[arg] = rings.unconsumedResponses(arg);
           const d = this.ringDev[arg];
-          if (d >= 0) this.complete(d);
+          if (d >= 0) this.complete(d, u);
           if (rings.pushRequest(arg)) this.send(u, 0, this.ringPort0[arg], -1, ctx);
         }
         return;

@@ -192,16 +192,26 @@ Deno.test("placement: a kthread woken onto the waker's own VCPU, or onto a busy 
   assert.equal(wg.sends.length, 0);
 });
 
-Deno.test("placement: each dom0 VCPU's IPI port is its fourth own port, bound to it", () => {
+Deno.test("placement: each VCPU's IPI port, dom0's and a guest's, is its fourth own port, bound to it", () => {
   for (const abi of ["2l", "fifo"]) {
     const s = parseScenario({
       name: "ipi",
-      host: { dom0: { vcpus: 4 }, guests: [{ count: 1 }] },
+      host: { dom0: { vcpus: 4 }, guests: [{ count: 1, kind: "pvh", vcpus: 2 }] },
     }, "ipi.json");
     const h = sim(s, abi, resolveCosts("default"));
     const own = abi === "fifo" ? 6 : 7;
-    assert.deepEqual([...h.ipiPort], [0, 1, 2, 3].map((v) => 1 + own * v + CALLFUNC_SINGLE_PORT));
+    assert.deepEqual(
+      [...h.ipiPort.subarray(0, 4)],
+      [0, 1, 2, 3].map((v) => 1 + own * v + CALLFUNC_SINGLE_PORT),
+    );
     // Xen's set_pending on each notifies its own VCPU.
     for (let v = 0; v < 4; v++) assert.equal(h.abis[0].raise(h.ipiPort[v]), v);
+    // The guest (PVH: no irqwork IPI, so one own port fewer per VCPU).
+    const ownG = own - 1;
+    assert.deepEqual(
+      [...h.ipiPort.subarray(4, 6)],
+      [0, 1].map((v) => 1 + ownG * v + CALLFUNC_SINGLE_PORT),
+    );
+    for (let v = 0; v < 2; v++) assert.equal(h.abis[1].raise(h.ipiPort[4 + v]), v);
   }
 });
