@@ -104,7 +104,7 @@ function baselineOf(base: Record<string, unknown>, abis: readonly string[]): str
 export function latencyDefinition(summary: readonly CsvRow[]): string {
   const dispatch = "from the raise that made a port pending to the start of its handler";
   return summary.some((r) => typeof r.rt_mean_ns === "number")
-    ? "A round trip runs from a guest's request to its frontend's handling of the response; " +
+    ? "A round trip runs from a guest's request until its client has the response; " +
       `dispatch latency runs ${dispatch}.`
     : `Latency is dispatch latency: ${dispatch}.`;
 }

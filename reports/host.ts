@@ -698,8 +698,8 @@ export function hostSection(
       : []),
     "",
     wrap(
-      "Means over replications. A round trip runs from the client's request to the " +
-        "frontend's handling of its response; dom0 busy is the fraction of dom0's VCPU " +
+      "Means over replications. A round trip runs from the client's request until the " +
+        "client has its response; dom0 busy is the fraction of dom0's VCPU " +
         "time not idle, busiest the same for its busiest VCPU.",
     ),
     "",

@@ -3,7 +3,8 @@
  * read its figures: the summary columns, one guests.csv row per guest
  * template and device class, one per_guest.csv row per started guest and
  * device class, one dom0.csv row per dom0 VCPU. Round trips run
- * from the client's request to the frontend's handling of its response;
+ * from the client's request until the client has its response (the
+ * frontend consumed it; a client on another guest VCPU was woken there);
  * requests still outstanding at the end count with their wait so far in the
  * maximum and in each guest's mean (right-censored, DESIGN §8).
  *
@@ -57,7 +58,8 @@ function jain(xs: readonly number[]): number {
 /**
  * Run a host scenario to `endNs` and collect its figures: the summary
  * columns of DESIGN §12 and one guests.csv row per template. Round trips run
- * from the client's request to the frontend's handling of its response;
+ * from the client's request until the client has its response (the
+ * frontend consumed it; a client on another guest VCPU was woken there);
  * requests still outstanding at the end count with their wait so far in the
  * maximum and in each guest's mean (right-censored, DESIGN §8).
  *

@@ -300,8 +300,8 @@ export const HOST_COLUMN_DOCS: Readonly<Record<string, ColumnDoc>> = Object.free
   },
   rt_mean_ns: {
     unit: "ns",
-    text: "mean round trip: from the client's request to the frontend's handling of its " +
-      "response (in `per_guest.csv`: exact, censored waits included)",
+    text: "mean round trip: from the client's request until the client has its response " +
+      "(in `per_guest.csv`: exact, censored waits included)",
   },
   rt_p50_ns: {
     unit: "ns",
