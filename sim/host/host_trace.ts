@@ -137,14 +137,15 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
   }
 
   /** A handler's name: the Linux interrupt handler bound to the port. */
-  #handlerName(dom: number, port: number, r: number): string {
+  #handlerName(u: number, dom: number, port: number, r: number): string {
     const sim = this.#sim;
     if (r < 0) {
       // drivers/xen/evtchn.c evtchn_interrupt: a port bound by user space (QEMU's ioreq ports).
       const io = dom === 0 && port < sim.portIoreq.length && sim.portIoreq[port] >= 0;
       if (io) return "evtchn_interrupt";
-      // arch/x86/xen/smp.c: the IPI a remote wake-up sends an idle CPU.
-      if (dom === 0 && sim.ipiPort.includes(port)) return "xen_call_function_single_interrupt";
+      // arch/x86/xen/smp.c: the IPI a remote wake-up sends an idle CPU (each
+      // VCPU's own port, in dom0 or a guest).
+      if (sim.ipiPort[u] === port) return "xen_call_function_single_interrupt";
       return `port ${port}`;
     }
     const kind = sim.ringKind[r];
@@ -170,7 +171,7 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
     let args: Record<string, unknown>;
     if (kind === IT_HANDLER) {
       const r = this.#ring(dom, arg);
-      name = this.#handlerName(dom, arg, r);
+      name = this.#handlerName(u, dom, arg, r);
       args = r >= 0 ? { port: arg, ...this.#ringArgs(r) } : { port: arg };
       if (r < 0 && name === "evtchn_interrupt") {
         const gu = sim.portIoreq[arg];

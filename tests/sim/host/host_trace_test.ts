@@ -101,6 +101,30 @@ Deno.test("every slice and instant of a traced host lies within the traced time,
   }
 });
 
+Deno.test("a 2-VCPU guest's network reply reaches its client through the guest's own call-function IPI, named as Linux names it", () => {
+  const s = scenario({
+    guests: [{
+      count: 1,
+      kind: "pvh",
+      vcpus: 2,
+      vbds: 0,
+      workload: { kind: "closed", window: 1, think_us: 300, devices: "net" },
+    }],
+  }, 3);
+  const { tracer } = trace(s, "fifo");
+  const ipi = slices(tracer.events).filter((e) => e.name === "xen_call_function_single_interrupt");
+  // In the guest (pid 2), on the client's VCPU 0 (tid 1), while its replies
+  // are consumed on VCPU 1 (dom0, whose kthreads wake no halted VCPU in so
+  // short a run, takes none).
+  assert.ok(ipi.length >= 2, `${ipi.length} IPI handlers`);
+  for (const e of ipi) assert.deepEqual([e.pid, e.tid], [2, 1]);
+  const rx = slices(tracer.events).filter((e) => e.name === "xennet_poll" && e.pid === 2);
+  assert.ok(
+    rx.length >= ipi.length && rx.every((e) => e.tid === 2),
+    "replies are consumed on VCPU 1",
+  );
+});
+
 Deno.test("a block request's path at very low load runs client, dom0 handler, blkback kthread, then the guest's handler and reaping", () => {
   const s = scenario({
     guests: [{
