@@ -7,9 +7,12 @@
  * `model_bench.ts` (FIFO).
  *
  * - `deno task bench:host [duration_ms] [guests] [think_us]`: a warm-up run of
- *   the measured host itself, three measured runs (the median counts), then
- *   the single-guest reference and the verdicts; measure the maximum resident
- *   set with `/usr/bin/time -v`.
+ *   the measured host itself and of the reference, then five pairs of a fresh
+ *   host's run and a reference run of 1 s; the ratio is taken pair by pair and
+ *   its median is the verdict (a shared machine's speed drifts between pairs
+ *   more than within one). Then the second reference, the 10-guest host and
+ *   the memory verdict; measure the maximum resident set with
+ *   `/usr/bin/time -v`.
  * - `deno bench bench/host_scale.ts`: a Deno.bench entry (10 ms simulated).
  *
  * Deliveries per second are the simulation's: the host's set-up (building
@@ -174,6 +177,35 @@ export interface SingleGuestFigures {
  * ```
  */
 export function singleGuestFigures(runs = 5, durationMs = 1000): SingleGuestFigures {
+  const fixed = singleGuestFixed();
+  const each = Array.from({ length: runs }, () => singleGuestRun(fixed, durationMs));
+  return {
+    rate: median(each.map((r) => r.rate)),
+    threadRate: median(each.map((r) => r.threadRate)),
+    eventsPerDelivery: each[each.length - 1].eventsPerDelivery,
+    fixedCpuMs: fixed.cpuMs,
+  };
+}
+
+/** The fixed part of a reference run, in CPU ms of the process and of the thread. */
+export interface FixedPart {
+  /** Process CPU ms. */
+  cpuMs: number;
+  /** Simulating thread's CPU ms (NaN where unavailable). */
+  threadMs: number;
+}
+
+/**
+ * Warm the reference up (JIT) and measure its fixed part: the median CPU time
+ * of three M/M/1 runs of 1 µs (building the guest, computing its figures).
+ *
+ * @example
+ * ```ts
+ * import { singleGuestFixed } from "./host_scale.ts";
+ * console.log(singleGuestFixed().cpuMs >= 0); // true
+ * ```
+ */
+export function singleGuestFixed(): FixedPart {
   runMm1(mm1Scenario({ durationMs: 50 }), "fifo"); // warm-up (JIT)
   const fixed: number[] = [], fixedThread: number[] = [];
   for (let r = 0; r < 3; r++) {
@@ -182,20 +214,54 @@ export function singleGuestFigures(runs = 5, durationMs = 1000): SingleGuestFigu
     fixed.push(cpuMs() - t0);
     fixedThread.push(threadCpuMs() - u0);
   }
-  const fixedCpuMs = median(fixed), fixedThreadMs = median(fixedThread);
-  const rates: number[] = [], threadRates: number[] = [];
-  let eventsPerDelivery = 0;
-  for (let r = 0; r < runs; r++) {
-    const t0 = cpuMs(), u0 = threadCpuMs();
-    const res = runMm1(mm1Scenario({ durationMs }), "fifo");
-    const ms = Math.max(cpuMs() - t0 - fixedCpuMs, 1e-3);
-    const ums = Math.max(threadCpuMs() - u0 - fixedThreadMs, 1e-3);
-    const delivered = res.summary.delivered as number;
-    rates.push(delivered / (ms / 1e3));
-    threadRates.push(delivered / (ums / 1e3));
-    eventsPerDelivery = res.simEvents / delivered;
-  }
-  return { rate: median(rates), threadRate: median(threadRates), eventsPerDelivery, fixedCpuMs };
+  return { cpuMs: median(fixed), threadMs: median(fixedThread) };
+}
+
+/**
+ * One run of the reference (M/M/1, FIFO, `durationMs` simulated), its fixed
+ * part taken off: deliveries per CPU second, in the process's and in the
+ * simulating thread's CPU time.
+ *
+ * @example
+ * ```ts
+ * import { singleGuestFixed, singleGuestRun } from "./host_scale.ts";
+ * console.log(singleGuestRun(singleGuestFixed(), 100).rate > 0); // true
+ * ```
+ */
+export function singleGuestRun(
+  fixed: FixedPart,
+  durationMs = 1000,
+): { rate: number; threadRate: number; eventsPerDelivery: number } {
+  const t0 = cpuMs(), u0 = threadCpuMs();
+  const res = runMm1(mm1Scenario({ durationMs }), "fifo");
+  const ms = Math.max(cpuMs() - t0 - fixed.cpuMs, 1e-3);
+  const ums = Math.max(threadCpuMs() - u0 - fixed.threadMs, 1e-3);
+  const delivered = res.summary.delivered as number;
+  return {
+    rate: delivered / (ms / 1e3),
+    threadRate: delivered / (ums / 1e3),
+    eventsPerDelivery: res.simEvents / delivered,
+  };
+}
+
+/**
+ * The host's rate over the reference's, pair by pair (each pair run one
+ * after the other, so that a change in the machine's speed between pairs
+ * moves both sides): the median ratio and the lowest and highest.
+ *
+ * @example
+ * ```ts
+ * import { pairedRatio } from "./host_scale.ts";
+ * console.log(pairedRatio([{ host: 1, ref: 4 }, { host: 3, ref: 6 }, { host: 1, ref: 2 }]));
+ * // { median: 0.5, low: 0.25, high: 0.5 }
+ * ```
+ */
+export function pairedRatio(
+  pairs: readonly { host: number; ref: number }[],
+): { median: number; low: number; high: number } {
+  if (pairs.length === 0) throw new RangeError("pairedRatio: no pairs");
+  const r = pairs.map((p) => p.host / p.ref);
+  return { median: median(r), low: Math.min(...r), high: Math.max(...r) };
 }
 
 /**
@@ -236,6 +302,9 @@ export function backendGuestRate(durationMs = 200): number {
   return (r.summary.delivered as number) / ((cpuMs() - t0) / 1e3);
 }
 
+/** Pairs of a host run and a reference run that `deno task bench:host` times. */
+const PAIRS = 5;
+
 if (import.meta.main) {
   const ms = Number(Deno.args[0] ?? 100);
   const guests = Number(Deno.args[1] ?? 1000);
@@ -244,12 +313,32 @@ if (import.meta.main) {
   // not timed compiling, or recompiling what a smaller host never reached
   // (the reference is warmed up on its own scenario likewise).
   hostScaleRun(ms, guests, thinkUs);
-  // Three runs, each a fresh host; the median counts (the reference's is the
-  // median of five).
-  const runs = [0, 1, 2].map(() => hostScaleRun(ms, guests, thinkUs));
-  const h = runs.sort((a, b) => a.runCpuMs - b.runCpuMs)[1];
+  const fixed = singleGuestFixed();
+  // Five pairs, each a fresh host and then a reference run of 1 s: the ratio
+  // is taken pair by pair and its median counts, so that the shared
+  // machine's changes of speed between pairs move both sides of a ratio.
+  const pairs = Array.from({ length: PAIRS }, () => {
+    const host = hostScaleRun(ms, guests, thinkUs);
+    return { host, ref: singleGuestRun(fixed) };
+  });
+  const runs = pairs.map((p) => p.host);
+  const h = [...runs].sort((a, b) => a.runCpuMs - b.runCpuMs)[PAIRS >> 1];
   const rss = Deno.memoryUsage().rss;
-  const single = singleGuestFigures();
+  const single = {
+    rate: median(pairs.map((p) => p.ref.rate)),
+    threadRate: median(pairs.map((p) => p.ref.threadRate)),
+    eventsPerDelivery: pairs[0].ref.eventsPerDelivery,
+    fixedCpuMs: fixed.cpuMs,
+  };
+  const ratio = pairedRatio(
+    pairs.map((p) => ({ host: p.host.delivered / (p.host.runCpuMs / 1e3), ref: p.ref.rate })),
+  );
+  const threadRatio = pairedRatio(
+    pairs.map((p) => ({
+      host: p.host.delivered / (p.host.runThreadMs / 1e3),
+      ref: p.ref.threadRate,
+    })),
+  );
   const backend = backendGuestRate();
   // The same host with 10 guests, simulated long enough for as many
   // deliveries: the cost of scale alone (1000 domains' state against 10).
@@ -269,20 +358,25 @@ if (import.meta.main) {
       `rss ${(rss / 2 ** 20).toFixed(0)} MiB`,
   );
   console.log(
-    `single guest (M/M/1, FIFO, median of 5 runs of 1 s, ${single.fixedCpuMs.toFixed(1)} ms ` +
+    `single guest (M/M/1, FIFO, median of ${PAIRS} runs of 1 s, ${
+      single.fixedCpuMs.toFixed(1)
+    } ms ` +
       `fixed part taken off): ${f(single.rate)} M deliveries per CPU second, ` +
       `${single.eventsPerDelivery.toFixed(2)} engine events per delivery ` +
       `(${(1e9 / (single.rate * single.eventsPerDelivery)).toFixed(0)} ns each)`,
   );
   console.log(
-    `deliveries per CPU second: host ${f(sim)} M (simulation), ${f(whole)} M (with set-up); ` +
-      `host/single ${(sim / single.rate).toFixed(2)} (${(whole / single.rate).toFixed(2)} ` +
-      `with set-up); target >= 0.5: ${sim / single.rate >= 0.5 ? "met" : "NOT met"}`,
+    `deliveries per CPU second: host ${f(sim)} M (simulation, median run), ${f(whole)} M ` +
+      `(with set-up); host/single pair by pair: median ${ratio.median.toFixed(2)} ` +
+      `(${ratio.low.toFixed(2)}-${ratio.high.toFixed(2)} over ${PAIRS} pairs; with set-up ` +
+      `${(whole / single.rate).toFixed(2)}); target >= 0.5: ` +
+      `${ratio.median >= 0.5 ? "met" : "NOT met"}`,
   );
   console.log(
     `in the simulating thread's CPU time alone (no V8 helper threads): host ${f(simThread)} M, ` +
-      `single guest ${f(single.threadRate)} M; host/single ` +
-      `${(simThread / single.threadRate).toFixed(2)}`,
+      `single guest ${f(single.threadRate)} M; host/single pair by pair: median ` +
+      `${threadRatio.median.toFixed(2)} (${threadRatio.low.toFixed(2)}-` +
+      `${threadRatio.high.toFixed(2)})`,
   );
   console.log(
     `single guest (built-in backend-lateeoi, late EOI + softirq + kthreads, FIFO): ` +
