@@ -178,7 +178,17 @@ export interface SingleGuestFigures {
  */
 export function singleGuestFigures(runs = 5, durationMs = 1000): SingleGuestFigures {
   const fixed = singleGuestFixed();
-  const each = Array.from({ length: runs }, () => singleGuestRun(fixed, durationMs));
+  return referenceFigures(
+    fixed,
+    Array.from({ length: runs }, () => singleGuestRun(fixed, durationMs)),
+  );
+}
+
+/** The reference's figures from its fixed part and its runs: the median rates. */
+function referenceFigures(
+  fixed: FixedPart,
+  each: readonly ReturnType<typeof singleGuestRun>[],
+): SingleGuestFigures {
   return {
     rate: median(each.map((r) => r.rate)),
     threadRate: median(each.map((r) => r.threadRate)),
@@ -324,12 +334,7 @@ if (import.meta.main) {
   const runs = pairs.map((p) => p.host);
   const h = [...runs].sort((a, b) => a.runCpuMs - b.runCpuMs)[PAIRS >> 1];
   const rss = Deno.memoryUsage().rss;
-  const single = {
-    rate: median(pairs.map((p) => p.ref.rate)),
-    threadRate: median(pairs.map((p) => p.ref.threadRate)),
-    eventsPerDelivery: pairs[0].ref.eventsPerDelivery,
-    fixedCpuMs: fixed.cpuMs,
-  };
+  const single = referenceFigures(fixed, pairs.map((p) => p.ref));
   const ratio = pairedRatio(
     pairs.map((p) => ({ host: p.host.delivered / (p.host.runCpuMs / 1e3), ref: p.ref.rate })),
   );
