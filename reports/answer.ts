@@ -506,16 +506,16 @@ export const PRACTICAL_REPLICATIONS = 1000;
  * @example
  * ```ts
  * import { settleWords } from "./answer.ts";
- * console.log(settleWords(12) + settleWords(800579)); // "; about 12 would settle it; more than 1000 would be needed (the difference lies near the margin)"
+ * console.log(settleWords(12) + settleWords(800579)); // "; about 12 would settle it; more than 1000 would be needed, as the difference lies near the margin"
  * ```
  */
 export function settleWords(needed: number | undefined, some = false): string {
   if (needed === undefined || !Number.isFinite(needed) || needed <= 0) return "";
   if (needed <= PRACTICAL_REPLICATIONS) return `; about ${fmtCount(needed)} would settle it`;
   return some
-    ? `; more than ${PRACTICAL_REPLICATIONS} would be needed at some (the difference lies near ` +
-      `the margin there)`
-    : `; more than ${PRACTICAL_REPLICATIONS} would be needed (the difference lies near the margin)`;
+    ? `; more than ${PRACTICAL_REPLICATIONS} would be needed at some, where the difference lies ` +
+      `near the margin`
+    : `; more than ${PRACTICAL_REPLICATIONS} would be needed, as the difference lies near the margin`;
 }
 
 /** "cannot tell at 5 replications; about 12 would settle it". */

@@ -24,7 +24,9 @@ const RING_FIELDS: readonly (keyof HostCosts)[] = [
  *   (`kthread_wake_ns`);
  * - block traffic (a vbd, `all` or `blk` devices): blkback's ring kthread
  *   (`blkback_ns`, `kthread_wake_ns`);
- * - either: the frontend's request and response work;
+ * - either: the frontend's request and response work, and with closed-loop
+ *   clients, which block on their responses, the client's wake-up
+ *   (`client_wake_ns`);
  * - emulated I/O (an HVM template with `ioreq_rate_per_s` above 0): QEMU
  *   (`qemu_ns`) and its wake-up through the evtchn device (`user_wake_ns`).
  *   xenstored and xenconsoled carry no traffic here.
@@ -44,10 +46,10 @@ export function hostCostFieldsRead(host: HostSpec): Set<keyof HostCosts> {
   for (const t of host.guests) {
     if (t.count <= 0) continue;
     const devices = t.workload.devices;
-    if (t.vifs > 0 && devices !== "blk") {
-      add(["netback_tx_ns", "stack_ns", "netback_rx_ns", "kthread_wake_ns", ...RING_FIELDS]);
-    }
-    if (t.vbds > 0 && devices !== "net") add(["blkback_ns", "kthread_wake_ns", ...RING_FIELDS]);
+    const net = t.vifs > 0 && devices !== "blk", blk = t.vbds > 0 && devices !== "net";
+    if (net) add(["netback_tx_ns", "stack_ns", "netback_rx_ns", "kthread_wake_ns", ...RING_FIELDS]);
+    if (blk) add(["blkback_ns", "kthread_wake_ns", ...RING_FIELDS]);
+    if ((net || blk) && t.workload.kind === "closed") add(["client_wake_ns"]);
     if (t.kind === "hvm" && t.ioreq_rate_per_s > 0) add(["qemu_ns", "user_wake_ns"]);
   }
   return read;

@@ -128,6 +128,11 @@ export class Credit2 {
     return this.state[u] === RUNNING;
   }
 
+  /** Whether VCPU `u` is runnable and waiting in the runqueue for a physical CPU. */
+  isQueued(u: number): boolean {
+    return this.state[u] === QUEUED;
+  }
+
   /** burn_credits: charge `u` for its time on the CPU up to `now`. */
   burn(u: number, now: number): void {
     if (now > this.burnt[u]) {

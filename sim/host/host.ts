@@ -92,6 +92,11 @@ export const IT_THREAD = 6;
  * `pick`; argument: the ring). A tracer sees its two parts.
  */
 export const IT_HANDLER_RSP = 7;
+/**
+ * Work item: a woken closed-loop client's wake-up and the switch to it,
+ * before its `recv()` (or block read) returns (argument: the thread).
+ */
+export const IT_WAKE = 8;
 
 /**
  * Receives what a host's VCPUs and Xen do, for timelines (`host_trace.ts`).
@@ -909,22 +914,28 @@ export class HostSimulation {
 
   /**
    * The frontend on VCPU `u` has consumed the response to device `d`'s oldest
-   * outstanding request. A closed-loop client on another VCPU of the guest
-   * is blocked reading it (netperf's `recv()`): the socket's wake-up
-   * (`sock_def_readable`, a `WF_SYNC` wake-up that `wake_affine_idle` keeps
-   * on the client's idle VCPU) queues it there, with the call-function IPI
-   * if that VCPU is halted, and the request completes when the client runs.
-   * A client on `u` itself, or an open-loop one, has it at once.
+   * outstanding request. A closed-loop client is blocked reading it
+   * (netperf's `recv()`, a block read in `io_schedule`): the wake-up
+   * (`sock_def_readable`'s is `WF_SYNC`) places it as `select_task_rq_fair`
+   * does ({@linkcode HostSimulation.selectCpu}), with the call-function IPI
+   * if it lands on another, halted VCPU, and the request completes when the
+   * client has run (`client_wake_ns`). An open-loop client, which no one
+   * waits on, has it at once.
    */
   complete(d: number, u: number): void {
     if (this.closed[d] === 1) {
-      const t = 2 * this.devReq[d];
-      if (this.thrU[t] !== u) {
-        this.unread[d]++;
-        return this.wakeThread(t, false, u);
-      }
+      this.unread[d]++;
+      return this.wakeThread(2 * this.devReq[d], true, u);
     }
     this.#read(d);
+  }
+
+  /** Device `d`'s client reads every response consumed for it and not yet read. */
+  #readAll(d: number): void {
+    while (this.unread[d] > 0) {
+      this.unread[d]--;
+      this.#read(d);
+    }
   }
 
   /** Device `d`'s client has its oldest outstanding request's response (requests complete in order). */
@@ -1158,15 +1169,17 @@ export class HostSimulation {
   // -- VCPU work --
 
   /**
-   * Make thread `t` runnable, woken by VCPU `waker` of its domain (-1: by a
-   * timer). A backend kthread (or QEMU) goes where Linux's
-   * `select_task_rq_fair` puts it ({@linkcode HostSimulation.selectCpu});
-   * clients stay on their guest VCPU.
+   * Make thread `t` runnable, by VCPU `waker` of its domain (-1: none). A
+   * thread that was `asleep` (a backend kthread, QEMU, a client blocked on
+   * its response) pays its wake-up when it next runs and goes where Linux's
+   * `select_task_rq_fair` puts it ({@linkcode HostSimulation.selectCpu}); a
+   * client whose think time ends, or whose ring has room again, carries on
+   * where it is.
    */
-  wakeThread(t: number, kthread: boolean, waker = -1): void {
+  wakeThread(t: number, asleep: boolean, waker = -1): void {
     if (this.thrOn[t] === 1) return;
     this.thrOn[t] = 1;
-    if (kthread) {
+    if (asleep) {
       this.thrWake[t] = 1;
       this.thrU[t] = this.selectCpu(t, this.thrU[t], waker);
     }
@@ -1198,24 +1211,30 @@ export class HostSimulation {
 
   /**
    * kernel/sched/fair.c select_task_rq_fair for a wake-up of thread `t`,
-   * last on `prev`, by dom0 VCPU `waker` (not a sync wake-up; dom0's VCPUs
-   * share one last-level cache):
+   * last on `prev`, by VCPU `waker` of the same domain (a domain's VCPUs
+   * share one last-level cache). The wake-up is `WF_SYNC` for a network
+   * client (`sock_def_readable` wakes it with wake_up_interruptible_sync_poll);
+   * a kthread's, QEMU's and a block client's are not.
    * - wake_affine, when the waker's CPU is not `prev`: wake_affine_idle
    *   takes `prev` if the waker's CPU and `prev` are both idle, the waker's
    *   CPU if only it is ("If this_cpu is idle, it implies the wakeup is from
-   *   interrupt context"), `prev` if only it is; with neither idle,
-   *   wake_affine_weight compares PELT loads, which are not modelled:
-   *   `prev`.
+   *   interrupt context"); then, for a sync wake-up, the waker's CPU if the
+   *   waker is the only task running there (`nr_running == 1`); then `prev`
+   *   if idle; else wake_affine_weight compares PELT loads, which are not
+   *   modelled: `prev`.
    * - select_idle_sibling(prev, target): the target if idle; else `prev` if
    *   idle; else a per-CPU kthread waker (ksoftirqd) on `prev` with nothing
    *   else runnable keeps it; else the thread's recent_used_cpu if idle
-   *   (which becomes `prev`); else the first idle CPU after the target
-   *   (select_idle_cpu, wrapping); else the target.
+   *   (which becomes `prev`); else the first idle CPU of the domain after the
+   *   target (select_idle_cpu, wrapping); else the target.
    */
   selectCpu(t: number, prev: number, waker: number): number {
     let target = prev;
     if (waker >= 0 && waker !== prev) {
       if (this.idleCpu(waker)) target = this.idleCpu(prev) ? prev : waker;
+      else if (this.#syncWake(t) && this.threads.len[waker] + this.ksoftirqd[waker] === 1) {
+        target = waker;
+      }
     }
     if (this.idleCpu(target)) return target;
     if (prev !== target && this.idleCpu(prev)) return prev;
@@ -1223,22 +1242,30 @@ export class HostSimulation {
     const recent = this.thrRecent[t];
     this.thrRecent[t] = prev;
     if (recent >= 0 && recent !== prev && recent !== target && this.idleCpu(recent)) return recent;
-    const n = this.vcpuBase[1];
+    const dom = this.vcpuDom[prev], base = this.vcpuBase[dom], n = this.vcpuBase[dom + 1] - base;
     for (let k = 1; k < n; k++) {
-      const v = (target + k) % n;
+      const v = base + (target - base + k) % n;
       if (this.idleCpu(v)) return v;
     }
     return target;
   }
 
+  /** Whether waking thread `t` is a `WF_SYNC` wake-up: a network client's (`sock_def_readable`). */
+  #syncWake(t: number): boolean {
+    return (t & 1) === 0 && t < this.qemuBase && this.ringKind[t >> 1] !== R_BLK;
+  }
+
   /**
-   * kernel/sched/core.c idle_cpu for dom0 VCPU `v` (available_idle_cpu: a
-   * pinned dom0 VCPU is never preempted): no task current or runnable. A hard
-   * IRQ, or a softirq at irq_exit, that interrupted the idle task leaves it
-   * idle; ksoftirqd, a kthread or QEMU on it, or one runnable, does not.
+   * kernel/sched/core.c available_idle_cpu for VCPU `v`: idle_cpu (no task
+   * current or runnable: a hard IRQ, or a softirq at irq_exit, that
+   * interrupted the idle task leaves it idle; ksoftirqd, a kthread, a
+   * client or QEMU on it, or one runnable, does not) and not preempted
+   * (`vcpu_is_preempted`: Xen's runstate says runnable, waiting for a
+   * physical CPU; a pinned dom0 VCPU never is).
    */
   idleCpu(v: number): boolean {
-    return this.threads.head[v] < 0 && this.ksoftirqd[v] === 0 && this.inSoftirq[v] !== 2;
+    return this.threads.head[v] < 0 && this.ksoftirqd[v] === 0 && this.inSoftirq[v] !== 2 &&
+      (this.pool === null || v < this.poolBase || !this.pool.isQueued(v - this.poolBase));
   }
 
   /**
@@ -1247,14 +1274,14 @@ export class HostSimulation {
    * shares a CPU between runnable kthreads; blkback's loop calls cond_resched).
    * The item is one of the turns the threads take before ksoftirqd's next.
    */
-  beginThread(u: number, t: number, ctx: number, ns: number): void {
+  beginThread(u: number, t: number, ctx: number, ns: number, kind = IT_THREAD): void {
     const threads = this.threads;
     if (threads.next[t] >= 0) {
       threads.pop(u);
       threads.push(u, t);
     }
     this.ktLeft[u]--;
-    this.begin(u, IT_THREAD, t, ctx, ns);
+    this.begin(u, kind, t, ctx, ns);
   }
 
   /** The jiffy now in the kernel of VCPU `u`'s domain. */
@@ -1522,17 +1549,18 @@ export class HostSimulation {
         this.thrOn[t] = 0;
         return this.pick(u);
       }
-      const wake = this.thrWake[t] === 1 ? this.hc.kthread_wake_ns : 0;
+      const woken = this.thrWake[t] === 1;
       this.thrWake[t] = 0;
+      const wake = woken ? this.hc.kthread_wake_ns : 0;
       if ((t & 1) === 0) {
-        // The client: read the responses consumed for it on another VCPU
-        // (its recv() returns), then produce the next request unless the
-        // ring is full.
-        const d = this.ringDev[r];
-        while (this.unread[d] > 0) {
-          this.unread[d]--;
-          this.#read(d);
+        // The client: woken from waiting for its responses, it first pays its
+        // wake-up (try_to_wake_up, the switch to it) and reads them at its
+        // end; then it produces the next request unless the ring is full.
+        if (woken && this.hc.client_wake_ns > 0) {
+          return this.beginThread(u, t, CTX_USER, this.hc.client_wake_ns, IT_WAKE);
         }
+        const d = this.ringDev[r];
+        this.#readAll(d);
         if (this.issued[d] > this.pushed[d]) {
           if (rings.full(r)) {
             this.stalled[r] = 1; // netif_stop_queue / blk-mq stops until a response frees a slot
@@ -1713,6 +1741,8 @@ export class HostSimulation {
         }
         return;
       }
+      case IT_WAKE:
+        return this.#readAll(this.ringDev[arg >> 1]); // switched to, the client's recv() returns
       case IT_THREAD: {
         if (arg >= this.qemuBase) {
           // QEMU answers: EVTCHNOP_send on the VCPU's ioreq channel, whose

@@ -28,6 +28,7 @@ import {
   IT_HANDLER,
   IT_IRQ_RSP,
   IT_POLL,
+  IT_WAKE,
   R_BLK,
   R_NET_RX,
   R_NET_TX,
@@ -187,6 +188,14 @@ export class HostChromeTracer extends TraceWriter implements HostTracer {
       // netback's NAPI poll xenvif_poll runs xenvif_tx_action; netfront's is xennet_poll.
       name = sim.ringKind[arg] === R_NET_TX ? "xenvif_tx_action" : "xennet_poll";
       args = this.#ringArgs(arg);
+    } else if (kind === IT_WAKE) {
+      // A blocked client woken by its response: try_to_wake_up and the
+      // context switch to it (__schedule), after which its recv() returns.
+      name = "__schedule";
+      args = {
+        woken: sim.ringKind[arg >> 1] === R_BLK ? "block client" : "network client",
+        ...this.#ringArgs(arg >> 1),
+      };
     } else if (arg >= sim.qemuBase) {
       // QEMU's ioreq handler (hw/xen: cpu_handle_ioreq), answering one guest VCPU.
       const gu = sim.itemArg2[u];

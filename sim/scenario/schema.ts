@@ -274,6 +274,8 @@ export interface HostGuestTemplate {
 export interface HostCosts {
   /** Waking a sleeping kthread (guest-rx, blkback's ring thread) on its CPU. */
   kthread_wake_ns: number;
+  /** Waking a guest's closed-loop client blocked on its response, and switching to it. */
+  client_wake_ns: number;
   /** Waking a user-space daemon through /dev/xen/evtchn (xenstored, xenconsoled, QEMU). */
   user_wake_ns: number;
   /** netback TX: one request in xenvif_tx_action (grant copy, skb build), per packet. */
@@ -622,6 +624,7 @@ const hostGuestSchema = z.strictObject({
  */
 export const HOST_COST_DEFAULTS: Readonly<HostCosts> = Object.freeze({
   kthread_wake_ns: 5000,
+  client_wake_ns: 5000,
   user_wake_ns: 15000,
   netback_tx_ns: 1500,
   stack_ns: 2000,
@@ -639,7 +642,7 @@ export const HOST_COST_FIELDS: readonly (keyof HostCosts)[] = Object.keys(
 
 /**
  * The range (ns) `--robust` draws each host-side cost from. The wakes
- * follow their sources: a kthread wake around a same-CPU wake (3.4-4.7 µs)
+ * follow their sources: a kthread's or a client's wake around a same-CPU wake (3.4-4.7 µs)
  * in the costs notes' local measurement (§2; a cross-CPU wake's IPI and the
  * halted VCPU's wake-up, 11-12 µs in all there, are modelled apart), a
  * daemon's wake over its 10-20 µs estimate. The other fields are estimates
@@ -654,6 +657,7 @@ export const HOST_COST_FIELDS: readonly (keyof HostCosts)[] = Object.keys(
 export const HOST_COST_RANGES: Readonly<Record<keyof HostCosts, Readonly<CostRange>>> = Object
   .freeze({
     kthread_wake_ns: { low: 3000, high: 6000 },
+    client_wake_ns: { low: 3000, high: 6000 },
     user_wake_ns: { low: 10000, high: 20000 },
     netback_tx_ns: { low: 750, high: 3000 },
     stack_ns: { low: 1000, high: 4000 },
@@ -668,6 +672,10 @@ const HOST_COST_DOCS: Record<keyof HostCosts, string> = {
   kthread_wake_ns: "waking a sleeping kthread (blkback's ring thread, netback's guest-rx thread) " +
     "on its CPU; a local wake-up is about 5 µs (ns). A wake-up onto another, halted dom0 VCPU " +
     "adds the IPI that wakes it, modelled apart",
+  client_wake_ns: "waking a guest's closed-loop client blocked on its response (`recv()`, or a " +
+    "block read in `io_schedule`) and switching to it, before it has the response; the same " +
+    "local thread wake-up as `kthread_wake_ns`, about 5 µs (ns). A wake-up onto another, halted " +
+    "VCPU adds the IPI that wakes it, modelled apart",
   user_wake_ns: "waking a user-space daemon (QEMU, xenstored, xenconsoled) through " +
     "`/dev/xen/evtchn`; a 10–20 µs estimate (ns)",
   netback_tx_ns: "netback TX: one packet in `xenvif_tx_action` (grant copy, skb build); " +

@@ -360,6 +360,8 @@ Deno.test("the Answer says so when its own comparison does not hold across the c
 Deno.test("an impractical replication estimate reads as one, not as a figure", () => {
   assert.equal(settleWords(12), "; about 12 would settle it");
   assert.match(settleWords(PRACTICAL_REPLICATIONS + 1), /more than 1000 would be needed/);
-  assert.match(settleWords(800579, true), /would be needed at some/);
+  assert.match(settleWords(800579, true), /would be needed at some, where the difference lies/);
+  // Said without parentheses: the words go inside the Answer's own.
+  assert.doesNotMatch(settleWords(800579, true) + settleWords(800579), /[()]/);
   assert.equal(settleWords(undefined), "");
 });

@@ -20,8 +20,15 @@ Deno.test("a host reads a backend's costs only when some client uses its device"
   const blk = read({ count: 1, vifs: 0 });
   assert.deepEqual(
     [...blk].sort(),
-    ["blkback_ns", "front_request_ns", "front_response_ns", "kthread_wake_ns"],
+    ["blkback_ns", "client_wake_ns", "front_request_ns", "front_response_ns", "kthread_wake_ns"],
   );
   const all = read({ count: 1, kind: "hvm", ioreq_rate_per_s: 1 });
   assert.deepEqual([...all].sort(), [...HOST_COST_FIELDS].sort());
+});
+
+Deno.test("a host reads the client's wake-up only when a closed-loop client blocks on its responses", () => {
+  assert.equal(read({ count: 1, vifs: 0 }).has("client_wake_ns"), true);
+  const open = read({ count: 1, vifs: 0, workload: { kind: "poisson", rate_per_s: 100 } });
+  assert.equal(open.has("client_wake_ns"), false);
+  assert.equal(open.has("blkback_ns"), true);
 });

@@ -41,10 +41,11 @@ for (const abi of ["2l", "fifo"]) {
     const c = NO_ABI_COSTS, k = s.host!.costs;
     // Client writes the request and notifies; dom0's halted VCPU wakes for the
     // upcall; xen_blkif_be_int wakes the ring's kthread, which answers and
-    // notifies; the guest's halted VCPU wakes; blkif_interrupt completes it.
+    // notifies; the guest's halted VCPU wakes; blkif_interrupt consumes the
+    // response and wakes the client, which has it once switched to.
     const expected = k.front_request_ns + c.hypercall_ns + c.wake_ns + c.guest_entry_ns +
       c.dispatch_ns + k.kthread_wake_ns + k.blkback_ns + c.hypercall_ns + c.wake_ns +
-      c.guest_entry_ns + c.dispatch_ns + k.front_response_ns;
+      c.guest_entry_ns + c.dispatch_ns + k.front_response_ns + k.client_wake_ns;
     assert.ok(h.devRtN[0] > 10, `round trips ${h.devRtN[0]}`);
     assert.ok(Math.abs(h.devRt[0] / h.devRtN[0] - expected) < 1e-6, `${h.devRt[0] / h.devRtN[0]}`);
   });
@@ -64,12 +65,12 @@ for (const abi of ["2l", "fifo"]) {
     // echo to guest-rx -> RX response. The RX notification reaches the guest
     // while it is still waking for the TX completion (kthread wake + RX copy +
     // hypercall < wake_ns), so one upcall handles both ports: TX gc, then the
-    // RX port's NAPI poll.
+    // RX port's NAPI poll, which wakes the client blocked in recv().
     assert.ok(k.kthread_wake_ns + k.netback_rx_ns + c.hypercall_ns < c.wake_ns);
     const expected = k.front_request_ns + c.hypercall_ns + c.wake_ns + c.guest_entry_ns +
       c.dispatch_ns + k.netback_tx_ns + k.stack_ns + c.hypercall_ns + c.wake_ns +
       c.guest_entry_ns + c.dispatch_ns + k.front_response_ns + c.dispatch_ns +
-      k.front_response_ns;
+      k.front_response_ns + k.client_wake_ns;
     assert.ok(h.devRtN[0] > 10);
     assert.ok(Math.abs(h.devRt[0] / h.devRtN[0] - expected) < 1e-6, `${h.devRt[0] / h.devRtN[0]}`);
   });
@@ -107,9 +108,11 @@ for (const abi of ["2l", "fifo"]) {
     assert.ok(n > 10, `round trips ${n}`);
     // Each round trip runs past the response's consumption on the RX VCPU by
     // the IPI (EVTCHNOP_send), the client's VCPU waking from halt, its
-    // upcall and the IPI's handler: then the client runs and reads. (A
-    // 1-VCPU guest reads at once: the ping-pong's sum of its parts above.)
-    const ipi = c.hypercall_ns + c.wake_ns + c.guest_entry_ns + c.dispatch_ns;
+    // upcall and the IPI's handler: then the client is switched to and
+    // reads. (A 1-VCPU guest's client is woken where it is: the ping-pong's
+    // sum of its parts above.)
+    const ipi = c.hypercall_ns + c.wake_ns + c.guest_entry_ns + c.dispatch_ns +
+      s.host!.costs.client_wake_ns;
     let sum = 0;
     for (let k = 0; k < n; k++) sum += consumed[k] + ipi - issuedAt[k];
     assert.ok(Math.abs(h.devRt[d] - sum) < 1e-6 * sum, `${h.devRt[d] / n} vs ${sum / n}`);
@@ -138,14 +141,19 @@ Deno.test("a network ping-pong costs about 3 events (TX request, TX completion, 
   assert.ok(x.events_per_request > 2.9 && x.events_per_request < 3.1, `${x.events_per_request}`);
 });
 
-Deno.test("under load a busy consumer suppresses notifications: well under 1 event per request", () => {
+Deno.test("under load a busy backend is hardly ever notified: under 1 event per request in all", () => {
   for (const devices of ["blk", "net"]) {
     const x = run({
       dom0: { vcpus: 1 },
       guests: [{ count: 2, workload: { kind: "closed", window: 32, think_us: 0, devices } }],
     });
-    assert.ok(x.events_per_request < 0.8, `${devices}: ${x.events_per_request}`);
+    // The backend, busy on dom0's one VCPU, re-arms its event index only
+    // when it runs out of requests: pushes into its ring do not notify.
+    assert.ok(x.dom0_raised < 0.1 * x.requests, `${devices}: ${x.dom0_raised} / ${x.requests}`);
     assert.ok(x.notifies_suppressed > x.requests / 2, `${devices}: ${x.notifies_suppressed}`);
+    // The guests' side batches less (an idle guest takes each response as it
+    // comes), but both ways together stay under one event per request.
+    assert.ok(x.events_per_request < 0.9, `${devices}: ${x.events_per_request}`);
   }
 });
 

@@ -125,7 +125,7 @@ Deno.test("a 2-VCPU guest's network reply reaches its client through the guest's
   );
 });
 
-Deno.test("a block request's path at very low load runs client, dom0 handler, blkback kthread, then the guest's handler and reaping", () => {
+Deno.test("a block request's path at very low load runs client, dom0 handler, blkback kthread, the guest's handler and reaping, then the client's wake-up", () => {
   const s = scenario({
     guests: [{
       count: 1,
@@ -136,7 +136,7 @@ Deno.test("a block request's path at very low load runs client, dom0 handler, bl
   const { tracer } = trace(s, "fifo");
   const ev = tracer.events.filter((e) => e.ph !== "M").sort((a, b) => a.ts - b.ts);
   // The first round trip: everything up to the first completion, in time order.
-  const done = ev.findIndex((e) => e.name === "blkif_completion");
+  const done = ev.findIndex((e) => e.name === "__schedule");
   assert.ok(done > 0);
   const path = ev.slice(0, done + 1).map((e) =>
     `${e.pid === 1 ? "dom0" : "guest"} ${e.name.replace(/ port \d+/, "")}`
@@ -144,7 +144,8 @@ Deno.test("a block request's path at very low load runs client, dom0 handler, bl
   // drivers/block/xen-blkfront.c blkif_queue_request pushes and notifies;
   // Xen raises dom0's port and enters its upcall; xen_blkif_be_int wakes
   // xen_blkif_schedule, which answers and notifies; the guest's
-  // blkif_interrupt reaps the response (blkif_completion).
+  // blkif_interrupt reaps the response (blkif_completion) and wakes the
+  // client, on the same VCPU, which is switched to (__schedule).
   assert.deepEqual(path, [
     "guest blkif_queue_request",
     "dom0 raise",
@@ -155,6 +156,7 @@ Deno.test("a block request's path at very low load runs client, dom0 handler, bl
     "guest xen_evtchn_do_upcall",
     "guest blkif_interrupt",
     "guest blkif_completion",
+    "guest __schedule",
   ]);
   const steps = ev.slice(0, done + 1);
   for (let i = 1; i < steps.length; i++) {
@@ -165,6 +167,11 @@ Deno.test("a block request's path at very low load runs client, dom0 handler, bl
   const k = s.host!.costs;
   const blkback = steps.find((e) => e.name === "xen_blkif_schedule")!;
   assert.ok(Math.abs(blkback.dur! * 1000 - (k.blkback_ns + k.kthread_wake_ns)) < 1e-6);
+  // The client's wake-up and the switch to it, on the VCPU that reaped.
+  const woken = steps[steps.length - 1];
+  assert.ok(Math.abs(woken.dur! * 1000 - k.client_wake_ns) < 1e-6);
+  assert.equal(woken.args!.woken, "block client");
+  assert.equal(woken.tid, steps[steps.length - 2].tid);
   // The handler and kthread name the same ring, guest and device as the request.
   const req = steps[0].args!;
   for (const e of steps.filter((e) => e.ph === "X" && e.name !== "xen_evtchn_do_upcall")) {

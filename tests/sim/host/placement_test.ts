@@ -26,7 +26,7 @@ function host(): HostSimulation {
 }
 
 /** The thread that the tests wake. */
-const T = 0;
+const T = 1;
 
 /** Make dom0 VCPU `v` busy: a thread of its own (not `T`) is runnable there. */
 function busy(h: HostSimulation, ...vs: number[]): void {
@@ -214,4 +214,71 @@ Deno.test("placement: each VCPU's IPI port, dom0's and a guest's, is its fourth 
     );
     for (let v = 0; v < 2; v++) assert.equal(h.abis[1].raise(h.ipiPort[4 + v]), v);
   }
+});
+
+/**
+ * A FIFO host, not started, of a 2-VCPU dom0 and one 2-VCPU PVH guest with a
+ * vif and a vbd (`pcpus`: a pool for the guest's VCPUs, or dedicated CPUs),
+ * and its two clients' threads.
+ */
+function guestHost(pcpus: number | "dedicated" = "dedicated") {
+  const s = parseScenario({
+    name: "clients",
+    duration_ms: 10,
+    warmup_ms: 0,
+    host: { pcpus, dom0: { vcpus: 2 }, guests: [{ count: 1, kind: "pvh", vcpus: 2 }] },
+  }, "clients.json");
+  const h = sim(s, "fifo", resolveCosts("default"));
+  const client = (kind: "net" | "blk") => {
+    for (let d = 0; d < h.devReq.length; d++) {
+      if ((h.ringKind[h.devReq[d]] === R_BLK) === (kind === "blk")) return 2 * h.devReq[d];
+    }
+    throw new Error(`no ${kind} client`);
+  };
+  return { h, g0: h.vcpuBase[1], g1: h.vcpuBase[1] + 1, net: client("net"), blk: client("blk") };
+}
+
+Deno.test("placement: a blocked client woken from an idle VCPU moves there when its own VCPU is busy, and needs no IPI", () => {
+  for (const kind of ["net", "blk"] as const) {
+    const { h, g0, g1, ...c } = guestHost();
+    const w = watch(h);
+    const t = c[kind];
+    h.thrU[t] = g0;
+    busy(h, g0);
+    h.wakeThread(t, true, g1);
+    assert.equal(h.thrU[t], g1, `${kind}: wake_affine_idle takes the waker's idle CPU`);
+    assert.equal(h.threads.head[g1], t);
+    assert.equal(w.sends.length, 0, `${kind}: a wake-up onto the waker's own CPU sends no IPI`);
+  }
+});
+
+Deno.test("placement: only a network client's wake-up is WF_SYNC: a busy waker running one task takes it", () => {
+  // Both guest VCPUs busy: the waker runs one task (nr_running 1), the
+  // client's previous VCPU two; dom0's VCPUs are idle but not the guest's.
+  for (const kind of ["net", "blk"] as const) {
+    const { h, g0, g1, ...c } = guestHost();
+    const t = c[kind];
+    h.thrU[t] = g0;
+    busy(h, g0, g1);
+    h.threads.push(g0, 30);
+    h.wakeThread(t, true, g1);
+    assert.equal(
+      h.thrU[t],
+      kind === "net" ? g1 : g0,
+      `${kind}: sock_def_readable's sync wake-up goes to the waker; a block completion's stays`,
+    );
+  }
+});
+
+Deno.test("placement: a guest VCPU preempted in Xen (queued for a physical CPU) is not an idle CPU", () => {
+  const { h, g0, g1 } = guestHost(3);
+  assert.equal(h.idleCpu(g0), true);
+  assert.equal(h.idleCpu(g1), true);
+  // One physical CPU for the guest: the second VCPU woken waits in credit2's runqueue.
+  h.pool!.wake(0, 0);
+  h.pool!.wake(1, 0);
+  assert.equal(h.pool!.isRunning(0), true);
+  assert.equal(h.pool!.isQueued(1), true);
+  assert.equal(h.idleCpu(g0), true, "running with nothing to do: idle");
+  assert.equal(h.idleCpu(g1), false, "vcpu_is_preempted: not available");
 });
