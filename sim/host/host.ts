@@ -916,8 +916,9 @@ export class HostSimulation {
    * The frontend on VCPU `u` has consumed the response to device `d`'s oldest
    * outstanding request. A closed-loop client is blocked reading it
    * (netperf's `recv()`, a block read in `io_schedule`): the wake-up
-   * (`sock_def_readable`'s is `WF_SYNC`) places it as `select_task_rq_fair`
-   * does ({@linkcode HostSimulation.selectCpu}), with the call-function IPI
+   * (`sock_def_readable`'s is `WF_SYNC`) places a network client as
+   * `select_task_rq_fair` does ({@linkcode HostSimulation.selectCpu}; a block
+   * client stays on its ring's VCPU), with the call-function IPI
    * if it lands on another, halted VCPU, and the request completes when the
    * client has run (`client_wake_ns`). An open-loop client, which no one
    * waits on, has it at once.
@@ -1172,16 +1173,17 @@ export class HostSimulation {
    * Make thread `t` runnable, by VCPU `waker` of its domain (-1: none). A
    * thread that was `asleep` (a backend kthread, QEMU, a client blocked on
    * its response) pays its wake-up when it next runs and goes where Linux's
-   * `select_task_rq_fair` puts it ({@linkcode HostSimulation.selectCpu}); a
-   * client whose think time ends, or whose ring has room again, carries on
-   * where it is.
+   * `select_task_rq_fair` puts it ({@linkcode HostSimulation.selectCpu}),
+   * except a block client, which stays on the VCPU whose blk-mq ring it
+   * submits to; a client whose think time ends, or whose ring has room
+   * again, carries on where it is.
    */
   wakeThread(t: number, asleep: boolean, waker = -1): void {
     if (this.thrOn[t] === 1) return;
     this.thrOn[t] = 1;
     if (asleep) {
       this.thrWake[t] = 1;
-      this.thrU[t] = this.selectCpu(t, this.thrU[t], waker);
+      if (!this.#blockClient(t)) this.thrU[t] = this.selectCpu(t, this.thrU[t], waker);
     }
     const u = this.thrU[t];
     const ipi = waker >= 0 && u !== waker && this.halted(u);
@@ -1214,7 +1216,8 @@ export class HostSimulation {
    * last on `prev`, by VCPU `waker` of the same domain (a domain's VCPUs
    * share one last-level cache). The wake-up is `WF_SYNC` for a network
    * client (`sock_def_readable` wakes it with wake_up_interruptible_sync_poll);
-   * a kthread's, QEMU's and a block client's are not.
+   * a kthread's and QEMU's are not (a block client is not placed: see
+   * {@linkcode HostSimulation.wakeThread}).
    * - wake_affine, when the waker's CPU is not `prev`: wake_affine_idle
    *   takes `prev` if the waker's CPU and `prev` are both idle, the waker's
    *   CPU if only it is ("If this_cpu is idle, it implies the wakeup is from
@@ -1253,6 +1256,15 @@ export class HostSimulation {
   /** Whether waking thread `t` is a `WF_SYNC` wake-up: a network client's (`sock_def_readable`). */
   #syncWake(t: number): boolean {
     return (t & 1) === 0 && t < this.qemuBase && this.ringKind[t >> 1] !== R_BLK;
+  }
+
+  /**
+   * Whether thread `t` is a block client. blk-mq maps the CPU a request is
+   * submitted on to its ring (`blk_mq_map_queues`), and a device's requests
+   * here go down one ring, so its client keeps the VCPU that maps to it.
+   */
+  #blockClient(t: number): boolean {
+    return (t & 1) === 0 && t < this.qemuBase && this.ringKind[t >> 1] === R_BLK;
   }
 
   /**

@@ -238,35 +238,36 @@ function guestHost(pcpus: number | "dedicated" = "dedicated") {
   return { h, g0: h.vcpuBase[1], g1: h.vcpuBase[1] + 1, net: client("net"), blk: client("blk") };
 }
 
-Deno.test("placement: a blocked client woken from an idle VCPU moves there when its own VCPU is busy, and needs no IPI", () => {
-  for (const kind of ["net", "blk"] as const) {
-    const { h, g0, g1, ...c } = guestHost();
-    const w = watch(h);
-    const t = c[kind];
-    h.thrU[t] = g0;
-    busy(h, g0);
-    h.wakeThread(t, true, g1);
-    assert.equal(h.thrU[t], g1, `${kind}: wake_affine_idle takes the waker's idle CPU`);
-    assert.equal(h.threads.head[g1], t);
-    assert.equal(w.sends.length, 0, `${kind}: a wake-up onto the waker's own CPU sends no IPI`);
-  }
+Deno.test("placement: a blocked network client woken from an idle VCPU moves there when its own VCPU is busy, and needs no IPI", () => {
+  const { h, g0, g1, net } = guestHost();
+  const w = watch(h);
+  h.thrU[net] = g0;
+  busy(h, g0);
+  h.wakeThread(net, true, g1);
+  assert.equal(h.thrU[net], g1, "wake_affine_idle takes the waker's idle CPU");
+  assert.equal(h.threads.head[g1], net);
+  assert.equal(w.sends.length, 0, "a wake-up onto the waker's own CPU sends no IPI");
 });
 
-Deno.test("placement: only a network client's wake-up is WF_SYNC: a busy waker running one task takes it", () => {
+Deno.test("placement: a network client's wake-up is WF_SYNC: a busy waker running one task takes it", () => {
   // Both guest VCPUs busy: the waker runs one task (nr_running 1), the
   // client's previous VCPU two; dom0's VCPUs are idle but not the guest's.
-  for (const kind of ["net", "blk"] as const) {
-    const { h, g0, g1, ...c } = guestHost();
-    const t = c[kind];
-    h.thrU[t] = g0;
-    busy(h, g0, g1);
-    h.threads.push(g0, 30);
-    h.wakeThread(t, true, g1);
-    assert.equal(
-      h.thrU[t],
-      kind === "net" ? g1 : g0,
-      `${kind}: sock_def_readable's sync wake-up goes to the waker; a block completion's stays`,
-    );
+  const { h, g0, g1, net } = guestHost();
+  h.thrU[net] = g0;
+  busy(h, g0, g1);
+  h.threads.push(g0, 30);
+  h.wakeThread(net, true, g1);
+  assert.equal(h.thrU[net], g1, "sock_def_readable's sync wake-up goes to the waker");
+});
+
+Deno.test("placement: a block client stays on the VCPU that maps to its ring, busy or not", () => {
+  for (const load of [[], [0], [0, 1]]) {
+    const { h, g0, g1, blk } = guestHost();
+    h.thrU[blk] = g0;
+    busy(h, ...load.map((k) => [g0, g1][k]));
+    h.wakeThread(blk, true, g1);
+    assert.equal(h.thrU[blk], g0, `busy: ${load}`);
+    assert.equal(h.thrWake[blk], 1, "it still pays its wake-up");
   }
 });
 
