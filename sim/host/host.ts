@@ -1253,9 +1253,15 @@ export class HostSimulation {
     return target;
   }
 
+  /** Whether thread `t` is a client (side 0 of its ring), and of which kind: -1 not, else its ring's kind. */
+  #clientKind(t: number): number {
+    return (t & 1) === 0 && t < this.qemuBase ? this.ringKind[t >> 1] : -1;
+  }
+
   /** Whether waking thread `t` is a `WF_SYNC` wake-up: a network client's (`sock_def_readable`). */
   #syncWake(t: number): boolean {
-    return (t & 1) === 0 && t < this.qemuBase && this.ringKind[t >> 1] !== R_BLK;
+    const k = this.#clientKind(t);
+    return k >= 0 && k !== R_BLK;
   }
 
   /**
@@ -1264,7 +1270,7 @@ export class HostSimulation {
    * here go down one ring, so its client keeps the VCPU that maps to it.
    */
   #blockClient(t: number): boolean {
-    return (t & 1) === 0 && t < this.qemuBase && this.ringKind[t >> 1] === R_BLK;
+    return this.#clientKind(t) === R_BLK;
   }
 
   /**
